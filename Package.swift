@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Plumb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "plumb", targets: ["PlumbCLI"]),
+        .library(name: "Trace", targets: ["Trace"]),
+        .library(name: "Checker", targets: ["Checker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // C libraries from the system.
+        .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The Z3 binding: the only module that imports CZ3.
+        .target(name: "Z3", dependencies: ["CZ3"]),
+
+        // The trace library: events, reader, recorder, happens-before.
+        .target(name: "Trace", dependencies: [
+            "CZlib",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+
+        // Executable specifications of the three systems.
+        .target(name: "Specs", dependencies: ["Trace"], path: "Specs"),
+
+        // The checker: replays a trace through the specs and proves obligations.
+        .target(name: "Checker", dependencies: ["Trace", "Specs", "Z3"]),
+
+        // The `plumb` command.
+        .executableTarget(name: "PlumbCLI", dependencies: [
+            "Checker", "Trace",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "Z3Tests", dependencies: ["Z3"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace"]),
+        .testTarget(name: "SpecsTests", dependencies: ["Specs", "Trace"]),
+        .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
+        .testTarget(name: "PlumbCLITests", dependencies: ["Trace"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
