@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+@testable import Trace
+
+/// The streaming merge of several files into one happens-before order.
+final class CausalOrderTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-causal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private let header = #"{"format":"plumb-trace","version":1,"system":"mirror"}"#
+
+    private func write(_ name: String, _ lines: [String]) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try ([header] + lines).joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    private func drain(_ paths: [String], truncated: Bool = false, prescan: Bool = false) throws(CausalOrder.Failure) -> (ids: [String], order: CausalOrder) {
+        var order = try CausalOrder(paths: paths, allowTruncated: truncated, prescan: prescan)
+        var ids: [String] = []
+        while let e = try order.next() { ids.append("\(e.node)#\(e.seq)") }
+        return (ids, order)
+    }
+
+    private func inputMessage(_ body: () throws -> Void) -> String? {
+        do { try body() } catch {
+            if case .input(let e)? = error as? CausalOrder.Failure { return e.description }
+            return "\(error)"
+        }
+        return nil
+    }
+
+    func testFilesPerNodeAreInterleavedByCauses() throws {
+        let primary = try write("primary.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+            #"{"node":"primary","seq":2,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":3}}"#,
+            #"{"node":"primary","seq":3,"ev":"commit","lsn":1}"#,
+        ])
+        let secondary = try write("secondary.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+            #"{"node":"secondary","seq":2,"ev":"apply","stream":0,"sn":1}"#,
+            #"{"node":"secondary","seq":3,"ev":"ack","stream":0,"sn":1}"#,
+        ])
+        let ids = try drain([primary, secondary]).ids
+        XCTAssertEqual(ids.count, 6)
+        XCTAssertLessThan(ids.firstIndex(of: "primary#1")!, ids.firstIndex(of: "secondary#1")!)
+        XCTAssertLessThan(ids.firstIndex(of: "secondary#3")!, ids.firstIndex(of: "primary#2")!)
+    }
+
+    func testMergedFileWhoseLinesDisagreeWithHappensBefore() throws {
+        let merged = try write("merged.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+        ])
+        XCTAssertEqual(try drain([merged]).ids, ["primary#1", "secondary#1"])
+    }
+
+    func testCauseNamingNothingIsAnInputErrorWithFileAndLine() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+            #"{"node":"primary","seq":3,"ev":"commit","lsn":1}"#,
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":2}}"#,
+        ])
+        let message = inputMessage { _ = try drain([f]) }
+        XCTAssertEqual(message, "\(f):4: cause primary#2 names an event that is in none of the files")
+    }
+
+    func testCycleIsAnInputError() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0,"cause":{"node":"secondary","seq":1}}"#,
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+        ])
+        let message = inputMessage { _ = try drain([f]) }
+        XCTAssertTrue(message?.contains("cycle") ?? false, message ?? "no error")
+    }
+
+    func testTruncatedTailIsAnErrorUnlessAllowed() throws {
+        let primary = try write("primary.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+        ])
+        let secondary = try write("secondary.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+            #"{"node":"secondary","seq":2,"ev":"apply","stream":0,"sn":1,"cause":{"node":"primary","seq":5}}"#,
+        ])
+        let message = inputMessage { _ = try drain([primary, secondary]) }
+        XCTAssertTrue(message?.contains("--truncated") ?? false, message ?? "no error")
+        let (ids, order) = try drain([primary, secondary], truncated: true)
+        XCTAssertEqual(ids.count, 3)
+        XCTAssertEqual(order.droppedTruncatedCauses, 1)
+    }
+
+    func testDuplicateAcrossFilesIsAnInputError() throws {
+        let a = try write("a.jsonl", [#"{"node":"primary","seq":1,"ev":"commit","lsn":1}"#])
+        let b = try write("b.jsonl", [#"{"node":"primary","seq":1,"ev":"commit","lsn":2}"#])
+        let message = inputMessage { _ = try drain([a, b]) }
+        XCTAssertTrue(message?.contains("duplicate event primary#1") ?? false, message ?? "no error")
+    }
+
+    func testCauseNamingAnExtensionEventNamesNoEvent() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"x-probe"}"#,
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+        ])
+        let (ids, order) = try drain([f])
+        XCTAssertEqual(ids, ["secondary#1"])
+        XCTAssertEqual(order.droppedExtensionCauses, 1)
+    }
+
+    func testNodeInterleavedAcrossFilesNeedsAndGetsAPrescan() throws {
+        let a = try write("a.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1}"#,
+            #"{"node":"primary","seq":3,"ev":"commit","lsn":3}"#,
+        ])
+        let b = try write("b.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"takeover"}"#,
+            #"{"node":"secondary","seq":2,"ev":"takeover"}"#,
+            #"{"node":"primary","seq":2,"ev":"commit","lsn":2}"#,
+        ])
+        var needed = false
+        do { _ = try drain([a, b]) } catch {
+            if case .needsPrescan(let node) = error { needed = node == "primary" }
+        }
+        XCTAssertTrue(needed)
+        let ids = try drain([a, b], prescan: true).ids
+        XCTAssertEqual(ids.filter { $0.hasPrefix("primary") }, ["primary#1", "primary#2", "primary#3"])
+    }
+
+    func testDifferentSystemsAcrossFilesIsAnInputError() throws {
+        let a = try write("a.jsonl", [])
+        let url = directory.appendingPathComponent("b.jsonl")
+        try #"{"format":"plumb-trace","version":1,"system":"driver"}"#.write(to: url, atomically: true, encoding: .utf8)
+        let message = inputMessage { _ = try drain([a, url.path]) }
+        XCTAssertTrue(message?.contains("system") ?? false, message ?? "no error")
+    }
+
+    func testWindowStaysSmallOnALongTraceSplitPerNode() throws {
+        // 20,000 records: the primary's file runs ahead; causes bring the secondary's back.
+        var p: [String] = [], s: [String] = []
+        var ps = 0, ss = 0
+        for r in 1...20_000 {
+            ps += 1
+            p.append(#"{"node":"primary","seq":\#(ps),"ev":"send","stream":0,"sn":\#(r),"path":0}"#)
+            ss += 1
+            s.append(#"{"node":"secondary","seq":\#(ss),"ev":"recv","stream":0,"sn":\#(r),"path":0,"cause":{"node":"primary","seq":\#(ps)}}"#)
+            ss += 1
+            s.append(#"{"node":"secondary","seq":\#(ss),"ev":"ack","stream":0,"sn":\#(r)}"#)
+            ps += 1
+            p.append(#"{"node":"primary","seq":\#(ps),"ev":"acked","stream":0,"sn":\#(r),"cause":{"node":"secondary","seq":\#(ss)}}"#)
+        }
+        let (ids, order) = try drain([try write("p.jsonl", p), try write("s.jsonl", s)])
+        XCTAssertEqual(ids.count, 80_000)
+        XCTAssertLessThan(order.peakPending, 16)
+    }
+}
