@@ -1,0 +1,165 @@
+import Trace
+
+/// The executable specification of the `recovery` system (TRACE-FORMAT.md, "System `recovery`").
+///
+/// It replays the framework's and the workers' events run by run and judges the six
+/// `recovery.*` invariants. Each invariant is judged per run; `recovery.complete` and the second
+/// half of `recovery.skip` only for a run that reached `done`.
+///
+/// Runs. The framework's events are totally ordered by its seq. A `register`, `reject`, `begin`,
+/// `tag` or `untag` of the framework recorded after its current run ended (`done` or `crash`)
+/// opens the next run; its other events belong to its current run, so an `end` or `skip` recorded
+/// after `done` is judged against that `done`. A worker's event belongs to the latest run whose
+/// `begin` happens-before it, or to the first run when none does.
+///
+/// Readings taken where the format page leaves room:
+/// - A `register` after its run's `begin` breaks `recovery.acyclic`; the consumer still counts as
+///   registered (so its own events are judged with its declared dependencies), and its names are
+///   checked against the consumers registered so far, but it is not part of the sealed graph.
+/// - A second `begin` in a run that has neither reached `done` nor crashed breaks
+///   `recovery.acyclic` (the graph was already sealed) and is otherwise ignored.
+/// - An accepted registration naming a rejected (or never registered) consumer breaks
+///   `recovery.acyclic`; the name is then left out of `recovery.deps-first`, which would only
+///   repeat the finding.
+/// - `skip` of an unregistered consumer breaks `recovery.skip` in a run that reached `done` (it is
+///   skipped although it has no dependency that failed); `notify`, `start` and `end` of one break
+///   `recovery.once` as the page says.
+/// - After the framework's timeout `end` of a consumer, a worker's `end` of it in the same run is a
+///   second `end` and breaks `recovery.once`; its other events (`start`, `tag`, `untag`,
+///   `process`) are judged as usual.
+/// - After a framework `crash`, the crashed run's worker events are judged as usual by the
+///   invariants that apply to them (`once`, `deps-first`, `logs-first`, `skip`); no invariant
+///   names "after the crash" for this system, and the (done) ones are never judged for the run.
+/// - `recovery.logs-first`: when `a` tags `L` anywhere in the run, each `process(b, L)` must
+///   happen after every `untag(a, L)` of the run, or, when the run has none, after an `end` of `a`.
+///   A `tag` or `untag` observed after the `process` cannot happen before it, so the spec keeps the
+///   `process` pending until the `tag` is known and, for the `end` fallback, until the trace ends.
+/// - A failed consumer is one with an `end` of `ok: false`, the framework's timeout end included.
+/// - "An `end` follows a `start`" is an ordering like the others: a `start` observed before the
+///   `end` is required to happen-before it; none observed before it is a violation.
+/// - (done) "skipped exactly when a dep failed or was skipped" is judged at the end of the trace,
+///   over every event of the run; a consumer that neither ended nor was skipped by `done` is
+///   reported once, not again when its `end` or `skip` turns up later.
+/// - A `done` in a run that already reached `done` or crashed breaks `recovery.complete`.
+///
+/// Run attribution asks the sink whether a `begin` happens-before the event being observed, so
+/// the sink must answer for that event during `observe`.
+public struct RecoverySpec: Spec {
+    /// The system whose events this spec replays: `recovery`.
+    public static var system: TraceSystem { .recovery }
+
+    /// The node that owns the dependency graph and the walk; every other node is a worker.
+    static let framework = "framework"
+
+    /// Every run so far, in the framework's order; the last one is the framework's current run.
+    var runs: [Run] = [Run(number: 1)]
+    /// The runs that have begun, in the order of their `begin` (the framework's seq order).
+    var begun: [BegunRun] = []
+
+    /// Starts before any event: one run, not begun, with nothing registered.
+    public init() {}
+
+    /// Replays one event of a `recovery` trace.
+    public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
+        let stamp = EventStamp(event)
+        switch event.kind {
+        case let .register(consumer, deps, after, logs):
+            register(consumer, deps: deps, after: after, logs: logs, at: stamp, sink: sink)
+        case let .reject(consumer, reason):
+            reject(consumer, reason: reason, at: stamp)
+        case .begin:
+            begin(at: stamp, sink: sink)
+        case let .notify(consumer):
+            notify(consumer, at: stamp, run: run(of: event, sink: sink), sink: sink)
+        case let .start(consumer):
+            start(consumer, event: event, run: run(of: event, sink: sink), sink: sink)
+        case let .end(consumer, ok, reason):
+            let timeout = event.node == Self.framework && !ok && reason == "timeout"
+            let end = End(stamp: stamp, ok: ok, reason: reason, timeout: timeout)
+            self.end(consumer, end, run: run(of: event, sink: sink), sink: sink)
+        case let .skip(consumer):
+            skip(consumer, at: stamp, run: run(of: event, sink: sink), sink: sink)
+        case let .tag(consumer, log):
+            tag(LogKey(consumer: consumer, log: log), at: stamp, run: logRun(of: event, sink: sink), sink: sink)
+        case let .untag(consumer, log):
+            untag(LogKey(consumer: consumer, log: log), at: stamp, run: logRun(of: event, sink: sink), sink: sink)
+        case let .process(consumer, log):
+            process(consumer, log: log, at: stamp, run: run(of: event, sink: sink), sink: sink)
+        case let .done(ok):
+            done(ok: ok, at: stamp, sink: sink)
+        case .crash:
+            // Only the framework crashes in this system (the reader enforces the node table).
+            if event.node == Self.framework { crash(at: stamp, sink: sink) }
+        case .observe:
+            // No invariant judges `observe`; its causes carry the workers' ends to `done`.
+            break
+        default:
+            // Events of the other systems; the reader rejects them in a `recovery` trace.
+            break
+        }
+    }
+
+    /// Judges what only the end of the trace settles: graphs of runs that never began, `process`
+    /// events waiting for "never untags", and whether the runs that reached `done` skipped exactly
+    /// the dependents of failures.
+    public mutating func finish(sink: SpecSink) {
+        for r in runs.indices {
+            judgeGraphIfNeeded(r, sink: sink)
+            finishLogs(r, sink: sink)
+            if case .done = runs[r].ending { judgeSkipsAtEnd(r, sink: sink) }
+        }
+    }
+}
+
+// MARK: - Run attribution
+
+extension RecoverySpec {
+    /// A run that has begun, and its `begin`.
+    struct BegunRun: Sendable {
+        /// Index into `runs`.
+        var run: Int
+        /// The run's `begin` event.
+        var begin: EventID
+    }
+
+    /// The run a framework event that may open the next run belongs to: the current run, or a new
+    /// one when the current run has ended.
+    mutating func openingRun() -> Int {
+        if runs[runs.count - 1].ending != nil { runs.append(Run(number: runs.count + 1)) }
+        return runs.count - 1
+    }
+
+    /// The run of a `tag` or `untag`: the framework may record them while a run is being set up,
+    /// so on the framework they open the next run like a registration does.
+    mutating func logRun(of event: TraceEvent, sink: SpecSink) -> Int {
+        event.node == Self.framework ? openingRun() : run(of: event, sink: sink)
+    }
+
+    /// The run an event belongs to: the framework's current run for its own events; for a
+    /// worker's, the latest run whose `begin` happens-before it, or the first run when none does.
+    func run(of event: TraceEvent, sink: SpecSink) -> Int {
+        if event.node == Self.framework { return runs.count - 1 }
+        // The begins are ordered by the framework's seq, so those that happen-before the event
+        // form a prefix of `begun`: find its length.
+        var low = 0
+        var high = begun.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sink.happensBefore(begun[mid].begin, event.id) { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? 0 : begun[low - 1].run
+    }
+}
+
+extension RecoverySpec {
+    /// `names` without repeats, in their first order.
+    static func uniqued(_ names: [String]) -> [String] {
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }
+    }
+
+    /// `"a", "b"`: names for a message, in the given order.
+    static func quoted(_ names: [String]) -> String {
+        names.map { "\"\($0)\"" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,686 @@
+import Specs
+import Trace
+import XCTest
+
+/// Builds a `recovery` trace in memory: each node's seq counts up from 1, in call order.
+private struct RecoveryTraceBuilder {
+    /// The events, in the order written (the "line order" the runner keeps where HB allows).
+    private(set) var events: [TraceEvent] = []
+    private var lastSeq: [String: Int] = [:]
+
+    /// Appends an event on `node` caused by `causes` and returns its id.
+    @discardableResult
+    mutating func add(_ node: String, _ kind: EventKind, causes: [EventID] = []) -> EventID {
+        let seq = (lastSeq[node] ?? 0) + 1
+        lastSeq[node] = seq
+        events.append(TraceEvent(node: node, seq: seq, kind: kind, causes: causes))
+        return EventID(node: node, seq: seq)
+    }
+
+    /// An event of the framework.
+    @discardableResult
+    mutating func fw(_ kind: EventKind, causes: [EventID] = []) -> EventID {
+        add("framework", kind, causes: causes)
+    }
+
+    /// An accepted registration.
+    @discardableResult
+    mutating func register(
+        _ consumer: String, deps: [String] = [], after: [String] = [], logs: [String] = []
+    ) -> EventID {
+        fw(.register(consumer: consumer, deps: deps, after: after, logs: logs))
+    }
+
+    /// `notify` on the framework.
+    @discardableResult
+    mutating func notify(_ consumer: String) -> EventID { fw(.notify(consumer: consumer)) }
+
+    /// `start` on `worker`, caused by `notify`.
+    @discardableResult
+    mutating func start(_ consumer: String, on worker: String, notify: EventID?) -> EventID {
+        add(worker, .start(consumer: consumer), causes: notify.map { [$0] } ?? [])
+    }
+
+    /// `end` on `worker`.
+    @discardableResult
+    mutating func end(_ consumer: String, on worker: String, ok: Bool = true, causes: [EventID] = []) -> EventID {
+        add(worker, .end(consumer: consumer, ok: ok, reason: ok ? nil : "failed"), causes: causes)
+    }
+
+    /// `observe` on the framework, caused by the worker's `end`.
+    @discardableResult
+    mutating func observe(_ consumer: String, end: EventID) -> EventID {
+        fw(.observe(consumer: consumer), causes: [end])
+    }
+
+    /// A whole walk of one consumer: notify, start and end on `worker`, observe.
+    mutating func walk(_ consumer: String, on worker: String, ok: Bool = true) {
+        let notify = notify(consumer)
+        start(consumer, on: worker, notify: notify)
+        let end = end(consumer, on: worker, ok: ok)
+        observe(consumer, end: end)
+    }
+
+    /// Replays the trace through `RecoverySpec`.
+    func check() throws -> SpecRunner.Outcome {
+        try SpecRunner.run(RecoverySpec.self, events: events)
+    }
+}
+
+final class RecoverySpecTests: XCTestCase {
+    // MARK: - Passing runs
+
+    func testPassingRunWithWorkersOnSeparateNodes() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("log-replay", deps: ["journal"])
+        t.register("volumes", deps: ["log-replay"])
+        t.register("scrub")
+        t.fw(.begin)
+        let notifyJournal = t.notify("journal")
+        let notifyScrub = t.notify("scrub")
+        t.start("journal", on: "w1", notify: notifyJournal)
+        t.start("scrub", on: "w3", notify: notifyScrub)
+        let endJournal = t.end("journal", on: "w1")
+        t.observe("journal", end: endJournal)
+        t.walk("log-replay", on: "w2")
+        let notifyVolumes = t.notify("volumes")
+        t.start("volumes", on: "w1", notify: notifyVolumes)
+        let endScrub = t.end("scrub", on: "w3")
+        let observeScrub = t.observe("scrub", end: endScrub)
+        let endVolumes = t.end("volumes", on: "w1")
+        let observeVolumes = t.observe("volumes", end: endVolumes)
+        t.fw(.done(ok: true), causes: [observeScrub, observeVolumes])
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.violations, [])
+        XCTAssertGreaterThan(outcome.obligations, 0)
+    }
+
+    func testFailureSkipsDependentsTransitively() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("log-replay", deps: ["journal"])
+        t.register("volumes", deps: ["log-replay"])
+        t.register("scrub")
+        t.fw(.begin)
+        t.walk("journal", on: "w1", ok: false)
+        t.fw(.skip(consumer: "log-replay"))
+        t.fw(.skip(consumer: "volumes"))
+        t.walk("scrub", on: "w2")
+        t.fw(.done(ok: false))
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testFrameworkTimeoutEndNeedsNoWorkerEnd() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        let notify = t.notify("journal")
+        t.start("journal", on: "w1", notify: notify)
+        t.fw(.end(consumer: "journal", ok: false, reason: "timeout"))
+        t.fw(.skip(consumer: "volumes"))
+        t.fw(.done(ok: false))
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testAfterAndLogsDependenciesHonoured() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("cache", after: ["journal"])
+        t.register("replay", logs: ["journal"])
+        t.fw(.begin)
+        let notifyJournal = t.notify("journal")
+        let notifyReplay = t.notify("replay")  // may start early: it only waits per log
+        t.start("journal", on: "w1", notify: notifyJournal)
+        t.add("w1", .tag(consumer: "journal", log: "nvlog"))
+        t.start("replay", on: "w2", notify: notifyReplay)
+        let untag = t.add("w1", .untag(consumer: "journal", log: "nvlog"))
+        t.add("w2", .process(consumer: "replay", log: "nvlog"), causes: [untag])
+        let endJournal = t.end("journal", on: "w1")
+        t.observe("journal", end: endJournal)
+        t.walk("cache", on: "w3")
+        let endReplay = t.end("replay", on: "w2")
+        t.observe("replay", end: endReplay)
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.violations, [])
+    }
+
+    func testAfterIsSatisfiedBySkip() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay", deps: ["journal"])
+        t.register("cache", after: ["replay"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1", ok: false)
+        t.fw(.skip(consumer: "replay"))
+        t.walk("cache", on: "w2")
+        t.fw(.done(ok: false))
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testLogNeverUntaggedIsReleasedByTheTaggersEnd() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay", logs: ["journal"])
+        t.fw(.tag(consumer: "journal", log: "nvlog"))  // the framework tags at registration
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        let notify = t.notify("replay")  // after observing journal's end
+        t.start("replay", on: "w2", notify: notify)
+        t.add("w2", .process(consumer: "replay", log: "nvlog"))
+        let end = t.end("replay", on: "w2")
+        t.observe("replay", end: end)
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testTwoRunsWithACrashBetween() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        let notify1 = t.notify("journal")
+        t.start("journal", on: "w1", notify: notify1)
+        t.fw(.crash)
+        // Run 1 never reached done: volumes never running is not judged. The worker's end of run 1
+        // comes after the crash but not after run 2's begin, so it belongs to run 1.
+        t.end("journal", on: "w1")
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.walk("volumes", on: "w2")
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testWorkerEventBeforeSecondBeginBelongsToFirstRun() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        let notify = t.notify("journal")
+        t.start("journal", on: "w1", notify: notify)
+        let end = t.end("journal", on: "w1")
+        t.observe("journal", end: end)
+        t.fw(.done(ok: true))
+        t.register("journal")
+        t.fw(.begin)
+        // After run 1's notify but not after run 2's begin: a second start of run 1's journal.
+        t.start("journal", on: "w2", notify: notify)
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryOnce])
+        XCTAssertEqual(outcome.violations.count, 1)
+        XCTAssertTrue(outcome.violations[0].message.contains("twice in run 1"), outcome.violations[0].message)
+    }
+
+    // MARK: - recovery.acyclic
+
+    func testCycleBreaksAcyclic() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("a", deps: ["b"])
+        t.register("b", after: ["a"])
+        t.register("c")
+        t.fw(.begin)
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertEqual(outcome.violations.count, 1)
+        XCTAssertTrue(outcome.violations[0].message.contains("cycle"), outcome.violations[0].message)
+    }
+
+    func testRegistrationAfterBeginBreaksAcyclic() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.register("volumes", deps: ["journal"])
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    func testDuplicateRegistrationBreaksAcyclic() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertEqual(outcome.violations.first?.events.map(\.id), [
+            EventID(node: "framework", seq: 2), EventID(node: "framework", seq: 1),
+        ])
+    }
+
+    func testAcceptedRegistrationNamingARejectedConsumerBreaksAcyclic() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.reject(consumer: "cache", reason: "unknown dependency \"ghost\""))
+        t.register("volumes", deps: ["journal", "cache"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.walk("volumes", on: "w2")
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertEqual(outcome.violations.count, 1)
+        let message = outcome.violations[0].message
+        XCTAssertTrue(message.contains("\"cache\"") && message.contains("rejected"), message)
+    }
+
+    func testSecondBeginWithoutDoneOrCrashBreaksAcyclic() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    func testCrashDuringRegistrationStartsOver() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal", deps: ["volumes"])
+        t.fw(.crash)
+        // The next run registers from scratch; run 1's graph names an unregistered consumer.
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertTrue(outcome.violations[0].message.contains("run 1"), outcome.violations[0].message)
+    }
+
+    // MARK: - recovery.deps-first
+
+    func testDependencyEndOnAnotherWorkerWithoutCausalLinkBreaksDepsFirst() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        let notifyJournal = t.notify("journal")
+        let notifyVolumes = t.notify("volumes")  // too early: journal's end not observed yet
+        t.start("journal", on: "w1", notify: notifyJournal)
+        let endJournal = t.end("journal", on: "w1")
+        t.start("volumes", on: "w2", notify: notifyVolumes)  // after it in line order only
+        let endVolumes = t.end("volumes", on: "w2")
+        t.observe("journal", end: endJournal)
+        t.observe("volumes", end: endVolumes)
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryDepsFirst])
+        XCTAssertEqual(outcome.violations.count, 1)
+        XCTAssertEqual(outcome.violations[0].events.map(\.id), [endJournal, EventID(node: "w2", seq: 1)])
+    }
+
+    func testStartAfterFailedDependencyBreaksDepsFirst() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1", ok: false)
+        t.walk("volumes", on: "w2")
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryDepsFirst])
+    }
+
+    func testStartBeforeSoftDependencyFinishedBreaksDepsFirst() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("cache", after: ["journal"])
+        t.fw(.begin)
+        let notifyJournal = t.notify("journal")
+        t.start("journal", on: "w1", notify: notifyJournal)
+        t.walk("cache", on: "w2")
+        let end = t.end("journal", on: "w1")
+        t.observe("journal", end: end)
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryDepsFirst])
+    }
+
+    // MARK: - recovery.logs-first
+
+    func testProcessWithoutCausalLinkToUntagBreaksLogsFirst() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay", logs: ["journal"])
+        t.fw(.begin)
+        let notifyJournal = t.notify("journal")
+        let notifyReplay = t.notify("replay")
+        t.start("journal", on: "w1", notify: notifyJournal)
+        t.add("w1", .tag(consumer: "journal", log: "nvlog"))
+        t.start("replay", on: "w2", notify: notifyReplay)
+        let untag = t.add("w1", .untag(consumer: "journal", log: "nvlog"))
+        let process = t.add("w2", .process(consumer: "replay", log: "nvlog"))  // no cause: concurrent
+        let endJournal = t.end("journal", on: "w1")
+        t.observe("journal", end: endJournal)
+        let endReplay = t.end("replay", on: "w2")
+        t.observe("replay", end: endReplay)
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryLogsFirst])
+        XCTAssertEqual(outcome.violations.map { $0.events.map(\.id) }, [[untag, process]])
+    }
+
+    func testTagAndUntagObservedAfterProcessBreakLogsFirst() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay", logs: ["journal"])
+        t.fw(.begin)
+        let notifyReplay = t.notify("replay")
+        t.start("replay", on: "w2", notify: notifyReplay)
+        t.add("w2", .process(consumer: "replay", log: "nvlog"))
+        let endReplay = t.end("replay", on: "w2")
+        t.observe("replay", end: endReplay)
+        let notifyJournal = t.notify("journal")
+        t.start("journal", on: "w1", notify: notifyJournal)
+        t.add("w1", .tag(consumer: "journal", log: "nvlog"))
+        t.add("w1", .untag(consumer: "journal", log: "nvlog"))
+        let endJournal = t.end("journal", on: "w1")
+        let observe = t.observe("journal", end: endJournal)
+        t.fw(.done(ok: true), causes: [observe])
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryLogsFirst])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    func testProcessOfNeverUntaggedLogBeforeTaggersEndBreaksLogsFirst() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay", logs: ["journal"])
+        t.fw(.begin)
+        t.fw(.tag(consumer: "journal", log: "nvlog"))
+        let notifyJournal = t.notify("journal")
+        let notifyReplay = t.notify("replay")
+        t.start("journal", on: "w1", notify: notifyJournal)
+        let endJournal = t.end("journal", on: "w1")
+        t.start("replay", on: "w2", notify: notifyReplay)
+        t.add("w2", .process(consumer: "replay", log: "nvlog"))  // journal's end is not before it
+        let endReplay = t.end("replay", on: "w2")
+        t.observe("journal", end: endJournal)
+        t.observe("replay", end: endReplay)
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryLogsFirst])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    func testUntaggedLogOfUnrelatedConsumerIsNotAnObligation() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay")  // no logs dependency on journal
+        t.fw(.begin)
+        t.fw(.tag(consumer: "journal", log: "nvlog"))
+        t.walk("replay", on: "w2")
+        t.add("w3", .process(consumer: "replay", log: "nvlog"))
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [])
+    }
+
+    // MARK: - recovery.once
+
+    func testNotifiedTwiceBreaksOnce() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.notify("journal")
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryOnce])
+    }
+
+    func testStartNotCausedByItsNotifyBreaksOnce() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.notify("journal")
+        t.start("journal", on: "w1", notify: nil)
+        let end = t.end("journal", on: "w1")
+        t.observe("journal", end: end)
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryOnce])
+    }
+
+    func testEndWithoutStartBreaksOnce() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.notify("journal")
+        let end = t.end("journal", on: "w1")
+        t.observe("journal", end: end)
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryOnce])
+    }
+
+    func testTimedOutConsumersLaterWorkEventsOtherThanEndAreAllowed() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        let notify = t.notify("journal")
+        t.fw(.end(consumer: "journal", ok: false, reason: "timeout"))
+        t.start("journal", on: "w1", notify: notify)
+        t.add("w1", .tag(consumer: "journal", log: "nvlog"))
+        t.add("w1", .untag(consumer: "journal", log: "nvlog"))
+        t.fw(.done(ok: false))
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testWorkerEndAfterTimeoutEndBreaksOnce() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        let notify = t.notify("journal")
+        t.start("journal", on: "w1", notify: notify)
+        t.fw(.end(consumer: "journal", ok: false, reason: "timeout"))
+        let late = t.end("journal", on: "w1")
+        t.observe("journal", end: late)
+        t.fw(.done(ok: false))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryOnce])
+        XCTAssertTrue(outcome.violations[0].message.contains("timeout"), outcome.violations[0].message)
+    }
+
+    func testEventsOfUnregisteredConsumerBreakOnce() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.walk("ghost", on: "w2")
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryOnce])
+        XCTAssertEqual(outcome.violations.count, 3)  // its notify, start and end
+    }
+
+    // MARK: - recovery.skip
+
+    func testSkippedConsumerThatStartsBreaksSkip() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        let notify = t.notify("journal")
+        t.fw(.skip(consumer: "journal"))
+        t.start("journal", on: "w1", notify: notify)
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoverySkip])
+    }
+
+    func testSkipWithoutFailedDependencyBreaksSkipWhenDone() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.skip(consumer: "volumes"))
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoverySkip])
+    }
+
+    func testSkipWithoutFailedDependencyIsNotJudgedWithoutDone() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.skip(consumer: "volumes"))
+        t.fw(.crash)
+
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testDependentOfFailureNotSkippedBreaksSkipAndComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1", ok: false)
+        t.fw(.done(ok: false))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoverySkip, .recoveryComplete])
+    }
+
+    // MARK: - recovery.complete
+
+    func testDoneOkDespiteFailureBreaksComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1", ok: false)
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryComplete])
+    }
+
+    func testDoneNotOkWithoutFailureBreaksComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: false))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryComplete])
+    }
+
+    func testConsumerNeitherEndedNorSkippedBreaksComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("scrub")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryComplete])
+    }
+
+    func testDoneWithoutCausalLinkToLastEndBreaksComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        let notify = t.notify("journal")
+        t.start("journal", on: "w1", notify: notify)
+        let end = t.end("journal", on: "w1")
+        let done = t.fw(.done(ok: true))  // the framework never observed the end
+        t.observe("journal", end: end)
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryComplete])
+        XCTAssertEqual(outcome.violations.map { $0.events.map(\.id) }, [[end, done]])
+    }
+
+    func testEndObservedAfterDoneBreaksComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("scrub")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        let notify = t.notify("scrub")
+        t.start("scrub", on: "w2", notify: notify)
+        t.fw(.done(ok: true))
+        t.end("scrub", on: "w2")
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryComplete])
+        XCTAssertEqual(outcome.violations.count, 1)  // reported once, at done
+    }
+
+    func testSecondEndAfterDoneBreaksOnceAndComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.done(ok: true))
+        t.end("journal", on: "w1")
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoveryOnce, .recoveryComplete])
+    }
+
+    func testSkipOfUnregisteredConsumerBreaksSkipWhenDone() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.fw(.begin)
+        t.walk("journal", on: "w1")
+        t.fw(.skip(consumer: "ghost"))
+        t.fw(.done(ok: true))
+
+        XCTAssertEqual(try t.check().brokenInvariants, [.recoverySkip])
+    }
+
+    func testSkipAfterDoneBreaksComplete() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("volumes", deps: ["journal"])
+        t.fw(.begin)
+        t.walk("journal", on: "w1", ok: false)
+        t.fw(.done(ok: false))
+        t.fw(.skip(consumer: "volumes"))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryComplete])
+        XCTAssertEqual(outcome.violations.count, 1)  // reported once, at done
+    }
+
+    func testReportsAreDeterministic() throws {
+        var t = RecoveryTraceBuilder()
+        for name in ["e", "d", "c", "b", "a"] { t.register(name, deps: ["z-\(name)"]) }
+        t.fw(.begin)
+        for name in ["a", "b", "c", "d", "e"] { t.walk(name, on: "w-\(name)", ok: false) }
+        t.fw(.done(ok: true))
+
+        let first = try t.check().violations
+        for _ in 0..<5 { XCTAssertEqual(try t.check().violations, first) }
+        XCTAssertEqual(Set(first.map(\.invariant)), [.recoveryAcyclic, .recoveryComplete])
+    }
+}
