@@ -41,7 +41,7 @@ public struct CausalOrder {
         var waiters: [Int] = []
     }
 
-    private var readers: [TraceFileReader?]
+    private var readers: [PrefetchingReader?]
     private var buffered: [Int]
     /// The files, as the user named them, in the order given.
     public let paths: [String]
@@ -77,11 +77,11 @@ public struct CausalOrder {
         guard !paths.isEmpty else {
             throw .input(TraceInputError(file: "", line: 0, message: "no trace files to read"))
         }
-        var readers: [TraceFileReader?] = []
+        var readers: [PrefetchingReader?] = []
         var system: TraceSystem?
         for (i, path) in paths.enumerated() {
-            let reader: TraceFileReader
-            do { reader = try TraceFileReader(path: path, fileIndex: i) } catch { throw .input(error) }
+            let reader: PrefetchingReader
+            do { reader = try PrefetchingReader(path: path, fileIndex: i) } catch { throw .input(error) }
             if let system, reader.header.system != system {
                 throw .input(TraceInputError(
                     file: path, line: 1,
@@ -113,7 +113,12 @@ public struct CausalOrder {
     }
 
     private mutating func intern(_ name: String) -> Int {
-        if let n = nodeIndex[name] { return n }
+        // Few nodes: a scan of small strings beats hashing.
+        if nodes.count <= 8 {
+            for i in nodes.indices where nodes[i].name == name { return i }
+        } else if let n = nodeIndex[name] {
+            return n
+        }
         nodeIndex[name] = nodes.count
         nodes.append(NodeInfo(name: name))
         return nodes.count - 1
@@ -239,7 +244,10 @@ public struct CausalOrder {
         }
         guard let f = best else { return false }
         let item: TraceItem?
-        do { item = try readers[f]!.next() } catch { throw .input(error) }
+        do { item = try readers[f]!.next() } catch {
+            for r in readers { r?.stop() }
+            throw .input(error)
+        }
         switch item {
         case nil:
             readers[f] = nil

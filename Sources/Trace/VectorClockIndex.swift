@@ -23,30 +23,44 @@ public struct HappensBeforeStep: Sendable, Hashable {
     }
 }
 
-/// Answers "does `a` happen-before `b`" in constant time, for events added in a linearization of
-/// happens-before, and gives the path that proves it.
+/// Answers "does `a` happen-before `b`" for events added in a linearization of happens-before,
+/// and gives the path that proves it.
 ///
-/// Each node keeps its vector clock; a snapshot is stored only at events whose causes brought
-/// news from other nodes, so memory grows with cross-node messages, not with events.
+/// A vector clock, stored as changes: for each node and each other node, the seqs at which a
+/// cause brought news of the other node, the news, and the cause that brought it. Memory grows
+/// by one small entry per cross-node message, not per event.
 /// A value type; not shared between tasks.
 public struct VectorClockIndex: Sendable {
-    private struct Snapshot: Sendable {
-        var seq: Int
-        /// Per node index, the greatest seq of that node known to happen-before; -1 for none.
-        var clock: [Int]
-        /// The causes of the event, as (node index, seq).
-        var causes: [NodeSeq]
-    }
+    /// How node `i` learned of node `j`: at its event `seqs[k]`, of `j`'s seq `values[k]`,
+    /// through the cause `(viaNodes[k], viaSeqs[k])`.
+    private struct Component: Sendable {
+        var seqs: [Int] = []
+        var values: [Int] = []
+        var viaNodes: [Int] = []
+        var viaSeqs: [Int] = []
 
-    private struct NodeSeq: Sendable, Hashable {
-        var node: Int
-        var seq: Int
+        /// The value at the latest change at or before `seq`, or -1.
+        func value(atOrBefore seq: Int) -> Int {
+            guard let k = lastIndex(atOrBefore: seq) else { return -1 }
+            return values[k]
+        }
+
+        func lastIndex(atOrBefore seq: Int) -> Int? {
+            var lo = 0, hi = seqs.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if seqs[mid] <= seq { lo = mid + 1 } else { hi = mid }
+            }
+            return lo == 0 ? nil : lo - 1
+        }
     }
 
     private struct NodeState: Sendable {
         var name: String
-        var lastSeq: Int = -1
-        var snapshots: [Snapshot] = []
+        var lastSeq = -1
+        /// The current clock, by node index (-1: nothing known); own entry unused.
+        var clock: [Int] = []
+        var components: [Component] = []
     }
 
     private var index: [String: Int] = [:]
@@ -58,90 +72,81 @@ public struct VectorClockIndex: Sendable {
     /// The nodes seen so far, in order of first appearance.
     public var nodeNames: [String] { nodes.map(\.name) }
 
-    /// The number of snapshots kept (cross-node receives), for memory reports.
-    public var snapshotCount: Int { nodes.reduce(0) { $0 + $1.snapshots.count } }
+    /// The number of clock changes kept (one per cross-node message that brought news).
+    public var snapshotCount: Int {
+        nodes.reduce(0) { total, node in total + node.components.reduce(0) { $0 + $1.seqs.count } }
+    }
 
-    /// Whether `id` was added.
+    private func find(_ name: String) -> Int? {
+        if nodes.count <= 8 {
+            for i in nodes.indices where nodes[i].name == name { return i }
+            return nil
+        }
+        return index[name]
+    }
+
+    /// Whether `id` was added (or is below a node's latest seq).
     public func contains(_ id: EventID) -> Bool {
-        guard let n = index[id.node] else { return false }
+        guard let n = find(id.node) else { return false }
         return id.seq <= nodes[n].lastSeq
     }
 
     /// The greatest seq added for `node`, if any.
     public func lastSeq(of node: String) -> Int? {
-        guard let n = index[node], nodes[n].lastSeq >= 0 else { return nil }
+        guard let n = find(node), nodes[n].lastSeq >= 0 else { return nil }
         return nodes[n].lastSeq
     }
 
     private mutating func intern(_ name: String) -> Int {
-        if let n = index[name] { return n }
+        if let n = find(name) { return n }
         index[name] = nodes.count
         nodes.append(NodeState(name: name))
         return nodes.count - 1
     }
 
     /// Adds the next event of a linearization. Its node's earlier events and all its causes
-    /// must have been added already; causes naming events not added are ignored by the caller.
+    /// must have been added already.
     public mutating func add(node: String, seq: Int, causes: [EventID]) {
         let n = intern(node)
         precondition(seq > nodes[n].lastSeq, "events of one node must be added in seq order")
         nodes[n].lastSeq = seq
-        guard !causes.isEmpty else { return }
-        var clock = currentClock(n)
-        var changed = false
-        var links: [NodeSeq] = []
-        links.reserveCapacity(causes.count)
         for cause in causes {
-            guard let c = index[cause.node], c != n else { continue }
-            links.append(NodeSeq(node: c, seq: cause.seq))
-            let other = clockOf(node: c, seq: cause.seq)
-            if other.count > clock.count { clock += Array(repeating: -1, count: other.count - clock.count) }
-            for k in other.indices where other[k] > clock[k] && k != n {
-                clock[k] = other[k]
-                changed = true
+            guard let c = find(cause.node), c != n else { continue }
+            let other = clock(of: c, at: cause.seq)
+            if nodes[n].clock.count < nodes.count {
+                nodes[n].clock += Array(repeating: -1, count: nodes.count - nodes[n].clock.count)
+                nodes[n].components += Array(repeating: Component(), count: nodes.count - nodes[n].components.count)
+            }
+            for k in other.indices where k != n && other[k] > nodes[n].clock[k] {
+                nodes[n].clock[k] = other[k]
+                nodes[n].components[k].seqs.append(seq)
+                nodes[n].components[k].values.append(other[k])
+                nodes[n].components[k].viaNodes.append(c)
+                nodes[n].components[k].viaSeqs.append(cause.seq)
             }
         }
-        if changed {
-            nodes[n].snapshots.append(Snapshot(seq: seq, clock: clock, causes: links))
-        }
     }
 
-    /// The clock of node `n`'s latest event, without its own component.
-    private func currentClock(_ n: Int) -> [Int] {
-        var clock = nodes[n].snapshots.last?.clock ?? []
-        if clock.count < nodes.count { clock += Array(repeating: -1, count: nodes.count - clock.count) }
-        return clock
-    }
-
-    /// The vector clock of event `(node n, seq)`: its own component is `seq`.
-    private func clockOf(node n: Int, seq: Int) -> [Int] {
-        var clock: [Int]
-        if let s = latestSnapshot(node: n, atOrBefore: seq) {
-            clock = nodes[n].snapshots[s].clock
+    /// The vector clock of node `n`'s event `seq`: its own entry is `seq`.
+    private func clock(of n: Int, at seq: Int) -> [Int] {
+        let node = nodes[n]
+        var clock = Array(repeating: -1, count: nodes.count)
+        if seq >= node.lastSeq {
+            for k in node.clock.indices { clock[k] = node.clock[k] }
         } else {
-            clock = []
+            for k in node.components.indices { clock[k] = node.components[k].value(atOrBefore: seq) }
         }
-        if clock.count <= n { clock += Array(repeating: -1, count: n + 1 - clock.count) }
         clock[n] = seq
         return clock
     }
 
-    private func latestSnapshot(node n: Int, atOrBefore seq: Int) -> Int? {
-        let snaps = nodes[n].snapshots
-        var lo = 0, hi = snaps.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if snaps[mid].seq <= seq { lo = mid + 1 } else { hi = mid }
-        }
-        return lo == 0 ? nil : lo - 1
-    }
-
     /// The greatest seq of `node` that happens-before or is `b` (nil when none does).
     public func latestKnown(of node: String, at b: EventID) -> Int? {
-        guard let j = index[node], let i = index[b.node] else { return nil }
+        guard let j = find(node), let i = find(b.node) else { return nil }
         if i == j { return b.seq }
-        let clock = clockOf(node: i, seq: b.seq)
-        return j < clock.count && clock[j] >= 0 ? clock[j] : nil
+        guard j < nodes[i].components.count else { return nil }
+        let value = b.seq >= nodes[i].lastSeq ? nodes[i].clock[j] : nodes[i].components[j].value(atOrBefore: b.seq)
+        return value >= 0 ? value : nil
     }
 
     /// Whether `a` happens-before `b`; both must have been added.
@@ -164,27 +169,19 @@ public struct VectorClockIndex: Sendable {
             if a.seq < b.seq { steps.append(HappensBeforeStep(from: a, to: b, kind: .program)) }
             return
         }
-        let i = index[b.node]!, j = index[a.node]!
-        // The earliest receive of b's node (at or before b) that knows a.
-        let snaps = nodes[i].snapshots
-        guard let last = latestSnapshot(node: i, atOrBefore: b.seq) else { return }
-        var lo = 0, hi = last + 1
+        let i = find(b.node)!, j = find(a.node)!
+        // The earliest change of i's knowledge of j that covers a: values only grow.
+        let component = nodes[i].components[j]
+        var lo = 0, hi = component.values.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            let c = snaps[mid].clock
-            if j < c.count && c[j] >= a.seq { hi = mid } else { lo = mid + 1 }
+            if component.values[mid] >= a.seq { hi = mid } else { lo = mid + 1 }
         }
-        let receive = snaps[lo]
-        let r = EventID(node: b.node, seq: receive.seq)
-        for link in receive.causes {
-            let c = EventID(node: nodes[link.node].name, seq: link.seq)
-            if c == a || happensBefore(a, c) {
-                buildPath(from: a, to: c, into: &steps)
-                steps.append(HappensBeforeStep(from: c, to: r, kind: .cause))
-                if r.seq < b.seq { steps.append(HappensBeforeStep(from: r, to: b, kind: .program)) }
-                return
-            }
-        }
-        preconditionFailure("vector clock snapshot without a cause that explains it")
+        precondition(lo < component.values.count && component.seqs[lo] <= b.seq, "no clock change explains \(a) -> \(b)")
+        let receive = EventID(node: b.node, seq: component.seqs[lo])
+        let cause = EventID(node: nodes[component.viaNodes[lo]].name, seq: component.viaSeqs[lo])
+        buildPath(from: a, to: cause, into: &steps)
+        steps.append(HappensBeforeStep(from: cause, to: receive, kind: .cause))
+        if receive.seq < b.seq { steps.append(HappensBeforeStep(from: receive, to: b, kind: .program)) }
     }
 }
