@@ -216,7 +216,8 @@ public struct CausalOrder {
             // The node has not shown up in any file yet.
             return readersAllDone ? try missing(cause, of: event) : .waitFor(m)
         }
-        let open = nodes[m].files.contains { readers[$0] != nil }
+        // Without a prescan, any file still open may hold more of the node (a rotated log).
+        let open = prescanned ? nodes[m].files.contains { readers[$0] != nil } : !readersAllDone
         if !open && cause.seq > nodes[m].maxSeen { return try truncated(cause, of: event, node: m) }
         return .waitFor(m)
     }

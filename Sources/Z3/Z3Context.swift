@@ -70,6 +70,13 @@ public final class Z3Context {
         make("Z3_mk_const") { c in Z3_mk_const(c, Z3_mk_string_symbol(c, name), intSort) }
     }
 
+    /// An integer constant named by a number rather than a string: cheaper to make when a
+    /// query has many (`Z3_mk_int_symbol`). `number` must fit in 32 bits.
+    public func intConstant(number: Int) -> Z3Term {
+        precondition(number >= 0 && number <= Int(Int32.max), "symbol numbers are 32-bit")
+        return make("Z3_mk_const") { c in Z3_mk_const(c, Z3_mk_int_symbol(c, Int32(number)), intSort) }
+    }
+
     /// The integer literal `value`.
     public func int(_ value: Int) -> Z3Term {
         make("Z3_mk_int64") { c in Z3_mk_int64(c, Int64(value), intSort) }

@@ -1,0 +1,141 @@
+/// What a trace file yields: an event of the format, or a dropped `x-` event.
+public enum TraceItem: Sendable, Equatable {
+    /// An event, checked against the file's system; its `location` names file and line.
+    case event(TraceEvent)
+    /// An event whose name starts with `x-`: its node and seq when present and well typed.
+    case extensionEvent(EventID?)
+}
+
+/// Reads one trace file lazily, line by line, checking what TRACE-FORMAT.md asks of one file.
+///
+/// The header is read when the reader is made; `next()` then yields the file's events in line
+/// order, consuming blank lines and recurring headers. Checked here: the first non-blank line
+/// is a header; a recurring header names the same format, version and system; every event
+/// line is valid for the header's system; along each node's lines the seq strictly increases.
+/// Checks across files (duplicate ids, causes, cycles) are not this type's job.
+///
+/// Memory does not grow with the file's length: one line buffer and the last seq per node.
+/// Plain and gzip files are read alike (see `LineSource`). Copies of a reader share its file
+/// position, so use one copy; not thread-safe.
+public struct TraceFileReader {
+    /// The file's path as given; every error names it.
+    public let path: String
+    /// The file's index in the trace's file list; it is the `file` of every event's location.
+    public let fileIndex: Int
+    /// The file's header (its first non-blank line).
+    public let header: TraceHeader
+    /// The line of the header.
+    public let headerLine: Int
+
+    private let source: LineSource
+    private let parser: EventParser
+    /// Per node: the last seq seen in this file and its line.
+    private var lastSeq = LastSeqTable()
+
+    /// Opens `path` and reads its header.
+    ///
+    /// Throws when the file cannot be read, is empty ("empty file: no header"), or its first
+    /// non-blank line is not a valid header.
+    public init(path: String, fileIndex: Int) throws(TraceInputError) {
+        self.path = path
+        self.fileIndex = fileIndex
+        source = try LineSource(path: path)
+        let headerParser = EventParser(system: nil)
+        while true {
+            guard let line = try source.nextLine() else {
+                throw TraceInputError(file: path, line: 0, message: "empty file: no header")
+            }
+            let parsed: TraceLine
+            do {
+                parsed = try headerParser.parse(line, requireHeader: true)
+            } catch {
+                throw TraceInputError(file: path, line: source.lineNumber, message: error.message)
+            }
+            guard case .header(let header) = parsed else { continue }  // blank
+            self.header = header
+            self.headerLine = source.lineNumber
+            break
+        }
+        parser = EventParser(system: header.system)
+    }
+
+    /// The number of the last line read.
+    public var lineNumber: Int { source.lineNumber }
+
+    /// The next event of the file, or nil at its end.
+    ///
+    /// Throws a `TraceInputError` naming the file and line of the first problem.
+    public mutating func next() throws(TraceInputError) -> TraceItem? {
+        while let line = try source.nextLine() {
+            let parsed: TraceLine
+            do {
+                parsed = try parser.parse(line)
+            } catch {
+                throw failure(error.message)
+            }
+            switch parsed {
+            case .blank:
+                continue
+            case .header(let again):
+                guard again == header else {
+                    throw failure(
+                        "header names version \(again.version), system \(again.system.rawValue), but the "
+                            + "file's header at line \(headerLine) names version \(header.version), "
+                            + "system \(header.system.rawValue)")
+                }
+            case .extensionEvent(let id):
+                return .extensionEvent(id)
+            case .event(var event):
+                let lineNumber = source.lineNumber
+                if let previous = lastSeq.update(event.node, seq: event.seq, line: lineNumber) {
+                    throw failure(
+                        "seq \(event.seq) of node \"\(event.node)\" does not increase: "
+                            + "the node's previous seq is \(previous.seq) at line \(previous.line)")
+                }
+                event.location = SourceLocation(file: fileIndex, line: lineNumber)
+                return .event(event)
+            }
+        }
+        return nil
+    }
+
+    private func failure(_ message: String) -> TraceInputError {
+        TraceInputError(file: path, line: source.lineNumber, message: message)
+    }
+}
+
+/// The last seq (and its line) of each node: a short array searched linearly, since traces
+/// have few nodes, with a dictionary index once there are many.
+private struct LastSeqTable {
+    private var nodes: [String] = []
+    private var entries: [(seq: Int, line: Int)] = []
+    private var index: [String: Int] = [:]
+    private static let linearLimit = 16
+
+    /// Records `seq` at `line` for `node`, or returns the node's previous entry when `seq`
+    /// does not exceed it (leaving the table as it was).
+    mutating func update(_ node: String, seq: Int, line: Int) -> (seq: Int, line: Int)? {
+        let position: Int?
+        if nodes.count <= Self.linearLimit {
+            position = nodes.firstIndex(of: node)
+        } else {
+            position = index[node]
+        }
+        guard let position else {
+            nodes.append(node)
+            entries.append((seq, line))
+            if nodes.count > Self.linearLimit {
+                if index.isEmpty {
+                    for (i, name) in nodes.enumerated() { index[name] = i }
+                } else {
+                    index[node] = nodes.count - 1
+                }
+            }
+            return nil
+        }
+        let previous = entries[position]
+        guard previous.seq < seq else { return previous }
+        entries[position] = (seq, line)
+        return nil
+    }
+}

@@ -1,0 +1,39 @@
+/// Where a running system records its trace: passed in like a logger, never global.
+///
+/// Implementations are thread-safe: `record` and `flush` may be called from any thread.
+public protocol TraceRecorder: Sendable {
+    /// Records one event (its `location` is not written).
+    func record(_ event: TraceEvent)
+    /// Makes everything recorded so far survive a simulated crash of the recording process
+    /// (for a file: hands it to the operating system).
+    func flush()
+}
+
+/// Keeps recorded events in memory, in the order `record` was called.
+///
+/// Thread-safe: every method takes a lock, so concurrent `record` calls are all kept (in the
+/// order they took the lock).
+public final class MemoryRecorder: TraceRecorder {
+    private let storage = RecorderLock<[TraceEvent]>([])
+
+    /// Makes an empty recorder.
+    public init() {}
+
+    /// Appends `event`.
+    public func record(_ event: TraceEvent) {
+        storage.withLock { $0.append(event) }
+    }
+
+    /// Nothing to do: memory holds everything already.
+    public func flush() {}
+
+    /// A copy of the events recorded so far.
+    public var events: [TraceEvent] {
+        storage.withLock { $0 }
+    }
+
+    /// Forgets every event recorded so far.
+    public func removeAll() {
+        storage.withLock { $0.removeAll() }
+    }
+}
