@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `plumb` command: check and benchmark storage-controller traces.
 @main
@@ -13,8 +14,27 @@ struct Plumb: AsyncParsableCommand {
 
             Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive.
             """,
-        subcommands: []
+        subcommands: [Check.self, Bench.self]
     )
+
+    /// Runs the command, mapping usage errors to exit code 2 as documented (the argument
+    /// parser's own convention is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// How results are printed; shared by the commands that print a report.

@@ -1,0 +1,65 @@
+import Specs
+import Trace
+
+extension CheckReport {
+    /// A JUnit XML document holding the given `<testsuite>` elements.
+    public static func junitDocument(_ suites: [String]) -> String {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n" + suites.joined() + "</testsuites>\n"
+    }
+
+    /// This trace as one JUnit `<testsuite>` for CI systems: a test case per invariant (an input
+    /// error is one case).
+    public func junitSuite(name: String) -> String {
+        var cases = ""
+        var failures = 0, errors = 0, count = 0
+        if let error {
+            count = 1
+            errors = 1
+            cases += "    <testcase classname=\"plumb.check\" name=\"input\"><error message=\"\(xml(error.description))\"/></testcase>\n"
+        } else {
+            var byInvariant: [Invariant: [Proof]] = [:]
+            for p in proofs { byInvariant[p.invariant, default: []].append(p) }
+            for invariant in proofs.map(\.invariant).uniqued() {
+                count += 1
+                let mine = byInvariant[invariant]!
+                let seconds = mine.map(\.ms).max().map { $0 / 1000 } ?? 0
+                let broken = violations.filter { $0.invariant == invariant }
+                let system = invariant.system?.rawValue ?? "trace"
+                cases += "    <testcase classname=\"plumb.\(system)\" name=\"\(invariant.rawValue)\" time=\"\(seconds)\">"
+                if !broken.isEmpty {
+                    failures += 1
+                    let body = broken.map { v in
+                        "\(v.message)\n" + v.events.map { "  \($0.name) \($0.id)\(place($0))" }.joined(separator: "\n")
+                    }.joined(separator: "\n")
+                    cases += "<failure message=\"\(xml(broken[0].message))\" type=\"violation\">\(xml(body))</failure>"
+                } else if mine.contains(where: { $0.result == .unknown }) {
+                    errors += 1
+                    cases += "<error message=\"inconclusive: the solver did not prove every obligation\" type=\"inconclusive\"/>"
+                }
+                cases += "</testcase>\n"
+            }
+        }
+        return "  <testsuite name=\"\(xml(name))\" tests=\"\(count)\" failures=\"\(failures)\" errors=\"\(errors)\" time=\"\(stats.ms / 1000)\">\n"
+            + cases + "  </testsuite>\n"
+    }
+
+    private func place(_ stamp: EventStamp) -> String {
+        stamp.location.file >= 0 && stamp.location.file < files.count
+            ? " at \(files[stamp.location.file]):\(stamp.location.line)" : ""
+    }
+
+    private func xml(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "\n": out += "&#10;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,225 @@
+import Specs
+import Trace
+
+/// The checker's side of a replay: answers happens-before from the vector clocks (the graph
+/// engine), records violations, and batches every obligation for Z3.
+///
+/// Used by the replaying thread only; not thread-safe.
+final class CheckSink: SpecSink {
+    /// Happens-before over the events replayed so far.
+    var clocks = VectorClockIndex()
+    /// Violations, in the order found (at most `keepPerInvariant` of each invariant).
+    private(set) var violations: [Violation] = []
+    /// Violations found beyond those kept, per invariant.
+    private(set) var suppressed: [Invariant: Int] = [:]
+    private var kept: [Invariant: Int] = [:]
+    /// Violations kept per invariant: a broken trace of a million events must not keep them all.
+    let keepPerInvariant = 1000
+    /// Obligations made, per invariant.
+    private(set) var obligationCounts: [Invariant: Int] = [:]
+    /// Refutations the solver confirmed or gave up on, per invariant.
+    private(set) var refutations: [Invariant: (result: CheckReport.ProofResult, ms: Double, count: Int)] = [:]
+    /// Engine disagreements found while refuting.
+    private(set) var disagreements: [String] = []
+
+    private let engine: ProofEngine?
+    private let timeout: Duration
+    private let window: Int
+    private var pending: [Invariant: [(before: EventID, after: EventID)]] = [:]
+    private var prover: Prover?
+    /// Counterexamples asked of Z3 per invariant; past this the graph engine's order is shown.
+    private let counterexampleLimit = 20
+
+    init(engine: ProofEngine?, timeout: Duration, window: Int) {
+        self.engine = engine
+        self.timeout = timeout
+        self.window = window
+    }
+
+    func report(_ violation: Violation) { keep(violation) }
+
+    private func keep(_ violation: Violation) {
+        let count = kept[violation.invariant, default: 0]
+        if count < keepPerInvariant {
+            kept[violation.invariant] = count + 1
+            violations.append(violation)
+        } else {
+            suppressed[violation.invariant, default: 0] += 1
+        }
+    }
+
+    private func isFull(_ invariant: Invariant) -> Bool { kept[invariant, default: 0] >= keepPerInvariant }
+
+    func happensBefore(_ a: EventID, _ b: EventID) -> Bool { clocks.happensBefore(a, b) }
+
+    func require(
+        _ invariant: Invariant, _ before: EventStamp, happensBefore after: EventStamp,
+        message: @autoclosure () -> String
+    ) -> Bool {
+        obligationCounts[invariant, default: 0] += 1
+        if clocks.happensBefore(before.id, after.id) {
+            guard engine != nil else { return true }
+            pending[invariant, default: []].append((before.id, after.id))
+            if pending[invariant]!.count >= window { flush(invariant) }
+            return true
+        }
+        if isFull(invariant) {
+            suppressed[invariant, default: 0] += 1
+        } else {
+            keep(Violation(
+                invariant, message(), events: [before, after],
+                counterexample: counterexample(invariant, before: before, after: after)))
+        }
+        return false
+    }
+
+    func requireAcyclic(
+        _ invariant: Invariant, vertices: [String], edges: [(from: Int, to: Int)], stamps: [EventStamp]
+    ) -> [Int]? {
+        obligationCounts[invariant, default: 0] += 1
+        if let ranks = Ranking.ranks(vertexCount: vertices.count, edges: edges) {
+            engine?.submit(.ranking(invariant, ranks: ranks, edges: edges))
+            return nil
+        }
+        let cycle = Ranking.cycle(vertexCount: vertices.count, edges: edges)!
+        if engine != nil {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = solver().refuteRanking(cycle: cycle)
+            if result == .proved {
+                disagreements.append("\(invariant): the graph engine found a cycle that Z3 could rank")
+            }
+            noteRefutation(invariant, result == .proved ? .refuted : result, since: start, clock: clock)
+        }
+        let names = (cycle + [cycle[0]]).map { vertices[$0] }.joined(separator: " -> ")
+        keep(Violation(invariant, "dependency cycle: \(names)", events: cycle.map { stamps[$0] }))
+        return cycle
+    }
+
+    /// Sends every obligation still waiting in a window to the solver.
+    func flushAll() {
+        for invariant in pending.keys.sorted() { flush(invariant) }
+    }
+
+    private func flush(_ invariant: Invariant) {
+        guard let batch = pending.removeValue(forKey: invariant), !batch.isEmpty else { return }
+        engine?.submit(.orders(invariant, compress(batch)))
+    }
+
+    /// Groups cross-node obligations that one goal implies by program order alone: when the
+    /// latest `before` of a group happens-before its earliest `after`, every member holds,
+    /// since each member's `before` is at or below that one on its node, and its `after` at or
+    /// above the other. The solver proves each group's goal from its happens-before steps; a
+    /// member adds only two seq comparisons on one node. Same-node obligations go one by one.
+    private func compress(_ batch: [(before: EventID, after: EventID)]) -> [OrderObligation] {
+        var result: [OrderObligation] = []
+        var groups: [String: [(before: EventID, after: EventID)]] = [:]
+        for ob in batch {
+            if ob.before.node == ob.after.node {
+                result.append(OrderObligation(
+                    before: ob.before, after: ob.after,
+                    facts: [HappensBeforeStep(from: ob.before, to: ob.after, kind: .program)], covers: 1))
+            } else {
+                groups[ob.before.node + "\u{0}" + ob.after.node, default: []].append(ob)
+            }
+        }
+        for key in groups.keys.sorted() {
+            let members = groups[key]!.sorted { ($0.before.seq, $0.after.seq) < ($1.before.seq, $1.after.seq) }
+            var latest = members[0].before, earliest = members[0].after
+            var count = 0
+            func close() {
+                let facts = clocks.path(from: latest, to: earliest) ?? []
+                result.append(OrderObligation(before: latest, after: earliest, facts: facts, covers: count))
+            }
+            for m in members {
+                let newLatest = m.before.seq > latest.seq ? m.before : latest
+                let newEarliest = m.after.seq < earliest.seq ? m.after : earliest
+                if count == 0 || clocks.happensBefore(newLatest, newEarliest) {
+                    count += 1
+                    latest = newLatest
+                    earliest = newEarliest
+                } else {
+                    close()
+                    count = 1
+                    latest = m.before
+                    earliest = m.after
+                }
+            }
+            close()
+        }
+        return result
+    }
+
+    private func solver() -> Prover {
+        if let prover { return prover }
+        let made = Prover(timeout: timeout)
+        prover = made
+        return made
+    }
+
+    /// A linearization of the events involved in which `after` precedes `before`: from Z3 when
+    /// the solver is in use, else from the graph engine.
+    private func counterexample(_ invariant: Invariant, before: EventStamp, after: EventStamp) -> [EventStamp] {
+        // The facts: how the latest event of before's node known to `after` reaches it.
+        var facts: [HappensBeforeStep] = []
+        if before.id.node == after.id.node {
+            if after.id.seq < before.id.seq {
+                facts = [HappensBeforeStep(from: after.id, to: before.id, kind: .program)]
+            }
+        } else if let known = clocks.latestKnown(of: before.id.node, at: after.id) {
+            let anchor = EventID(node: before.id.node, seq: known)
+            facts = clocks.path(from: anchor, to: after.id) ?? []
+            if known < before.id.seq {
+                facts.append(HappensBeforeStep(from: anchor, to: before.id, kind: .program))
+            }
+        }
+        var order: [EventID]
+        let used = refutations[invariant]?.count ?? 0
+        if engine != nil && used < counterexampleLimit {
+            let clock = ContinuousClock()
+            let start = clock.now
+            switch solver().refute(before: before.id, after: after.id, facts: facts) {
+            case .linearization(let events):
+                order = events
+                noteRefutation(invariant, .refuted, since: start, clock: clock)
+            case .disagreement:
+                disagreements.append("\(invariant): the graph engine found \(before.id) not happening before \(after.id), but Z3 proved it from the steps given")
+                order = graphOrder(before: before.id, after: after.id, facts: facts)
+                noteRefutation(invariant, .refuted, since: start, clock: clock)
+            case .unknown:
+                order = graphOrder(before: before.id, after: after.id, facts: facts)
+                noteRefutation(invariant, .unknown, since: start, clock: clock)
+            }
+        } else {
+            order = graphOrder(before: before.id, after: after.id, facts: facts)
+        }
+        return order.map { id in
+            if id == before.id { return before }
+            if id == after.id { return after }
+            return EventStamp(id: id, name: "", location: .none)
+        }
+    }
+
+    /// The facts' events in path order, then `after`, then `before`.
+    private func graphOrder(before: EventID, after: EventID, facts: [HappensBeforeStep]) -> [EventID] {
+        var seen: Set<EventID> = [before, after]
+        var order: [EventID] = []
+        for step in facts {
+            for id in [step.from, step.to] where seen.insert(id).inserted { order.append(id) }
+        }
+        return order + [after, before]
+    }
+
+    private func noteRefutation(
+        _ invariant: Invariant, _ result: CheckReport.ProofResult, since start: ContinuousClock.Instant,
+        clock: ContinuousClock
+    ) {
+        let elapsed = start.duration(to: clock.now)
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var entry = refutations[invariant] ?? (.refuted, 0, 0)
+        if result == .unknown { entry.result = .unknown }
+        entry.ms += ms
+        entry.count += 1
+        refutations[invariant] = entry
+    }
+}

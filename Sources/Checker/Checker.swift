@@ -1,0 +1,127 @@
+import Foundation
+import Specs
+import Trace
+
+/// Checks traces: replays them through the system's spec in happens-before order, proves the
+/// ordering obligations with Z3, and reports a verdict.
+public struct Checker: Sendable {
+    /// How to check.
+    public struct Options: Sendable {
+        /// Prove obligations with Z3 (`true`), or trust the graph engine alone.
+        public var useSolver = true
+        /// Accept captures whose tails were cut off (see TRACE-FORMAT.md).
+        public var allowTruncated = false
+        /// The longest one solver query may take before its obligations count as unknown.
+        public var solverTimeout: Duration = .seconds(30)
+        /// Obligations per solver query.
+        public var window = 4096
+
+        /// The defaults: Z3 on, strict about truncation, 30 s per query.
+        public init() {}
+    }
+
+    /// The options in force.
+    public var options: Options
+
+    /// Makes a checker.
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Checks the files as one trace. Never throws: input errors are part of the report.
+    public func check(files: [String]) -> CheckReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var report: CheckReport
+        do {
+            report = try run(files: files, prescan: false)
+        } catch .needsPrescan {
+            do { report = try run(files: files, prescan: true) } catch {
+                report = Self.failureReport(error, files: files)
+            }
+        } catch {
+            report = Self.failureReport(error, files: files)
+        }
+        report.stats.ms = Self.milliseconds(start.duration(to: clock.now))
+        return report
+    }
+
+    private static func failureReport(_ failure: CausalOrder.Failure, files: [String]) -> CheckReport {
+        switch failure {
+        case .input(let error):
+            return .inputError(error, files: files)
+        case .needsPrescan(let node):
+            return .inputError(TraceInputError(file: "", line: 0, message: "node \(node): seqs could not be ordered across files"), files: files)
+        }
+    }
+
+    private func run(files: [String], prescan: Bool) throws(CausalOrder.Failure) -> CheckReport {
+        var order = try CausalOrder(paths: files, allowTruncated: options.allowTruncated, prescan: prescan)
+        let engine = options.useSolver ? ProofEngine(timeout: options.solverTimeout) : nil
+        let sink = CheckSink(engine: engine, timeout: options.solverTimeout, window: options.window)
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            switch order.system {
+            case .mirror: try Self.replay(MirrorSpec.self, &order, sink)
+            case .driver: try Self.replay(DriverSpec.self, &order, sink)
+            case .recovery: try Self.replay(RecoverySpec.self, &order, sink)
+            }
+        } catch {
+            _ = engine?.finish()
+            throw error
+        }
+        sink.flushAll()
+        let replayMs = Self.milliseconds(start.duration(to: clock.now))
+        let outcomes = engine?.finish() ?? []
+
+        var stats = CheckReport.Stats()
+        stats.events = order.eventCount
+        stats.nodes = sink.clocks.nodeNames.count
+        stats.peakPending = order.peakPending
+        stats.clockSnapshots = sink.clocks.snapshotCount
+        stats.droppedTruncatedCauses = order.droppedTruncatedCauses
+        stats.droppedExtensionCauses = order.droppedExtensionCauses
+        stats.prescanned = prescan
+        return CheckReport(
+            error: nil, violations: sink.violations, suppressed: sink.suppressed,
+            proofs: Self.proofs(system: order.system, sink: sink, outcomes: outcomes, replayMs: replayMs),
+            disagreements: sink.disagreements + outcomes.flatMap(\.disagreements),
+            files: files, system: order.system, stats: stats)
+    }
+
+    private static func replay<S: Spec>(_: S.Type, _ order: inout CausalOrder, _ sink: CheckSink) throws(CausalOrder.Failure) {
+        var spec = S()
+        while let event = try order.next() {
+            sink.clocks.add(node: event.node, seq: event.seq, causes: event.causes)
+            spec.observe(event, sink: sink)
+        }
+        spec.finish(sink: sink)
+    }
+
+    /// One graph entry per invariant, and one Z3 entry per invariant Z3 had obligations for.
+    private static func proofs(
+        system: TraceSystem, sink: CheckSink, outcomes: [BatchOutcome], replayMs: Double
+    ) -> [CheckReport.Proof] {
+        let broken = Set(sink.violations.map(\.invariant))
+        var proofs: [CheckReport.Proof] = []
+        for invariant in Invariant.all(for: system) {
+            proofs.append(CheckReport.Proof(
+                invariant: invariant, engine: .graph, result: broken.contains(invariant) ? .refuted : .proved,
+                ms: replayMs, obligations: sink.obligationCounts[invariant] ?? 0))
+            let mine = outcomes.filter { $0.invariant == invariant }
+            let refutation = sink.refutations[invariant]
+            guard !mine.isEmpty || refutation != nil else { continue }
+            var result: CheckReport.ProofResult = .proved
+            if mine.contains(where: { $0.result == .refuted }) || refutation?.result == .refuted { result = .refuted }
+            if mine.contains(where: { $0.result == .unknown }) || refutation?.result == .unknown { result = .unknown }
+            proofs.append(CheckReport.Proof(
+                invariant: invariant, engine: .z3, result: result,
+                ms: mine.reduce(0) { $0 + $1.ms } + (refutation?.ms ?? 0),
+                obligations: mine.reduce(0) { $0 + $1.goals } + (refutation?.count ?? 0)))
+        }
+        return proofs
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,50 @@
+import Specs
+import Trace
+
+/// "`before` happens-before `after`", with the steps of happens-before that the graph engine
+/// found: the certificate the solver checks.
+struct OrderObligation: Sendable {
+    var before: EventID
+    var after: EventID
+    var facts: [HappensBeforeStep]
+    /// The spec's obligations this goal stands for (see `CheckSink.compress`).
+    var covers: Int = 1
+
+    /// Both events on one node: the goal is that node's seq order, nothing else.
+    var isProgramOrder: Bool {
+        before.node == after.node && facts.count == 1 && facts[0].kind == .program
+            && facts[0].from == before && facts[0].to == after
+    }
+}
+
+/// A unit of work for the solver: one invariant's obligations, checked in one query.
+enum ProofBatch: Sendable {
+    /// Obligations the graph engine says hold: the query "some goal fails" must be UNSAT.
+    case orders(Invariant, [OrderObligation])
+    /// A dependency graph with the ranking the graph engine computed: "some edge goes
+    /// backwards" must be UNSAT.
+    case ranking(Invariant, ranks: [Int], edges: [(from: Int, to: Int)])
+
+    var invariant: Invariant {
+        switch self {
+        case .orders(let inv, _), .ranking(let inv, _, _): inv
+        }
+    }
+
+    var goalCount: Int {
+        switch self {
+        case .orders(_, let obs): obs.reduce(0) { $0 + $1.covers }
+        case .ranking: 1
+        }
+    }
+}
+
+/// What the solver made of a batch.
+struct BatchOutcome: Sendable {
+    var invariant: Invariant
+    var result: CheckReport.ProofResult
+    var goals: Int
+    var ms: Double
+    /// Goals the graph engine said hold but the solver could break: a bug in Plumb.
+    var disagreements: [String]
+}

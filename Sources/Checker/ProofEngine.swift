@@ -1,0 +1,72 @@
+import Foundation
+import Specs
+import Trace
+import Z3
+
+/// Proves batches of obligations with Z3 on threads of its own, while the replay goes on.
+///
+/// Thread-safe: `submit` may be called from one producer thread while the solver thread works;
+/// `finish` joins it. The queue is bounded, so memory stays bounded when the solver lags.
+final class ProofEngine: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [ProofBatch] = []
+    private var closed = false
+    private var outcomes: [BatchOutcome] = []
+    private var running: Int
+    private let capacity: Int
+    private let timeout: Duration
+
+    /// Starts `workers` solver threads, each with its own Z3 context.
+    init(timeout: Duration, workers: Int = 2, capacity: Int = 8) {
+        self.timeout = timeout
+        self.capacity = capacity
+        self.running = workers
+        for i in 0..<workers {
+            let thread = Thread { [self] in self.run() }
+            thread.stackSize = 8 << 20
+            thread.name = "plumb-z3-\(i)"
+            thread.start()
+        }
+    }
+
+    /// Queues a batch, waiting while the queue is full.
+    func submit(_ batch: ProofBatch) {
+        condition.lock()
+        while queue.count >= capacity { condition.wait() }
+        queue.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for every batch to be proved and returns the outcomes (in no particular order).
+    func finish() -> [BatchOutcome] {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        let result = outcomes
+        condition.unlock()
+        return result
+    }
+
+    private func run() {
+        let prover = Prover(timeout: timeout)
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty && closed {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = queue.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            let outcome = prover.prove(batch)
+            condition.lock()
+            outcomes.append(outcome)
+            condition.unlock()
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Checker
+import Foundation
+import Trace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `plumb bench`: measured performance figures, one run at a time.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Plumb's performance on generated traces.",
+        subcommands: [CheckBench.self]
+    )
+}
+
+/// `plumb bench check`: throughput and peak memory of `plumb check` against CPython parsing.
+struct CheckBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Time `plumb check` (Z3 and graph engines) on a generated good mirror trace.",
+        discussion: """
+            Generates a mirror trace that obeys every invariant (two files, one per controller), \
+            then runs, as separate processes and interleaved, `plumb check --engine graph`, \
+            `plumb check` (Z3 proving every obligation) and CPython's json.loads over the same \
+            lines. Reports each one's median wall time, events per second and peak resident \
+            memory, and the ratios measured in this one run. Build with -c release first.
+            """
+    )
+
+    @Option(help: "Events in the generated trace.")
+    var events = 1_000_000
+
+    @Option(help: "Directory for the generated trace (default: a temporary one, removed after).")
+    var dir: String?
+
+    @Option(help: "Runs of each command; the median is reported.")
+    var repeats = 3
+
+    @Option(help: "The Python interpreter to compare against.")
+    var python = "python3"
+
+    func validate() throws {
+        if events < 100 { throw ValidationError("--events must be at least 100.") }
+        if repeats < 1 { throw ValidationError("--repeats must be at least 1.") }
+    }
+
+    func run() async throws {
+        let fm = FileManager.default
+        let directory = dir ?? fm.temporaryDirectory.appendingPathComponent("plumb-bench-\(getpid())").path
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { if dir == nil { try? fm.removeItem(atPath: directory) } }
+
+        let files = [directory + "/primary.jsonl", directory + "/secondary.jsonl"]
+        let generated = try generate(into: files)
+        let bytes = files.reduce(0) { $0 + ((try? fm.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        print("trace: \(generated) events, \(String(format: "%.1f", Double(bytes) / 1e6)) MB in \(directory)")
+
+        let me = selfPath()
+        let commands: [(name: String, argv: [String])] = [
+            ("plumb check --engine graph", [me, "check", "--engine", "graph", "--format", "json"] + files),
+            ("plumb check (z3)", [me, "check", "--format", "json"] + files),
+            ("python3 json.loads", [python, "-c", Self.pythonParse] + files),
+        ]
+        var samples = Array(repeating: [Measurement](), count: commands.count)
+        for round in 1...repeats {
+            for (i, command) in commands.enumerated() {
+                let m = try measure(command.argv)
+                if m.status != 0 {
+                    throw ValidationError("\(command.name) exited \(m.status) (round \(round)); expected 0 on a good trace")
+                }
+                samples[i].append(m)
+                print("  round \(round)  " + command.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                      + String(format: " %8.3f s  %7.1f MB", m.seconds, m.peakMB))
+            }
+        }
+        let medians = samples.map { Measurement.median($0) }
+        print("\nmedian of \(repeats) (events/s over \(generated) events):")
+        for (i, command) in commands.enumerated() {
+            let m = medians[i]
+            print("  " + command.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                  + String(format: " %8.3f s  %12.0f events/s  peak %7.1f MB", m.seconds, Double(generated) / m.seconds, m.peakMB))
+        }
+        let graph = medians[0].seconds, z3 = medians[1].seconds, py = medians[2].seconds
+        print(String(format: "\nratios: graph engine is %.2fx faster than CPython parsing; z3 check takes %.2fx the graph engine's time; z3 is %.2fx faster than CPython parsing",
+                     py / graph, z3 / graph, py / z3))
+    }
+
+    /// Writes a good mirror trace, one file per node; returns the number of events.
+    private func generate(into files: [String]) throws -> Int {
+        let primary = try FileRecorder(path: files[0], system: .mirror, meta: ["generator": "plumb bench check"])
+        let secondary = try FileRecorder(path: files[1], system: .mirror, meta: ["generator": "plumb bench check"])
+        var count = 0
+        SyntheticMirrorTrace().generate(events: events) { event in
+            (event.node == "primary" ? primary : secondary).record(event)
+            count += 1
+        }
+        try primary.close()
+        try secondary.close()
+        return count
+    }
+
+    /// CPython merely parsing every line of every file.
+    static let pythonParse = """
+        import json, sys
+        n = 0
+        for path in sys.argv[1:]:
+            with open(path, 'rb') as f:
+                for line in f:
+                    json.loads(line)
+                    n += 1
+        print(n)
+        """
+
+    struct Measurement {
+        var seconds: Double
+        var peakMB: Double
+        var status: Int32
+
+        static func median(_ ms: [Measurement]) -> Measurement {
+            let sorted = ms.sorted { $0.seconds < $1.seconds }
+            var m = sorted[sorted.count / 2]
+            m.peakMB = ms.map(\.peakMB).max() ?? 0
+            return m
+        }
+    }
+
+    /// Runs `argv` with its output discarded; its wall time and peak resident memory.
+    private func measure(_ argv: [String]) throws -> Measurement {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        let spawned = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard spawned == 0 else { throw ValidationError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let elapsed = start.duration(to: clock.now)
+        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Measurement(
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            peakMB: Double(usage.ru_maxrss) / 1024, status: exit)
+    }
+
+    private func selfPath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

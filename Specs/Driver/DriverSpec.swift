@@ -1,0 +1,370 @@
+import Trace
+
+/// The executable specification of the `driver` system (TRACE-FORMAT.md, "System `driver`").
+///
+/// It replays the one `driver` node's events in seq order and judges the five `driver.*`
+/// invariants. An epoch runs from the start of the trace, or from an `online` that ends a
+/// recovery, to the next `crash`; the events between a crash and the next `online` are that
+/// epoch's recovery. A request is durable from its `durable` or its `recovered` event on.
+///
+/// Memory: per interface a few integers and stamps plus the requests of the current epoch beyond
+/// the durable prefix (the in-flight window). A request of the current epoch that is staged,
+/// completed, durable and inside its interface's durable prefix keeps only a compact record
+/// (interface, arrival, the stamp of its durability): `driver.no-loss` and
+/// `driver.recovered-prefix` still need it at the next crash. At the end of a recovery the epoch
+/// is forgotten except for the ids it lost.
+///
+/// All events are on one node, so happens-before is its seq order, which is the replay order. The
+/// "X before Y" relations are still made obligations with `SpecSink.require`, once both events are
+/// observed; an X not observed yet when Y is cannot be before it: either a direct violation, or,
+/// for `driver.order` (which forgives a request that is later lost), a pending record per request
+/// that becomes a (failing) obligation when the request does become durable, is dropped when it is
+/// lost, and is reported at the end of the trace otherwise.
+///
+/// Readings taken where the format page leaves room:
+/// - "Lost and forgotten" applies to every invariant: a request of an epoch that is not recovered
+///   by the `online` that ends the epoch's recovery is lost, and from then on imposes nothing (no
+///   `driver.order`, `driver.sync` or dep obligation names it). Any later `stage`, `complete`,
+///   `durable` or `recovered` of its id breaks `driver.lifecycle`, as an event of a request the
+///   spec no longer knows (a lost write that reappears is a bug).
+/// - A request's lifecycle belongs to its epoch: after the epoch's crash only `recovered` may name
+///   it. A request recovered after its epoch's crash stays durable for good; a `recovered` of it
+///   after a later crash is allowed and means nothing new, and `driver.no-loss` does not ask for
+///   one (it asks each epoch's durable requests to be recovered after that epoch's crash only).
+/// - `recovered` outside a recovery (before any crash, or after the `online`) breaks
+///   `driver.lifecycle` and is otherwise ignored. A `recovered` of the same request twice in one
+///   recovery breaks it too; power lost again during recovery starts a new recovery, in which the
+///   epoch's requests may be recovered again, and the recovered set is the union until `online`.
+/// - An `online` outside a recovery is a no-op: an epoch ends only at a crash.
+/// - Events other than `recovered`, `online` and `crash` during a recovery give one
+///   `driver.lifecycle` violation per recovery (the first such event and how many), and are
+///   otherwise replayed as usual (a `submit` then counts in the crashed epoch).
+/// - "Each at most once" covers `stage` too; a `complete` or `durable` before `stage` is the
+///   violation, and a `stage` arriving after them is not reported again.
+/// - `driver.order` targets `durable(b)` events (the page's `durable(b)`); a `recovered` that makes
+///   a request durable is the "durable" side of a relation, never its target. A dep on an id that
+///   was never submitted can never be durable before `durable(r)`, so it breaks `driver.order`.
+///   Requests of earlier epochs that survived their crash were durable before the current epoch
+///   began; as iface predecessors they are cited by their durability stamp, as deps they need no
+///   obligation (their stamp is forgotten).
+/// - `driver.sync` concerns the requests of the current epoch: earlier epochs' requests are
+///   either durable since their recovery or lost (forgotten). A `sync_done` with no unfinished
+///   `sync` of its interface breaks `driver.sync`.
+/// - `driver.recovered-prefix` and `driver.no-loss` are judged at the `online` that ends the
+///   recovery, or at the end of the trace if it ends during a recovery (a trace is judged as it
+///   stands: what was not recovered by then was not recovered).
+public struct DriverSpec: Spec {
+    /// The system whose events this spec replays: `driver`.
+    public static var system: TraceSystem { .driver }
+
+    /// Whether the device serves requests or recovers from a crash.
+    var phase: Phase = .running
+    /// The crash that ended the current epoch, while it recovers.
+    var epochCrash: EventStamp?
+    /// Counts recoveries: a `crash` starts a new one (also a crash during a recovery).
+    var recoveryNumber = 0
+    /// The crash that started the current recovery.
+    var recoveryStart: EventStamp?
+    /// The latest `online` that ended a recovery.
+    var lastOnline: EventStamp?
+    /// The first event other than `recovered`, `online`, `crash` in the current recovery.
+    var outOfPlace: OutOfPlace?
+    /// The current epoch's requests that are still open (see `settleIfDone`).
+    var requests: [Int: Request] = [:]
+    /// The current epoch's requests that are done and in their interface's durable prefix.
+    var settled: [Int: Settled] = [:]
+    /// Per interface: arrival order, durable prefix, syncs.
+    var ifaces: [Int: Iface] = [:]
+    /// Every id submitted so far.
+    var submitted = IntKeySet()
+    /// Every id lost at a crash (not recovered after its epoch's crash).
+    var lost = IntKeySet()
+    /// The node that records the events (`driver`), to rebuild stamps from compact marks.
+    var node = "driver"
+
+    /// Starts before any event: the first epoch runs, nothing submitted.
+    public init() {}
+
+    /// Replays one event of a `driver` trace.
+    public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
+        let stamp = EventStamp(event)
+        node = event.node
+        if phase == .recovering {
+            switch event.kind {
+            case .recovered, .online, .crash: break
+            default:
+                if outOfPlace == nil { outOfPlace = OutOfPlace(first: stamp) } else { outOfPlace!.count += 1 }
+            }
+        }
+        switch event.kind {
+        case let .submit(iface, id, _, _, deps):
+            submit(id, iface: iface, deps: deps, at: stamp, sink: sink)
+        case let .stage(id, _):
+            stage(id, at: stamp, sink: sink)
+        case let .complete(id):
+            complete(id, at: stamp, sink: sink)
+        case let .durable(id):
+            durable(id, at: stamp, sink: sink)
+        case let .sync(iface):
+            sync(iface, at: stamp)
+        case let .syncDone(iface):
+            syncDone(iface, at: stamp, sink: sink)
+        case .crash:
+            crash(at: stamp, sink: sink)
+        case let .recovered(id):
+            recovered(id, at: stamp, sink: sink)
+        case .online:
+            online(at: stamp, sink: sink)
+        default:
+            // Other systems' events do not occur in a driver trace.
+            break
+        }
+    }
+
+    /// Judges what only the end of the trace decides: a recovery still open is judged as it
+    /// stands; in a running epoch, requests that a `durable` waited for and never became durable.
+    public mutating func finish(sink: SpecSink) {
+        if phase == .recovering {
+            closeOutOfPlace(end: nil, sink: sink)
+            endRecovery(end: nil, sink: sink)
+            return
+        }
+        for (id, request) in requests.sorted(by: { $0.key < $1.key }) {
+            guard let waiter = request.waiter else { continue }
+            sink.report(Violation(
+                .driverOrder,
+                "request \(waiter.id) became durable at \(waiter.stamp.id), but request \(id) "
+                    + "(\(waiter.becauseDep ? "its dep" : "submitted before it on iface \(request.iface)")) "
+                    + "never became durable",
+                events: [waiter.stamp, request.submit]))
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// `submit`: introduces the id as the interface's next arrival in this epoch.
+    mutating func submit(_ id: Int, iface: Int, deps: [Int], at stamp: EventStamp, sink: SpecSink) {
+        guard submitted.insert(id) else {
+            lifecycle("request \(id) is submitted a second time at \(stamp.id) (on iface \(iface))", [stamp], sink)
+            return
+        }
+        var state = ifaces[iface] ?? Iface()
+        state.count += 1
+        state.tail.append(id)
+        ifaces[iface] = state
+        requests[id] = Request(iface: iface, arrival: state.count, submit: stamp, deps: deps)
+    }
+
+    /// `stage`: after the submit, once.
+    mutating func stage(_ id: Int, at stamp: EventStamp, sink: SpecSink) {
+        guard var request = requests[id] else { return unknown(id, "staged", at: stamp, sink: sink) }
+        guard !request.staged else {
+            return lifecycle("request \(id) is staged a second time at \(stamp.id)", [stamp, request.submit], sink)
+        }
+        request.staged = true
+        requests[id] = request
+        settleIfDone(id)
+    }
+
+    /// `complete`: after the stage, once.
+    mutating func complete(_ id: Int, at stamp: EventStamp, sink: SpecSink) {
+        guard var request = requests[id] else { return unknown(id, "completed", at: stamp, sink: sink) }
+        guard !request.completed else {
+            return lifecycle("request \(id) is completed a second time at \(stamp.id)", [stamp, request.submit], sink)
+        }
+        if !request.staged {
+            lifecycle("request \(id) is completed at \(stamp.id) before it was staged", [stamp, request.submit], sink)
+        }
+        request.completed = true
+        requests[id] = request
+        settleIfDone(id)
+    }
+
+    /// A `stage`, `complete` or `durable` of an id that is not an open request of this epoch.
+    mutating func unknown(_ id: Int, _ verb: String, at stamp: EventStamp, sink: SpecSink) {
+        if let done = settled[id] {
+            lifecycle("request \(id) is \(verb) again at \(stamp.id); it was already staged, completed "
+                + "and made durable", [stamp, done.since.stamp(node: node)], sink)
+        } else if lost.contains(id) {
+            lifecycle("request \(id) is \(verb) at \(stamp.id), but it was lost at an earlier crash "
+                + "(not recovered after its epoch's crash)", [stamp], sink)
+        } else if submitted.contains(id) {
+            lifecycle("request \(id) is \(verb) at \(stamp.id), but its epoch ended at an earlier crash",
+                      [stamp], sink)
+        } else {
+            lifecycle("request \(id) is \(verb) at \(stamp.id) without a submit", [stamp], sink)
+        }
+    }
+
+    /// Reports a `driver.lifecycle` violation.
+    func lifecycle(_ message: String, _ events: [EventStamp], _ sink: SpecSink) {
+        sink.report(Violation(.driverLifecycle, message, events: events))
+    }
+
+    /// Moves a request to the compact record once only the next crash can need it: staged,
+    /// completed, durable in its epoch with its deps durable first, nothing waiting on it, and
+    /// inside its interface's durable prefix.
+    mutating func settleIfDone(_ id: Int) {
+        guard phase == .running, let request = requests[id], request.staged, request.completed,
+              request.durableInEpoch, request.recovered == nil, let since = request.since,
+              request.waiter == nil, request.depsDurable,
+              request.arrival <= ifaces[request.iface]?.frontier ?? 0
+        else { return }
+        settled[id] = Settled(iface: request.iface, arrival: request.arrival, since: Mark(since))
+        requests[id] = nil
+    }
+}
+
+// MARK: - State
+
+extension DriverSpec {
+    /// Whether the device serves requests or recovers from a crash.
+    enum Phase: Sendable {
+        /// In an epoch.
+        case running
+        /// Between a crash and the next `online`.
+        case recovering
+    }
+
+    /// The first event of a recovery that does not belong there, and how many more followed.
+    struct OutOfPlace: Sendable {
+        /// The first one.
+        var first: EventStamp
+        /// How many there are in all.
+        var count = 1
+    }
+
+    /// A `durable(b)` that needed a request durable first, while it was not.
+    struct Waiter: Sendable {
+        /// The `durable` event.
+        var stamp: EventStamp
+        /// Its request.
+        var id: Int
+        /// Whether the request waited for is a dep of `id` (else an earlier arrival on its iface).
+        var becauseDep: Bool
+    }
+
+    /// An open request of the current epoch.
+    struct Request: Sendable {
+        /// Its interface.
+        var iface: Int
+        /// Its position in the interface's arrival order in this epoch, from 1.
+        var arrival: Int
+        /// Its `submit`.
+        var submit: EventStamp
+        /// Ids that must be durable before it.
+        var deps: [Int]
+        /// Whether it was staged.
+        var staged = false
+        /// Whether it was completed.
+        var completed = false
+        /// Its `durable` event.
+        var durable: EventStamp?
+        /// Whether that `durable` came during the epoch (not during its recovery).
+        var durableInEpoch = false
+        /// The event from which it is durable: its first `durable` or `recovered`.
+        var since: EventStamp?
+        /// Its first `recovered` after the epoch's crash.
+        var recovered: EventStamp?
+        /// The recovery of its latest `recovered`.
+        var recoveredIn = -1
+        /// Whether its deps were all durable at its `durable`.
+        var depsDurable = true
+        /// The earliest `durable` of another request that needed this one durable first.
+        var waiter: Waiter?
+
+        /// Makes a request just submitted.
+        init(iface: Int, arrival: Int, submit: EventStamp, deps: [Int]) {
+            self.iface = iface
+            self.arrival = arrival
+            self.submit = submit
+            self.deps = deps
+        }
+    }
+
+    /// An event stamp of the driver node kept in 24 bytes: seq, location and which event.
+    struct Mark: Sendable {
+        /// The event's seq.
+        var seq: Int
+        /// Its line.
+        var line: Int
+        /// Its file index.
+        var file: Int32
+        /// Whether it is a `recovered` (else a `durable`).
+        var recovered: Bool
+
+        /// Keeps `stamp`, a `durable` or `recovered` event.
+        init(_ stamp: EventStamp) {
+            seq = stamp.id.seq
+            line = stamp.location.line
+            file = Int32(clamping: stamp.location.file)
+            recovered = stamp.name == "recovered"
+        }
+
+        /// The stamp again, for the events of `node`.
+        func stamp(node: String) -> EventStamp {
+            EventStamp(
+                id: EventID(node: node, seq: seq), name: recovered ? "recovered" : "durable",
+                location: SourceLocation(file: Int(file), line: line))
+        }
+    }
+
+    /// A done request of the current epoch inside its interface's durable prefix.
+    struct Settled: Sendable {
+        /// Its interface.
+        var iface: Int
+        /// Its arrival on the interface.
+        var arrival: Int
+        /// Its `durable` event.
+        var since: Mark
+        /// Its first `recovered` after the epoch's crash.
+        var recovered: Mark?
+        /// The recovery of its latest `recovered`.
+        var recoveredIn: Int32 = -1
+    }
+
+    /// A `sync` not finished yet.
+    struct PendingSync: Sendable {
+        /// The `sync` event.
+        var stamp: EventStamp
+        /// It covers the interface's arrivals 1...bound of the epoch.
+        var bound: Int
+        /// The durability that made all of them durable (the latest of theirs), once it came.
+        var covered: EventStamp?
+    }
+
+    /// Per interface, for the current epoch (`survivor` outlives it).
+    struct Iface: Sendable {
+        /// Arrivals so far in this epoch.
+        var count = 0
+        /// Arrivals 1...frontier are all durable.
+        var frontier = 0
+        /// The durability stamp of the request at arrival `frontier`.
+        var frontierStamp: EventStamp?
+        /// The durability event at which the frontier last advanced.
+        var lastAdvance: EventStamp?
+        /// Ids of arrivals frontier+1...count, from `tailHead` on.
+        var tail: [Int] = []
+        /// Where the live part of `tail` starts.
+        var tailHead = 0
+        /// Undurable arrivals up to this one already have a waiter.
+        var flagged = 0
+        /// The durability stamp of the latest arrival of earlier epochs that was not lost.
+        var survivor: EventStamp?
+        /// Unfinished syncs, earliest first, from `syncHead` on.
+        var syncs: [PendingSync] = []
+        /// Where the unfinished part of `syncs` starts.
+        var syncHead = 0
+
+        /// The id of arrival `arrival`, which must be in frontier+1...count.
+        func id(at arrival: Int) -> Int { tail[tailHead + arrival - frontier - 1] }
+
+        /// Starts the next epoch: everything but `survivor` restarts.
+        mutating func restart() {
+            self = Iface(survivor: survivor)
+        }
+
+        /// Makes an empty interface state, or one that remembers a survivor.
+        init(survivor: EventStamp? = nil) { self.survivor = survivor }
+    }
+}

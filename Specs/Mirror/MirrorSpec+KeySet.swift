@@ -1,0 +1,48 @@
+/// A set of integer keys (lsns, sns, request ids) seen so far, kept as ranges where the keys
+/// arrive in increasing order, as they do in practice, so that remembering "was this key already
+/// introduced" costs memory per gap, not per key.
+///
+/// Keys that arrive below the last range and are not in it go to a plain set, so an arbitrary
+/// order stays correct and fast (only less compact). `DriverSpec` uses it for request ids too.
+struct IntKeySet: Sendable {
+    /// Disjoint, increasing, non-adjacent ranges `lowers[i]...uppers[i]`.
+    private var lowers: [Int] = []
+    private var uppers: [Int] = []
+    /// Keys inserted out of order that no range holds.
+    private var stragglers: Set<Int> = []
+
+    /// An empty set.
+    init() {}
+
+    /// Whether `key` was inserted.
+    func contains(_ key: Int) -> Bool {
+        var lo = 0, hi = lowers.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if lowers[mid] <= key { lo = mid + 1 } else { hi = mid }
+        }
+        if lo > 0 && key <= uppers[lo - 1] { return true }
+        return stragglers.contains(key)
+    }
+
+    /// Inserts `key`; returns false when it was already there.
+    @discardableResult
+    mutating func insert(_ key: Int) -> Bool {
+        if let last = uppers.last {
+            if key > last && key &- last == 1 {
+                uppers[uppers.count - 1] = key
+                return true
+            }
+            if key > last {
+                lowers.append(key)
+                uppers.append(key)
+                return true
+            }
+            if contains(key) { return false }
+            return stragglers.insert(key).inserted
+        }
+        lowers.append(key)
+        uppers.append(key)
+        return true
+    }
+}

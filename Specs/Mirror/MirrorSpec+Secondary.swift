@@ -1,0 +1,179 @@
+import Trace
+
+// The secondary's side: receiving, applying and acknowledging entries.
+extension MirrorSpec {
+    /// `recv(s, n, p)`: remembers the latest receipt of an entry not applied yet (a duplicate of an
+    /// applied entry can no longer be needed).
+    mutating func recv(_ entry: StreamEntry, at stamp: EventStamp) {
+        if streams[entry.stream]?.applied.contains(entry.sn) == true { return }
+        entries[entry, default: EntryState()].recv = stamp
+    }
+
+    /// `apply(s, n)`: judges `mirror.stream-order`, `mirror.apply-after-recv`, `mirror.barrier`,
+    /// and a commit of the entry that was observed before it.
+    mutating func apply(_ entry: StreamEntry, at stamp: EventStamp, sink: SpecSink) {
+        let s = entry.stream, n = entry.sn
+        let applied = streams[s]?.applied ?? Applied()
+        let again = applied.contains(n)
+
+        // mirror.stream-order: sn 1, 2, ..., k, each once, in that order.
+        if again {
+            sink.report(Violation(
+                .mirrorStreamOrder,
+                "stream \(s) applied sn \(n) again at \(stamp.id); it was already applied",
+                events: [stamp] + (entries[entry]?.apply.map { [$0] } ?? [])))
+        } else if n != applied.greatest &+ 1 {
+            let what = n < applied.greatest
+                ? "after sn \(applied.greatest)"
+                : "but the next expected sn is \(applied.greatest &+ 1)"
+            sink.report(Violation(
+                .mirrorStreamOrder,
+                "stream \(s) applied sn \(n) at \(stamp.id) \(what)",
+                events: [stamp] + (applied.last.map { [$0] } ?? [])))
+        } else if let previous = applied.last {
+            sink.require(
+                .mirrorStreamOrder, previous, happensBefore: stamp,
+                message: "stream \(s) applied sn \(n &- 1) at \(previous.id), which does not happen "
+                    + "before its apply of sn \(n) at \(stamp.id)")
+        }
+        if again {
+            // Everything else was judged at the first apply, which this one follows.
+            streams[s]!.applied.last = stamp
+            return
+        }
+
+        var state = entries[entry] ?? EntryState()
+
+        // mirror.apply-after-recv.
+        if let recv = state.recv {
+            sink.require(
+                .mirrorApplyAfterRecv, recv, happensBefore: stamp,
+                message: "the secondary applied \(Self.describe(entry)) at \(stamp.id), but its "
+                    + "recv at \(recv.id) does not happen before it")
+        } else {
+            sink.report(Violation(
+                .mirrorApplyAfterRecv,
+                "the secondary applied \(Self.describe(entry)) at \(stamp.id) without receiving it first",
+                events: [stamp]))
+        }
+        state.recv = nil
+
+        // mirror.barrier: the entry's deps are applied before it.
+        var unpin: [StreamEntry] = []
+        if let append = state.append {
+            for (dep, known) in zip(state.deps, state.depApplies) {
+                if known == nil { unpin.append(dep) }
+                let depApply = known ?? appliedStamp(of: dep)
+                if let depApply {
+                    sink.require(
+                        .mirrorBarrier, depApply, happensBefore: stamp,
+                        message: "the secondary applied \(Self.describe(entry)) at \(stamp.id), but "
+                            + "its dep \(Self.describe(dep)) applied at \(depApply.id) does not "
+                            + "happen before it")
+                } else {
+                    sink.report(Violation(
+                        .mirrorBarrier,
+                        "the secondary applied \(Self.describe(entry)) at \(stamp.id) before its dep "
+                            + "\(Self.describe(dep)) (appended at \(append.id))",
+                        events: [stamp, append]))
+                }
+            }
+            state.deps = []
+            state.depApplies = []
+        } else {
+            // The append (and so the deps) is not known yet: judged when it comes.
+            if lateApplies == 0 { lateSession = LateSession(before: streams.mapValues(\.applied)) }
+            lateApplies += 1
+        }
+        lateSession?.applies[entry] = stamp
+
+        streams[s, default: StreamState()].applied.add(n, at: stamp)
+        state.apply = stamp
+
+        // A commit observed before this apply: the apply cannot happen before it.
+        if let commit = state.pendingCommit {
+            state.pendingCommit = nil
+            unappliedCommits.remove(entry)
+            sink.require(
+                .mirrorCommitAfterMirror, stamp, happensBefore: commit,
+                message: "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at "
+                    + "\(commit.id) before the secondary applied it at \(stamp.id)")
+            if takeover == nil { noteCommittedApply(entry, stamp) }
+        }
+        entries[entry] = state
+        for dep in unpin {
+            entries[dep]?.pins -= 1
+            forgetIfDone(dep)
+        }
+        forgetIfDone(entry)
+    }
+
+    /// `ack(s, n)`: cumulative, so every sn 1...n of the stream must be applied before it.
+    mutating func ack(_ entry: StreamEntry, at stamp: EventStamp, sink: SpecSink) {
+        let s = entry.stream, n = entry.sn
+        guard n >= 1 else { return }
+        let stream = streams[s] ?? StreamState()
+        let applied = stream.applied
+        guard applied.prefix >= n else {
+            let message = applied.contains(n)
+                ? "the secondary acknowledged stream \(s) up to sn \(n) at \(stamp.id), but sn "
+                    + "\(applied.prefix + 1) is not applied"
+                : "the secondary acknowledged \(Self.describe(entry)) at \(stamp.id) before applying it"
+            sink.report(Violation(.mirrorAckAfterApply, message, events: [stamp]))
+            return
+        }
+        // The entry's own apply, or (forgotten) the stream's latest, which follows it.
+        if let apply = entries[entry]?.apply ?? applied.last {
+            sink.require(
+                .mirrorAckAfterApply, apply, happensBefore: stamp,
+                message: "the secondary acknowledged \(Self.describe(entry)) at \(stamp.id), but its "
+                    + "apply at \(apply.id) does not happen before it")
+        }
+        guard n > stream.acked else { return }
+        streams[s]!.acked = n
+        for sn in (stream.acked + 1)...n { forgetIfDone(StreamEntry(stream: s, sn: sn)) }
+    }
+
+    /// An apply of `entry` observed so far: its own, or, forgotten, the latest of its stream.
+    func appliedStamp(of entry: StreamEntry) -> EventStamp? {
+        if let apply = entries[entry]?.apply { return apply }
+        guard let applied = streams[entry.stream]?.applied, applied.contains(entry.sn) else { return nil }
+        return applied.last
+    }
+
+    /// Judges the barrier of an entry whose apply was observed before its append, now that the
+    /// append names its deps: each dep's apply, wherever it is known, must happen-before it.
+    mutating func judgeLateBarrier(
+        _ entry: StreamEntry, deps: [StreamEntry], apply: EventStamp, append: EventStamp, sink: SpecSink
+    ) {
+        for dep in deps {
+            var depApply = entries[dep]?.apply ?? lateSession?.applies[dep]
+            if depApply == nil, let before = lateSession?.before[dep.stream], before.contains(dep.sn) {
+                // Applied before the session began, so before this entry: that time's latest
+                // apply of its stream follows it.
+                depApply = before.last
+            }
+            if let depApply {
+                sink.require(
+                    .mirrorBarrier, depApply, happensBefore: apply,
+                    message: "the secondary applied \(Self.describe(entry)) at \(apply.id), but its "
+                        + "dep \(Self.describe(dep)) applied at \(depApply.id) does not happen before it")
+            } else {
+                sink.report(Violation(
+                    .mirrorBarrier,
+                    "the secondary applied \(Self.describe(entry)) at \(apply.id) before its dep "
+                        + "\(Self.describe(dep)) (appended at \(append.id))",
+                    events: [apply, append]))
+            }
+        }
+    }
+
+    /// Forgets an entry once nothing can need it any more: applied, acknowledged, committed, and
+    /// no unapplied entry waits for it as a dep.
+    mutating func forgetIfDone(_ entry: StreamEntry) {
+        guard let state = entries[entry], state.apply != nil, state.committed, state.pins <= 0,
+              state.pendingCommit == nil, entry.sn <= streams[entry.stream]?.acked ?? 0
+        else { return }
+        entries[entry] = nil
+    }
+}

@@ -1,0 +1,354 @@
+import Trace
+
+/// The executable specification of the `mirror` system (TRACE-FORMAT.md, "System `mirror`").
+///
+/// It replays the primary's and the secondary's events in a linearization of happens-before and
+/// judges the eight `mirror.*` invariants. What it remembers is proportional to what is still
+/// open: per stream a few integers and stamps; per entry only while the entry is in flight (not
+/// yet applied, acknowledged by a valid `ack` and committed); per lsn only until its commit.
+/// (So a record that is never committed, e.g. in flight when the primary crashed, is kept to the
+/// end: a commit of it could still come, and it would need the record's exact apply.)
+///
+/// Every "X before Y" the invariants need is made an obligation with `SpecSink.require` once both
+/// events have been observed; an X not observed when Y is cannot happen-before Y, so the spec keeps
+/// a small pending record and makes the (failing) obligation when X turns up, or reports at the
+/// end when it never does. Where an entry's own apply stamp has been forgotten, obligations cite
+/// the latest apply of its stream instead: the stream-order obligations chain every apply of a
+/// stream to that one, so the pair still implies the statement.
+///
+/// Readings taken where the format page leaves room:
+/// - `mirror.stream-order`: an apply whose sn is not one more than the greatest sn applied so far
+///   on its stream breaks it (a gap, a repeat, or an entry applied after a later one), each once.
+///   An entry or lsn appended a second time breaks it too; the second append is then ignored
+///   (the first append of each key wins), except that its lsn counts as appended.
+/// - `mirror.apply-after-recv` is judged at the first apply of an entry; a repeated apply follows
+///   that first one at the secondary, so it adds nothing.
+/// - `mirror.ack-after-apply`: `ack(s,n)` is cumulative, so it needs every sn 1...n of the stream
+///   applied before it, not only `n`.
+/// - `mirror.assigned-path` uses the primary's own `assign` and `path` events only; the
+///   obligation "the assign happens before the send" is made once per `assign`, for the first send
+///   it covers: the later ones follow that send in the primary's order.
+/// - `mirror.barrier` is judged against the entry's first apply; when that apply is observed
+///   before its `append` (no causal path), the deps are judged when the `append` turns up: from
+///   the first such apply until every such append is observed, the spec keeps the applies of
+///   that time (what the secondary had applied before, and a stamp per apply since), so memory
+///   grows with the applies of that window only.
+/// - `mirror.commit-after-mirror`: a `commit` observed before the lsn's `append` waits for it; an
+///   lsn never appended by the end of the trace breaks it. A second `commit` of an lsn follows the
+///   first one on the primary, so only the first is judged.
+/// - `mirror.no-loss` is judged against the secondary's first `takeover` (from then on it serves
+///   the primary's clients); a trace without `takeover` has nothing to lose. A commit observed
+///   after the takeover still counts: its record's apply must happen before the takeover. A commit
+///   of an lsn never appended is only a `mirror.commit-after-mirror` violation (there is no record).
+/// - `mirror.dead-node`: one violation per crashed node, citing its first event after the crash
+///   and how many it recorded.
+public struct MirrorSpec: Spec {
+    /// The system whose events this spec replays: `mirror`.
+    public static var system: TraceSystem { .mirror }
+
+    /// The node that owns the log, sends entries and commits.
+    static let primary = "primary"
+
+    /// Per stream: what the primary appended and assigned, and what the secondary applied.
+    var streams: [Int: StreamState] = [:]
+    /// Entries in flight: known to some event, and not yet applied, acknowledged and committed.
+    var entries: [StreamEntry: EntryState] = [:]
+    /// Every lsn appended so far (to catch a second append and commits of unknown lsns).
+    var appendedLSNs = IntKeySet()
+    /// Appended records whose lsn has not been committed yet.
+    var uncommitted: [Int: StreamEntry] = [:]
+    /// Commits observed before their lsn was appended (the first commit of each).
+    var commitsAwaitingAppend: [Int: EventStamp] = [:]
+    /// Entries committed (before the takeover) that the secondary has not applied yet.
+    var unappliedCommits: Set<StreamEntry> = []
+    /// The primary's latest `path` event of each path.
+    var primaryPaths: [Int: PathState] = [:]
+    /// The secondary's first `takeover`.
+    var takeover: EventStamp?
+    /// Each crashed node's crash, and what it recorded afterwards.
+    var deaths: [String: Death] = [:]
+    /// Entries applied before their append was observed, whose append is still to come.
+    var lateApplies = 0
+    /// While `lateApplies > 0`: what the barrier of those entries needs when their appends come.
+    var lateSession: LateSession?
+
+    /// Starts before any event: nothing appended, assigned or applied.
+    public init() {}
+
+    /// Replays one event of a `mirror` trace.
+    public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
+        let stamp = EventStamp(event)
+        noteAfterCrash(event, stamp)
+        switch event.kind {
+        case let .append(lsn, stream, sn, deps):
+            append(lsn: lsn, StreamEntry(stream: stream, sn: sn), deps: deps, at: stamp, sink: sink)
+        case let .assign(stream, path):
+            streams[stream, default: StreamState()].assign = Assignment(path: path, stamp: stamp)
+        case let .path(path, up):
+            if event.node == Self.primary { primaryPaths[path] = PathState(up: up, stamp: stamp) }
+        case let .send(stream, sn, path):
+            send(StreamEntry(stream: stream, sn: sn), path: path, at: stamp, sink: sink)
+        case let .recv(stream, sn, _):
+            recv(StreamEntry(stream: stream, sn: sn), at: stamp)
+        case let .apply(stream, sn):
+            apply(StreamEntry(stream: stream, sn: sn), at: stamp, sink: sink)
+        case let .ack(stream, sn):
+            ack(StreamEntry(stream: stream, sn: sn), at: stamp, sink: sink)
+        case let .commit(lsn):
+            commit(lsn: lsn, at: stamp, sink: sink)
+        case .takeover:
+            takeOver(at: stamp, sink: sink)
+        case .crash:
+            if deaths[event.node] == nil { deaths[event.node] = Death(crash: stamp) }
+        default:
+            // `drop` and `acked` carry no obligation of their own; other systems' events do not
+            // occur in a mirror trace.
+            break
+        }
+    }
+
+    /// Judges what only the end of the trace decides: commits whose apply or append never came,
+    /// and nodes that recorded events after their crash.
+    public mutating func finish(sink: SpecSink) {
+        for (entry, state) in entries.sorted(by: { $0.key < $1.key }) {
+            guard let commit = state.pendingCommit else { continue }
+            sink.report(Violation(
+                .mirrorCommitAfterMirror,
+                "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at \(commit.id) "
+                    + "but the secondary never applied it",
+                events: [commit] + (state.append.map { [$0] } ?? [])))
+        }
+        for (lsn, commit) in commitsAwaitingAppend.sorted(by: { $0.key < $1.key }) {
+            sink.report(Violation(
+                .mirrorCommitAfterMirror,
+                "lsn \(lsn) was committed at \(commit.id) but never appended",
+                events: [commit]))
+        }
+        for node in deaths.keys.sorted() {
+            let death = deaths[node]!
+            guard let first = death.firstAfter else { continue }
+            let more = death.after > 1 ? " (\(death.after) events in all)" : ""
+            sink.report(Violation(
+                .mirrorDeadNode,
+                "\(node) recorded \(first.name) at \(first.id) after its own crash at "
+                    + "\(death.crash.id)\(more)",
+                events: [first, death.crash]))
+        }
+    }
+
+    // MARK: Primary: append, assign, send
+
+    /// `append(lsn, s, n, deps)`: introduces the lsn and the entry; records its deps for the
+    /// barrier; settles a commit that was waiting for this lsn.
+    mutating func append(
+        lsn: Int, _ entry: StreamEntry, deps: [StreamEntry], at stamp: EventStamp, sink: SpecSink
+    ) {
+        let lsnTwice = appendedLSNs.contains(lsn)
+        let entryTwice = streams[entry.stream]?.appended.contains(entry.sn) ?? false
+        if lsnTwice {
+            sink.report(Violation(
+                .mirrorStreamOrder,
+                "lsn \(lsn) is appended a second time (as \(Self.describe(entry))) at \(stamp.id)",
+                events: [stamp]))
+        }
+        if entryTwice {
+            sink.report(Violation(
+                .mirrorStreamOrder,
+                "\(Self.describe(entry)) is appended a second time (with lsn \(lsn)) at \(stamp.id)",
+                events: [stamp]))
+        }
+        appendedLSNs.insert(lsn)
+        streams[entry.stream, default: StreamState()].appended.insert(entry.sn)
+        guard !lsnTwice, !entryTwice else { return }
+
+        var state = entries[entry] ?? EntryState()
+        state.lsn = lsn
+        state.append = stamp
+        if let apply = state.apply {
+            // Applied before its append was observed: judge the barrier now.
+            entries[entry] = state
+            judgeLateBarrier(entry, deps: deps, apply: apply, append: stamp, sink: sink)
+            lateApplies -= 1
+            if lateApplies == 0 { lateSession = nil }
+        } else {
+            state.deps = deps
+            entries[entry] = state
+            var known: [EventStamp?] = []
+            for dep in deps {
+                if let applied = entries[dep]?.apply {
+                    known.append(applied)
+                } else if let stream = streams[dep.stream], stream.applied.contains(dep.sn) {
+                    // Applied, and its stamp forgotten: the stream's latest apply follows it.
+                    known.append(stream.applied.last)
+                } else {
+                    // Not applied yet: keep its apply stamp when it comes, until this entry's apply.
+                    known.append(nil)
+                    entries[dep, default: EntryState()].pins += 1
+                }
+            }
+            entries[entry]!.depApplies = known
+        }
+        if let commit = commitsAwaitingAppend.removeValue(forKey: lsn) {
+            judgeCommit(lsn: lsn, entry, commit: commit, sink: sink)
+        } else {
+            uncommitted[lsn] = entry
+        }
+    }
+
+    /// `send(s, n, p)` on the primary: the stream's latest assign must name `p`, and the primary's
+    /// latest `path` event for `p`, if any, must say up.
+    mutating func send(_ entry: StreamEntry, path: Int, at stamp: EventStamp, sink: SpecSink) {
+        var problems: [String] = []
+        var events = [stamp]
+        let assignment = streams[entry.stream]?.assign
+        if let assignment {
+            if assignment.path != path {
+                problems.append("stream \(entry.stream) is assigned to path \(assignment.path) "
+                    + "(assign at \(assignment.stamp.id))")
+                events.append(assignment.stamp)
+            }
+        } else {
+            problems.append("stream \(entry.stream) was never assigned a path before")
+        }
+        if let state = primaryPaths[path], !state.up {
+            problems.append("the primary saw path \(path) go down at \(state.stamp.id)")
+            events.append(state.stamp)
+        }
+        if !problems.isEmpty {
+            sink.report(Violation(
+                .mirrorAssignedPath,
+                "the primary sent \(Self.describe(entry)) on path \(path) at \(stamp.id), but "
+                    + problems.joined(separator: " and "),
+                events: events))
+        } else if let assignment, !assignment.proved {
+            streams[entry.stream]!.assign!.proved = true
+            sink.require(
+                .mirrorAssignedPath, assignment.stamp, happensBefore: stamp,
+                message: "the primary sent \(Self.describe(entry)) on path \(path) at \(stamp.id), "
+                    + "but the assign of stream \(entry.stream) to that path at "
+                    + "\(assignment.stamp.id) does not happen before it")
+        }
+    }
+
+    // MARK: Dead nodes
+
+    /// Counts an event recorded by a node after its own crash.
+    mutating func noteAfterCrash(_ event: TraceEvent, _ stamp: EventStamp) {
+        guard var death = deaths[event.node] else { return }
+        death.after += 1
+        if death.firstAfter == nil { death.firstAfter = stamp }
+        deaths[event.node] = death
+    }
+
+    /// `stream S sn N`, for messages.
+    static func describe(_ entry: StreamEntry) -> String {
+        "stream \(entry.stream) sn \(entry.sn)"
+    }
+}
+
+// MARK: - State
+
+extension MirrorSpec {
+    /// The primary's latest assign of a stream.
+    struct Assignment: Sendable {
+        /// The path the stream is sent on.
+        var path: Int
+        /// The `assign` event.
+        var stamp: EventStamp
+        /// Whether "this assign happens before a send it covers" was already made an obligation.
+        var proved = false
+    }
+
+    /// The primary's latest `path` event of one path.
+    struct PathState: Sendable {
+        /// Whether it said up.
+        var up: Bool
+        /// The `path` event.
+        var stamp: EventStamp
+    }
+
+    /// Which entries of one stream the secondary applied.
+    struct Applied: Sendable {
+        /// sn 1...prefix are all applied.
+        var prefix = 0
+        /// Applied sns above `prefix + 1` (only after a `mirror.stream-order` violation).
+        var beyond: Set<Int> = []
+        /// The greatest sn applied.
+        var greatest = 0
+        /// The latest apply of the stream observed.
+        var last: EventStamp?
+
+        /// Whether sn `sn` was applied.
+        func contains(_ sn: Int) -> Bool { sn >= 1 && (sn <= prefix || beyond.contains(sn)) }
+
+        /// Notes the first apply of `sn` at `stamp`.
+        mutating func add(_ sn: Int, at stamp: EventStamp) {
+            last = stamp
+            greatest = max(greatest, sn)
+            guard sn > prefix else { return }
+            if sn == prefix &+ 1 {
+                prefix = sn
+                while beyond.remove(prefix &+ 1) != nil { prefix += 1 }
+            } else {
+                beyond.insert(sn)
+            }
+        }
+    }
+
+    /// Everything the spec keeps about one stream: a few integers and stamps.
+    struct StreamState: Sendable {
+        /// The sns appended on the primary.
+        var appended = IntKeySet()
+        /// The primary's latest assign of the stream.
+        var assign: Assignment?
+        /// What the secondary applied.
+        var applied = Applied()
+        /// Entries 1...acked are covered by a valid (cumulative) `ack`.
+        var acked = 0
+        /// The apply of the greatest committed sn of the stream, before the takeover.
+        var committedApply: (sn: Int, stamp: EventStamp)?
+    }
+
+    /// What the spec keeps about one entry while it is in flight.
+    struct EntryState: Sendable {
+        /// Its lsn, once its `append` is observed.
+        var lsn: Int?
+        /// Its `append`.
+        var append: EventStamp?
+        /// Its deps not yet judged (until its first apply).
+        var deps: [StreamEntry] = []
+        /// For each of `deps`, an apply of it known when the append was observed (nil: not
+        /// applied then, the dep is pinned).
+        var depApplies: [EventStamp?] = []
+        /// The latest `recv` of it before its first apply.
+        var recv: EventStamp?
+        /// Its first `apply`.
+        var apply: EventStamp?
+        /// Whether its lsn was committed.
+        var committed = false
+        /// Its first commit, observed before its apply (a violation waiting for its evidence).
+        var pendingCommit: EventStamp?
+        /// How many appended entries name it as a dep and are not applied yet.
+        var pins = 0
+    }
+
+    /// What the barrier of entries applied before their append needs, kept from the first such
+    /// apply until every such entry's append is observed: the applies in between, so that a dep
+    /// forgotten meanwhile can still be placed before or after the entry's apply.
+    struct LateSession: Sendable {
+        /// What the secondary had applied when the session began.
+        var before: [Int: Applied]
+        /// The first applies since the session began.
+        var applies: [StreamEntry: EventStamp] = [:]
+    }
+
+    /// A crashed node: its crash and what it recorded afterwards.
+    struct Death: Sendable {
+        /// The node's first crash.
+        var crash: EventStamp
+        /// Its first event after the crash.
+        var firstAfter: EventStamp?
+        /// How many events it recorded after the crash.
+        var after = 0
+    }
+}

@@ -1,0 +1,76 @@
+import Checker
+import Foundation
+import Specs
+import Trace
+import XCTest
+
+/// Runs every trace of `Traces/manifest.tsv` through the checker and asserts its verdict and
+/// the exact set of invariants it breaks, with Z3 and with the graph engine alone.
+final class GoldenTraceTests: XCTestCase {
+    struct Entry {
+        var path: String
+        var verdict: String
+        var invariants: Set<String>
+        var flags: [String]
+        var note: String
+        var line: Int
+    }
+
+    static let tracesDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Traces")
+
+    static func manifest() throws -> [Entry] {
+        let text = try String(contentsOf: tracesDirectory.appendingPathComponent("manifest.tsv"), encoding: .utf8)
+        var entries: [Entry] = []
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if i == 0 || line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard cols.count >= 4 else { XCTFail("manifest.tsv line \(i + 1): expected 5 columns"); continue }
+            entries.append(Entry(
+                path: cols[0], verdict: cols[1],
+                invariants: cols[2] == "-" ? [] : Set(cols[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
+                flags: cols[3] == "-" ? [] : cols[3].split(separator: " ").map(String.init),
+                note: cols.count > 4 ? cols[4] : "", line: i + 1))
+        }
+        return entries
+    }
+
+    func testManifestIsLargeAndCoversEveryInvariant() throws {
+        let entries = try Self.manifest()
+        XCTAssertGreaterThanOrEqual(entries.count, 40)
+        let broken = Set(entries.flatMap(\.invariants))
+        for system in TraceSystem.allCases {
+            for invariant in Invariant.all(for: system) {
+                XCTAssertTrue(broken.contains(invariant.rawValue), "no golden trace breaks \(invariant)")
+            }
+        }
+        XCTAssertTrue(entries.contains { $0.verdict == "error" })
+    }
+
+    func testEveryGoldenTraceGetsItsVerdict() throws {
+        for useSolver in [true, false] {
+            for entry in try Self.manifest() {
+                var options = Checker.Options()
+                options.useSolver = useSolver
+                options.allowTruncated = entry.flags.contains("--truncated")
+                let path = Self.tracesDirectory.appendingPathComponent(entry.path).path
+                let report: CheckReport
+                do {
+                    report = Checker(options: options).check(files: try TraceInputs.files(for: [path]))
+                } catch {
+                    report = .inputError(error, files: [path])
+                }
+                let engine = useSolver ? "z3" : "graph"
+                let what = "\(entry.path) (\(engine)): \(entry.note)"
+                XCTAssertEqual(report.verdict.rawValue, entry.verdict, "\(what)\n\(report.text)")
+                XCTAssertEqual(Set(report.violations.map(\.invariant.rawValue)), entry.invariants, "\(what)\n\(report.text)")
+                XCTAssertEqual(report.disagreements, [], what)
+                if entry.verdict == "error" {
+                    XCTAssertNotNil(report.error, what)
+                    XCTAssertFalse(report.error?.message.isEmpty ?? true, what)
+                }
+            }
+        }
+    }
+}

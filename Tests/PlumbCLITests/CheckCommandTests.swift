@@ -1,0 +1,143 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import XCTest
+
+/// Runs the built `plumb` binary and asserts exit codes and output, as a CI job would.
+final class CheckCommandTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let traces = root.appendingPathComponent("Traces")
+
+    /// The `plumb` binary next to the test bundle.
+    private var binary: URL {
+        var dir = Bundle(for: CheckCommandTests.self).bundleURL
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("plumb").path) {
+            let parent = dir.deletingLastPathComponent()
+            if parent == dir { break }
+            dir = parent
+        }
+        return dir.appendingPathComponent("plumb")
+    }
+
+    private func plumb(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// The first manifest entry with `verdict` and no flags.
+    private func golden(_ verdict: String) throws -> String {
+        let text = try String(contentsOf: Self.traces.appendingPathComponent("manifest.tsv"), encoding: .utf8)
+        for line in text.split(separator: "\n").dropFirst() {
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if cols.count >= 4 && cols[1] == verdict && cols[3] == "-" { return "Traces/" + cols[0] }
+        }
+        throw XCTSkip("no \(verdict) trace in the manifest")
+    }
+
+    func testPassExitsZeroWithProvedProofs() throws {
+        let run = try plumb(["check", "--format", "json", try golden("pass")])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let report = try json(run.stdout)
+        XCTAssertEqual(report["verdict"] as? String, "pass")
+        XCTAssertEqual((report["violations"] as? [Any])?.count, 0)
+        let proofs = try XCTUnwrap(report["proofs"] as? [[String: Any]])
+        XCTAssertFalse(proofs.isEmpty)
+        for p in proofs {
+            XCTAssertNotNil(p["invariant"] as? String)
+            XCTAssertTrue(["z3", "graph"].contains(p["engine"] as? String))
+            XCTAssertEqual(p["result"] as? String, "proved")
+            XCTAssertNotNil(p["ms"] as? Double)
+        }
+        XCTAssertTrue(proofs.contains { $0["engine"] as? String == "z3" })
+    }
+
+    func testViolationExitsOneAndNamesInvariantAndEvents() throws {
+        let run = try plumb(["check", "--format", "json", try golden("fail")])
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        let report = try json(run.stdout)
+        XCTAssertEqual(report["verdict"] as? String, "fail")
+        let violations = try XCTUnwrap(report["violations"] as? [[String: Any]])
+        XCTAssertFalse(violations.isEmpty)
+        for v in violations {
+            XCTAssertNotNil(v["invariant"] as? String)
+            XCTAssertFalse((v["message"] as? String ?? "").isEmpty)
+            let events = try XCTUnwrap(v["events"] as? [[String: Any]])
+            XCTAssertFalse(events.isEmpty)
+            XCTAssertNotNil(events[0]["node"] as? String)
+            XCTAssertNotNil(events[0]["seq"] as? Int)
+        }
+        let text = try plumb(["check", try golden("fail")])
+        XCTAssertEqual(text.status, 1)
+        XCTAssertTrue(text.stdout.contains("violation of "), text.stdout)
+        XCTAssertTrue(text.stderr.contains("reproduce: plumb check"), text.stderr)
+    }
+
+    func testMalformedInputExitsTwoWithFileAndLine() throws {
+        let run = try plumb(["check", "--format", "json", try golden("error")])
+        XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
+        let report = try json(run.stdout)
+        XCTAssertEqual(report["verdict"] as? String, "error")
+        let error = try XCTUnwrap(report["error"] as? [String: Any])
+        XCTAssertNotNil(error["file"] as? String)
+        XCTAssertNotNil(error["line"] as? Int)
+        XCTAssertFalse((error["message"] as? String ?? "").isEmpty)
+    }
+
+    func testUsageErrorsExitTwo() throws {
+        XCTAssertEqual(try plumb(["check"]).status, 2)
+        XCTAssertEqual(try plumb(["check", "--format", "yaml", "x.jsonl"]).status, 2)
+        let missing = try plumb(["check", "no/such/trace.jsonl"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stdout.contains("no/such/trace.jsonl"), missing.stdout)
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let nothing = try plumb(["check", empty.path])
+        XCTAssertEqual(nothing.status, 2)
+        XCTAssertTrue(nothing.stdout.contains("nothing to read"), nothing.stdout)
+    }
+
+    func testHelpExplainsExitCodesAndHappensBefore() throws {
+        let run = try plumb(["check", "--help"])
+        XCTAssertEqual(run.status, 0)
+        for phrase in ["Exit codes", "inconclusive", "Happens-before", "cause", "--truncated", "--each"] {
+            XCTAssertTrue(run.stdout.contains(phrase), "help lacks \(phrase):\n\(run.stdout)")
+        }
+    }
+
+    func testJUnitHasOneCasePerInvariant() throws {
+        let run = try plumb(["check", "--format", "junit", try golden("fail")])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stdout.hasPrefix("<?xml"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("<failure"), run.stdout)
+        let cases = run.stdout.components(separatedBy: "<testcase ").count - 1
+        XCTAssertGreaterThanOrEqual(cases, 5)
+        // Well-formed: the XML parser reads it to the end without an error.
+        let parser = XMLParser(data: Data(run.stdout.utf8))
+        XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+    }
+
+    func testEachChecksEveryArgumentAlone() throws {
+        let run = try plumb(["check", "--each", "--format", "json", try golden("pass"), try golden("fail")])
+        XCTAssertEqual(run.status, 1, run.stdout)
+        let report = try json(run.stdout)
+        XCTAssertEqual((report["traces"] as? [Any])?.count, 2)
+        XCTAssertEqual(report["verdict"] as? String, "fail")
+    }
+}

@@ -1,0 +1,439 @@
+@testable import Specs
+import Trace
+import XCTest
+
+/// Builds a `driver` trace in memory: the `driver` node's seq counts up from 1, in call order.
+private struct DriverTraceBuilder {
+    /// The events, in seq order.
+    private(set) var events: [TraceEvent] = []
+
+    /// Appends an event and returns its id.
+    @discardableResult
+    mutating func add(_ kind: EventKind) -> EventID {
+        events.append(TraceEvent(node: "driver", seq: events.count + 1, kind: kind))
+        return EventID(node: "driver", seq: events.count)
+    }
+
+    /// `submit` of `id` on `iface`, writing 512 bytes at `id * 512`.
+    mutating func submit(_ id: Int, iface: Int = 0, deps: [Int] = []) {
+        add(.submit(iface: iface, id: id, off: id * 512, len: 512, deps: deps))
+    }
+
+    /// `stage` of `id` into region 0.
+    mutating func stage(_ id: Int) { add(.stage(id: id, region: 0)) }
+
+    /// `complete` of `id`.
+    mutating func complete(_ id: Int) { add(.complete(id: id)) }
+
+    /// `durable` of `id`.
+    mutating func durable(_ id: Int) { add(.durable(id: id)) }
+
+    /// `recovered` of `id`.
+    mutating func recovered(_ id: Int) { add(.recovered(id: id)) }
+
+    /// submit, stage, complete and durable of `id`.
+    mutating func write(_ id: Int, iface: Int = 0, deps: [Int] = []) {
+        submit(id, iface: iface, deps: deps)
+        stage(id)
+        complete(id)
+        durable(id)
+    }
+
+    /// submit, stage and complete of `id`: buffered, not durable.
+    mutating func buffer(_ id: Int, iface: Int = 0, deps: [Int] = []) {
+        submit(id, iface: iface, deps: deps)
+        stage(id)
+        complete(id)
+    }
+
+    /// Replays the trace through `DriverSpec`.
+    func check() throws -> SpecRunner.Outcome {
+        try SpecRunner.run(DriverSpec.self, events: events)
+    }
+}
+
+/// A sink that believes every obligation, for replaying long traces quickly.
+private final class TrustingSink: SpecSink {
+    var violations: [Violation] = []
+    func report(_ violation: Violation) { violations.append(violation) }
+    func happensBefore(_ a: EventID, _ b: EventID) -> Bool { true }
+    func require(
+        _ invariant: Invariant, _ before: EventStamp, happensBefore after: EventStamp,
+        message: @autoclosure () -> String
+    ) -> Bool { true }
+    func requireAcyclic(
+        _ invariant: Invariant, vertices: [String], edges: [(from: Int, to: Int)], stamps: [EventStamp]
+    ) -> [Int]? { nil }
+}
+
+final class DriverSpecTests: XCTestCase {
+    // MARK: - Passing traces
+
+    func testPassingTraceAcrossACrash() throws {
+        var t = DriverTraceBuilder()
+        t.write(1, iface: 0)
+        t.write(2, iface: 1)
+        t.write(3, iface: 0, deps: [2])
+        t.add(.sync(iface: 0))
+        t.add(.syncDone(iface: 0))
+        // Durable before its completion, then completed.
+        t.submit(4, iface: 1)
+        t.stage(4)
+        t.durable(4)
+        t.complete(4)
+        // Buffered at the crash: lost, and it was not needed by anything.
+        t.buffer(5, iface: 0)
+        t.buffer(6, iface: 0)
+        t.add(.sync(iface: 1))
+        t.add(.crash)
+        for id in [1, 2, 3, 4] { t.recovered(id) }
+        t.add(.online)
+        // The next epoch: iface 0's predecessor is request 3 (5 and 6 were lost).
+        t.write(7, iface: 0, deps: [1])
+        t.add(.sync(iface: 0))
+        t.write(8, iface: 0)
+        t.add(.syncDone(iface: 0))
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.violations, [])
+        XCTAssertGreaterThan(outcome.obligations, 0)
+    }
+
+    func testRecoveryThatReplaysBufferedRequestsPasses() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.buffer(2)
+        t.buffer(3, deps: [2])
+        t.add(.crash)
+        for id in [1, 2, 3] { t.recovered(id) }
+        // Power lost again during recovery: the recovery starts over.
+        t.add(.crash)
+        for id in [1, 2, 3] { t.recovered(id) }
+        t.add(.online)
+        t.write(4)
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testMemoryKeepsACompactRecordPerRequestOfTheEpoch() {
+        var spec = DriverSpec()
+        let sink = TrustingSink()
+        var seq = 0
+        func feed(_ kind: EventKind) {
+            seq += 1
+            spec.observe(TraceEvent(node: "driver", seq: seq, kind: kind), sink: sink)
+        }
+        for epoch in 0..<3 {
+            for k in 1...10_000 {
+                let id = epoch * 10_000 + k
+                feed(.submit(iface: k % 4, id: id, off: 0, len: 8, deps: k > 4 ? [id - 4] : []))
+                feed(.stage(id: id, region: 0))
+                feed(.complete(id: id))
+                feed(.durable(id: id))
+                if k % 100 == 0 { feed(.sync(iface: k % 4)); feed(.syncDone(iface: k % 4)) }
+            }
+            XCTAssertEqual(spec.requests.count, 0)
+            XCTAssertEqual(spec.settled.count, 10_000)
+            feed(.crash)
+            for k in 1...10_000 { feed(.recovered(id: epoch * 10_000 + k)) }
+            feed(.online)
+            XCTAssertEqual(spec.settled.count, 0)
+        }
+        spec.finish(sink: sink)
+        XCTAssertEqual(sink.violations, [])
+    }
+
+    func testADepOnALostRequestIsForgotten() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.add(.crash)
+        t.add(.online)
+        // An online outside a recovery changes nothing.
+        t.add(.online)
+        t.write(2, deps: [1])
+        t.add(.sync(iface: 0))
+        t.add(.syncDone(iface: 0))
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testEventsOfALostRequestBreakLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.submit(1)
+        t.stage(1)
+        t.add(.crash)
+        t.add(.online)
+        t.complete(1)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(outcome.violations.first?.message,
+                       "request 1 is completed at driver#5, but it was lost at an earlier crash "
+                        + "(not recovered after its epoch's crash)")
+    }
+
+    // MARK: - driver.lifecycle
+
+    func testIdSubmittedTwiceBreaksLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.submit(1, iface: 1)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+    }
+
+    func testEventsWithoutASubmitBreakLifecycle() throws {
+        for kind in [EventKind.stage(id: 9, region: 0), .complete(id: 9), .durable(id: 9)] {
+            var t = DriverTraceBuilder()
+            t.add(kind)
+            XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle], "\(kind)")
+        }
+        var t = DriverTraceBuilder()
+        t.add(.crash)
+        t.recovered(9)
+        t.add(.online)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+    }
+
+    func testStepsOutOfOrderOrRepeatedBreakLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.submit(1)
+        t.complete(1)
+        t.stage(1)
+        t.durable(1)
+        var outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(outcome.violations.map(\.message), ["request 1 is completed at driver#2 before it was staged"])
+
+        t = DriverTraceBuilder()
+        t.write(1)
+        t.durable(1)
+        t.complete(1)
+        t.stage(1)
+        outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(outcome.violations.count, 3)
+    }
+
+    func testServingBetweenCrashAndOnlineBreaksLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.crash)
+        t.recovered(1)
+        t.submit(2)
+        t.stage(2)
+        t.add(.online)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    func testRecoveredOutsideARecoveryBreaksLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.recovered(1)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+    }
+
+    func testRecoveredOfARequestLostAtAnEarlierCrashBreaksLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.add(.crash)
+        t.add(.online)
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+    }
+
+    func testRecoveredAgainAfterALaterCrashIsAllowed() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testRecoveredTwiceInOneRecoveryBreaksLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.crash)
+        t.recovered(1)
+        t.recovered(1)
+        t.add(.online)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+    }
+
+    // MARK: - driver.order
+
+    func testLaterArrivalDurableFirstBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.write(2)
+        t.durable(1)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverOrder])
+        XCTAssertEqual(outcome.violations.first?.events.map(\.id.seq), [8, 7])
+    }
+
+    func testEarlierArrivalNeverDurableBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.write(2)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverOrder])
+    }
+
+    func testEarlierArrivalRecoveredAfterTheCrashBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.write(2)
+        t.add(.crash)
+        t.recovered(1)
+        t.recovered(2)
+        t.add(.online)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverOrder])
+    }
+
+    func testEarlierArrivalLostIsForgivenByOrderButNotByThePrefix() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.write(2)
+        t.add(.crash)
+        t.recovered(2)
+        t.add(.online)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverRecoveredPrefix])
+    }
+
+    func testDepDurableAfterItsDependentBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1, iface: 1)
+        t.write(2, iface: 0, deps: [1])
+        t.durable(1)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverOrder])
+    }
+
+    func testDepNeverSubmittedBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.write(2, deps: [99])
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverOrder])
+    }
+
+    // MARK: - driver.sync
+
+    func testSyncDoneBeforeEverythingIsDurableBreaksSync() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.buffer(2)
+        t.add(.sync(iface: 0))
+        t.add(.syncDone(iface: 0))
+        t.durable(2)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverSync])
+    }
+
+    func testSyncDoneFinishesTheEarliestSync() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.sync(iface: 0))
+        t.buffer(2)
+        t.add(.sync(iface: 0))
+        // Finishes the first sync, which only needs request 1.
+        t.add(.syncDone(iface: 0))
+        t.durable(2)
+        t.add(.syncDone(iface: 0))
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testSyncDoneWithoutASyncBreaksSync() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.syncDone(iface: 0))
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverSync])
+    }
+
+    func testCrashCancelsPendingSyncs() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.sync(iface: 0))
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        t.add(.syncDone(iface: 0))
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverSync])
+    }
+
+    func testSyncIgnoresOtherInterfaces() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1, iface: 1)
+        t.write(2, iface: 0)
+        t.add(.sync(iface: 0))
+        t.add(.syncDone(iface: 0))
+        t.durable(1)
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    // MARK: - driver.recovered-prefix
+
+    func testRecoveredRequestsWithAHoleBreakRecoveredPrefix() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.buffer(2)
+        t.buffer(3)
+        t.add(.crash)
+        t.recovered(1)
+        t.recovered(3)
+        t.add(.online)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverRecoveredPrefix])
+        XCTAssertEqual(
+            outcome.violations.first?.message,
+            "on iface 0, request 3 (arrival 3 of the epoch) is recovered at driver#12, but request 2 "
+                + "(arrival 2), submitted before it, is not recovered by the online at driver#13")
+    }
+
+    func testRecoveredRequestWhoseDepIsNeitherDurableNorRecoveredBreaksRecoveredPrefix() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1, iface: 1)
+        t.buffer(2, iface: 0, deps: [1])
+        t.add(.crash)
+        t.recovered(2)
+        t.add(.online)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverRecoveredPrefix])
+    }
+
+    func testRequestsOfOtherEpochsAreNotPartOfThePrefix() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.add(.crash)
+        t.add(.online)
+        t.buffer(2)
+        t.add(.crash)
+        t.recovered(2)
+        t.add(.online)
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    // MARK: - driver.no-loss
+
+    func testDurableRequestNotRecoveredBreaksNoLoss() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.write(2)
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverNoLoss])
+        XCTAssertEqual(
+            outcome.violations.first?.message,
+            "on iface 0, request 2 was durable before the crash at driver#9 but not recovered by the online "
+                + "at driver#11")
+    }
+
+    func testTraceEndingDuringRecoveryIsJudgedAsItStands() throws {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.write(2)
+        t.add(.crash)
+        t.recovered(2)
+        XCTAssertEqual(try t.check().brokenInvariants, [.driverNoLoss, .driverRecoveredPrefix])
+    }
+}
