@@ -38,7 +38,7 @@ extension CheckReport {
             let name = invariant.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
             let parts = byInvariant[invariant]!.map { p in
                 p.engine == .z3
-                    ? "z3 \(p.result.rawValue) (\(p.obligations) obligations, \(format(p.ms)) ms)"
+                    ? "z3 \(p.result.rawValue) (\(p.obligations) obligation\(p.obligations == 1 ? "" : "s"), \(format(p.ms)) ms)"
                     : "graph \(p.result.rawValue)"
             }
             out += "  \(name)  \(parts.joined(separator: ", "))\n"

@@ -1,4 +1,6 @@
+import Checker
 import Foundation
+import Trace
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -139,5 +141,50 @@ final class CheckCommandTests: XCTestCase {
         let report = try json(run.stdout)
         XCTAssertEqual((report["traces"] as? [Any])?.count, 2)
         XCTAssertEqual(report["verdict"] as? String, "fail")
+    }
+
+    /// A proof cut short by its timeout is never a pass: the verdict is inconclusive, exit 3.
+    func testSolverTimeoutIsInconclusive() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-timeout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("merged.jsonl").path
+        let recorder = try FileRecorder(path: path, system: .mirror)
+        SyntheticMirrorTrace().generate(events: 40_000) { recorder.record($0) }
+        try recorder.close()
+
+        let cut = try plumb(["check", "--timeout", "0.001", "--format", "json", path])
+        XCTAssertEqual(cut.status, 3, cut.stdout + cut.stderr)
+        let report = try json(cut.stdout)
+        XCTAssertEqual(report["verdict"] as? String, "unknown")
+        let proofs = try XCTUnwrap(report["proofs"] as? [[String: Any]])
+        XCTAssertTrue(proofs.contains { $0["engine"] as? String == "z3" && $0["result"] as? String == "unknown" })
+
+        let graph = try plumb(["check", "--engine", "graph", path])
+        XCTAssertEqual(graph.status, 0, graph.stdout)
+    }
+
+    /// Gzip captures, one per node, read as one trace.
+    func testGzipFilesPerNodeFormOneTrace() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-gz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = ["primary", "secondary"].map { dir.appendingPathComponent("\($0).jsonl").path }
+        let recorders = try files.map { try FileRecorder(path: $0, system: .mirror) }
+        SyntheticMirrorTrace().generate(events: 3_000) { e in recorders[e.node == "primary" ? 0 : 1].record(e) }
+        for r in recorders { try r.close() }
+        for f in files {
+            let gzip = Process()
+            gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            gzip.arguments = ["gzip", f]
+            try gzip.run()
+            gzip.waitUntilExit()
+            XCTAssertEqual(gzip.terminationStatus, 0)
+        }
+        let run = try plumb(["check", "--format", "json", dir.path])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let report = try json(run.stdout)
+        XCTAssertEqual((report["files"] as? [String])?.count, 2)
+        XCTAssertEqual((report["files"] as? [String])?.allSatisfy { $0.hasSuffix(".jsonl.gz") }, true)
     }
 }
