@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "Trace"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
-        .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace"]),
+        .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
     ],
     swiftLanguageModes: [.v6]
 )
