@@ -215,7 +215,7 @@ final class CheckSink: SpecSink {
         clock: ContinuousClock
     ) {
         let elapsed = start.duration(to: clock.now)
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let ms = elapsed.milliseconds
         var entry = refutations[invariant] ?? (.refuted, 0, 0)
         if result == .unknown { entry.result = .unknown }
         entry.ms += ms

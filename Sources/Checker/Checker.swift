@@ -40,7 +40,7 @@ public struct Checker: Sendable {
         } catch {
             report = Self.failureReport(error, files: files)
         }
-        report.stats.ms = Self.milliseconds(start.duration(to: clock.now))
+        report.stats.ms = start.duration(to: clock.now).milliseconds
         return report
     }
 
@@ -70,7 +70,7 @@ public struct Checker: Sendable {
             throw error
         }
         sink.flushAll()
-        let replayMs = Self.milliseconds(start.duration(to: clock.now))
+        let replayMs = start.duration(to: clock.now).milliseconds
         let outcomes = engine?.finish() ?? []
 
         var stats = CheckReport.Stats()
@@ -121,7 +121,11 @@ public struct Checker: Sendable {
         return proofs
     }
 
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+}
+
+extension Duration {
+    /// The duration in milliseconds, for reports.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

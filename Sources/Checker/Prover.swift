@@ -40,7 +40,7 @@ final class Prover {
         let elapsed = start.duration(to: clock.now)
         return BatchOutcome(
             invariant: batch.invariant, result: result, goals: batch.goalCount,
-            ms: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            ms: elapsed.milliseconds,
             disagreements: disagreements)
     }
 

@@ -159,8 +159,11 @@ public final class Z3Solver: CustomStringConvertible {
         if answer == Z3_L_TRUE {
             if let error { throw error }
             guard let model = Z3_solver_get_model(c, raw) else {
-                throw context.lastError("Z3_solver_get_model")
-                    ?? Z3Error(code: .exception, message: "no model", call: "Z3_solver_get_model")
+                let failure = context.lastError("Z3_solver_get_model")
+                // The watchdog fired between the answer and its disarming: the answer stands,
+                // but its model was cancelled. Never guess: say the check was cut short.
+                if interrupted { return .unknown(reason: "timeout (interrupted by watchdog before the model was read)") }
+                throw failure ?? Z3Error(code: .exception, message: "no model", call: "Z3_solver_get_model")
             }
             return .sat(Z3Model(context: context, raw: model))
         }

@@ -74,10 +74,11 @@ final class Z3LimitTests: XCTestCase {
         let ctx = Z3Context()
         let solver = Z3Solver(context: ctx)
         solver.assert(ctx.intConstant("x") > 0)
+        // Deadlines long enough that a loaded machine still answers first.
         for _ in 0..<20 {
-            XCTAssertTrue(try solver.run(assumptions: [], watchdogMilliseconds: 5).isSat)
+            XCTAssertTrue(try solver.run(assumptions: [], watchdogMilliseconds: 200).isSat)
         }
-        Thread.sleep(forTimeInterval: 0.05)
+        Thread.sleep(forTimeInterval: 0.3)
         XCTAssertTrue(try solver.check().isSat)
     }
 
