@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // C libraries from the system.
@@ -33,9 +35,18 @@ let package = Package(
         // The checker: replays a trace through the specs and proves obligations.
         .target(name: "Checker", dependencies: ["Trace", "Specs", "Z3"]),
 
+        // The mirror: a deterministic core (no I/O) and its live runtime over TCP.
+        .target(name: "Mirror", dependencies: ["Trace"]),
+        .target(name: "MirrorLive", dependencies: [
+            "Mirror", "Trace",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [
-            "Checker", "Trace",
+            "Checker", "Trace", "MirrorLive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -44,6 +55,7 @@ let package = Package(
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "Trace"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
         .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
+        .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Trace", "Specs", "Checker"]),
     ],
     swiftLanguageModes: [.v6]
 )

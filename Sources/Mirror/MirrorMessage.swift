@@ -1,0 +1,118 @@
+import Trace
+
+/// The node names the `mirror` trace format allows.
+public enum MirrorNode {
+    /// The controller that owns the caching log and acknowledges clients.
+    public static let primary = "primary"
+    /// The failover partner that keeps a copy of the log.
+    public static let secondary = "secondary"
+}
+
+/// One log entry as it travels from the primary to the secondary.
+///
+/// It carries everything the secondary needs to apply and persist the record, plus the seq of
+/// the primary's `send` event so that the secondary's `recv` can name it as its cause.
+public struct MirrorEntryMessage: Sendable, Equatable {
+    /// The sender's generation: the secondary refuses entries of an older one (fencing).
+    public var epoch: Int
+    /// The seq of the primary's `send` event of this copy of the entry.
+    public var sendSeq: Int
+    /// The record's log sequence number.
+    public var lsn: Int
+    /// The client's key (a volume or file id); the secondary serves reads by it after takeover.
+    public var key: UInt64
+    /// The stream and position of the entry.
+    public var entry: StreamEntry
+    /// Entries of other streams that must be applied first (a barrier).
+    public var deps: [StreamEntry]
+    /// The client's data.
+    public var payload: [UInt8]
+
+    /// Makes an entry message.
+    public init(
+        epoch: Int, sendSeq: Int, lsn: Int, key: UInt64, entry: StreamEntry, deps: [StreamEntry],
+        payload: [UInt8]
+    ) {
+        self.epoch = epoch
+        self.sendSeq = sendSeq
+        self.lsn = lsn
+        self.key = key
+        self.entry = entry
+        self.deps = deps
+        self.payload = payload
+    }
+}
+
+/// What the two controllers say to each other over a path, once the path is authenticated.
+public enum MirrorMessage: Sendable, Equatable {
+    /// Primary to secondary: one log entry.
+    case entry(MirrorEntryMessage)
+    /// Secondary to primary: every entry of `stream` up to `sn` is applied; `ackSeq` is the seq
+    /// of the secondary's `ack` event, which the primary's `acked` names as its cause.
+    case ack(epoch: Int, stream: Int, sn: Int, ackSeq: Int)
+    /// Secondary to a stale primary: the partner runs at `epoch` now; stop.
+    case fenced(epoch: Int)
+}
+
+/// A record the secondary applied, for its own copy of the log.
+public struct MirrorRecord: Sendable, Equatable {
+    /// The record's log sequence number.
+    public var lsn: Int
+    /// The client's key.
+    public var key: UInt64
+    /// The stream and position of the entry.
+    public var entry: StreamEntry
+    /// The client's data.
+    public var payload: [UInt8]
+
+    /// Makes a record.
+    public init(lsn: Int, key: UInt64, entry: StreamEntry, payload: [UInt8]) {
+        self.lsn = lsn
+        self.key = key
+        self.entry = entry
+        self.payload = payload
+    }
+}
+
+/// An `x-` event: something a node did that the trace format has no event for (a fenced
+/// primary's attempts, a refused stale frame). Checkers drop these lines; people read them.
+public struct MirrorNote: Sendable, Equatable {
+    /// One integer field of the note.
+    public struct Field: Sendable, Equatable {
+        /// The field name.
+        public var key: String
+        /// Its value.
+        public var value: Int
+
+        /// Makes a field.
+        public init(_ key: String, _ value: Int) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// The node that recorded it.
+    public var node: String
+    /// The node's seq at the note (taken from the same counter as its events).
+    public var seq: Int
+    /// The event name, always starting with `x-`.
+    public var name: String
+    /// Integer fields, in order.
+    public var fields: [Field]
+
+    /// Makes a note; `name` must start with `x-`.
+    public init(node: String, seq: Int, name: String, fields: [Field] = []) {
+        precondition(name.hasPrefix("x-"), "a note's name starts with x-")
+        self.node = node
+        self.seq = seq
+        self.name = name
+        self.fields = fields
+    }
+
+    /// The note as one trace line (with its newline), in the format's JSON Lines shape.
+    public var jsonLine: String {
+        var line = "{\"node\":\"\(node)\",\"seq\":\(seq),\"ev\":\"\(name)\""
+        for field in fields { line += ",\"\(field.key)\":\(field.value)" }
+        return line + "}\n"
+    }
+}

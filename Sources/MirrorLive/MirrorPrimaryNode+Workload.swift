@@ -1,0 +1,123 @@
+import Mirror
+import NIOCore
+
+/// A client workload for the live primary: how many writes, how they are keyed, and when to
+/// fail a path and crash.
+public struct MirrorWorkload: Sendable {
+    /// Writes to submit.
+    public var records: Int
+    /// Writes outstanding (submitted, not committed) at most.
+    public var window = 1024
+    /// Payload bytes per write.
+    public var payloadSize = 64
+    /// Distinct keys; write `i` uses key `i % keys`.
+    public var keys = 64
+    /// Every `barrierEvery`-th write depends on the write before it (0: no barriers).
+    public var barrierEvery = 16
+    /// Close this path's connection once `afterRecords` writes were submitted.
+    public var failPath: (path: Int, afterRecords: Int)?
+    /// Crash the primary once this many writes were submitted.
+    public var crashAfter: Int?
+
+    /// Makes a workload of `records` writes.
+    public init(records: Int) { self.records = records }
+
+    /// The payload of write `index` (from 0), which a fresh primary logs as lsn `index + 1`:
+    /// derived from the index, so a copy of the log can be checked byte for byte.
+    public static func payload(index: Int, size: Int) -> [UInt8] {
+        (0..<size).map { UInt8(truncatingIfNeeded: index &* 31 &+ $0) }
+    }
+}
+
+/// What a workload run did.
+public struct MirrorWorkloadResult: Sendable {
+    /// Writes submitted.
+    public var submitted: Int
+    /// Writes committed (acknowledged to the client).
+    public var committed: Int
+    /// The lsns committed, in the order their clients were acknowledged.
+    public var committedLSNs: [Int]
+    /// Whether the primary crashed.
+    public var crashed: Bool
+    /// The core's counters: sends per path, resends.
+    public var stats: MirrorPrimary.Stats
+}
+
+/// The workload's progress, on the primary's loop.
+struct WorkloadState {
+    var plan: MirrorWorkload
+    var promise: EventLoopPromise<MirrorWorkloadResult>
+    var submitted = 0
+    var outstanding = 0
+    var failed = false
+    var committedLSNs: [Int] = []
+}
+
+extension MirrorPrimaryNode {
+    /// Runs `workload` to its end: every write committed, or the crash it asks for.
+    ///
+    /// Throws `MirrorLiveError.degraded` if every path goes down while writes are outstanding.
+    public func run(_ workload: MirrorWorkload) async throws -> MirrorWorkloadResult {
+        let future = try await loop.submit {
+            guard self.workload == nil, self.core.mode == .running else {
+                let error = MirrorLiveError.notRunning("a workload needs a fresh running primary")
+                return self.loop.makeFailedFuture(error) as EventLoopFuture<MirrorWorkloadResult>
+            }
+            let promise = self.loop.makePromise(of: MirrorWorkloadResult.self)
+            self.workload = WorkloadState(plan: workload, promise: promise)
+            self.pump()
+            return promise.futureResult
+        }.get()
+        return try await future.get()
+    }
+
+    /// Submits writes until the window is full; fails the path and crashes when the plan says.
+    ///
+    /// Works on `workload` in place: closing a path or performing actions can call back into
+    /// the node (a path reported down), which may call `pump` again; that nested call returns
+    /// at once and this one carries on with the current state.
+    func pump() {
+        guard !pumping, workload != nil, core.mode == .running else { return }
+        pumping = true
+        defer { pumping = false }
+        while let plan = workload?.plan {
+            let submitted = workload!.submitted
+            if let fail = plan.failPath, !workload!.failed, submitted >= fail.afterRecords {
+                workload!.failed = true
+                log("failing path \(fail.path) after \(submitted) records")
+                paths[fail.path]?.close(promise: nil)
+                continue
+            }
+            if let crash = plan.crashAfter, submitted >= crash {
+                log("crashing after \(submitted) records")
+                crashNow()
+                return
+            }
+            guard submitted < plan.records, workload!.outstanding < plan.window else { break }
+            let deps = plan.barrierEvery > 0 && submitted % plan.barrierEvery == 0 && core.lastLSN > 0 ? [core.lastLSN] : []
+            let payload = MirrorWorkload.payload(index: submitted, size: plan.payloadSize)
+            workload!.submitted += 1
+            workload!.outstanding += 1
+            let key = UInt64(submitted % max(plan.keys, 1))
+            perform(core.handle(.write(.init(key: key, payload: payload, deps: deps))))
+        }
+        paths.flush()
+        if let state = workload, state.submitted == state.plan.records, state.outstanding == 0 { finishWorkload() }
+    }
+
+    /// Completes the workload with what it did.
+    func finishWorkload() {
+        guard let state = workload else { return }
+        workload = nil
+        state.promise.succeed(MirrorWorkloadResult(
+            submitted: state.submitted, committed: core.stats.committed, committedLSNs: state.committedLSNs,
+            crashed: core.mode == .crashed, stats: core.stats))
+    }
+
+    /// Fails the workload.
+    func failWorkload(_ error: Error) {
+        guard let state = workload else { return }
+        workload = nil
+        state.promise.fail(error)
+    }
+}

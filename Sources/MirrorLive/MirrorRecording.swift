@@ -1,0 +1,170 @@
+import Foundation
+import Mirror
+import NIOCore
+import NIOPosix
+import Trace
+
+/// One recorded run of the live mirror: a secondary and a primary as two endpoints in this
+/// process, talking over loopback, each recording its trace to its own file
+/// (`primary.jsonl`, `secondary.jsonl`). What `plumb record mirror` and the live tests run.
+public struct MirrorRecording: Sendable {
+    /// The run's shape.
+    public struct Options: Sendable {
+        /// Client writes.
+        public var records: Int
+        /// Streams the log is parsed into.
+        public var streams: Int
+        /// Paths (TCP connections).
+        public var paths: Int
+        /// Fail this path after this many writes.
+        public var failPath: (path: Int, afterRecords: Int)?
+        /// Crash the primary after this many writes, then let the secondary take over.
+        public var crashPrimaryAt: Int?
+        /// The directory the trace files go to (created if missing).
+        public var outputDirectory: String
+        /// Payload bytes per write.
+        public var payloadSize = 64
+        /// Writes outstanding at most.
+        public var window = 1024
+        /// The shared key (a fresh random one by default).
+        public var key = MirrorSharedKey.random()
+        /// Where the secondary keeps its copy of the log on disk (nil: in memory only).
+        public var secondaryLogPath: String?
+        /// Seconds to wait for the secondary's takeover.
+        public var takeoverTimeout = 30
+
+        /// Makes options; see each property.
+        public init(records: Int, streams: Int, paths: Int, outputDirectory: String) {
+            self.records = records
+            self.streams = streams
+            self.paths = paths
+            self.outputDirectory = outputDirectory
+        }
+    }
+
+    /// What the run did.
+    public struct Summary: Sendable {
+        /// Writes submitted by the client.
+        public var submitted: Int
+        /// Writes committed.
+        public var committed: Int
+        /// Entry sends per path (first sends and resends).
+        public var sentPerPath: [Int]
+        /// Sends of an entry that had been sent before.
+        public var resent: Int
+        /// Entries the secondary applied.
+        public var applied: Int
+        /// Duplicates the secondary dropped.
+        public var dropped: Int
+        /// Whether the primary crashed.
+        public var crashed: Bool
+        /// The secondary's epoch after its takeover, if it took over.
+        public var takeoverEpoch: Int?
+        /// Records the secondary holds.
+        public var secondaryRecords: Int
+        /// Committed lsns missing from the secondary's copy of the log, or held there with
+        /// another payload than the client wrote (0 unless something is wrong).
+        public var lostCommits: Int
+        /// Wall time of the run.
+        public var elapsed: Duration
+        /// The trace files written.
+        public var files: [String]
+    }
+
+    /// The options in force.
+    public var options: Options
+
+    /// Makes a run.
+    public init(options: Options) { self.options = options }
+
+    /// Runs it; `log` gets the operator's lines (path failures, refused peers, the takeover).
+    public func run(log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Summary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+        let primaryFile = options.outputDirectory + "/primary.jsonl"
+        let secondaryFile = options.outputDirectory + "/secondary.jsonl"
+        let meta = [
+            "records": "\(options.records)", "streams": "\(options.streams)", "paths": "\(options.paths)",
+            "fail_path": options.failPath.map { "\($0.path)@\($0.afterRecords)" } ?? "-",
+            "crash_primary_at": options.crashPrimaryAt.map(String.init) ?? "-",
+        ]
+        let primaryRecorder = try FileRecorder(path: primaryFile, system: .mirror, meta: meta.merging(["node": "primary"]) { $1 })
+        let secondaryRecorder = try FileRecorder(path: secondaryFile, system: .mirror, meta: meta.merging(["node": "secondary"]) { $1 })
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let secondaryLoop = group.next(), primaryLoop = group.next()
+        var secondaryConfiguration = MirrorSecondaryNode.Configuration(key: options.key, paths: options.paths)
+        secondaryConfiguration.logPath = options.secondaryLogPath
+        let secondary = MirrorSecondaryNode(
+            configuration: secondaryConfiguration, loop: secondaryLoop,
+            recorder: secondaryRecorder, log: log)
+        let primary = MirrorPrimaryNode(
+            configuration: .init(key: options.key, paths: options.paths, streams: options.streams),
+            loop: primaryLoop, recorder: primaryRecorder, log: log)
+
+        var summary: Summary
+        do {
+            let address = try await secondary.start()
+            try await primary.connect(to: address)
+            var workload = MirrorWorkload(records: options.records)
+            workload.window = options.window
+            workload.payloadSize = options.payloadSize
+            workload.keys = max(options.streams * 8, 1)
+            workload.failPath = options.failPath
+            workload.crashAfter = options.crashPrimaryAt
+            let result = try await primary.run(workload)
+            var epoch: Int?
+            if result.crashed {
+                epoch = try await waitForTakeover(secondary, loop: secondaryLoop)
+            }
+            await secondary.stop()
+            await primary.shutdown()
+            let records = await secondary.records()
+            let counts = await secondary.counts()
+            summary = Summary(
+                submitted: result.submitted, committed: result.committed,
+                sentPerPath: result.stats.sentPerPath, resent: result.stats.resent,
+                applied: counts.applied, dropped: counts.dropped, crashed: result.crashed,
+                takeoverEpoch: epoch, secondaryRecords: records.count,
+                lostCommits: result.committedLSNs.count { lsn in
+                    records[lsn]?.payload != MirrorWorkload.payload(index: lsn - 1, size: options.payloadSize)
+                },
+                elapsed: .zero, files: [primaryFile, secondaryFile])
+        } catch {
+            await secondary.stop()
+            await primary.shutdown()
+            try? primaryRecorder.close()
+            try? secondaryRecorder.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try primaryRecorder.close()
+        try secondaryRecorder.close()
+        try await group.shutdownGracefully()
+        summary.elapsed = start.duration(to: clock.now)
+        return summary
+    }
+
+    /// Waits for the secondary's takeover, at most `takeoverTimeout` seconds.
+    private func waitForTakeover(_ secondary: MirrorSecondaryNode, loop: EventLoop) async throws -> Int {
+        let seconds = options.takeoverTimeout
+        let future = try await loop.submit { () -> EventLoopFuture<Int> in
+            let winner = loop.makePromise(of: Int.self)
+            let settled = NIOLoopBoundBox(false, eventLoop: loop)
+            let timeout = loop.scheduleTask(in: .seconds(Int64(seconds))) {
+                guard !settled.value else { return }
+                settled.value = true
+                winner.fail(MirrorLiveError.takeoverTimedOut(seconds: seconds))
+            }
+            secondary.tookOver.whenComplete { result in
+                guard !settled.value else { return }
+                settled.value = true
+                timeout.cancel()
+                winner.completeWith(result)
+            }
+            return winner.futureResult
+        }.get()
+        return try await future.get()
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import MirrorLive
+
+/// `plumb record`: run a system live and record its trace.
+struct Record: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a system live and record its traces for `plumb check`.",
+        subcommands: [RecordMirror.self]
+    )
+}
+
+/// `plumb record mirror`: a primary and a secondary over loopback, with a path failure and a
+/// primary crash on request.
+struct RecordMirror: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mirror",
+        abstract: "Mirror a caching log over several TCP paths and record both controllers' traces.",
+        discussion: """
+            Starts a secondary (listening on 127.0.0.1) and a primary in this process. The \
+            primary opens one TCP connection per path, each authenticated with a shared-key \
+            HMAC challenge-response and carrying length-prefixed frames with a CRC-32 each. A \
+            client writes RECORDS records over 8 keys per stream; records with the same key go \
+            to the same stream, every 16th record carries a barrier on the record before it, \
+            and streams are spread over the paths. A write is committed only after the \
+            secondary applied and acknowledged it.
+
+            --fail-path P@N closes path P's connection once N records were written: its streams \
+            move to live paths and every unacknowledged entry is sent again. \
+            --crash-primary-at N cuts the primary's power once N records were written: it \
+            records `crash`, flushes its trace and drops every path; the secondary sees every \
+            path down and takes over with every committed write.
+
+            The traces go to DIR/primary.jsonl and DIR/secondary.jsonl; check them with \
+            `plumb check DIR/*.jsonl`. The summary shows the entries sent on each path, how \
+            many were resends, the records written and committed, and the time taken.
+
+            Examples:
+              plumb record mirror --records 10000 --out /tmp/run1
+              plumb record mirror --records 100000 --streams 8 --paths 4 \\
+                --fail-path 2@40000 --crash-primary-at 90000 --out /tmp/run2
+              plumb check /tmp/run2/*.jsonl
+            """
+    )
+
+    /// `P@N`: close path P after N records.
+    struct PathFailure: ExpressibleByArgument {
+        var path: Int
+        var after: Int
+
+        init?(argument: String) {
+            let parts = argument.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, let path = Int(parts[0]), let after = Int(parts[1]) else { return nil }
+            self.path = path
+            self.after = after
+        }
+
+        static var defaultValueDescription: String { "P@N" }
+    }
+
+    @Option(help: "Client writes to make.")
+    var records = 10_000
+
+    @Option(help: "Streams the caching log is parsed into.")
+    var streams = 8
+
+    @Option(help: "Interconnect paths (one TCP connection each).")
+    var paths = 4
+
+    @Option(name: .customLong("fail-path"), help: ArgumentHelp(
+        "Close path P's connection after N records (a path failure).", valueName: "P@N"))
+    var failPath: PathFailure?
+
+    @Option(name: .customLong("crash-primary-at"), help: ArgumentHelp(
+        "Crash the primary after N records; the secondary takes over.", valueName: "N"))
+    var crashPrimaryAt: Int?
+
+    @Option(help: "Payload bytes per record.")
+    var payload = 64
+
+    @Option(help: "Records outstanding (written, not yet committed) at most.")
+    var window = 1024
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Directory for the trace files.", valueName: "DIR"))
+    var out: String
+
+    @Option(name: .customLong("secondary-log"), help: ArgumentHelp(
+        "Also keep the secondary's copy of the log (applied records, checksummed frames) in FILE.",
+        valueName: "FILE"))
+    var secondaryLog: String?
+
+    @Flag(help: "Print the controllers' log lines (path failures, refused peers, the takeover).")
+    var verbose = false
+
+    func validate() throws {
+        guard records >= 1 else { throw ValidationError("--records must be at least 1.") }
+        guard streams >= 1 else { throw ValidationError("--streams must be at least 1.") }
+        guard paths >= 1 else { throw ValidationError("--paths must be at least 1.") }
+        guard payload >= 0, payload <= 1 << 20 else { throw ValidationError("--payload must be 0...1048576 bytes.") }
+        guard window >= 1 else { throw ValidationError("--window must be at least 1.") }
+        if let failPath {
+            guard (0..<paths).contains(failPath.path) else {
+                throw ValidationError("--fail-path names path \(failPath.path); paths are numbered 0...\(paths - 1).")
+            }
+            guard paths >= 2 else {
+                throw ValidationError("--fail-path needs --paths 2 or more: with its only path down the primary is degraded and commits nothing.")
+            }
+            guard (0...records).contains(failPath.after) else {
+                throw ValidationError("--fail-path P@N needs N in 0...\(records) (the number of records written before the failure).")
+            }
+        }
+        if let crashPrimaryAt, !(0...records).contains(crashPrimaryAt) {
+            throw ValidationError("--crash-primary-at must be in 0...\(records).")
+        }
+    }
+
+    func run() async throws {
+        var options = MirrorRecording.Options(records: records, streams: streams, paths: paths, outputDirectory: out)
+        options.failPath = failPath.map { (path: $0.path, afterRecords: $0.after) }
+        options.crashPrimaryAt = crashPrimaryAt
+        options.payloadSize = payload
+        options.window = window
+        options.secondaryLogPath = secondaryLog
+        let verbose = verbose
+        let summary = try await MirrorRecording(options: options).run { line in
+            if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+        let perPath = summary.sentPerPath.enumerated().map { "path \($0.offset): \($0.element)" }.joined(separator: ", ")
+        print("""
+            records:   \(summary.submitted) written, \(summary.committed) committed
+            entries:   \(perPath)
+            resent:    \(summary.resent)
+            secondary: \(summary.applied) applied, \(summary.dropped) duplicates dropped, \(summary.secondaryRecords) records held
+            """)
+        if summary.crashed {
+            print("crash:     primary crashed after \(summary.submitted) records; secondary took over at epoch \(summary.takeoverEpoch ?? 0), \(summary.lostCommits) committed writes missing")
+        }
+        print(String(format: "elapsed:   %.2f s (%.0f records/s)", seconds, Double(summary.submitted) / max(seconds, 1e-9)))
+        print("traces:    \(summary.files.joined(separator: " "))")
+        if summary.lostCommits > 0 { throw ExitCode(1) }
+    }
+}
