@@ -113,17 +113,17 @@ final class CheckSink: SpecSink {
     /// member adds only two seq comparisons on one node. Same-node obligations go one by one.
     private func compress(_ batch: [(before: EventID, after: EventID)]) -> [OrderObligation] {
         var result: [OrderObligation] = []
-        var groups: [String: [(before: EventID, after: EventID)]] = [:]
+        var groups: [ExactName: [(before: EventID, after: EventID)]] = [:]
         for ob in batch {
-            if ob.before.node == ob.after.node {
+            if ob.before.node.exactlyEquals(ob.after.node) {
                 result.append(OrderObligation(
                     before: ob.before, after: ob.after,
                     facts: [HappensBeforeStep(from: ob.before, to: ob.after, kind: .program)], covers: 1))
             } else {
-                groups[ob.before.node + "\u{0}" + ob.after.node, default: []].append(ob)
+                groups[ExactName(ob.before.node + "\u{0}" + ob.after.node), default: []].append(ob)
             }
         }
-        for key in groups.keys.sorted() {
+        for key in groups.keys.sorted(by: { Array($0.string.utf8).lexicographicallyPrecedes($1.string.utf8) }) {
             let members = groups[key]!.sorted { ($0.before.seq, $0.after.seq) < ($1.before.seq, $1.after.seq) }
             var latest = members[0].before, earliest = members[0].after
             var count = 0
@@ -162,7 +162,7 @@ final class CheckSink: SpecSink {
     private func counterexample(_ invariant: Invariant, before: EventStamp, after: EventStamp) -> [EventStamp] {
         // The facts: how the latest event of before's node known to `after` reaches it.
         var facts: [HappensBeforeStep] = []
-        if before.id.node == after.id.node {
+        if before.id.node.exactlyEquals(after.id.node) {
             if after.id.seq < before.id.seq {
                 facts = [HappensBeforeStep(from: after.id, to: before.id, kind: .program)]
             }

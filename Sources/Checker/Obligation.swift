@@ -12,7 +12,7 @@ struct OrderObligation: Sendable {
 
     /// Both events on one node: the goal is that node's seq order, nothing else.
     var isProgramOrder: Bool {
-        before.node == after.node && facts.count == 1 && facts[0].kind == .program
+        before.node.exactlyEquals(after.node) && facts.count == 1 && facts[0].kind == .program
             && facts[0].from == before && facts[0].to == after
     }
 }

@@ -50,7 +50,7 @@ public struct CausalOrder {
     private let allowTruncated: Bool
     private let prescanned: Bool
 
-    private var nodeIndex: [String: Int] = [:]
+    private var nodeIndex: [ExactName: Int] = [:]
     private var nodes: [NodeInfo] = []
     private var queueIndex: [Int: Int] = [:]  // file * 1_000_003 + node
     private var queues: [Queue] = []
@@ -115,11 +115,11 @@ public struct CausalOrder {
     private mutating func intern(_ name: String) -> Int {
         // Few nodes: a scan of small strings beats hashing.
         if nodes.count <= 8 {
-            for i in nodes.indices where nodes[i].name == name { return i }
-        } else if let n = nodeIndex[name] {
+            for i in nodes.indices where nodes[i].name.exactlyEquals(name) { return i }
+        } else if let n = nodeIndex[ExactName(name)] {
             return n
         }
-        nodeIndex[name] = nodes.count
+        nodeIndex[ExactName(name)] = nodes.count
         nodes.append(NodeInfo(name: name))
         return nodes.count - 1
     }
@@ -202,24 +202,52 @@ public struct CausalOrder {
     private enum Resolution { case present, void, waitFor(Int) }
 
     private mutating func resolve(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
-        if cause.node == event.node && cause.seq >= event.seq {
+        if cause.node.exactlyEquals(event.node) && cause.seq >= event.seq {
             throw .input(error(at: event, "happens-before has a cycle: \(event.id) names \(cause) as its cause, which is not earlier on its own node"))
         }
         let m = intern(cause.node)
         if nodes[m].processed.contains(cause.seq) { return .present }
-        if nodes[m].extensionSeqs.contains(cause.seq) {
-            droppedExtensionCauses += 1
-            return .void
+        if cause.seq <= nodes[m].processedMax {
+            // The node has moved past this seq, so no event of it with this seq will come:
+            // unless, without a prescan, another file holds a lower stretch of the node.
+            if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
+            if !prescanned && paths.count > 1 { throw .needsPrescan(node: cause.node) }
+            return try missing(cause, of: event)
         }
-        if cause.seq <= nodes[m].processedMax { return try missing(cause, of: event) }
         if nodes[m].files.isEmpty {
             // The node has not shown up in any file yet.
-            return readersAllDone ? try missing(cause, of: event) : .waitFor(m)
+            guard readersAllDone else { return .waitFor(m) }
+            if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
+            return try missing(cause, of: event)
         }
         // Without a prescan, any file still open may hold more of the node (a rotated log).
         let open = prescanned ? nodes[m].files.contains { readers[$0] != nil } : !readersAllDone
-        if !open && cause.seq > nodes[m].maxSeen { return try truncated(cause, of: event, node: m) }
-        return .waitFor(m)
+        if open || isPending(node: m, seq: cause.seq) { return .waitFor(m) }
+        // Every event of the node is read and none has this seq.
+        if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
+        if cause.seq > nodes[m].maxSeen { return try truncated(cause, of: event, node: m) }
+        return try missing(cause, of: event)
+    }
+
+    /// A cause that named an `x-` event, which names no event: dropped.
+    private mutating func droppedExtension() -> Resolution {
+        droppedExtensionCauses += 1
+        return .void
+    }
+
+    /// Whether an event of node `m` with this seq waits in a queue.
+    private func isPending(node m: Int, seq: Int) -> Bool {
+        for f in nodes[m].files {
+            guard let q = queueIndex[f &* 1_000_003 &+ m] else { continue }
+            let items = queues[q].items
+            var lo = queues[q].head, hi = items.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if items[mid].seq < seq { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < items.count && items[lo].seq == seq { return true }
+        }
+        return false
     }
 
     private var readersAllDone: Bool { !readers.contains { $0 != nil } }
@@ -286,12 +314,24 @@ public struct CausalOrder {
         orderBlocked.removeAll()
     }
 
-    /// Every file is read and no waiting event is ready: a cycle, or a cause that names nothing.
+    /// Every file is read and no waiting event is ready: a cause that names nothing, or a cycle.
     private mutating func diagnoseStuck() throws(Failure) -> Never {
         var waiting: [TraceEvent] = []
-        for q in queues.indices { if let e = queues[q].first { waiting.append(e) } }
+        for q in queues.indices { waiting += queues[q].items[queues[q].head...] }
         waiting.sort { ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line) }
-        let pendingIDs = Set(queues.flatMap { $0.items[$0.head...].map(\.id) })
+        let pendingIDs = Set(waiting.map(\.id))
+        // A cause naming an event that is neither read nor waiting names nothing.
+        for event in waiting {
+            for cause in event.causes where !pendingIDs.contains(cause) {
+                let m = intern(cause.node)
+                if nodes[m].processed.contains(cause.seq) || nodes[m].extensionSeqs.contains(cause.seq) { continue }
+                if cause.seq > nodes[m].maxSeen && nodes[m].maxSeen >= 0 {
+                    if allowTruncated { continue }
+                    _ = try truncated(cause, of: event, node: m)
+                }
+                _ = try missing(cause, of: event)
+            }
+        }
         for event in waiting {
             for cause in event.causes where pendingIDs.contains(cause) {
                 throw .input(error(at: event, "happens-before has a cycle: \(event.id) is caused by \(cause), which cannot happen before it"))

@@ -13,9 +13,20 @@ public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.seq = seq
     }
 
+    /// Same node (byte for byte, as JSON compares strings) and same seq.
+    public static func == (lhs: EventID, rhs: EventID) -> Bool {
+        lhs.seq == rhs.seq && lhs.node.exactlyEquals(rhs.node)
+    }
+
+    /// Hashes the seq and the node's bytes.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(seq)
+        hasher.combine(exactBytesOf: node)
+    }
+
     /// Orders by node name, then by seq; only for stable output, never for happens-before.
     public static func < (lhs: EventID, rhs: EventID) -> Bool {
-        lhs.node == rhs.node ? lhs.seq < rhs.seq : lhs.node < rhs.node
+        lhs.node.exactlyEquals(rhs.node) ? lhs.seq < rhs.seq : Array(lhs.node.utf8).lexicographicallyPrecedes(rhs.node.utf8)
     }
 
     /// `node#seq`, as the text report prints it.

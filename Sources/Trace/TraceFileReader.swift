@@ -109,7 +109,7 @@ public struct TraceFileReader {
 private struct LastSeqTable {
     private var nodes: [String] = []
     private var entries: [(seq: Int, line: Int)] = []
-    private var index: [String: Int] = [:]
+    private var index: [ExactName: Int] = [:]
     private static let linearLimit = 16
 
     /// Records `seq` at `line` for `node`, or returns the node's previous entry when `seq`
@@ -117,18 +117,18 @@ private struct LastSeqTable {
     mutating func update(_ node: String, seq: Int, line: Int) -> (seq: Int, line: Int)? {
         let position: Int?
         if nodes.count <= Self.linearLimit {
-            position = nodes.firstIndex(of: node)
+            position = nodes.firstIndex { $0.exactlyEquals(node) }
         } else {
-            position = index[node]
+            position = index[ExactName(node)]
         }
         guard let position else {
             nodes.append(node)
             entries.append((seq, line))
             if nodes.count > Self.linearLimit {
                 if index.isEmpty {
-                    for (i, name) in nodes.enumerated() { index[name] = i }
+                    for (i, name) in nodes.enumerated() { index[ExactName(name)] = i }
                 } else {
-                    index[node] = nodes.count - 1
+                    index[ExactName(node)] = nodes.count - 1
                 }
             }
             return nil

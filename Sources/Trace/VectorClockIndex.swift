@@ -63,7 +63,7 @@ public struct VectorClockIndex: Sendable {
         var components: [Component] = []
     }
 
-    private var index: [String: Int] = [:]
+    private var index: [ExactName: Int] = [:]
     private var nodes: [NodeState] = []
 
     /// An empty index.
@@ -79,10 +79,10 @@ public struct VectorClockIndex: Sendable {
 
     private func find(_ name: String) -> Int? {
         if nodes.count <= 8 {
-            for i in nodes.indices where nodes[i].name == name { return i }
+            for i in nodes.indices where nodes[i].name.exactlyEquals(name) { return i }
             return nil
         }
-        return index[name]
+        return index[ExactName(name)]
     }
 
     /// Whether `id` was added (or is below a node's latest seq).
@@ -99,7 +99,7 @@ public struct VectorClockIndex: Sendable {
 
     private mutating func intern(_ name: String) -> Int {
         if let n = find(name) { return n }
-        index[name] = nodes.count
+        index[ExactName(name)] = nodes.count
         nodes.append(NodeState(name: name))
         return nodes.count - 1
     }
@@ -151,7 +151,7 @@ public struct VectorClockIndex: Sendable {
 
     /// Whether `a` happens-before `b`; both must have been added.
     public func happensBefore(_ a: EventID, _ b: EventID) -> Bool {
-        if a.node == b.node { return a.seq < b.seq }
+        if a.node.exactlyEquals(b.node) { return a.seq < b.seq }
         guard let known = latestKnown(of: a.node, at: b) else { return false }
         return known >= a.seq
     }
@@ -165,7 +165,7 @@ public struct VectorClockIndex: Sendable {
     }
 
     private func buildPath(from a: EventID, to b: EventID, into steps: inout [HappensBeforeStep]) {
-        if a.node == b.node {
+        if a.node.exactlyEquals(b.node) {
             if a.seq < b.seq { steps.append(HappensBeforeStep(from: a, to: b, kind: .program)) }
             return
         }

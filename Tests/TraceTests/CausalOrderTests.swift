@@ -159,4 +159,55 @@ final class CausalOrderTests: XCTestCase {
         XCTAssertEqual(ids.count, 80_000)
         XCTAssertLessThan(order.peakPending, 16)
     }
+
+    func testAnExtensionEventSharingASeqDoesNotHideTheRealEventBehindIt() throws {
+        // x- events' seqs are not checked: the real secondary#2 comes after an x- with seq 2.
+        let f = try write("a.jsonl", [
+            #"{"node":"secondary","seq":2,"ev":"x-debug"}"#,
+            #"{"node":"primary","seq":1,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":2}}"#,
+            #"{"node":"secondary","seq":2,"ev":"ack","stream":0,"sn":1}"#,
+        ])
+        let (ids, order) = try drain([f])
+        XCTAssertEqual(ids, ["secondary#2", "primary#1"])
+        XCTAssertEqual(order.droppedExtensionCauses, 0)
+    }
+
+    func testACauseIntoAnotherFileOfARotatedNodeIsFound() throws {
+        // driver's seqs 50.. are in the file named first; its cause driver#5 in the other.
+        let current = try write("current.jsonl", [
+            #"{"node":"primary","seq":50,"ev":"commit","lsn":50}"#,
+            #"{"node":"primary","seq":51,"ev":"commit","lsn":51,"cause":{"node":"primary","seq":5}}"#,
+        ])
+        let rotated = try write("rotated.jsonl", (1...7).map { #"{"node":"primary","seq":\#($0),"ev":"commit","lsn":\#($0)}"# })
+        for files in [[current, rotated], [rotated, current]] {
+            let message = inputMessage { _ = try self.drain(files) }
+            if message == nil { continue }
+            XCTAssertTrue(message!.contains("prescan") || message!.contains("needsPrescan"), message!)
+            let ids = try drain(files, prescan: true).ids
+            XCTAssertEqual(ids.count, 9)
+            XCTAssertEqual(ids.last, "primary#51")
+        }
+    }
+
+    func testAMissingCauseBehindAWaitingEventIsNamedAsMissingNotACycle() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1}"#,
+            #"{"node":"primary","seq":4,"ev":"commit","lsn":4,"cause":{"node":"secondary","seq":2}}"#,
+            #"{"node":"secondary","seq":2,"ev":"takeover","cause":{"node":"primary","seq":3}}"#,
+        ])
+        let message = inputMessage { _ = try self.drain([f]) }
+        XCTAssertEqual(message, "\(f):4: cause primary#3 names an event that is in none of the files")
+    }
+
+    func testNodeNamesAreComparedByteForByte() throws {
+        // "w\u00e9" and "we\u0301" are canonically equivalent but different JSON strings.
+        let url = directory.appendingPathComponent("workers.jsonl")
+        try [
+            #"{"format":"plumb-trace","version":1,"system":"recovery"}"#,
+            #"{"node":"w\u00e9","seq":1,"ev":"tag","consumer":"a","log":"L"}"#,
+            #"{"node":"we\u0301","seq":1,"ev":"tag","consumer":"a","log":"L"}"#,
+        ].joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        let f = url.path
+        XCTAssertEqual(try drain([f]).ids.count, 2)
+    }
 }

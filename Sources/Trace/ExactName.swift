@@ -1,0 +1,42 @@
+/// A name compared byte for byte, as JSON strings are.
+///
+/// Swift's `String` equality uses canonical equivalence, so `"w\u{e9}"` and `"we\u{301}"` are
+/// equal strings; in a trace they are two different nodes. Use this as a key wherever a name
+/// read from a trace identifies something.
+public struct ExactName: Hashable, Sendable, CustomStringConvertible {
+    /// The name as read.
+    public let string: String
+
+    /// Wraps a name.
+    public init(_ string: String) { self.string = string }
+
+    /// Byte-wise equality of the UTF-8 encodings.
+    public static func == (lhs: ExactName, rhs: ExactName) -> Bool {
+        lhs.string.exactlyEquals(rhs.string)
+    }
+
+    /// Hashes the UTF-8 bytes.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(exactBytesOf: string)
+    }
+
+    /// The name.
+    public var description: String { string }
+}
+
+extension String {
+    /// Whether the two strings have the same UTF-8 bytes (not merely canonically equivalent).
+    @inlinable
+    public func exactlyEquals(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+    }
+}
+
+extension Hasher {
+    /// Feeds the UTF-8 bytes of `string`, so equal bytes hash equally and nothing else matters.
+    @inlinable
+    public mutating func combine(exactBytesOf string: String) {
+        var copy = string
+        copy.withUTF8 { combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
