@@ -5,7 +5,10 @@ extension DriverSpec {
     /// `durable(b)`: after the stage, once; every earlier non-lost arrival of its interface and
     /// every dep must be durable before it.
     mutating func durable(_ id: Int, at stamp: EventStamp, sink: SpecSink) {
-        guard var request = requests[id] else { return unknown(id, "made durable", at: stamp, sink: sink) }
+        guard var request = requests[id] else {
+            if let survivor = survivors[id] { return durableSurvivor(id, survivor, at: stamp, sink: sink) }
+            return unknown(id, "made durable", at: stamp, sink: sink)
+        }
         if let first = request.durable {
             return lifecycle(
                 "request \(id) is made durable a second time at \(stamp.id) (first at \(first.id))",
@@ -16,15 +19,34 @@ extension DriverSpec {
                       [stamp, request.submit], sink)
         }
         request.durable = stamp
-        request.durableInEpoch = phase == .running
+        request.depsDurable = judgeOrder(id, request, at: stamp, sink: sink)
         if request.since == nil {
-            request.depsDurable = judgeOrder(id, request, at: stamp, sink: sink)
             request.since = stamp
+            request.sinceInEpoch = phase == .running
             resolveWaiter(&request, id, at: stamp, sink: sink)
         }
         requests[id] = request
         advance(iface: request.iface, at: stamp)
         settleIfDone(id)
+    }
+
+    /// `durable(b)` of a request of an earlier epoch recovered after its crash, after the
+    /// `online`: allowed once. Every request submitted before it on its interface was recovered
+    /// (durable since) or lost (forgiven), so only its deps are judged.
+    mutating func durableSurvivor(_ id: Int, _ survivor: Survivor, at stamp: EventStamp, sink: SpecSink) {
+        var survivor = survivor
+        if let first = survivor.durable {
+            return lifecycle(
+                "request \(id) is made durable a second time at \(stamp.id) (first at \(first.id))",
+                [stamp, first], sink)
+        }
+        if !survivor.staged {
+            lifecycle("request \(id) is made durable at \(stamp.id) before it was staged",
+                      [stamp, survivor.submit], sink)
+        }
+        survivor.durable = stamp
+        _ = judgeDeps(id, survivor.deps, submit: survivor.submit, at: stamp, sink: sink)
+        keep(survivor, id)
     }
 
     /// `driver.order` at `durable(b)` of `request`: makes the obligations for what is durable
@@ -60,36 +82,58 @@ extension DriverSpec {
                         + "submitted before it on that interface became durable only at \(predecessor.id)")
             }
         }
+        return judgeDeps(b, request.deps, submit: request.submit, at: stamp, sink: sink)
+    }
+
+    /// `driver.order` for the deps of `b` at its `durable`: obligations for those durable already,
+    /// a waiter on each one of this epoch that is not, a violation for a lost one (never durable),
+    /// and a pending report for one not submitted yet. Returns whether every dep was durable.
+    mutating func judgeDeps(_ b: Int, _ deps: [Int], submit: EventStamp, at stamp: EventStamp, sink: SpecSink) -> Bool {
         var depsDurable = true
-        for dep in request.deps {
+        for dep in deps {
             if dep == b {
                 depsDurable = false
                 sink.report(Violation(
                     .driverOrder,
                     "request \(b) names itself among its deps, so it cannot be durable before its own "
                         + "durable at \(stamp.id)",
-                    events: [stamp, request.submit]))
+                    events: [stamp, submit]))
             } else if let other = requests[dep] {
                 if let since = other.since {
                     requireDep(dep, since, of: b, stamp, sink)
                 } else {
                     depsDurable = false
-                    if other.waiter == nil { requests[dep]!.waiter = Waiter(stamp: stamp, id: b, becauseDep: true) }
+                    let waiter = Waiter(stamp: stamp, id: b, becauseDep: true)
+                    if other.waiter == nil { requests[dep]!.waiter = waiter }
+                    if other.depWaiter == nil { requests[dep]!.depWaiter = waiter }
                 }
             } else if let other = settled[dep] {
                 requireDep(dep, other.since.stamp(node: node), of: b, stamp, sink)
-            } else if lost.contains(dep) || submitted.contains(dep) {
-                // Lost (forgotten), or durable since its epoch's recovery, before this epoch.
-                continue
-            } else {
+            } else if lost.contains(dep) {
+                // Lost and forgotten: never durable.
                 depsDurable = false
+                let crash = lostCrash(of: dep)
                 sink.report(Violation(
                     .driverOrder,
-                    "request \(b) became durable at \(stamp.id), but its dep \(dep) was never submitted",
-                    events: [stamp, request.submit]))
+                    "request \(b) became durable at \(stamp.id), but its dep \(dep) was lost at the crash "
+                        + "\(crash.map { "at \($0.id) " } ?? "")of its epoch (not recovered after it), so it is never durable",
+                    events: [stamp, submit] + (crash.map { [$0] } ?? [])))
+            } else if submitted.contains(dep) {
+                // Durable since its epoch's recovery, before this epoch.
+                continue
+            } else {
+                // Not submitted by now, so not durable before this durable: reported at its
+                // submit, or at the end of the trace if it never comes.
+                depsDurable = false
+                unsubmittedDeps[dep, default: []].append(Waiter(stamp: stamp, id: b, becauseDep: true))
             }
         }
         return depsDurable
+    }
+
+    /// The crash at which `id` was lost, if it was.
+    func lostCrash(of id: Int) -> EventStamp? {
+        lostAt.last { $0.ids.contains(id) }?.crash
     }
 
     /// The obligation "dep `dep` is durable (at `since`) before `durable(b)`".
@@ -103,6 +147,7 @@ extension DriverSpec {
     /// A request that a `durable` waited for became durable at `stamp`, after it: the obligation
     /// fails, with the durable it came too late for.
     func resolveWaiter(_ request: inout Request, _ id: Int, at stamp: EventStamp, sink: SpecSink) {
+        request.depWaiter = nil
         guard let waiter = request.waiter else { return }
         request.waiter = nil
         let relation = waiter.becauseDep

@@ -10,7 +10,6 @@ extension DriverSpec {
             phase = .recovering
             epochCrash = stamp
         }
-        recoveryNumber += 1
         recoveryStart = stamp
         for i in ifaces.keys {
             ifaces[i]!.syncs = []
@@ -23,37 +22,30 @@ extension DriverSpec {
         guard phase == .recovering else { return }
         closeOutOfPlace(end: stamp, sink: sink)
         endRecovery(end: stamp, sink: sink)
-        lastOnline = stamp
     }
 
-    /// `recovered(id)`: during a recovery, the request is part of the recovered state.
+    /// `recovered(id)`: the request is part of the recovered state, and durable from now on. After
+    /// a crash it counts for the crashed epoch's recovery; it may name a request more than once,
+    /// and a `recovered` with no crash before it breaks nothing (it only makes the request durable).
     mutating func recovered(_ id: Int, at stamp: EventStamp, sink: SpecSink) {
-        guard phase == .recovering else {
-            let since = lastOnline.map { "since the online at \($0.id)" } ?? "since the trace began"
-            return lifecycle("request \(id) is recovered at \(stamp.id), but there was no crash \(since)",
-                             [stamp], sink)
-        }
         if var request = requests[id] {
-            guard request.recoveredIn != recoveryNumber else {
-                return lifecycle("request \(id) is recovered a second time at \(stamp.id) in one recovery "
-                    + "(first at \(request.recovered!.id))", [stamp, request.recovered!], sink)
-            }
-            request.recoveredIn = recoveryNumber
-            if request.recovered == nil { request.recovered = stamp }
-            if request.since == nil {
+            if phase == .recovering, request.recovered == nil { request.recovered = stamp }
+            let becomesDurable = request.since == nil
+            if becomesDurable {
                 request.since = stamp
+                request.sinceInEpoch = phase == .running
                 resolveWaiter(&request, id, at: stamp, sink: sink)
             }
             requests[id] = request
-        } else if var done = settled[id] {
-            guard done.recoveredIn != Int32(truncatingIfNeeded: recoveryNumber) else {
-                let first = done.recovered!.stamp(node: node)
-                return lifecycle("request \(id) is recovered a second time at \(stamp.id) in one recovery "
-                    + "(first at \(first.id))", [stamp, first], sink)
+            if becomesDurable && phase == .running {
+                advance(iface: request.iface, at: stamp)
+                settleIfDone(id)
             }
-            done.recoveredIn = Int32(truncatingIfNeeded: recoveryNumber)
-            if done.recovered == nil { done.recovered = Mark(stamp) }
-            settled[id] = done
+        } else if var done = settled[id] {
+            if phase == .recovering, done.recovered == nil {
+                done.recovered = Mark(stamp)
+                settled[id] = done
+            }
         } else if lost.contains(id) {
             lifecycle("request \(id) is recovered at \(stamp.id), but it was lost at an earlier crash "
                 + "(not recovered after its epoch's crash) and is forgotten", [stamp], sink)
@@ -98,7 +90,7 @@ extension DriverSpec {
         var byIface: [Int: [Judged]] = [:]
         for (id, r) in requests {
             byIface[r.iface, default: []].append(Judged(
-                id: id, arrival: r.arrival, durable: r.durableInEpoch ? r.durable : nil,
+                id: id, arrival: r.arrival, durable: r.sinceInEpoch ? r.since : nil,
                 recovered: r.recovered, since: r.since, submit: r.submit))
         }
         for (id, s) in settled {
@@ -141,11 +133,22 @@ extension DriverSpec {
                 var durableBefore: EventStamp?
                 if let other = requests[dep] {
                     if other.recovered != nil { continue }
-                    durableBefore = other.durableInEpoch ? other.durable : nil
+                    durableBefore = other.sinceInEpoch ? other.since : nil
                 } else if let other = settled[dep] {
                     if other.recovered != nil { continue }
                     durableBefore = other.since.stamp(node: node)
-                } else if lost.contains(dep) || submitted.contains(dep) {
+                } else if lost.contains(dep) {
+                    // Lost at the crash of an earlier epoch: never durable, never recovered.
+                    let lostAt = lostCrash(of: dep)
+                    sink.report(Violation(
+                        .driverRecoveredPrefix,
+                        "request \(id) is recovered at \(r.recovered!.id), but its dep \(dep) was lost at the "
+                            + "crash \(lostAt.map { "at \($0.id) " } ?? "")of an earlier epoch, so it was neither "
+                            + "durable before the crash at \(crash.id) nor recovered",
+                        events: [r.recovered!, r.submit] + (lostAt.map { [$0] } ?? [])))
+                    continue
+                } else if submitted.contains(dep) {
+                    // Durable since its own epoch's recovery.
                     continue
                 }
                 if let durableBefore {
@@ -162,10 +165,27 @@ extension DriverSpec {
                 }
             }
         }
-        // What was not recovered is lost and forgotten.
-        let lostNow = requests.filter { $0.value.recovered == nil }.map(\.key)
-            + settled.filter { $0.value.recovered == nil }.map(\.key)
-        for id in lostNow.sorted() { lost.insert(id) }
+        // What was not recovered is lost and forgotten. A `durable` that waited for one of them
+        // as a dep had a dep that is never durable.
+        let lostNow = (requests.filter { $0.value.recovered == nil }.map(\.key)
+            + settled.filter { $0.value.recovered == nil }.map(\.key)).sorted()
+        var lostIds = IntKeySet()
+        for id in lostNow {
+            lost.insert(id)
+            lostIds.insert(id)
+            guard let request = requests[id], let waiter = request.depWaiter else { continue }
+            sink.report(Violation(
+                .driverOrder,
+                "request \(waiter.id) became durable at \(waiter.stamp.id), but its dep \(id) was not durable "
+                    + "then and was lost at the crash at \(crash.id) (not recovered \(until)), so it is never durable",
+                events: [waiter.stamp, request.submit, crash]))
+        }
+        if !lostNow.isEmpty { lostAt.append(LostEpoch(crash: crash, ids: lostIds)) }
+        // Survivors still missing a step may take it after the online.
+        for (id, r) in requests where r.recovered != nil && !(r.staged && r.completed && r.durable != nil) {
+            survivors[id] = Survivor(
+                submit: r.submit, deps: r.deps, staged: r.staged, completed: r.completed, durable: r.durable)
+        }
         requests = [:]
         settled = [:]
         for i in ifaces.keys { ifaces[i]!.restart() }

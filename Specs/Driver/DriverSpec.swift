@@ -12,41 +12,47 @@ import Trace
 /// completed, durable and inside its interface's durable prefix keeps only a compact record
 /// (interface, arrival, the stamp of its durability): `driver.no-loss` and
 /// `driver.recovered-prefix` still need it at the next crash. At the end of a recovery the epoch
-/// is forgotten except for the ids it lost.
+/// is forgotten except for the ids it lost and its survivors that still miss a step (a `stage`,
+/// `complete` or `durable` may come after the `online`).
 ///
 /// All events are on one node, so happens-before is its seq order, which is the replay order. The
 /// "X before Y" relations are still made obligations with `SpecSink.require`, once both events are
 /// observed; an X not observed yet when Y is cannot be before it: either a direct violation, or,
-/// for `driver.order` (which forgives a request that is later lost), a pending record per request
-/// that becomes a (failing) obligation when the request does become durable, is dropped when it is
-/// lost, and is reported at the end of the trace otherwise.
+/// for `driver.order` (which forgives an earlier arrival that is later lost, but not a dep), a
+/// pending record per request that becomes a (failing) obligation when the request does become
+/// durable, is dropped when it is lost (reported when a `durable` waited for it as a dep), and is
+/// reported at the end of the trace otherwise.
 ///
 /// Readings taken where the format page leaves room:
-/// - "Lost and forgotten" applies to every invariant: a request of an epoch that is not recovered
-///   by the `online` that ends the epoch's recovery is lost, and from then on imposes nothing (no
-///   `driver.order`, `driver.sync` or dep obligation names it). Any later `stage`, `complete`,
-///   `durable` or `recovered` of its id breaks `driver.lifecycle`, as an event of a request the
-///   spec no longer knows (a lost write that reappears is a bug).
-/// - A request's lifecycle belongs to its epoch: after the epoch's crash only `recovered` may name
-///   it. A request recovered after its epoch's crash stays durable for good; a `recovered` of it
-///   after a later crash is allowed and means nothing new, and `driver.no-loss` does not ask for
-///   one (it asks each epoch's durable requests to be recovered after that epoch's crash only).
-/// - `recovered` outside a recovery (before any crash, or after the `online`) breaks
-///   `driver.lifecycle` and is otherwise ignored. A `recovered` of the same request twice in one
-///   recovery breaks it too; power lost again during recovery starts a new recovery, in which the
-///   epoch's requests may be recovered again, and the recovered set is the union until `online`.
+/// - `driver.lifecycle` is exactly what the page states: per id, `submit`, then `stage`, then
+///   `complete` and `durable` in either order, each at most once; between a `crash` and the next
+///   `online` only `recovered`, `online` or another `crash`; and the keys-and-references rule (an
+///   id submitted twice, or staged, completed, made durable or recovered without a submit).
+///   Nothing else breaks it: a request recovered after its epoch's crash (a survivor) may still be
+///   staged, completed or made durable after the `online`, if it was not before; `recovered` may
+///   name a request more than once; a `recovered` with no crash before it (outside a recovery) is
+///   allowed, and makes the request durable from then on like any `recovered`.
+/// - "Lost and forgotten": a request of an epoch that is not recovered by the `online` that ends
+///   the epoch's recovery is lost; from then on its id counts as never submitted, so a later
+///   `stage`, `complete`, `durable` or `recovered` of it breaks `driver.lifecycle` (a reference to
+///   a key never introduced). A lost request imposes no iface-order obligation, but it is never
+///   durable: as a dep it breaks `driver.order` at `durable(r)` (also when `durable(r)` came
+///   before the loss, waiting for it), and `driver.recovered-prefix` for a recovered request.
+/// - A request recovered after its epoch's crash stays durable for good; `driver.no-loss` asks
+///   each epoch's durable requests to be recovered after that epoch's crash only.
 /// - An `online` outside a recovery is a no-op: an epoch ends only at a crash.
 /// - Events other than `recovered`, `online` and `crash` during a recovery give one
 ///   `driver.lifecycle` violation per recovery (the first such event and how many), and are
 ///   otherwise replayed as usual (a `submit` then counts in the crashed epoch).
 /// - "Each at most once" covers `stage` too; a `complete` or `durable` before `stage` is the
 ///   violation, and a `stage` arriving after them is not reported again.
-/// - `driver.order` targets `durable(b)` events (the page's `durable(b)`); a `recovered` that makes
-///   a request durable is the "durable" side of a relation, never its target. A dep on an id that
-///   was never submitted can never be durable before `durable(r)`, so it breaks `driver.order`.
-///   Requests of earlier epochs that survived their crash were durable before the current epoch
-///   began; as iface predecessors they are cited by their durability stamp, as deps they need no
-///   obligation (their stamp is forgotten).
+/// - `driver.order` targets `durable(b)` events (the page's `durable(b)`), every one of them; a
+///   `recovered` that makes a request durable is the "durable" side of a relation, never its
+///   target. A dep not submitted by `durable(r)` cannot be durable before it, so it breaks
+///   `driver.order` (reported at the dep's later `submit`, or at the end of the trace if it never
+///   comes). Requests of earlier epochs that survived their crash were durable before the current
+///   epoch began; as iface predecessors they are cited by their durability stamp, as deps they
+///   need no obligation (their stamp is forgotten).
 /// - `driver.sync` concerns the requests of the current epoch: earlier epochs' requests are
 ///   either durable since their recovery or lost (forgotten). A `sync_done` with no unfinished
 ///   `sync` of its interface breaks `driver.sync`.
@@ -61,12 +67,8 @@ public struct DriverSpec: Spec {
     var phase: Phase = .running
     /// The crash that ended the current epoch, while it recovers.
     var epochCrash: EventStamp?
-    /// Counts recoveries: a `crash` starts a new one (also a crash during a recovery).
-    var recoveryNumber = 0
     /// The crash that started the current recovery.
     var recoveryStart: EventStamp?
-    /// The latest `online` that ended a recovery.
-    var lastOnline: EventStamp?
     /// The first event other than `recovered`, `online`, `crash` in the current recovery.
     var outOfPlace: OutOfPlace?
     /// The current epoch's requests that are still open (see `settleIfDone`).
@@ -79,6 +81,13 @@ public struct DriverSpec: Spec {
     var submitted = IntKeySet()
     /// Every id lost at a crash (not recovered after its epoch's crash).
     var lost = IntKeySet()
+    /// The ids each crash lost, for messages (only crashes that lost any).
+    var lostAt: [LostEpoch] = []
+    /// Requests of earlier epochs recovered after their crash that still miss a `stage`,
+    /// `complete` or `durable` (they may come after the `online`).
+    var survivors: [Int: Survivor] = [:]
+    /// `durable(r)` events whose dep was not submitted by then, per dep id.
+    var unsubmittedDeps: [Int: [Waiter]] = [:]
     /// The node that records the events (`driver`), to rebuild stamps from compact marks.
     var node = "driver"
 
@@ -124,6 +133,7 @@ public struct DriverSpec: Spec {
     /// Judges what only the end of the trace decides: a recovery still open is judged as it
     /// stands; in a running epoch, requests that a `durable` waited for and never became durable.
     public mutating func finish(sink: SpecSink) {
+        defer { reportUnsubmittedDeps(sink: sink) }
         if phase == .recovering {
             closeOutOfPlace(end: nil, sink: sink)
             endRecovery(end: nil, sink: sink)
@@ -142,11 +152,33 @@ public struct DriverSpec: Spec {
 
     // MARK: Lifecycle
 
+    /// The `durable(r)` events whose dep was never submitted, at the end of the trace.
+    mutating func reportUnsubmittedDeps(sink: SpecSink) {
+        for (dep, waiters) in unsubmittedDeps.sorted(by: { $0.key < $1.key }) {
+            for waiter in waiters {
+                sink.report(Violation(
+                    .driverOrder,
+                    "request \(waiter.id) became durable at \(waiter.stamp.id), but its dep \(dep) was never submitted",
+                    events: [waiter.stamp]))
+            }
+        }
+        unsubmittedDeps = [:]
+    }
+
     /// `submit`: introduces the id as the interface's next arrival in this epoch.
     mutating func submit(_ id: Int, iface: Int, deps: [Int], at stamp: EventStamp, sink: SpecSink) {
         guard submitted.insert(id) else {
             lifecycle("request \(id) is submitted a second time at \(stamp.id) (on iface \(iface))", [stamp], sink)
             return
+        }
+        if let waiters = unsubmittedDeps.removeValue(forKey: id) {
+            for waiter in waiters {
+                sink.report(Violation(
+                    .driverOrder,
+                    "request \(waiter.id) became durable at \(waiter.stamp.id), but its dep \(id) was not "
+                        + "submitted by then (it was submitted only after, at \(stamp.id)), so it was not durable before it",
+                    events: [waiter.stamp, stamp]))
+            }
         }
         var state = ifaces[iface] ?? Iface()
         state.count += 1
@@ -157,7 +189,18 @@ public struct DriverSpec: Spec {
 
     /// `stage`: after the submit, once.
     mutating func stage(_ id: Int, at stamp: EventStamp, sink: SpecSink) {
-        guard var request = requests[id] else { return unknown(id, "staged", at: stamp, sink: sink) }
+        guard var request = requests[id] else {
+            if var survivor = survivors[id] {
+                if survivor.staged {
+                    lifecycle("request \(id) is staged a second time at \(stamp.id)", [stamp, survivor.submit], sink)
+                } else {
+                    survivor.staged = true
+                    keep(survivor, id)
+                }
+                return
+            }
+            return unknown(id, "staged", at: stamp, sink: sink)
+        }
         guard !request.staged else {
             return lifecycle("request \(id) is staged a second time at \(stamp.id)", [stamp, request.submit], sink)
         }
@@ -168,7 +211,22 @@ public struct DriverSpec: Spec {
 
     /// `complete`: after the stage, once.
     mutating func complete(_ id: Int, at stamp: EventStamp, sink: SpecSink) {
-        guard var request = requests[id] else { return unknown(id, "completed", at: stamp, sink: sink) }
+        guard var request = requests[id] else {
+            if var survivor = survivors[id] {
+                if survivor.completed {
+                    lifecycle("request \(id) is completed a second time at \(stamp.id)", [stamp, survivor.submit], sink)
+                } else {
+                    if !survivor.staged {
+                        lifecycle("request \(id) is completed at \(stamp.id) before it was staged",
+                                  [stamp, survivor.submit], sink)
+                    }
+                    survivor.completed = true
+                    keep(survivor, id)
+                }
+                return
+            }
+            return unknown(id, "completed", at: stamp, sink: sink)
+        }
         guard !request.completed else {
             return lifecycle("request \(id) is completed a second time at \(stamp.id)", [stamp, request.submit], sink)
         }
@@ -180,7 +238,13 @@ public struct DriverSpec: Spec {
         settleIfDone(id)
     }
 
-    /// A `stage`, `complete` or `durable` of an id that is not an open request of this epoch.
+    /// Keeps a survivor's record while it still misses a step of its lifecycle.
+    mutating func keep(_ survivor: Survivor, _ id: Int) {
+        survivors[id] = survivor.staged && survivor.completed && survivor.durable != nil ? nil : survivor
+    }
+
+    /// A `stage`, `complete` or `durable` of an id that is neither an open request of this epoch
+    /// nor a survivor still missing a step.
     mutating func unknown(_ id: Int, _ verb: String, at stamp: EventStamp, sink: SpecSink) {
         if let done = settled[id] {
             lifecycle("request \(id) is \(verb) again at \(stamp.id); it was already staged, completed "
@@ -189,8 +253,9 @@ public struct DriverSpec: Spec {
             lifecycle("request \(id) is \(verb) at \(stamp.id), but it was lost at an earlier crash "
                 + "(not recovered after its epoch's crash)", [stamp], sink)
         } else if submitted.contains(id) {
-            lifecycle("request \(id) is \(verb) at \(stamp.id), but its epoch ended at an earlier crash",
-                      [stamp], sink)
+            // A request of an earlier epoch that survived its crash and had done every step.
+            lifecycle("request \(id) is \(verb) again at \(stamp.id); it was already staged, completed "
+                + "and made durable (in an earlier epoch)", [stamp], sink)
         } else {
             lifecycle("request \(id) is \(verb) at \(stamp.id) without a submit", [stamp], sink)
         }
@@ -206,8 +271,8 @@ public struct DriverSpec: Spec {
     /// inside its interface's durable prefix.
     mutating func settleIfDone(_ id: Int) {
         guard phase == .running, let request = requests[id], request.staged, request.completed,
-              request.durableInEpoch, request.recovered == nil, let since = request.since,
-              request.waiter == nil, request.depsDurable,
+              request.durable != nil, request.sinceInEpoch, request.recovered == nil, let since = request.since,
+              request.waiter == nil, request.depWaiter == nil, request.depsDurable,
               request.arrival <= ifaces[request.iface]?.frontier ?? 0
         else { return }
         settled[id] = Settled(iface: request.iface, arrival: request.arrival, since: Mark(since))
@@ -232,6 +297,29 @@ extension DriverSpec {
         var first: EventStamp
         /// How many there are in all.
         var count = 1
+    }
+
+    /// The ids one crash lost.
+    struct LostEpoch: Sendable {
+        /// The crash that ended their epoch.
+        var crash: EventStamp
+        /// The ids it lost.
+        var ids: IntKeySet
+    }
+
+    /// A request of an earlier epoch, recovered after its crash, that still misses a `stage`,
+    /// `complete` or `durable` event: those may come after the `online`.
+    struct Survivor: Sendable {
+        /// Its `submit`.
+        var submit: EventStamp
+        /// Ids that must be durable before its `durable`.
+        var deps: [Int]
+        /// Whether it was staged.
+        var staged: Bool
+        /// Whether it was completed.
+        var completed: Bool
+        /// Its `durable` event.
+        var durable: EventStamp?
     }
 
     /// A `durable(b)` that needed a request durable first, while it was not.
@@ -260,18 +348,19 @@ extension DriverSpec {
         var completed = false
         /// Its `durable` event.
         var durable: EventStamp?
-        /// Whether that `durable` came during the epoch (not during its recovery).
-        var durableInEpoch = false
         /// The event from which it is durable: its first `durable` or `recovered`.
         var since: EventStamp?
+        /// Whether it became durable during the epoch (not during its recovery).
+        var sinceInEpoch = false
         /// Its first `recovered` after the epoch's crash.
         var recovered: EventStamp?
-        /// The recovery of its latest `recovered`.
-        var recoveredIn = -1
         /// Whether its deps were all durable at its `durable`.
         var depsDurable = true
         /// The earliest `durable` of another request that needed this one durable first.
         var waiter: Waiter?
+        /// The earliest `durable` of a request that has this one among its deps, while this one
+        /// was not durable: if this one is lost, that `durable` had a dep that is never durable.
+        var depWaiter: Waiter?
 
         /// Makes a request just submitted.
         init(iface: Int, arrival: Int, submit: EventStamp, deps: [Int]) {
@@ -319,8 +408,6 @@ extension DriverSpec {
         var since: Mark
         /// Its first `recovered` after the epoch's crash.
         var recovered: Mark?
-        /// The recovery of its latest `recovered`.
-        var recoveredIn: Int32 = -1
     }
 
     /// A `sync` not finished yet.

@@ -6,7 +6,7 @@ import Trace
 
 extension RecoverySpec {
     /// `notify`: at most once per consumer and run, of a registered consumer.
-    mutating func notify(_ consumer: String, at stamp: EventStamp, run r: Int, sink: SpecSink) {
+    mutating func notify(_ consumer: Name, at stamp: EventStamp, run r: Int, sink: SpecSink) {
         let activity = runs[r].activity(of: consumer)
         if checkRegistered(consumer, stamp, in: r, sink: sink), let first = activity.notifies.first {
             sink.report(Violation(
@@ -19,7 +19,7 @@ extension RecoverySpec {
 
     /// `start`: at most once, caused by its own `notify`, never of a skipped consumer, and only
     /// after its dependencies.
-    mutating func start(_ consumer: String, event: TraceEvent, run r: Int, sink: SpecSink) {
+    mutating func start(_ consumer: Name, event: TraceEvent, run r: Int, sink: SpecSink) {
         let stamp = EventStamp(event)
         let activity = runs[r].activity(of: consumer)
         let registered = checkRegistered(consumer, stamp, in: r, sink: sink)
@@ -56,7 +56,7 @@ extension RecoverySpec {
 
     /// `end`: at most once, after a `start` unless it is the framework's timeout end, and before
     /// `done`.
-    mutating func end(_ consumer: String, _ end: End, run r: Int, sink: SpecSink) {
+    mutating func end(_ consumer: Name, _ end: End, run r: Int, sink: SpecSink) {
         let stamp = end.stamp
         let activity = runs[r].activity(of: consumer)
         if checkRegistered(consumer, stamp, in: r, sink: sink) {
@@ -87,7 +87,7 @@ extension RecoverySpec {
     }
 
     /// `skip`: a skipped consumer never starts, and a skip comes before `done`.
-    mutating func skip(_ consumer: String, at stamp: EventStamp, run r: Int, sink: SpecSink) {
+    mutating func skip(_ consumer: Name, at stamp: EventStamp, run r: Int, sink: SpecSink) {
         let activity = runs[r].activity(of: consumer)
         if let start = activity.starts.first {
             sink.report(Violation(
@@ -101,7 +101,7 @@ extension RecoverySpec {
 
     /// Reports a `notify`, `start` or `end` of a consumer not registered in run `r`
     /// (`recovery.once`); returns whether it is registered.
-    func checkRegistered(_ consumer: String, _ stamp: EventStamp, in r: Int, sink: SpecSink) -> Bool {
+    func checkRegistered(_ consumer: Name, _ stamp: EventStamp, in r: Int, sink: SpecSink) -> Bool {
         if runs[r].isRegistered(consumer) { return true }
         var events = [stamp]
         if let rejection = runs[r].rejections[consumer] { events.append(rejection.stamp) }
@@ -111,7 +111,7 @@ extension RecoverySpec {
     }
 
     /// An `end` or `skip` of a run that already reached `done` cannot happen before that `done`.
-    func reportIfAfterDone(_ consumer: String, _ stamp: EventStamp, in r: Int, sink: SpecSink) {
+    func reportIfAfterDone(_ consumer: Name, _ stamp: EventStamp, in r: Int, sink: SpecSink) {
         guard case let .done(done, _) = runs[r].ending, !runs[r].missingAtDone.contains(consumer) else { return }
         sink.report(Violation(
             .recoveryComplete,
@@ -120,11 +120,12 @@ extension RecoverySpec {
     }
 
     /// `recovery.deps-first` at `start(b)`: every dep ended `ok: true` before it, every after
-    /// ended or was skipped before it. Names not registered are left to `recovery.acyclic`.
-    func checkDependencies(of b: String, startedAt start: EventStamp, run r: Int, sink: SpecSink) {
+    /// ended or was skipped before it. Names the registration may not name (not registered, or
+    /// not in the sealed graph that `b` belongs to) are left to `recovery.acyclic`.
+    func checkDependencies(of b: Name, startedAt start: EventStamp, run r: Int, sink: SpecSink) {
         let run = runs[r]
         guard let registration = run.registrations[b] else { return }
-        for a in Self.uniqued(registration.deps) where run.isRegistered(a) {
+        for a in Self.uniqued(registration.deps) where run.isKnown(a, toRegistrationOf: b) {
             let ends = run.activity(of: a).ends
             let succeeded = ends.filter(\.ok).map(\.stamp)
             if ends.isEmpty {
@@ -146,7 +147,7 @@ extension RecoverySpec {
                     message: "the end \(end.id) of dependency \"\(a)\" does not happen-before the start \(start.id) of \"\(b)\"")
             }
         }
-        for a in Self.uniqued(registration.after) where run.isRegistered(a) {
+        for a in Self.uniqued(registration.after) where run.isKnown(a, toRegistrationOf: b) {
             let activity = run.activity(of: a)
             let finished = activity.ends.map(\.stamp) + (activity.skip.map { [$0] } ?? [])
             if finished.isEmpty {

@@ -16,6 +16,7 @@ extension RecoverySpec {
             return
         }
         judgeGraphIfNeeded(r, sink: sink)
+        closeRegistrations(r, sink: sink)
         let run = runs[r]
         let named = run.activity.keys.sorted()
         for consumer in named {
@@ -31,7 +32,7 @@ extension RecoverySpec {
                     message: "\(stamp) does not happen after the skip \(skip.id) of consumer \"\(consumer)\"")
             }
         }
-        var missing: [String] = []
+        var missing: [Name] = []
         for consumer in run.order {
             let activity = run.activity(of: consumer)
             guard activity.ends.isEmpty, activity.skip == nil else { continue }
@@ -65,8 +66,9 @@ extension RecoverySpec {
     mutating func crash(at stamp: EventStamp, sink: SpecSink) {
         let r = runs.count - 1
         guard runs[r].ending == nil else { return }
-        runs[r].ending = .crashed(stamp)
         judgeGraphIfNeeded(r, sink: sink)
+        closeRegistrations(r, sink: sink)
+        runs[r].ending = .crashed(stamp)
     }
 
     /// The (done) half of `recovery.skip`, over everything the trace recorded for run `r`: a
@@ -76,7 +78,7 @@ extension RecoverySpec {
         for consumer in run.order {
             let registration = run.registrations[consumer]!
             let skip = run.activity(of: consumer).skip
-            var reason: (dependency: String, event: EventStamp, what: String)?
+            var reason: (dependency: Name, event: EventStamp, what: String)?
             for a in Self.uniqued(registration.deps) {
                 let activity = run.activity(of: a)
                 if let failure = activity.failure {

@@ -6,7 +6,7 @@ import Trace
 extension RecoverySpec {
     /// An accepted registration: it belongs to the framework's current run, or opens the next one.
     mutating func register(
-        _ consumer: String, deps: [String], after: [String], logs: [String], at stamp: EventStamp,
+        _ consumer: Name, deps: [Name], after: [Name], logs: [Name], at stamp: EventStamp,
         sink: SpecSink
     ) {
         let r = openingRun()
@@ -25,18 +25,23 @@ extension RecoverySpec {
                 events: [stamp, first.stamp]))
             return
         }
-        let registration = Registration(stamp: stamp, deps: deps, after: after, logs: logs, late: late)
+        let registration = Registration(
+            stamp: stamp, deps: deps, after: after, logs: logs, late: late, index: runs[r].order.count)
         runs[r].registrations[consumer] = registration
         runs[r].order.append(consumer)
         if late {
             // Not part of the sealed graph: at least check that its names exist.
             let unknown = Self.uniqued(deps + after + logs).filter { !runs[r].isRegistered($0) }
             reportUnknown(unknown, namedBy: consumer, registration, in: r, sink: sink)
+            // Its events observed so far waited for this registration: judge them now.
+            if let waiting = runs[r].unregistered.removeValue(forKey: consumer) {
+                for deferred in waiting { judge(deferred.event, run: r, sink: sink) }
+            }
         }
     }
 
     /// A refused registration: remembered for messages; it may open the next run.
-    mutating func reject(_ consumer: String, reason: String, at stamp: EventStamp) {
+    mutating func reject(_ consumer: Name, reason: String, at stamp: EventStamp) {
         let r = openingRun()
         if runs[r].rejections[consumer] == nil {
             runs[r].rejections[consumer] = Rejection(stamp: stamp, reason: reason)
@@ -57,6 +62,7 @@ extension RecoverySpec {
         runs[r].begin = stamp
         begun.append(BegunRun(run: r, begin: stamp.id))
         judgeGraphIfNeeded(r, sink: sink)
+        replayBeforeSeal(r, sink: sink)
     }
 
     /// Hands run `r`'s graph (registered before `begin`) to `requireAcyclic` and reports names
@@ -66,13 +72,13 @@ extension RecoverySpec {
         runs[r].graphJudged = true
         let run = runs[r]
         let vertices = run.order.filter { !run.registrations[$0]!.late }
-        var index: [String: Int] = [:]
+        var index: [Name: Int] = [:]
         for (i, name) in vertices.enumerated() { index[name] = i }
         // Edges go from a dependency to its dependent.
         var edges: [(from: Int, to: Int)] = []
         for (i, name) in vertices.enumerated() {
             let registration = run.registrations[name]!
-            var unknown: [String] = []
+            var unknown: [Name] = []
             for dependency in Self.uniqued(registration.deps + registration.after + registration.logs) {
                 if let j = index[dependency] { edges.append((from: j, to: i)) } else { unknown.append(dependency) }
             }
@@ -80,13 +86,13 @@ extension RecoverySpec {
         }
         guard !vertices.isEmpty else { return }
         sink.requireAcyclic(
-            .recoveryAcyclic, vertices: vertices, edges: edges,
+            .recoveryAcyclic, vertices: vertices.map(\.string), edges: edges,
             stamps: vertices.map { run.registrations[$0]!.stamp })
     }
 
     /// Reports that `consumer`'s registration names consumers not registered in run `r`.
     func reportUnknown(
-        _ unknown: [String], namedBy consumer: String, _ registration: Registration, in r: Int, sink: SpecSink
+        _ unknown: [Name], namedBy consumer: Name, _ registration: Registration, in r: Int, sink: SpecSink
     ) {
         guard !unknown.isEmpty else { return }
         let run = runs[r]
@@ -103,5 +109,76 @@ extension RecoverySpec {
             "consumer \"\(consumer)\" (\(registration.stamp)) names \(plural) not registered in \(run.name): "
                 + details.joined(separator: ", "),
             events: [registration.stamp] + unknown.compactMap { run.rejections[$0]?.stamp }))
+    }
+}
+
+// Registrations are judged over the run, not at the moment a consumer event is observed. Workers
+// are separate nodes: a worker event with no causal link to the framework may be observed before
+// the `register` events of its run (it belongs to the first run when no `begin` happens-before
+// it), and a consumer registered late may have events observed before its `register`. So:
+// - every consumer event of a run whose graph is not sealed yet (no `begin`, registrations still
+//   open) waits, in observation order, until the `begin`, or until the run ends (`done`, `crash`)
+//   or the trace does;
+// - in a run that began, an event of a consumer not registered (yet) waits until the consumer's
+//   (late) registration, or until the run ends or the trace does; only then is the consumer
+//   known to be "never registered" in the run.
+// Replays keep observation order, which is a linearization of happens-before, and judge every
+// event with the same registrations whatever the linearization. Memory: the waiting events only.
+
+extension RecoverySpec {
+    /// Routes a consumer event of run `r`: judged now, or kept until the registrations it is
+    /// judged against are known.
+    mutating func consumerEvent(_ event: TraceEvent, run r: Int, sink: SpecSink) {
+        observedCount += 1
+        if runs[r].isUnsealed {
+            runs[r].beforeSeal.append(Deferred(ordinal: observedCount, event: event))
+            return
+        }
+        if !runs[r].closed, let consumer = Self.registrationSubject(of: event), !runs[r].isRegistered(consumer) {
+            runs[r].unregistered[consumer, default: []].append(Deferred(ordinal: observedCount, event: event))
+            return
+        }
+        judge(event, run: r, sink: sink)
+    }
+
+    /// The consumer whose registration judges `event`: that of a `notify`, `start`, `end` or
+    /// `process` (a `skip`, `tag` or `untag` is judged the same whether it is registered or not).
+    static func registrationSubject(of event: TraceEvent) -> Name? {
+        switch event.kind {
+        case let .notify(consumer), let .start(consumer), let .end(consumer, _, _), let .process(consumer, _):
+            Name(consumer)
+        default:
+            nil
+        }
+    }
+
+    /// Judges the events of run `r` that waited for its graph to be sealed, in observation order;
+    /// those of consumers still unregistered then wait for their registration.
+    mutating func replayBeforeSeal(_ r: Int, sink: SpecSink) {
+        let waiting = runs[r].beforeSeal
+        runs[r].beforeSeal = []
+        for deferred in waiting { consumerEvent(deferred.event, run: r, sink: sink, ordinal: deferred.ordinal) }
+    }
+
+    /// `consumerEvent` for a replayed event: keeps its original observation ordinal.
+    private mutating func consumerEvent(_ event: TraceEvent, run r: Int, sink: SpecSink, ordinal: Int) {
+        if !runs[r].closed, let consumer = Self.registrationSubject(of: event), !runs[r].isRegistered(consumer) {
+            runs[r].unregistered[consumer, default: []].append(Deferred(ordinal: ordinal, event: event))
+            return
+        }
+        judge(event, run: r, sink: sink)
+    }
+
+    /// Run `r`'s registrations are complete (it ends, or the trace does): judges every event that
+    /// waited for them, in observation order. Idempotent.
+    mutating func closeRegistrations(_ r: Int, sink: SpecSink) {
+        guard !runs[r].closed else { return }
+        runs[r].closed = true
+        var waiting = runs[r].beforeSeal
+        for list in runs[r].unregistered.values { waiting += list }
+        runs[r].beforeSeal = []
+        runs[r].unregistered = [:]
+        waiting.sort { $0.ordinal < $1.ordinal }
+        for deferred in waiting { judge(deferred.event, run: r, sink: sink) }
     }
 }

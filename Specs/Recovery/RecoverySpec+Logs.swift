@@ -41,7 +41,7 @@ extension RecoverySpec {
     }
 
     /// `process(b, L)`: waits on each consumer in `b`'s `logs` until its tag of `L` is known.
-    mutating func process(_ consumer: String, log: String, at stamp: EventStamp, run r: Int, sink: SpecSink) {
+    mutating func process(_ consumer: Name, log: Name, at stamp: EventStamp, run r: Int, sink: SpecSink) {
         guard let registration = runs[r].registrations[consumer] else { return }
         for tagger in Self.uniqued(registration.logs) {
             let key = LogKey(consumer: tagger, log: log)

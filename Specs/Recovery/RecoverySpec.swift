@@ -12,18 +12,29 @@ import Trace
 /// after `done` is judged against that `done`. A worker's event belongs to the latest run whose
 /// `begin` happens-before it, or to the first run when none does.
 ///
+/// Registrations are judged over the run, never at the moment a consumer event is observed: a
+/// worker event may be observed before registrations it has no causal link to. The consumer
+/// events of a run whose graph is not sealed yet wait until its `begin` (or until the run ends, or
+/// the trace does, if it never begins); in a run that began, the events of a consumer not
+/// registered yet wait until its (late) registration or the end of the run. So every linearization
+/// of happens-before gets the same verdict. Consumer and log names are compared as exact strings
+/// (UTF-8 bytes), not by canonical equivalence.
+///
 /// Readings taken where the format page leaves room:
 /// - A `register` after its run's `begin` breaks `recovery.acyclic`; the consumer still counts as
-///   registered (so its own events are judged with its declared dependencies), and its names are
-///   checked against the consumers registered so far, but it is not part of the sealed graph.
+///   registered (so its own events are judged with its declared dependencies, and its `notify`,
+///   `start` and `end` do not break `recovery.once` for being unregistered), and its names are
+///   checked against the consumers registered before it, but it is not part of the sealed graph.
+///   `recovery.deps-first` judges the names a registration may name: the sealed graph's for a
+///   consumer of it, those registered before it for a late one.
 /// - A second `begin` in a run that has neither reached `done` nor crashed breaks
 ///   `recovery.acyclic` (the graph was already sealed) and is otherwise ignored.
 /// - An accepted registration naming a rejected (or never registered) consumer breaks
 ///   `recovery.acyclic`; the name is then left out of `recovery.deps-first`, which would only
 ///   repeat the finding.
 /// - `skip` of an unregistered consumer breaks `recovery.skip` in a run that reached `done` (it is
-///   skipped although it has no dependency that failed); `notify`, `start` and `end` of one break
-///   `recovery.once` as the page says.
+///   skipped although it has no dependency that failed); `notify`, `start` and `end` of a consumer
+///   never registered in the run break `recovery.once` as the page says.
 /// - After the framework's timeout `end` of a consumer, a worker's `end` of it in the same run is a
 ///   second `end` and breaks `recovery.once`; its other events (`start`, `tag`, `untag`,
 ///   `process`) are judged as usual.
@@ -55,6 +66,8 @@ public struct RecoverySpec: Spec {
     var runs: [Run] = [Run(number: 1)]
     /// The runs that have begun, in the order of their `begin` (the framework's seq order).
     var begun: [BegunRun] = []
+    /// How many consumer events were observed: orders the events that wait for registrations.
+    var observedCount = 0
 
     /// Starts before any event: one run, not begun, with nothing registered.
     public init() {}
@@ -64,37 +77,53 @@ public struct RecoverySpec: Spec {
         let stamp = EventStamp(event)
         switch event.kind {
         case let .register(consumer, deps, after, logs):
-            register(consumer, deps: deps, after: after, logs: logs, at: stamp, sink: sink)
+            register(
+                Name(consumer), deps: deps.map(Name.init), after: after.map(Name.init), logs: logs.map(Name.init),
+                at: stamp, sink: sink)
         case let .reject(consumer, reason):
-            reject(consumer, reason: reason, at: stamp)
+            reject(Name(consumer), reason: reason, at: stamp)
         case .begin:
             begin(at: stamp, sink: sink)
-        case let .notify(consumer):
-            notify(consumer, at: stamp, run: run(of: event, sink: sink), sink: sink)
-        case let .start(consumer):
-            start(consumer, event: event, run: run(of: event, sink: sink), sink: sink)
-        case let .end(consumer, ok, reason):
-            let timeout = event.node == Self.framework && !ok && reason == "timeout"
-            let end = End(stamp: stamp, ok: ok, reason: reason, timeout: timeout)
-            self.end(consumer, end, run: run(of: event, sink: sink), sink: sink)
-        case let .skip(consumer):
-            skip(consumer, at: stamp, run: run(of: event, sink: sink), sink: sink)
-        case let .tag(consumer, log):
-            tag(LogKey(consumer: consumer, log: log), at: stamp, run: logRun(of: event, sink: sink), sink: sink)
-        case let .untag(consumer, log):
-            untag(LogKey(consumer: consumer, log: log), at: stamp, run: logRun(of: event, sink: sink), sink: sink)
-        case let .process(consumer, log):
-            process(consumer, log: log, at: stamp, run: run(of: event, sink: sink), sink: sink)
+        case .notify, .start, .end, .skip, .process:
+            consumerEvent(event, run: run(of: event, sink: sink), sink: sink)
+        case .tag, .untag:
+            consumerEvent(event, run: logRun(of: event, sink: sink), sink: sink)
         case let .done(ok):
             done(ok: ok, at: stamp, sink: sink)
         case .crash:
             // Only the framework crashes in this system (the reader enforces the node table).
-            if event.node == Self.framework { crash(at: stamp, sink: sink) }
+            if Self.isFramework(event.node) { crash(at: stamp, sink: sink) }
         case .observe:
             // No invariant judges `observe`; its causes carry the workers' ends to `done`.
             break
         default:
             // Events of the other systems; the reader rejects them in a `recovery` trace.
+            break
+        }
+    }
+
+    /// Judges one `notify`, `start`, `end`, `skip`, `tag`, `untag` or `process` of run `r`, once
+    /// the registrations it depends on are known (see `consumerEvent`).
+    mutating func judge(_ event: TraceEvent, run r: Int, sink: SpecSink) {
+        let stamp = EventStamp(event)
+        switch event.kind {
+        case let .notify(consumer):
+            notify(Name(consumer), at: stamp, run: r, sink: sink)
+        case let .start(consumer):
+            start(Name(consumer), event: event, run: r, sink: sink)
+        case let .end(consumer, ok, reason):
+            let timeout = Self.isFramework(event.node) && !ok && reason?.exactlyEquals("timeout") == true
+            let end = End(stamp: stamp, ok: ok, reason: reason, timeout: timeout)
+            self.end(Name(consumer), end, run: r, sink: sink)
+        case let .skip(consumer):
+            skip(Name(consumer), at: stamp, run: r, sink: sink)
+        case let .tag(consumer, log):
+            tag(LogKey(consumer: Name(consumer), log: Name(log)), at: stamp, run: r, sink: sink)
+        case let .untag(consumer, log):
+            untag(LogKey(consumer: Name(consumer), log: Name(log)), at: stamp, run: r, sink: sink)
+        case let .process(consumer, log):
+            process(Name(consumer), log: Name(log), at: stamp, run: r, sink: sink)
+        default:
             break
         }
     }
@@ -105,6 +134,7 @@ public struct RecoverySpec: Spec {
     public mutating func finish(sink: SpecSink) {
         for r in runs.indices {
             judgeGraphIfNeeded(r, sink: sink)
+            closeRegistrations(r, sink: sink)
             finishLogs(r, sink: sink)
             if case .done = runs[r].ending { judgeSkipsAtEnd(r, sink: sink) }
         }
@@ -132,13 +162,13 @@ extension RecoverySpec {
     /// The run of a `tag` or `untag`: the framework may record them while a run is being set up,
     /// so on the framework they open the next run like a registration does.
     mutating func logRun(of event: TraceEvent, sink: SpecSink) -> Int {
-        event.node == Self.framework ? openingRun() : run(of: event, sink: sink)
+        Self.isFramework(event.node) ? openingRun() : run(of: event, sink: sink)
     }
 
     /// The run an event belongs to: the framework's current run for its own events; for a
     /// worker's, the latest run whose `begin` happens-before it, or the first run when none does.
     func run(of event: TraceEvent, sink: SpecSink) -> Int {
-        if event.node == Self.framework { return runs.count - 1 }
+        if Self.isFramework(event.node) { return runs.count - 1 }
         // The begins are ordered by the framework's seq, so those that happen-before the event
         // form a prefix of `begun`: find its length.
         var low = 0
@@ -152,14 +182,17 @@ extension RecoverySpec {
 }
 
 extension RecoverySpec {
+    /// Whether `node` is the framework (compared byte for byte, like every name of a trace).
+    static func isFramework(_ node: String) -> Bool { node.exactlyEquals(framework) }
+
     /// `names` without repeats, in their first order.
-    static func uniqued(_ names: [String]) -> [String] {
-        var seen = Set<String>()
+    static func uniqued(_ names: [Name]) -> [Name] {
+        var seen = Set<Name>()
         return names.filter { seen.insert($0).inserted }
     }
 
     /// `"a", "b"`: names for a message, in the given order.
-    static func quoted(_ names: [String]) -> String {
+    static func quoted(_ names: [Name]) -> String {
         names.map { "\"\($0)\"" }.joined(separator: ", ")
     }
 }

@@ -141,17 +141,59 @@ final class DriverSpecTests: XCTestCase {
         XCTAssertEqual(sink.violations, [])
     }
 
-    func testADepOnALostRequestIsForgotten() throws {
+    func testAnEarlierArrivalLostIsForgottenButADepLostIsNeverDurable() throws {
         var t = DriverTraceBuilder()
         t.buffer(1)
         t.add(.crash)
         t.add(.online)
         // An online outside a recovery changes nothing.
         t.add(.online)
-        t.write(2, deps: [1])
+        // Request 1 was submitted before 2 on iface 0 and lost: forgiven.
+        t.write(2)
         t.add(.sync(iface: 0))
         t.add(.syncDone(iface: 0))
         XCTAssertEqual(try t.check().violations, [])
+        // As a dep, a lost request is never durable: durable(3) breaks driver.order.
+        t.write(3, iface: 1, deps: [1])
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverOrder])
+        XCTAssertEqual(outcome.violations.map(\.message), [
+            "request 3 became durable at driver#16, but its dep 1 was lost at the crash at driver#4 of its "
+                + "epoch (not recovered after it), so it is never durable",
+        ])
+        XCTAssertEqual(outcome.violations.first?.events.map(\.id.seq), [16, 13, 4])
+    }
+
+    func testDurableWaitingForADepThatIsThenLostBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1, iface: 1)
+        t.write(2, iface: 0, deps: [1])  // 1 is not durable yet: waits, and 1 is lost at the crash
+        t.add(.crash)
+        t.recovered(2)
+        t.add(.online)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverOrder, .driverRecoveredPrefix])
+        let order = outcome.violations.filter { $0.invariant == .driverOrder }
+        XCTAssertEqual(order.map(\.message), [
+            "request 2 became durable at driver#7, but its dep 1 was not durable then and was lost at the "
+                + "crash at driver#8 (not recovered by the online at driver#10), so it is never durable",
+        ])
+    }
+
+    func testRecoveredRequestWhoseDepWasLostInAnEarlierEpochBreaksRecoveredPrefix() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.add(.crash)
+        t.add(.online)
+        t.buffer(2, iface: 1, deps: [1])
+        t.add(.crash)
+        t.recovered(2)
+        t.add(.online)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverRecoveredPrefix])
+        XCTAssertEqual(outcome.violations.count, 1)
+        XCTAssertTrue(outcome.violations[0].message.contains("its dep 1 was lost at the crash at driver#4"),
+                      outcome.violations[0].message)
     }
 
     func testEventsOfALostRequestBreakLifecycle() throws {
@@ -223,11 +265,83 @@ final class DriverSpecTests: XCTestCase {
         XCTAssertEqual(outcome.violations.count, 1)
     }
 
-    func testRecoveredOutsideARecoveryBreaksLifecycle() throws {
+    func testRecoveredWithoutACrashBreaksNothing() throws {
         var t = DriverTraceBuilder()
         t.write(1)
         t.recovered(1)
-        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        t.recovered(1)
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testRecoveredWithoutACrashMakesTheRequestDurable() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.recovered(1)
+        t.write(2)  // request 1 is durable from its recovered event on
+        t.add(.sync(iface: 0))
+        t.add(.syncDone(iface: 0))
+        t.durable(1)  // its own durable: allowed once, after its stage
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testSurvivorMayCompleteAndBecomeDurableAfterOnline() throws {
+        var t = DriverTraceBuilder()
+        t.submit(1)
+        t.stage(1)
+        t.submit(2, iface: 1)
+        t.add(.crash)
+        t.recovered(1)  // replayed: it survives
+        t.recovered(2)
+        t.add(.online)
+        t.complete(1)
+        t.durable(1)
+        t.stage(2)  // a survivor never staged may still be staged, then the rest
+        t.durable(2)
+        t.complete(2)
+        t.write(3)
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
+    func testSurvivorStepsOutOfOrderOrRepeatedBreakLifecycle() throws {
+        var t = DriverTraceBuilder()
+        t.submit(1)
+        t.stage(1)
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        t.complete(1)
+        t.complete(1)
+        var outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(outcome.violations.map(\.message), ["request 1 is completed a second time at driver#7"])
+
+        t = DriverTraceBuilder()
+        t.write(1)
+        t.add(.crash)
+        t.recovered(1)
+        t.add(.online)
+        t.durable(1)
+        outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    func testSurvivorsLateDurableWithALostDepBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.buffer(1)
+        t.submit(2, iface: 1, deps: [1])
+        t.stage(2)
+        t.add(.crash)
+        t.recovered(2)  // its dep 1 is lost: recovered-prefix
+        t.add(.online)
+        t.complete(2)
+        t.durable(2)  // its dep 1 is never durable: order
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverOrder, .driverRecoveredPrefix])
+        XCTAssertEqual(outcome.violations.count, 2)
     }
 
     func testRecoveredOfARequestLostAtAnEarlierCrashBreaksLifecycle() throws {
@@ -253,14 +367,14 @@ final class DriverSpecTests: XCTestCase {
         XCTAssertEqual(try t.check().violations, [])
     }
 
-    func testRecoveredTwiceInOneRecoveryBreaksLifecycle() throws {
+    func testRecoveredTwiceInOneRecoveryIsAllowed() throws {
         var t = DriverTraceBuilder()
         t.write(1)
         t.add(.crash)
         t.recovered(1)
         t.recovered(1)
         t.add(.online)
-        XCTAssertEqual(try t.check().brokenInvariants, [.driverLifecycle])
+        XCTAssertEqual(try t.check().violations, [])
     }
 
     // MARK: - driver.order
@@ -314,7 +428,23 @@ final class DriverSpecTests: XCTestCase {
     func testDepNeverSubmittedBreaksOrder() throws {
         var t = DriverTraceBuilder()
         t.write(2, deps: [99])
-        XCTAssertEqual(try t.check().brokenInvariants, [.driverOrder])
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverOrder])
+        XCTAssertEqual(outcome.violations.map(\.message), [
+            "request 2 became durable at driver#4, but its dep 99 was never submitted",
+        ])
+    }
+
+    func testDepSubmittedAfterItsDependentsDurableBreaksOrder() throws {
+        var t = DriverTraceBuilder()
+        t.write(2, deps: [1])
+        t.write(1, iface: 1)
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.driverOrder])
+        XCTAssertEqual(outcome.violations.map(\.message), [
+            "request 2 became durable at driver#4, but its dep 1 was not submitted by then (it was submitted "
+                + "only after, at driver#5), so it was not durable before it",
+        ])
     }
 
     // MARK: - driver.sync

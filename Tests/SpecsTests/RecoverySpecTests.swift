@@ -223,6 +223,181 @@ final class RecoverySpecTests: XCTestCase {
         XCTAssertTrue(outcome.violations[0].message.contains("twice in run 1"), outcome.violations[0].message)
     }
 
+    // MARK: - Registrations are judged over the run
+
+    /// The reviewer's example: w3's `process` has no causal link to the framework, so it may be
+    /// linearized before the `register` events. It belongs to the first run and must come after
+    /// `end(a)` (a never untags L), which it does not: logs-first, whatever the order.
+    private func processBeforeRegisterTrace(processFirst: Bool) -> RecoveryTraceBuilder {
+        var t = RecoveryTraceBuilder()
+        if processFirst { t.add("w3", .process(consumer: "b", log: "L")) }
+        t.register("a")
+        t.register("b", logs: ["a"])
+        t.fw(.begin)
+        let notifyA = t.notify("a")
+        let notifyB = t.notify("b")
+        t.start("a", on: "w2", notify: notifyA)
+        t.add("w2", .tag(consumer: "a", log: "L"))
+        let endA = t.end("a", on: "w2")
+        t.start("b", on: "w1", notify: notifyB)
+        let endB = t.end("b", on: "w1")
+        if !processFirst { t.add("w3", .process(consumer: "b", log: "L")) }
+        t.observe("a", end: endA)
+        t.observe("b", end: endB)
+        t.fw(.done(ok: true))
+        return t
+    }
+
+    func testProcessObservedBeforeItsRunsRegistrationsBreaksLogsFirstInEveryOrder() throws {
+        for processFirst in [true, false] {
+            let t = processBeforeRegisterTrace(processFirst: processFirst)
+            if processFirst { XCTAssertEqual(t.events.first?.id, EventID(node: "w3", seq: 1)) }
+            let outcome = try t.check()
+            XCTAssertEqual(outcome.brokenInvariants, [.recoveryLogsFirst], "process first: \(processFirst)")
+            XCTAssertEqual(outcome.violations.count, 1, "process first: \(processFirst)")
+            // The events cited depend on what was observed before the process (a's tag, or its end).
+            XCTAssertTrue(
+                outcome.violations.first?.events.map(\.id).contains(EventID(node: "w3", seq: 1)) ?? false,
+                "process first: \(processFirst)")
+        }
+    }
+
+    /// A `start` and `end` with no causal link to the framework, observed before the registrations:
+    /// judged against them (b is registered, with dep a), so deps-first is not skipped and nothing
+    /// is "not registered".
+    func testStartAndEndObservedBeforeRegistrationsAreJudgedAgainstThem() throws {
+        for workerFirst in [true, false] {
+            var t = RecoveryTraceBuilder()
+            var endB: EventID?
+            if workerFirst {
+                t.add("w1", .start(consumer: "b"))  // names no notify: once
+                endB = t.end("b", on: "w1")
+            }
+            t.register("a")
+            t.register("b", deps: ["a"])
+            t.fw(.begin)
+            t.walk("a", on: "w2")
+            t.notify("b")  // the start names no notify: once either way
+            if !workerFirst {
+                t.add("w1", .start(consumer: "b"))
+                endB = t.end("b", on: "w1")
+            }
+            t.observe("b", end: endB!)
+            let outcome = try t.check()
+            XCTAssertEqual(outcome.brokenInvariants, [.recoveryOnce, .recoveryDepsFirst], "worker first: \(workerFirst)")
+            XCTAssertEqual(outcome.violations.count, 2, "worker first: \(workerFirst)")
+            let once = outcome.violations.first { $0.invariant == .recoveryOnce }
+            XCTAssertEqual(once?.events.first?.id, EventID(node: "w1", seq: 1))
+            XCTAssertFalse(once?.message.contains("not registered") ?? true, once?.message ?? "")
+        }
+    }
+
+    /// A worker event of the first run whose `begin` never comes is judged at the end of the trace,
+    /// against every registration of the run.
+    func testWorkerEventOfARunThatNeverBeginsIsJudgedAtTheEnd() throws {
+        var t = RecoveryTraceBuilder()
+        t.add("w1", .start(consumer: "ghost"))
+        t.register("journal")
+        t.add("w2", .start(consumer: "journal"))
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryOnce])
+        XCTAssertEqual(outcome.violations.map(\.message), [
+            "start w1#1 names consumer \"ghost\", which is not registered in run 1",
+            "start w2#1 starts consumer \"journal\" without a notify of it in run 1 before it",
+        ])
+    }
+
+    /// A consumer registered after `begin` breaks acyclic, but it is registered: its notify, start
+    /// and end (some observed before its `register`) do not break once.
+    func testConsumerRegisteredLateIsRegisteredForOnce() throws {
+        for startFirst in [true, false] {
+            var t = RecoveryTraceBuilder()
+            t.register("a")
+            t.fw(.begin)
+            let notifyA = t.notify("a")
+            let notifyLate = t.notify("late")
+            var startLate: EventID?
+            if startFirst { startLate = t.start("late", on: "w2", notify: notifyLate) }
+            t.register("late", deps: ["a"])
+            if !startFirst { startLate = t.start("late", on: "w2", notify: notifyLate) }
+            t.start("a", on: "w1", notify: notifyA)
+            let endA = t.end("a", on: "w1")
+            let observeA = t.observe("a", end: endA)
+            XCTAssertNotNil(startLate)
+            let endLate = t.end("late", on: "w2")
+            let observeLate = t.observe("late", end: endLate)
+            t.fw(.done(ok: true), causes: [observeA, observeLate])
+
+            let outcome = try t.check()
+            // late's start does not come after a's end: deps-first judges it with its dependencies.
+            XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic, .recoveryDepsFirst], "start first: \(startFirst)")
+            XCTAssertEqual(outcome.violations.filter { $0.invariant == .recoveryAcyclic }.count, 1)
+        }
+    }
+
+    func testLateRegistrationReviewerExampleBreaksOnlyAcyclic() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("a")
+        t.fw(.begin)
+        let notifyA = t.notify("a")
+        let notifyLate = t.notify("late")
+        t.register("late")
+        t.start("a", on: "w1", notify: notifyA)
+        let endA = t.end("a", on: "w1")
+        t.observe("a", end: endA)
+        t.start("late", on: "w2", notify: notifyLate)
+        let endLate = t.end("late", on: "w2")
+        t.observe("late", end: endLate)
+        t.fw(.done(ok: true))
+
+        let outcome = try t.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryAcyclic])
+        XCTAssertEqual(outcome.violations.count, 1)
+    }
+
+    // MARK: - Names are exact strings
+
+    func testCanonicallyEquivalentNamesAreDifferentConsumers() throws {
+        let composed = "caf\u{e9}", decomposed = "cafe\u{301}"
+        XCTAssertEqual(composed, decomposed)  // Swift's String equality: canonical equivalence
+        var t = RecoveryTraceBuilder()
+        t.register(composed)
+        t.register(decomposed, deps: [composed])  // not a duplicate registration
+        t.fw(.begin)
+        t.walk(composed, on: "w1")
+        t.walk(decomposed, on: "w2")
+        t.fw(.done(ok: true))
+        XCTAssertEqual(try t.check().violations, [])
+
+        var u = RecoveryTraceBuilder()
+        u.register(composed)
+        u.fw(.begin)
+        u.walk(decomposed, on: "w1")  // never registered: its notify, start and end break once
+        u.fw(.done(ok: true))  // and the registered one never ran
+        let outcome = try u.check()
+        XCTAssertEqual(outcome.brokenInvariants, [.recoveryOnce, .recoveryComplete])
+        XCTAssertEqual(outcome.violations.filter { $0.invariant == .recoveryOnce }.count, 3)
+    }
+
+    func testCanonicallyEquivalentLogNamesAreDifferentLogs() throws {
+        var t = RecoveryTraceBuilder()
+        t.register("journal")
+        t.register("replay", logs: ["journal"])
+        t.fw(.begin)
+        t.fw(.tag(consumer: "journal", log: "caf\u{e9}"))
+        let notifyJournal = t.notify("journal")
+        let notifyReplay = t.notify("replay")
+        t.start("journal", on: "w1", notify: notifyJournal)
+        t.start("replay", on: "w2", notify: notifyReplay)
+        t.add("w2", .process(consumer: "replay", log: "cafe\u{301}"))  // another log: not tagged
+        let endJournal = t.end("journal", on: "w1")
+        let endReplay = t.end("replay", on: "w2")
+        t.observe("journal", end: endJournal)
+        t.observe("replay", end: endReplay)
+        t.fw(.done(ok: true))
+        XCTAssertEqual(try t.check().violations, [])
+    }
+
     // MARK: - recovery.acyclic
 
     func testCycleBreaksAcyclic() throws {
