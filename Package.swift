@@ -44,9 +44,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The recovery framework: a deterministic core and its runtime on Swift concurrency.
+        .target(name: "Recovery", dependencies: ["Trace"]),
+        .target(name: "RecoveryLive", dependencies: ["Recovery", "Trace"]),
+
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [
-            "Checker", "Trace", "MirrorLive",
+            "Checker", "Trace", "MirrorLive", "RecoveryLive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,6 +60,7 @@ let package = Package(
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
         .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
         .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Trace", "Specs", "Checker"]),
+        .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "RecoveryLive", "Trace", "Specs", "Checker"]),
     ],
     swiftLanguageModes: [.v6]
 )

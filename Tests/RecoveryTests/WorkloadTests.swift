@@ -1,0 +1,49 @@
+import Foundation
+import Recovery
+import RecoveryLive
+import XCTest
+
+/// The synthetic workload `plumb record recovery` runs: generation, the graph file, and a full
+/// run of a random graph with failures and a hang, checked by the Checker.
+final class WorkloadTests: XCTestCase {
+    func testRandomGraphIsDeterministicPerSeed() {
+        let a = RecoveryWorkload.random(count: 50, maxMs: 20, seed: 7)
+        XCTAssertEqual(a, RecoveryWorkload.random(count: 50, maxMs: 20, seed: 7))
+        XCTAssertNotEqual(a, RecoveryWorkload.random(count: 50, maxMs: 20, seed: 8))
+        var b = a
+        b.inject(failures: 3, hang: true, timeoutMs: 30, seed: 7)
+        XCTAssertEqual(b.consumers.filter { $0.fail == true }.count, 3)
+        XCTAssertEqual(b.consumers.filter { $0.hang == true }.map(\.timeoutMs), [30])
+    }
+
+    func testGraphFileAndCriticalPath() throws {
+        let json = """
+            {"consumers": [
+              {"name": "journal", "ms": 40},
+              {"name": "replay", "deps": ["journal"], "ms": 25},
+              {"name": "scrub", "logs": ["journal"], "after": ["replay"], "ms": 10},
+              {"name": "solo"}
+            ]}
+            """
+        let workload = try RecoveryWorkload.decode(Data(json.utf8))
+        XCTAssertEqual(workload.consumers.map(\.name), ["journal", "replay", "scrub", "solo"])
+        let all = Set(workload.consumers.map(\.name))
+        XCTAssertEqual(workload.criticalPath(ran: all), .milliseconds(75))
+        XCTAssertEqual(workload.seriesTime(ran: all), .milliseconds(85))
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[{"deps":[]}]}"#.utf8)))
+    }
+
+    func testRandomGraphWithFailuresAndAHangRecordsAPassingTrace() async throws {
+        let h = try LiveHarness(workers: 8)
+        var workload = RecoveryWorkload.random(count: 200, maxMs: 4, seed: 3)
+        workload.inject(failures: 3, hang: true, timeoutMs: 40, seed: 3)
+        for consumer in workload.recoveryConsumers() { try h.recovery.register(consumer) }
+        let report = try await h.recovery.run()
+        let outcome = try XCTUnwrap(report.outcome)
+        XCTAssertEqual(outcome.failed.count, 4)
+        XCTAssertEqual(outcome.failed.filter { $0.reason == "timeout" }.count, 1)
+        XCTAssertEqual(outcome.succeeded.count + outcome.failed.count + outcome.skipped.count, 200)
+        XCTAssertTrue(report.errors.contains { $0.error is ConsumerTimedOut })
+        h.assertTracePasses()
+    }
+}
