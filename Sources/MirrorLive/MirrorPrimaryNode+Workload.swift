@@ -18,6 +18,13 @@ public struct MirrorWorkload: Sendable {
     public var failPath: (path: Int, afterRecords: Int)?
     /// Crash the primary once this many writes were submitted.
     public var crashAfter: Int?
+    /// Paces the client: write `i` (from 0) is submitted no earlier than `i / writesPerSecond`
+    /// seconds after the run starts (and only while the window has room); nil submits as fast
+    /// as the window allows.
+    public var writesPerSecond: Int?
+    /// Whether to time each write from its submission to its commit, on the primary's loop
+    /// clock (`MirrorWorkloadResult.commitLatencies`).
+    public var measuresCommitLatency = false
 
     /// Makes a workload of `records` writes.
     public init(records: Int) { self.records = records }
@@ -41,6 +48,9 @@ public struct MirrorWorkloadResult: Sendable {
     public var crashed: Bool
     /// The core's counters: sends per path, resends.
     public var stats: MirrorPrimary.Stats
+    /// From submission to commit, per committed write in commit order; empty unless the
+    /// workload `measuresCommitLatency`.
+    public var commitLatencies: [Duration] = []
 }
 
 /// The workload's progress, on the primary's loop.
@@ -51,6 +61,20 @@ struct WorkloadState {
     var outstanding = 0
     var failed = false
     var committedLSNs: [Int] = []
+    /// When the run started (the pace counts from it).
+    var startedAt = NIODeadline.now()
+    /// The timer that submits the next paced write.
+    var paceTimer: Scheduled<Void>?
+    /// Submission times (uptime nanoseconds) of uncommitted writes by lsn, when measuring.
+    var submittedAt: [Int: UInt64] = [:]
+    var commitLatencies: [Duration] = []
+
+    /// Notes the commit of `lsn`: its latency, if it was timed.
+    mutating func committed(_ lsn: Int) {
+        guard let start = submittedAt.removeValue(forKey: lsn) else { return }
+        let now = NIODeadline.now().uptimeNanoseconds
+        commitLatencies.append(.nanoseconds(Int64(truncatingIfNeeded: now &- start)))
+    }
 }
 
 extension MirrorPrimaryNode {
@@ -94,30 +118,50 @@ extension MirrorPrimaryNode {
                 return
             }
             guard submitted < plan.records, workload!.outstanding < plan.window else { break }
+            if let rate = plan.writesPerSecond, !paced(submitted, rate: rate) { break }
             let deps = plan.barrierEvery > 0 && submitted % plan.barrierEvery == 0 && core.lastLSN > 0 ? [core.lastLSN] : []
             let payload = MirrorWorkload.payload(index: submitted, size: plan.payloadSize)
             workload!.submitted += 1
             workload!.outstanding += 1
             let key = UInt64(submitted % max(plan.keys, 1))
+            if plan.measuresCommitLatency {
+                workload!.submittedAt[core.lastLSN + 1] = NIODeadline.now().uptimeNanoseconds
+            }
             perform(core.handle(.write(.init(key: key, payload: payload, deps: deps))))
         }
         paths.flush()
         if let state = workload, state.submitted == state.plan.records, state.outstanding == 0 { finishWorkload() }
     }
 
+    /// Whether paced write `index` is due; if not, sets a timer (one at a time) to pump then.
+    private func paced(_ index: Int, rate: Int) -> Bool {
+        let start = workload!.startedAt.uptimeNanoseconds
+        let due = start + UInt64(Double(index) * 1e9 / Double(max(rate, 1)))
+        guard NIODeadline.now().uptimeNanoseconds < due else { return true }
+        if workload!.paceTimer == nil {
+            workload!.paceTimer = loop.scheduleTask(deadline: .uptimeNanoseconds(due)) {
+                self.workload?.paceTimer = nil
+                self.pump()
+            }
+        }
+        return false
+    }
+
     /// Completes the workload with what it did.
     func finishWorkload() {
         guard let state = workload else { return }
         workload = nil
+        state.paceTimer?.cancel()
         state.promise.succeed(MirrorWorkloadResult(
             submitted: state.submitted, committed: core.stats.committed, committedLSNs: state.committedLSNs,
-            crashed: core.mode == .crashed, stats: core.stats))
+            crashed: core.mode == .crashed, stats: core.stats, commitLatencies: state.commitLatencies))
     }
 
     /// Fails the workload.
     func failWorkload(_ error: Error) {
         guard let state = workload else { return }
         workload = nil
+        state.paceTimer?.cancel()
         state.promise.fail(error)
     }
 }

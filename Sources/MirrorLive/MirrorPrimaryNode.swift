@@ -21,6 +21,10 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         public var streams: Int
         /// The generation this primary runs at.
         public var epoch = 1
+        /// Limits the bytes the primary writes on each path to this many per second (a token
+        /// bucket with a 64 KiB burst, as a slower interconnect would); nil: as fast as the
+        /// connection takes them.
+        public var pathBytesPerSecond: Int?
 
         /// Makes a configuration.
         public init(key: MirrorSharedKey, paths: Int, streams: Int) {
@@ -75,6 +79,9 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelInitializer { [self] channel in
                         channel.eventLoop.makeCompletedFuture {
+                            if let rate = configuration.pathBytesPerSecond {
+                                try channel.pipeline.syncOperations.addHandler(PathShaper(bytesPerSecond: rate))
+                            }
                             try channel.pipeline.syncOperations.addHandlers([
                                 ByteToMessageHandler(FrameDecoder()),
                                 MessageToByteHandler(FrameEncoder()),
@@ -172,6 +179,7 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
             case .commit(let lsn):
                 workload?.outstanding -= 1
                 workload?.committedLSNs.append(lsn)
+                workload?.committed(lsn)
             case .degraded(let isDegraded):
                 log(isDegraded ? "degraded: every path is down, clients are not acknowledged" : "no longer degraded")
                 if isDegraded { failWorkload(MirrorLiveError.degraded(unacknowledged: core.unacknowledged)) }

@@ -32,6 +32,19 @@ public struct MirrorRecording: Sendable {
         public var secondaryLogPath: String?
         /// Seconds to wait for the secondary's takeover.
         public var takeoverTimeout = 30
+        /// Limits what the primary writes on each path to this many bytes per second (a token
+        /// bucket in the runtime, see `MirrorPrimaryNode.Configuration.pathBytesPerSecond`);
+        /// nil: as fast as loopback takes them.
+        public var pathBytesPerSecond: Int?
+        /// Whether the controllers record their traces. False hands every event to a recorder
+        /// that discards it and writes no trace file (`Summary.files` is empty): the same run
+        /// without the recording's cost, for measuring that cost.
+        public var recordsTraces = true
+        /// Paces the client to this many writes per second (`MirrorWorkload.writesPerSecond`);
+        /// nil: as fast as the window allows.
+        public var writesPerSecond: Int?
+        /// Whether to time every write from submission to commit (`Summary.commitLatencies`).
+        public var measuresCommitLatency = false
 
         /// Makes options; see each property.
         public init(records: Int, streams: Int, paths: Int, outputDirectory: String) {
@@ -67,6 +80,12 @@ public struct MirrorRecording: Sendable {
         public var lostCommits: Int
         /// Wall time of the run.
         public var elapsed: Duration
+        /// Wall time of the client workload alone: from the first write submitted to the last
+        /// commit (or the crash), without connecting, the takeover and shutting down.
+        public var workloadElapsed: Duration
+        /// From submission to commit, per committed write; empty unless the options ask for
+        /// `measuresCommitLatency`.
+        public var commitLatencies: [Duration]
         /// The trace files written.
         public var files: [String]
     }
@@ -89,8 +108,13 @@ public struct MirrorRecording: Sendable {
             "fail_path": options.failPath.map { "\($0.path)@\($0.afterRecords)" } ?? "-",
             "crash_primary_at": options.crashPrimaryAt.map(String.init) ?? "-",
         ]
-        let primaryRecorder = try FileRecorder(path: primaryFile, system: .mirror, meta: meta.merging(["node": "primary"]) { $1 })
-        let secondaryRecorder = try FileRecorder(path: secondaryFile, system: .mirror, meta: meta.merging(["node": "secondary"]) { $1 })
+        let primaryRecorder: any ClosableRecorder, secondaryRecorder: any ClosableRecorder
+        if options.recordsTraces {
+            primaryRecorder = try FileRecorder(path: primaryFile, system: .mirror, meta: meta.merging(["node": "primary"]) { $1 })
+            secondaryRecorder = try FileRecorder(path: secondaryFile, system: .mirror, meta: meta.merging(["node": "secondary"]) { $1 })
+        } else {
+            (primaryRecorder, secondaryRecorder) = (DiscardingRecorder(), DiscardingRecorder())
+        }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let secondaryLoop = group.next(), primaryLoop = group.next()
@@ -99,9 +123,10 @@ public struct MirrorRecording: Sendable {
         let secondary = MirrorSecondaryNode(
             configuration: secondaryConfiguration, loop: secondaryLoop,
             recorder: secondaryRecorder, log: log)
+        var primaryConfiguration = MirrorPrimaryNode.Configuration(key: options.key, paths: options.paths, streams: options.streams)
+        primaryConfiguration.pathBytesPerSecond = options.pathBytesPerSecond
         let primary = MirrorPrimaryNode(
-            configuration: .init(key: options.key, paths: options.paths, streams: options.streams),
-            loop: primaryLoop, recorder: primaryRecorder, log: log)
+            configuration: primaryConfiguration, loop: primaryLoop, recorder: primaryRecorder, log: log)
 
         var summary: Summary
         do {
@@ -113,7 +138,11 @@ public struct MirrorRecording: Sendable {
             workload.keys = max(options.streams * 8, 1)
             workload.failPath = options.failPath
             workload.crashAfter = options.crashPrimaryAt
+            workload.writesPerSecond = options.writesPerSecond
+            workload.measuresCommitLatency = options.measuresCommitLatency
+            let workloadStart = clock.now
             let result = try await primary.run(workload)
+            let workloadElapsed = workloadStart.duration(to: clock.now)
             var epoch: Int?
             if result.crashed {
                 epoch = try await waitForTakeover(secondary, loop: secondaryLoop)
@@ -130,7 +159,8 @@ public struct MirrorRecording: Sendable {
                 lostCommits: result.committedLSNs.count { lsn in
                     records[lsn]?.payload != MirrorWorkload.payload(index: lsn - 1, size: options.payloadSize)
                 },
-                elapsed: .zero, files: [primaryFile, secondaryFile])
+                elapsed: .zero, workloadElapsed: workloadElapsed, commitLatencies: result.commitLatencies,
+                files: options.recordsTraces ? [primaryFile, secondaryFile] : [])
         } catch {
             await secondary.stop()
             await primary.shutdown()
@@ -167,4 +197,18 @@ public struct MirrorRecording: Sendable {
         }.get()
         return try await future.get()
     }
+}
+
+/// A trace recorder the run closes at its end.
+protocol ClosableRecorder: TraceRecorder {
+    func close() throws
+}
+
+extension FileRecorder: ClosableRecorder {}
+
+/// Takes every event and keeps none: a run without the recording's cost.
+final class DiscardingRecorder: ClosableRecorder {
+    func record(_ event: TraceEvent) {}
+    func flush() {}
+    func close() {}
 }
