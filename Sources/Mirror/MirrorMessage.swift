@@ -76,43 +76,4 @@ public struct MirrorRecord: Sendable, Equatable {
 
 /// An `x-` event: something a node did that the trace format has no event for (a fenced
 /// primary's attempts, a refused stale frame). Checkers drop these lines; people read them.
-public struct MirrorNote: Sendable, Equatable {
-    /// One integer field of the note.
-    public struct Field: Sendable, Equatable {
-        /// The field name.
-        public var key: String
-        /// Its value.
-        public var value: Int
-
-        /// Makes a field.
-        public init(_ key: String, _ value: Int) {
-            self.key = key
-            self.value = value
-        }
-    }
-
-    /// The node that recorded it.
-    public var node: String
-    /// The node's seq at the note (taken from the same counter as its events).
-    public var seq: Int
-    /// The event name, always starting with `x-`.
-    public var name: String
-    /// Integer fields, in order.
-    public var fields: [Field]
-
-    /// Makes a note; `name` must start with `x-`.
-    public init(node: String, seq: Int, name: String, fields: [Field] = []) {
-        precondition(name.hasPrefix("x-"), "a note's name starts with x-")
-        self.node = node
-        self.seq = seq
-        self.name = name
-        self.fields = fields
-    }
-
-    /// The note as one trace line (with its newline), in the format's JSON Lines shape.
-    public var jsonLine: String {
-        var line = "{\"node\":\"\(node)\",\"seq\":\(seq),\"ev\":\"\(name)\""
-        for field in fields { line += ",\"\(field.key)\":\(field.value)" }
-        return line + "}\n"
-    }
-}
+public typealias MirrorNote = ExtensionEvent

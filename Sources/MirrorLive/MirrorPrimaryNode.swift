@@ -117,7 +117,7 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         try? await loop.submit { self.core.stats }.get()
     }
 
-    /// The `x-` notes recorded (the trace recorder cannot write them).
+    /// The `x-` notes recorded (also written to the trace).
     public func recordedNotes() async -> [MirrorNote] {
         (try? await loop.submit { self.notes }.get()) ?? []
     }
@@ -173,6 +173,7 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
                 event.t = Int(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
                 recorder.record(event)
             case .note(let note):
+                recorder.record(extension: note)
                 notes.append(note)
             case let .send(path, message):
                 paths.send(message, on: path)

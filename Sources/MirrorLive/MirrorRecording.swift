@@ -209,6 +209,7 @@ extension FileRecorder: ClosableRecorder {}
 /// Takes every event and keeps none: a run without the recording's cost.
 final class DiscardingRecorder: ClosableRecorder {
     func record(_ event: TraceEvent) {}
+    func record(extension event: ExtensionEvent) {}
     func flush() {}
     func close() {}
 }

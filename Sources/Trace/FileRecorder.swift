@@ -72,6 +72,15 @@ public final class FileRecorder: TraceRecorder {
         }
     }
 
+    /// Appends an `x-` event's line, like `record(_:)`.
+    public func record(extension event: ExtensionEvent) {
+        state.withLock { state in
+            guard state.fd != nil, state.error == nil else { return }
+            TraceEncoder.append(extension: event, to: &state.buffer)
+            if state.buffer.count >= bufferLimit { Self.writeOut(&state) }
+        }
+    }
+
     /// Writes every buffered line to the file.
     public func flush() {
         state.withLock { Self.writeOut(&$0) }

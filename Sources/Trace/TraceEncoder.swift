@@ -76,6 +76,26 @@ public enum TraceEncoder {
         out = w.out
     }
 
+    /// Appends an `x-` event as one line, with `"\n"`.
+    public static func append(extension event: ExtensionEvent, to out: inout [UInt8]) {
+        var w = Writer(out: out)
+        out = []
+        w.raw("{\"node\":")
+        w.string(event.node)
+        w.raw(",\"seq\":")
+        w.int(event.seq)
+        w.raw(",\"ev\":")
+        w.string(event.name)
+        for field in event.fields {
+            w.raw(",")
+            w.string(field.key)
+            w.raw(":")
+            w.int(field.value)
+        }
+        w.raw("}\n")
+        out = w.out
+    }
+
     private static func eventID(_ id: EventID, _ w: inout Writer) {
         w.raw("{\"node\":")
         w.string(id.node)

@@ -4,6 +4,8 @@
 public protocol TraceRecorder: Sendable {
     /// Records one event (its `location` is not written).
     func record(_ event: TraceEvent)
+    /// Records one `x-` event, which the checker ignores.
+    func record(extension event: ExtensionEvent)
     /// Makes everything recorded so far survive a simulated crash of the recording process
     /// (for a file: hands it to the operating system).
     func flush()
@@ -15,6 +17,7 @@ public protocol TraceRecorder: Sendable {
 /// order they took the lock).
 public final class MemoryRecorder: TraceRecorder {
     private let storage = RecorderLock<[TraceEvent]>([])
+    private let extensions = RecorderLock<[ExtensionEvent]>([])
 
     /// Makes an empty recorder.
     public init() {}
@@ -22,6 +25,16 @@ public final class MemoryRecorder: TraceRecorder {
     /// Appends `event`.
     public func record(_ event: TraceEvent) {
         storage.withLock { $0.append(event) }
+    }
+
+    /// Appends an `x-` event (kept apart: it is not a `TraceEvent`).
+    public func record(extension event: ExtensionEvent) {
+        extensions.withLock { $0.append(event) }
+    }
+
+    /// A copy of the `x-` events recorded so far.
+    public var extensionEvents: [ExtensionEvent] {
+        extensions.withLock { $0 }
     }
 
     /// Nothing to do: memory holds everything already.
@@ -35,5 +48,6 @@ public final class MemoryRecorder: TraceRecorder {
     /// Forgets every event recorded so far.
     public func removeAll() {
         storage.withLock { $0.removeAll() }
+        extensions.withLock { $0.removeAll() }
     }
 }

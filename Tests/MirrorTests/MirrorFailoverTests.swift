@@ -134,7 +134,9 @@ final class MirrorFailoverTests: XCTestCase {
         XCTAssertEqual(h.commits, [1])
         XCTAssertEqual(h.p(.write(.init(key: 0, payload: []))), [.rejected(.notServing(.fenced))])
         XCTAssertTrue(h.notes.allSatisfy { $0.name.hasPrefix("x-") })
-        XCTAssertEqual(h.notes.first?.jsonLine, "{\"node\":\"primary\",\"seq\":\(h.notes.first!.seq),\"ev\":\"x-restart\",\"epoch\":1}\n")
+        var line: [UInt8] = []
+        TraceEncoder.append(extension: h.notes.first!, to: &line)
+        XCTAssertEqual(String(decoding: line, as: UTF8.self), "{\"node\":\"primary\",\"seq\":\(h.notes.first!.seq),\"ev\":\"x-restart\",\"epoch\":1}\n")
         XCTAssertEqual(try h.violations(), [])
     }
 

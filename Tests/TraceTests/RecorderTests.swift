@@ -116,6 +116,21 @@ final class RecorderTests: XCTestCase {
         }
     }
 
+    func testExtensionEventsAreWrittenAndReadBackAsXEvents() throws {
+        let path = directory + "/x.jsonl"
+        let recorder = try FileRecorder(path: path, system: .mirror)
+        recorder.record(TraceEvent(node: "primary", seq: 1, kind: .commit(lsn: 1)))
+        recorder.record(extension: ExtensionEvent(node: "primary", seq: 2, name: "x-restart", fields: [.init("epoch", 1)]))
+        try recorder.close()
+        let (_, items) = try readerReadAll(path, fileIndex: 0).get()
+        XCTAssertEqual(items.count, 2)
+        XCTAssertEqual(items.last, .extensionEvent(EventID(node: "primary", seq: 2)))
+        let memory = MemoryRecorder()
+        memory.record(extension: ExtensionEvent(node: "secondary", seq: 9, name: "x-stale"))
+        XCTAssertEqual(memory.extensionEvents.map(\.name), ["x-stale"])
+        XCTAssertEqual(memory.events, [])
+    }
+
     func testFileRecorderFlushLosesNothing() throws {
         let path = directory + "/flush.jsonl"
         let recorder = try FileRecorder(path: path, system: .driver)
