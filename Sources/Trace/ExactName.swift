@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A name compared byte for byte, as JSON strings are.
 ///
 /// Swift's `String` equality uses canonical equivalence, so `"w\u{e9}"` and `"we\u{301}"` are
@@ -28,7 +34,13 @@ extension String {
     /// Whether the two strings have the same UTF-8 bytes (not merely canonically equivalent).
     @inlinable
     public func exactlyEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+        let contiguous = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
+        }
+        if let contiguous, let answer = contiguous { return answer }
+        return utf8.elementsEqual(other.utf8)
     }
 }
 
