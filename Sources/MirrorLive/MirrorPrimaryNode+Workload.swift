@@ -2,7 +2,7 @@ import Mirror
 import NIOCore
 
 /// A client workload for the live primary: how many writes, how they are keyed, and when to
-/// fail a path and crash.
+/// fail a path, bring it back, and crash.
 public struct MirrorWorkload: Sendable {
     /// Writes to submit.
     public var records: Int
@@ -16,6 +16,9 @@ public struct MirrorWorkload: Sendable {
     public var barrierEvery = 16
     /// Close this path's connection once `afterRecords` writes were submitted.
     public var failPath: (path: Int, afterRecords: Int)?
+    /// Dial this path again once `afterRecords` writes were submitted (after `failPath` took it
+    /// down): it passes the handshake again and takes streams again once it is up.
+    public var restorePath: (path: Int, afterRecords: Int)?
     /// Crash the primary once this many writes were submitted.
     public var crashAfter: Int?
     /// Paces the client: write `i` (from 0) is submitted no earlier than `i / writesPerSecond`
@@ -51,6 +54,8 @@ public struct MirrorWorkloadResult: Sendable {
     /// From submission to commit, per committed write in commit order; empty unless the
     /// workload `measuresCommitLatency`.
     public var commitLatencies: [Duration] = []
+    /// Every time a path came back after it went down, with the entries it carried since.
+    public var comebacks: [MirrorPathComeback] = []
 }
 
 /// The workload's progress, on the primary's loop.
@@ -60,6 +65,7 @@ struct WorkloadState {
     var submitted = 0
     var outstanding = 0
     var failed = false
+    var restored = false
     var committedLSNs: [Int] = []
     /// When the run started (the pace counts from it).
     var startedAt = NIODeadline.now()
@@ -109,7 +115,13 @@ extension MirrorPrimaryNode {
             if let fail = plan.failPath, !workload!.failed, submitted >= fail.afterRecords {
                 workload!.failed = true
                 log("failing path \(fail.path) after \(submitted) records")
-                paths[fail.path]?.close(promise: nil)
+                holdPathDown(fail.path)
+                continue
+            }
+            if let restore = plan.restorePath, !workload!.restored, submitted >= restore.afterRecords {
+                workload!.restored = true
+                log("restoring path \(restore.path) after \(submitted) records")
+                restorePathNow(restore.path)
                 continue
             }
             if let crash = plan.crashAfter, submitted >= crash {
@@ -154,7 +166,8 @@ extension MirrorPrimaryNode {
         state.paceTimer?.cancel()
         state.promise.succeed(MirrorWorkloadResult(
             submitted: state.submitted, committed: core.stats.committed, committedLSNs: state.committedLSNs,
-            crashed: core.mode == .crashed, stats: core.stats, commitLatencies: state.commitLatencies))
+            crashed: core.mode == .crashed, stats: core.stats, commitLatencies: state.commitLatencies,
+            comebacks: closedComebacks()))
     }
 
     /// Fails the workload.

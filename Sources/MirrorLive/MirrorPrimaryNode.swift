@@ -6,7 +6,8 @@ import Trace
 
 /// The primary controller, live: opens one authenticated TCP connection per path to the
 /// secondary, runs a `MirrorPrimary` core and carries out its actions, and drives a client
-/// workload (see `MirrorPrimaryNode+Workload.swift`).
+/// workload (see `MirrorPrimaryNode+Workload.swift`). A path that went down is dialed again and
+/// takes streams once it is back (see `MirrorPrimaryNode+Redial.swift`).
 ///
 /// Thread-safe: all state is confined to one event loop (its channels live on it too); public
 /// methods hop onto that loop.
@@ -25,6 +26,13 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         /// bucket with a 64 KiB burst, as a slower interconnect would); nil: as fast as the
         /// connection takes them.
         public var pathBytesPerSecond: Int?
+        /// Whether a path whose connection was lost (closed by the peer, or by a corrupt frame)
+        /// is dialed again on its own, `redialDelay` later. A path failed on purpose
+        /// (`failPath(_:)`) waits for `restorePath(_:)` either way.
+        public var redialsLostPaths = false
+        /// How long to wait before dialing a lost path again, and between failed attempts; the
+        /// event loop's timer measures it.
+        public var redialDelay = TimeAmount.milliseconds(100)
 
         /// Makes a configuration.
         public init(key: MirrorSharedKey, paths: Int, streams: Int) {
@@ -48,6 +56,22 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     var workload: WorkloadState?
     var pumping = false
     var notes: [MirrorNote] = []
+    /// The secondary's address, once `connect(to:)` was called (redials go there too).
+    var address: SocketAddress?
+    /// Paths failed on purpose: not dialed again until restored.
+    var heldDown: Set<Int> = []
+    /// Paths with a redial under way (connecting or in the handshake).
+    var dialing: Set<Int> = []
+    /// The timers of redials waiting for their delay.
+    var redialTimers: [Int: Scheduled<Void>] = [:]
+    /// Paths that were up at least once (a later `pathUp` is a comeback).
+    var everUp: Set<Int> = []
+    /// Every time a path came back, with what it carried since.
+    var comebacks: [MirrorPathComeback] = []
+    /// For each path up since a comeback: its index in `comebacks` and its sends then.
+    var comebackBase: [Int: (index: Int, sent: Int)] = [:]
+    /// Set by `shutdown()` and the crash: no more dialing.
+    var stopped = false
 
     /// Makes a node on `loop` that records into `recorder` and logs through `log`.
     public init(
@@ -69,27 +93,14 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         var handshakes: [EventLoopFuture<Void>] = []
         for path in 0..<configuration.paths {
             let promise = try await loop.submit {
+                self.address = address
                 let promise = self.loop.makePromise(of: Void.self)
                 self.connecting[path] = promise
                 return promise
             }.get()
             handshakes.append(promise.futureResult)
             do {
-                _ = try await ClientBootstrap(group: loop)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .channelInitializer { [self] channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            if let rate = configuration.pathBytesPerSecond {
-                                try channel.pipeline.syncOperations.addHandler(PathShaper(bytesPerSecond: rate))
-                            }
-                            try channel.pipeline.syncOperations.addHandlers([
-                                ByteToMessageHandler(FrameDecoder()),
-                                MessageToByteHandler(FrameEncoder()),
-                                PathHandler(role: .connector(path: path), endpoint: self),
-                            ])
-                        }
-                    }
-                    .connect(to: address).get()
+                _ = try await dial(path, to: address).get()
             } catch {
                 try? await loop.submit { self.connecting.removeValue(forKey: path)?.fail(error) }.get()
             }
@@ -97,9 +108,21 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         for handshake in handshakes { try await handshake.get() }
     }
 
-    /// Closes one path's connection, as a failing interconnect would.
+    /// Closes one path's connection, as a failing interconnect would, and keeps the path down
+    /// (not dialed again) until `restorePath(_:)`.
     public func failPath(_ path: Int) async {
-        try? await loop.submit { self.paths[path]?.close(promise: nil) }.get()
+        try? await loop.submit { self.holdPathDown(path) }.get()
+    }
+
+    /// Brings a failed path back: dials it now (and again every `redialDelay` until it is up),
+    /// authenticates it, and lets it take streams again.
+    public func restorePath(_ path: Int) async {
+        try? await loop.submit { self.restorePathNow(path) }.get()
+    }
+
+    /// Every time a path came back after it went down, with the entries it carried since.
+    public func pathComebacks() async -> [MirrorPathComeback] {
+        (try? await loop.submit { self.closedComebacks() }.get()) ?? []
     }
 
     /// Simulates a power loss: records `crash`, flushes the recorder, drops every path.
@@ -109,7 +132,10 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
 
     /// Closes every path without a crash (the end of a clean run).
     public func shutdown() async {
-        try? await loop.submit { self.paths.closeAll() }.get()
+        try? await loop.submit {
+            self.stopDialing()
+            self.paths.closeAll()
+        }.get()
     }
 
     /// The core's counters.
@@ -124,6 +150,7 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
 
     /// Crashes on the loop.
     func crashNow() {
+        stopDialing()
         perform(core.handle(.crash))
         recorder.flush()
         paths.closeAll()
@@ -134,8 +161,11 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     // MARK: PathEndpoint (on the loop)
 
     func pathAuthenticated(_ path: Int, channel: Channel) -> Bool {
-        guard paths.add(path, channel) else { return false }
+        guard !stopped, !heldDown.contains(path), paths.add(path, channel) else { return false }
+        dialing.remove(path)
+        let isComeback = !everUp.insert(path).inserted
         perform(core.handle(.pathUp(path)))
+        if isComeback, core.mode == .running { cameBack(path) }
         paths.flush()
         connecting.removeValue(forKey: path)?.succeed(())
         return true
@@ -152,14 +182,19 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
 
     func pathClosed(_ path: Int, wasOpen: Bool, channel: Channel, reason: String?) {
         if !wasOpen {
-            connecting.removeValue(forKey: path)?.fail(
-                MirrorLiveError.handshakeFailed(path: path, reason: reason ?? "connection closed"))
+            if let promise = connecting.removeValue(forKey: path) {
+                promise.fail(MirrorLiveError.handshakeFailed(path: path, reason: reason ?? "connection closed"))
+            } else {
+                redialFailed(path, reason: reason ?? "connection closed")
+            }
             return
         }
         guard paths.remove(path, channel) else { return }
         if core.mode == .running { log("path \(path) down" + (reason.map { ": \($0)" } ?? "")) }
         perform(core.handle(.pathDown(path)))
+        wentDown(path)
         paths.flush()
+        if configuration.redialsLostPaths { scheduleRedial(path) }
         pump()
     }
 

@@ -18,6 +18,14 @@ public struct MirrorRecording: Sendable {
         public var paths: Int
         /// Fail this path after this many writes.
         public var failPath: (path: Int, afterRecords: Int)?
+        /// Bring the failed path back after this many writes: the primary dials it again,
+        /// authenticates it with the same handshake, and it takes streams again once it is up.
+        public var restorePath: (path: Int, afterRecords: Int)?
+        /// Whether the primary dials a lost path (closed by the peer or by a corrupt frame) again
+        /// on its own, `redialDelay` later. A path failed by `failPath` waits for `restorePath`.
+        public var redialsLostPaths = true
+        /// How long the primary waits before dialing a path again, and between failed attempts.
+        public var redialDelay = TimeAmount.milliseconds(100)
         /// Crash the primary after this many writes, then let the secondary take over.
         public var crashPrimaryAt: Int?
         /// The directory the trace files go to (created if missing).
@@ -63,6 +71,9 @@ public struct MirrorRecording: Sendable {
         public var committed: Int
         /// Entry sends per path (first sends and resends).
         public var sentPerPath: [Int]
+        /// Every time a path came back after it went down, with the entries it carried since
+        /// (also counted in `sentPerPath`).
+        public var comebacks: [MirrorPathComeback]
         /// Sends of an entry that had been sent before.
         public var resent: Int
         /// Entries the secondary applied.
@@ -106,6 +117,7 @@ public struct MirrorRecording: Sendable {
         let meta = [
             "records": "\(options.records)", "streams": "\(options.streams)", "paths": "\(options.paths)",
             "fail_path": options.failPath.map { "\($0.path)@\($0.afterRecords)" } ?? "-",
+            "restore_path": options.restorePath.map { "\($0.path)@\($0.afterRecords)" } ?? "-",
             "crash_primary_at": options.crashPrimaryAt.map(String.init) ?? "-",
         ]
         let primaryRecorder: any ClosableRecorder, secondaryRecorder: any ClosableRecorder
@@ -125,6 +137,8 @@ public struct MirrorRecording: Sendable {
             recorder: secondaryRecorder, log: log)
         var primaryConfiguration = MirrorPrimaryNode.Configuration(key: options.key, paths: options.paths, streams: options.streams)
         primaryConfiguration.pathBytesPerSecond = options.pathBytesPerSecond
+        primaryConfiguration.redialsLostPaths = options.redialsLostPaths
+        primaryConfiguration.redialDelay = options.redialDelay
         let primary = MirrorPrimaryNode(
             configuration: primaryConfiguration, loop: primaryLoop, recorder: primaryRecorder, log: log)
 
@@ -137,6 +151,7 @@ public struct MirrorRecording: Sendable {
             workload.payloadSize = options.payloadSize
             workload.keys = max(options.streams * 8, 1)
             workload.failPath = options.failPath
+            workload.restorePath = options.restorePath
             workload.crashAfter = options.crashPrimaryAt
             workload.writesPerSecond = options.writesPerSecond
             workload.measuresCommitLatency = options.measuresCommitLatency
@@ -153,7 +168,7 @@ public struct MirrorRecording: Sendable {
             let counts = await secondary.counts()
             summary = Summary(
                 submitted: result.submitted, committed: result.committed,
-                sentPerPath: result.stats.sentPerPath, resent: result.stats.resent,
+                sentPerPath: result.stats.sentPerPath, comebacks: result.comebacks, resent: result.stats.resent,
                 applied: counts.applied, dropped: counts.dropped, crashed: result.crashed,
                 takeoverEpoch: epoch, secondaryRecords: records.count,
                 lostCommits: result.committedLSNs.count { lsn in

@@ -7,7 +7,9 @@ import Trace
 /// The secondary controller, live: listens for the primary's paths (TCP, one connection per
 /// path), authenticates each, runs a `MirrorSecondary` core and carries out its actions, keeps
 /// the applied records as its copy of the log, and takes over once every path has been down for
-/// `takeoverGrace`.
+/// `takeoverGrace`. A path that went down may connect again (the primary redials it): it passes
+/// the same handshake, and a fresh authenticated connection for a path replaces the old one,
+/// which may be half-open.
 ///
 /// Thread-safe: all state is confined to one event loop (its channels live on it too); public
 /// methods hop onto that loop.
@@ -149,7 +151,13 @@ public final class MirrorSecondaryNode: PathEndpoint, @unchecked Sendable {
     // MARK: PathEndpoint (on the loop)
 
     func pathAuthenticated(_ path: Int, channel: Channel) -> Bool {
-        guard !stopping, paths.add(path, channel) else { return false }
+        guard !stopping else { return false }
+        if let old = paths[path], old !== channel, paths.remove(path, old) {
+            log("path \(path) connected again: dropping its old connection")
+            perform(core.handle(.pathDown(path)))
+            old.close(promise: nil)
+        }
+        guard paths.add(path, channel) else { return false }
         everConnected = true
         perform(core.handle(.pathUp(path)))
         return true

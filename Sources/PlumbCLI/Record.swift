@@ -10,8 +10,8 @@ struct Record: AsyncParsableCommand {
     )
 }
 
-/// `plumb record mirror`: a primary and a secondary over loopback, with a path failure and a
-/// primary crash on request.
+/// `plumb record mirror`: a primary and a secondary over loopback, with a path failure, its
+/// return and a primary crash on request.
 struct RecordMirror: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror",
@@ -27,18 +27,25 @@ struct RecordMirror: AsyncParsableCommand {
 
             --fail-path P@N closes path P's connection once N records were written: its streams \
             move to live paths and every unacknowledged entry is sent again. \
+            --restore-path P@M brings it back once M records were written (M after N): the \
+            primary dials path P again, authenticates it with the same handshake, and once it \
+            is up streams are spread onto it again. A path lost otherwise (closed by the peer or \
+            by a corrupt frame) is dialed again on its own every 100 ms until it is back. \
             --crash-primary-at N cuts the primary's power once N records were written: it \
             records `crash`, flushes its trace and drops every path; the secondary sees every \
             path down and takes over with every committed write.
 
             The traces go to DIR/primary.jsonl and DIR/secondary.jsonl; check them with \
             `plumb check DIR/*.jsonl`. The summary shows the entries sent on each path, how \
-            many were resends, the records written and committed, and the time taken.
+            many were resends, each path that came back with the entries it carried since, the \
+            records written and committed, and the time taken.
 
             Examples:
               plumb record mirror --records 10000 --out /tmp/run1
               plumb record mirror --records 100000 --streams 8 --paths 4 \\
                 --fail-path 2@40000 --crash-primary-at 90000 --out /tmp/run2
+              plumb record mirror --records 100000 --streams 8 --paths 4 \\
+                --fail-path 2@40000 --restore-path 2@60000 --out /tmp/run3
               plumb check /tmp/run2/*.jsonl
             """
     )
@@ -70,6 +77,11 @@ struct RecordMirror: AsyncParsableCommand {
     @Option(name: .customLong("fail-path"), help: ArgumentHelp(
         "Close path P's connection after N records (a path failure).", valueName: "P@N"))
     var failPath: PathFailure?
+
+    @Option(name: .customLong("restore-path"), help: ArgumentHelp(
+        "Bring path P back after M records (with --fail-path P@N, M > N): the primary dials it again.",
+        valueName: "P@M"))
+    var restorePath: PathFailure?
 
     @Option(name: .customLong("crash-primary-at"), help: ArgumentHelp(
         "Crash the primary after N records; the secondary takes over.", valueName: "N"))
@@ -109,6 +121,17 @@ struct RecordMirror: AsyncParsableCommand {
                 throw ValidationError("--fail-path P@N needs N in 0...\(records) (the number of records written before the failure).")
             }
         }
+        if let restorePath {
+            guard let failPath else {
+                throw ValidationError("--restore-path P@M brings back a failed path: it needs --fail-path P@N.")
+            }
+            guard restorePath.path == failPath.path else {
+                throw ValidationError("--restore-path names path \(restorePath.path) but --fail-path fails path \(failPath.path); they must name the same path.")
+            }
+            guard restorePath.after > failPath.after, restorePath.after <= records else {
+                throw ValidationError("--restore-path P@M needs M in \(failPath.after + 1)...\(records) (after the failure, within the records).")
+            }
+        }
         if let crashPrimaryAt, !(0...records).contains(crashPrimaryAt) {
             throw ValidationError("--crash-primary-at must be in 0...\(records).")
         }
@@ -117,6 +140,7 @@ struct RecordMirror: AsyncParsableCommand {
     func run() async throws {
         var options = MirrorRecording.Options(records: records, streams: streams, paths: paths, outputDirectory: out)
         options.failPath = failPath.map { (path: $0.path, afterRecords: $0.after) }
+        options.restorePath = restorePath.map { (path: $0.path, afterRecords: $0.after) }
         options.crashPrimaryAt = crashPrimaryAt
         options.payloadSize = payload
         options.window = window
@@ -133,6 +157,9 @@ struct RecordMirror: AsyncParsableCommand {
             resent:    \(summary.resent)
             secondary: \(summary.applied) applied, \(summary.dropped) duplicates dropped, \(summary.secondaryRecords) records held
             """)
+        for comeback in summary.comebacks {
+            print("restored:  path \(comeback.path) back after \(comeback.afterRecords) records, \(comeback.sent) entries sent on it since")
+        }
         if summary.crashed {
             print("crash:     primary crashed after \(summary.submitted) records; secondary took over at epoch \(summary.takeoverEpoch ?? 0), \(summary.lostCommits) committed writes missing")
         }

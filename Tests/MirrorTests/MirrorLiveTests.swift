@@ -68,6 +68,60 @@ final class MirrorLiveTests: XCTestCase {
         XCTAssertTrue(secondary.contains("\"ev\":\"path\",\"path\":1,\"up\":false"))
     }
 
+    /// The events of one trace file, in line order.
+    private func events(in file: String) throws -> [TraceEvent] {
+        var reader = try TraceFileReader(path: file, fileIndex: 0)
+        var events: [TraceEvent] = []
+        while let item = try reader.next() {
+            if case .event(let event) = item { events.append(event) }
+        }
+        return events
+    }
+
+    func testAFailedPathComesBackAndTakesStreamsAgain() async throws {
+        var options = MirrorRecording.Options(records: 6000, streams: 4, paths: 3, outputDirectory: scratchDirectory())
+        options.failPath = (path: 1, afterRecords: 1500)
+        options.restorePath = (path: 1, afterRecords: 3000)
+        options.window = 256
+        let log = LogLines()
+        let summary = try await MirrorRecording(options: options).run(log: log.append)
+
+        XCTAssertFalse(summary.crashed)
+        XCTAssertEqual(summary.committed, 6000)
+        XCTAssertEqual(summary.secondaryRecords, 6000)
+        XCTAssertEqual(summary.lostCommits, 0)
+        XCTAssertTrue(log.all.contains { $0.contains("failing path 1") }, "\(log.all)")
+        XCTAssertTrue(log.all.contains { $0.contains("path 1 is back") }, "\(log.all)")
+        XCTAssertEqual(summary.comebacks.count, 1, "\(summary.comebacks)")
+        let comeback = try XCTUnwrap(summary.comebacks.first)
+        XCTAssertEqual(comeback.path, 1)
+        XCTAssertGreaterThanOrEqual(comeback.afterRecords, 3000)
+        XCTAssertLessThan(comeback.afterRecords, 6000)
+        XCTAssertGreaterThan(comeback.sent, 0, "the restored path carried entries after it came back")
+        XCTAssertLessThanOrEqual(comeback.sent, summary.sentPerPath[1])
+
+        // In the primary's trace: path 1 up, down, up again, then entries sent on it.
+        let primary = try events(in: summary.files[0])
+        let ups = primary.indices.filter { primary[$0].kind == .path(path: 1, up: true) }
+        let downs = primary.indices.filter { primary[$0].kind == .path(path: 1, up: false) }
+        XCTAssertEqual(ups.count, 2)
+        let down = try XCTUnwrap(downs.first), back = try XCTUnwrap(ups.last)
+        XCTAssertLessThan(down, back)
+        XCTAssertFalse(primary[down..<back].contains { if case .send(_, _, 1) = $0.kind { true } else { false } })
+        let sentAfter = primary[back...].count { if case .send(_, _, 1) = $0.kind { true } else { false } }
+        XCTAssertEqual(sentAfter, comeback.sent)
+        // The secondary took the new connection for path 1.
+        let secondary = try events(in: summary.files[1])
+        XCTAssertEqual(secondary.count { $0.kind == .path(path: 1, up: true) }, 2)
+
+        let report = Checker().check(files: summary.files)
+        XCTAssertEqual(report.violations, [], report.text)
+        XCTAssertEqual(report.verdict, .pass, report.text)
+        XCTAssertFalse(report.proofs.isEmpty, report.text)
+        XCTAssertTrue(report.proofs.contains { $0.engine == .z3 }, report.text)
+        XCTAssertTrue(report.proofs.allSatisfy { $0.result == .proved }, report.text)
+    }
+
     func testCleanRunCommitsEverything() async throws {
         var options = MirrorRecording.Options(records: 2000, streams: 3, paths: 2, outputDirectory: scratchDirectory())
         options.window = 128
@@ -138,6 +192,46 @@ final class MirrorLiveTests: XCTestCase {
         XCTAssertTrue(primaryTrace.events.contains { $0.kind == .path(path: 1, up: false) })
         let served = await secondary.value(forKey: UInt64(499 % workload.keys))
         XCTAssertEqual(served, MirrorWorkload.payload(index: 499, size: workload.payloadSize), "the latest write of the key")
+        await secondary.stop()
+        await primary.shutdown()
+        try await group.shutdownGracefully()
+        let events = primaryTrace.events + secondaryTrace.events
+        XCTAssertEqual(try SpecRunner.run(MirrorSpec.self, events: events).violations, [])
+    }
+
+    func testALostPathIsDialedAgainOnItsOwnAndTakesStreams() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let key = MirrorSharedKey.random()
+        let log = LogLines()
+        let primaryTrace = MemoryRecorder(), secondaryTrace = MemoryRecorder()
+        let secondary = MirrorSecondaryNode(
+            configuration: .init(key: key, paths: 2), loop: group.next(), recorder: secondaryTrace, log: log.append)
+        var configuration = MirrorPrimaryNode.Configuration(key: key, paths: 2, streams: 2)
+        configuration.redialsLostPaths = true
+        configuration.redialDelay = .milliseconds(20)
+        let primary = MirrorPrimaryNode(
+            configuration: configuration, loop: group.next(), recorder: primaryTrace, log: log.append)
+        try await primary.connect(to: try await secondary.start())
+
+        // A corrupt frame closes path 1; the primary dials it again after the delay.
+        var frame = ByteBufferAllocator().buffer(capacity: 16)
+        frame.writeInteger(UInt32(4))
+        frame.writeInteger(UInt32(0xDEAD_BEEF))
+        frame.writeBytes([11, 0, 0, 0])
+        try await primary.injectRaw(frame, on: 1)
+        for _ in 0..<500 where primaryTrace.events.count(where: { $0.kind == .path(path: 1, up: true) }) < 2 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertTrue(primaryTrace.events.contains { $0.kind == .path(path: 1, up: false) })
+        XCTAssertEqual(primaryTrace.events.count { $0.kind == .path(path: 1, up: true) }, 2, "\(log.all)")
+
+        var workload = MirrorWorkload(records: 500)
+        workload.window = 64
+        let result = try await primary.run(workload)
+        XCTAssertEqual(result.committed, 500)
+        XCTAssertGreaterThan(result.stats.sentPerPath[1], 0, "path 1 took streams again")
+        XCTAssertEqual(result.comebacks.map(\.path), [1])
+        XCTAssertEqual(result.comebacks.first?.sent, result.stats.sentPerPath[1])
         await secondary.stop()
         await primary.shutdown()
         try await group.shutdownGracefully()
