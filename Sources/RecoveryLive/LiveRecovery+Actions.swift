@@ -52,7 +52,12 @@ extension LiveRecovery {
             }
         }
         state.active[ticket] = active
-        state.work?.yield(Work(ticket: ticket, action: action, gate: gate))
+        var slot: TimingSlot?
+        if state.timing != nil {
+            slot = TimingSlot(ticket, clock: clock)
+            state.timing?[ticket] = slot
+        }
+        state.work?.yield(Work(ticket: ticket, action: action, gate: gate, slot: slot))
     }
 
     /// The timer fired: the core decides whether the consumer is still running.

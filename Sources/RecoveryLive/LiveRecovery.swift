@@ -21,6 +21,8 @@ public final class LiveRecovery: @unchecked Sendable {
         var ticket: Ticket
         var action: RecoveryConsumer.Action
         var gate: Gate<Result>
+        /// Its timing slot, when the runtime keeps timings.
+        var slot: TimingSlot?
     }
 
     /// How an action's worker stopped waiting for it.
@@ -51,6 +53,8 @@ public final class LiveRecovery: @unchecked Sendable {
         var work: AsyncStream<Work>.Continuation?
         var outcome: RecoveryOutcome?
         var errors: [String: any Error] = [:]
+        /// Each started execution's timing slot of the current run; nil when timing is off.
+        var timing: [Ticket: TimingSlot]?
     }
 
     let lock = NSLock()
@@ -58,10 +62,15 @@ public final class LiveRecovery: @unchecked Sendable {
     let recorder: any TraceRecorder
     let clock = ContinuousClock()
     let epoch: ContinuousClock.Instant
+    /// Whether each run keeps its consumers' timings (see `timings()`).
+    let timing: Bool
 
-    /// Makes a runtime with `workers` workers (at least one) that records to `recorder`.
-    public init(workers: Int, recorder: any TraceRecorder) {
+    /// Makes a runtime with `workers` workers (at least one) that records to `recorder`. With
+    /// `timing`, it also stamps every consumer's notify, begin, return and next notify on its
+    /// clock, for `timings()` (a benchmark's figures; off by default).
+    public init(workers: Int, recorder: any TraceRecorder, timing: Bool = false) {
         state = State(core: RecoveryCore(workers: workers))
+        self.timing = timing
         self.recorder = recorder
         epoch = clock.now
     }
@@ -95,6 +104,7 @@ public final class LiveRecovery: @unchecked Sendable {
                 state.work = continuation
                 state.outcome = nil
                 state.errors = [:]
+                state.timing = timing ? [:] : nil
             }
             let actions = state.core.handle(.begin)
             for case let .refused(error) in actions { return ([], error) }
@@ -127,11 +137,15 @@ public final class LiveRecovery: @unchecked Sendable {
         let context = RecoveryContext(ticket: work.ticket, runtime: self)
         let action = work.action
         let gate = work.gate
+        let slot = work.slot
         let task = Task {
+            slot?.began()
             do {
                 try await action(context)
+                slot?.returned()
                 gate.settle(.returned)
             } catch {
+                slot?.returned()
                 gate.settle(.threw(error))
             }
         }
@@ -165,6 +179,7 @@ public final class LiveRecovery: @unchecked Sendable {
                 }
             }
             var later = carryOut(actions)
+            noteNext(after: input, actions)
             if case let .ended(ticket, _) = input, let active = state.active.removeValue(forKey: ticket) {
                 later.append { active.timer?.cancel() }
             }
