@@ -243,9 +243,3 @@ private extension String {
     }
 }
 
-/// Takes every event and keeps none: the framework's figures without the recording's cost.
-private final class DiscardingRecorder: TraceRecorder {
-    func record(_ event: TraceEvent) {}
-    func record(extension event: ExtensionEvent) {}
-    func flush() {}
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Recovery
+import Trace
 
 /// A synthetic recovery workload: a dependency graph whose consumers suspend for a given time,
 /// some of them failing and one hanging past its timeout. What `plumb record recovery` runs.
@@ -198,21 +199,4 @@ public struct WorkloadFailure: Error, Sendable, CustomStringConvertible {
     public var consumer: String
     /// `consumer "x" failed (injected)`.
     public var description: String { "consumer \"\(consumer)\" failed (injected)" }
-}
-
-/// SplitMix64: a small seedable generator, so that a seed names one graph on every platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// Starts from `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

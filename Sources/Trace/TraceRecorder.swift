@@ -51,3 +51,17 @@ public final class MemoryRecorder: TraceRecorder {
         extensions.withLock { $0.removeAll() }
     }
 }
+
+/// Takes every event and keeps none: a run without the recording's cost, for benchmarks.
+///
+/// Thread-safe: it has no state.
+public final class DiscardingRecorder: TraceRecorder {
+    /// Makes a recorder that keeps nothing.
+    public init() {}
+    /// Drops `event`.
+    public func record(_ event: TraceEvent) {}
+    /// Drops `event`.
+    public func record(extension event: ExtensionEvent) {}
+    /// Nothing to flush.
+    public func flush() {}
+}

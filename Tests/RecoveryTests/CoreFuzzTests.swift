@@ -5,21 +5,9 @@ import XCTest
 /// Seeded random graphs and completion orders: every trace passes the spec, no worker is idle
 /// while a consumer could start, and exactly the transitive dependents of failures are skipped.
 final class CoreFuzzTests: XCTestCase {
-    /// SplitMix64: a fixed, seedable generator (the test's choices, not the core's).
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testRandomWalksFollowTheRules() {
         for seed in 0..<300 {
-            var rng = SplitMix(state: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let count = Int.random(in: 1...14, using: &rng)
             var registrations: [ConsumerRegistration] = []
             for i in 0..<count {

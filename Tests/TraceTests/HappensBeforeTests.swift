@@ -5,7 +5,7 @@ import XCTest
 final class HappensBeforeTests: XCTestCase {
     /// A random trace: `nodes` nodes, events with causes to random earlier events of other nodes.
     private func randomTrace(nodes: Int, events: Int, causeRate: Int, seed: UInt64) -> [TraceEvent] {
-        var rng = TestRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var seqs = Array(repeating: 0, count: nodes)
         var made: [TraceEvent] = []
         for _ in 0..<events {
@@ -117,18 +117,5 @@ final class HappensBeforeTests: XCTestCase {
         XCTAssertEqual(set.rangeCount, 3)
         for s in [1, 2, 3, 7, 8, 20] { XCTAssertTrue(set.contains(s)) }
         for s in [0, 4, 6, 9, 19, 21] { XCTAssertFalse(set.contains(s)) }
-    }
-}
-
-/// SplitMix64, for reproducible random tests.
-struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
