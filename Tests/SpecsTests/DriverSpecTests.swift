@@ -52,19 +52,6 @@ private struct DriverTraceBuilder {
     }
 }
 
-/// A sink that believes every obligation, for replaying long traces quickly.
-private final class TrustingSink: SpecSink {
-    var violations: [Violation] = []
-    func report(_ violation: Violation) { violations.append(violation) }
-    func happensBefore(_ a: EventID, _ b: EventID) -> Bool { true }
-    func require(
-        _ invariant: Invariant, _ before: EventStamp, happensBefore after: EventStamp,
-        message: @autoclosure () -> String
-    ) -> Bool { true }
-    func requireAcyclic(
-        _ invariant: Invariant, vertices: [String], edges: [(from: Int, to: Int)], stamps: [EventStamp]
-    ) -> [Int]? { nil }
-}
 
 final class DriverSpecTests: XCTestCase {
     // MARK: - Passing traces

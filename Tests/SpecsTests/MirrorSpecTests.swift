@@ -3,19 +3,8 @@ import Trace
 import XCTest
 
 /// Builds a `mirror` trace in memory: each node's seq counts up from 1, in call order.
-private struct MirrorTraceBuilder {
-    /// The events, in the order written (the "line order" the runner keeps where HB allows).
-    private(set) var events: [TraceEvent] = []
-    private var lastSeq: [String: Int] = [:]
-
-    /// Appends an event on `node` caused by `causes` and returns its id.
-    @discardableResult
-    mutating func add(_ node: String, _ kind: EventKind, causes: [EventID] = []) -> EventID {
-        let seq = (lastSeq[node] ?? 0) + 1
-        lastSeq[node] = seq
-        events.append(TraceEvent(node: node, seq: seq, kind: kind, causes: causes))
-        return EventID(node: node, seq: seq)
-    }
+private struct MirrorTraceBuilder: TraceBuilding {
+    var events: [TraceEvent] = []
 
     /// An event of the primary.
     @discardableResult
@@ -60,19 +49,6 @@ private struct MirrorTraceBuilder {
     }
 }
 
-/// A sink that believes every obligation, for replaying long traces quickly.
-private final class TrustingSink: SpecSink {
-    var violations: [Violation] = []
-    func report(_ violation: Violation) { violations.append(violation) }
-    func happensBefore(_ a: EventID, _ b: EventID) -> Bool { true }
-    func require(
-        _ invariant: Invariant, _ before: EventStamp, happensBefore after: EventStamp,
-        message: @autoclosure () -> String
-    ) -> Bool { true }
-    func requireAcyclic(
-        _ invariant: Invariant, vertices: [String], edges: [(from: Int, to: Int)], stamps: [EventStamp]
-    ) -> [Int]? { nil }
-}
 
 private func entry(_ stream: Int, _ sn: Int) -> StreamEntry { StreamEntry(stream: stream, sn: sn) }
 

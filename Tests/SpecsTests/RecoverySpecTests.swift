@@ -3,19 +3,8 @@ import Trace
 import XCTest
 
 /// Builds a `recovery` trace in memory: each node's seq counts up from 1, in call order.
-private struct RecoveryTraceBuilder {
-    /// The events, in the order written (the "line order" the runner keeps where HB allows).
-    private(set) var events: [TraceEvent] = []
-    private var lastSeq: [String: Int] = [:]
-
-    /// Appends an event on `node` caused by `causes` and returns its id.
-    @discardableResult
-    mutating func add(_ node: String, _ kind: EventKind, causes: [EventID] = []) -> EventID {
-        let seq = (lastSeq[node] ?? 0) + 1
-        lastSeq[node] = seq
-        events.append(TraceEvent(node: node, seq: seq, kind: kind, causes: causes))
-        return EventID(node: node, seq: seq)
-    }
+private struct RecoveryTraceBuilder: TraceBuilding {
+    var events: [TraceEvent] = []
 
     /// An event of the framework.
     @discardableResult
