@@ -35,10 +35,13 @@ let package = Package(
         // The checker: replays a trace through the specs and proves obligations.
         .target(name: "Checker", dependencies: ["Trace", "Specs", "Z3"]),
 
+        // CRC-32, shared by the mirror's frames and the driver's journal.
+        .target(name: "Checksum"),
+
         // The mirror: a deterministic core (no I/O) and its live runtime over TCP.
         .target(name: "Mirror", dependencies: ["Trace"]),
         .target(name: "MirrorLive", dependencies: [
-            "Mirror", "Trace",
+            "Mirror", "Trace", "Checksum",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -48,9 +51,17 @@ let package = Package(
         .target(name: "Recovery", dependencies: ["Trace"]),
         .target(name: "RecoveryLive", dependencies: ["Recovery", "Trace"]),
 
+        // The driver: a deterministic core (staging, journal, recovery), block devices, and its
+        // live runtime over a file.
+        .target(name: "Driver", dependencies: ["Trace", "Checksum"]),
+        .target(name: "DriverLive", dependencies: [
+            "Driver", "Trace",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [
-            "Checker", "Trace", "MirrorLive", "RecoveryLive",
+            "Checker", "Trace", "MirrorLive", "RecoveryLive", "DriverLive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,7 +70,8 @@ let package = Package(
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "Trace"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
         .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
-        .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Trace", "Specs", "Checker"]),
+        .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Checksum", "Trace", "Specs", "Checker"]),
+        .testTarget(name: "DriverTests", dependencies: ["Driver", "DriverLive", "Trace", "Specs", "Checker"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "RecoveryLive", "Trace", "Specs", "Checker"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import Checksum
 import NIOCore
 
 /// Why bytes on a path are not a frame. Any of these closes the path: it counts as a path

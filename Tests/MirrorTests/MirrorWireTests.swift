@@ -1,3 +1,4 @@
+import Checksum
 @testable import MirrorLive
 import Mirror
 import NIOCore

@@ -1,6 +1,7 @@
-/// CRC-32 (IEEE 802.3, the zlib/Ethernet polynomial), the checksum of every frame on a path.
+/// CRC-32 (IEEE 802.3, the zlib/Ethernet polynomial): the checksum of every frame on a mirror
+/// path and of every driver journal record.
 ///
-/// Table-driven, one byte at a time: fast enough for frames of a few KiB on loopback.
+/// The generic form is table-driven, one byte at a time; `CRC32+Slicing` is the fast one.
 public enum CRC32 {
     /// The 256-entry table of the reflected polynomial 0xEDB88320.
     static let table: [UInt32] = (0..<256).map { index in

@@ -1,5 +1,3 @@
-import NIOCore
-
 extension CRC32 {
     /// The slicing-by-8 tables, flat: entry `k * 256 + b` is byte `b`'s contribution to the CRC
     /// when `k` more bytes follow it in the same 8-byte step (`k == 0` is `table`).
@@ -14,16 +12,12 @@ extension CRC32 {
         return tables
     }()
 
-    /// The checksum of a buffer's bytes, the same value as the generic `checksum(_:)` but eight
-    /// bytes a step (slicing-by-8) over contiguous memory: what every frame on a path takes, on
-    /// the send and on the receive side.
-    public static func checksum(_ bytes: ByteBufferView) -> UInt32 {
-        bytes.withUnsafeBytes { checksum($0) }
-    }
-
-    /// The checksum of raw bytes, eight a step.
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+    /// The checksum of raw bytes, the same value as the generic `checksum(_:)` but eight bytes a
+    /// step (slicing-by-8) over contiguous memory: what path frames and journal segments take.
+    /// With `previous`, the checksum of the bytes it covered followed by these ones
+    /// (`checksum(b, continuing: checksum(a)) == checksum(a + b)`).
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc: UInt32 = ~previous
         slicingTables.withUnsafeBufferPointer { t in
             var i = 0
             let n = bytes.count

@@ -1,0 +1,215 @@
+import Trace
+
+/// A format, mount or recovery in progress: one I/O at a time.
+struct RecoveryState: Sendable {
+    enum Step: Sendable {
+        case formatWrite(Superblock)
+        case formatFlush(Superblock)
+        case superblock
+        case ledger(Superblock)
+        case segment(Superblock, position: Int)
+        case patch(Superblock, next: Int)
+        case flushData(Superblock)
+        case writeSuper(Superblock)
+        case flushSuper(Superblock)
+    }
+
+    /// Whether events are recorded: a recovery after a power loss of this trace is; a mount of
+    /// an image from an earlier run is not (its requests are not in this trace).
+    var traced: Bool
+    var blockSize: Int
+    var blockCount: Int
+    var step: Step = .superblock
+    var expectedSeq = 0
+    var expectedPrev: UInt32 = 0
+    var segments = 0
+    var recoveredCount = 0
+    var bytes = 0
+    var stop = "end"
+    /// Ids recovered (traced recoveries only): the deps the next epoch may name.
+    var ids: [Int] = []
+}
+
+extension DriverCore {
+    /// Writes both superblock copies of a new image and flushes them.
+    mutating func startFormat(blockSize: Int, blockCount: Int, staging: StagingConfig, nonce: UInt32, _ out: inout [Action]) {
+        guard let layout = DeviceLayout.make(blockSize: blockSize, blockCount: blockCount, staging: staging) else {
+            phase = .failed
+            return out.append(.failed(.incompatible(
+                "\(blockCount) blocks of \(blockSize) bytes cannot hold a journal for \(staging.regionCount) regions of "
+                    + "\(staging.regionBytes) bytes and a data area at least as large")))
+        }
+        phase = .recovering
+        self.layout = layout
+        let first = Superblock(layout: layout, generation: 0, epoch: 1, tail: 0, tailSeq: 1, tailPrev: nonce, ledgerCount: 0)
+        var second = first
+        second.generation = 1
+        recovery = RecoveryState(traced: false, blockSize: blockSize, blockCount: blockCount, step: .formatWrite(second))
+        out.append(.write(ticket(for: .recovery), block: 0, bytes: first.encode() + second.encode()))
+    }
+
+    /// Starts reading the image back: the superblock copies first.
+    mutating func startRecovery(traced: Bool, geometry: (Int, Int), _ out: inout [Action]) {
+        phase = .recovering
+        recovery = RecoveryState(traced: traced, blockSize: geometry.0, blockCount: geometry.1)
+        out.append(.read(ticket(for: .recovery), block: 0, count: 2))
+    }
+
+    /// One recovery I/O finished: take the next step.
+    mutating func recoveryCompleted(bytes: [UInt8]?, _ out: inout [Action]) {
+        guard var state = recovery else { return }
+        switch state.step {
+        case let .formatWrite(sb):
+            state.step = .formatFlush(sb)
+            recovery = state
+            out.append(.flush(ticket(for: .recovery)))
+        case let .formatFlush(sb):
+            goOnline(sb, summary: RecoverySummary(segments: 0, recovered: 0, bytesReplayed: 0, stop: "end", epoch: sb.epoch), &out)
+        case .superblock:
+            readSuperblock(bytes ?? [], &state, &out)
+        case let .ledger(sb):
+            readLedger(bytes ?? [], sb, &state, &out)
+        case let .segment(sb, position):
+            readSegment(bytes ?? [], sb, position: position, &state, &out)
+        case let .patch(sb, next):
+            recovery = state
+            scan(sb, at: next, &out)
+        case let .flushData(sb):
+            var next = sb
+            next.generation += 1
+            next.epoch += 1
+            next.ledgerCount = 0
+            state.step = .writeSuper(next)
+            recovery = state
+            out.append(.write(ticket(for: .recovery), block: next.block, bytes: next.encode()))
+        case let .writeSuper(sb):
+            state.step = .flushSuper(sb)
+            recovery = state
+            out.append(.flush(ticket(for: .recovery)))
+        case let .flushSuper(sb):
+            let summary = RecoverySummary(
+                segments: state.segments, recovered: state.recoveredCount, bytesReplayed: state.bytes,
+                stop: state.stop, epoch: sb.epoch)
+            if state.traced { known = Set(state.ids) }
+            goOnline(sb, summary: summary, &out)
+            if state.traced { record(.online, &out) }
+        }
+    }
+
+    /// Picks the valid superblock copy with the higher generation and checks it fits the device.
+    mutating func readSuperblock(_ bytes: [UInt8], _ state: inout RecoveryState, _ out: inout [Action]) {
+        let copies = [Superblock.decode(bytes, from: 0), Superblock.decode(bytes, from: state.blockSize)]
+        let valid = copies.compactMap { if case let .valid(sb) = $0 { sb } else { nil } }
+        guard let sb = valid.max(by: { $0.generation < $1.generation }) else {
+            return fail(copies.allSatisfy { $0 == .blank } ? .notAnImage : .damagedSuperblock, &out)
+        }
+        let l = sb.layout
+        guard l.blockSize == state.blockSize, l.blockCount == state.blockCount else {
+            return fail(.incompatible("the image was formatted for \(l.blockCount) blocks of \(l.blockSize) bytes; "
+                + "the device has \(state.blockCount) blocks of \(state.blockSize)"), &out)
+        }
+        guard let expected = DeviceLayout.make(blockSize: l.blockSize, blockCount: l.blockCount, staging: l.staging),
+              expected == l, sb.tail < l.journalBlocks, sb.ledgerCount <= l.ledgerCapacity else {
+            return fail(.incompatible("the superblock's layout is not one this driver makes"), &out)
+        }
+        layout = l
+        state.expectedSeq = sb.tailSeq
+        state.expectedPrev = sb.tailPrev
+        if sb.ledgerCount > 0 {
+            state.step = .ledger(sb)
+            recovery = state
+            let blocks = (sb.ledgerCount * IDRange.size + l.blockSize - 1) / l.blockSize
+            out.append(.read(ticket(for: .recovery), block: l.ledgerStart, count: blocks))
+        } else {
+            recovery = state
+            scan(sb, at: sb.tail, &out)
+        }
+    }
+
+    /// Names every id of the ledger recovered: checkpointed requests of the crashed epoch.
+    mutating func readLedger(_ bytes: [UInt8], _ sb: Superblock, _ state: inout RecoveryState, _ out: inout [Action]) {
+        var r = LittleEndianReader(bytes)
+        for entry in 0 ..< sb.ledgerCount {
+            guard let first = r.count64(), let count = r.count64(), count > 0, first <= Int.max - count else {
+                return fail(.damaged("ledger entry \(entry) of \(sb.ledgerCount) does not parse"), &out)
+            }
+            for id in first ..< first + count { noteRecovered(id, &state, &out) }
+        }
+        recovery = state
+        scan(sb, at: sb.tail, &out)
+    }
+
+    /// Reads the segment that may start at ring position `position`, or ends the scan.
+    mutating func scan(_ sb: Superblock, at position: Int, _ out: inout [Action]) {
+        guard var state = recovery, let layout else { return }
+        let blocks = min(layout.maxSegmentBlocks, layout.journalBlocks - position)
+        state.step = .segment(sb, position: position)
+        recovery = state
+        out.append(.read(ticket(for: .recovery), block: layout.journalStart + position, count: blocks))
+    }
+
+    /// Checks the segment read at `position`: replays it and goes on, or ends the scan there.
+    mutating func readSegment(_ bytes: [UInt8], _ sb: Superblock, position: Int, _ state: inout RecoveryState, _ out: inout [Action]) {
+        guard let layout else { return }
+        var stop: String?
+        if let header = SegmentHeader.decode(bytes) {
+            switch DecodedSegment.decode(header: header, bytes: bytes, expectedSeq: state.expectedSeq, expectedPrev: state.expectedPrev) {
+            case let .success(segment):
+                var extents: [ByteExtent] = []
+                extents.reserveCapacity(segment.records.count)
+                for rec in segment.records {
+                    noteRecovered(rec.id, &state, &out)
+                    extents.append(ByteExtent(offset: layout.deviceOffset(ofData: rec.offset), bytes: Array(bytes[rec.payload])))
+                    state.bytes += rec.payload.count
+                }
+                state.segments += 1
+                state.expectedSeq += 1
+                state.expectedPrev = header.checksum
+                let blocks = (header.totalBytes + layout.blockSize - 1) / layout.blockSize
+                let next = layout.nextSegmentPosition(after: position + blocks)
+                state.step = .patch(sb, next: next)
+                recovery = state
+                return out.append(.patch(ticket(for: .recovery), extents))
+            case let .failure(why):
+                stop = why.rawValue
+            }
+        }
+        // The scan ends here: the new epoch's journal starts at this position.
+        state.stop = stop ?? "end"
+        var next = sb
+        (next.tail, next.tailSeq, next.tailPrev) = (position, state.expectedSeq, state.expectedPrev)
+        state.step = .flushData(next)
+        recovery = state
+        out.append(.flush(ticket(for: .recovery)))
+    }
+
+    mutating func noteRecovered(_ id: Int, _ state: inout RecoveryState, _ out: inout [Action]) {
+        state.recoveredCount += 1
+        guard state.traced else { return }
+        state.ids.append(id)
+        record(.recovered(id: id), &out)
+    }
+
+    mutating func fail(_ error: DriverImageError, _ out: inout [Action]) {
+        phase = .failed
+        recovery = nil
+        out.append(.failed(error))
+    }
+
+    /// Serves from a fresh epoch whose journal starts at the superblock's tail.
+    mutating func goOnline(_ sb: Superblock, summary: RecoverySummary, _ out: inout [Action]) {
+        let layout = sb.layout
+        self.layout = layout
+        recovery = nil
+        journal = JournalState()
+        journal.superblock = sb
+        journal.head = sb.tail
+        journal.nextSeq = sb.tailSeq
+        journal.lastChecksum = sb.tailPrev
+        journal.epoch = sb.epoch
+        regions = (0 ..< layout.staging.regionCount).map { Region(index: $0, regionBytes: layout.staging.regionBytes) }
+        freeRegions = Array(regions.indices)
+        phase = .online
+        out.append(.online(summary))
+    }
+}
