@@ -29,6 +29,10 @@ public struct DriverCore: Sendable {
         case format(blockSize: Int, blockCount: Int, staging: StagingConfig, nonce: UInt32)
         /// Mount an existing image: recover quietly (nothing recorded), then serve.
         case mount(blockSize: Int, blockCount: Int)
+        /// Power came back after a loss that ended an earlier core's run of this same trace (a
+        /// controller restarting): record `crash`, then recover as `powerLoss` does. Make the core
+        /// with `lastSeq` of the earlier one so the trace goes on.
+        case recover(blockSize: Int, blockCount: Int)
         /// A caller submits a write.
         case submit(WriteRequest)
         /// A caller asks for everything it submitted on `iface` so far to be durable.
@@ -135,10 +139,15 @@ public struct DriverCore: Sendable {
     var recovery: RecoveryState?
     var shutdownRequested = false
 
-    /// Makes a core that records as `node`.
-    public init(node: String = "driver") {
+    /// Makes a core that records as `node`; `lastSeq` is the last seq an earlier core of the
+    /// same trace recorded, if the trace goes on (see `Input.recover`).
+    public init(node: String = "driver", lastSeq: Int = 0) {
         self.node = node
+        self.seq = lastSeq
     }
+
+    /// The last seq recorded: where a core that takes this trace over after a power loss starts.
+    public var lastSeq: Int { seq }
 
     /// Takes one input; returns what the runtime must do, in order.
     public mutating func handle(_ input: Input) -> [Action] {
@@ -150,6 +159,10 @@ public struct DriverCore: Sendable {
         case let .mount(blockSize, blockCount):
             guard phase == .unmounted else { return [.refused(.notOnline)] }
             startRecovery(traced: false, geometry: (blockSize, blockCount), &out)
+        case let .recover(blockSize, blockCount):
+            guard phase == .unmounted else { return [.refused(.notOnline)] }
+            record(.crash, &out)
+            startRecovery(traced: true, geometry: (blockSize, blockCount), &out)
         case let .submit(request):
             submit(request, &out)
         case let .sync(iface):

@@ -214,4 +214,28 @@ final class DriverCoreTests: XCTestCase {
         XCTAssert(sim.read(offset: 0, length: 9000) == expected)
         assertSpecPasses(sim)
     }
+
+    func testAnotherCoreTakesTheTraceOverAfterAPowerLoss() {
+        let sim = makeDriver()
+        for id in 1 ... 3 { sim.send(.submit(WriteRequest(iface: id % 2, id: id, offset: id * 100, bytes: bytes(100, UInt8(id))))) }
+        sim.send(.sync(iface: 1))
+        sim.drain()
+        sim.send(.submit(WriteRequest(iface: 0, id: 4, offset: 0, bytes: bytes(50, 4))))
+        // The controller dies: nothing more is recorded by this core; its cache is cut.
+        sim.outstanding = []
+        try! sim.device.cut { _, _ in .lost }
+        let restarted = SimulatedDriver(blockCount: 1024, seed: 9)
+        restarted.base.bytes = sim.base.bytes
+        restarted.core = DriverCore(lastSeq: sim.core.lastSeq)
+        restarted.send(.recover(blockSize: 4096, blockCount: 1024))
+        restarted.drain()
+        XCTAssertEqual(restarted.core.phase, .online)
+        XCTAssertEqual(restarted.events.first?.kind, .crash)
+        XCTAssertEqual(restarted.events.first?.seq, sim.core.lastSeq + 1)
+        let recovered = restarted.events.compactMap { if case let .recovered(id) = $0.kind { id } else { nil } }
+        XCTAssertEqual(recovered, [1, 2, 3])
+        XCTAssertEqual(restarted.events.last?.kind, .online)
+        let outcome = try! SpecRunner.run(DriverSpec.self, events: sim.events + restarted.events)
+        XCTAssertEqual(outcome.violations.map(\.message), [])
+    }
 }
