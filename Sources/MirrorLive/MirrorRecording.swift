@@ -160,7 +160,7 @@ public struct MirrorRecording: Sendable {
             let workloadElapsed = workloadStart.duration(to: clock.now)
             var epoch: Int?
             if result.crashed {
-                epoch = try await waitForTakeover(secondary, loop: secondaryLoop)
+                epoch = try await secondary.waitForTakeover(seconds: options.takeoverTimeout)
             }
             await secondary.stop()
             await primary.shutdown()
@@ -189,28 +189,6 @@ public struct MirrorRecording: Sendable {
         try await group.shutdownGracefully()
         summary.elapsed = start.duration(to: clock.now)
         return summary
-    }
-
-    /// Waits for the secondary's takeover, at most `takeoverTimeout` seconds.
-    private func waitForTakeover(_ secondary: MirrorSecondaryNode, loop: EventLoop) async throws -> Int {
-        let seconds = options.takeoverTimeout
-        let future = try await loop.submit { () -> EventLoopFuture<Int> in
-            let winner = loop.makePromise(of: Int.self)
-            let settled = NIOLoopBoundBox(false, eventLoop: loop)
-            let timeout = loop.scheduleTask(in: .seconds(Int64(seconds))) {
-                guard !settled.value else { return }
-                settled.value = true
-                winner.fail(MirrorLiveError.takeoverTimedOut(seconds: seconds))
-            }
-            secondary.tookOver.whenComplete { result in
-                guard !settled.value else { return }
-                settled.value = true
-                timeout.cancel()
-                winner.completeWith(result)
-            }
-            return winner.futureResult
-        }.get()
-        return try await future.get()
     }
 }
 
