@@ -59,6 +59,9 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
 
+        // The explorer: exhaustive, random and PCT search over the systems' cores.
+        .target(name: "Explorer", dependencies: ["Trace"]),
+
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [
             "Checker", "Trace", "MirrorLive", "RecoveryLive", "DriverLive",
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
         .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
         .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Checksum", "Trace", "Specs", "Checker"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Trace"]),
         .testTarget(name: "DriverTests", dependencies: ["Driver", "DriverLive", "Trace", "Specs", "Checker"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "RecoveryLive", "Trace", "Specs", "Checker"]),
     ],

@@ -1,0 +1,25 @@
+/// An execution that breaks an invariant: the choices to take from the start state, and what
+/// broke. The path alone reproduces it (`replay(_:path:)`), and a `ReplayToken` carries it.
+public struct Counterexample: Sendable, Equatable, Codable {
+    /// At each step, the index of the choice taken in `choices()` of the state then.
+    public var path: [Int]
+    /// The `description` of each choice taken, for people.
+    public var steps: [String]
+    /// The invariant broken at the end of the path.
+    public var violation: ExplorationViolation
+    /// The path's length as found, before shrinking; nil when it was not shrunk.
+    public var originalLength: Int?
+
+    /// Makes a counterexample.
+    public init(path: [Int], steps: [String], violation: ExplorationViolation, originalLength: Int? = nil) {
+        self.path = path
+        self.steps = steps
+        self.violation = violation
+        self.originalLength = originalLength
+    }
+
+    /// A token that reproduces this counterexample on `system` in `configuration`.
+    public func token(system: String, configuration: String) -> ReplayToken {
+        ReplayToken(system: system, configuration: configuration, path: path)
+    }
+}

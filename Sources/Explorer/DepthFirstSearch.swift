@@ -1,0 +1,227 @@
+/// The exhaustive engine of one thread: an iterative depth-first search over every choice, with
+/// state caching and sleep-set partial-order reduction, from one or more `SearchNode`s that
+/// share one cache.
+///
+/// Sleep sets (Godefroid, 1996): a choice `t` asleep at a state was already explored from an
+/// ancestor, before a choice independent of it, so every state reached through `t` here is
+/// reached on that other path too. Sleep sets never prune states, only transitions, and paths
+/// equal up to commuting independent choices have the same length, so depth-bounded coverage
+/// is kept.
+///
+/// Caching with sleep sets (Godefroid's algorithm with `H(s).Sleep`): each visited fingerprint
+/// stores the sleep set Z it was explored with; the exploration took every enabled choice
+/// outside Z. A revisit with sleep set Z' would take the choices outside Z'. If Z ⊆ Z', those
+/// were all taken before: prune. Otherwise only the choices in Z \ Z' are new: take them (with
+/// Z' as the working sleep set, as a fresh visit would) and store Z ∩ Z', which is then again
+/// exactly the set of enabled choices never taken from the state. Stored sets only shrink, so
+/// this ends. Pruning plain states is sound because the future depends only on the fingerprint.
+///
+/// Caching with a depth bound: a state first explored deep, where the bound cut its subtree,
+/// may be revisited shallower with more steps left. Each entry keeps the deepest depth it was
+/// explored at and whether anything below it was cut (`truncated`); a truncated entry
+/// revisited shallower is explored again in full, and a path ending at (or partly re-exploring)
+/// a truncated entry counts as truncated too. A cycle back to a state still being explored
+/// counts as truncated when there is a bound, since its entry is not complete yet.
+final class DepthFirstSearch<System: Explorable> {
+    typealias Choice = System.Choice
+
+    private struct CacheEntry {
+        var sleep: [Choice]
+        var depth: Int
+        var truncated: Bool
+        var onStack: Int
+    }
+
+    private struct Frame {
+        var state: System
+        var fingerprint: UInt64
+        var depth: Int
+        var choices: [Choice]
+        var toExplore: [Int]
+        var next = 0
+        var sleep: [Choice]
+        var cached: Bool
+        var truncated = false
+    }
+
+    /// The entry of a node: a frame to push, or the end of a path (and whether it was cut).
+    private enum Entry {
+        case push(Frame)
+        case leaf(truncated: Bool)
+    }
+
+    let options: ExplorationOptions
+    let control: SearchControl
+    let thread: Int
+    /// What this thread counted and found.
+    var tally = SearchTally()
+    private var cache: [UInt64: CacheEntry] = [:]
+    private var stack: [Frame] = []
+    private var path: [Int] = []
+    private var ticks = 0
+    private var othersExecutions = 0
+    private var stopped = false
+
+    /// Steps between checkpoints with the shared control.
+    static var checkpointInterval: Int { 32 }
+
+    init(options: ExplorationOptions, control: SearchControl, thread: Int) {
+        self.options = options
+        self.control = control
+        self.thread = thread
+    }
+
+    /// Explores the subtrees of `nodes` in order, sharing the cache; sets `tally.finished`
+    /// when all were explored.
+    func run(_ nodes: [SearchNode<System>]) {
+        for node in nodes {
+            if shouldStop() { break }
+            explore(node)
+        }
+        tally.finished = !stopped
+        _ = control.checkpoint(thread: thread, snapshot, depth: 0)
+    }
+
+    private func explore(_ node: SearchNode<System>) {
+        path = node.path
+        guard case .push(let root) = enter(node.state, depth: node.depth, sleep: node.sleep) else { return }
+        stack = [root]
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            if stack[top].next == stack[top].toExplore.count {
+                finish(stack.removeLast())
+                continue
+            }
+            if shouldStop() { break }
+            let index = stack[top].toExplore[stack[top].next]
+            stack[top].next += 1
+            let choice = stack[top].choices[index]
+            var childSleep: [Choice] = []
+            if options.partialOrderReduction {
+                let state = stack[top].state
+                childSleep = stack[top].sleep.filter { state.independent($0, choice) }
+                stack[top].sleep.append(choice)
+            }
+            var child = stack[top].state
+            child.apply(choice)
+            tally.transitions += 1
+            path.append(index)
+            switch enter(child, depth: stack[top].depth + 1, sleep: childSleep) {
+            case .push(let frame):
+                stack.append(frame)
+            case .leaf(let truncated):
+                path.removeLast()
+                if truncated { stack[top].truncated = true }
+            }
+        }
+        stack.removeAll()
+    }
+
+    /// Pops a finished frame: completes its cache entry and passes truncation to its parent.
+    private func finish(_ frame: Frame) {
+        finishLeaf(frame)
+        guard !stack.isEmpty else { return }
+        path.removeLast()
+        if frame.truncated { stack[stack.count - 1].truncated = true }
+    }
+
+    /// Visits a state reached with `sleep`: checks it, consults the cache and the bound, and
+    /// says whether to explore below it.
+    private func enter(_ state: System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
+        let fingerprint = state.fingerprint()
+        tally.seen.insert(fingerprint)
+        tally.maxDepth = max(tally.maxDepth, depth)
+        if let violation = state.violation() {
+            record(violation)
+            return endPath(truncated: false)
+        }
+        let choices = state.choices()
+        if choices.isEmpty { return endPath(truncated: false) }
+        let sleep = options.partialOrderReduction ? sleepIn.filter { choices.contains($0) } : []
+        var toExplore: [Int]
+        // Whether what an earlier visit covered from here may be cut short (see the type's doc).
+        var inherited = false
+        if options.stateCaching {
+            if let old = cache[fingerprint] {
+                inherited = old.truncated || (old.onStack > 0 && options.depthBound != nil)
+                if old.truncated && depth < old.depth {
+                    inherited = false
+                    toExplore = choices.indices.filter { !sleep.contains(choices[$0]) }
+                    cache[fingerprint] = CacheEntry(sleep: sleep, depth: depth, truncated: false,
+                                                    onStack: old.onStack + 1)
+                } else if old.sleep.allSatisfy({ sleep.contains($0) }) {
+                    return endPath(truncated: inherited)
+                } else {
+                    toExplore = choices.indices.filter { old.sleep.contains(choices[$0]) && !sleep.contains(choices[$0]) }
+                    cache[fingerprint] = CacheEntry(sleep: old.sleep.filter { sleep.contains($0) },
+                                                    depth: max(old.depth, depth), truncated: old.truncated,
+                                                    onStack: old.onStack + 1)
+                }
+            } else {
+                toExplore = choices.indices.filter { !sleep.contains(choices[$0]) }
+                cache[fingerprint] = CacheEntry(sleep: sleep, depth: depth, truncated: false, onStack: 1)
+            }
+        } else {
+            toExplore = choices.indices.filter { !sleep.contains(choices[$0]) }
+        }
+        var frame = Frame(state: state, fingerprint: fingerprint, depth: depth, choices: choices,
+                          toExplore: toExplore, sleep: sleep, cached: options.stateCaching, truncated: inherited)
+        if toExplore.isEmpty {
+            finishLeaf(frame)
+            return endPath(truncated: inherited)
+        }
+        if let bound = options.depthBound, depth >= bound {
+            tally.depthCuts += 1
+            frame.truncated = true
+            finishLeaf(frame)
+            return endPath(truncated: true)
+        }
+        return .push(frame)
+    }
+
+    /// Completes the cache entry of a node whose exploration is over.
+    private func finishLeaf(_ frame: Frame) {
+        guard frame.cached else { return }
+        cache[frame.fingerprint]!.onStack -= 1
+        if frame.truncated { cache[frame.fingerprint]!.truncated = true }
+    }
+
+    private func endPath(truncated: Bool) -> Entry {
+        tally.executions += 1
+        return .leaf(truncated: truncated)
+    }
+
+    private func record(_ violation: ExplorationViolation) {
+        tally.violations += 1
+        if tally.counterexamples.count < options.maxCounterexamples {
+            tally.counterexamples.append(Counterexample(path: path, steps: [], violation: violation))
+        }
+        if !options.keepGoing {
+            control.stop(.violation)
+            stopped = true
+        }
+    }
+
+    private var snapshot: SearchControl.Snapshot {
+        SearchControl.Snapshot(states: tally.seen.count, executions: tally.executions,
+                               transitions: tally.transitions)
+    }
+
+    /// Whether to stop before the next step: a violation, the budget, or another thread said so.
+    private func shouldStop() -> Bool {
+        if stopped { return true }
+        if let budget = control.executionBudget, tally.executions + othersExecutions >= budget {
+            control.stop(.budget)
+            stopped = true
+            return true
+        }
+        ticks += 1
+        if ticks >= Self.checkpointInterval {
+            ticks = 0
+            let (goOn, others) = control.checkpoint(thread: thread, snapshot, depth: stack.last?.depth ?? 0)
+            othersExecutions = others
+            if !goOn { stopped = true }
+        }
+        return stopped
+    }
+}

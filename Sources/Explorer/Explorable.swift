@@ -1,0 +1,56 @@
+/// A system the explorer can drive: a deterministic model of one configuration of a system's
+/// core under the simulated runtime, where every nondeterministic choice (which message is
+/// delivered, which I/O completes, where power fails, which fate a cached write meets) is made
+/// by the explorer.
+///
+/// A value type: the explorer copies it to branch. It must be deterministic: the same choices
+/// from the same start give the same states and events, in any process (no clock, randomness,
+/// or iteration order of a `Set` or `Dictionary`).
+public protocol Explorable: Sendable {
+    /// One nondeterministic choice; its `description` is shown in counterexamples.
+    associatedtype Choice: Hashable & Sendable & CustomStringConvertible
+
+    /// The choices enabled now, in a deterministic order. Empty: the execution is over.
+    func choices() -> [Choice]
+
+    /// Takes one enabled choice.
+    mutating func apply(_ choice: Choice)
+
+    /// A hash of everything that decides the future: states with equal fingerprints are
+    /// explored once. Must not depend on hashing seeds (use a fixed-seed hash, e.g. FNV-1a).
+    func fingerprint() -> UInt64
+
+    /// Whether `a` and `b`, both enabled now, commute: taking them in either order leads to the
+    /// same state and neither disables the other. Used for partial-order reduction; answering
+    /// false is always safe.
+    func independent(_ a: Choice, _ b: Choice) -> Bool
+
+    /// The verdict on the execution so far: nil when no invariant is broken.
+    func violation() -> ExplorationViolation?
+
+    /// The lane (actor) `choice` belongs to: a path, a worker, the device. PCT search gives each
+    /// lane a priority and runs the highest-priority lane's choice. Defaults to 0 (one lane).
+    func lane(of choice: Choice) -> Int
+}
+
+extension Explorable {
+    /// One lane for every choice (PCT then always takes the first enabled choice).
+    public func lane(of choice: Choice) -> Int { 0 }
+}
+
+/// An invariant an execution broke, found by the explorer.
+public struct ExplorationViolation: Sendable, Equatable, Error, CustomStringConvertible {
+    /// The invariant's name (a name from the trace format, such as `driver.order`).
+    public var invariant: String
+    /// What went wrong, for people.
+    public var message: String
+
+    /// Makes a violation.
+    public init(invariant: String, message: String) {
+        self.invariant = invariant
+        self.message = message
+    }
+
+    /// `invariant: message`.
+    public var description: String { "\(invariant): \(message)" }
+}

@@ -1,0 +1,95 @@
+/// One exploration: the explorer's search engine, independent of any system. Runs the search
+/// the options describe from an `Explorable` start state and returns what it found and covered;
+/// it prints nothing (the CLI formats the report and the progress). Not named `Explorer`, so
+/// that `Explorer.` still names the module.
+public struct Exploration<System: Explorable>: Sendable {
+    /// The state every execution starts from (one configuration of a system).
+    public var start: System
+    /// How to explore.
+    public var options: ExplorationOptions
+
+    /// Makes an exploration.
+    public init(start: System, options: ExplorationOptions = ExplorationOptions()) {
+        self.start = start
+        self.options = options
+    }
+
+    /// Runs the exploration (on `options.parallelism` threads), calling `progress` at most
+    /// about four times a second from whichever thread is running; then shrinks the
+    /// counterexamples found.
+    public func run(progress: (@Sendable (ExplorationProgress) -> Void)? = nil) -> ExplorationReport {
+        let threads = max(1, options.parallelism)
+        let control = SearchControl(budget: options.budget, threads: threads, progress: progress)
+        var tally: SearchTally
+        switch options.strategy {
+        case .exhaustive: tally = exhaustive(control: control, threads: threads)
+        case .random, .pct: tally = walks(control: control, threads: threads)
+        }
+        let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
+        tally.counterexamples = tally.counterexamples.map { found in
+            options.shrinkAttempts > 0 ? shrinker.shrink(found) : described(found)
+        }
+        let stop = control.stopReason
+        let isExhaustive = options.strategy == .exhaustive && tally.finished && tally.depthCuts == 0 && stop == nil
+        return ExplorationReport(
+            verdict: tally.violations > 0 ? .violation : .pass,
+            exhaustive: isExhaustive,
+            states: tally.seen.count,
+            executions: tally.executions,
+            transitions: tally.transitions,
+            maxDepth: tally.maxDepth,
+            depthCuts: tally.depthCuts,
+            budgetExhausted: stop == .budget,
+            violationsFound: tally.violations,
+            elapsed: control.clock.now - control.started,
+            counterexamples: tally.counterexamples,
+            options: options,
+            fingerprints: options.recordFingerprints ? tally.seen.sorted() : nil)
+    }
+
+    /// Exhaustive search: split the tree for the shard and the threads, then search each part.
+    private func exhaustive(control: SearchControl, threads: Int) -> SearchTally {
+        let splitter = DepthFirstSearch<System>(options: options, control: control, thread: 0)
+        var nodes = [SearchNode(state: start, depth: 0, sleep: [], path: [])]
+        let shard = options.shard
+        if shard.count > 1 {
+            nodes = Self.deal(splitter.split(nodes, target: 4 * shard.count), parts: shard.count)[shard.index]
+        }
+        let parts = threads > 1 ? Self.deal(splitter.split(nodes, target: 4 * threads), parts: threads) : [nodes]
+        var total = splitter.tally
+        total.finished = true
+        for part in Self.inParallel(parts.count, { thread in
+            let search = DepthFirstSearch<System>(options: options, control: control, thread: thread)
+            search.run(parts[thread])
+            return search.tally
+        }) {
+            total.merge(part, limit: options.maxCounterexamples)
+        }
+        return total
+    }
+
+    /// Random or PCT search: walk `w` belongs to shard `w % n`, and within the shard to thread
+    /// `(w / n) % k`.
+    private func walks(control: SearchControl, threads: Int) -> SearchTally {
+        let budget = options.budget
+        let count = budget.executions ?? (budget.time == nil ? ExplorationOptions.defaultWalks : Int.max)
+        let shard = options.shard
+        var total = SearchTally()
+        total.finished = true
+        for part in Self.inParallel(threads, { thread in
+            let search = WalkSearch(start: start, options: options, control: control, thread: thread)
+            search.run(stride(from: shard.index + shard.count * thread, to: count, by: shard.count * threads))
+            return search.tally
+        }) {
+            total.merge(part, limit: options.maxCounterexamples)
+        }
+        return total
+    }
+
+    /// `found` with its steps' descriptions, replayed from the start.
+    private func described(_ found: Counterexample) -> Counterexample {
+        var result = found
+        result.steps = (try? replay(start, path: found.path))?.steps ?? []
+        return result
+    }
+}

@@ -1,0 +1,18 @@
+/// Limits on how much work one exploration may do; reaching one stops the search, and the
+/// report then says it was not exhaustive.
+public struct ExplorationBudget: Sendable, Equatable, Codable {
+    /// The most executions (maximal paths, or walks for random and PCT search); nil: no limit.
+    /// Exact with parallelism 1; with more threads the workers may overshoot it slightly.
+    public var executions: Int?
+    /// The most wall-clock time; nil: no limit. Checked every few hundred steps.
+    public var time: Duration?
+
+    /// No limit.
+    public static let unlimited = ExplorationBudget()
+
+    /// Makes a budget; nil means no limit.
+    public init(executions: Int? = nil, time: Duration? = nil) {
+        self.executions = executions
+        self.time = time
+    }
+}

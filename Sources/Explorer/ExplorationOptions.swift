@@ -1,0 +1,60 @@
+/// Everything that shapes one exploration; a report carries the options it ran with, so a
+/// result can be reproduced and compared (for example with and without reduction).
+public struct ExplorationOptions: Sendable, Equatable, Codable {
+    /// How to walk the tree of choices.
+    public var strategy: ExplorationStrategy
+    /// The most steps on one path; nil: unbounded (exhaustive search then needs a finite or
+    /// cached state space). Random and PCT walks stop at `walkLengthLimit` when nil.
+    public var depthBound: Int?
+    /// Exhaustive search: explore each state (fingerprint) once, modulo sleep sets.
+    public var stateCaching: Bool
+    /// Exhaustive search: partial-order reduction with sleep sets, using `independent(_:_:)`.
+    public var partialOrderReduction: Bool
+    /// Go on after a violation (each violating state still ends its path) instead of stopping.
+    public var keepGoing: Bool
+    /// The most counterexamples kept in the report (the first ones found).
+    public var maxCounterexamples: Int
+    /// Limits on executions and wall time.
+    public var budget: ExplorationBudget
+    /// Which part of a split exploration to run.
+    public var shard: Shard
+    /// Threads in this process: the shard is split again into `parallelism` parts run at once,
+    /// and their reports merged.
+    public var parallelism: Int
+    /// Shrinking attempts (replays) per counterexample before it is reported; 0: no shrinking.
+    public var shrinkAttempts: Int
+    /// Keep the set of fingerprints seen in the report (to union the states of several shards).
+    public var recordFingerprints: Bool
+
+    /// The walk length for random and PCT search when `depthBound` is nil.
+    public static let walkLengthLimit = 10_000
+    /// The walks random and PCT search take when the budget has no execution limit.
+    public static let defaultWalks = 1_000
+
+    /// Makes options; the defaults are a sound, stopping, single-threaded exhaustive search.
+    public init(
+        strategy: ExplorationStrategy = .exhaustive,
+        depthBound: Int? = nil,
+        stateCaching: Bool = true,
+        partialOrderReduction: Bool = true,
+        keepGoing: Bool = false,
+        maxCounterexamples: Int = 10,
+        budget: ExplorationBudget = .unlimited,
+        shard: Shard = .whole,
+        parallelism: Int = 1,
+        shrinkAttempts: Int = 1_000,
+        recordFingerprints: Bool = false
+    ) {
+        self.strategy = strategy
+        self.depthBound = depthBound
+        self.stateCaching = stateCaching
+        self.partialOrderReduction = partialOrderReduction
+        self.keepGoing = keepGoing
+        self.maxCounterexamples = maxCounterexamples
+        self.budget = budget
+        self.shard = shard
+        self.parallelism = parallelism
+        self.shrinkAttempts = shrinkAttempts
+        self.recordFingerprints = recordFingerprints
+    }
+}

@@ -1,0 +1,18 @@
+/// Violations are part of reports and counterexamples, which tools read as JSON.
+extension ExplorationViolation: Codable {
+    private enum CodingKeys: String, CodingKey { case invariant, message }
+
+    /// Reads `{"invariant": ..., "message": ...}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(invariant: try container.decode(String.self, forKey: .invariant),
+                  message: try container.decode(String.self, forKey: .message))
+    }
+
+    /// Writes `{"invariant": ..., "message": ...}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(invariant, forKey: .invariant)
+        try container.encode(message, forKey: .message)
+    }
+}

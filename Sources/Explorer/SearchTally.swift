@@ -1,0 +1,32 @@
+/// What one search thread counted and found; threads' tallies are merged into the report.
+struct SearchTally: Sendable {
+    /// Fingerprints of the states reached.
+    var seen: Set<UInt64> = []
+    /// Maximal paths (or walks) finished.
+    var executions = 0
+    /// Choices applied.
+    var transitions = 0
+    /// The longest path, in steps.
+    var maxDepth = 0
+    /// Paths cut by the depth bound.
+    var depthCuts = 0
+    /// Violating states reached.
+    var violations = 0
+    /// The first violations, as paths from the start (steps filled in when reported).
+    var counterexamples: [Counterexample] = []
+    /// Whether this thread did all the work it was given (not stopped by a budget or a
+    /// violation, its own or another thread's).
+    var finished = false
+
+    /// Adds `other` into this tally, keeping at most `limit` counterexamples.
+    mutating func merge(_ other: SearchTally, limit: Int) {
+        seen.formUnion(other.seen)
+        executions += other.executions
+        transitions += other.transitions
+        maxDepth = max(maxDepth, other.maxDepth)
+        depthCuts += other.depthCuts
+        violations += other.violations
+        counterexamples.append(contentsOf: other.counterexamples.prefix(max(0, limit - counterexamples.count)))
+        finished = finished && other.finished
+    }
+}

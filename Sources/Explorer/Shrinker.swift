@@ -1,0 +1,86 @@
+/// Shortens a failing path (delta debugging, Zeller): a shorter path that breaks the same
+/// invariant is easier to read and replays faster. A candidate counts only if every index is
+/// in range when applied and the first violation it meets is of the same invariant; it is then
+/// cut right after that violation. Bounded by a number of attempts (replays).
+public struct Shrinker<System: Explorable>: Sendable {
+    /// The state every path starts from.
+    public var start: System
+    /// The most candidate replays.
+    public var maxAttempts: Int
+
+    /// Makes a shrinker.
+    public init(start: System, maxAttempts: Int = 1_000) {
+        self.start = start
+        self.maxAttempts = maxAttempts
+    }
+
+    /// A counterexample at most as long as `counterexample` that breaks the same invariant,
+    /// with its steps and violation as replayed; `counterexample` itself when its path does not
+    /// fail that way. `originalLength` keeps the length it was found with.
+    public func shrink(_ counterexample: Counterexample) -> Counterexample {
+        var attempts = 0
+        let invariant = counterexample.violation.invariant
+        guard var best = attempt(counterexample.path, invariant: invariant, attempts: &attempts) else {
+            return counterexample
+        }
+        var changed = true
+        while changed, attempts < maxAttempts {
+            changed = false
+            // Remove chunks, halving their size down to single steps.
+            var chunk = max(1, best.path.count / 2)
+            while attempts < maxAttempts {
+                var start = 0
+                while start < best.path.count, attempts < maxAttempts {
+                    var candidate = best.path
+                    candidate.removeSubrange(start..<min(start + chunk, candidate.count))
+                    if let shorter = attempt(candidate, invariant: invariant, attempts: &attempts) {
+                        best = shorter
+                        changed = true
+                    } else {
+                        start += chunk
+                    }
+                }
+                if chunk == 1 { break }
+                chunk /= 2
+            }
+            // Lower each index, smallest first.
+            var position = 0
+            while position < best.path.count, attempts < maxAttempts {
+                for lower in 0..<best.path[position] where attempts < maxAttempts {
+                    var candidate = best.path
+                    candidate[position] = lower
+                    if let found = attempt(candidate, invariant: invariant, attempts: &attempts) {
+                        best = found
+                        changed = true
+                        break
+                    }
+                }
+                position += 1
+            }
+        }
+        var result = best
+        result.originalLength = counterexample.originalLength ?? counterexample.path.count
+        return result
+    }
+
+    /// Replays `path`; the counterexample up to its first violation if that is of `invariant`.
+    private func attempt(_ path: [Int], invariant: String, attempts: inout Int) -> Counterexample? {
+        attempts += 1
+        var state = start
+        var steps: [String] = []
+        if let violation = state.violation() {
+            return violation.invariant == invariant ? Counterexample(path: [], steps: [], violation: violation) : nil
+        }
+        for (step, index) in path.enumerated() {
+            let choices = state.choices()
+            guard choices.indices.contains(index) else { return nil }
+            steps.append(choices[index].description)
+            state.apply(choices[index])
+            if let violation = state.violation() {
+                guard violation.invariant == invariant else { return nil }
+                return Counterexample(path: Array(path[...step]), steps: steps, violation: violation)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,8 @@
+import Explorer
+import XCTest
+
+final class ExplorableTests: XCTestCase {
+    func testViolationDescription() {
+        XCTAssertEqual(ExplorationViolation(invariant: "x.y", message: "m").description, "x.y: m")
+    }
+}

@@ -1,0 +1,17 @@
+import Explorer
+
+/// Runs one exploration with the given options.
+func explore<S: Explorable>(
+    _ start: S, strategy: ExplorationStrategy = .exhaustive, depthBound: Int? = nil,
+    caching: Bool = true, reduction: Bool = true, keepGoing: Bool = false,
+    budget: ExplorationBudget = .unlimited, shard: Shard = .whole, parallelism: Int = 1,
+    shrinkAttempts: Int = 1_000, fingerprints: Bool = false
+) -> ExplorationReport {
+    Exploration(start: start, options: ExplorationOptions(
+        strategy: strategy, depthBound: depthBound, stateCaching: caching,
+        partialOrderReduction: reduction, keepGoing: keepGoing, budget: budget, shard: shard,
+        parallelism: parallelism, shrinkAttempts: shrinkAttempts, recordFingerprints: fingerprints)).run()
+}
+
+/// The four combinations of state caching and partial-order reduction.
+let searchModes: [(caching: Bool, reduction: Bool)] = [(true, true), (true, false), (false, true), (false, false)]
