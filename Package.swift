@@ -60,7 +60,7 @@ let package = Package(
         ]),
 
         // The explorer: exhaustive, random and PCT search over the systems' cores.
-        .target(name: "Explorer", dependencies: ["Trace"]),
+        .target(name: "Explorer", dependencies: ["Trace", "Specs", "Driver", "Mirror", "Recovery"]),
 
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
         .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
         .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Checksum", "Trace", "Specs", "Checker"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Trace"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Trace", "Specs", "Driver", "Mirror", "Recovery"]),
         .testTarget(name: "DriverTests", dependencies: ["Driver", "DriverLive", "Trace", "Specs", "Checker"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "RecoveryLive", "Trace", "Specs", "Checker"]),
     ],
