@@ -21,6 +21,10 @@ extension MirrorPrimary {
         guard pathIsUp.indices.contains(path), pathIsUp[path] else { return }
         pathIsUp[path] = false
         out.append(.record(event(.path(path: path, up: false))))
+        if faults.skipsResendAfterPathFailure {
+            // test-only fault: what the path had taken counts as delivered; nothing is resent.
+            commitInFlight(on: path, &out)
+        }
         for s in streams.indices {
             for i in streams[s].pending.indices where streams[s].pending[i].sentOn == path {
                 streams[s].pending[i].sentOn = nil

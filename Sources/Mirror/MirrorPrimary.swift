@@ -130,6 +130,8 @@ public struct MirrorPrimary: Sendable {
     public internal(set) var lastLSN = 0
     /// The summary counters.
     public internal(set) var stats: Stats
+    /// Deliberate bugs for the explorer's tests; none by default.
+    public var faults = MirrorPrimaryFaults()
 
     var seq = 0
     var streams: [Stream]
@@ -208,6 +210,11 @@ public struct MirrorPrimary: Sendable {
         streams[s].unsent += 1
         if streams[s].path == nil { rebalance(&out) }
         sendUnsent(stream: s, &out)
+        if faults.commitsBeforeAck {
+            // test-only fault: the client is acknowledged before the secondary has the record.
+            out.append(.record(event(.commit(lsn: lastLSN))))
+            out.append(.commit(lsn: lastLSN))
+        }
     }
 
     /// An `ack` commits every entry of its stream up to its sn; `fenced` stops the primary.

@@ -5,7 +5,8 @@ extension MirrorSecondary {
     /// Handles one entry that arrived on `path`.
     mutating func arrived(path: Int, _ message: MirrorEntryMessage, _ out: inout [Action]) {
         let entry = message.entry
-        guard mode == .mirroring, message.epoch >= epoch else {
+        // test-only fault `appliesAfterTakeover`: a serving secondary still takes stale entries.
+        guard (mode == .mirroring && message.epoch >= epoch) || (faults.appliesAfterTakeover && mode == .serving) else {
             // A stale sender: never applied, never acknowledged.
             out.append(.note(note("x-fence", [
                 .init("stream", entry.stream), .init("sn", entry.sn), .init("path", path),
@@ -14,7 +15,7 @@ extension MirrorSecondary {
             out.append(.send(path: path, .fenced(epoch: epoch)))
             return
         }
-        epoch = message.epoch
+        epoch = max(epoch, message.epoch)
         if streams[entry.stream] == nil {
             streams[entry.stream] = Stream()
             let at = streamIDs.firstIndex { $0 > entry.stream } ?? streamIDs.count
@@ -57,7 +58,8 @@ extension MirrorSecondary {
     /// deps are applied; returns whether it applied any.
     mutating func applyReady(_ s: Int, _ out: inout [Action]) -> Bool {
         var any = false
-        while let next = streams[s]!.buffer[streams[s]!.applied + 1], depsApplied(next.deps) {
+        // test-only faults: `nextToApply` may skip the gap, and barriers may be ignored.
+        while let next = streams[s]!.buffer[nextToApply(s)], faults.ignoresBarriers || depsApplied(next.deps) {
             streams[s]!.buffer[next.entry.sn] = nil
             streams[s]!.applied = next.entry.sn
             appliedCount += 1

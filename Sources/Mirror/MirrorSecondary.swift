@@ -76,6 +76,8 @@ public struct MirrorSecondary: Sendable {
     public internal(set) var appliedCount = 0
     /// Duplicates dropped.
     public internal(set) var droppedCount = 0
+    /// Deliberate bugs for the explorer's tests; none by default.
+    public var faults = MirrorSecondaryFaults()
 
     var seq = 0
     var streams: [Int: Stream] = [:]

@@ -53,7 +53,10 @@ extension RecoveryCore {
         guard case let .running(worker) = states[c].status else { return true }
         var causes: [EventID] = []
         for a in graph.consumers[c].logs {
-            guard let event = releaseEvent(of: a, log) else { return false }
+            guard let event = releaseEvent(of: a, log) else {
+                if faults.processBeforeUntag { continue }  // test-only fault: does not wait.
+                return false
+            }
             if !causes.contains(event) { causes.append(event) }
         }
         emit(.process(consumer: graph.consumers[c].name, log: log), on: worker, causes: causes, &actions)

@@ -5,7 +5,7 @@ import Trace
 
 extension RecoveryCore {
     /// What one consumer of the current run is doing.
-    struct ConsumerState: Sendable {
+    struct ConsumerState: Sendable, Equatable {
         /// Where it is in its life.
         enum Status: Sendable, Equatable {
             case waiting
@@ -26,7 +26,7 @@ extension RecoveryCore {
     }
 
     /// Whether a consumer still holds a log, and the event that says so.
-    enum LogMark: Sendable {
+    enum LogMark: Sendable, Equatable {
         case tagged(EventID)
         case untagged(EventID)
     }
@@ -57,6 +57,10 @@ extension RecoveryCore {
             actions.append(.start(ticket(c), worker: worker, timeout: graph.consumers[c].registration.timeout))
             // Consumers waiting for this one to start (per-log dependents) may be ready now.
             for d in graph.consumers[c].logDependents { release(d) }
+            if faults.releaseDependentsAtStart {
+                // test-only fault: hard dependents released at the start, not at the success.
+                for d in graph.consumers[c].hardDependents { release(d) }
+            }
         }
     }
 
@@ -120,13 +124,20 @@ extension RecoveryCore {
             states[d].finish = emit(.skip(consumer: graph.consumers[d].name), &actions)
             for s in graph.consumers[d].softDependents { release(s) }
             for s in graph.consumers[d].logDependents { release(s) }
+            if faults.skippedDependentsRun {
+                // test-only fault: a skip releases hard dependents as if it were a success.
+                for s in graph.consumers[d].hardDependents { release(s) }
+            }
+            if faults.skipsNotTransitive { continue }  // test-only fault: their dependents wait forever.
             queue.append(contentsOf: graph.consumers[d].hardDependents)
         }
     }
 
     /// Records `done` and returns the outcome once every consumer ended or was skipped.
     mutating func finishIfDone(_ actions: inout [Action]) {
-        guard phase == .walking, unfinished == 0 else { return }
+        // test-only fault (`doneBeforeEnds`): done once nothing waits, forgetting running ones.
+        let settled = faults.doneBeforeEnds ? !states.contains { $0.status == .waiting } : unfinished == 0
+        guard phase == .walking, settled else { return }
         var outcome = RecoveryOutcome(run: run)
         outcome.rejected = earlyRejections + graph.rejected
         for (c, state) in states.enumerated() {

@@ -106,6 +106,8 @@ public struct RecoveryCore: Sendable {
     var frameworkSeq = 0
     /// Each worker's last seq.
     var workerSeqs: [Int]
+    /// Deliberate bugs, for the explorer's tests only (see `RecoveryCoreFaults`); none by default.
+    public var faults = RecoveryCoreFaults.none
 
     /// The framework's node name.
     public static let frameworkNode = "framework"

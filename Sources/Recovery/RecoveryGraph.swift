@@ -5,7 +5,7 @@
 /// never depend on hashing.
 public struct RecoveryGraph: Sendable {
     /// One accepted consumer, with its edges as indices into `consumers`.
-    public struct Consumer: Sendable {
+    public struct Consumer: Sendable, Equatable {
         /// Its registration, as given.
         public var registration: ConsumerRegistration
         /// Hard dependencies, without repeats.

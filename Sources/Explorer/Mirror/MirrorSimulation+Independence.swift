@@ -1,0 +1,53 @@
+extension MirrorSimulation {
+    /// What a choice touches, for `independent(_:_:)`.
+    enum Footprint {
+        /// Only the primary's core and the tails of the queues towards the secondary (it
+        /// appends what it sends), plus, for a delivery, the head of that path's queue towards
+        /// the primary.
+        case primary(delivery: Int?)
+        /// Only the secondary's core and the tails of the queues towards the primary, plus, for
+        /// a delivery, the head of that path's queue towards the secondary.
+        case secondary(delivery: Int?)
+        /// Only the connection of one path (its queues and its flag) and the failure count.
+        case failure(path: Int)
+        /// Anything: crashes, comebacks, and a `fenced` delivery (the primary then closes every
+        /// path).
+        case everything
+    }
+
+    /// What `choice` touches.
+    static func footprint(_ choice: Choice) -> Footprint {
+        switch choice {
+        case .deliverToPrimary(_, .fenced): .everything
+        case .deliverToPrimary(let p, _): .primary(delivery: p)
+        case .write, .primaryNoticesDown: .primary(delivery: nil)
+        case .deliverToSecondary(let p, _): .secondary(delivery: p)
+        case .secondaryNoticesDown, .takeover: .secondary(delivery: nil)
+        case .fail(let p): .failure(path: p)
+        case .comeBack, .crashPrimary, .crashSecondary: .everything
+        }
+    }
+
+    /// Whether `a` and `b` commute (conservative; false is always safe):
+    /// - a step of the primary and a step of the secondary: each changes only its own core,
+    ///   pops only the head of a queue towards itself (non-empty, since the delivery is
+    ///   enabled) and appends only to queues towards the other, so neither sees the other's
+    ///   effect and neither disables the other; each node's inputs, and so its events, are the
+    ///   same in both orders.
+    /// - a failure of path `p` and a step of either node that does not deliver on `p`: the step
+    ///   does not read the connection, and a message it sends on `p` is lost either way (queued
+    ///   then cleared, or dropped).
+    /// Two steps of one node never commute here: the core's result (and the seq of its events)
+    /// depends on their order.
+    public func independent(_ a: Choice, _ b: Choice) -> Bool {
+        switch (Self.footprint(a), Self.footprint(b)) {
+        case (.primary, .secondary), (.secondary, .primary):
+            return true
+        case let (.failure(p), .primary(q)), let (.failure(p), .secondary(q)),
+             let (.primary(q), .failure(p)), let (.secondary(q), .failure(p)):
+            return q != p
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Mirror
+import Trace
+
+// Feeding the cores and carrying out their actions, as the live nodes' `perform` does.
+extension MirrorSimulation {
+    /// Feeds the primary one input (noting it in the primary's trail) and carries out its
+    /// actions in order.
+    mutating func feedPrimary(_ input: MirrorPrimary.Input) {
+        var trail = Fingerprinter(primaryTrail)
+        trail.primaryInput(input)
+        primaryTrail = trail.value
+        for action in primary.handle(input) {
+            switch action {
+            case .record(let event):
+                events.append(event)
+            case .note(let note):
+                notes.append(note)
+                notePositions.append(events.count)
+            case let .send(path, message):
+                if paths[path].connected { paths[path].toSecondary.append(message) }
+            case .commit(let lsn):
+                commits.append(lsn)
+            case .degraded, .rejected:
+                // The live node only logs these.
+                break
+            case .fenced:
+                // Stopped for good: the live node closes every path.
+                for p in paths.indices {
+                    breakConnection(p)
+                    paths[p].primarySeesUp = false
+                }
+            }
+        }
+    }
+
+    /// Feeds the secondary one input (noting it in the secondary's trail) and carries out its
+    /// actions in order.
+    mutating func feedSecondary(_ input: MirrorSecondary.Input) {
+        var trail = Fingerprinter(secondaryTrail)
+        trail.secondaryInput(input)
+        secondaryTrail = trail.value
+        for action in secondary.handle(input) {
+            switch action {
+            case .record(let event):
+                events.append(event)
+            case .note(let note):
+                notes.append(note)
+                notePositions.append(events.count)
+            case let .send(path, message):
+                if paths[path].connected { paths[path].toPrimary.append(message) }
+            case .persist(let record):
+                persisted.append(record)
+            case .tookOver:
+                persistedAtTakeover = persisted.count
+            }
+        }
+    }
+
+    /// Breaks a path's connection: whatever is in flight on it, either way, is lost, and later
+    /// sends on it are lost until it comes back.
+    mutating func breakConnection(_ p: Int) {
+        paths[p].connected = false
+        paths[p].toSecondary.removeAll()
+        paths[p].toPrimary.removeAll()
+    }
+}

@@ -1,0 +1,70 @@
+import Recovery
+import Trace
+
+extension RecoverySimulation {
+    /// The bounds of one recovery exploration: how many consumers register (their graph is
+    /// generated from `seed`, see `registrations`), how many workers run them, how many of them
+    /// may fail (throw or time out) in one execution, and how often the framework may crash.
+    ///
+    /// Its `description` (`consumers=5 workers=2 failures=1 crashes=1 seed=0`) is what replay
+    /// tokens carry, and `init?(parsing:)` reads it back.
+    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+        /// Consumers registered in every run (`c0`, `c1`, ...), at least 1.
+        public var consumers: Int
+        /// Workers consumers run on, at least 1.
+        public var workers: Int
+        /// How many consumers may fail (throw, or time out if they have a timeout) over the
+        /// whole execution, across runs; at least 0.
+        public var failures: Int
+        /// How many times the framework may crash; after each crash a new run registers the
+        /// same consumers and begins again. At least 0.
+        public var crashes: Int
+        /// Picks the dependency graph (see `registrations`) and which consumer has a timeout.
+        public var seed: UInt64
+
+        /// Makes a configuration; check `problem` before exploring it.
+        public init(consumers: Int = 5, workers: Int = 2, failures: Int = 1, crashes: Int = 1, seed: UInt64 = 0) {
+            self.consumers = consumers
+            self.workers = workers
+            self.failures = failures
+            self.crashes = crashes
+            self.seed = seed
+        }
+
+        /// Reads `consumers=5 workers=2 failures=1 crashes=1 seed=0`: keys in any order, each at
+        /// most once, separated by spaces; a missing key keeps its default. Nil when malformed
+        /// or out of range.
+        public init?(parsing text: String) {
+            self.init()
+            var seen: Set<String> = []
+            for field in text.split(separator: " ") {
+                let parts = field.split(separator: "=", omittingEmptySubsequences: false)
+                guard parts.count == 2, seen.insert(String(parts[0])).inserted else { return nil }
+                let value = String(parts[1])
+                switch parts[0] {
+                case "consumers": guard let n = Int(value) else { return nil }; consumers = n
+                case "workers": guard let n = Int(value) else { return nil }; workers = n
+                case "failures": guard let n = Int(value) else { return nil }; failures = n
+                case "crashes": guard let n = Int(value) else { return nil }; crashes = n
+                case "seed": guard let n = UInt64(value) else { return nil }; seed = n
+                default: return nil
+                }
+            }
+            if problem != nil { return nil }
+        }
+
+        /// What is out of range, for the CLI to report; nil when the configuration is valid.
+        public var problem: String? {
+            if consumers < 1 || consumers > 1_000 { return "consumers must be between 1 and 1000" }
+            if workers < 1 || workers > 64 { return "workers must be between 1 and 64" }
+            if failures < 0 { return "failures must be at least 0" }
+            if crashes < 0 { return "crashes must be at least 0" }
+            return nil
+        }
+
+        /// `consumers=5 workers=2 failures=1 crashes=1 seed=0`.
+        public var description: String {
+            "consumers=\(consumers) workers=\(workers) failures=\(failures) crashes=\(crashes) seed=\(seed)"
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Explorer
+import Mirror
+import Specs
+import Trace
+import XCTest
+
+/// The mirror's simulated runtime and its `Explorable` adapter: configuration strings, the
+/// runtime on fixed schedules, exhaustive coverage, determinism.
+final class MirrorSimulationTests: XCTestCase {
+    /// Takes the enabled choice described as `description`; fails the test if none is.
+    func take(_ description: String, in state: inout MirrorSimulation,
+              file: StaticString = #filePath, line: UInt = #line) {
+        guard let choice = state.choices().first(where: { $0.description == description }) else {
+            return XCTFail("not enabled: \(description); enabled: \(state.choices())", file: file, line: line)
+        }
+        state.apply(choice)
+    }
+
+    func testConfigurationRoundTripsThroughItsDescription() throws {
+        let standard = MirrorSimulation.Configuration()
+        XCTAssertEqual(standard.description, "streams=2 paths=2 records=3 crashes=1 failures=1 barriers=2")
+        XCTAssertEqual(MirrorSimulation.Configuration(parsing: standard.description), standard)
+        XCTAssertEqual(MirrorSimulation.Configuration(parsing: "records=5 streams=3"),
+                       MirrorSimulation.Configuration(streams: 3, records: 5))
+        var faulty = MirrorSimulation.Configuration(streams: 1, paths: 1)
+        faulty.primaryFaults.commitsBeforeAck = true
+        faulty.secondaryFaults.ignoresBarriers = true
+        XCTAssertEqual(faulty.description,
+                       "streams=1 paths=1 records=3 crashes=1 failures=1 barriers=2 faults=commitsBeforeAck+ignoresBarriers")
+        XCTAssertEqual(MirrorSimulation.Configuration(parsing: faulty.description), faulty)
+        for bad in ["streams=0", "paths=x", "records=1 records=2", "colour=2", "crashes=3", "faults=typo", "streams"] {
+            XCTAssertNil(MirrorSimulation.Configuration(parsing: bad), bad)
+        }
+    }
+
+    func testAWriteIsMirroredAppliedAndCommitted() throws {
+        var state = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=1 crashes=0 failures=0"))
+        XCTAssertEqual(state.choices().map(\.description), ["the client writes lsn 1"])
+        take("the client writes lsn 1", in: &state)
+        take("deliver entry (1,1) on path 1 to the secondary", in: &state)
+        take("deliver ack (1,1) on path 1 to the primary", in: &state)
+        XCTAssertEqual(state.commits, [1])
+        XCTAssertEqual(state.persisted.map(\.lsn), [1])
+        XCTAssertEqual(state.choices(), [])
+        XCTAssertNil(state.violation())
+        XCTAssertEqual(state.events.map(\.kind.name), [
+            "path", "path", "assign", "assign", "path", "path", "assign",
+            "append", "send", "recv", "apply", "ack", "acked", "commit",
+        ])
+    }
+
+    func testAFailedPathIsNoticedByEachNodeAndItsEntriesAreResent() throws {
+        var state = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=1 crashes=0 failures=1"))
+        take("the client writes lsn 1", in: &state)
+        take("path 1 fails", in: &state)
+        XCTAssertFalse(state.choices().contains { if case .deliverToSecondary = $0 { true } else { false } },
+                       "the entry in flight is lost with the connection")
+        take("the primary sees path 1 down", in: &state)
+        take("deliver entry (1,1) on path 0 to the secondary", in: &state)
+        take("deliver ack (1,1) on path 0 to the primary", in: &state)
+        XCTAssertEqual(state.commits, [1])
+        take("path 1 comes back", in: &state)
+        XCTAssertEqual(state.primary.assignments, [0, 1], "the path takes stream 1 again")
+        let secondaryPathEvents = state.events.filter { $0.node == MirrorNode.secondary && $0.kind.name == "path" }
+        XCTAssertEqual(secondaryPathEvents.map(\.kind), [
+            .path(path: 0, up: true), .path(path: 1, up: true), .path(path: 1, up: false), .path(path: 1, up: true),
+        ], "the secondary dropped the old connection it still held when the new one came")
+        XCTAssertEqual(state.choices(), [])
+        XCTAssertNil(state.violation())
+    }
+
+    func testTheSecondaryTakesOverOnlyOnceEveryPathIsDownAtIt() throws {
+        var state = try XCTUnwrap(MirrorSimulation(parsing: "streams=1 paths=2 records=1 crashes=1 failures=0"))
+        take("the client writes lsn 1", in: &state)
+        take("deliver entry (0,1) on path 0 to the secondary", in: &state)
+        take("deliver ack (0,1) on path 0 to the primary", in: &state)
+        take("the primary crashes", in: &state)
+        XCTAssertFalse(state.choices().contains(.takeover))
+        take("the secondary sees path 0 down", in: &state)
+        XCTAssertFalse(state.choices().contains(.takeover))
+        take("the secondary sees path 1 down", in: &state)
+        take("the secondary takes over", in: &state)
+        XCTAssertEqual(state.choices(), [])
+        XCTAssertEqual(state.events.last?.kind, .takeover)
+        XCTAssertNil(state.violation())
+    }
+
+    func testTheTraceFileParsesBackToTheSameEvents() throws {
+        var state = try XCTUnwrap(MirrorSimulation(parsing: "streams=1 paths=1 records=1 crashes=0 failures=1"))
+        for step in ["the client writes lsn 1", "path 0 fails", "the secondary sees path 0 down",
+                     "the secondary takes over", "the primary sees path 0 down", "path 0 comes back",
+                     "deliver entry (0,1) on path 0 to the secondary", "deliver fenced on path 0 to the primary"] {
+            take(step, in: &state)
+        }
+        XCTAssertEqual(state.primary.mode, .fenced)
+        XCTAssertEqual(state.notes.map(\.name), ["x-fence", "x-fenced"])
+        let lines = String(decoding: state.encodedTrace(), as: UTF8.self).split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("{\"format\":\"plumb-trace\",\"version\":1,\"system\":\"mirror\""))
+        let parser = EventParser(system: .mirror)
+        var parsed: [TraceEvent] = []
+        for line in lines.dropFirst() {
+            if case .event(let event) = try parser.parse(String(line)) { parsed.append(event) }
+        }
+        XCTAssertEqual(parsed, state.events)
+        XCTAssertEqual(lines.count, 1 + state.events.count + state.notes.count)
+        XCTAssertEqual(try SpecRunner.run(MirrorSpec.self, events: parsed).violations, [])
+    }
+
+    /// One path, one stream: 1,207 distinct states (with path failures, comebacks and a crash),
+    /// the same with and without partial-order reduction and on every run.
+    func testASmallConfigurationIsExhaustedWithAKnownNumberOfStates() throws {
+        let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=1 paths=2 records=1 crashes=1 failures=1"))
+        let first = explore(start)
+        let again = explore(start)
+        let unreduced = explore(start, reduction: false)
+        for report in [first, again, unreduced] {
+            XCTAssertEqual(report.verdict, .pass)
+            XCTAssertTrue(report.exhaustive)
+            XCTAssertEqual(report.states, 1_207)
+        }
+        XCTAssertEqual(first.executions, 448)
+        XCTAssertEqual(again.executions, 448)
+        XCTAssertEqual(unreduced.executions, 472)
+        XCTAssertEqual(explore(start, fingerprints: true).fingerprints,
+                       explore(start, reduction: false, fingerprints: true).fingerprints)
+    }
+
+    /// Two streams with a barrier, one path: 1,414 distinct states.
+    func testABarrierConfigurationIsExhaustedWithAKnownNumberOfStates() throws {
+        let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=1 records=2 crashes=1 failures=1"))
+        for reduction in [true, false] {
+            let report = explore(start, reduction: reduction)
+            XCTAssertEqual(report.verdict, .pass)
+            XCTAssertTrue(report.exhaustive)
+            XCTAssertEqual(report.states, 1_414)
+        }
+    }
+
+    func testReplayingAPathTwiceGivesIdenticalTraces() throws {
+        let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=2 crashes=1 failures=1"))
+        // A long path: a seeded random walk to its end.
+        var walk = start
+        var path: [Int] = []
+        var seed: UInt64 = 0x5EED
+        while !walk.choices().isEmpty {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let index = Int((seed >> 33) % UInt64(walk.choices().count))
+            walk.apply(walk.choices()[index])
+            path.append(index)
+        }
+        let one = try replay(start, path: path)
+        let two = try replay(start, path: path)
+        XCTAssertEqual(one.state.events, two.state.events)
+        XCTAssertEqual(one.state.events, walk.events)
+        XCTAssertEqual(one.state.encodedTrace(), two.state.encodedTrace())
+        XCTAssertEqual(one.state.fingerprint(), walk.fingerprint())
+        XCTAssertEqual(one.steps, two.steps)
+        XCTAssertNil(one.violation)
+    }
+
+    func testIndependentChoicesCommuteToTheSameFingerprint() throws {
+        let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=3 crashes=1 failures=1"))
+        // Walk a few schedules; at every state, every independent pair must commute.
+        var checked = 0
+        for seed in 1...20 as ClosedRange<UInt64> {
+            var state = start
+            var rng = seed
+            while !state.choices().isEmpty {
+                let choices = state.choices()
+                for a in choices {
+                    for b in choices where a != b && state.independent(a, b) {
+                        var ab = state, ba = state
+                        ab.apply(a)
+                        XCTAssertTrue(ab.choices().contains(b), "\(a) disables \(b)")
+                        ab.apply(b)
+                        ba.apply(b)
+                        XCTAssertTrue(ba.choices().contains(a), "\(b) disables \(a)")
+                        ba.apply(a)
+                        XCTAssertEqual(ab.fingerprint(), ba.fingerprint(), "\(a) and \(b) do not commute")
+                        XCTAssertEqual(ab.violation(), ba.violation())
+                        checked += 1
+                    }
+                }
+                rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                state.apply(choices[Int((rng >> 33) % UInt64(choices.count))])
+            }
+        }
+        XCTAssertGreaterThan(checked, 100)
+    }
+}
