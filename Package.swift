@@ -59,12 +59,20 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
 
+        // The whole controller: the consumers that recover the driver and the mirror, and a
+        // run that crashes a controller and brings it back.
+        .target(name: "Controller", dependencies: [
+            "Driver", "DriverLive", "Mirror", "MirrorLive", "Recovery", "RecoveryLive", "Trace",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
         // The explorer: exhaustive, random and PCT search over the systems' cores.
         .target(name: "Explorer", dependencies: ["Trace", "Specs", "Driver", "Mirror", "Recovery"]),
 
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [
-            "Checker", "Trace", "MirrorLive", "RecoveryLive", "DriverLive",
+            "Checker", "Trace", "MirrorLive", "RecoveryLive", "DriverLive", "Explorer", "Controller",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,8 +80,9 @@ let package = Package(
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "Trace"]),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
-        .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker"]),
+        .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker", "Explorer"]),
         .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Checksum", "Trace", "Specs", "Checker"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Checker", "Trace"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Trace", "Specs", "Driver", "Mirror", "Recovery"]),
         .testTarget(name: "DriverTests", dependencies: ["Driver", "DriverLive", "Trace", "Specs", "Checker"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "RecoveryLive", "Trace", "Specs", "Checker"]),

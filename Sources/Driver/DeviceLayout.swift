@@ -31,7 +31,7 @@ public struct DeviceLayout: Sendable, Equatable {
               staging.regionCount >= 2 else { return nil }
         let segmentBlocks = (staging.regionBytes + SegmentHeader.size + blockSize - 1) / blockSize
         let journalBlocks = 2 * staging.regionCount * segmentBlocks + 2 * segmentBlocks
-        let ledgerBlocks = max(16, blockCount / 128)
+        let ledgerBlocks = max(16, blockCount / 64)
         let dataStart = 2 + ledgerBlocks + journalBlocks
         let dataBlocks = blockCount - dataStart
         guard dataBlocks >= journalBlocks else { return nil }
@@ -44,6 +44,11 @@ public struct DeviceLayout: Sendable, Equatable {
     /// The most blocks one segment (one region's records) takes in the journal.
     public var maxSegmentBlocks: Int {
         (staging.regionBytes + SegmentHeader.size + blockSize - 1) / blockSize
+    }
+
+    /// The largest request (in bytes) with `deps` dependencies that one staging region takes.
+    public func maxRequestBytes(deps: Int = 0) -> Int {
+        staging.regionBytes - JournalRecord.headerSize - 8 * deps
     }
 
     /// The most ids ranges the ledger holds.

@@ -88,6 +88,7 @@ extension DriverCore {
                 durableArrivals = journal.segments[i].endArrival
                 changed = true
             case .queued, .writing, .written:
+                if faults.durableOutOfOrder { continue }  // test-only fault: ignores the prefix rule.
                 if changed { finishSyncs(&out) }
                 return changed
             default:
@@ -177,7 +178,7 @@ extension DriverCore {
         for r in journal.retired { ledger.add(contentsOf: r.ids) }
         guard ledger.count <= layout.ledgerCapacity else {
             phase = .failed
-            out.append(.failed(.damaged("the ledger of checkpointed ids is full (\(layout.ledgerCapacity) ranges)")))
+            out.append(.failed(.ledgerFull(capacity: layout.ledgerCapacity)))
             return true
         }
         // Rewrite from the first entry that changed (the last one may have grown).

@@ -28,6 +28,8 @@ struct RecoveryState: Sendable {
     var stop = "end"
     /// Ids recovered (traced recoveries only): the deps the next epoch may name.
     var ids: [Int] = []
+    /// The segment held back by the test-only fault `recoveryStopsEarly`.
+    var held: HeldSegment?
 }
 
 extension DriverCore {
@@ -153,8 +155,12 @@ extension DriverCore {
         guard let layout else { return }
         var stop: String?
         if let header = SegmentHeader.decode(bytes) {
-            switch DecodedSegment.decode(header: header, bytes: bytes, expectedSeq: state.expectedSeq, expectedPrev: state.expectedPrev) {
+            // test-only fault: `acceptsStaleSegments` skips the seq/prev chain check.
+            let expected = faults.acceptsStaleSegments ? (header.seq, header.prev) : (state.expectedSeq, state.expectedPrev)
+            switch DecodedSegment.decode(header: header, bytes: bytes, expectedSeq: expected.0, expectedPrev: expected.1) {
             case let .success(segment):
+                // test-only fault: `recoveryStopsEarly` holds each segment back until the next checks out.
+                if faults.recoveryStopsEarly { return holdBack(bytes, header, sb, position: position, &state, &out) }
                 var extents: [ByteExtent] = []
                 extents.reserveCapacity(segment.records.count)
                 for rec in segment.records {
@@ -169,7 +175,8 @@ extension DriverCore {
                 let next = layout.nextSegmentPosition(after: position + blocks)
                 state.step = .patch(sb, next: next)
                 recovery = state
-                return out.append(.patch(ticket(for: .recovery), extents))
+                // test-only fault: `trustsDataArea` replays no bytes.
+                return out.append(.patch(ticket(for: .recovery), faults.trustsDataArea ? [] : extents))
             case let .failure(why):
                 stop = why.rawValue
             }
@@ -178,6 +185,8 @@ extension DriverCore {
         state.stop = stop ?? "end"
         var next = sb
         (next.tail, next.tailSeq, next.tailPrev) = (position, state.expectedSeq, state.expectedPrev)
+        // test-only fault: `recoveryStopsEarly` drops the held segment; the new epoch starts at it.
+        if faults.recoveryStopsEarly { (next.tail, next.tailSeq, next.tailPrev) = scanEnd(state, position: position) }
         state.step = .flushData(next)
         recovery = state
         out.append(.flush(ticket(for: .recovery)))

@@ -24,7 +24,7 @@ extension DriverCore {
         if r.bytes.isEmpty || r.offset < 0 || r.offset > layout.dataBytes - r.bytes.count {
             return .outOfRange(id: r.id, offset: r.offset, length: r.bytes.count, capacity: layout.dataBytes)
         }
-        let limit = layout.staging.regionBytes - JournalRecord.headerSize - 8 * r.deps.count
+        let limit = layout.maxRequestBytes(deps: r.deps.count)
         if r.bytes.count > limit { return .tooLarge(id: r.id, length: r.bytes.count, limit: max(0, limit)) }
         if known.contains(r.id) { return .duplicateID(r.id) }
         if let dep = r.deps.first(where: { !known.contains($0) }) { return .unknownDependency(id: r.id, dep: dep) }

@@ -139,6 +139,9 @@ public struct DriverCore: Sendable {
     var recovery: RecoveryState?
     var shutdownRequested = false
 
+    /// Deliberate bugs, for the explorer's tests only (see `DriverCoreFaults`); none by default.
+    public var faults = DriverCoreFaults.none
+
     /// Makes a core that records as `node`; `lastSeq` is the last seq an earlier core of the
     /// same trace recorded, if the trace goes on (see `Input.recover`).
     public init(node: String = "driver", lastSeq: Int = 0) {

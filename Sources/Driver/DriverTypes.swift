@@ -20,7 +20,9 @@ public struct ReadTicket: Hashable, Sendable {
 public struct WriteRequest: Sendable, Equatable {
     /// The interface (queue) it arrives on, from 0.
     public var iface: Int
-    /// The caller's id for it, unique in the trace.
+    /// The caller's id for it, unique in the trace. The driver refuses an id it knows in this
+    /// epoch (submitted, or recovered at its start); ids of earlier epochs, lost or not, are the
+    /// caller's never to reuse. Consecutive ids keep the ledger small (it stores runs).
     public var id: Int
     /// The byte offset in the device's data area.
     public var offset: Int
@@ -97,6 +99,9 @@ public enum DriverImageError: Error, Sendable, Equatable, CustomStringConvertibl
     case incompatible(String)
     /// The image is damaged beyond what recovery repairs (for example the retired-id ledger).
     case damaged(String)
+    /// The ledger that names the epoch's checkpointed requests for recovery is full: this image
+    /// names at most `capacity` runs of consecutive ids per epoch (an epoch ends at a crash).
+    case ledgerFull(capacity: Int)
 
     /// For people.
     public var description: String {
@@ -105,6 +110,9 @@ public enum DriverImageError: Error, Sendable, Equatable, CustomStringConvertibl
         case .damagedSuperblock: "both superblock copies are damaged (checksum mismatch)"
         case let .incompatible(why): "incompatible driver image: \(why)"
         case let .damaged(why): "driver image damaged beyond recovery: \(why)"
+        case let .ledgerFull(capacity):
+            "the ledger of checkpointed request ids is full (\(capacity) runs of consecutive ids in this epoch); "
+                + "use consecutive ids, or format a larger image"
         }
     }
 }

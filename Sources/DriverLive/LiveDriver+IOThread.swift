@@ -91,6 +91,8 @@ extension DriverRuntime {
             state.signaled = false
             state.ioWaiting = false
         }
+        state.threadFinished = true
+        condition.broadcast()
         condition.unlock()
         wake.run()
     }

@@ -54,6 +54,8 @@ final class DriverRuntime: @unchecked Sendable {
         var idleDue = false
         var lastRecovery: RecoverySummary?
         var statistics = LiveDriverStatistics()
+        /// The I/O thread has returned.
+        var threadFinished = false
 
         /// Whether a device operation waits to be started.
         var hasQueued: Bool { head < queue.count }
@@ -75,7 +77,8 @@ final class DriverRuntime: @unchecked Sendable {
     let clock = ContinuousClock()
     let epoch: ContinuousClock.Instant
 
-    init(device: any BlockDevice, recorder: any TraceRecorder) {
+    init(device: any BlockDevice, recorder: any TraceRecorder, lastSeq: Int = 0) {
+        state.core = DriverCore(lastSeq: lastSeq)
         self.device = device
         self.recorder = recorder
         deviceName = (device as? CustomStringConvertible)?.description ?? String(describing: type(of: device))
@@ -244,6 +247,19 @@ final class DriverRuntime: @unchecked Sendable {
     }
 
     /// The facade was dropped: the I/O thread ends without carrying out what is queued.
+    /// Stops everything without recording more; waits for the I/O thread to return (so that
+    /// no operation touches the device afterwards); returns the last seq recorded.
+    func halt() -> Int {
+        var wake = Wakeups()
+        condition.lock()
+        if state.closed == nil { close(with: LiveDriverError.powerLost, &wake) }
+        while !state.threadFinished { condition.wait() }
+        let seq = state.core.lastSeq
+        condition.unlock()
+        wake.run()
+        return seq
+    }
+
     func abandon() {
         var wake = Wakeups()
         condition.lock()

@@ -67,10 +67,29 @@ public final class LiveDriver: Sendable {
             input: .mount(blockSize: device.blockSize, blockCount: device.blockCount))
     }
 
+    /// Restarts the driver after a power loss that ended an earlier `LiveDriver` of the same
+    /// trace (the whole controller lost power; see `halt()`): records `crash`, recovers the
+    /// journal (`recovered` ... `online`, seq numbers going on from `lastSeq`), then serves.
+    /// Throws as `mount` does.
+    public static func recover(
+        device: any BlockDevice, recorder: any TraceRecorder, lastSeq: Int
+    ) async throws -> LiveDriver {
+        let input = DriverCore.Input.recover(blockSize: device.blockSize, blockCount: device.blockCount)
+        return try await start(device: device, recorder: recorder, input: input, lastSeq: lastSeq).0
+    }
+
+    /// The power fails for the whole controller, this driver's process with it: queued device
+    /// operations are dropped, the one in progress finishes, waiting calls throw
+    /// `LiveDriverError.powerLost`, and nothing more is recorded. Returns the last seq recorded,
+    /// for the `recover` that takes the trace over. The device's cache is the caller's to cut.
+    public func halt() -> Int {
+        runtime.halt()
+    }
+
     private static func start(
-        device: any BlockDevice, recorder: any TraceRecorder, input: DriverCore.Input
+        device: any BlockDevice, recorder: any TraceRecorder, input: DriverCore.Input, lastSeq: Int = 0
     ) async throws -> (LiveDriver, RecoverySummary) {
-        let runtime = DriverRuntime(device: device, recorder: recorder)
+        let runtime = DriverRuntime(device: device, recorder: recorder, lastSeq: lastSeq)
         runtime.startThread()
         let summary = try await withCheckedThrowingContinuation { continuation in
             runtime.begin(input, continuation)
@@ -149,6 +168,6 @@ public final class LiveDriver: Sendable {
 
     /// The largest request (in bytes) with `deps` dependencies that one staging region takes.
     public func maxRequestBytes(deps: Int = 0) -> Int {
-        layout.staging.regionBytes - 28 - 8 * deps
+        layout.maxRequestBytes(deps: deps)
     }
 }

@@ -11,7 +11,7 @@ import Glibc
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Plumb's performance on generated traces.",
-        subcommands: [CheckBench.self, MirrorBench.self, RecoveryBench.self, DriverBench.self]
+        subcommands: [CheckBench.self, MirrorBench.self, RecoveryBench.self, DriverBench.self, ExploreBench.self]
     )
 }
 

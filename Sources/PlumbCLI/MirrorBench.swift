@@ -195,13 +195,6 @@ struct MirrorBench: AsyncParsableCommand {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as a double.
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
 extension Array where Element == Double {
     /// The median (the upper one of an even count); NaN when empty.
     fileprivate var median: Double {

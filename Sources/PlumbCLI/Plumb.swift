@@ -14,7 +14,7 @@ struct Plumb: AsyncParsableCommand {
 
             Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive.
             """,
-        subcommands: [Check.self, Bench.self, Record.self]
+        subcommands: [Check.self, Record.self, Explore.self, Replay.self, Bench.self]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 as documented (the argument

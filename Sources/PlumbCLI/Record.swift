@@ -6,7 +6,7 @@ import MirrorLive
 struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a system live and record its traces for `plumb check`.",
-        subcommands: [RecordMirror.self, RecordRecovery.self, RecordDriver.self]
+        subcommands: [RecordMirror.self, RecordRecovery.self, RecordDriver.self, RecordController.self]
     )
 }
 

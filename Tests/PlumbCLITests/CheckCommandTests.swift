@@ -12,30 +12,9 @@ final class CheckCommandTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let traces = root.appendingPathComponent("Traces")
 
-    /// The `plumb` binary next to the test bundle.
-    private var binary: URL {
-        var dir = Bundle(for: CheckCommandTests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("plumb").path) {
-            let parent = dir.deletingLastPathComponent()
-            if parent == dir { break }
-            dir = parent
-        }
-        return dir.appendingPathComponent("plumb")
-    }
-
+    /// Runs the `plumb` binary.
     private func plumb(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.root
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        try PlumbBinary.run(arguments)
     }
 
     private func json(_ text: String) throws -> [String: Any] {

@@ -1,0 +1,90 @@
+import Driver
+
+extension DriverSimulation {
+    /// One nondeterministic step of the simulated driver. Its identity is stable across states:
+    /// an I/O is named by its ticket (unique within the run), a caller step by its interface and
+    /// request, a fate by the pending write's index within the power cut.
+    public enum Choice: Hashable, Sendable, CustomStringConvertible {
+        /// The device does the outstanding I/O `io` and reports its completion to the core.
+        case complete(io: Int, Operation)
+        /// Interface `iface`'s caller submits request `id` (its next program step).
+        case submit(id: Int, iface: Int)
+        /// Interface `iface`'s caller syncs (its next program step).
+        case sync(iface: Int)
+        /// The runtime has nothing else to give the core: `.idle` (only offered when no I/O is
+        /// outstanding and the core would act on it, as the live runtime feeds it).
+        case idle
+        /// Every caller is done: the controller shuts the driver down.
+        case shutdown
+        /// Power fails: outstanding I/O is dropped, then each pending cached write meets its
+        /// fate (the `fate` choices that follow), then the core recovers.
+        case powerLoss
+        /// The fate of pending cached write `write` (from 0, oldest first) of the `of` pending
+        /// at this power loss, which spans `sectors` sectors.
+        case fate(write: Int, of: Int, sectors: Int, Fate)
+
+        /// What happens to one pending write at a power loss.
+        public enum Fate: Hashable, Sendable, CustomStringConvertible {
+            /// Nothing of it reaches the medium.
+            case lost
+            /// All of it reaches the medium.
+            case durable
+            /// Only its first `kept` sectors reach the medium (`0 < kept < sectors`).
+            case torn(kept: Int)
+
+            /// The `WriteFate` `VolatileCacheDevice.cut(_:)` takes.
+            var writeFate: WriteFate {
+                switch self {
+                case .lost: .lost
+                case .durable: .durable
+                case let .torn(kept): .torn(kept: [0..<kept])
+                }
+            }
+
+            /// `lost`, `durable`, `torn after 2 sectors`.
+            public var description: String {
+                switch self {
+                case .lost: "lost"
+                case .durable: "durable"
+                case let .torn(kept): "torn after \(kept) sector\(kept == 1 ? "" : "s")"
+                }
+            }
+        }
+
+        /// A short account of an outstanding I/O, for descriptions.
+        public enum Operation: Hashable, Sendable, CustomStringConvertible {
+            /// A write of `blocks` blocks at `block`.
+            case write(block: Int, blocks: Int)
+            /// A read-modify-write of `bytes` bytes in `extents` extents.
+            case patch(extents: Int, bytes: Int)
+            /// A cache flush.
+            case flush
+            /// A read of `blocks` blocks at `block`.
+            case read(block: Int, blocks: Int)
+
+            /// `write 2 blocks at 30`, `patch 428 bytes in 2 extents`, `flush`, `read 2 blocks at 0`.
+            public var description: String {
+                switch self {
+                case let .write(block, blocks): "write \(blocks) block\(blocks == 1 ? "" : "s") at \(block)"
+                case let .patch(extents, bytes): "patch \(bytes) bytes in \(extents) extent\(extents == 1 ? "" : "s")"
+                case .flush: "flush"
+                case let .read(block, blocks): "read \(blocks) block\(blocks == 1 ? "" : "s") at \(block)"
+                }
+            }
+        }
+
+        /// For counterexamples: `io#7 completes (flush)`, `iface 1 submits request 2`, ...
+        public var description: String {
+            switch self {
+            case let .complete(io, operation): "io#\(io) completes (\(operation))"
+            case let .submit(id, iface): "iface \(iface) submits request \(id)"
+            case let .sync(iface): "iface \(iface) syncs"
+            case .idle: "idle"
+            case .shutdown: "shutdown"
+            case .powerLoss: "power loss"
+            case let .fate(write, count, sectors, fate):
+                "cached write \(write + 1) of \(count) (\(sectors) sector\(sectors == 1 ? "" : "s")): \(fate)"
+            }
+        }
+    }
+}

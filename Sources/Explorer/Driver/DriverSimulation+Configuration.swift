@@ -1,0 +1,99 @@
+import Driver
+
+extension DriverSimulation {
+    /// The bounds of one driver exploration: how many interfaces and requests the workload has,
+    /// how often power may fail, and whether cached writes may tear.
+    ///
+    /// Its `description` is also its replay-token form: `ifaces=2 requests=4 crashes=1 torn=1`,
+    /// followed by ` faults=a+b` only when a seeded bug is on. `init?(parsing:)` reads that form
+    /// back; keys may come in any order and missing ones take their defaults.
+    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+        /// Interfaces (callers), each submitting its share of the requests in order (>= 1).
+        public var ifaces: Int
+        /// Write requests in all, dealt round-robin over the interfaces (see `Workload`).
+        public var requests: Int
+        /// Power losses in all, at any step (also during a recovery).
+        public var crashes: Int
+        /// Whether a cached write may also tear at a power loss, keeping only its first k
+        /// sectors (for each k); otherwise each pending write is only lost or durable.
+        public var torn: Bool
+        /// Seeded bugs of the core (tests only).
+        public var faults: DriverCoreFaults
+
+        /// Makes a configuration; the defaults are the CLI's `--ifaces 2 --requests 4
+        /// --crashes 1 --torn`.
+        public init(ifaces: Int = 2, requests: Int = 4, crashes: Int = 1, torn: Bool = true,
+                    faults: DriverCoreFaults = .none) {
+            self.ifaces = ifaces
+            self.requests = requests
+            self.crashes = crashes
+            self.torn = torn
+            self.faults = faults
+        }
+
+        /// Whether every bound is in range: 1 to 8 interfaces, 0 to 16 requests (the data area
+        /// of the tiny device holds the workload's offsets), 0 to 4 crashes.
+        public var isValid: Bool {
+            (1...8).contains(ifaces) && (0...16).contains(requests) && (0...4).contains(crashes)
+        }
+
+        /// The seeded-bug names, as the `faults=` key writes them.
+        static let faultNames = ["durableOutOfOrder", "recoveryStopsEarly", "acceptsStaleSegments", "trustsDataArea"]
+
+        /// The names of the faults that are on, in `faultNames` order.
+        var faultsOn: [String] {
+            let on = [faults.durableOutOfOrder, faults.recoveryStopsEarly, faults.acceptsStaleSegments, faults.trustsDataArea]
+            return zip(Self.faultNames, on).filter(\.1).map(\.0)
+        }
+
+        /// Turns on the fault named `name`; false for an unknown name.
+        mutating func turnOn(_ name: String) -> Bool {
+            switch name {
+            case "durableOutOfOrder": faults.durableOutOfOrder = true
+            case "recoveryStopsEarly": faults.recoveryStopsEarly = true
+            case "acceptsStaleSegments": faults.acceptsStaleSegments = true
+            case "trustsDataArea": faults.trustsDataArea = true
+            default: return false
+            }
+            return true
+        }
+
+        /// `ifaces=2 requests=4 crashes=1 torn=1` (and ` faults=...`).
+        public var description: String {
+            var text = "ifaces=\(ifaces) requests=\(requests) crashes=\(crashes) torn=\(torn ? 1 : 0)"
+            let faults = faultsOn
+            if !faults.isEmpty { text += " faults=" + faults.joined(separator: "+") }
+            return text
+        }
+
+        /// Reads the `description` form; nil for an unknown or repeated key, a value that is not
+        /// a number (`torn` also takes `true`, `false`, `yes`, `no`), or bounds out of range.
+        public init?(parsing text: String) {
+            self.init()
+            var seen: Set<String> = []
+            for item in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, seen.insert(parts[0]).inserted else { return nil }
+                switch parts[0] {
+                case "faults":
+                    for name in parts[1].split(separator: "+") where !turnOn(String(name)) { return nil }
+                case "torn":
+                    switch parts[1] {
+                    case "1", "true", "yes": torn = true
+                    case "0", "false", "no": torn = false
+                    default: return nil
+                    }
+                default:
+                    guard let value = Int(parts[1]) else { return nil }
+                    switch parts[0] {
+                    case "ifaces": ifaces = value
+                    case "requests": requests = value
+                    case "crashes": crashes = value
+                    default: return nil
+                    }
+                }
+            }
+            guard isValid else { return nil }
+        }
+    }
+}

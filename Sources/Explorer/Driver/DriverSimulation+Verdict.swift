@@ -1,0 +1,73 @@
+import Driver
+import Specs
+import Trace
+
+// The verdict: the driver spec on the events so far, and the data area byte for byte.
+extension DriverSimulation {
+    /// The invariant the data-area check reports: not a trace invariant (a trace carries no
+    /// bytes), so `plumb check` passes a trace that only breaks this one.
+    public static let contentsInvariant = "driver.contents"
+    /// The invariant an execution breaks when it ends before the driver stopped (every caller
+    /// done, the shutdown asked for, nothing outstanding), or when a recovery does not end:
+    /// the driver is stuck.
+    public static let stuckInvariant = "driver.stuck"
+
+    /// Brings `verdict` up to date after a step: the spec's first violation on the events so
+    /// far, else what the runtime found during the step.
+    ///
+    /// The spec judges a trace "as it stands", so in the middle of a recovery it would call
+    /// every request not yet recovered lost: the events are judged only outside a recovery
+    /// (every execution ends outside one, or with a violation). In a running epoch, a request
+    /// that a `durable` waits for is reported at once rather than when the trace ends: it is a
+    /// violation in every continuation (it becomes durable too late, or is lost and the
+    /// recovery cannot return a prefix that holds the later durable one).
+    mutating func judge() {
+        guard verdict == nil else { return }
+        if !model.recovering, events.count > checkedEvents {
+            checkedEvents = events.count
+            if let broken = specVerdict() {
+                verdict = broken
+                return
+            }
+        }
+        if found == nil, core.phase != .stopped, choices().isEmpty {
+            report(Self.stuckInvariant, "nothing is left to do, but the driver is \(core.phase), not stopped")
+        }
+        verdict = found
+    }
+
+    /// The spec's first violation on `events`, or an input error of the trace (`trace.input`).
+    func specVerdict() -> ExplorationViolation? {
+        do {
+            let outcome = try SpecRunner.run(DriverSpec.self, events: events)
+            guard let first = outcome.violations.first else { return nil }
+            return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message)
+        } catch {
+            return ExplorationViolation(invariant: "trace.input", message: "the simulated trace is not valid: \(error)")
+        }
+    }
+
+    /// Notes a violation found by the runtime in this step (the first one wins).
+    mutating func report(_ invariant: String, _ message: String) {
+        if found == nil { found = ExplorationViolation(invariant: invariant, message: message) }
+    }
+
+    /// The data area as the device shows it now (the medium with the cache laid over it).
+    func dataArea() -> [UInt8]? {
+        guard let layout = core.layout else { return nil }
+        return try? disk.cache.readBytes(at: layout.dataStart * layout.blockSize, count: layout.dataBytes)
+    }
+
+    /// Checks the data area against `expected` (`driver.contents`).
+    mutating func checkDataArea(against expected: [UInt8], when: String) {
+        guard let actual = dataArea() else {
+            return report(Self.contentsInvariant, "the data area cannot be read \(when)")
+        }
+        guard let (first, count) = DriverContentsModel.difference(actual, expected) else { return }
+        let requests = workload.requests.filter { $0.offset <= first && first < $0.offset + $0.bytes.count }.map(\.id)
+        report(Self.contentsInvariant,
+               "\(count) bytes of the data area differ from the model \(when), the first at offset \(first)"
+                   + (requests.isEmpty ? "" : " (written by request\(requests.count == 1 ? "" : "s") "
+                       + requests.map(String.init).joined(separator: ", ") + ")"))
+    }
+}

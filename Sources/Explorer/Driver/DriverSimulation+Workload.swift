@@ -1,0 +1,50 @@
+import Driver
+
+extension DriverSimulation {
+    /// The fixed, deterministic workload of a configuration: what each interface's caller
+    /// submits, in order, and when it syncs. Small on purpose, but made to reach the tricky
+    /// cases: overlapping byte ranges (so the order of patches shows in the data area), ranges
+    /// across block boundaries (so patches span blocks and can tear), deps across interfaces,
+    /// and requests sized so that two fill a staging region (so segments seal when full, and a
+    /// full segment takes two blocks).
+    ///
+    /// Request `k` (from 0) has id `k + 1`, goes to interface `k % ifaces`, writes `210 + 8 * (k
+    /// % 2)` bytes at data offset `400 + 120 * (k % 8) + 1024 * (k / 8)` (each overlaps the one
+    /// before), byte `i` being `(id * 37 + i) % 256`; an odd `k` depends on request `k - 1`.
+    /// Interface 0 syncs after its last submit.
+    public struct Workload: Sendable {
+        /// One step of a caller's program.
+        public enum Step: Sendable, Hashable {
+            /// Submit `requests[index]`.
+            case submit(index: Int)
+            /// Sync the interface.
+            case sync
+        }
+
+        /// The requests, by index (`id == index + 1`).
+        public let requests: [WriteRequest]
+        /// Each interface's program, in order.
+        public let programs: [[Step]]
+
+        /// The workload of `requests` requests over `ifaces` interfaces.
+        public init(ifaces: Int, requests count: Int) {
+            var requests: [WriteRequest] = []
+            var programs = [[Step]](repeating: [], count: ifaces)
+            for k in 0..<count {
+                let id = k + 1
+                let length = 210 + 8 * (k % 2)
+                let bytes = (0..<length).map { UInt8(truncatingIfNeeded: id * 37 + $0) }
+                requests.append(WriteRequest(
+                    iface: k % ifaces, id: id, offset: 400 + 120 * (k % 8) + 1024 * (k / 8), bytes: bytes,
+                    deps: k % 2 == 1 ? [k] : []))
+                programs[k % ifaces].append(.submit(index: k))
+            }
+            programs[0].append(.sync)
+            self.requests = requests
+            self.programs = programs
+        }
+
+        /// The request with id `id`.
+        public func request(id: Int) -> WriteRequest { requests[id - 1] }
+    }
+}

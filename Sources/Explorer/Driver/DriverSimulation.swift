@@ -1,0 +1,251 @@
+import Driver
+import Specs
+import Trace
+
+/// The driver under the simulated runtime: the real `DriverCore` over a simulated disk with a
+/// volatile cache, with every nondeterministic step a `Choice` the explorer makes. A value
+/// type: copying it branches the whole system (the disk is copied on write).
+///
+/// The runtime does what the live one (`DriverLive`) does, without threads or files:
+/// - The core's I/O (`write`, `patch`, `flush`, `read` actions) waits in `outstanding`; any
+///   outstanding I/O may be done next (a real disk completes out of order): the device carries
+///   it out (`BlockDevice.patch` for a patch, as live) and the core gets `.completed` at once.
+/// - Each interface's caller runs its program of the `Workload` (submits, interface 0 a sync),
+///   one choice per step, while the driver is online. A dep the driver no longer knows (lost at
+///   a crash) is left out, as a caller that saw the loss would.
+/// - `.idle` is offered when no I/O is outstanding and the core would act on it.
+/// - Once every caller is done, the controller may shut the driver down.
+/// - While crashes remain, power may fail at any step (also during a recovery): outstanding I/O
+///   is dropped, each pending cached write meets a fate (one choice each: lost, durable, or with
+///   `torn`, cut after each of its sectors), `VolatileCacheDevice.cut(_:)` applies them, and
+///   the core gets `.powerLoss` and recovers.
+///
+/// The device is tiny so that states stay few: 42 blocks of 512 bytes (one sector each), two
+/// staging regions of 512 bytes, so a 12-block journal ring and a 12-block data area. It is a
+/// reused device: an earlier image's journal segments and data are still on it, so recovery
+/// must tell that image's segments from the explored one's (the format's nonce anchors the
+/// chain for that).
+///
+/// The verdict (see `DriverSimulation+Verdict.swift`) is the driver spec's on the events so far,
+/// and after each recovery and at the shutdown, the data area checked byte for byte against
+/// `DriverContentsModel` (`driver.contents`).
+public struct DriverSimulation: Explorable {
+    /// The system name replay tokens carry.
+    public static let system = "driver"
+    /// Bytes per block of the simulated device (one sector).
+    public static let blockSize = 512
+    /// Blocks of the simulated device.
+    public static let blockCount = 42
+    /// The staging the device is formatted for: two regions of one block.
+    public static let staging = StagingConfig(stagingBytes: 1024, regionBytes: 512)
+    /// The format's nonce (the live runtime draws one; the simulation fixes it).
+    static let nonce: UInt32 = 0x504C_4D42
+    /// More recovery I/O than a recovery of this device can need: reading both superblocks,
+    /// the ledger, and every segment of the 12-block ring, each followed by its patch, then a
+    /// flush, a superblock write and a flush, with room to spare.
+    static let recoveryStepLimit = 64
+
+    /// One I/O the core asked for and the device has not done yet.
+    struct IO: Sendable {
+        /// What to do.
+        enum Operation: Sendable {
+            /// Write whole blocks (`DriverCore.Action.write`).
+            case write(block: Int, bytes: [UInt8])
+            /// Read-modify-write byte extents with `BlockDevice.patch`.
+            case patch([ByteExtent])
+            /// Flush the cache.
+            case flush
+            /// Read whole blocks.
+            case read(block: Int, count: Int)
+        }
+
+        /// The core's name for it.
+        var ticket: IOTicket
+        /// What to do.
+        var operation: Operation
+
+        /// A short account, for choices.
+        var summary: Choice.Operation {
+            switch operation {
+            case let .write(block, bytes): .write(block: block, blocks: bytes.count / DriverSimulation.blockSize)
+            case let .patch(extents): .patch(extents: extents.count, bytes: extents.reduce(0) { $0 + $1.bytes.count })
+            case .flush: .flush
+            case let .read(block, count): .read(block: block, blocks: count)
+            }
+        }
+    }
+
+    /// The bounds.
+    public let configuration: Configuration
+    /// What the callers do.
+    public let workload: Workload
+    /// The driver's core.
+    public internal(set) var core: DriverCore
+    /// Every trace event, in the order recorded: a valid `driver` trace for `plumb check`.
+    public internal(set) var events: [TraceEvent] = []
+
+    /// The simulated disk (copied on write, see `mutableDisk()`).
+    var disk: DriverDisk
+    /// The I/O the core asked for and the device has not done, in issue order.
+    var outstanding: [IO] = []
+    /// Per interface, the index of its caller's next program step.
+    var cursors: [Int]
+    /// Whether the controller asked for the shutdown.
+    var shutdownIssued = false
+    /// Power losses still allowed.
+    var crashesLeft: Int
+    /// I/O completed since the last power loss while the core recovered: a recovery that
+    /// takes more than `recoveryStepLimit` never ends (`driver.stuck`).
+    var recoverySteps = 0
+    /// During a power cut: the fates chosen so far for the pending writes, oldest first.
+    var fates: [Choice.Fate]?
+    /// What the data area must hold.
+    var model: DriverContentsModel
+    /// The verdict on the execution so far (nil: none broken), kept up to date by `apply`.
+    var verdict: ExplorationViolation?
+    /// A violation the runtime found during the current step (the data area check, a failed
+    /// recovery, a device error), for `judge` to report unless the spec reports one too.
+    var found: ExplorationViolation?
+    /// How many events the spec judged last.
+    var checkedEvents = 0
+    /// The driver spec after every event so far (for fingerprints, see `fingerprint()`).
+    var spec = DriverSpec()
+    /// FNV-1a over the medium's bytes, updated whenever they change (flush, power cut).
+    var mediumDigest: UInt64 = 0
+    /// A hash of the cache's pending writes, updated whenever they change.
+    var pendingDigest: UInt64 = 0
+    /// A hash of the spec's state (see `fingerprint()`), updated after every step that records.
+    var specDigest: UInt64 = 0
+
+    /// The start state of `configuration`: a device that held an earlier image (see
+    /// `DriverDisk.holdPreviousImage`), formatted (its I/O done in order; a power loss before
+    /// the first `online` makes no driver trace) and online, nothing submitted.
+    public init(_ configuration: Configuration) {
+        precondition(configuration.isValid, "invalid driver configuration \(configuration)")
+        self.configuration = configuration
+        workload = Workload(ifaces: configuration.ifaces, requests: configuration.requests)
+        core = DriverCore()
+        core.faults = configuration.faults
+        disk = DriverDisk(blockSize: Self.blockSize, blockCount: Self.blockCount)
+        cursors = Array(repeating: 0, count: configuration.ifaces)
+        crashesLeft = configuration.crashes
+        model = DriverContentsModel(base: [])
+        precondition(disk.holdPreviousImage(blockSize: Self.blockSize, blockCount: Self.blockCount, staging: Self.staging),
+                     "the earlier image could not be made")
+        perform(core.handle(.format(blockSize: Self.blockSize, blockCount: Self.blockCount, staging: Self.staging, nonce: Self.nonce)))
+        while let first = outstanding.first { complete(first.ticket) }
+        guard core.phase == .online, found == nil, let data = dataArea() else {
+            preconditionFailure("the simulated device did not format: \(String(describing: found))")
+        }
+        model = DriverContentsModel(base: data)
+        pendingDigest = Self.digest(of: disk)
+        specDigest = Self.digest(of: spec)
+    }
+
+    /// The start state of the configuration a replay token names; nil when it does not parse.
+    public init?(parsing configuration: String) {
+        guard let parsed = Configuration(parsing: configuration) else { return nil }
+        self.init(parsed)
+    }
+
+    // MARK: Explorable
+
+    /// The enabled choices: during a power cut, the fates of the next pending write; otherwise
+    /// the outstanding I/O (oldest first), the callers' next steps (by interface), `idle`, the
+    /// shutdown, and a power loss while crashes remain.
+    public func choices() -> [Choice] {
+        if verdict != nil { return [] }
+        if let fates { return fateChoices(after: fates.count) }
+        var result = outstanding.map { Choice.complete(io: $0.ticket.raw, $0.summary) }
+        if core.phase == .online {
+            for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
+                switch workload.programs[iface][cursors[iface]] {
+                case let .submit(index):
+                    let request = workload.requests[index]
+                    if request.deps.allSatisfy(wasSubmitted) { result.append(.submit(id: request.id, iface: iface)) }
+                case .sync:
+                    result.append(.sync(iface: iface))
+                }
+            }
+            if outstanding.isEmpty, idleWouldAct { result.append(.idle) }
+            if !shutdownIssued, cursors.indices.allSatisfy({ cursors[$0] == workload.programs[$0].count }) {
+                result.append(.shutdown)
+            }
+        }
+        if crashesLeft > 0, [.online, .recovering, .stopping].contains(core.phase) { result.append(.powerLoss) }
+        return result
+    }
+
+    /// Takes one enabled choice, then brings the verdict up to date.
+    public mutating func apply(_ choice: Choice) {
+        let recorded = events.count
+        switch choice {
+        case let .complete(io, _):
+            complete(IOTicket(io))
+        case let .submit(id, iface):
+            cursors[iface] += 1
+            var request = workload.request(id: id)
+            request.deps = request.deps.filter(isKnown)
+            perform(core.handle(.submit(request)))
+        case let .sync(iface):
+            cursors[iface] += 1
+            perform(core.handle(.sync(iface: iface)))
+        case .idle:
+            perform(core.handle(.idle))
+        case .shutdown:
+            shutdownIssued = true
+            perform(core.handle(.shutdown))
+        case .powerLoss:
+            powerLoss()
+        case let .fate(_, _, _, fate):
+            decide(fate)
+        }
+        if events.count > recorded { specDigest = Self.digest(of: spec) }
+        judge()
+    }
+
+    /// Always false (always sound), so partial-order reduction prunes nothing here. Few steps
+    /// commute: the driver is one node whose core numbers its events and I/O in the order of
+    /// its inputs, so two steps that record events or issue I/O give different states in the
+    /// two orders; only pairs such as a silent I/O completion and a submit that issues nothing
+    /// do, and telling them from the rest needs a trial of both orders. The state cache merges
+    /// the diamonds those pairs make anyway (see `fingerprint()`).
+    public func independent(_ a: Choice, _ b: Choice) -> Bool { false }
+
+    /// The verdict so far.
+    public func violation() -> ExplorationViolation? { verdict }
+
+    /// Interface `i`'s caller is lane `i`; the runtime's `idle` is lane `ifaces`; the
+    /// controller's shutdown `ifaces + 1`; power (losses and fates) `ifaces + 2`; and each I/O
+    /// is a lane of its own, `ifaces + 3 + ticket`, since a disk completes its queue in any
+    /// order (with one lane for the device, PCT would only ever complete the oldest I/O).
+    public func lane(of choice: Choice) -> Int {
+        switch choice {
+        case let .submit(_, iface), let .sync(iface): iface
+        case .idle: configuration.ifaces
+        case .shutdown: configuration.ifaces + 1
+        case .powerLoss, .fate: configuration.ifaces + 2
+        case let .complete(io, _): configuration.ifaces + 3 + io
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Whether the request with id `id` was submitted (in any epoch).
+    func wasSubmitted(_ id: Int) -> Bool {
+        let index = id - 1
+        return cursors[index % configuration.ifaces] > index / configuration.ifaces
+    }
+
+    /// Whether the core knows `id` as a possible dep: submitted in this epoch, or recovered by
+    /// the last recovery.
+    func isKnown(_ id: Int) -> Bool {
+        model.arrivals.contains(id) || model.recoveredThisPass.contains(id)
+    }
+
+    /// Whether `.idle` would make the core do something now.
+    var idleWouldAct: Bool {
+        var trial = core
+        return !trial.handle(.idle).isEmpty
+    }
+}

@@ -1,0 +1,55 @@
+import Trace
+
+/// A system `plumb explore` and `plumb replay` can drive: an `Explorable` with a name, a
+/// configuration that a replay token carries as text, and the trace of the execution so far.
+public protocol ExplorationTarget: Explorable {
+    /// The system's name in the trace format (`mirror`, `driver`, `recovery`).
+    static var system: String { get }
+    /// The configuration as `init?(parsing:)` reads it back (`streams=2 paths=2 ...`).
+    var configurationText: String { get }
+    /// The start state of the configuration `text` describes; nil when it does not parse.
+    init?(parsing text: String)
+    /// The execution's trace so far, as a trace file: header and events.
+    func encodedTrace() -> [UInt8]
+}
+
+extension ExplorationTarget {
+    /// Encodes `events` after a header for `system`, with the configuration as meta.
+    static func encode(_ events: [TraceEvent], system: TraceSystem, configuration: String) -> [UInt8] {
+        var out: [UInt8] = []
+        TraceEncoder.append(TraceHeader(system: system), meta: ["configuration": configuration], to: &out)
+        for event in events { TraceEncoder.append(event, to: &out) }
+        return out
+    }
+}
+
+extension MirrorSimulation: ExplorationTarget {
+    /// The configuration's text.
+    public var configurationText: String { configuration.description }
+}
+
+extension RecoverySimulation: ExplorationTarget {
+    /// The configuration's text.
+    public var configurationText: String { configuration.description }
+
+    /// The start state of a configuration's text.
+    public init?(parsing text: String) {
+        guard let configuration = Configuration(parsing: text), configuration.problem == nil else { return nil }
+        self.init(configuration)
+    }
+
+    /// The trace so far.
+    public func encodedTrace() -> [UInt8] {
+        Self.encode(events, system: .recovery, configuration: configurationText)
+    }
+}
+
+extension DriverSimulation: ExplorationTarget {
+    /// The configuration's text.
+    public var configurationText: String { configuration.description }
+
+    /// The trace so far.
+    public func encodedTrace() -> [UInt8] {
+        Self.encode(events, system: .driver, configuration: configurationText)
+    }
+}

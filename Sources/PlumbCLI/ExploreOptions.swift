@@ -1,0 +1,89 @@
+import ArgumentParser
+import Explorer
+import Foundation
+
+/// The flags every `plumb explore` subcommand shares: how to search, how far, where to write
+/// counterexamples, and how to print the report.
+struct ExploreOptions: ParsableArguments {
+    /// The search strategies.
+    enum Strategy: String, ExpressibleByArgument, CaseIterable {
+        case exhaustive, random, pct
+    }
+
+    /// The report formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "exhaustive (every schedule within the bounds), random (seeded random walks) or pct (seeded priority schedules with --pct-depth change points).")
+    var strategy: Strategy = .exhaustive
+
+    @Option(help: "Seed of random and pct search.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Priority change points of pct search.")
+    var pctDepth: Int = 3
+
+    @Option(help: "Stop after this many executions (walks for random and pct; 1000 by default there).")
+    var executions: Int?
+
+    @Option(name: .customLong("time"), help: "Stop after this many seconds.")
+    var seconds: Double?
+
+    @Option(help: "The most steps on one execution.")
+    var depth: Int?
+
+    @Option(help: "Explore part i of n (0-based), e.g. 2/8: the n parts together cover the whole search.")
+    var shard: String?
+
+    @Option(help: "Threads to explore with.")
+    var jobs: Int = 1
+
+    @Flag(help: "Turn partial-order reduction (sleep sets) off.")
+    var noReduction = false
+
+    @Flag(help: "Turn state caching off (every path explored to its end).")
+    var noCache = false
+
+    @Flag(help: "Go on after a violation, collecting up to 10 counterexamples.")
+    var keepGoing = false
+
+    @Option(help: "Where counterexample traces are written.")
+    var out: String = "plumb-counterexamples"
+
+    @Option(help: "Report format: text (for people) or json (for tools).")
+    var format: Format = .text
+
+    @Option(name: .customLong("inject-fault"), help: .hidden)
+    var injectedFaults: [String] = []
+
+    func validate() throws {
+        if let shard, Shard(parsing: shard) == nil {
+            throw ValidationError("--shard must be i/n with 0 <= i < n, e.g. 0/4; got \(shard)")
+        }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let executions, executions < 1 { throw ValidationError("--executions must be at least 1") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--time must be a positive number of seconds") }
+        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+        if pctDepth < 1 { throw ValidationError("--pct-depth must be at least 1") }
+    }
+
+    /// The engine's options.
+    var exploration: ExplorationOptions {
+        let strategy: ExplorationStrategy = switch self.strategy {
+        case .exhaustive: .exhaustive
+        case .random: .random(seed: seed)
+        case .pct: .pct(seed: seed, depth: pctDepth)
+        }
+        return ExplorationOptions(
+            strategy: strategy, depthBound: depth, stateCaching: !noCache,
+            partialOrderReduction: !noReduction, keepGoing: keepGoing,
+            budget: ExplorationBudget(executions: executions, time: seconds.map { .milliseconds(Int64($0 * 1000)) }),
+            shard: shard.flatMap(Shard.init(parsing:)) ?? .whole, parallelism: jobs)
+    }
+
+    /// The configuration text with the injected faults (tests and demonstrations only).
+    func configuration(_ text: String) -> String {
+        injectedFaults.isEmpty ? text : text + " faults=" + injectedFaults.joined(separator: "+")
+    }
+}

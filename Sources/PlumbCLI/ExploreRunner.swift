@@ -1,0 +1,128 @@
+import ArgumentParser
+import Explorer
+import Foundation
+
+/// Runs one exploration for `plumb explore`: progress on a terminal, counterexample traces and
+/// replay tokens, the report as text or JSON, and the exit code.
+struct ExploreRunner {
+    let options: ExploreOptions
+
+    /// One counterexample as printed: its violation, trace file, token and steps.
+    struct Found: Encodable {
+        var invariant: String
+        var message: String
+        var trace: String
+        var token: String
+        var steps: [String]
+        var shrunkFrom: Int?
+    }
+
+    /// The JSON report.
+    struct JSONReport: Encodable {
+        var system: String
+        var configuration: String
+        var strategy: String
+        var shard: String
+        var verdict: String
+        var exhaustive: Bool
+        var states: Int
+        var executions: Int
+        var transitions: Int
+        var maxDepth: Int
+        var depthCuts: Int
+        var budgetExhausted: Bool
+        var elapsedSeconds: Double
+        var statesPerSecond: Double
+        var executionsPerSecond: Double
+        var violations: [Found]
+    }
+
+    /// Explores from `start` and returns the exit code to throw.
+    func explore<S: ExplorationTarget>(_ start: S) -> ExitCode {
+        let showsProgress = options.format == .text && isatty(2) == 1
+        let exploration = Exploration(start: start, options: options.exploration)
+        let system = S.system
+        var progress: (@Sendable (ExplorationProgress) -> Void)?
+        if showsProgress {
+            progress = { (p: ExplorationProgress) in
+                let rate = Int(p.executionsPerSecond)
+                let elapsed = Int(p.elapsed.seconds)
+                let line = "\r\(system): \(p.states) states, \(p.executions) executions, \(rate) exec/s, "
+                    + "depth \(p.currentDepth), \(elapsed) s   "
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+        let report = exploration.run(progress: progress)
+        if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+
+        var found: [Found] = []
+        for (k, example) in report.counterexamples.enumerated() {
+            let token = example.token(system: S.system, configuration: start.configurationText).encoded
+            var file = ""
+            if let outcome = try? replay(start, path: example.path) {
+                file = write(outcome.state.encodedTrace(), name: "\(S.system)-\(example.violation.invariant)-\(k + 1).jsonl")
+            }
+            found.append(Found(
+                invariant: example.violation.invariant, message: example.violation.message, trace: file,
+                token: token, steps: example.steps, shrunkFrom: example.originalLength))
+        }
+
+        let seconds = report.elapsed.seconds
+        switch options.format {
+        case .json:
+            let json = JSONReport(
+                system: S.system, configuration: start.configurationText,
+                strategy: report.options.strategy.description, shard: report.options.shard.description,
+                verdict: report.verdict.rawValue, exhaustive: report.exhaustive, states: report.states,
+                executions: report.executions, transitions: report.transitions, maxDepth: report.maxDepth,
+                depthCuts: report.depthCuts, budgetExhausted: report.budgetExhausted, elapsedSeconds: seconds,
+                statesPerSecond: seconds > 0 ? Double(report.states) / seconds : 0,
+                executionsPerSecond: seconds > 0 ? Double(report.executions) / seconds : 0, violations: found)
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: (try? encoder.encode(json)) ?? Data(), as: UTF8.self))
+        case .text:
+            printText(report, found: found, system: S.system, configuration: start.configurationText)
+        }
+        return report.verdict == ExplorationReport.Verdict.violation ? ExitCode(1) : ExitCode.success
+    }
+
+    func printText(_ report: ExplorationReport, found: [Found], system: String, configuration: String) {
+        let seconds = report.elapsed.seconds
+        print("explore \(system) [\(configuration)] strategy \(report.options.strategy), shard \(report.options.shard)")
+        print("verdict: \(report.verdict == .pass ? "pass" : "VIOLATION")   exhaustive: \(report.exhaustive)")
+        print(String(format: "states: %d   executions: %d   transitions: %d   max depth: %d   %.2f s (%.0f states/s, %.0f executions/s)",
+                     report.states, report.executions, report.transitions, report.maxDepth, seconds,
+                     seconds > 0 ? Double(report.states) / seconds : 0, seconds > 0 ? Double(report.executions) / seconds : 0))
+        if !report.exhaustive && report.verdict == .pass {
+            var why: [String] = []
+            if report.depthCuts > 0 { why.append("\(report.depthCuts) executions cut at --depth") }
+            if report.budgetExhausted { why.append("the budget ran out") }
+            if case .exhaustive = report.options.strategy {} else { why.append("random and pct search are never exhaustive") }
+            print("not exhaustive: " + why.joined(separator: "; "))
+        }
+        for f in found {
+            print("")
+            print("violation of \(f.invariant): \(f.message)")
+            print("schedule (\(f.steps.count) steps\(f.shrunkFrom.map { ", shrunk from \($0)" } ?? "")):")
+            for (i, step) in f.steps.enumerated() { print("  \(i + 1). \(step)") }
+            if !f.trace.isEmpty { print("trace: \(f.trace)   (plumb check \(f.trace))") }
+            print("replay: plumb replay \(f.token)")
+        }
+    }
+
+    /// Writes a counterexample trace under `--out`; returns its path, or "" when it failed.
+    func write(_ bytes: [UInt8], name: String) -> String {
+        let dir = options.out
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let path = (dir as NSString).appendingPathComponent(name)
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            return path
+        } catch {
+            FileHandle.standardError.write(Data("plumb: cannot write \(name) to \(dir): \(error)\n".utf8))
+            return ""
+        }
+    }
+}

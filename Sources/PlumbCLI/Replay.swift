@@ -1,0 +1,71 @@
+import ArgumentParser
+import Explorer
+import Foundation
+
+/// `plumb replay TOKEN`: re-runs a counterexample the explorer found, exactly.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-run an execution from its replay token and print its trace.",
+        discussion: """
+            The token (printed by `plumb explore` for every violation) names the system, its \
+            configuration and every choice of the schedule. The execution is re-run on the real \
+            core and its trace is printed (or written to --out); the violation it ends in goes to \
+            standard error. A schedule that no longer fits the core (a choice that is not there \
+            at some step, for example after the core changed) is an error naming the step.
+
+            Exit codes: 0 the execution breaks nothing, 1 it breaks an invariant, 2 a bad token \
+            or a replay that diverged.
+            """)
+
+    @Argument(help: "The replay token (plumb1....).")
+    var token: String
+
+    @Option(help: "Write the trace to this file instead of standard output.")
+    var out: String?
+
+    func run() async throws {
+        let decoded: ReplayToken
+        do {
+            decoded = try ReplayToken(decoding: token)
+        } catch {
+            throw fail("not a replay token: \(error)")
+        }
+        switch decoded.system {
+        case MirrorSimulation.system: throw try replayToken(decoded, as: MirrorSimulation.self)
+        case DriverSimulation.system: throw try replayToken(decoded, as: DriverSimulation.self)
+        case RecoverySimulation.system: throw try replayToken(decoded, as: RecoverySimulation.self)
+        default: throw fail("the token names an unknown system \"\(decoded.system)\"")
+        }
+    }
+
+    /// Prints `message` and returns exit code 2 (bad input) to throw.
+    func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("plumb replay: \(message)\n".utf8))
+        return ExitCode(2)
+    }
+
+    func replayToken<S: ExplorationTarget>(_ token: ReplayToken, as: S.Type) throws -> ExitCode {
+        guard let start = S(parsing: token.configuration) else {
+            throw fail("the token's \(token.system) configuration does not parse: \(token.configuration)")
+        }
+        let outcome: ReplayOutcome<S>
+        do {
+            outcome = try replay(start, path: token.path)
+        } catch {
+            throw fail("the replay diverged: \(error)")
+        }
+        let trace = Data(outcome.state.encodedTrace())
+        if let out {
+            try trace.write(to: URL(fileURLWithPath: out), options: .atomic)
+        } else {
+            FileHandle.standardOutput.write(trace)
+        }
+        let summary = "replayed \(token.system) [\(token.configuration)]: \(outcome.steps.count) steps"
+        if let violation = outcome.violation {
+            FileHandle.standardError.write(Data("\(summary); violation of \(violation.invariant) after step \(outcome.violationStep ?? 0): \(violation.message)\n".utf8))
+            return ExitCode(1)
+        }
+        FileHandle.standardError.write(Data("\(summary); no violation\n".utf8))
+        return .success
+    }
+}

@@ -1,0 +1,101 @@
+import Explorer
+import Foundation
+import XCTest
+
+/// `plumb explore` and `plumb replay` end to end: a correct core passes exhaustively, a seeded
+/// bug is found, its trace is rejected by `plumb check` with the same invariant, its token
+/// replays to the same trace twice, and a bad token or a diverging replay exits 2.
+final class ExploreCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUp() {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("explore-\(UUID().uuidString)")
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    func testCorrectCorePassesExhaustively() throws {
+        let run = try PlumbBinary.run(["explore", "recovery", "--consumers", "4", "--format", "json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try json(run.stdout)
+        XCTAssertEqual(report["verdict"] as? String, "pass")
+        XCTAssertEqual(report["exhaustive"] as? Bool, true)
+        XCTAssertEqual(report["states"] as? Int, 522)
+        XCTAssertGreaterThan(report["executions"] as? Int ?? 0, 0)
+    }
+
+    func testBudgetCutSaysNotExhaustive() throws {
+        let run = try PlumbBinary.run(["explore", "mirror", "--records", "3", "--executions", "10"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("exhaustive: false"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("the budget ran out"), run.stdout)
+    }
+
+    func testSeededBugIsFoundCheckedAndReplayed() throws {
+        let run = try PlumbBinary.run([
+            "explore", "mirror", "--streams", "2", "--paths", "2", "--records", "2",
+            "--inject-fault", "commitsBeforeAck", "--out", directory.path, "--format", "json",
+        ])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        let report = try json(run.stdout)
+        XCTAssertEqual(report["verdict"] as? String, "violation")
+        let violation = try XCTUnwrap((report["violations"] as? [[String: Any]])?.first)
+        let invariant = try XCTUnwrap(violation["invariant"] as? String)
+        let trace = try XCTUnwrap(violation["trace"] as? String)
+        let token = try XCTUnwrap(violation["token"] as? String)
+        XCTAssertEqual(invariant, "mirror.commit-after-mirror")
+
+        // The checker rejects the counterexample's trace with the same invariant.
+        let check = try PlumbBinary.run(["check", trace, "--format", "json"])
+        XCTAssertEqual(check.status, 1, check.stdout)
+        let broken = try XCTUnwrap(try json(check.stdout)["violations"] as? [[String: Any]]).compactMap { $0["invariant"] as? String }
+        XCTAssertTrue(broken.contains(invariant), "\(broken)")
+
+        // The token replays to the same trace, twice.
+        let first = try PlumbBinary.run(["replay", token])
+        let second = try PlumbBinary.run(["replay", token])
+        XCTAssertEqual(first.status, 1, first.stderr)
+        XCTAssertEqual(first.stdout, second.stdout)
+        XCTAssertEqual(first.stdout, try String(contentsOfFile: trace, encoding: .utf8))
+        XCTAssertTrue(first.stderr.contains(invariant), first.stderr)
+    }
+
+    func testBadTokensExitTwo() throws {
+        let garbage = try PlumbBinary.run(["replay", "plumb1.notatoken"])
+        XCTAssertEqual(garbage.status, 2)
+        XCTAssertTrue(garbage.stderr.contains("not a replay token"), garbage.stderr)
+
+        // A schedule that does not fit: take a real token and ask for a choice that is not there.
+        let run = try PlumbBinary.run([
+            "explore", "mirror", "--records", "2", "--inject-fault", "commitsBeforeAck", "--out", directory.path,
+            "--format", "json",
+        ])
+        let violation = try XCTUnwrap((try json(run.stdout)["violations"] as? [[String: Any]])?.first)
+        let token = try XCTUnwrap(violation["token"] as? String)
+        let diverging = try PlumbBinary.run(["replay", try diverged(token)])
+        XCTAssertEqual(diverging.status, 2, diverging.stderr)
+        XCTAssertTrue(diverging.stderr.contains("diverged"), diverging.stderr)
+        XCTAssertTrue(diverging.stderr.contains("step"), diverging.stderr)
+    }
+
+    func testBadBoundsExitTwo() throws {
+        let run = try PlumbBinary.run(["explore", "driver", "--ifaces", "0"])
+        XCTAssertEqual(run.status, 2)
+        let shard = try PlumbBinary.run(["explore", "mirror", "--shard", "5/4"])
+        XCTAssertEqual(shard.status, 2)
+        XCTAssertTrue(shard.stderr.contains("--shard"), shard.stderr)
+    }
+
+    /// The same token with a choice index far out of range appended.
+    func diverged(_ token: String) throws -> String {
+        var decoded = try ReplayToken(decoding: token)
+        decoded.path.append(99)
+        return decoded.encoded
+    }
+}
