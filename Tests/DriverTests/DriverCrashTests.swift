@@ -1,4 +1,6 @@
+import Checker
 import Driver
+import Foundation
 import Specs
 import Trace
 import XCTest
@@ -54,7 +56,10 @@ final class DriverCrashTests: XCTestCase {
 
     /// One seeded run; returns what it did. Fails the test on any mismatch.
     @discardableResult
-    func run(seed: UInt64, steps: Int = 400, crashes: Int = 2, file: StaticString = #filePath, line: UInt = #line) -> Run {
+    func run(
+        seed: UInt64, steps: Int = 400, crashes: Int = 2, withChecker: Bool = false,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Run {
         let sim = SimulatedDriver(blockCount: 1024, seed: seed)
         sim.format(staging: StagingConfig(stagingBytes: 4 * 16384, regionBytes: 16384))
         guard let layout = sim.core.layout else {
@@ -150,13 +155,27 @@ final class DriverCrashTests: XCTestCase {
         } catch {
             XCTFail("seed \(seed): trace is not valid input: \(error)", file: file, line: line)
         }
+        if withChecker { assertCheckerPasses(sim.events, seed: seed, file: file, line: line) }
         return stats
+    }
+
+    /// Writes the trace to a file and checks it with the checker (Z3 proofs and the graph engine).
+    func assertCheckerPasses(_ events: [TraceEvent], seed: UInt64, file: StaticString, line: UInt) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("driver-crash-\(seed)-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var bytes: [UInt8] = []
+        TraceEncoder.append(TraceHeader(system: .driver), to: &bytes)
+        for event in events { TraceEncoder.append(event, to: &bytes) }
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let report = Checker().check(files: [path])
+        XCTAssertEqual(report.verdict, .pass, "seed \(seed): " + report.violations.map { "\($0.invariant): \($0.message)" }
+            .joined(separator: "; ") + (report.error.map { " \($0)" } ?? ""), file: file, line: line)
     }
 
     func testCrashAtRandomPointsForManySeeds() {
         var total = Run()
         for seed in 1 ... 150 {
-            let r = run(seed: UInt64(seed))
+            let r = run(seed: UInt64(seed), withChecker: seed % 10 == 0)
             total.crashes += r.crashes
             total.recoveryCrashes += r.recoveryCrashes
             total.torn += r.torn
