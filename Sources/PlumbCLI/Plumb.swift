@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// The `plumb` command: check and benchmark storage-controller traces.
+/// The `plumb` command: check traces, record them from the live systems, explore the systems'
+/// schedules, replay what the explorer found, and measure.
 @main
 struct Plumb: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,10 @@ struct Plumb: AsyncParsableCommand {
         discussion: """
             Plumb checks operation traces of three storage-controller systems (mirror, driver, \
             recovery) against executable specifications and proves their ordering and dependency \
-            invariants with Z3. Traces follow the plumb-trace v1 format (TRACE-FORMAT.md).
+            invariants with Z3. Traces follow the plumb-trace v1 format (TRACE-FORMAT.md). \
+            `plumb record` runs the systems live and records their traces; `plumb explore` drives \
+            their cores through every schedule and crash within bounds; `plumb replay` re-runs a \
+            counterexample from its token.
 
             Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive.
             """,
