@@ -72,18 +72,18 @@ public final class ControllerConsumers: Sendable {
     }
 
     let parts: Parts
-    private let shared: NSLockedBox<Shared>
+    private let shared: Locked<Shared>
 
     /// Makes the consumers; driver request ids of the destage start at `firstID`.
     public init(parts: Parts, firstID: Int) {
         self.parts = parts
-        shared = NSLockedBox(Shared(nextID: firstID))
+        shared = Locked(Shared(nextID: firstID))
     }
 
     /// The restarted driver, once `driver-journal` ran.
-    public var driver: LiveDriver? { shared.with { $0.driver } }
+    public var driver: LiveDriver? { shared.withLock { $0.driver } }
     /// Records written to the device by `destage`, and keys checked by `serve`.
-    public var counts: (destaged: Int, served: Int) { shared.with { ($0.destaged, $0.served) } }
+    public var counts: (destaged: Int, served: Int) { shared.withLock { ($0.destaged, $0.served) } }
 
     /// The consumers, in registration order.
     public var all: [RecoveryConsumer] {
@@ -101,10 +101,10 @@ public final class ControllerConsumers: Sendable {
 
     /// Restarts the driver: its recovery replays the journal.
     func replayJournal() async throws {
-        if shared.with({ $0.driver }) != nil { return }
+        if shared.withLock({ $0.driver }) != nil { return }
         let driver = try await LiveDriver.recover(
             device: parts.device, recorder: parts.driverRecorder, lastSeq: parts.driverLastSeq)
-        shared.with { $0.driver = driver }
+        shared.withLock { $0.driver = driver }
     }
 
     /// Waits for the takeover, rebuilds the log from the secondary's file, checks the commits.
@@ -122,23 +122,23 @@ public final class ControllerConsumers: Sendable {
         }
         var byStream: [Int: [MirrorRecord]] = [:]
         for r in records.sorted(by: { $0.lsn < $1.lsn }) { byStream[r.entry.stream, default: []].append(r) }
-        shared.with { $0.log = byStream }
+        shared.withLock { $0.log = byStream }
         for s in streams { context.untag(s) }
     }
 
     /// Writes each stream's records to the device once the stream is released, then syncs.
     func destage(_ context: RecoveryContext) async throws {
-        guard let driver = shared.with({ $0.driver }) else { throw ControllerError.missing("the restarted driver") }
+        guard let driver = shared.withLock({ $0.driver }) else { throw ControllerError.missing("the restarted driver") }
         for stream in 0 ..< parts.streams {
             try await context.process("stream-\(stream)")
-            let records = shared.with { $0.log[stream] ?? [] }
+            let records = shared.withLock { $0.log[stream] ?? [] }
             for r in records {
-                let id = shared.with { s -> Int in
+                let id = shared.withLock { s -> Int in
                     s.nextID += 1
                     return s.nextID
                 }
                 try await driver.write(WriteRequest(iface: stream, id: id, offset: slot(r.key), bytes: r.payload))
-                shared.with { $0.destaged += 1 }
+                shared.withLock { $0.destaged += 1 }
             }
             try await driver.sync(iface: stream)
         }
@@ -146,7 +146,7 @@ public final class ControllerConsumers: Sendable {
 
     /// Checks that the device holds, for every key, what the secondary serves.
     func serve() async throws {
-        guard let driver = shared.with({ $0.driver }) else { throw ControllerError.missing("the restarted driver") }
+        guard let driver = shared.withLock({ $0.driver }) else { throw ControllerError.missing("the restarted driver") }
         var served = 0
         for key in 0 ..< UInt64(parts.keys) {
             guard let expected = await parts.secondary.value(forKey: key) else { continue }
@@ -154,20 +154,6 @@ public final class ControllerConsumers: Sendable {
             guard got == expected else { throw ControllerError.mismatch(key: key, offset: slot(key)) }
             served += 1
         }
-        shared.with { $0.served = served }
-    }
-}
-
-/// A value behind an `NSLock`. Thread-safe.
-final class NSLockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func with<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+        shared.withLock { $0.served = served }
     }
 }

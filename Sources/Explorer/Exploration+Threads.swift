@@ -1,3 +1,4 @@
+import Trace
 import Dispatch
 
 extension Exploration {
@@ -12,7 +13,7 @@ extension Exploration {
     /// at most, so `count` above the core count queues) and returns the results in order.
     static func inParallel(_ count: Int, _ body: @Sendable (Int) -> SearchTally) -> [SearchTally] {
         if count == 1 { return [body(0)] }
-        let results = ExplorerLock([SearchTally?](repeating: nil, count: count))
+        let results = Locked([SearchTally?](repeating: nil, count: count))
         DispatchQueue.concurrentPerform(iterations: count) { thread in
             let tally = body(thread)
             results.withLock { $0[thread] = tally }

@@ -1,3 +1,4 @@
+import Trace
 /// What the threads of one exploration share: the clock, the budget, the stop flag, and the
 /// throttled progress callback. Threads call `checkpoint` every few dozen steps.
 final class SearchControl: Sendable {
@@ -30,7 +31,7 @@ final class SearchControl: Sendable {
     let executionBudget: Int?
     private let deadline: ContinuousClock.Instant?
     private let progress: (@Sendable (ExplorationProgress) -> Void)?
-    private let shared: ExplorerLock<Shared>
+    private let shared: Locked<Shared>
 
     /// How often progress is sent, at most.
     static let progressInterval = Duration.milliseconds(250)
@@ -41,7 +42,7 @@ final class SearchControl: Sendable {
         executionBudget = budget.executions
         deadline = budget.time.map { now + $0 }
         self.progress = progress
-        shared = ExplorerLock(Shared(stop: nil, snapshots: Array(repeating: Snapshot(), count: max(1, threads)),
+        shared = Locked(Shared(stop: nil, snapshots: Array(repeating: Snapshot(), count: max(1, threads)),
                                      lastProgress: now))
     }
 

@@ -25,7 +25,7 @@ public final class FileRecorder: TraceRecorder {
         var error: Errno?
     }
 
-    private let state: RecorderLock<State>
+    private let state: Locked<State>
     private let bufferLimit: Int
 
     /// Creates (or truncates) the file at `path` and writes the header, with `meta` if given.
@@ -48,7 +48,7 @@ public final class FileRecorder: TraceRecorder {
         }
         var buffer: [UInt8] = []
         TraceEncoder.append(header, meta: meta, to: &buffer)
-        state = RecorderLock(State(fd: fd, buffer: buffer))
+        state = Locked(State(fd: fd, buffer: buffer))
         // The header goes out at once: the file is a valid trace even if nothing follows.
         flush()
         if let error = state.withLock({ $0.error }) {

@@ -16,8 +16,8 @@ public protocol TraceRecorder: Sendable {
 /// Thread-safe: every method takes a lock, so concurrent `record` calls are all kept (in the
 /// order they took the lock).
 public final class MemoryRecorder: TraceRecorder {
-    private let storage = RecorderLock<[TraceEvent]>([])
-    private let extensions = RecorderLock<[ExtensionEvent]>([])
+    private let storage = Locked<[TraceEvent]>([])
+    private let extensions = Locked<[ExtensionEvent]>([])
 
     /// Makes an empty recorder.
     public init() {}

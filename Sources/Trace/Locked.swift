@@ -6,13 +6,15 @@ import Musl
 import Darwin
 #endif
 
-/// A value guarded by a pthread mutex (portable to every platform the package supports;
-/// `Synchronization.Mutex` needs macOS 15).
-final class RecorderLock<State: Sendable>: @unchecked Sendable {
+/// A value guarded by a pthread mutex, shared by threads: the recorders', the explorer's
+/// parallel search and the controller's consumers (portable to every platform the package
+/// supports; `Synchronization.Mutex` needs macOS 15). Thread-safe.
+public final class Locked<State: Sendable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
 
-    init(_ state: State) {
+    /// Guards `state`.
+    public init(_ state: State) {
         self.state = state
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -26,7 +28,7 @@ final class RecorderLock<State: Sendable>: @unchecked Sendable {
     }
 
     /// Runs `body` with the state, holding the lock.
-    func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
+    public func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)
