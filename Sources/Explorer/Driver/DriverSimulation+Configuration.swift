@@ -70,25 +70,23 @@ extension DriverSimulation {
         /// a number (`torn` also takes `true`, `false`, `yes`, `no`), or bounds out of range.
         public init?(parsing text: String) {
             self.init()
-            var seen: Set<String> = []
-            for item in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, seen.insert(parts[0]).inserted else { return nil }
-                switch parts[0] {
+            guard let pairs = ConfigurationText.pairs(text) else { return nil }
+            for (key, value) in pairs {
+                switch key {
                 case "faults":
-                    for name in parts[1].split(separator: "+") where !turnOn(String(name)) { return nil }
+                    for name in value.split(separator: "+") where !turnOn(String(name)) { return nil }
                 case "torn":
-                    switch parts[1] {
+                    switch value {
                     case "1", "true", "yes": torn = true
                     case "0", "false", "no": torn = false
                     default: return nil
                     }
                 default:
-                    guard let value = Int(parts[1]) else { return nil }
-                    switch parts[0] {
-                    case "ifaces": ifaces = value
-                    case "requests": requests = value
-                    case "crashes": crashes = value
+                    guard let number = Int(value) else { return nil }
+                    switch key {
+                    case "ifaces": ifaces = number
+                    case "requests": requests = number
+                    case "crashes": crashes = number
                     default: return nil
                     }
                 }

@@ -95,16 +95,14 @@ extension MirrorSimulation {
         /// a number, or bounds out of range.
         public init?(parsing text: String) {
             self.init()
-            var seen: Set<String> = []
-            for item in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, seen.insert(parts[0]).inserted else { return nil }
-                if parts[0] == "faults" {
-                    for name in parts[1].split(separator: "+") where !turnOn(String(name)) { return nil }
+            guard let pairs = ConfigurationText.pairs(text) else { return nil }
+            for (key, text) in pairs {
+                if key == "faults" {
+                    for name in text.split(separator: "+") where !turnOn(String(name)) { return nil }
                     continue
                 }
-                guard let value = Int(parts[1]) else { return nil }
-                switch parts[0] {
+                guard let value = Int(text) else { return nil }
+                switch key {
                 case "streams": streams = value
                 case "paths": paths = value
                 case "records": records = value

@@ -36,12 +36,9 @@ extension RecoverySimulation {
         /// or out of range.
         public init?(parsing text: String) {
             self.init()
-            var seen: Set<String> = []
-            for field in text.split(separator: " ") {
-                let parts = field.split(separator: "=", omittingEmptySubsequences: false)
-                guard parts.count == 2, seen.insert(String(parts[0])).inserted else { return nil }
-                let value = String(parts[1])
-                switch parts[0] {
+            guard let pairs = ConfigurationText.pairs(text) else { return nil }
+            for (key, value) in pairs {
+                switch key {
                 case "consumers": guard let n = Int(value) else { return nil }; consumers = n
                 case "workers": guard let n = Int(value) else { return nil }; workers = n
                 case "failures": guard let n = Int(value) else { return nil }; failures = n
