@@ -2,30 +2,30 @@
 /// `driver` system in some schedules, so that a test can show the explorer finds it. All off by
 /// default; never set outside tests. The buggy paths are the `if faults.x` branches marked
 /// "test-only fault" in the core.
-public struct DriverCoreFaults: Sendable, Hashable {
+package struct DriverCoreFaults: Sendable, Hashable {
     /// Marks a segment durable once a flush covers its write, even while an earlier segment's
     /// write is still out: the flush prefix rule ignored, so a later request is called durable
     /// before an earlier one (`driver.order`, and after a crash `driver.no-loss`).
-    public var durableOutOfOrder: Bool
+    package var durableOutOfOrder: Bool
     /// Recovery stops one segment early: it replays a segment only once the next one checks
     /// out, so the newest segment of the journal is never replayed and the next epoch writes
     /// over it (`driver.no-loss` when it was durable, and the data area check).
-    public var recoveryStopsEarly: Bool
+    package var recoveryStopsEarly: Bool
     /// Recovery accepts any intact segment without checking that its seq and predecessor
     /// checksum continue the chain, so a stale segment (of an epoch before a crash, or of an
     /// earlier pass of the ring) is replayed (`driver.lifecycle` for its lost requests, and
     /// the data area check).
-    public var acceptsStaleSegments: Bool
+    package var acceptsStaleSegments: Bool
     /// Recovery trusts the data area: it names a segment's requests recovered but does not
     /// write their bytes again, so a checkpoint patch that the crash lost or tore stays lost.
     /// The trace looks right; only the data area shows it (the explorer's `driver.contents`).
-    public var trustsDataArea: Bool
+    package var trustsDataArea: Bool
 
     /// No fault: the core as shipped.
-    public static let none = DriverCoreFaults()
+    package static let none = DriverCoreFaults()
 
     /// Makes a set of faults; every flag defaults to off.
-    public init(durableOutOfOrder: Bool = false, recoveryStopsEarly: Bool = false, acceptsStaleSegments: Bool = false,
+    package init(durableOutOfOrder: Bool = false, recoveryStopsEarly: Bool = false, acceptsStaleSegments: Bool = false,
                 trustsDataArea: Bool = false) {
         self.durableOutOfOrder = durableOutOfOrder
         self.recoveryStopsEarly = recoveryStopsEarly

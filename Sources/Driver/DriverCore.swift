@@ -140,7 +140,7 @@ public struct DriverCore: Sendable {
     var shutdownRequested = false
 
     /// Deliberate bugs, for the explorer's tests only (see `DriverCoreFaults`); none by default.
-    public var faults = DriverCoreFaults.none
+    package var faults = DriverCoreFaults.none
 
     /// Makes a core that records as `node`; `lastSeq` is the last seq an earlier core of the
     /// same trace recorded, if the trace goes on (see `Input.recover`).

@@ -25,15 +25,10 @@
 final class DepthFirstSearch<System: Explorable> {
     typealias Choice = System.Choice
 
-    private struct CacheEntry {
-        var sleep: [Choice]
-        var depth: Int
-        var truncated: Bool
-        var onStack: Int
-    }
-
     private struct Frame {
-        var state: System
+        /// The state; taken (nil) when its last child is made, so that child is changed in
+        /// place rather than copied on write.
+        var state: System?
         var fingerprint: UInt64
         var depth: Int
         var choices: [Choice]
@@ -55,7 +50,6 @@ final class DepthFirstSearch<System: Explorable> {
     let thread: Int
     /// What this thread counted and found.
     var tally = SearchTally()
-    private var cache: [UInt64: CacheEntry] = [:]
     private var stack: [Frame] = []
     private var path: [Int] = []
     private var ticks = 0
@@ -98,11 +92,11 @@ final class DepthFirstSearch<System: Explorable> {
             let choice = stack[top].choices[index]
             var childSleep: [Choice] = []
             if options.partialOrderReduction {
-                let state = stack[top].state
-                childSleep = stack[top].sleep.filter { state.independent($0, choice) }
+                childSleep = stack[top].sleep.filter { stack[top].state!.independent($0, choice) }
                 stack[top].sleep.append(choice)
             }
-            var child = stack[top].state
+            var child = stack[top].state!
+            if stack[top].next == stack[top].toExplore.count { stack[top].state = nil }
             child.apply(choice)
             tally.transitions += 1
             path.append(index)
@@ -127,7 +121,7 @@ final class DepthFirstSearch<System: Explorable> {
 
     /// Visits a state reached with `sleep`: checks it, consults the cache and the bound, and
     /// says whether to explore below it.
-    private func enter(_ state: System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
+    private func enter(_ state: consuming System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
         let fingerprint = state.fingerprint()
         tally.seen.insert(fingerprint)
         tally.maxDepth = max(tally.maxDepth, depth)
@@ -137,32 +131,44 @@ final class DepthFirstSearch<System: Explorable> {
         }
         let choices = state.choices()
         if choices.isEmpty { return endPath(truncated: false) }
-        let sleep = options.partialOrderReduction ? sleepIn.filter { choices.contains($0) } : []
+        // The sleep set as indices into `choices`; those past the mask's reach are woken.
+        var sleepMask: UInt64 = 0
+        var sleep: [Choice] = []
+        if options.partialOrderReduction {
+            for choice in sleepIn {
+                if let i = choices.firstIndex(of: choice), i < 64 {
+                    sleepMask |= 1 << UInt64(i)
+                    sleep.append(choice)
+                }
+            }
+        }
+        func asleep(_ mask: UInt64, _ i: Int) -> Bool { i < 64 && mask & (1 << UInt64(i)) != 0 }
         var toExplore: [Int]
         // Whether what an earlier visit covered from here may be cut short (see the type's doc).
         var inherited = false
         if options.stateCaching {
-            if let old = cache[fingerprint] {
+            if let old = tally.seen.entry(fingerprint) {
                 inherited = old.truncated || (old.onStack > 0 && options.depthBound != nil)
                 if old.truncated && depth < old.depth {
                     inherited = false
-                    toExplore = choices.indices.filter { !sleep.contains(choices[$0]) }
-                    cache[fingerprint] = CacheEntry(sleep: sleep, depth: depth, truncated: false,
-                                                    onStack: old.onStack + 1)
-                } else if old.sleep.allSatisfy({ sleep.contains($0) }) {
+                    toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
+                    tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false,
+                                                      onStack: old.onStack + 1, countedOnly: false))
+                } else if old.sleep & ~sleepMask == 0 {
                     return endPath(truncated: inherited)
                 } else {
-                    toExplore = choices.indices.filter { old.sleep.contains(choices[$0]) && !sleep.contains(choices[$0]) }
-                    cache[fingerprint] = CacheEntry(sleep: old.sleep.filter { sleep.contains($0) },
-                                                    depth: max(old.depth, depth), truncated: old.truncated,
-                                                    onStack: old.onStack + 1)
+                    toExplore = choices.indices.filter { asleep(old.sleep, $0) && !asleep(sleepMask, $0) }
+                    tally.seen.set(fingerprint, .init(sleep: old.sleep & sleepMask, depth: max(old.depth, depth),
+                                                      truncated: old.truncated, onStack: old.onStack + 1,
+                                                      countedOnly: false))
                 }
             } else {
-                toExplore = choices.indices.filter { !sleep.contains(choices[$0]) }
-                cache[fingerprint] = CacheEntry(sleep: sleep, depth: depth, truncated: false, onStack: 1)
+                toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
+                tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false, onStack: 1,
+                                                  countedOnly: false))
             }
         } else {
-            toExplore = choices.indices.filter { !sleep.contains(choices[$0]) }
+            toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
         }
         var frame = Frame(state: state, fingerprint: fingerprint, depth: depth, choices: choices,
                           toExplore: toExplore, sleep: sleep, cached: options.stateCaching, truncated: inherited)
@@ -181,9 +187,10 @@ final class DepthFirstSearch<System: Explorable> {
 
     /// Completes the cache entry of a node whose exploration is over.
     private func finishLeaf(_ frame: Frame) {
-        guard frame.cached else { return }
-        cache[frame.fingerprint]!.onStack -= 1
-        if frame.truncated { cache[frame.fingerprint]!.truncated = true }
+        guard frame.cached, var entry = tally.seen.entry(frame.fingerprint) else { return }
+        entry.onStack -= 1
+        if frame.truncated { entry.truncated = true }
+        tally.seen.set(frame.fingerprint, entry)
     }
 
     private func endPath(truncated: Bool) -> Entry {

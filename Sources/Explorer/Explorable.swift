@@ -40,15 +40,27 @@ extension Explorable {
 
 /// An invariant an execution broke, found by the explorer.
 public struct ExplorationViolation: Sendable, Equatable, Error, CustomStringConvertible {
+    /// What kind of rule was broken, which says what a user can do with the execution's trace.
+    public enum Kind: String, Sendable, Equatable, Codable {
+        /// An invariant of the trace format: `plumb check` rejects the execution's trace with it.
+        case traceInvariant
+        /// A check of the explorer's own, beyond what a trace records (the device's bytes, a run
+        /// that can never finish): `plumb check` passes the trace, the replay shows the failure.
+        case explorerCheck
+    }
+
     /// The invariant's name (a name from the trace format, such as `driver.order`).
     public var invariant: String
     /// What went wrong, for people.
     public var message: String
+    /// Whether the trace shows it, or only the explorer.
+    public var kind: Kind
 
     /// Makes a violation.
-    public init(invariant: String, message: String) {
+    public init(invariant: String, message: String, kind: Kind) {
         self.invariant = invariant
         self.message = message
+        self.kind = kind
     }
 
     /// `invariant: message`.

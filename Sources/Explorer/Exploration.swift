@@ -17,6 +17,11 @@ public struct Exploration<System: Explorable>: Sendable {
     /// Runs the exploration (on `options.parallelism` threads), calling `progress` at most
     /// about four times a second from whichever thread is running; then shrinks the
     /// counterexamples found.
+    // The shipped systems' searches are compiled for their types here (clients then call these
+    // copies): generic code through witness tables costs about half the time of a search.
+    @_specialize(exported: true, where System == MirrorSimulation)
+    @_specialize(exported: true, where System == DriverSimulation)
+    @_specialize(exported: true, where System == RecoverySimulation)
     public func run(progress: (@Sendable (ExplorationProgress) -> Void)? = nil) -> ExplorationReport {
         let threads = max(1, options.parallelism)
         let control = SearchControl(budget: options.budget, threads: threads, progress: progress)
@@ -44,7 +49,8 @@ public struct Exploration<System: Explorable>: Sendable {
             elapsed: control.clock.now - control.started,
             counterexamples: tally.counterexamples,
             options: options,
-            fingerprints: options.recordFingerprints ? tally.seen.sorted() : nil)
+            fingerprints: options.recordFingerprints ? tally.seen.fingerprints.sorted() : nil,
+            bytesPerState: tally.seen.bytesPerState)
     }
 
     /// Exhaustive search: split the tree for the shard and the threads, then search each part.

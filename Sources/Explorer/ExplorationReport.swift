@@ -38,12 +38,22 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
     public var options: ExplorationOptions
     /// The fingerprints reached, sorted, when `options.recordFingerprints`; else nil.
     public var fingerprints: [UInt64]?
+    /// Bytes the visited set holds per state reached (its memory over `states`).
+    public var bytesPerState: Double
+
+    /// The chance that two of `states` distinct states share a 64-bit fingerprint, so that one
+    /// is wrongly taken as visited (the birthday bound, n(n-1)/2^65, as SPIN reports for hash
+    /// compaction).
+    public var omissionProbability: Double {
+        let n = Double(states)
+        return min(1, n * (n - 1) / 2 / 18_446_744_073_709_551_616.0)
+    }
 
     /// Makes a report.
     public init(verdict: Verdict, exhaustive: Bool, states: Int, executions: Int, transitions: Int,
                 maxDepth: Int, depthCuts: Int, budgetExhausted: Bool, violationsFound: Int,
                 elapsed: Duration, counterexamples: [Counterexample], options: ExplorationOptions,
-                fingerprints: [UInt64]?) {
+                fingerprints: [UInt64]?, bytesPerState: Double = 0) {
         self.verdict = verdict
         self.exhaustive = exhaustive
         self.states = states
@@ -57,5 +67,6 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
         self.counterexamples = counterexamples
         self.options = options
         self.fingerprints = fingerprints
+        self.bytesPerState = bytesPerState
     }
 }

@@ -1,7 +1,7 @@
 /// What one search thread counted and found; threads' tallies are merged into the report.
 struct SearchTally: Sendable {
-    /// Fingerprints of the states reached.
-    var seen: Set<UInt64> = []
+    /// Fingerprints of the states reached; the exhaustive search's cache entries too.
+    var seen = VisitedTable()
     /// Maximal paths (or walks) finished.
     var executions = 0
     /// Choices applied.

@@ -1,17 +1,17 @@
 /// Deliberate bugs for the explorer's tests: each flag makes `MirrorPrimary` misbehave in one
 /// way, so that a test can show the explorer finds it. All false by default; never set outside
 /// tests. Each buggy branch in the core is marked "test-only fault".
-public struct MirrorPrimaryFaults: Sendable, Hashable {
+package struct MirrorPrimaryFaults: Sendable, Hashable {
     /// Commits a write as soon as it is logged and sent, without waiting for the secondary's
     /// ack (breaks `mirror.commit-after-mirror`).
-    public var commitsBeforeAck = false
+    package var commitsBeforeAck = false
     /// After a path failure, does not resend the unacknowledged entries last sent on it: takes
     /// them as delivered (the connection had accepted them) and commits them (breaks
     /// `mirror.commit-after-mirror`, and `mirror.no-loss` at a later takeover).
-    public var skipsResendAfterPathFailure = false
+    package var skipsResendAfterPathFailure = false
 
     /// No fault: the correct core.
-    public init(commitsBeforeAck: Bool = false, skipsResendAfterPathFailure: Bool = false) {
+    package init(commitsBeforeAck: Bool = false, skipsResendAfterPathFailure: Bool = false) {
         self.commitsBeforeAck = commitsBeforeAck
         self.skipsResendAfterPathFailure = skipsResendAfterPathFailure
     }

@@ -131,7 +131,7 @@ public struct MirrorPrimary: Sendable {
     /// The summary counters.
     public internal(set) var stats: Stats
     /// Deliberate bugs for the explorer's tests; none by default.
-    public var faults = MirrorPrimaryFaults()
+    package var faults = MirrorPrimaryFaults()
 
     var seq = 0
     var streams: [Stream]

@@ -1,18 +1,18 @@
 /// Deliberate bugs for the explorer's tests: each flag makes `MirrorSecondary` misbehave in
 /// one way, so that a test can show the explorer finds it. All false by default; never set
 /// outside tests. Each buggy branch in the core is marked "test-only fault".
-public struct MirrorSecondaryFaults: Sendable, Hashable {
+package struct MirrorSecondaryFaults: Sendable, Hashable {
     /// Applies a received entry at once, without waiting for the earlier sns of its stream
     /// (breaks `mirror.stream-order`).
-    public var appliesOnReceipt = false
+    package var appliesOnReceipt = false
     /// Applies an entry without waiting for its deps (breaks `mirror.barrier`).
-    public var ignoresBarriers = false
+    package var ignoresBarriers = false
     /// Still applies (and acknowledges) a stale primary's entries after the takeover: no
     /// fencing (breaks `mirror.no-loss`).
-    public var appliesAfterTakeover = false
+    package var appliesAfterTakeover = false
 
     /// No fault: the correct core.
-    public init(appliesOnReceipt: Bool = false, ignoresBarriers: Bool = false, appliesAfterTakeover: Bool = false) {
+    package init(appliesOnReceipt: Bool = false, ignoresBarriers: Bool = false, appliesAfterTakeover: Bool = false) {
         self.appliesOnReceipt = appliesOnReceipt
         self.ignoresBarriers = ignoresBarriers
         self.appliesAfterTakeover = appliesAfterTakeover

@@ -77,7 +77,7 @@ public struct MirrorSecondary: Sendable {
     /// Duplicates dropped.
     public internal(set) var droppedCount = 0
     /// Deliberate bugs for the explorer's tests; none by default.
-    public var faults = MirrorSecondaryFaults()
+    package var faults = MirrorSecondaryFaults()
 
     var seq = 0
     var streams: [Int: Stream] = [:]

@@ -27,8 +27,9 @@ struct Explore: AsyncParsableCommand {
               plumb explore recovery --consumers 5 --workers 2 --failures 1
               plumb explore mirror --records 6 --strategy pct --executions 20000
               plumb explore driver --requests 6 --shard 3/8 --format json
+              plumb explore selftest          # every seeded bug found, shrunk and replayed
             """,
-        subcommands: [ExploreMirror.self, ExploreDriver.self, ExploreRecovery.self]
+        subcommands: [ExploreMirror.self, ExploreDriver.self, ExploreRecovery.self, ExploreSelftest.self]
     )
 }
 
@@ -47,6 +48,7 @@ struct ExploreMirror: AsyncParsableCommand {
     @OptionGroup var options: ExploreOptions
 
     func validate() throws {
+        try options.validateFaults(for: MirrorSimulation.system)
         let c = MirrorSimulation.Configuration(
             streams: streams, paths: paths, records: records, crashes: crashes, pathFailures: pathFailures,
             barrierEvery: barriers)
@@ -60,7 +62,7 @@ struct ExploreMirror: AsyncParsableCommand {
             streams: streams, paths: paths, records: records, crashes: crashes, pathFailures: pathFailures,
             barrierEvery: barriers)
         guard let start = MirrorSimulation(parsing: options.configuration(c.description)) else {
-            throw ValidationError("unknown --inject-fault name")
+            throw ValidationError("the configuration \(options.configuration(c.description)) does not parse")
         }
         throw ExploreRunner(options: options).explore(start)
     }
@@ -79,6 +81,7 @@ struct ExploreDriver: AsyncParsableCommand {
     @OptionGroup var options: ExploreOptions
 
     func validate() throws {
+        try options.validateFaults(for: DriverSimulation.system)
         guard DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn).isValid else {
             throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes")
         }
@@ -87,7 +90,7 @@ struct ExploreDriver: AsyncParsableCommand {
     func run() async throws {
         let c = DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn)
         guard let start = DriverSimulation(parsing: options.configuration(c.description)) else {
-            throw ValidationError("unknown --inject-fault name")
+            throw ValidationError("the configuration \(options.configuration(c.description)) does not parse")
         }
         throw ExploreRunner(options: options).explore(start)
     }
@@ -113,10 +116,13 @@ struct ExploreRecovery: AsyncParsableCommand {
 
     func validate() throws {
         if let problem = configurationValue.problem { throw ValidationError(problem) }
-        if !options.injectedFaults.isEmpty { throw ValidationError("--inject-fault is not available for recovery") }
+        try options.validateFaults(for: RecoverySimulation.system)
     }
 
     func run() async throws {
-        throw ExploreRunner(options: options).explore(RecoverySimulation(configurationValue))
+        guard let start = RecoverySimulation(parsing: options.configuration(configurationValue.description)) else {
+            throw ValidationError("the configuration \(options.configuration(configurationValue.description)) does not parse")
+        }
+        throw ExploreRunner(options: options).explore(start)
     }
 }

@@ -2,96 +2,211 @@ import ArgumentParser
 import Explorer
 import Foundation
 
-/// `plumb bench explore`: the explorer's speed, its reduction, and how far it gets in a minute.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `plumb bench explore`: the explorer's cost per state and how it grows, its reduction, its
+/// parallel speed-up, and SPIN on the mirror's Promela model side by side.
 struct ExploreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explore",
-        abstract: "Measure the explorer: states and executions per second, parallel speed-up, reduction, reach in 60 s.",
+        abstract: "Measure the explorer: cost per state at three sizes, reduction, parallel speed-up, SPIN side by side.",
         discussion: """
-            For each system, one run at a time in this process (build with -c release first):
+            One run, in this process, one search at a time (build with -c release first). CPU \
+            seconds are user plus system time of this process (or of SPIN's), so a loaded machine \
+            moves them less than wall time.
 
-            Rate: an exhaustive search of the system's default CLI configuration on one thread, \
-            then on --jobs threads (in-process shards); states/s, executions/s and the speed-up.
+            Scaling: each system exhaustively at three sizes on one thread: states, transitions, \
+            executions, CPU seconds, microseconds per state, and the growth factor of the states \
+            per extra record (mirror), request (driver) or consumer (recovery). A flat cost per \
+            state is the aim: a step costs what its own events cost, not the trace so far.
 
-            Reduction: the same exhaustive configuration with state caching off, with and without \
-            partial-order reduction (sleep sets): executions explored by each, and whether the \
-            verdicts and the distinct states match.
+            Reduction: the middle size with partial-order reduction on and off (state caching \
+            on): executions and transitions explored by each, and whether the states and \
+            verdicts match.
 
-            Reach: configurations of growing size, each explored exhaustively with a time budget \
-            of --budget seconds; the largest one that finished (exhaustive: true) is reported.
+            Parallel: the middle size on --jobs threads against one, with the load average of \
+            the machine before and after (another process on the machine makes a poor speed-up).
+
+            SPIN: when `spin` and `gcc` are installed (apt-get install -y spin) and --spin-model \
+            names the mirror's Promela model, SPIN's exhaustive search of R records per stream \
+            (2 streams, 2 paths) beside `plumb explore mirror --records 2R --crashes 0` (the same \
+            number of records in all; the models differ, see the model's README): states, CPU \
+            seconds, microseconds per state, and the ratio of CPU time.
             """)
 
     @Option(help: "Threads for the parallel run.")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs = 2
 
-    @Option(help: "Seconds each reach configuration may take.")
-    var budget: Double = 60
+    @Option(help: "The SPIN model of the mirror (default: ../shared/peers/spin/mirror.pml).")
+    var spinModel = "../shared/peers/spin/mirror.pml"
 
-    @Flag(help: "Small configurations and a 5 s budget: a quick run for tests.")
+    @Option(help: "Records per stream for the SPIN comparison, comma-separated.")
+    var spinRecords = "2,3"
+
+    @Flag(help: "Small configurations: a quick run for tests.")
     var quick = false
 
     func run() async throws {
-        let budget = quick ? 5 : self.budget
-        print("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, --jobs \(jobs))")
+        print("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
         print("")
-        print("rate (exhaustive, state caching and reduction on):")
-        print(pad("system", 10) + pad("configuration", 52) + pad("states", 10) + pad("execs", 10)
-              + pad("states/s", 10) + pad("execs/s", 10) + pad("x\(jobs) thr", 10))
-        rate(MirrorSimulation(quick ? .init(streams: 2, paths: 2, records: 2) : .init()))
-        rate(DriverSimulation(quick ? .init(ifaces: 2, requests: 2, crashes: 1, torn: false) : .init()))
-        rate(RecoverySimulation(quick ? .init(consumers: 4) : .init()))
+        print("scaling (exhaustive, one thread, caching and reduction on):")
+        print(Self.row(["system", "configuration", "states", "transitions", "executions", "CPU s", "µs/state", "growth"]))
+        let mirrorSizes = quick ? [1, 2, 3] : [3, 4, 5]
+        let driverSizes = quick ? [1, 2, 3] : [3, 4, 5]
+        let recoverySizes = quick ? [3, 4, 5] : [5, 6, 7]
+        scale(mirrorSizes.map { MirrorSimulation(.init(streams: 2, paths: 2, records: $0, crashes: 0)) })
+        scale(driverSizes.map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })
+        scale(recoverySizes.map { RecoverySimulation(.init(consumers: $0, workers: 2, failures: 1, crashes: 1)) })
 
         print("")
-        print("reduction (state caching off, so every path counts):")
-        print(pad("system", 10) + pad("configuration", 52) + pad("with POR", 12) + pad("without", 12)
-              + pad("ratio", 8) + "same verdict and states")
-        reduction(MirrorSimulation(.init(streams: 1, paths: 2, records: 1)))
-        reduction(DriverSimulation(.init(ifaces: 2, requests: 2, crashes: 1, torn: false)))
-        reduction(RecoverySimulation(.init(consumers: 4, workers: 2, failures: 1, crashes: 0)))
+        print("reduction (caching on; reduction on against off):")
+        print(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "same"]))
+        reduction(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
+        reduction(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
+        reduction(RecoverySimulation(.init(consumers: recoverySizes[1], workers: 2, failures: 1, crashes: 1)))
 
         print("")
-        print("reach (largest configuration exhausted within \(Int(budget)) s):")
-        reach("mirror", budget, (quick ? 1 ... 2 : 1 ... 6).map { MirrorSimulation(.init(streams: 2, paths: 2, records: $0)) })
-        reach("driver", budget, (quick ? 2 ... 3 : 2 ... 10).map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })
-        reach("recovery", budget, (quick ? 4 ... 5 : 4 ... 12).map { RecoverySimulation(.init(consumers: $0)) })
+        print("parallel (--jobs \(jobs) against one thread, wall time):")
+        parallel(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
+        parallel(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
+
+        print("")
+        spin()
     }
 
-    func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
+    // MARK: Parts
 
-    func rate<S: ExplorationTarget>(_ start: S) {
-        let one = Exploration(start: start, options: ExplorationOptions()).run()
-        let many = Exploration(start: start, options: ExplorationOptions(parallelism: jobs)).run()
-        let s1 = one.elapsed.seconds, sN = many.elapsed.seconds
-        print(pad(S.system, 10) + pad(start.configurationText, 52) + pad("\(one.states)", 10) + pad("\(one.executions)", 10)
-              + pad(String(format: "%.0f", Double(one.states) / s1), 10) + pad(String(format: "%.0f", Double(one.executions) / s1), 10)
-              + String(format: "%.2fx (%.2f s vs %.2f s)", s1 / sN, sN, s1))
+    func scale<S: ExplorationTarget>(_ starts: [S]) {
+        var previous: Int?
+        for start in starts {
+            let (report, cpu) = Self.measure(start, ExplorationOptions())
+            let growth = previous.map { String(format: "%.1fx", Double(report.states) / Double($0)) } ?? "-"
+            previous = report.states
+            print(Self.row([S.system, start.configurationText, "\(report.states)", "\(report.transitions)",
+                            "\(report.executions)", String(format: "%.2f", cpu),
+                            String(format: "%.1f", cpu * 1e6 / Double(max(report.states, 1))), growth]))
+        }
     }
 
     func reduction<S: ExplorationTarget>(_ start: S) {
-        let with = Exploration(start: start, options: ExplorationOptions(stateCaching: false, recordFingerprints: true)).run()
-        let without = Exploration(start: start, options: ExplorationOptions(
-            stateCaching: false, partialOrderReduction: false, recordFingerprints: true)).run()
-        let same = with.verdict == without.verdict && with.fingerprints == without.fingerprints
-        print(pad(S.system, 10) + pad(start.configurationText, 52) + pad("\(with.executions)", 12)
-              + pad("\(without.executions)", 12) + pad(String(format: "%.1fx", Double(without.executions) / Double(max(with.executions, 1))), 8)
-              + (same ? "yes" : "NO (\(with.verdict.rawValue)/\(without.verdict.rawValue), \(with.states)/\(without.states) states)"))
+        let (on, _) = Self.measure(start, ExplorationOptions(recordFingerprints: true))
+        let (off, _) = Self.measure(start, ExplorationOptions(partialOrderReduction: false, recordFingerprints: true))
+        let same = on.verdict == off.verdict && on.fingerprints == off.fingerprints
+        print(Self.row([S.system, start.configurationText, "\(on.executions)", "\(off.executions)", "\(on.transitions)",
+                        "\(off.transitions)", String(format: "%.2fx", Double(off.transitions) / Double(max(on.transitions, 1))),
+                        same ? "yes" : "NO (\(on.states)/\(off.states) states)"]))
     }
 
-    func reach<S: ExplorationTarget>(_ system: String, _ seconds: Double, _ starts: [S]) {
-        var largest: (String, ExplorationReport)?
-        for start in starts {
-            let report = Exploration(start: start, options: ExplorationOptions(
-                budget: ExplorationBudget(time: .milliseconds(Int64(seconds * 1000))))).run()
-            guard report.exhaustive, report.verdict == .pass else {
-                print(pad(system, 10) + pad(start.configurationText, 52)
-                      + "not exhausted within \(Int(seconds)) s (\(report.states) states, \(report.executions) executions)")
-                break
+    func parallel<S: ExplorationTarget>(_ start: S) {
+        let before = Self.loadAverage()
+        let one = Exploration(start: start, options: ExplorationOptions()).run()
+        let many = Exploration(start: start, options: ExplorationOptions(parallelism: jobs)).run()
+        let s1 = one.elapsed.seconds, sN = many.elapsed.seconds
+        print("  \(S.system) [\(start.configurationText)]: " + String(format: "%.2fx (%.2f s on one thread, %.2f s on %d)", s1 / sN, s1, sN, jobs)
+              + "; load average \(before) before, \(Self.loadAverage()) after; states \(one.states) / \(many.states)")
+    }
+
+    /// SPIN on the Promela model, beside plumb on as many records in all.
+    func spin() {
+        guard Self.which("spin") != nil, Self.which("gcc") != nil else {
+            print("spin: not installed (apt-get install -y spin gcc), so no side-by-side figures")
+            return
+        }
+        guard FileManager.default.fileExists(atPath: spinModel) else {
+            print("spin: no model at \(spinModel) (--spin-model)")
+            return
+        }
+        print("SPIN side by side (2 streams x 2 paths; SPIN: R records per stream, its model; plumb: 2R records in all, --crashes 0):")
+        print(Self.row(["R", "SPIN states", "SPIN CPU s", "SPIN µs/st", "plumb states", "plumb CPU s", "plumb µs/st", "CPU ratio"]))
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-spin-\(getpid())")
+        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let model = URL(fileURLWithPath: spinModel).standardizedFileURL.path
+        for r in spinRecords.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
+            guard Self.shell(["spin", "-DS=2", "-DP=2", "-DR=\(r)", "-a", model], in: work.path) != nil,
+                  Self.shell(["gcc", "-O2", "-DSAFETY", "-DNOREDUCE", "-o", "pan", "pan.c"], in: work.path) != nil else {
+                print("  R=\(r): SPIN or gcc failed")
+                continue
             }
-            largest = (start.configurationText, report)
+            let childBefore = Self.cpuSeconds(RUSAGE_CHILDREN)
+            guard let out = Self.shell(["./pan", "-m10000000"], in: work.path) else {
+                print("  R=\(r): pan failed")
+                continue
+            }
+            let spinCPU = Self.cpuSeconds(RUSAGE_CHILDREN) - childBefore
+            let spinStates = Self.number(after: "states, stored", in: out) ?? 0
+            let (report, cpu) = Self.measure(MirrorSimulation(.init(streams: 2, paths: 2, records: 2 * r, crashes: 0)),
+                                             ExplorationOptions())
+            print(Self.row(["\(r)", "\(spinStates)", String(format: "%.2f", spinCPU),
+                            String(format: "%.2f", spinCPU * 1e6 / Double(max(spinStates, 1))),
+                            "\(report.states)" + (report.exhaustive ? "" : " (cut)"), String(format: "%.2f", cpu),
+                            String(format: "%.2f", cpu * 1e6 / Double(max(report.states, 1))),
+                            String(format: "%.1fx", cpu / max(spinCPU, 1e-6))]))
         }
-        if let (text, report) = largest {
-            print(pad(system, 10) + pad(text, 52) + String(format: "exhausted: %d states, %d executions, %.1f s",
-                                                          report.states, report.executions, report.elapsed.seconds))
+    }
+
+    // MARK: Helpers
+
+    /// Runs an exploration; returns its report and the CPU seconds it took.
+    static func measure<S: Explorable>(_ start: S, _ options: ExplorationOptions) -> (ExplorationReport, Double) {
+        let before = cpuSeconds(RUSAGE_SELF)
+        let report = Exploration(start: start, options: options).run()
+        return (report, cpuSeconds(RUSAGE_SELF) - before)
+    }
+
+    /// User plus system CPU seconds of this process or its waited-for children.
+    static func cpuSeconds(_ who: __rusage_who) -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(who.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// The first three fields of /proc/loadavg.
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    /// The path of `tool` on PATH, if any.
+    static func which(_ tool: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let path = "\(dir)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
+        return nil
+    }
+
+    /// Runs `arguments` in `directory`; its standard output, or nil when it failed.
+    static func shell(_ arguments: [String], in directory: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    }
+
+    /// The integer before `label` on a line of `text` (`19453 states, stored`).
+    static func number(after label: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.contains(label) {
+            let fields = line.split(separator: " ")
+            if let value = fields.compactMap({ Int($0) }).first { return value }
+        }
+        return nil
+    }
+
+    static func row(_ cells: [String]) -> String {
+        let widths = [9, 44, 11, 12, 11, 11, 11, 8]
+        return zip(cells, widths + Array(repeating: 10, count: max(0, cells.count - widths.count)))
+            .map { cell, width in cell.count >= width ? cell + " " : cell + String(repeating: " ", count: width - cell.count) }
+            .joined()
     }
 }

@@ -54,8 +54,9 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: "Report format: text (for people) or json (for tools).")
     var format: Format = .text
 
-    @Option(name: .customLong("inject-fault"), help: .hidden)
-    var injectedFaults: [String] = []
+    @Option(name: .customLong("inject-fault"),
+            help: "Turn on a seeded bug of the core (repeatable), to see the explorer find it; `plumb explore selftest` tries them all.")
+    var injectedFaults: [SeededFault] = []
 
     func validate() throws {
         if let shard, Shard(parsing: shard) == nil {
@@ -84,6 +85,16 @@ struct ExploreOptions: ParsableArguments {
 
     /// The configuration text with the injected faults (tests and demonstrations only).
     func configuration(_ text: String) -> String {
-        injectedFaults.isEmpty ? text : text + " faults=" + injectedFaults.joined(separator: "+")
+        injectedFaults.isEmpty ? text : text + " faults=" + injectedFaults.map(\.rawValue).joined(separator: "+")
+    }
+
+    /// Refuses a seeded bug of another system's core.
+    func validateFaults(for system: String) throws {
+        let foreign = injectedFaults.filter { $0.system != system }
+        guard foreign.isEmpty else {
+            let names = SeededFault.allCases.filter { $0.system == system }.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--inject-fault \(foreign.map(\.rawValue).joined(separator: ", ")) is not a seeded bug of the "
+                                  + "\(system); its seeded bugs are: \(names)")
+        }
     }
 }

@@ -11,6 +11,8 @@ struct ExploreRunner {
     struct Found: Encodable {
         var invariant: String
         var message: String
+        /// `traceInvariant` (`plumb check` rejects the trace) or `explorerCheck` (only the replay shows it).
+        var kind: ExplorationViolation.Kind
         var trace: String
         var token: String
         var steps: [String]
@@ -34,14 +36,12 @@ struct ExploreRunner {
         var elapsedSeconds: Double
         var statesPerSecond: Double
         var executionsPerSecond: Double
+        /// Memory of the visited set per state stored.
+        var bytesPerState: Double
+        /// The chance that a fingerprint collision hid a state (see `ExplorationReport`).
+        var omissionProbability: Double
         var violations: [Found]
     }
-
-    /// Checks of the explorer's own, beyond the trace format: `plumb check` passes their traces
-    /// (a trace may stop anywhere; the device's bytes are not in it), so only the replay shows them.
-    static let explorerOnly: Set<String> = [
-        DriverSimulation.contentsInvariant, DriverSimulation.stuckInvariant, RecoverySimulation.stuckInvariant,
-    ]
 
     /// Explores from `start` and returns the exit code to throw.
     func explore<S: ExplorationTarget>(_ start: S) -> ExitCode {
@@ -69,7 +69,8 @@ struct ExploreRunner {
                 file = write(outcome.state.encodedTrace(), name: "\(S.system)-\(example.violation.invariant)-\(k + 1).jsonl")
             }
             found.append(Found(
-                invariant: example.violation.invariant, message: example.violation.message, trace: file,
+                invariant: example.violation.invariant, message: example.violation.message,
+                kind: example.violation.kind, trace: file,
                 token: token, steps: example.steps, shrunkFrom: example.originalLength))
         }
 
@@ -83,7 +84,9 @@ struct ExploreRunner {
                 executions: report.executions, transitions: report.transitions, maxDepth: report.maxDepth,
                 depthCuts: report.depthCuts, budgetExhausted: report.budgetExhausted, elapsedSeconds: seconds,
                 statesPerSecond: seconds > 0 ? Double(report.states) / seconds : 0,
-                executionsPerSecond: seconds > 0 ? Double(report.executions) / seconds : 0, violations: found)
+                executionsPerSecond: seconds > 0 ? Double(report.executions) / seconds : 0,
+                bytesPerState: report.bytesPerState, omissionProbability: report.omissionProbability,
+                violations: found)
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
@@ -101,6 +104,10 @@ struct ExploreRunner {
         print(String(format: "states: %d   executions: %d   transitions: %d   max depth: %d   %.2f s (%.0f states/s, %.0f executions/s)",
                      report.states, report.executions, report.transitions, report.maxDepth, seconds,
                      seconds > 0 ? Double(report.states) / seconds : 0, seconds > 0 ? Double(report.executions) / seconds : 0))
+        if report.options.strategy == .exhaustive {
+            print(String(format: "visited set: %.0f bytes per state; chance a fingerprint collision hid a state: %.1e",
+                         report.bytesPerState, report.omissionProbability))
+        }
         if !report.exhaustive && report.verdict == .pass {
             var why: [String] = []
             if report.depthCuts > 0 { why.append("\(report.depthCuts) executions cut at --depth") }
@@ -114,7 +121,7 @@ struct ExploreRunner {
             print("schedule (\(f.steps.count) steps\(f.shrunkFrom.map { ", shrunk from \($0)" } ?? "")):")
             for (i, step) in f.steps.enumerated() { print("  \(i + 1). \(step)") }
             if !f.trace.isEmpty { print("trace: \(f.trace)   (plumb check \(f.trace))") }
-            if Self.explorerOnly.contains(f.invariant) {
+            if f.kind == .explorerCheck {
                 print("note: \(f.invariant) is a check of the explorer beyond the trace format; "
                       + "`plumb check` passes this trace, the replay shows the failure")
             }

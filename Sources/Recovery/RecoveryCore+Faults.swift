@@ -1,29 +1,29 @@
 /// Deliberate bugs for the explorer's tests: each flag makes the core break one invariant of the
 /// `recovery` system in some schedules, so that a test can show the explorer finds it. All off by
 /// default; never set outside tests.
-public struct RecoveryCoreFaults: Sendable, Hashable {
+package struct RecoveryCoreFaults: Sendable, Hashable {
     /// Releases a consumer's hard dependents when it starts instead of when it succeeds, so a
     /// dependent may start before its dependency ended (`recovery.deps-first`).
-    public var releaseDependentsAtStart: Bool
+    package var releaseDependentsAtStart: Bool
     /// Releases the hard dependents of a skipped consumer as if it had finished: they are
     /// skipped too, but may already be ready, and then start anyway (`recovery.skip`).
-    public var skippedDependentsRun: Bool
+    package var skippedDependentsRun: Bool
     /// Skips only the direct hard dependents of a failed consumer: theirs wait forever, and the
     /// run never reaches `done` (the explorer's `recovery.stuck`; no trace invariant sees a
     /// trace that stops).
-    public var skipsNotTransitive: Bool
+    package var skipsNotTransitive: Bool
     /// Records `done` once no consumer waits to start, forgetting those still running
     /// (`recovery.complete`).
-    public var doneBeforeEnds: Bool
+    package var doneBeforeEnds: Bool
     /// Grants a `process` of a log without waiting for the taggers to release it
     /// (`recovery.logs-first`).
-    public var processBeforeUntag: Bool
+    package var processBeforeUntag: Bool
 
     /// No fault: the core as shipped.
-    public static let none = RecoveryCoreFaults()
+    package static let none = RecoveryCoreFaults()
 
     /// Makes a set of faults; every flag defaults to off.
-    public init(
+    package init(
         releaseDependentsAtStart: Bool = false, skippedDependentsRun: Bool = false,
         skipsNotTransitive: Bool = false, doneBeforeEnds: Bool = false, processBeforeUntag: Bool = false
     ) {

@@ -107,7 +107,7 @@ public struct RecoveryCore: Sendable {
     /// Each worker's last seq.
     var workerSeqs: [Int]
     /// Deliberate bugs, for the explorer's tests only (see `RecoveryCoreFaults`); none by default.
-    public var faults = RecoveryCoreFaults.none
+    package var faults = RecoveryCoreFaults.none
 
     /// The framework's node name.
     public static let frameworkNode = "framework"

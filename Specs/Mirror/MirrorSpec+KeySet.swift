@@ -1,3 +1,5 @@
+import Trace
+
 /// A set of integer keys (lsns, sns, request ids) seen so far, kept as ranges where the keys
 /// arrive in increasing order, as they do in practice, so that remembering "was this key already
 /// introduced" costs memory per gap, not per key.
@@ -10,6 +12,13 @@ struct IntKeySet: Sendable {
     private var uppers: [Int] = []
     /// Keys inserted out of order that no range holds.
     private var stragglers: Set<Int> = []
+
+    /// Hashes the ranges' ends and the stragglers, sorted (for `DriverSpec`'s fingerprint).
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(lowers)
+        hasher.combine(uppers)
+        hasher.combine(stragglers.sorted())
+    }
 
     /// An empty set.
     init() {}

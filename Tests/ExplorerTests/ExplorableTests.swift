@@ -3,6 +3,6 @@ import XCTest
 
 final class ExplorableTests: XCTestCase {
     func testViolationDescription() {
-        XCTAssertEqual(ExplorationViolation(invariant: "x.y", message: "m").description, "x.y: m")
+        XCTAssertEqual(ExplorationViolation(invariant: "x.y", message: "m", kind: .traceInvariant).description, "x.y: m")
     }
 }

@@ -56,7 +56,7 @@ final class ReplayAndShrinkTests: XCTestCase {
 
     func testShrinkerLeavesAPathThatDoesNotFailAlone() {
         let passing = Counterexample(path: [0, 0, 0, 0], steps: [],
-                                     violation: ExplorationViolation(invariant: "race.lostUpdate", message: ""))
+                                     violation: ExplorationViolation(invariant: "race.lostUpdate", message: "", kind: .explorerCheck))
         XCTAssertEqual(Shrinker(start: RaceModel()).shrink(passing), passing)
     }
 }

@@ -99,7 +99,7 @@ struct RaceModel: Explorable {
 
     func violation() -> ExplorationViolation? {
         guard pc.allSatisfy({ $0 == program.count }), x != 2 else { return nil }
-        return ExplorationViolation(invariant: "race.lostUpdate", message: "x == \(x) after two increments")
+        return ExplorationViolation(invariant: "race.lostUpdate", message: "x == \(x) after two increments", kind: .explorerCheck)
     }
 
     func lane(of step: Step) -> Int { step.thread }

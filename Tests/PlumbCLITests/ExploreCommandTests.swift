@@ -28,6 +28,43 @@ final class ExploreCommandTests: XCTestCase {
         XCTAssertEqual(report["exhaustive"] as? Bool, true)
         XCTAssertEqual(report["states"] as? Int, 522)
         XCTAssertGreaterThan(report["executions"] as? Int ?? 0, 0)
+        // The visited set's memory, and the chance a fingerprint collision hid a state.
+        let bytes = try XCTUnwrap(report["bytes_per_state"] as? Double)
+        XCTAssertGreaterThanOrEqual(bytes, 24)
+        XCTAssertLessThanOrEqual(bytes, 2048)
+        let omission = try XCTUnwrap(report["omission_probability"] as? Double)
+        XCTAssertGreaterThan(omission, 0)
+        XCTAssertLessThan(omission, 1e-12)
+    }
+
+    func testSelftestFindsShrinksAndReplaysEverySeededBug() throws {
+        let run = try PlumbBinary.run(["explore", "selftest"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("\(SeededFault.allCases.count) of \(SeededFault.allCases.count) seeded bugs found"), run.stdout)
+        for fault in SeededFault.allCases {
+            XCTAssertTrue(run.stdout.contains("ok   \(fault.system) \(fault.rawValue) "), "\(fault)\n\(run.stdout)")
+        }
+    }
+
+    func testSeededBugNamesAreListedAndChecked() throws {
+        let help = try PlumbBinary.run(["explore", "mirror", "--help"])
+        XCTAssertTrue(help.stdout.contains("appliesAfterTakeover"), help.stdout)
+        let unknown = try PlumbBinary.run(["explore", "mirror", "--inject-fault", "noSuchBug"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("noSuchBug"), unknown.stderr)
+        let foreign = try PlumbBinary.run(["explore", "mirror", "--inject-fault", "durableOutOfOrder"])
+        XCTAssertEqual(foreign.status, 2)
+        XCTAssertTrue(foreign.stderr.contains("not a seeded bug of the mirror"), foreign.stderr)
+        // A recovery bug rides in the replay token like the others.
+        let found = try PlumbBinary.run(["explore", "recovery", "--consumers", "4", "--inject-fault", "doneBeforeEnds",
+                                         "--out", directory.path, "--format", "json"])
+        XCTAssertEqual(found.status, 1, found.stderr)
+        let violation = try XCTUnwrap((try json(found.stdout)["violations"] as? [[String: Any]])?.first)
+        XCTAssertEqual(violation["invariant"] as? String, "recovery.complete")
+        XCTAssertEqual(violation["kind"] as? String, "traceInvariant")
+        let replayed = try PlumbBinary.run(["replay", try XCTUnwrap(violation["token"] as? String)])
+        XCTAssertEqual(replayed.status, 1, replayed.stderr)
+        XCTAssertTrue(replayed.stderr.contains("recovery.complete"), replayed.stderr)
     }
 
     func testBudgetCutSaysNotExhaustive() throws {

@@ -12,7 +12,7 @@ import Trace
 struct DriverContentsModel: Sendable {
     /// The data area as of the last `online` (as the format found it, at first).
     private(set) var base: [UInt8]
-    /// FNV-1a over `base`, for fingerprints.
+    /// A stable hash of `base`, for fingerprints.
     private(set) var baseDigest: UInt64
     /// The current epoch's requests, in arrival (submit) order.
     private(set) var arrivals: [Int] = []
@@ -32,19 +32,16 @@ struct DriverContentsModel: Sendable {
     }
 
     private static func digest(_ bytes: [UInt8]) -> UInt64 {
-        var hash = DriverFNV()
-        hash.addWords(bytes)
+        var hash = StableHasher()
+        hash.combine(bytes: bytes)
         return hash.value
     }
 
     /// Adds everything the model holds to `hash`.
-    func hash(into hash: inout DriverFNV) {
-        hash.add(baseDigest)
-        hash.add(recovering ? 1 : 0)
-        for list in [arrivals, recovered.sorted(), recoveredThisPass] {
-            hash.add(list.count)
-            for id in list { hash.add(id) }
-        }
+    func hash(into hash: inout StableHasher) {
+        hash.combine(baseDigest)
+        hash.combine(recovering)
+        for list in [arrivals, recovered.sorted(), recoveredThisPass] { hash.combine(list) }
     }
 
     /// Takes one event of the trace, in order.

@@ -25,10 +25,4 @@ final class DriverDisk: @unchecked Sendable {
         medium = other.medium.copy()
         cache = other.cache.copy(over: medium)
     }
-
-    /// The pending writes of the cache, by reflection (the cache keeps them internal), for
-    /// `DriverSimulation.fingerprint()`.
-    var pendingWrites: Any {
-        Mirror(reflecting: cache).descendant("pending") ?? [Int]()
-    }
 }

@@ -18,12 +18,17 @@ extension DriverSimulation {
         /// sectors (for each k); otherwise each pending write is only lost or durable.
         public var torn: Bool
         /// Seeded bugs of the core (tests only).
-        public var faults: DriverCoreFaults
+        package var faults: DriverCoreFaults
 
         /// Makes a configuration; the defaults are the CLI's `--ifaces 2 --requests 4
         /// --crashes 1 --torn`.
-        public init(ifaces: Int = 2, requests: Int = 4, crashes: Int = 1, torn: Bool = true,
-                    faults: DriverCoreFaults = .none) {
+        public init(ifaces: Int = 2, requests: Int = 4, crashes: Int = 1, torn: Bool = true) {
+            self.init(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn, faults: .none)
+        }
+
+        /// Makes a configuration with seeded bugs on (tests and `plumb explore selftest`).
+        package init(ifaces: Int = 2, requests: Int = 4, crashes: Int = 1, torn: Bool = true,
+                     faults: DriverCoreFaults) {
             self.ifaces = ifaces
             self.requests = requests
             self.crashes = crashes
@@ -38,7 +43,7 @@ extension DriverSimulation {
         }
 
         /// The seeded-bug names, as the `faults=` key writes them.
-        static let faultNames = ["durableOutOfOrder", "recoveryStopsEarly", "acceptsStaleSegments", "trustsDataArea"]
+        static let faultNames = SeededFault.allCases.filter { $0.system == DriverSimulation.system }.map(\.rawValue)
 
         /// The names of the faults that are on, in `faultNames` order.
         var faultsOn: [String] {

@@ -1,19 +1,20 @@
 import Driver
 import Specs
+import Trace
 
 extension DriverSimulation {
-    /// FNV-1a (fixed seed, the same in every process) over:
-    /// - the core's whole state, every stored property read by reflection (`DriverStateEncoder`:
-    ///   dictionaries and sets sorted, so no hashing seed shows; left out, what is the same in
-    ///   every state of one exploration: the device layout, the node name, the faults, and each
-    ///   staging region's number and size);
+    /// A stable hash (`StableHasher`, the same in every process) over:
+    /// - the core's whole state (`DriverCore.hash(into:)`: dictionaries and sets sorted, so no
+    ///   hashing seed shows; left out, what is the same in every state of one exploration: the
+    ///   device layout, the node name, the faults, and each staging region's number and size;
+    ///   a test compares it with a reflection encoding of every field over explored states);
     /// - the disk: the medium's bytes (`mediumDigest`) and the cache's pending writes in order;
     /// - the runtime: the outstanding I/O and what each does, the callers' cursors, whether the
     ///   shutdown was asked for, the crashes left, the recovery's I/O count, the fates chosen in
     ///   a power cut in progress, and whether a violation was found;
     /// - the history, as far as the verdict on any continuation depends on it: the state of
-    ///   the driver spec run along with the trace (`spec`), read by reflection with its event
-    ///   stamps reduced to their event names (left out: the seqs and places of its compact
+    ///   the driver spec run along with the trace (`monitor.spec`, `DriverSpec.hash(into:)`),
+    ///   its event stamps reduced to their event names (left out: the seqs and places of its compact
     ///   marks, the node name, and which crash lost which id, which only messages use), and the
     ///   contents model.
     ///
@@ -33,46 +34,44 @@ extension DriverSimulation {
     /// records `durable` events and a caller's submit, say) merge, and so do the continuations
     /// of recoveries reached by different histories that left the same disk, core and spec.
     public func fingerprint() -> UInt64 {
-        var encoder = DriverStateEncoder()
-        encoder.skipped = ["layout", "node", "faults", "index", "limit"]
-        encoder.encode(core)
-        var hash = DriverFNV()
-        hash.add(encoder.bytes)
-        hash.add(mediumDigest)
-        hash.add(pendingDigest)
-        hash.add(specDigest)
+        var hash = StableHasher()
+        core.hash(into: &hash)
+        hash.combine(mediumDigest)
+        hash.combine(pendingDigest)
+        hash.combine(specDigest)
         model.hash(into: &hash)
-        hash.add(outstanding.count)
+        hash.combine(outstanding.count)
         for io in outstanding {
-            hash.add(io.ticket.raw)
+            hash.combine(io.ticket.raw)
             switch io.operation {
             case let .write(block, bytes):
-                hash.add(1)
-                hash.add(block)
-                hash.addWords(bytes)
+                hash.combine(1)
+                hash.combine(block)
+                hash.combine(bytes: bytes)
             case let .patch(extents):
-                hash.add(2)
-                hash.add(extents.count)
+                hash.combine(2)
+                hash.combine(extents.count)
                 for extent in extents {
-                    hash.add(extent.offset)
-                    hash.addWords(extent.bytes)
+                    hash.combine(extent.offset)
+                    hash.combine(bytes: extent.bytes)
                 }
             case .flush:
-                hash.add(3)
+                hash.combine(3)
             case let .read(block, count):
-                hash.add(4)
-                hash.add(block)
-                hash.add(count)
+                hash.combine(4)
+                hash.combine(block)
+                hash.combine(count)
             }
         }
-        for value in cursors + [shutdownIssued ? 1 : 0, crashesLeft, recoverySteps, verdict == nil ? 0 : 1, fates?.count ?? -1] {
-            hash.add(value)
+        hash.combine(cursors)
+        for value in [shutdownIssued ? 1 : 0, crashesLeft, recoverySteps, verdict == nil ? 0 : 1, fates?.count ?? -1] {
+            hash.combine(value)
         }
         for fate in fates ?? [] {
             switch fate {
-            case .lost: hash.add(-1)
-            case .durable: hash.add(-2)
-            case let .torn(kept): hash.add(kept)
+            case .lost: hash.combine(-1)
+            case .durable: hash.combine(-2)
+            case let .torn(kept): hash.combine(kept)
             }
         }
         return hash.value
@@ -81,21 +80,15 @@ extension DriverSimulation {
     /// The hash of the spec's state, its event stamps reduced to their event names (see
     /// `fingerprint()`), for `specDigest`.
     static func digest(of spec: DriverSpec) -> UInt64 {
-        var encoder = DriverStateEncoder()
-        encoder.skipped = ["seq", "line", "file", "node", "lostAt"]
-        encoder.stampsAsNames = true
-        encoder.encode(spec)
-        var hash = DriverFNV()
-        hash.add(encoder.bytes)
+        var hash = StableHasher()
+        spec.hash(into: &hash)
         return hash.value
     }
 
     /// The hash of the cache's pending writes, in order, for `pendingDigest`.
     static func digest(of disk: DriverDisk) -> UInt64 {
-        var encoder = DriverStateEncoder()
-        encoder.encode(disk.pendingWrites)
-        var hash = DriverFNV()
-        hash.add(encoder.bytes)
+        var hash = StableHasher()
+        disk.cache.hashPending(into: &hash)
         return hash.value
     }
 }

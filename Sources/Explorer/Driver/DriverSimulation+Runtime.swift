@@ -37,7 +37,7 @@ extension DriverSimulation {
         events.append(event)
         let wasRecovering = model.recovering
         model.observe(event, workload: workload)
-        spec.observe(event, sink: DriverSpecSink())
+        monitor.observe(event)
         if wasRecovering, case .online = event.kind {
             checkDataArea(against: model.base, when: "after the recovery that ended at seq \(event.seq)")
         }
@@ -125,8 +125,8 @@ extension DriverSimulation {
 
     /// Updates `mediumDigest` after the medium's bytes changed.
     mutating func mediumChanged() {
-        var hash = DriverFNV()
-        hash.addWords(disk.medium.bytes)
+        var hash = StableHasher()
+        hash.combine(bytes: disk.medium.bytes)
         mediumDigest = hash.value
     }
 }

@@ -36,20 +36,22 @@ extension DriverSimulation {
         verdict = found
     }
 
-    /// The spec's first violation on `events`, or an input error of the trace (`trace.input`).
+    /// The spec's first violation on `events` (fed each event once by `monitor`), or an input error of the trace (`trace.input`).
     func specVerdict() -> ExplorationViolation? {
-        do {
-            let outcome = try SpecRunner.run(DriverSpec.self, events: events)
-            guard let first = outcome.violations.first else { return nil }
-            return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message)
-        } catch {
-            return ExplorationViolation(invariant: "trace.input", message: "the simulated trace is not valid: \(error)")
+        switch monitor.verdict() {
+        case .failure(let error):
+            return ExplorationViolation(invariant: "trace.input", message: "the simulated trace is not valid: \(error)",
+                                        kind: .traceInvariant)
+        case .success(let first?):
+            return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message, kind: .traceInvariant)
+        case .success(nil):
+            return nil
         }
     }
 
     /// Notes a violation found by the runtime in this step (the first one wins).
     mutating func report(_ invariant: String, _ message: String) {
-        if found == nil { found = ExplorationViolation(invariant: invariant, message: message) }
+        if found == nil { found = ExplorationViolation(invariant: invariant, message: message, kind: .explorerCheck) }
     }
 
     /// The data area as the device shows it now (the medium with the cache laid over it).

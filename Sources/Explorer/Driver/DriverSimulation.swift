@@ -108,9 +108,9 @@ public struct DriverSimulation: Explorable {
     var found: ExplorationViolation?
     /// How many events the spec judged last.
     var checkedEvents = 0
-    /// The driver spec after every event so far (for fingerprints, see `fingerprint()`).
-    var spec = DriverSpec()
-    /// FNV-1a over the medium's bytes, updated whenever they change (flush, power cut).
+    /// The driver spec run along with `events`: the verdict, and its state for fingerprints.
+    var monitor = SpecMonitor<DriverSpec>()
+    /// A stable hash of the medium's bytes, updated whenever they change (flush, power cut).
     var mediumDigest: UInt64 = 0
     /// A hash of the cache's pending writes, updated whenever they change.
     var pendingDigest: UInt64 = 0
@@ -139,7 +139,7 @@ public struct DriverSimulation: Explorable {
         }
         model = DriverContentsModel(base: data)
         pendingDigest = Self.digest(of: disk)
-        specDigest = Self.digest(of: spec)
+        specDigest = Self.digest(of: monitor.spec)
     }
 
     /// The start state of the configuration a replay token names; nil when it does not parse.
@@ -200,17 +200,31 @@ public struct DriverSimulation: Explorable {
         case let .fate(_, _, _, fate):
             decide(fate)
         }
-        if events.count > recorded { specDigest = Self.digest(of: spec) }
+        if events.count > recorded { specDigest = Self.digest(of: monitor.spec) }
         judge()
     }
 
-    /// Always false (always sound), so partial-order reduction prunes nothing here. Few steps
-    /// commute: the driver is one node whose core numbers its events and I/O in the order of
-    /// its inputs, so two steps that record events or issue I/O give different states in the
-    /// two orders; only pairs such as a silent I/O completion and a submit that issues nothing
-    /// do, and telling them from the rest needs a trial of both orders. The state cache merges
-    /// the diamonds those pairs make anyway (see `fingerprint()`).
-    public func independent(_ a: Choice, _ b: Choice) -> Bool { false }
+    /// Whether `a` and `b` commute here: the device's completions of I/O and the callers'
+    /// steps of different interfaces are tried in both orders (`commuteByTrial`); power
+    /// losses, fates, `idle` and the shutdown, which touch everything, never commute.
+    ///
+    /// The core numbers its events and I/O in the order of its inputs, so most pairs do not
+    /// commute (two journal writes completing get their completion indices in that order);
+    /// those that do include a read or a patch completing beside a caller's submit that only
+    /// stages, and a silent completion beside another interface's step. Since the fingerprint
+    /// leaves out the seqs of the spec's stamps (see `fingerprint()`), a trial finds them.
+    public func independent(_ a: Choice, _ b: Choice) -> Bool {
+        switch (a, b) {
+        case (.complete, .complete), (.complete, .submit), (.submit, .complete),
+             (.complete, .sync), (.sync, .complete):
+            return commuteByTrial(a, b)
+        case let (.submit(_, i), .submit(_, j)), let (.submit(_, i), .sync(j)),
+             let (.sync(i), .submit(_, j)), let (.sync(i), .sync(j)):
+            return i != j && commuteByTrial(a, b)
+        default:
+            return false
+        }
+    }
 
     /// The verdict so far.
     public func violation() -> ExplorationViolation? { verdict }

@@ -26,15 +26,24 @@ extension MirrorSimulation {
         /// record. 0: no barriers.
         public var barrierEvery: Int
         /// Seeded bugs of the primary (tests only).
-        public var primaryFaults: MirrorPrimaryFaults
+        package var primaryFaults: MirrorPrimaryFaults
         /// Seeded bugs of the secondary (tests only).
-        public var secondaryFaults: MirrorSecondaryFaults
+        package var secondaryFaults: MirrorSecondaryFaults
 
         /// Makes a configuration; the defaults are the CLI's.
         public init(
             streams: Int = 2, paths: Int = 2, records: Int = 3, crashes: Int = 1, pathFailures: Int = 1,
-            barrierEvery: Int = 2, primaryFaults: MirrorPrimaryFaults = MirrorPrimaryFaults(),
-            secondaryFaults: MirrorSecondaryFaults = MirrorSecondaryFaults()
+            barrierEvery: Int = 2
+        ) {
+            self.init(streams: streams, paths: paths, records: records, crashes: crashes, pathFailures: pathFailures,
+                      barrierEvery: barrierEvery, primaryFaults: MirrorPrimaryFaults(),
+                      secondaryFaults: MirrorSecondaryFaults())
+        }
+
+        /// Makes a configuration with seeded bugs on (tests and `plumb explore selftest`).
+        package init(
+            streams: Int = 2, paths: Int = 2, records: Int = 3, crashes: Int = 1, pathFailures: Int = 1,
+            barrierEvery: Int = 2, primaryFaults: MirrorPrimaryFaults, secondaryFaults: MirrorSecondaryFaults
         ) {
             self.streams = streams
             self.paths = paths
@@ -54,10 +63,7 @@ extension MirrorSimulation {
         }
 
         /// The seeded-bug names, as the `faults=` key writes them.
-        static let faultNames = [
-            "commitsBeforeAck", "skipsResendAfterPathFailure", "appliesOnReceipt", "ignoresBarriers",
-            "appliesAfterTakeover",
-        ]
+        static let faultNames = SeededFault.allCases.filter { $0.system == MirrorSimulation.system }.map(\.rawValue)
 
         /// The names of the faults that are on, in `faultNames` order.
         var faultsOn: [String] {

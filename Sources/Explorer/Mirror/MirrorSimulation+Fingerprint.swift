@@ -2,7 +2,7 @@ import Mirror
 import Trace
 
 extension MirrorSimulation {
-    /// A stable 64-bit hash of the state: FNV-1a over a canonical encoding of
+    /// A stable 64-bit hash of the state (`StableHasher`) over a canonical encoding of
     ///
     /// 1. the configuration (bounds, workload, seeded bugs);
     /// 2. the runtime: records written, failures and crashes used, and per path whether it is
@@ -39,28 +39,24 @@ extension MirrorSimulation {
         return h.value
     }
 
-    /// FNV-1a (64-bit) over 64-bit words, little-endian byte by byte: a hash with a fixed seed,
-    /// the same in every process.
+    /// The mirror's fingerprint builder: the trace library's `StableHasher` (the same in every
+    /// process), with the canonical encodings of the configuration, messages and inputs.
     struct Fingerprinter {
-        /// The FNV-1a 64-bit offset basis (the hash of nothing).
-        static let offsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
-        /// The FNV-1a 64-bit prime.
-        static let prime: UInt64 = 0x0000_0100_0000_01B3
+        /// The trail of a core that was fed nothing.
+        static let offsetBasis: UInt64 = StableHasher().value
+
+        private var hasher = StableHasher()
 
         /// The hash so far.
-        private(set) var value: UInt64
+        var value: UInt64 { hasher.value }
 
-        /// Starts from `value` (a hash to continue, or the offset basis).
-        init(_ value: UInt64 = Fingerprinter.offsetBasis) { self.value = value }
-
-        /// Hashes the eight bytes of `word`.
-        mutating func word(_ word: UInt64) {
-            var w = word
-            for _ in 0..<8 {
-                value = (value ^ (w & 0xFF)) &* Self.prime
-                w >>= 8
-            }
+        /// Starts from nothing, or continues the trail `value`.
+        init(_ value: UInt64? = nil) {
+            if let value { hasher.combine(value) }
         }
+
+        /// Hashes one word.
+        mutating func word(_ word: UInt64) { hasher.combine(word) }
 
         /// Hashes an integer as its two's-complement word.
         mutating func word(_ int: Int) { word(UInt64(bitPattern: Int64(int))) }

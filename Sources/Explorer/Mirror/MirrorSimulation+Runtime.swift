@@ -13,6 +13,7 @@ extension MirrorSimulation {
             switch action {
             case .record(let event):
                 events.append(event)
+                monitor.observe(event)
             case .note(let note):
                 notes.append(note)
                 notePositions.append(events.count)
@@ -43,6 +44,7 @@ extension MirrorSimulation {
             switch action {
             case .record(let event):
                 events.append(event)
+                monitor.observe(event)
             case .note(let note):
                 notes.append(note)
                 notePositions.append(events.count)

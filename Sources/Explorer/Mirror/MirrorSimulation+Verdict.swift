@@ -2,25 +2,23 @@ import Specs
 import Trace
 
 extension MirrorSimulation {
-    /// The verdict on the events so far: the first violation the mirror spec reports when it
-    /// replays them (`SpecRunner`, the same spec `plumb check` runs; an input error of the
-    /// trace is the violation `trace.input`), else the survivors' check.
+    /// The verdict on the events so far: the first violation the mirror spec reports on them
+    /// (the same spec `plumb check` runs, fed each event once by `monitor`; an input error of
+    /// the trace is the violation `trace.input`), else the survivors' check.
     ///
     /// A prefix of a correct execution is a correct trace, so judging every prefix is sound:
     /// what the spec reports at the end of a prefix (a commit whose apply is missing) can no
     /// longer be mended by later events, since a later apply cannot happen-before an event
-    /// already recorded. Traces are short (tens of events), so the whole trace is replayed
-    /// after every step that recorded something.
+    /// already recorded.
     func judge() -> ExplorationViolation? {
-        do {
-            let outcome = try SpecRunner.run(MirrorSpec.self, events: events)
-            if let first = outcome.violations.first {
-                return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message)
-            }
-        } catch {
-            return ExplorationViolation(invariant: Self.traceInput, message: "\(error)")
+        switch monitor.verdict() {
+        case .failure(let error):
+            return ExplorationViolation(invariant: Self.traceInput, message: "\(error)", kind: .traceInvariant)
+        case .success(let first?):
+            return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message, kind: .traceInvariant)
+        case .success(nil):
+            return survivorsCheck()
         }
-        return survivorsCheck()
     }
 
     /// The invariant name of a trace that is not valid input.
@@ -42,7 +40,8 @@ extension MirrorSimulation {
                 return ExplorationViolation(
                     invariant: "mirror.no-loss",
                     message: "lsn \(lsn) was committed, but the secondary's copy of the log at its "
-                        + "takeover does not hold it with the data the client wrote")
+                        + "takeover does not hold it with the data the client wrote",
+                    kind: .explorerCheck)
             }
         }
         return nil

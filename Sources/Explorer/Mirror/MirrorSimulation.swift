@@ -1,4 +1,5 @@
 import Mirror
+import Specs
 import Trace
 
 /// The mirror under the simulated runtime: the real `MirrorPrimary` and `MirrorSecondary`
@@ -71,6 +72,8 @@ public struct MirrorSimulation: Explorable {
     /// Running FNV-1a hashes of every input fed to each core (see `fingerprint()`).
     var primaryTrail = Fingerprinter.offsetBasis
     var secondaryTrail = Fingerprinter.offsetBasis
+    /// The mirror spec run along with `events` (see `MirrorSimulation+Verdict.swift`).
+    var monitor = SpecMonitor<MirrorSpec>()
     /// The verdict on `events`, kept up to date by `apply`.
     var verdict: ExplorationViolation?
 

@@ -21,6 +21,8 @@ extension RecoverySimulation {
         public var crashes: Int
         /// Picks the dependency graph (see `registrations`) and which consumer has a timeout.
         public var seed: UInt64
+        /// Seeded bugs of the core (tests and `plumb explore selftest`).
+        package var faults = RecoveryCoreFaults.none
 
         /// Makes a configuration; check `problem` before exploring it.
         public init(consumers: Int = 5, workers: Int = 2, failures: Int = 1, crashes: Int = 1, seed: UInt64 = 0) {
@@ -44,6 +46,13 @@ extension RecoverySimulation {
                 case "failures": guard let n = Int(value) else { return nil }; failures = n
                 case "crashes": guard let n = Int(value) else { return nil }; crashes = n
                 case "seed": guard let n = UInt64(value) else { return nil }; seed = n
+                case "faults":
+                    for name in value.split(separator: "+") {
+                        guard let fault = SeededFault(rawValue: String(name)), fault.system == RecoverySimulation.system else {
+                            return nil
+                        }
+                        fault.turnOn(in: &faults)
+                    }
                 default: return nil
                 }
             }
@@ -59,9 +68,12 @@ extension RecoverySimulation {
             return nil
         }
 
-        /// `consumers=5 workers=2 failures=1 crashes=1 seed=0`.
+        /// `consumers=5 workers=2 failures=1 crashes=1 seed=0`, and ` faults=a+b` when seeded
+        /// bugs are on.
         public var description: String {
-            "consumers=\(consumers) workers=\(workers) failures=\(failures) crashes=\(crashes) seed=\(seed)"
+            let on = SeededFault.allCases.filter { $0.system == RecoverySimulation.system && $0.isOn(in: faults) }
+            return "consumers=\(consumers) workers=\(workers) failures=\(failures) crashes=\(crashes) seed=\(seed)"
+                + (on.isEmpty ? "" : " faults=" + on.map(\.rawValue).joined(separator: "+"))
         }
     }
 }

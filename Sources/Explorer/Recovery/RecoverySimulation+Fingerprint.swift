@@ -2,7 +2,7 @@ import Recovery
 import Trace
 
 extension RecoverySimulation {
-    /// FNV-1a over: the budgets left, the core's run and phase, each consumer's action state,
+    /// A stable hash (`StableHasher`) of: the budgets left, the core's run and phase, each consumer's action state,
     /// and, per node, the node's events of the current run in seq order, with seqs (its own
     /// and its causes') counted from the node's last seq before the run.
     ///
@@ -25,7 +25,7 @@ extension RecoverySimulation {
     ///   would have stopped there. The spec compares seqs only along one node and through
     ///   causes, so shifting a node's seqs changes messages, never the invariant broken.
     public func fingerprint() -> UInt64 {
-        var hasher = RecoveryFNV()
+        var hasher = RecoveryDigest()
         hasher.int(crashesLeft)
         hasher.int(failuresLeft)
         hasher.int(core.run)
@@ -52,41 +52,33 @@ extension RecoverySimulation {
     }
 }
 
-/// FNV-1a, 64 bits: a fixed hash (Swift's `Hasher` is seeded per process), fed field by field.
-struct RecoveryFNV {
-    /// The offset basis: the hash of nothing.
-    static let basis: UInt64 = 0xCBF2_9CE4_8422_2325
-    private static let prime: UInt64 = 0x0000_0100_0000_01B3
+/// The recovery simulation's fingerprint builder over the trace library's `StableHasher` (the
+/// same in every process), fed field by field.
+struct RecoveryDigest {
+    /// The digest of nothing.
+    static let basis: UInt64 = StableHasher().value
+
+    private var hasher = StableHasher()
 
     /// The hash so far.
-    private(set) var value: UInt64
+    var value: UInt64 { hasher.value }
 
-    /// Starts from `value` (the basis, or a hash to continue).
-    init(_ value: UInt64 = basis) { self.value = value }
-
-    /// Folds in one byte.
-    mutating func byte(_ byte: UInt8) { value = (value ^ UInt64(byte)) &* Self.prime }
-
-    /// Folds in 8 bytes, little-endian.
-    mutating func uint64(_ v: UInt64) {
-        var x = v
-        for _ in 0..<8 {
-            byte(UInt8(truncatingIfNeeded: x))
-            x >>= 8
-        }
+    /// Starts from nothing, or continues the digest `value`.
+    init(_ value: UInt64? = nil) {
+        if let value { hasher.combine(value) }
     }
 
-    /// Folds in a signed integer as 8 bytes.
-    mutating func int(_ v: Int) { uint64(UInt64(bitPattern: Int64(v))) }
+    /// Folds in one word.
+    mutating func uint64(_ v: UInt64) { hasher.combine(v) }
+
+    /// Folds in a signed integer.
+    mutating func int(_ v: Int) { hasher.combine(v) }
 
     /// Folds in 1 or 0.
-    mutating func bool(_ v: Bool) { byte(v ? 1 : 0) }
+    mutating func bool(_ v: Bool) { hasher.combine(v) }
 
     /// Its UTF-8 length, then its bytes.
-    mutating func string(_ s: String) {
-        int(s.utf8.count)
-        for b in s.utf8 { byte(b) }
-    }
+    mutating func string(_ s: String) { hasher.combine(s) }
 
     /// Folds in the count, then each string.
     mutating func strings(_ list: [String]) {

@@ -18,19 +18,22 @@ extension RecoverySimulation {
                 invariant: Self.stuckInvariant,
                 message: "run \(core.run) is not done, but no consumer can move: "
                     + (running.isEmpty ? "none is running" : "running and waiting: "
-                        + running.map { "c\($0)" }.joined(separator: ", ")))
+                        + running.map { "c\($0)" }.joined(separator: ", ")),
+                kind: .explorerCheck)
         }
         return nil
     }
 
-    /// Replays `events` through the `recovery` spec; the first violation, if any.
-    static func judge(_ events: [TraceEvent]) -> ExplorationViolation? {
-        do {
-            let outcome = try SpecRunner.run(RecoverySpec.self, events: events)
-            guard let first = outcome.violations.first else { return nil }
-            return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message)
-        } catch {
-            return ExplorationViolation(invariant: "trace.input", message: "\(error)")
+    /// The `recovery` spec's first violation on the events so far (fed each event once by
+    /// `monitor`, end-of-trace rules included; an invalid trace is `trace.input`).
+    func judge() -> ExplorationViolation? {
+        switch monitor.verdict() {
+        case .failure(let error):
+            return ExplorationViolation(invariant: "trace.input", message: "\(error)", kind: .traceInvariant)
+        case .success(let first?):
+            return ExplorationViolation(invariant: first.invariant.rawValue, message: first.message, kind: .traceInvariant)
+        case .success(nil):
+            return nil
         }
     }
 

@@ -58,14 +58,24 @@ public struct RecoverySimulation: Explorable {
     var lastSeq: [Int]
     /// Per node: its last seq before the current run (seqs are fingerprinted relative to it).
     var runBase: [Int]
-    /// Per node: FNV-1a of the node's events in the current run, in seq order.
+    /// Per node: a stable hash of the node's events in the current run, in seq order.
     var runDigest: [UInt64]
+    /// The recovery spec run along with `events`.
+    var monitor = SpecMonitor<RecoverySpec>()
     /// The spec's verdict on `events`, kept up to date by `apply`.
     var verdict: ExplorationViolation?
 
     /// The start state: run 1 has registered every consumer and begun (the core already
-    /// started what was ready). `faults` injects deliberate core bugs, for tests only.
-    public init(_ configuration: Configuration, faults: RecoveryCoreFaults = .none) {
+    /// started what was ready), with the configuration's seeded bugs, if any.
+    public init(_ configuration: Configuration) {
+        self.init(configuration, faults: configuration.faults)
+    }
+
+    /// The start state with the seeded bugs `faults` on (they join the configuration, so replay
+    /// tokens carry them).
+    package init(_ configuration: Configuration, faults: RecoveryCoreFaults) {
+        var configuration = configuration
+        configuration.faults = faults
         precondition(configuration.problem == nil, configuration.problem ?? "")
         self.configuration = configuration
         registrations = configuration.registrations
@@ -80,9 +90,9 @@ public struct RecoverySimulation: Explorable {
         crashesLeft = configuration.crashes
         lastSeq = Array(repeating: 0, count: configuration.workers + 1)
         runBase = lastSeq
-        runDigest = Array(repeating: RecoveryFNV.basis, count: lastSeq.count)
+        runDigest = Array(repeating: RecoveryDigest.basis, count: lastSeq.count)
         beginRun()
-        verdict = Self.judge(events)
+        verdict = judge()
     }
 
     /// The choices enabled now: for each running consumer in order, its next step (or its
@@ -147,11 +157,11 @@ public struct RecoverySimulation: Explorable {
             feed(.crash)
             programs = Array(repeating: .idle, count: programs.count)
             runBase = lastSeq
-            runDigest = Array(repeating: RecoveryFNV.basis, count: lastSeq.count)
+            runDigest = Array(repeating: RecoveryDigest.basis, count: lastSeq.count)
             beginRun()
         }
         // A `process` that waits records nothing: the verdict stands.
-        if events.count != recorded { verdict = Self.judge(events) }
+        if events.count != recorded { verdict = judge() }
     }
 
     /// Registers every consumer and begins the run, as a (re)started process does.
@@ -193,10 +203,11 @@ public struct RecoverySimulation: Explorable {
     mutating func record(_ event: TraceEvent) {
         let node = Self.nodeIndex(event.node)
         lastSeq[node] = event.seq
-        var hasher = RecoveryFNV(runDigest[node])
+        var hasher = RecoveryDigest(runDigest[node])
         hasher.event(event, base: runBase)
         runDigest[node] = hasher.value
         events.append(event)
+        monitor.observe(event)
     }
 
     /// 0 for the framework, `k + 1` for worker `wk`.

@@ -1,8 +1,8 @@
 import Driver
 import Specs
 
-/// A canonical byte encoding of any value, by reflection, for fingerprints that must be the
-/// same in every process: Swift seeds `Hasher` per process, so `hashValue` cannot serve.
+/// A canonical byte encoding of any value, by reflection: the oracle the tests hold the
+/// driver's explicit fingerprints (`DriverCore.hash(into:)`, `DriverSpec.hash(into:)`) to.
 ///
 /// Reflection (`Mirror`) reaches every stored property, internal ones included, so the driver
 /// core's whole state is encoded without the core exposing it, and a field added to the core

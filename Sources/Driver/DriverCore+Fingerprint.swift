@@ -1,0 +1,347 @@
+import Trace
+
+// The core's state as a stable hash, for the explorer's state fingerprints. It must cover every
+// stored property that decides the future; left out, by name wherever they occur, is only what
+// is the same in every state of one exploration: `layout` (the core's and each superblock's),
+// `node`, `faults`, and each region's `index` and `limit`. Sets and dictionaries are hashed
+// sorted by key (Swift seeds hashing per process). A test compares this hash with a reflection
+// encoding over explored states, so a field added later and forgotten here shows up there.
+
+extension DriverCore {
+    /// Hashes the core's whole state but for `node`, `layout` and `faults` (fixed for an
+    /// exploration), for the explorer's fingerprints: equal hashes mean the same future.
+    package func hash(into hasher: inout StableHasher) {
+        phase.hash(into: &hasher)
+        hasher.combine(seq)
+        hasher.combine(nextTicket)
+        hasher.combine(pendingIO.count)
+        for (ticket, purpose) in pendingIO.sorted(by: { $0.key.raw < $1.key.raw }) {
+            ticket.hash(into: &hasher)
+            purpose.hash(into: &hasher)
+        }
+        hasher.combine(regions.count)
+        for region in regions { region.hash(into: &hasher) }
+        hasher.combine(openRegion)
+        hasher.combine(freeRegions)
+        hasher.combine(waiting.count)
+        for arrival in waiting { arrival.hash(into: &hasher) }
+        hasher.combine(waitingHead)
+        hasher.combine(arrivals)
+        hasher.combine(durableArrivals)
+        hasher.combine(known.sorted())
+        hasher.combine(syncs.count)
+        for (iface, targets) in syncs.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(iface)
+            hasher.combine(targets)
+        }
+        hasher.combine(lastArrival.count)
+        for (iface, arrival) in lastArrival.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(iface)
+            hasher.combine(arrival)
+        }
+        journal.hash(into: &hasher)
+        hasher.combine(completions)
+        hasher.combine(durableMark)
+        hasher.combine(flushIssuedMark)
+        if let flushInFlight {
+            hasher.combine(1)
+            flushInFlight.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+        if let recovery {
+            hasher.combine(1)
+            recovery.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+        hasher.combine(shutdownRequested)
+    }
+}
+
+extension DriverCore.Phase {
+    /// Hashes the case number: where the core is.
+    func hash(into hasher: inout StableHasher) {
+        switch self {
+        case .unmounted: hasher.combine(0)
+        case .recovering: hasher.combine(1)
+        case .online: hasher.combine(2)
+        case .stopping: hasher.combine(3)
+        case .stopped: hasher.combine(4)
+        case .failed: hasher.combine(5)
+        }
+    }
+}
+
+extension IOTicket {
+    /// Hashes the ticket's number: which outstanding I/O it names.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(raw)
+    }
+}
+
+extension IOPurpose {
+    /// Hashes the case number, then the payload: what an outstanding I/O's completion does.
+    func hash(into hasher: inout StableHasher) {
+        switch self {
+        case let .journal(seq):
+            hasher.combine(0)
+            hasher.combine(seq)
+        case let .patch(seq):
+            hasher.combine(1)
+            hasher.combine(seq)
+        case let .flush(mark):
+            hasher.combine(2)
+            hasher.combine(mark)
+        case .ledger:
+            hasher.combine(3)
+        case .superblock:
+            hasher.combine(4)
+        case .recovery:
+            hasher.combine(5)
+        }
+    }
+}
+
+extension IDRange {
+    /// Hashes the run's first id and length.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(first)
+        hasher.combine(count)
+    }
+
+    /// Hashes a list of runs (a segment's ids, the ledger) with its count.
+    static func hash(_ ranges: [IDRange], into hasher: inout StableHasher) {
+        hasher.combine(ranges.count)
+        for range in ranges { range.hash(into: &hasher) }
+    }
+}
+
+extension WriteRequest {
+    /// Hashes every field of a submitted request: interface, id, offset, bytes and deps.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(iface)
+        hasher.combine(id)
+        hasher.combine(offset)
+        hasher.combine(bytes: bytes)
+        hasher.combine(deps)
+    }
+}
+
+extension Region {
+    /// Hashes the region's buffer and records; `index` and `limit` are left out (fixed for an
+    /// exploration: the region's place in `regions` and the staging configuration).
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(bytes: buffer)
+        hasher.combine(records.count)
+        for record in records { record.hash(into: &hasher) }
+    }
+}
+
+extension StagedRecord {
+    /// Hashes every field of a staged request: where it goes and where its bytes are.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(iface)
+        hasher.combine(id)
+        hasher.combine(offset)
+        hasher.combine(payload.lowerBound)
+        hasher.combine(payload.upperBound)
+        hasher.combine(arrival)
+    }
+}
+
+extension Arrival {
+    /// Hashes a request waiting for staging room, with its place in the arrival order.
+    func hash(into hasher: inout StableHasher) {
+        request.hash(into: &hasher)
+        hasher.combine(arrival)
+    }
+}
+
+extension JournalState {
+    /// Hashes the writer's whole view of the journal: segments, retired segments, ring
+    /// positions, chain, superblock, ledger and the commit in progress.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(segments.count)
+        for segment in segments { segment.hash(into: &hasher) }
+        hasher.combine(retired.count)
+        for segment in retired { segment.hash(into: &hasher) }
+        hasher.combine(head)
+        hasher.combine(used)
+        hasher.combine(nextSeq)
+        hasher.combine(UInt64(lastChecksum))
+        hasher.combine(epoch)
+        if let superblock {
+            hasher.combine(1)
+            superblock.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+        IDRange.hash(ledger, into: &hasher)
+        if let commit {
+            hasher.combine(1)
+            commit.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+        hasher.combine(patchInFlight)
+        hasher.combine(needsSpace)
+    }
+}
+
+extension SegmentState {
+    /// Hashes every field of a sealed segment, its stage last.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(seq)
+        hasher.combine(region)
+        hasher.combine(UInt64(prev))
+        hasher.combine(UInt64(checksum))
+        hasher.combine(blocks)
+        hasher.combine(position)
+        hasher.combine(span)
+        IDRange.hash(ids, into: &hasher)
+        hasher.combine(endArrival)
+        stage.hash(into: &hasher)
+    }
+}
+
+extension SegmentState.Stage {
+    /// Hashes the case number, then the completion index of `written` and `patched`.
+    func hash(into hasher: inout StableHasher) {
+        switch self {
+        case .queued:
+            hasher.combine(0)
+        case .writing:
+            hasher.combine(1)
+        case let .written(index):
+            hasher.combine(2)
+            hasher.combine(index)
+        case .durable:
+            hasher.combine(3)
+        case .patching:
+            hasher.combine(4)
+        case let .patched(index):
+            hasher.combine(5)
+            hasher.combine(index)
+        }
+    }
+}
+
+extension RetiredSegment {
+    /// Hashes every field of a retired segment: chain, ring place and ids.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(seq)
+        hasher.combine(UInt64(prev))
+        hasher.combine(position)
+        hasher.combine(span)
+        IDRange.hash(ids, into: &hasher)
+    }
+}
+
+extension Superblock {
+    /// Hashes every field but `layout` (fixed for an exploration): generation, epoch, tail,
+    /// its seq and predecessor checksum, and the ledger's length.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(generation)
+        hasher.combine(epoch)
+        hasher.combine(tail)
+        hasher.combine(tailSeq)
+        hasher.combine(UInt64(tailPrev))
+        hasher.combine(ledgerCount)
+    }
+}
+
+extension CommitStep {
+    /// Hashes the case number, then the payload: how far the superblock commit got.
+    func hash(into hasher: inout StableHasher) {
+        switch self {
+        case let .ledger(retired, ledger):
+            hasher.combine(0)
+            hasher.combine(retired)
+            IDRange.hash(ledger, into: &hasher)
+        case let .ledgerWritten(index, retired, ledger):
+            hasher.combine(1)
+            hasher.combine(index)
+            hasher.combine(retired)
+            IDRange.hash(ledger, into: &hasher)
+        case let .superblock(sb, retired, ledger):
+            hasher.combine(2)
+            sb.hash(into: &hasher)
+            hasher.combine(retired)
+            IDRange.hash(ledger, into: &hasher)
+        case let .superWritten(index, sb, retired, ledger):
+            hasher.combine(3)
+            hasher.combine(index)
+            sb.hash(into: &hasher)
+            hasher.combine(retired)
+            IDRange.hash(ledger, into: &hasher)
+        }
+    }
+}
+
+extension RecoveryState {
+    /// Hashes every field of the format, mount or recovery in progress.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(traced)
+        hasher.combine(blockSize)
+        hasher.combine(blockCount)
+        step.hash(into: &hasher)
+        hasher.combine(expectedSeq)
+        hasher.combine(UInt64(expectedPrev))
+        hasher.combine(segments)
+        hasher.combine(recoveredCount)
+        hasher.combine(bytes)
+        hasher.combine(stop)
+        hasher.combine(ids)
+        if let held {
+            hasher.combine(1)
+            held.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+    }
+}
+
+extension RecoveryState.Step {
+    /// Hashes the case number, then the payload: the recovery's next I/O.
+    func hash(into hasher: inout StableHasher) {
+        switch self {
+        case let .formatWrite(sb):
+            hasher.combine(0)
+            sb.hash(into: &hasher)
+        case let .formatFlush(sb):
+            hasher.combine(1)
+            sb.hash(into: &hasher)
+        case .superblock:
+            hasher.combine(2)
+        case let .ledger(sb):
+            hasher.combine(3)
+            sb.hash(into: &hasher)
+        case let .segment(sb, position):
+            hasher.combine(4)
+            sb.hash(into: &hasher)
+            hasher.combine(position)
+        case let .patch(sb, next):
+            hasher.combine(5)
+            sb.hash(into: &hasher)
+            hasher.combine(next)
+        case let .flushData(sb):
+            hasher.combine(6)
+            sb.hash(into: &hasher)
+        case let .writeSuper(sb):
+            hasher.combine(7)
+            sb.hash(into: &hasher)
+        case let .flushSuper(sb):
+            hasher.combine(8)
+            sb.hash(into: &hasher)
+        }
+    }
+}
+
+extension HeldSegment {
+    /// Hashes the held-back segment's ring position and bytes.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(position)
+        hasher.combine(bytes: bytes)
+    }
+}

@@ -1,0 +1,95 @@
+/// A 64-bit hash that is the same in every process and on every run, for fingerprints of
+/// states that the explorer stores, compares across threads and writes into shard reports.
+///
+/// Swift's `Hasher` is seeded per process, so it cannot serve. Each 64-bit word is folded in
+/// with one multiply and the state is mixed with SplitMix64's finalizer (a bijection with full
+/// avalanche), so nearby values (seqs, counters) spread over the whole range. Feed values in
+/// a canonical order: sort what a `Set` or `Dictionary` holds before hashing it.
+public struct StableHasher: Sendable {
+    @usableFromInline var state: UInt64
+
+    /// A hasher that has hashed nothing.
+    public init() { state = 0x243F_6A88_85A3_08D3 }
+
+    /// Hashes one 64-bit word.
+    @inlinable
+    public mutating func combine(_ word: UInt64) {
+        state = Self.mix((state ^ word) &* 0x9E37_79B9_7F4A_7C15 &+ 0x6A09_E667_F3BC_C909)
+    }
+
+    /// Hashes an integer as its two's-complement word.
+    @inlinable
+    public mutating func combine(_ value: Int) { combine(UInt64(bitPattern: Int64(value))) }
+
+    /// Hashes a Boolean.
+    @inlinable
+    public mutating func combine(_ value: Bool) { combine(value ? 1 as UInt64 : 2) }
+
+    /// Hashes an optional integer, telling nil from every value.
+    @inlinable
+    public mutating func combine(_ value: Int?) {
+        if let value {
+            combine(1 as UInt64)
+            combine(value)
+        } else {
+            combine(0 as UInt64)
+        }
+    }
+
+    /// Hashes a byte string with its length, eight bytes at a time.
+    public mutating func combine(bytes: some Collection<UInt8>) {
+        combine(bytes.count)
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in bytes {
+            word |= UInt64(byte) << shift
+            shift += 8
+            if shift == 64 {
+                combine(word)
+                word = 0
+                shift = 0
+            }
+        }
+        if shift > 0 { combine(word) }
+    }
+
+    /// Hashes a byte array with its length, eight bytes at a time (fast path for arrays).
+    public mutating func combine(bytes: [UInt8]) {
+        combine(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for i in 0..<words { combine(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))) }
+            var tail: UInt64 = 0
+            for i in (words * 8)..<raw.count { tail |= UInt64(raw[i]) << (UInt64(i - words * 8) * 8) }
+            if raw.count % 8 != 0 { combine(tail) }
+        }
+    }
+
+    /// Hashes integers with their count.
+    public mutating func combine(_ values: [Int]) {
+        combine(values.count)
+        for value in values { combine(value) }
+    }
+
+    /// Hashes a string's UTF-8 bytes with their length.
+    public mutating func combine(_ string: String) { combine(bytes: string.utf8) }
+
+    /// The hash of everything combined so far.
+    public var value: UInt64 { Self.mix(state ^ 0x1F83_D9AB_FB41_BD6B) }
+
+    /// SplitMix64's finalizer.
+    @inlinable @usableFromInline
+    static func mix(_ z: UInt64) -> UInt64 {
+        var z = z
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The hash of one word: a stable hash of a single value.
+    public static func hash(_ word: UInt64) -> UInt64 {
+        var h = StableHasher()
+        h.combine(word)
+        return h.value
+    }
+}

@@ -1,0 +1,187 @@
+import Trace
+
+// The driver spec's state as a stable hash, for the explorer's state fingerprints. It must cover
+// every stored property that decides the verdict on any continuation; left out, by name wherever
+// they occur: `seq`, `line`, `file` (of a compact `Mark`), `node`, and `lostAt` (messages only);
+// an `EventStamp` is hashed as its event name alone (see `DriverSimulation.fingerprint()`). Sets
+// and dictionaries are hashed sorted by key (Swift seeds hashing per process). A test compares
+// this hash with a reflection encoding over explored states, so a field added later and
+// forgotten here shows up there.
+
+extension DriverSpec {
+    /// Hashes the spec's whole state, stamps as event names, leaving out `lostAt` and `node`
+    /// (messages only), for the explorer's fingerprints: equal hashes mean the same verdicts.
+    package func hash(into hasher: inout StableHasher) {
+        phase.hash(into: &hasher)
+        hasher.combineName(epochCrash)
+        hasher.combineName(recoveryStart)
+        if let outOfPlace {
+            hasher.combine(1)
+            outOfPlace.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+        hasher.combine(requests.count)
+        for (id, request) in requests.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(id)
+            request.hash(into: &hasher)
+        }
+        hasher.combine(settled.count)
+        for (id, done) in settled.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(id)
+            done.hash(into: &hasher)
+        }
+        hasher.combine(ifaces.count)
+        for (i, state) in ifaces.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(i)
+            state.hash(into: &hasher)
+        }
+        submitted.hash(into: &hasher)
+        lost.hash(into: &hasher)
+        hasher.combine(survivors.count)
+        for (id, survivor) in survivors.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(id)
+            survivor.hash(into: &hasher)
+        }
+        hasher.combine(unsubmittedDeps.count)
+        for (dep, waiters) in unsubmittedDeps.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(dep)
+            hasher.combine(waiters.count)
+            for waiter in waiters { waiter.hash(into: &hasher) }
+        }
+    }
+}
+
+extension StableHasher {
+    /// Hashes a stamp as its event name alone (its seq and place left out).
+    fileprivate mutating func combineName(_ stamp: EventStamp) {
+        combine(stamp.name)
+    }
+
+    /// Hashes an optional stamp: its presence, then its event name.
+    fileprivate mutating func combineName(_ stamp: EventStamp?) {
+        if let stamp {
+            combine(1)
+            combine(stamp.name)
+        } else {
+            combine(0)
+        }
+    }
+}
+
+extension DriverSpec.Phase {
+    /// Hashes the case number: running an epoch or recovering.
+    func hash(into hasher: inout StableHasher) {
+        switch self {
+        case .running: hasher.combine(0)
+        case .recovering: hasher.combine(1)
+        }
+    }
+}
+
+extension DriverSpec.OutOfPlace {
+    /// Hashes the first misplaced event of the recovery (its name) and how many there are.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combineName(first)
+        hasher.combine(count)
+    }
+}
+
+extension DriverSpec.Request {
+    /// Hashes every field of an open request, stamps as event names.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(iface)
+        hasher.combine(arrival)
+        hasher.combineName(submit)
+        hasher.combine(deps)
+        hasher.combine(staged)
+        hasher.combine(completed)
+        hasher.combineName(durable)
+        hasher.combineName(since)
+        hasher.combine(sinceInEpoch)
+        hasher.combineName(recovered)
+        hasher.combine(depsDurable)
+        DriverSpec.Waiter.hash(waiter, into: &hasher)
+        DriverSpec.Waiter.hash(depWaiter, into: &hasher)
+    }
+}
+
+extension DriverSpec.Waiter {
+    /// Hashes the `durable` that waited (its name), its request and why it waited.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combineName(stamp)
+        hasher.combine(id)
+        hasher.combine(becauseDep)
+    }
+
+    /// Hashes an optional waiter: its presence, then its fields.
+    static func hash(_ waiter: DriverSpec.Waiter?, into hasher: inout StableHasher) {
+        if let waiter {
+            hasher.combine(1)
+            waiter.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+    }
+}
+
+extension DriverSpec.Mark {
+    /// Hashes whether the mark is a `recovered` (else a `durable`): all of it but `seq`,
+    /// `line` and `file`, as a stamp is hashed as its event name alone.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(recovered)
+    }
+}
+
+extension DriverSpec.Settled {
+    /// Hashes every field of a settled request: interface, arrival and its two marks.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(iface)
+        hasher.combine(arrival)
+        since.hash(into: &hasher)
+        if let recovered {
+            hasher.combine(1)
+            recovered.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+    }
+}
+
+extension DriverSpec.Survivor {
+    /// Hashes every field of a survivor, stamps as event names.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combineName(submit)
+        hasher.combine(deps)
+        hasher.combine(staged)
+        hasher.combine(completed)
+        hasher.combineName(durable)
+    }
+}
+
+extension DriverSpec.PendingSync {
+    /// Hashes every field of an unfinished sync, stamps as event names.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combineName(stamp)
+        hasher.combine(bound)
+        hasher.combineName(covered)
+    }
+}
+
+extension DriverSpec.Iface {
+    /// Hashes every field of an interface's state, stamps as event names; the whole of `tail`
+    /// and `syncs`, their consumed prefixes too.
+    func hash(into hasher: inout StableHasher) {
+        hasher.combine(count)
+        hasher.combine(frontier)
+        hasher.combineName(frontierStamp)
+        hasher.combineName(lastAdvance)
+        hasher.combine(tail)
+        hasher.combine(tailHead)
+        hasher.combine(flagged)
+        hasher.combineName(survivor)
+        hasher.combine(syncs.count)
+        for sync in syncs { sync.hash(into: &hasher) }
+        hasher.combine(syncHead)
+    }
+}

@@ -1,0 +1,81 @@
+import Explorer
+import Recovery
+import XCTest
+
+/// State caching and partial-order reduction must change how much work a search does, never
+/// what it covers: for each system, on small bounds, every combination reaches the same set of
+/// states (sleep sets prune transitions, never states; the cache prunes repeated subtrees) and
+/// gives the same verdict; with a seeded bug, every combination finds it, with the same
+/// invariant. (Past a violation the sets may differ: a violating state ends its path, and a
+/// reduced search may have reached a state only through it.)
+final class SearchEquivalenceTests: XCTestCase {
+    /// Explores `start` every way and checks the state sets and verdicts agree; returns the
+    /// executions with and without reduction (caching on).
+    @discardableResult
+    func assertSameCoverage<S: Explorable>(
+        _ start: S, modes: [(caching: Bool, reduction: Bool)] = searchModes,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> (reduced: Int, unreduced: Int) {
+        let reports = modes.map { explore(start, caching: $0.caching, reduction: $0.reduction, fingerprints: true) }
+        let reference = reports[0]
+        XCTAssertEqual(reference.verdict, .pass, file: file, line: line)
+        XCTAssertTrue(reference.exhaustive, file: file, line: line)
+        for (mode, report) in zip(modes, reports).dropFirst() {
+            XCTAssertEqual(report.verdict, reference.verdict, "\(mode)", file: file, line: line)
+            XCTAssertEqual(report.states, reference.states, "\(mode)", file: file, line: line)
+            XCTAssertEqual(report.fingerprints, reference.fingerprints, "\(mode)", file: file, line: line)
+        }
+        let unreduced = zip(modes, reports).first { $0.0.caching && !$0.0.reduction }?.1.executions ?? reference.executions
+        return (reference.executions, unreduced)
+    }
+
+    /// Explores the faulty `start` every way; each finds `invariant` first.
+    func assertFoundEveryWay<S: Explorable>(
+        _ start: S, _ invariant: String, modes: [(caching: Bool, reduction: Bool)] = searchModes,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        for mode in modes {
+            let report = explore(start, caching: mode.caching, reduction: mode.reduction, shrinkAttempts: 0)
+            XCTAssertEqual(report.verdict, .violation, "\(mode)", file: file, line: line)
+            XCTAssertEqual(report.counterexamples.first?.violation.invariant, invariant, "\(mode)", file: file, line: line)
+        }
+    }
+
+    func testMirrorCoverageIsTheSameEveryWay() throws {
+        let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=2 crashes=1 failures=1"))
+        let (reduced, unreduced) = assertSameCoverage(start, modes: [(true, true), (true, false)])
+        XCTAssertLessThan(reduced, unreduced)
+        assertSameCoverage(try XCTUnwrap(MirrorSimulation(parsing: "streams=1 paths=2 records=1 crashes=1 failures=1")))
+    }
+
+    func testMirrorSeededBugIsFoundEveryWay() throws {
+        assertFoundEveryWay(try XCTUnwrap(MirrorSimulation(
+            parsing: "streams=1 paths=2 records=1 crashes=1 failures=1 faults=skipsResendAfterPathFailure")),
+            "mirror.commit-after-mirror")
+    }
+
+    func testDriverCoverageIsTheSameEveryWay() throws {
+        let start = try XCTUnwrap(DriverSimulation(parsing: "ifaces=2 requests=2 crashes=1 torn=0"))
+        let (reduced, unreduced) = assertSameCoverage(start)
+        XCTAssertLessThan(reduced, unreduced)
+    }
+
+    func testDriverSeededBugIsFoundEveryWay() throws {
+        assertFoundEveryWay(try XCTUnwrap(DriverSimulation(
+            parsing: DriverSimulationTests.small + " faults=durableOutOfOrder")), "driver.sync",
+            modes: [(true, true), (true, false)])
+    }
+
+    func testRecoveryCoverageIsTheSameEveryWay() {
+        let start = RecoverySimulation(RecoverySimulation.Configuration(consumers: 4, workers: 2, failures: 1, crashes: 1))
+        let (reduced, unreduced) = assertSameCoverage(start, modes: [(true, true), (true, false)])
+        XCTAssertLessThan(reduced, unreduced)
+        assertSameCoverage(RecoverySimulation(RecoverySimulation.Configuration(consumers: 3, workers: 2, failures: 1, crashes: 0)))
+    }
+
+    func testRecoverySeededBugIsFoundEveryWay() {
+        assertFoundEveryWay(RecoverySimulation(RecoverySimulation.Configuration(consumers: 4, workers: 2, failures: 1, crashes: 1),
+                                               faults: RecoveryCoreFaults(releaseDependentsAtStart: true)),
+                            "recovery.deps-first", modes: [(true, true), (true, false)])
+    }
+}
