@@ -18,7 +18,13 @@ public struct Counterexample: Sendable, Equatable, Codable {
         self.originalLength = originalLength
     }
 
-    /// A token that reproduces this counterexample on `system` in `configuration`.
+    /// A token that reproduces this counterexample on `system` in `configuration`, stamped
+    /// with the model of `start` when given (see `ReplayToken.model`).
+    public func token<S: Explorable>(system: String, configuration: String, start: S) -> ReplayToken {
+        ReplayToken(system: system, configuration: configuration, path: path, model: ReplayToken.model(of: start))
+    }
+
+    /// An unstamped token that reproduces this counterexample on `system` in `configuration`.
     public func token(system: String, configuration: String) -> ReplayToken {
         ReplayToken(system: system, configuration: configuration, path: path)
     }

@@ -1,8 +1,13 @@
 /// One printable string that reproduces an execution: `plumb replay TOKEN` rebuilds the system
-/// in its configuration and re-applies the path. Format: `plumb1.` and base64url (no padding)
+/// in its configuration and re-applies the path. Format: `plumb2.` and base64url (no padding)
 /// of a compact binary: the system name and the configuration as length-prefixed UTF-8, the
-/// path as a count and one varint (LEB128) per index, then a 32-bit FNV-1a checksum of all that,
-/// so a mistyped character is caught instead of replaying another path.
+/// model stamp and the path as varints (LEB128: a count, then one per index), then a 32-bit
+/// FNV-1a checksum of all that, so a mistyped character is caught instead of replaying another
+/// path.
+///
+/// The model stamp is 32 bits of the start state's fingerprint: a build whose model of the
+/// system differs (other choices, other state) makes another stamp, so its tokens are refused
+/// rather than replayed into a different execution.
 public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The system the path belongs to (`mirror`, `driver`, `recovery`).
     public var system: String
@@ -10,26 +15,40 @@ public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible 
     public var configuration: String
     /// The choice index taken at each step.
     public var path: [Int]
+    /// 32 bits of the start state's fingerprint in the build that made the token (0: unstamped).
+    public var model: UInt32
 
     /// The prefix: the format and its version.
-    public static let prefix = "plumb1."
+    public static let prefix = "plumb2."
+    /// The prefixes of earlier formats, refused with a message that says so.
+    static let olderPrefixes = ["plumb1."]
 
     /// Makes a token; every index must be non-negative.
-    public init(system: String, configuration: String, path: [Int]) {
+    public init(system: String, configuration: String, path: [Int], model: UInt32 = 0) {
         precondition(path.allSatisfy { $0 >= 0 }, "choice indices are non-negative")
         self.system = system
         self.configuration = configuration
         self.path = path
+        self.model = model
+    }
+
+    /// The model stamp of a start state.
+    public static func model<S: Explorable>(of start: S) -> UInt32 {
+        UInt32(truncatingIfNeeded: start.fingerprint() >> 32)
     }
 
     /// Decodes `text`, naming what is wrong and at which character when it is not a token.
     public init(decoding text: String) throws(ReplayTokenError) {
+        if Self.olderPrefixes.contains(where: text.hasPrefix) { throw ReplayTokenError(.olderFormat, at: 0) }
         guard text.hasPrefix(Self.prefix) else { throw ReplayTokenError(.missingPrefix, at: 0) }
         let offset = Self.prefix.count
         let bytes = try Base64URL.decode(text.dropFirst(offset), offset: offset)
         var reader = TokenReader(bytes: bytes, offset: offset)
         system = try reader.string(field: "system name")
         configuration = try reader.string(field: "configuration")
+        let stamp = try reader.number(field: "model stamp")
+        guard stamp <= Int(UInt32.max) else { throw reader.error(.malformedNumber(field: "model stamp")) }
+        model = UInt32(stamp)
         let count = try reader.number(field: "path length")
         guard count <= bytes.count else { throw reader.error(.truncated(field: "path")) }
         var path: [Int] = []
@@ -44,6 +63,7 @@ public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible 
         var writer = TokenWriter()
         writer.string(system)
         writer.string(configuration)
+        writer.number(Int(model))
         writer.number(path.count)
         for index in path { writer.number(index) }
         writer.checksum()

@@ -3,8 +3,10 @@
 public struct ReplayTokenError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.
     public enum Problem: Sendable, Equatable {
-        /// The token does not start with `plumb1.` (another tool, or another token version).
+        /// The token does not start with `plumb2.` (another tool, or another token version).
         case missingPrefix
+        /// A token of an earlier format, made by an older build.
+        case olderFormat
         /// A character that base64url does not use.
         case invalidCharacter(Character)
         /// The base64url text has an impossible length (cut off or with an extra character).
@@ -39,6 +41,9 @@ public struct ReplayTokenError: Error, Sendable, Equatable, CustomStringConverti
         let what: String
         switch problem {
         case .missingPrefix: what = "does not start with \"\(ReplayToken.prefix)\""
+        case .olderFormat:
+            what = "made by an older build of plumb (format \(ReplayToken.olderPrefixes.joined(separator: ", "))); "
+                + "run the exploration again with this build for a token it can replay"
         case .invalidCharacter(let c): what = "invalid character \"\(c)\""
         case .invalidLength: what = "impossible length (cut off, or a character too many)"
         case .nonCanonicalEnding: what = "last character is not a valid ending"

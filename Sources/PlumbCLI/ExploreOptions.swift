@@ -33,8 +33,15 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: "The most steps on one execution.")
     var depth: Int?
 
-    @Option(help: "Explore part i of n (0-based), e.g. 2/8: the n parts together cover the whole search.")
+    @Option(help: ArgumentHelp(
+        "Explore part i of n (0-based), e.g. 2/8: the n parts together cover the whole search. "
+            + "`auto` takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) and n from --shards; "
+            + "`plumb explore merge` joins the parts' JSON reports.",
+        valueName: "i/n|auto"))
     var shard: String?
+
+    @Option(help: "The number of parts, with --shard auto.")
+    var shards: Int?
 
     @Option(help: "Threads to explore with.")
     var jobs: Int = 1
@@ -59,8 +66,12 @@ struct ExploreOptions: ParsableArguments {
     var injectedFaults: [SeededFault] = []
 
     func validate() throws {
-        if let shard, Shard(parsing: shard) == nil {
-            throw ValidationError("--shard must be i/n with 0 <= i < n, e.g. 0/4; got \(shard)")
+        if shard == "auto" {
+            _ = try autoShard()
+        } else if let shard, Shard(parsing: shard) == nil {
+            throw ValidationError("--shard must be i/n with 0 <= i < n, e.g. 0/4, or auto; got \(shard)")
+        } else if shards != nil {
+            throw ValidationError("--shards goes with --shard auto (with --shard i/n the count is n)")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let executions, executions < 1 { throw ValidationError("--executions must be at least 1") }
@@ -80,7 +91,28 @@ struct ExploreOptions: ParsableArguments {
             strategy: strategy, depthBound: depth, stateCaching: !noCache,
             partialOrderReduction: !noReduction, keepGoing: keepGoing,
             budget: ExplorationBudget(executions: executions, time: seconds.map { .milliseconds(Int64($0 * 1000)) }),
-            shard: shard.flatMap(Shard.init(parsing:)) ?? .whole, parallelism: jobs)
+            shard: (try? resolvedShard()) ?? .whole, parallelism: jobs)
+    }
+
+    /// The environment variable a Kubernetes Indexed Job sets to each pod's index.
+    static let indexVariable = "JOB_COMPLETION_INDEX"
+
+    /// The part to explore: `--shard i/n`, or `--shard auto` resolved, or the whole search.
+    func resolvedShard() throws -> Shard {
+        if shard == "auto" { return try autoShard() }
+        return shard.flatMap(Shard.init(parsing:)) ?? .whole
+    }
+
+    /// `--shard auto`: the index from JOB_COMPLETION_INDEX, the count from --shards.
+    func autoShard() throws -> Shard {
+        guard let shards else { throw ValidationError("--shard auto needs --shards N (Kubernetes sets no count variable)") }
+        guard let text = ProcessInfo.processInfo.environment[Self.indexVariable] else {
+            throw ValidationError("--shard auto reads the part's index from \(Self.indexVariable), which is not set")
+        }
+        guard let index = Int(text), let shard = Shard(index: index, count: shards) else {
+            throw ValidationError("--shard auto: \(Self.indexVariable)=\(text) is not an index in 0..<\(shards) (--shards \(shards))")
+        }
+        return shard
     }
 
     /// The configuration text with the injected faults (tests and demonstrations only).

@@ -8,7 +8,7 @@ struct ExploreRunner {
     let options: ExploreOptions
 
     /// One counterexample as printed: its violation, trace file, token and steps.
-    struct Found: Encodable {
+    struct Found: Codable {
         var invariant: String
         var message: String
         /// `traceInvariant` (`plumb check` rejects the trace) or `explorerCheck` (only the replay shows it).
@@ -19,8 +19,13 @@ struct ExploreRunner {
         var shrunkFrom: Int?
     }
 
-    /// The JSON report.
-    struct JSONReport: Encodable {
+    /// The JSON report (`plumb explore merge` reads it back).
+    struct JSONReport: Codable {
+        /// The report format's version; `merge` refuses others.
+        var schemaVersion = JSONReport.currentSchema
+        /// 32 bits of the start state's fingerprint: reports of builds with another model of
+        /// the system differ here, and `merge` refuses to join them.
+        var modelStamp: UInt32
         var system: String
         var configuration: String
         var strategy: String
@@ -41,6 +46,9 @@ struct ExploreRunner {
         /// The chance that a fingerprint collision hid a state (see `ExplorationReport`).
         var omissionProbability: Double
         var violations: [Found]
+
+        /// The schema this build writes.
+        static let currentSchema = 1
     }
 
     /// Explores from `start` and returns the exit code to throw.
@@ -63,7 +71,7 @@ struct ExploreRunner {
 
         var found: [Found] = []
         for (k, example) in report.counterexamples.enumerated() {
-            let token = example.token(system: S.system, configuration: start.configurationText).encoded
+            let token = example.token(system: S.system, configuration: start.configurationText, start: start).encoded
             var file = ""
             if let outcome = try? replay(start, path: example.path) {
                 file = write(outcome.state.encodedTrace(), name: "\(S.system)-\(example.violation.invariant)-\(k + 1).jsonl")
@@ -78,7 +86,7 @@ struct ExploreRunner {
         switch options.format {
         case .json:
             let json = JSONReport(
-                system: S.system, configuration: start.configurationText,
+                modelStamp: ReplayToken.model(of: start), system: S.system, configuration: start.configurationText,
                 strategy: report.options.strategy.description, shard: report.options.shard.description,
                 verdict: report.verdict.rawValue, exhaustive: report.exhaustive, states: report.states,
                 executions: report.executions, transitions: report.transitions, maxDepth: report.maxDepth,

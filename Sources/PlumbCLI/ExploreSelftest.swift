@@ -76,7 +76,7 @@ struct ExploreSelftest: AsyncParsableCommand {
         }
         let original = found.originalLength ?? found.path.count
         if found.path.count > original { problems.append("the shrunk schedule is longer than the one found") }
-        let token = found.token(system: S.system, configuration: start.configurationText).encoded
+        let token = found.token(system: S.system, configuration: start.configurationText, start: start).encoded
         var replayedTrace: [UInt8] = []
         do {
             let decoded = try ReplayToken(decoding: token)

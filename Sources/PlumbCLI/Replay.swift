@@ -17,7 +17,7 @@ struct Replay: AsyncParsableCommand {
             or a replay that diverged.
             """)
 
-    @Argument(help: "The replay token (plumb1....).")
+    @Argument(help: "The replay token (plumb2....), as `plumb explore` printed it.")
     var token: String
 
     @Option(help: "Write the trace to this file instead of standard output.")
@@ -47,6 +47,11 @@ struct Replay: AsyncParsableCommand {
     func replayToken<S: ExplorationTarget>(_ token: ReplayToken, as: S.Type) throws -> ExitCode {
         guard let start = S(parsing: token.configuration) else {
             throw fail("the token's \(token.system) configuration does not parse: \(token.configuration)")
+        }
+        let model = ReplayToken.model(of: start)
+        if token.model != 0, token.model != model {
+            throw fail("the token was made by a build whose model of the \(token.system) differs from this one "
+                       + "(model stamp \(token.model), here \(model)); run the exploration again with this build")
         }
         let outcome: ReplayOutcome<S>
         do {

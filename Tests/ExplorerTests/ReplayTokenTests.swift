@@ -8,10 +8,11 @@ final class ReplayTokenTests: XCTestCase {
             ReplayToken(system: "", configuration: "", path: []),
             ReplayToken(system: "driver", configuration: "crash=1 ünïcødé", path: Array(0..<200)),
             ReplayToken(system: "recovery", configuration: "c", path: [Int.max]),
+            ReplayToken(system: "mirror", configuration: "records=1", path: [2, 0], model: .max),
         ]
         for token in tokens {
             let text = token.encoded
-            XCTAssertTrue(text.hasPrefix("plumb1."))
+            XCTAssertTrue(text.hasPrefix("plumb2."))
             XCTAssertFalse(text.contains("="))
             XCTAssertTrue(text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }, text)
             XCTAssertEqual(try ReplayToken(decoding: text), token)
@@ -25,6 +26,24 @@ final class ReplayTokenTests: XCTestCase {
         let token = try ReplayToken(decoding: found.token(system: "race", configuration: "unlocked").encoded)
         XCTAssertEqual(token.system, "race")
         XCTAssertEqual(try replay(RaceModel(), path: token.path).violation, found.violation)
+    }
+
+    func testTokensOfAnOlderFormatAreRefusedAsSuch() throws {
+        // A token of the first format (no model stamp), as an older build printed it.
+        XCTAssertThrowsError(try ReplayToken(decoding: "plumb1.BW1pcnJvcglyZWNvcmRzPTECAgAYZMmS")) { error in
+            XCTAssertEqual((error as? ReplayTokenError)?.problem, .olderFormat)
+            XCTAssertTrue("\(error)".contains("older build"), "\(error)")
+        }
+    }
+
+    func testTheModelStampFollowsTheStartState() throws {
+        let one = try XCTUnwrap(MirrorSimulation(parsing: "records=1"))
+        let two = try XCTUnwrap(MirrorSimulation(parsing: "records=2"))
+        XCTAssertEqual(ReplayToken.model(of: one), ReplayToken.model(of: try XCTUnwrap(MirrorSimulation(parsing: "records=1"))))
+        XCTAssertNotEqual(ReplayToken.model(of: one), ReplayToken.model(of: two))
+        let found = Counterexample(path: [0], steps: [], violation: ExplorationViolation(invariant: "x", message: "", kind: .traceInvariant))
+        let token = try ReplayToken(decoding: found.token(system: "mirror", configuration: "records=1", start: one).encoded)
+        XCTAssertEqual(token.model, ReplayToken.model(of: one))
     }
 
     func testEveryCorruptionIsAnError() {
@@ -43,7 +62,7 @@ final class ReplayTokenTests: XCTestCase {
 
     func testErrorsNameTheProblemAndCharacter() {
         let text = ReplayToken(system: "mirror", configuration: "paths=2", path: [3, 1, 4]).encoded
-        XCTAssertEqual(decodingError("plumb2." + text.dropFirst(7)), ReplayTokenError(.missingPrefix, at: 0))
+        XCTAssertEqual(decodingError("plumb3." + text.dropFirst(7)), ReplayTokenError(.missingPrefix, at: 0))
         var bad = text
         bad.insert("!", at: bad.index(bad.startIndex, offsetBy: 10))
         XCTAssertEqual(decodingError(bad), ReplayTokenError(.invalidCharacter("!"), at: 10))
@@ -53,8 +72,8 @@ final class ReplayTokenTests: XCTestCase {
         XCTAssertNotNil(error)
         XCTAssertTrue(ReplayTokenError(.invalidCharacter("!"), at: 10).description.contains("character 10"))
         // A token with one character too many cannot be base64url.
-        XCTAssertEqual(decodingError("plumb1.AAAAA")?.problem, .invalidLength)
-        XCTAssertEqual(decodingError("plumb1.")?.problem, .truncated(field: "system name"))
+        XCTAssertEqual(decodingError("plumb2.AAAAA")?.problem, .invalidLength)
+        XCTAssertEqual(decodingError("plumb2.")?.problem, .truncated(field: "system name"))
     }
 
     func testChecksumMismatchIsReported() {

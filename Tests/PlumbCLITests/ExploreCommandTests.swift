@@ -104,7 +104,7 @@ final class ExploreCommandTests: XCTestCase {
     }
 
     func testBadTokensExitTwo() throws {
-        let garbage = try PlumbBinary.run(["replay", "plumb1.notatoken"])
+        let garbage = try PlumbBinary.run(["replay", "plumb2.notatoken"])
         XCTAssertEqual(garbage.status, 2)
         XCTAssertTrue(garbage.stderr.contains("not a replay token"), garbage.stderr)
 
@@ -127,6 +127,22 @@ final class ExploreCommandTests: XCTestCase {
         let shard = try PlumbBinary.run(["explore", "mirror", "--shard", "5/4"])
         XCTAssertEqual(shard.status, 2)
         XCTAssertTrue(shard.stderr.contains("--shard"), shard.stderr)
+    }
+
+    func testATokenOfAnotherModelIsRefused() throws {
+        let run = try PlumbBinary.run([
+            "explore", "mirror", "--records", "2", "--inject-fault", "commitsBeforeAck", "--out", directory.path,
+            "--format", "json",
+        ])
+        let violation = try XCTUnwrap((try json(run.stdout)["violations"] as? [[String: Any]])?.first)
+        var token = try ReplayToken(decoding: try XCTUnwrap(violation["token"] as? String))
+        token.model ^= 1
+        let refused = try PlumbBinary.run(["replay", token.encoded])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("model of the mirror differs"), refused.stderr)
+        let old = try PlumbBinary.run(["replay", "plumb1.BW1pcnJvcglyZWNvcmRzPTECAgAYZMmS"])
+        XCTAssertEqual(old.status, 2, old.stderr)
+        XCTAssertTrue(old.stderr.contains("older build"), old.stderr)
     }
 
     /// The same token with a choice index far out of range appended.

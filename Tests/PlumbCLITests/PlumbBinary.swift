@@ -20,10 +20,13 @@ enum PlumbBinary {
     }
 
     /// Runs `plumb arguments` in the repository's root; returns its exit status and output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
