@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "plumb", targets: ["PlumbCLI"]),
         .library(name: "Trace", targets: ["Trace"]),
         .library(name: "Checker", targets: ["Checker"]),
+        // The explorer as a library: make a core of your own `Explorable` and search it from a test.
+        .library(name: "Explorer", targets: ["Explorer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
