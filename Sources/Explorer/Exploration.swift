@@ -16,7 +16,8 @@ public struct Exploration<System: Explorable>: Sendable {
 
     /// Runs the exploration (on `options.parallelism` threads), calling `progress` at most
     /// about four times a second from whichever thread is running; then shrinks the
-    /// counterexamples found.
+    /// counterexamples found and, when there are any, puts the canonical one first (see
+    /// `ExplorationOptions.canonicalLimit`).
     // The shipped systems' searches are compiled for their types here (clients then call these
     // copies): generic code through witness tables costs about half the time of a search.
     @_specialize(exported: true, where System == MirrorSimulation)
@@ -33,6 +34,19 @@ public struct Exploration<System: Explorable>: Sendable {
         let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
         tally.counterexamples = tally.counterexamples.map { found in
             options.shrinkAttempts > 0 ? shrinker.shrink(found) : described(found)
+        }
+        if tally.violations > 0, options.shrinkAttempts > 0, options.canonicalLimit > 0,
+           let canonical = BreadthFirstSearch(start: start, limit: options.canonicalLimit,
+                                              depthBound: options.depthBound).firstViolation() {
+            // The same first counterexample whatever the split; the search's own ones follow.
+            if let same = tally.counterexamples.firstIndex(where: { $0.path == canonical.path }) {
+                tally.counterexamples.insert(tally.counterexamples.remove(at: same), at: 0)
+            } else {
+                var first = described(canonical)
+                first.originalLength = tally.counterexamples.first.map { $0.originalLength ?? $0.path.count }
+                tally.counterexamples.insert(first, at: 0)
+                tally.counterexamples = Array(tally.counterexamples.prefix(options.maxCounterexamples))
+            }
         }
         let stop = control.stopReason
         let isExhaustive = options.strategy == .exhaustive && tally.finished && tally.depthCuts == 0 && stop == nil

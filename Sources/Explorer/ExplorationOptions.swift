@@ -25,6 +25,10 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
     public var shrinkAttempts: Int
     /// Keep the set of fingerprints seen in the report (to union the states of several shards).
     public var recordFingerprints: Bool
+    /// Once a violation is found, the most states a breadth-first search from the start may
+    /// visit for the canonical counterexample (the first violation in breadth-first order, the
+    /// same whatever the threads or shards); 0, or no shrinking: the search's own only.
+    public var canonicalLimit: Int
 
     /// The walk length for random and PCT search when `depthBound` is nil.
     public static let walkLengthLimit = 10_000
@@ -43,7 +47,8 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
         shard: Shard = .whole,
         parallelism: Int = 1,
         shrinkAttempts: Int = 1_000,
-        recordFingerprints: Bool = false
+        recordFingerprints: Bool = false,
+        canonicalLimit: Int = 1_000_000
     ) {
         self.strategy = strategy
         self.depthBound = depthBound
@@ -56,5 +61,6 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
         self.parallelism = parallelism
         self.shrinkAttempts = shrinkAttempts
         self.recordFingerprints = recordFingerprints
+        self.canonicalLimit = canonicalLimit
     }
 }

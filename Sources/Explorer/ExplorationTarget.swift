@@ -11,6 +11,37 @@ public protocol ExplorationTarget: Explorable {
     init?(parsing text: String)
     /// The execution's trace so far, as a trace file: header and events.
     func encodedTrace() -> [UInt8]
+    /// The same state, judging every event it records but keeping none: what a search starts
+    /// from (it needs verdicts, and copying a growing trace at every branch costs); replays
+    /// start from a state that keeps its trace.
+    func withoutTrace() -> Self
+}
+
+extension MirrorSimulation {
+    /// The same state, keeping no trace from now on (see `ExplorationTarget`).
+    public func withoutTrace() -> Self {
+        var copy = self
+        copy.keepsTrace = false
+        return copy
+    }
+}
+
+extension DriverSimulation {
+    /// The same state, keeping no trace from now on (see `ExplorationTarget`).
+    public func withoutTrace() -> Self {
+        var copy = self
+        copy.keepsTrace = false
+        return copy
+    }
+}
+
+extension RecoverySimulation {
+    /// The same state, keeping no trace from now on (see `ExplorationTarget`).
+    public func withoutTrace() -> Self {
+        var copy = self
+        copy.keepsTrace = false
+        return copy
+    }
 }
 
 extension ExplorationTarget {

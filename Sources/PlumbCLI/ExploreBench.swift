@@ -101,8 +101,8 @@ struct ExploreBench: AsyncParsableCommand {
 
     func parallel<S: ExplorationTarget>(_ start: S) {
         let before = Self.loadAverage()
-        let one = Exploration(start: start, options: ExplorationOptions()).run()
-        let many = Exploration(start: start, options: ExplorationOptions(parallelism: jobs)).run()
+        let one = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
+        let many = Exploration(start: start.withoutTrace(), options: ExplorationOptions(parallelism: jobs)).run()
         let s1 = one.elapsed.seconds, sN = many.elapsed.seconds
         print("  \(S.system) [\(start.configurationText)]: " + String(format: "%.2fx (%.2f s on one thread, %.2f s on %d)", s1 / sN, s1, sN, jobs)
               + "; load average \(before) before, \(Self.loadAverage()) after; states \(one.states) / \(many.states)")
@@ -150,9 +150,9 @@ struct ExploreBench: AsyncParsableCommand {
     // MARK: Helpers
 
     /// Runs an exploration; returns its report and the CPU seconds it took.
-    static func measure<S: Explorable>(_ start: S, _ options: ExplorationOptions) -> (ExplorationReport, Double) {
+    static func measure<S: ExplorationTarget>(_ start: S, _ options: ExplorationOptions) -> (ExplorationReport, Double) {
         let before = cpuSeconds(RUSAGE_SELF)
-        let report = Exploration(start: start, options: options).run()
+        let report = Exploration(start: start.withoutTrace(), options: options).run()
         return (report, cpuSeconds(RUSAGE_SELF) - before)
     }
 
@@ -204,7 +204,7 @@ struct ExploreBench: AsyncParsableCommand {
     }
 
     static func row(_ cells: [String]) -> String {
-        let widths = [9, 44, 11, 12, 11, 11, 11, 8]
+        let widths = [9, 62, 11, 12, 11, 11, 11, 8]
         return zip(cells, widths + Array(repeating: 10, count: max(0, cells.count - widths.count)))
             .map { cell, width in cell.count >= width ? cell + " " : cell + String(repeating: " ", count: width - cell.count) }
             .joined()

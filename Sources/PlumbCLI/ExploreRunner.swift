@@ -54,7 +54,7 @@ struct ExploreRunner {
     /// Explores from `start` and returns the exit code to throw.
     func explore<S: ExplorationTarget>(_ start: S) -> ExitCode {
         let showsProgress = options.format == .text && isatty(2) == 1
-        let exploration = Exploration(start: start, options: options.exploration)
+        let exploration = Exploration(start: start.withoutTrace(), options: options.exploration)
         let system = S.system
         var progress: (@Sendable (ExplorationProgress) -> Void)?
         if showsProgress {

@@ -65,7 +65,7 @@ struct ExploreSelftest: AsyncParsableCommand {
         guard let start = S(parsing: fault.showingConfiguration) else {
             return ("", ["the configuration \(fault.showingConfiguration) does not parse"])
         }
-        let report = Exploration(start: start, options: ExplorationOptions()).run()
+        let report = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
         guard let found = report.counterexamples.first else {
             return ("not found in \(report.states) states", ["no violation found (exhaustive: \(report.exhaustive))"])
         }

@@ -73,8 +73,42 @@ final class SearchEquivalenceTests: XCTestCase {
         assertSameCoverage(RecoverySimulation(RecoverySimulation.Configuration(consumers: 3, workers: 2, failures: 1, crashes: 0)))
     }
 
+    /// The first counterexample (and so its token) is the canonical one: the same whatever the
+    /// threads, the shard that found a violation, or the strategy.
+    func testTheFirstCounterexampleIsTheSameHoweverTheSearchIsSplit() throws {
+        let start = try XCTUnwrap(MirrorSimulation(
+            parsing: "streams=2 paths=2 records=3 crashes=0 failures=1 barriers=0 faults=appliesOnReceipt"))
+        let reference = try XCTUnwrap(explore(start).counterexamples.first)
+        var reports = [1, 2, 3].map { explore(start, parallelism: $0) }
+        reports += (0..<4).map { explore(start, shard: Shard(index: $0, count: 4)!) }.filter { $0.verdict == .violation }
+        reports.append(explore(start, strategy: .random(seed: 9), budget: ExplorationBudget(executions: 2_000)))
+        reports.append(explore(start, reduction: false))
+        XCTAssertGreaterThan(reports.count, 6)
+        for report in reports {
+            XCTAssertEqual(report.counterexamples.first?.path, reference.path)
+            XCTAssertEqual(report.counterexamples.first?.violation, reference.violation)
+        }
+    }
+
+    /// A search judges the same events whether or not the states keep their trace.
+    func testKeepingTheTraceChangesNoVerdictOrState() throws {
+        func same<S: ExplorationTarget>(_ start: S, file: StaticString = #filePath, line: UInt = #line) {
+            let kept = explore(start, keepGoing: true, fingerprints: true)
+            let judged = explore(start.withoutTrace(), keepGoing: true, fingerprints: true)
+            XCTAssertEqual(kept.fingerprints, judged.fingerprints, file: file, line: line)
+            XCTAssertEqual(kept.violationsFound, judged.violationsFound, file: file, line: line)
+            XCTAssertEqual(kept.counterexamples.map(\.violation), judged.counterexamples.map(\.violation), file: file, line: line)
+        }
+        same(try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=2 crashes=1 failures=1")))
+        same(try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=3 crashes=0 failures=1 barriers=0 faults=appliesOnReceipt")))
+        same(try XCTUnwrap(DriverSimulation(parsing: DriverSimulationTests.small)))
+        same(try XCTUnwrap(DriverSimulation(parsing: DriverSimulationTests.small + " faults=recoveryStopsEarly")))
+        same(RecoverySimulation(RecoverySimulation.Configuration(consumers: 4, workers: 2, failures: 1, crashes: 1)))
+        same(try XCTUnwrap(RecoverySimulation(parsing: "consumers=4 faults=processBeforeUntag")))
+    }
+
     func testRecoverySeededBugIsFoundEveryWay() {
-        assertFoundEveryWay(RecoverySimulation(RecoverySimulation.Configuration(consumers: 4, workers: 2, failures: 1, crashes: 1),
+        assertFoundEveryWay(RecoverySimulation(RecoverySimulation.Configuration(consumers: 4, workers: 2, failures: 0, crashes: 1),
                                                faults: RecoveryCoreFaults(releaseDependentsAtStart: true)),
                             "recovery.deps-first", modes: [(true, true), (true, false)])
     }

@@ -34,7 +34,7 @@ extension DriverSimulation {
     /// Appends an event to the trace and the contents model; after the `online` that ends a
     /// recovery, checks the data area.
     mutating func record(_ event: TraceEvent) {
-        events.append(event)
+        if keepsTrace { events.append(event) }
         let wasRecovering = model.recovering
         model.observe(event, workload: workload)
         monitor.observe(event)

@@ -23,8 +23,8 @@ extension DriverSimulation {
     /// recovery cannot return a prefix that holds the later durable one).
     mutating func judge() {
         guard verdict == nil else { return }
-        if !model.recovering, events.count > checkedEvents {
-            checkedEvents = events.count
+        if !model.recovering, monitor.observed > checkedEvents {
+            checkedEvents = monitor.observed
             if let broken = specVerdict() {
                 verdict = broken
                 return

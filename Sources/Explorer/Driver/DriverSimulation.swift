@@ -83,6 +83,8 @@ public struct DriverSimulation: Explorable {
     public internal(set) var core: DriverCore
     /// Every trace event, in the order recorded: a valid `driver` trace for `plumb check`.
     public internal(set) var events: [TraceEvent] = []
+    /// Whether `events` is kept (replays) or only judged (searches, see `withoutTrace()`).
+    var keepsTrace = true
 
     /// The simulated disk (copied on write, see `mutableDisk()`).
     var disk: DriverDisk
@@ -178,7 +180,7 @@ public struct DriverSimulation: Explorable {
 
     /// Takes one enabled choice, then brings the verdict up to date.
     public mutating func apply(_ choice: Choice) {
-        let recorded = events.count
+        let recorded = monitor.observed
         switch choice {
         case let .complete(io, _):
             complete(IOTicket(io))
@@ -200,7 +202,7 @@ public struct DriverSimulation: Explorable {
         case let .fate(_, _, _, fate):
             decide(fate)
         }
-        if events.count > recorded { specDigest = Self.digest(of: monitor.spec) }
+        if monitor.observed > recorded { specDigest = Self.digest(of: monitor.spec) }
         judge()
     }
 

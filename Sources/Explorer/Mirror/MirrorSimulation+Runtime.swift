@@ -12,11 +12,13 @@ extension MirrorSimulation {
         for action in primary.handle(input) {
             switch action {
             case .record(let event):
-                events.append(event)
+                if keepsTrace { events.append(event) }
                 monitor.observe(event)
             case .note(let note):
-                notes.append(note)
-                notePositions.append(events.count)
+                if keepsTrace {
+                    notes.append(note)
+                    notePositions.append(events.count)
+                }
             case let .send(path, message):
                 if paths[path].connected { paths[path].toSecondary.append(message) }
             case .commit(let lsn):
@@ -43,11 +45,13 @@ extension MirrorSimulation {
         for action in secondary.handle(input) {
             switch action {
             case .record(let event):
-                events.append(event)
+                if keepsTrace { events.append(event) }
                 monitor.observe(event)
             case .note(let note):
-                notes.append(note)
-                notePositions.append(events.count)
+                if keepsTrace {
+                    notes.append(note)
+                    notePositions.append(events.count)
+                }
             case let .send(path, message):
                 if paths[path].connected { paths[path].toPrimary.append(message) }
             case .persist(let record):

@@ -49,8 +49,11 @@ public struct MirrorSimulation: Explorable {
     public internal(set) var primary: MirrorPrimary
     /// The secondary's core.
     public internal(set) var secondary: MirrorSecondary
-    /// Every trace event, in the order recorded: a valid trace for `plumb check`.
+    /// Every trace event, in the order recorded: a valid trace for `plumb check` (empty when
+    /// the trace is not kept, see `withoutTrace()`).
     public internal(set) var events: [TraceEvent] = []
+    /// Whether `events` and `notes` are kept (replays) or only judged (searches).
+    var keepsTrace = true
     /// Every `x-` note, in the order recorded (a trace file may carry them; checkers drop them).
     public internal(set) var notes: [MirrorNote] = []
     /// For each of `notes`, how many events were recorded before it (to interleave them).
@@ -138,7 +141,7 @@ public struct MirrorSimulation: Explorable {
 
     /// Takes one enabled step, then judges the events if it recorded any.
     public mutating func apply(_ choice: Choice) {
-        let recorded = events.count
+        let recorded = monitor.observed
         switch choice {
         case .deliverToSecondary(let p, _):
             let message = paths[p].toSecondary.removeFirst()
@@ -182,7 +185,7 @@ public struct MirrorSimulation: Explorable {
                 paths[p].secondarySeesUp = false
             }
         }
-        if events.count != recorded || choice == .takeover { verdict = judge() }
+        if monitor.observed != recorded || choice == .takeover { verdict = judge() }
     }
 
     /// The verdict on the execution so far (computed by `apply`).

@@ -54,6 +54,8 @@ public struct RecoverySimulation: Explorable {
     public private(set) var crashesLeft: Int
     /// Every event recorded so far, in the order the core returned them: a valid trace.
     public private(set) var events: [TraceEvent] = []
+    /// Whether `events` is kept (replays) or only judged (searches, see `withoutTrace()`).
+    var keepsTrace = true
     /// Per node (framework, then `w0`, `w1`, ...): its last seq.
     var lastSeq: [Int]
     /// Per node: its last seq before the current run (seqs are fingerprinted relative to it).
@@ -130,7 +132,7 @@ public struct RecoverySimulation: Explorable {
     /// Takes one enabled choice: feeds the core what the consumer or the power did, carries
     /// out the actions, and judges the trace so far.
     public mutating func apply(_ choice: Choice) {
-        let recorded = events.count
+        let recorded = monitor.observed
         switch choice {
         case let .tag(c):
             advance(c)
@@ -161,7 +163,7 @@ public struct RecoverySimulation: Explorable {
             beginRun()
         }
         // A `process` that waits records nothing: the verdict stands.
-        if events.count != recorded { verdict = judge() }
+        if monitor.observed != recorded { verdict = judge() }
     }
 
     /// Registers every consumer and begins the run, as a (re)started process does.
@@ -206,7 +208,7 @@ public struct RecoverySimulation: Explorable {
         var hasher = RecoveryDigest(runDigest[node])
         hasher.event(event, base: runBase)
         runDigest[node] = hasher.value
-        events.append(event)
+        if keepsTrace { events.append(event) }
         monitor.observe(event)
     }
 
