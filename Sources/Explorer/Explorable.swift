@@ -16,13 +16,15 @@ public protocol Explorable: Sendable {
     /// Takes one enabled choice.
     mutating func apply(_ choice: Choice)
 
-    /// A hash of everything that decides the future: states with equal fingerprints are
-    /// explored once. Must not depend on hashing seeds (use a fixed-seed hash, e.g. FNV-1a).
+    /// A hash of everything that decides the future, and preferably nothing else: states with
+    /// equal fingerprints are explored once. Must not depend on hashing seeds (use
+    /// `StableHasher` from the trace library).
     func fingerprint() -> UInt64
 
-    /// Whether `a` and `b`, both enabled now, commute: taking them in either order leads to the
-    /// same state and neither disables the other. Used for partial-order reduction; answering
-    /// false is always safe.
+    /// Whether `a` and `b`, both enabled now, commute: neither disables the other, and taking
+    /// them in either order leads to states with the same future (the same choices, verdicts
+    /// and successors; equal fingerprints are the simplest proof, see `commuteByTrial`). Used
+    /// for partial-order reduction; answering false is always safe.
     func independent(_ a: Choice, _ b: Choice) -> Bool
 
     /// The verdict on the execution so far: nil when no invariant is broken.

@@ -49,6 +49,7 @@ struct ExploreBench: AsyncParsableCommand {
     var quick = false
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
         print("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
         print("")
         print("scaling (exhaustive, one thread, caching and reduction on):")
@@ -130,12 +131,15 @@ struct ExploreBench: AsyncParsableCommand {
                 print("  R=\(r): SPIN or gcc failed")
                 continue
             }
-            let childBefore = Self.cpuSeconds(RUSAGE_CHILDREN)
-            guard let out = Self.shell(["./pan", "-m10000000"], in: work.path) else {
+            // pan's own CPU time, as bash's `time` reports it (user and system).
+            guard let out = Self.shell(["bash", "-c", "TIMEFORMAT='cpu %U %S'; time ./pan -m10000000 2>&1"],
+                                       in: work.path, stderr: true) else {
                 print("  R=\(r): pan failed")
                 continue
             }
-            let spinCPU = Self.cpuSeconds(RUSAGE_CHILDREN) - childBefore
+            let cpu = out.split(separator: "\n").last { $0.hasPrefix("cpu ") }?.split(separator: " ").dropFirst()
+                .compactMap { Double($0) } ?? []
+            let spinCPU = cpu.reduce(0, +)
             let spinStates = Self.number(after: "states, stored", in: out) ?? 0
             let (report, cpu) = Self.measure(MirrorSimulation(.init(streams: 2, paths: 2, records: 2 * r, crashes: 0)),
                                              ExplorationOptions())
@@ -179,15 +183,16 @@ struct ExploreBench: AsyncParsableCommand {
         return nil
     }
 
-    /// Runs `arguments` in `directory`; its standard output, or nil when it failed.
-    static func shell(_ arguments: [String], in directory: String) -> String? {
+    /// Runs `arguments` in `directory`; its standard output (and error, with `stderr`), or nil
+    /// when it failed.
+    static func shell(_ arguments: [String], in directory: String, stderr: Bool = false) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = stderr ? pipe : FileHandle.nullDevice
         do { try process.run() } catch { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -3,12 +3,8 @@ import Trace
 
 // Feeding the cores and carrying out their actions, as the live nodes' `perform` does.
 extension MirrorSimulation {
-    /// Feeds the primary one input (noting it in the primary's trail) and carries out its
-    /// actions in order.
+    /// Feeds the primary one input and carries out its actions in order.
     mutating func feedPrimary(_ input: MirrorPrimary.Input) {
-        var trail = Fingerprinter(primaryTrail)
-        trail.primaryInput(input)
-        primaryTrail = trail.value
         for action in primary.handle(input) {
             switch action {
             case .record(let event):
@@ -36,12 +32,8 @@ extension MirrorSimulation {
         }
     }
 
-    /// Feeds the secondary one input (noting it in the secondary's trail) and carries out its
-    /// actions in order.
+    /// Feeds the secondary one input and carries out its actions in order.
     mutating func feedSecondary(_ input: MirrorSecondary.Input) {
-        var trail = Fingerprinter(secondaryTrail)
-        trail.secondaryInput(input)
-        secondaryTrail = trail.value
         for action in secondary.handle(input) {
             switch action {
             case .record(let event):

@@ -72,9 +72,6 @@ public struct MirrorSimulation: Explorable {
     var failures = 0
     /// Crashes so far.
     var crashes = 0
-    /// Running FNV-1a hashes of every input fed to each core (see `fingerprint()`).
-    var primaryTrail = Fingerprinter.offsetBasis
-    var secondaryTrail = Fingerprinter.offsetBasis
     /// The mirror spec run along with `events` (see `MirrorSimulation+Verdict.swift`).
     var monitor = SpecMonitor<MirrorSpec>()
     /// The verdict on `events`, kept up to date by `apply`.
