@@ -25,37 +25,62 @@ extension SpecMonitor {
         }
         h.combine(inputError != nil)
         h.combine(firstViolation?.invariant.rawValue ?? "")
-        let nodes = clocks.nodeNames.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        h.combine(nodes.count)
-        for node in nodes { h.combine(node) }
+        // Nodes in name order; `slots[k]` is the index in `clocks` of the k-th.
+        let names = clocks.nodeNames
+        let order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+        let n = order.count
+        h.combine(n)
+        for i in order { h.combine(names[i]) }
+        var position = Array(repeating: 0, count: n)
+        for (k, i) in order.enumerated() { position[i] = k }
 
-        // Each event's clock as a vector over `nodes` (its own entry its seq; -1: nothing known).
-        func vector(_ id: EventID) -> [Int] {
-            nodes.map { $0.exactlyEquals(id.node) ? id.seq : clocks.latestKnown(of: $0, at: id) ?? -1 }
+        // Every clock in play, flattened: n values each (-1: nothing known). The current
+        // clocks first, then the held stamps', then the sources'.
+        var values: [Int] = []
+        values.reserveCapacity((n + held.count + sources.count) * n)
+        func append(node i: Int, seq: Int) {
+            for k in 0..<n { values.append(clocks.latestKnown(of: order[k], atNode: i, seq: seq)) }
         }
-        let current = nodes.map { node in vector(EventID(node: node, seq: clocks.lastSeq(of: node) ?? 0)) }
-        let stampVectors = held.map { vector($0.id) }
-        let sourceVectors = sources.map(vector)
-        // Per node, the distinct values in play, sorted: a value's rank is its index.
-        var ranks: [[Int]] = Array(repeating: [], count: nodes.count)
-        for v in current + stampVectors + sourceVectors {
-            for n in nodes.indices { ranks[n].append(v[n]) }
+        for i in order { append(node: i, seq: clocks.lastSeq(ofNode: i)) }
+        var heldNodes: [Int] = []
+        heldNodes.reserveCapacity(held.count)
+        for stamp in held {
+            let i = clocks.nodeIndex(stamp.id.node) ?? -1
+            heldNodes.append(i < 0 ? -1 : position[i])
+            if i < 0 { values += Array(repeating: -1, count: n) } else { append(node: i, seq: stamp.id.seq) }
         }
-        for n in nodes.indices { ranks[n] = Array(Set(ranks[n])).sorted() }
-        func combine(_ v: [Int]) {
-            for n in nodes.indices {
-                h.combine(binarySearch(ranks[n], v[n]))
+        for source in sources {
+            if let i = clocks.nodeIndex(source.node) {
+                append(node: i, seq: source.seq)
+            } else {
+                values += Array(repeating: -1, count: n)
             }
         }
+        // Per node, the distinct values in play, sorted: a value's rank is its index there.
+        var ranks: [[Int]] = []
+        for k in 0..<n {
+            var column = stride(from: k, to: values.count, by: max(n, 1)).map { values[$0] }
+            column.sort()
+            var distinct: [Int] = []
+            for v in column where distinct.last != v { distinct.append(v) }
+            ranks.append(distinct)
+        }
+        var at = 0
+        func combineNext() {
+            for k in 0..<n {
+                h.combine(binarySearch(ranks[k], values[at]))
+                at += 1
+            }
+        }
+        for _ in 0..<n { combineNext() }
         h.combine(held.count)
-        for (stamp, v) in zip(held, stampVectors) {
-            h.combine(nodes.firstIndex { $0.exactlyEquals(stamp.id.node) } ?? -1)
+        for (stamp, node) in zip(held, heldNodes) {
+            h.combine(node)
             h.combine(stamp.name)
-            combine(v)
+            combineNext()
         }
         h.combine(sources.count)
-        for v in sourceVectors { combine(v) }
-        for v in current { combine(v) }
+        for _ in sources { combineNext() }
     }
 }
 

@@ -49,11 +49,10 @@ struct ExploreBench: AsyncParsableCommand {
     var quick = false
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)
-        print("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
-        print("")
-        print("scaling (exhaustive, one thread, caching and reduction on):")
-        print(Self.row(["system", "configuration", "states", "transitions", "executions", "CPU s", "µs/state", "growth"]))
+        emit("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
+        emit("")
+        emit("scaling (exhaustive, one thread, caching and reduction on):")
+        emit(Self.row(["system", "configuration", "states", "transitions", "executions", "CPU s", "µs/state", "growth"]))
         let mirrorSizes = quick ? [1, 2, 3] : [3, 4, 5]
         let driverSizes = quick ? [1, 2, 3] : [3, 4, 5]
         let recoverySizes = quick ? [3, 4, 5] : [5, 6, 7]
@@ -61,19 +60,19 @@ struct ExploreBench: AsyncParsableCommand {
         scale(driverSizes.map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })
         scale(recoverySizes.map { RecoverySimulation(.init(consumers: $0, workers: 2, failures: 1, crashes: 1)) })
 
-        print("")
-        print("reduction (caching on; reduction on against off):")
-        print(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "same"]))
+        emit("")
+        emit("reduction (caching on; reduction on against off):")
+        emit(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "same"]))
         reduction(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
         reduction(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
         reduction(RecoverySimulation(.init(consumers: recoverySizes[1], workers: 2, failures: 1, crashes: 1)))
 
-        print("")
-        print("parallel (--jobs \(jobs) against one thread, wall time):")
+        emit("")
+        emit("parallel (--jobs \(jobs) against one thread, wall time):")
         parallel(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
         parallel(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
 
-        print("")
+        emit("")
         spin()
     }
 
@@ -85,7 +84,7 @@ struct ExploreBench: AsyncParsableCommand {
             let (report, cpu) = Self.measure(start, ExplorationOptions())
             let growth = previous.map { String(format: "%.1fx", Double(report.states) / Double($0)) } ?? "-"
             previous = report.states
-            print(Self.row([S.system, start.configurationText, "\(report.states)", "\(report.transitions)",
+            emit(Self.row([S.system, start.configurationText, "\(report.states)", "\(report.transitions)",
                             "\(report.executions)", String(format: "%.2f", cpu),
                             String(format: "%.1f", cpu * 1e6 / Double(max(report.states, 1))), growth]))
         }
@@ -95,7 +94,7 @@ struct ExploreBench: AsyncParsableCommand {
         let (on, _) = Self.measure(start, ExplorationOptions(recordFingerprints: true))
         let (off, _) = Self.measure(start, ExplorationOptions(partialOrderReduction: false, recordFingerprints: true))
         let same = on.verdict == off.verdict && on.fingerprints == off.fingerprints
-        print(Self.row([S.system, start.configurationText, "\(on.executions)", "\(off.executions)", "\(on.transitions)",
+        emit(Self.row([S.system, start.configurationText, "\(on.executions)", "\(off.executions)", "\(on.transitions)",
                         "\(off.transitions)", String(format: "%.2fx", Double(off.transitions) / Double(max(on.transitions, 1))),
                         same ? "yes" : "NO (\(on.states)/\(off.states) states)"]))
     }
@@ -105,22 +104,22 @@ struct ExploreBench: AsyncParsableCommand {
         let one = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
         let many = Exploration(start: start.withoutTrace(), options: ExplorationOptions(parallelism: jobs)).run()
         let s1 = one.elapsed.seconds, sN = many.elapsed.seconds
-        print("  \(S.system) [\(start.configurationText)]: " + String(format: "%.2fx (%.2f s on one thread, %.2f s on %d)", s1 / sN, s1, sN, jobs)
+        emit("  \(S.system) [\(start.configurationText)]: " + String(format: "%.2fx (%.2f s on one thread, %.2f s on %d)", s1 / sN, s1, sN, jobs)
               + "; load average \(before) before, \(Self.loadAverage()) after; states \(one.states) / \(many.states)")
     }
 
     /// SPIN on the Promela model, beside plumb on as many records in all.
     func spin() {
         guard Self.which("spin") != nil, Self.which("gcc") != nil else {
-            print("spin: not installed (apt-get install -y spin gcc), so no side-by-side figures")
+            emit("spin: not installed (apt-get install -y spin gcc), so no side-by-side figures")
             return
         }
         guard FileManager.default.fileExists(atPath: spinModel) else {
-            print("spin: no model at \(spinModel) (--spin-model)")
+            emit("spin: no model at \(spinModel) (--spin-model)")
             return
         }
-        print("SPIN side by side (2 streams x 2 paths; SPIN: R records per stream, its model; plumb: 2R records in all, --crashes 0):")
-        print(Self.row(["R", "SPIN states", "SPIN CPU s", "SPIN µs/st", "plumb states", "plumb CPU s", "plumb µs/st", "CPU ratio"]))
+        emit("SPIN side by side (2 streams x 2 paths; SPIN: R records per stream, its model; plumb: 2R records in all, --crashes 0):")
+        emit(Self.row(["R", "SPIN states", "SPIN CPU s", "SPIN µs/st", "plumb states", "plumb CPU s", "plumb µs/st", "CPU ratio"]))
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-spin-\(getpid())")
         try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -128,22 +127,22 @@ struct ExploreBench: AsyncParsableCommand {
         for r in spinRecords.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
             guard Self.shell(["spin", "-DS=2", "-DP=2", "-DR=\(r)", "-a", model], in: work.path) != nil,
                   Self.shell(["gcc", "-O2", "-DSAFETY", "-DNOREDUCE", "-o", "pan", "pan.c"], in: work.path) != nil else {
-                print("  R=\(r): SPIN or gcc failed")
+                emit("  R=\(r): SPIN or gcc failed")
                 continue
             }
             // pan's own CPU time, as bash's `time` reports it (user and system).
             guard let out = Self.shell(["bash", "-c", "TIMEFORMAT='cpu %U %S'; time ./pan -m10000000 2>&1"],
                                        in: work.path, stderr: true) else {
-                print("  R=\(r): pan failed")
+                emit("  R=\(r): pan failed")
                 continue
             }
-            let cpu = out.split(separator: "\n").last { $0.hasPrefix("cpu ") }?.split(separator: " ").dropFirst()
+            let times = out.split(separator: "\n").last { $0.hasPrefix("cpu ") }?.split(separator: " ").dropFirst()
                 .compactMap { Double($0) } ?? []
-            let spinCPU = cpu.reduce(0, +)
+            let spinCPU = times.reduce(0, +)
             let spinStates = Self.number(after: "states, stored", in: out) ?? 0
             let (report, cpu) = Self.measure(MirrorSimulation(.init(streams: 2, paths: 2, records: 2 * r, crashes: 0)),
                                              ExplorationOptions())
-            print(Self.row(["\(r)", "\(spinStates)", String(format: "%.2f", spinCPU),
+            emit(Self.row(["\(r)", "\(spinStates)", String(format: "%.2f", spinCPU),
                             String(format: "%.2f", spinCPU * 1e6 / Double(max(spinStates, 1))),
                             "\(report.states)" + (report.exhaustive ? "" : " (cut)"), String(format: "%.2f", cpu),
                             String(format: "%.2f", cpu * 1e6 / Double(max(report.states, 1))),
@@ -152,6 +151,11 @@ struct ExploreBench: AsyncParsableCommand {
     }
 
     // MARK: Helpers
+
+    /// Prints a line at once (a long run shows its figures as they come, also into a file).
+    func emit(_ line: String = "") {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
 
     /// Runs an exploration; returns its report and the CPU seconds it took.
     static func measure<S: ExplorationTarget>(_ start: S, _ options: ExplorationOptions) -> (ExplorationReport, Double) {

@@ -149,6 +149,20 @@ public struct VectorClockIndex: Sendable {
         return value >= 0 ? value : nil
     }
 
+    /// The index of node `name` among `nodeNames`, if it was seen.
+    package func nodeIndex(_ name: String) -> Int? { find(name) }
+
+    /// The greatest seq of node `j` that happens-before or is node `i`'s event `seq` (-1: none);
+    /// nodes by index, for callers that ask many such questions.
+    package func latestKnown(of j: Int, atNode i: Int, seq: Int) -> Int {
+        if i == j { return seq }
+        guard j < nodes[i].components.count else { return -1 }
+        return seq >= nodes[i].lastSeq ? nodes[i].clock[j] : nodes[i].components[j].value(atOrBefore: seq)
+    }
+
+    /// The last seq added for node `i` (by index).
+    package func lastSeq(ofNode i: Int) -> Int { nodes[i].lastSeq }
+
     /// Whether `a` happens-before `b`; both must have been added.
     public func happensBefore(_ a: EventID, _ b: EventID) -> Bool {
         if a.node.exactlyEquals(b.node) { return a.seq < b.seq }
