@@ -78,6 +78,16 @@ extension MirrorSpec {
             stamp(&h, death.firstAfter)
             h.combine(death.after)
         }
+        h.combine(pinners.count)
+        for key in pinners.keys.sorted() {
+            h.combine(key.stream)
+            h.combine(key.sn)
+            h.combine(pinners[key]!.count)
+            for dependent in pinners[key]! {
+                h.combine(dependent.stream)
+                h.combine(dependent.sn)
+            }
+        }
         h.combine(lateApplies)
         h.combine(lateSession != nil)
         if let session = lateSession {

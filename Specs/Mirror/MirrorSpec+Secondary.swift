@@ -89,6 +89,7 @@ extension MirrorSpec {
 
         streams[s, default: StreamState()].applied.add(n, at: stamp)
         state.apply = stamp
+        state.pins -= resolvePinners(of: entry, apply: stamp)
 
         // A commit observed before this apply: the apply cannot happen before it.
         if let commit = state.pendingCommit {
@@ -132,6 +133,24 @@ extension MirrorSpec {
         guard n > stream.acked else { return }
         streams[s]!.acked = n
         for sn in (stream.acked + 1)...n { forgetIfDone(StreamEntry(stream: s, sn: sn)) }
+    }
+
+    /// At the first apply of `entry`: fills the slot of every entry appended before it that
+    /// names it as a dep and is not applied yet, so the state does not depend on whether the
+    /// append or this apply was observed first (the slot would be filled with this very stamp
+    /// at the dependent's apply). Returns how many pins that releases.
+    mutating func resolvePinners(of entry: StreamEntry, apply stamp: EventStamp) -> Int {
+        guard let waiting = pinners.removeValue(forKey: entry) else { return 0 }
+        var released = 0
+        for dependent in waiting {
+            guard var state = entries[dependent], state.apply == nil else { continue }
+            for k in state.deps.indices where state.deps[k] == entry && state.depApplies[k] == nil {
+                state.depApplies[k] = stamp
+                released += 1
+            }
+            entries[dependent] = state
+        }
+        return released
     }
 
     /// An apply of `entry` observed so far: its own, or, forgotten, the latest of its stream.

@@ -67,6 +67,9 @@ public struct MirrorSpec: Spec {
     var takeover: EventStamp?
     /// Each crashed node's crash, and what it recorded afterwards.
     var deaths: [String: Death] = [:]
+    /// Per entry not applied yet, the appended entries that name it as a dep (and hold a pin
+    /// on it), in the order appended: its first apply fills their slot for it.
+    var pinners: [StreamEntry: [StreamEntry]] = [:]
     /// Entries applied before their append was observed, whose append is still to come.
     var lateApplies = 0
     /// While `lateApplies > 0`: what the barrier of those entries needs when their appends come.
@@ -181,9 +184,10 @@ public struct MirrorSpec: Spec {
                     // Applied, and its stamp forgotten: the stream's latest apply follows it.
                     known.append(stream.applied.last)
                 } else {
-                    // Not applied yet: keep its apply stamp when it comes, until this entry's apply.
+                    // Not applied yet: its first apply fills the slot (see `resolvePinners`).
                     known.append(nil)
                     entries[dep, default: EntryState()].pins += 1
+                    pinners[dep, default: []].append(entry)
                 }
             }
             entries[entry]!.depApplies = known
