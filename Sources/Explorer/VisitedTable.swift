@@ -28,10 +28,16 @@ struct VisitedTable: Sendable {
     /// The fingerprint stored for `fingerprint` (0 marks an empty slot, so 0 is stored as 1).
     private static func key(_ fingerprint: UInt64) -> UInt64 { fingerprint == 0 ? 1 : fingerprint }
 
-    private var keys: [UInt64]
-    private var sleeps: [UInt64]
-    /// depth (bits 0-31), onStack (32-47), truncated (48), countedOnly (49).
-    private var metas: [UInt64]
+    /// One slot: a state's fingerprint (0: empty), sleep mask and the rest packed in a word:
+    /// depth (bits 0-31), onStack (32-47), truncated (48), countedOnly (49). One array of
+    /// slots, so a lookup touches one cache line.
+    private struct Slot {
+        var key: UInt64
+        var sleep: UInt64
+        var meta: UInt64
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     /// States stored.
     private(set) var count = 0
@@ -40,24 +46,22 @@ struct VisitedTable: Sendable {
     init(capacity: Int = 1024) {
         var size = 16
         while size * 3 < capacity * 4 { size *= 2 }
-        keys = Array(repeating: 0, count: size)
-        sleeps = Array(repeating: 0, count: size)
-        metas = Array(repeating: 0, count: size)
+        slots = Array(repeating: Slot(key: 0, sleep: 0, meta: 0), count: size)
         mask = size - 1
     }
 
     /// Bytes the table holds, over the states it stores.
     var bytesPerState: Double {
-        count == 0 ? 0 : Double(keys.count * 24) / Double(count)
+        count == 0 ? 0 : Double(slots.count * MemoryLayout<Slot>.stride) / Double(count)
     }
 
     /// Every fingerprint stored, in no particular order (as stored: 0 reads as 1).
-    var fingerprints: [UInt64] { keys.filter { $0 != 0 } }
+    var fingerprints: [UInt64] { Array(slots.lazy.map(\.key).filter { $0 != 0 }) }
 
     private func slot(of key: UInt64) -> (index: Int, found: Bool) {
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 24) & mask
         while true {
-            let k = keys[i]
+            let k = slots[i].key
             if k == key { return (i, true) }
             if k == 0 { return (i, false) }
             i = (i + 1) & mask
@@ -87,8 +91,8 @@ struct VisitedTable: Sendable {
         let key = Self.key(fingerprint)
         let (i, found) = slot(of: key)
         if found {
-            sleeps[i] = entry.sleep
-            metas[i] = Self.meta(entry)
+            slots[i].sleep = entry.sleep
+            slots[i].meta = Self.meta(entry)
         } else {
             store(key, at: i, entry)
         }
@@ -96,15 +100,13 @@ struct VisitedTable: Sendable {
 
     /// Adds every fingerprint of `other` as counted.
     mutating func formUnion(_ other: VisitedTable) {
-        for key in other.keys where key != 0 { insert(key) }
+        for slot in other.slots where slot.key != 0 { insert(slot.key) }
     }
 
     private mutating func store(_ key: UInt64, at i: Int, _ entry: Entry) {
-        keys[i] = key
-        sleeps[i] = entry.sleep
-        metas[i] = Self.meta(entry)
+        slots[i] = Slot(key: key, sleep: entry.sleep, meta: Self.meta(entry))
         count += 1
-        if count * 4 > keys.count * 3 { grow() }
+        if count * 4 > slots.count * 3 { grow() }
     }
 
     private static func meta(_ e: Entry) -> UInt64 {
@@ -114,23 +116,18 @@ struct VisitedTable: Sendable {
     }
 
     private func decode(_ i: Int) -> Entry {
-        let m = metas[i]
-        return Entry(sleep: sleeps[i], depth: Int(m & 0xFFFF_FFFF), truncated: m & (1 << 48) != 0,
+        let m = slots[i].meta
+        return Entry(sleep: slots[i].sleep, depth: Int(m & 0xFFFF_FFFF), truncated: m & (1 << 48) != 0,
                      onStack: Int((m >> 32) & 0xFFFF), countedOnly: m & (1 << 49) != 0)
     }
 
     private mutating func grow() {
-        let (oldKeys, oldSleeps, oldMetas) = (keys, sleeps, metas)
-        let size = keys.count * 2
-        keys = Array(repeating: 0, count: size)
-        sleeps = Array(repeating: 0, count: size)
-        metas = Array(repeating: 0, count: size)
-        mask = size - 1
-        for j in oldKeys.indices where oldKeys[j] != 0 {
-            let (i, _) = slot(of: oldKeys[j])
-            keys[i] = oldKeys[j]
-            sleeps[i] = oldSleeps[j]
-            metas[i] = oldMetas[j]
+        let old = slots
+        slots = Array(repeating: Slot(key: 0, sleep: 0, meta: 0), count: old.count * 2)
+        mask = slots.count - 1
+        for slot in old where slot.key != 0 {
+            let (i, _) = self.slot(of: slot.key)
+            slots[i] = slot
         }
     }
 }

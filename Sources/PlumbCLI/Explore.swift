@@ -28,8 +28,8 @@ struct Explore: AsyncParsableCommand {
               plumb explore mirror --records 6 --strategy pct --executions 20000
               plumb explore driver --requests 6 --shard 3/8 --format json
               plumb explore selftest          # every seeded bug found, shrunk and replayed
-              JOB_COMPLETION_INDEX=2 plumb explore mirror --shard auto --shards 8 --format json > s2.json
-              plumb explore merge s*.json     # one verdict from the shards' reports
+              plumb explore mirror --shard auto --shards 8 --format json   # a Kubernetes Indexed Job
+              plumb explore merge shard-*.json   # one verdict from the shards' reports
             """,
         subcommands: [ExploreMirror.self, ExploreDriver.self, ExploreRecovery.self, ExploreSelftest.self, ExploreMerge.self]
     )
