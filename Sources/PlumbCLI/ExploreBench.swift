@@ -17,7 +17,8 @@ struct ExploreBench: AsyncParsableCommand {
             seconds are user plus system time of this process (or of SPIN's), so a loaded machine \
             moves them less than wall time.
 
-            Scaling: each system exhaustively at three sizes on one thread: states, transitions, \
+            Scaling: each system exhaustively at three sizes on one thread (a size that takes under \
+            a second is run again until a second has passed, and averaged): states, transitions, \
             executions, CPU seconds, microseconds per state, and the growth factor of the states \
             per extra record (mirror), request (driver) or consumer (recovery). A flat cost per \
             state is the aim: a step costs what its own events cost, not the trace so far.
@@ -82,7 +83,15 @@ struct ExploreBench: AsyncParsableCommand {
     func scale<S: ExplorationTarget>(_ starts: [S]) {
         var previous: Int?
         for start in starts {
-            let (report, cpu) = Self.measure(start, ExplorationOptions())
+            // Small sizes run again until a second of CPU has passed, so their cost per state is
+            // not one short, noisy run.
+            var (report, cpu) = Self.measure(start, ExplorationOptions())
+            var runs = 1
+            while cpu < 1, runs < 50 {
+                cpu += Self.measure(start, ExplorationOptions()).1
+                runs += 1
+            }
+            cpu /= Double(runs)
             let growth = previous.map { String(format: "%.1fx", Double(report.states) / Double($0)) } ?? "-"
             previous = report.states
             emit(Self.row([S.system, start.configurationText, "\(report.states)", "\(report.transitions)",
