@@ -123,7 +123,7 @@ final class DepthFirstSearch<System: Explorable> {
     /// says whether to explore below it.
     private func enter(_ state: consuming System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
         let fingerprint = state.fingerprint()
-        tally.seen.insert(fingerprint)
+        let isNew = tally.seen.insert(fingerprint)
         tally.maxDepth = max(tally.maxDepth, depth)
         if let violation = state.violation() {
             record(violation)
@@ -147,7 +147,7 @@ final class DepthFirstSearch<System: Explorable> {
         // Whether what an earlier visit covered from here may be cut short (see the type's doc).
         var inherited = false
         if options.stateCaching {
-            if let old = tally.seen.entry(fingerprint) {
+            if !isNew, let old = tally.seen.entry(fingerprint) {
                 inherited = old.truncated || (old.onStack > 0 && options.depthBound != nil)
                 if old.truncated && depth < old.depth {
                     inherited = false

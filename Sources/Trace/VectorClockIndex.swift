@@ -143,9 +143,7 @@ public struct VectorClockIndex: Sendable {
     /// The greatest seq of `node` that happens-before or is `b` (nil when none does).
     public func latestKnown(of node: String, at b: EventID) -> Int? {
         guard let j = find(node), let i = find(b.node) else { return nil }
-        if i == j { return b.seq }
-        guard j < nodes[i].components.count else { return nil }
-        let value = b.seq >= nodes[i].lastSeq ? nodes[i].clock[j] : nodes[i].components[j].value(atOrBefore: b.seq)
+        let value = latestKnown(of: j, atNode: i, seq: b.seq)
         return value >= 0 ? value : nil
     }
 

@@ -9,12 +9,11 @@ final class LiveRecoveryTests: XCTestCase {
         for _ in 0..<10 {
             let h = try LiveHarness(workers: 4)
             for i in 0..<4 { try h.recovery.register(h.consumer("c\(i)", ms: 40)) }
-            let clock = ContinuousClock()
-            let start = clock.now
             let report = try await h.recovery.run()
             XCTAssertEqual(report.outcome?.succeeded.count, 4)
+            // Overlap is shown by count, not by wall time (CI machines are loaded; `plumb bench
+            // recovery` measures the makespan).
             XCTAssertEqual(h.log.peak, 4, "all four ran at once")
-            XCTAssertLessThan(start.duration(to: clock.now), .milliseconds(120), "faster than 160 ms in series")
             h.assertTracePasses()
         }
     }

@@ -12,26 +12,21 @@ final class Z3LimitTests: XCTestCase {
         solver.assert(ctx.distinct(p))
     }
 
-    /// Runs `body`, fails if it took longer than `limit`, and returns its result.
-    private func timed<T>(
-        within limit: Duration, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T
-    ) rethrows -> T {
-        let start = ContinuousClock.now
-        let value = try body()
-        let elapsed = ContinuousClock.now - start
-        XCTAssertLessThan(elapsed, limit, "took \(elapsed)", file: file, line: line)
-        return value
-    }
-
-    private func assertUnknown(_ result: Z3Result, file: StaticString = #filePath, line: UInt = #line) {
-        guard case .unknown = result else { return XCTFail("expected unknown, got \(result)", file: file, line: line) }
+    /// Checks `result` is unknown for the reason expected (one of `reasons` appears in Z3's).
+    /// Wall time is not asserted (CI machines are loaded): a limit that did not work would leave
+    /// the pigeonhole query running far past any CI time limit, and `plumb bench` measures times.
+    private func assertUnknown(_ result: Z3Result, because reasons: [String],
+                               file: StaticString = #filePath, line: UInt = #line) {
+        guard case .unknown(let reason) = result else {
+            return XCTFail("expected unknown, got \(result)", file: file, line: line)
+        }
+        XCTAssertTrue(reasons.contains { reason.contains($0) }, "unknown because \(reason)", file: file, line: line)
     }
 
     func testTimeoutOnPigeonholeIsUnknownNotUnsat() throws {
         let solver = Z3Solver(context: Z3Context(), logic: "QF_LIA")
         pigeonhole(solver)
-        let result = try timed(within: .seconds(6)) { try solver.check(timeout: .seconds(1)) }
-        assertUnknown(result)
+        assertUnknown(try solver.check(timeout: .seconds(1)), because: ["timeout", "canceled"])
         // The timeout applied to that check only: a small query afterwards runs normally.
         solver.reset()
         solver.assert(solver.context.intConstant("y") > 2)
@@ -41,13 +36,13 @@ final class Z3LimitTests: XCTestCase {
     func testContextTimeoutIsTheDefault() throws {
         let solver = Z3Solver(context: Z3Context(timeoutMilliseconds: 500))
         pigeonhole(solver)
-        assertUnknown(try timed(within: .seconds(5)) { try solver.check() })
+        assertUnknown(try solver.check(), because: ["timeout", "canceled"])
     }
 
     func testResourceLimitIsUnknownNotUnsat() throws {
         let solver = Z3Solver(context: Z3Context(), logic: "QF_LIA", resourceLimit: 200_000)
         pigeonhole(solver)
-        assertUnknown(try timed(within: .seconds(10)) { try solver.check() })
+        assertUnknown(try solver.check(), because: ["resource", "canceled"])
         // The limit is per check, and small problems fit in it.
         let ctx = solver.context
         solver.reset()
@@ -60,7 +55,7 @@ final class Z3LimitTests: XCTestCase {
         let ctx = Z3Context()
         let solver = Z3Solver(context: ctx, logic: "QF_LIA")
         pigeonhole(solver)
-        let result = try timed(within: .seconds(5)) { try solver.run(assumptions: [], watchdogMilliseconds: 300) }
+        let result = try solver.run(assumptions: [], watchdogMilliseconds: 300)
         guard case .unknown(let reason) = result else { return XCTFail("expected unknown, got \(result)") }
         XCTAssertTrue(reason.contains("watchdog"), reason)
         // The interrupt does not leak into later calls on the same context.
