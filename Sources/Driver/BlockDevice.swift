@@ -57,3 +57,17 @@ public struct ByteExtent: Sendable, Equatable {
         self.bytes = bytes
     }
 }
+
+/// A byte range of a device: one piece of what a caller's read returns.
+public struct DeviceRange: Sendable, Equatable {
+    /// The device byte offset of the first byte.
+    public var offset: Int
+    /// How many bytes.
+    public var count: Int
+
+    /// Makes a range.
+    public init(offset: Int, count: Int) {
+        self.offset = offset
+        self.count = count
+    }
+}

@@ -139,10 +139,19 @@ extension DriverCore {
                 let lo = max(offset, rec.offset), hi = min(offset + length, rec.offset + rec.payload.count)
                 guard lo < hi else { continue }
                 let from = rec.payload.lowerBound + (lo - rec.offset)
-                overlay.append(ByteExtent(
-                    offset: layout.deviceOffset(ofData: lo), bytes: Array(regions[r].buffer[from ..< from + hi - lo])))
+                overlay.append(ByteExtent(offset: lo - offset, bytes: Array(regions[r].buffer[from ..< from + hi - lo])))
             }
         }
-        out.append(.serveRead(ticket, deviceOffset: layout.deviceOffset(ofData: offset), length: length, overlay: overlay))
+        out.append(.serveRead(ticket, pieces: dataRanges(offset: offset, length: length), overlay: overlay))
+    }
+}
+
+extension DriverCore {
+    /// Where the data area's bytes `offset ..< offset + length` sit on the device now, in order:
+    /// what a check of the device's contents reads (the staged bytes not included). Empty before
+    /// a format or mount.
+    public func dataRanges(offset: Int, length: Int) -> [DeviceRange] {
+        guard let layout, length > 0 else { return [] }
+        return [DeviceRange(offset: layout.deviceOffset(ofData: offset), count: length)]
     }
 }

@@ -66,9 +66,10 @@ public struct DriverCore: Sendable {
         case complete(id: Int)
         /// The earliest unfinished sync of `iface` finished.
         case syncDone(iface: Int)
-        /// Answer a caller's read: the device's bytes at `deviceOffset` (`BlockDevice.readBytes`)
-        /// with `overlay`, the newer staged bytes, applied in order.
-        case serveRead(ReadTicket, deviceOffset: Int, length: Int, overlay: [ByteExtent])
+        /// Answer a caller's read: the device's bytes of `pieces`, one after another, with
+        /// `overlay` (the newer staged bytes, offsets counted from the read's first byte) laid over
+        /// them in order (`BlockDevice.readBytes(pieces:overlay:)`).
+        case serveRead(ReadTicket, pieces: [DeviceRange], overlay: [ByteExtent])
         /// A submit, sync or read was refused; nothing was recorded.
         case refused(RequestRefusal)
         /// The device serves requests (after a format, a mount or a recovery).

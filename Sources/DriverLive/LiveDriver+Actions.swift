@@ -8,7 +8,7 @@ enum DeviceOp: Sendable {
     case patch(IOTicket, [ByteExtent])
     case flush(IOTicket)
     case read(IOTicket, block: Int, count: Int)
-    case serve(ReadTicket, deviceOffset: Int, length: Int, overlay: [ByteExtent])
+    case serve(ReadTicket, pieces: [DeviceRange], overlay: [ByteExtent])
 }
 
 /// Continuations to resume once the lock is released, with what each gets.
@@ -51,8 +51,8 @@ extension DriverRuntime {
                 state.queue.append(.flush(ticket))
             case let .read(ticket, block, count):
                 state.queue.append(.read(ticket, block: block, count: count))
-            case let .serveRead(ticket, deviceOffset, length, overlay):
-                state.queue.append(.serve(ticket, deviceOffset: deviceOffset, length: length, overlay: overlay))
+            case let .serveRead(ticket, pieces, overlay):
+                state.queue.append(.serve(ticket, pieces: pieces, overlay: overlay))
             case let .complete(id):
                 finishWrite(id, nil, &wake)
             case let .syncDone(iface):

@@ -112,8 +112,8 @@ extension DriverRuntime {
                 return .completed(ticket, bytes: nil)
             case let .read(ticket, block, count):
                 return .completed(ticket, bytes: try device.read(block: block, count: count))
-            case let .serve(ticket, deviceOffset, length, overlay):
-                return .served(ticket, try device.readBytes(at: deviceOffset, count: length, overlay: overlay))
+            case let .serve(ticket, pieces, overlay):
+                return .served(ticket, try device.readBytes(pieces: pieces, overlay: overlay))
             }
         } catch {
             return .failed(error)

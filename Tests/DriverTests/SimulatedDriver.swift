@@ -56,8 +56,8 @@ final class SimulatedDriver {
             case let .read(t, block, count): outstanding.append((t, .read(block: block, count: count)))
             case let .complete(id): completed.append(id)
             case let .syncDone(iface): syncsDone[iface, default: 0] += 1
-            case let .serveRead(ticket, offset, length, overlay):
-                readResults[ticket.raw] = try! device.readBytes(at: offset, count: length, overlay: overlay)
+            case let .serveRead(ticket, pieces, overlay):
+                readResults[ticket.raw] = try! device.readBytes(pieces: pieces, overlay: overlay)
             case let .refused(why): refusals.append(why)
             case let .online(summary): summaries.append(summary)
             case let .failed(error): failure = error
@@ -105,7 +105,7 @@ final class SimulatedDriver {
     /// The data area as the platter (plus cache) holds it now.
     func dataArea() -> [UInt8] {
         let layout = core.layout!
-        return try! device.readBytes(at: layout.dataStart * layout.blockSize, count: layout.dataBytes)
+        return try! device.readBytes(pieces: core.dataRanges(offset: 0, length: layout.dataBytes), overlay: [])
     }
 
     /// Reads through the driver (staging over the device).

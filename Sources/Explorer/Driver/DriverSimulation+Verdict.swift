@@ -57,7 +57,7 @@ extension DriverSimulation {
     /// The data area as the device shows it now (the medium with the cache laid over it).
     func dataArea() -> [UInt8]? {
         guard let layout = core.layout else { return nil }
-        return try? disk.cache.readBytes(at: layout.dataStart * layout.blockSize, count: layout.dataBytes)
+        return try? disk.cache.readBytes(pieces: core.dataRanges(offset: 0, length: layout.dataBytes), overlay: [])
     }
 
     /// Checks the data area against `expected` (`driver.contents`).
