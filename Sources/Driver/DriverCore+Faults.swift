@@ -55,18 +55,12 @@ extension DriverCore {
         let next = layout.nextSegmentPosition(after: position + (header.totalBytes + layout.blockSize - 1) / layout.blockSize)
         guard let previous, let h = SegmentHeader.decode(previous.bytes),
               case let .success(segment) = DecodedSegment.decode(
-                header: h, bytes: previous.bytes, expectedSeq: h.seq, expectedPrev: h.prev)
+                header: h, bytes: previous.bytes, expectedSeq: h.seq, expectedPrev: h.prev, layout: layout)
         else {
             recovery = state
             return scan(sb, at: next, &out)
         }
-        var extents: [ByteExtent] = []
-        for rec in segment.records {
-            noteRecovered(rec.id, &state, &out)
-            extents.append(ByteExtent(offset: layout.deviceOffset(ofData: rec.offset), bytes: Array(previous.bytes[rec.payload])))
-            state.bytes += rec.payload.count
-        }
-        state.segments += 1
+        let extents = replay(segment, &state, &out)
         state.step = .patch(sb, next: next)
         recovery = state
         out.append(.patch(ticket(for: .recovery), extents))

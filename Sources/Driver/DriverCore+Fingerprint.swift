@@ -40,6 +40,10 @@ extension DriverCore {
             hasher.combine(arrival)
         }
         journal.hash(into: &hasher)
+        hasher.combine(chunkMap)
+        hasher.combine(checkpointMap)
+        hasher.combine(freeChunks)
+        hasher.combine(needsChunks)
         hasher.combine(completions)
         hasher.combine(durableMark)
         hasher.combine(flushIssuedMark)
@@ -87,9 +91,10 @@ extension IOPurpose {
         case let .journal(seq):
             hasher.combine(0)
             hasher.combine(seq)
-        case let .patch(seq):
+        case let .patch(first, count):
             hasher.combine(1)
-            hasher.combine(seq)
+            hasher.combine(first)
+            hasher.combine(count)
         case let .flush(mark):
             hasher.combine(2)
             hasher.combine(mark)
@@ -99,6 +104,9 @@ extension IOPurpose {
             hasher.combine(4)
         case .recovery:
             hasher.combine(5)
+        case let .data(region):
+            hasher.combine(6)
+            hasher.combine(region)
         }
     }
 }
@@ -135,6 +143,10 @@ extension Region {
         hasher.combine(bytes: buffer)
         hasher.combine(records.count)
         for record in records { record.hash(into: &hasher) }
+        hasher.combine(heldBytes)
+        hasher.combine(dataWrites)
+        hasher.combine(dataWritten)
+        hasher.combine(displaced)
     }
 }
 
@@ -147,6 +159,13 @@ extension StagedRecord {
         hasher.combine(payload.lowerBound)
         hasher.combine(payload.upperBound)
         hasher.combine(arrival)
+        hasher.combine(pieces.count)
+        for piece in pieces {
+            hasher.combine(piece.offset)
+            hasher.combine(piece.count)
+        }
+        hasher.combine(chunks)
+        hasher.combine(bytes: held)
     }
 }
 
@@ -235,6 +254,7 @@ extension RetiredSegment {
         hasher.combine(position)
         hasher.combine(span)
         IDRange.hash(ids, into: &hasher)
+        hasher.combine(displaced)
     }
 }
 
@@ -248,6 +268,7 @@ extension Superblock {
         hasher.combine(tailSeq)
         hasher.combine(UInt64(tailPrev))
         hasher.combine(ledgerCount)
+        hasher.combine(UInt64(mapChecksum))
     }
 }
 
@@ -255,15 +276,17 @@ extension CommitStep {
     /// Hashes the case number, then the payload: how far the superblock commit got.
     func hash(into hasher: inout StableHasher) {
         switch self {
-        case let .ledger(retired, ledger):
+        case let .ledger(retired, ledger, mapChecksum):
             hasher.combine(0)
             hasher.combine(retired)
             IDRange.hash(ledger, into: &hasher)
-        case let .ledgerWritten(index, retired, ledger):
+            hasher.combine(UInt64(mapChecksum))
+        case let .ledgerWritten(index, retired, ledger, mapChecksum):
             hasher.combine(1)
             hasher.combine(index)
             hasher.combine(retired)
             IDRange.hash(ledger, into: &hasher)
+            hasher.combine(UInt64(mapChecksum))
         case let .superblock(sb, retired, ledger):
             hasher.combine(2)
             sb.hash(into: &hasher)
@@ -292,6 +315,7 @@ extension RecoveryState {
         hasher.combine(recoveredCount)
         hasher.combine(bytes)
         hasher.combine(stop)
+        hasher.combine(map)
         hasher.combine(ids)
         if let held {
             hasher.combine(1)
@@ -306,6 +330,16 @@ extension RecoveryState.Step {
     /// Hashes the case number, then the payload: the recovery's next I/O.
     func hash(into hasher: inout StableHasher) {
         switch self {
+        case let .formatMap(first, second):
+            hasher.combine(9)
+            first.hash(into: &hasher)
+            second.hash(into: &hasher)
+        case let .map(sb):
+            hasher.combine(10)
+            sb.hash(into: &hasher)
+        case let .writeMap(sb):
+            hasher.combine(11)
+            sb.hash(into: &hasher)
         case let .formatWrite(sb):
             hasher.combine(0)
             sb.hash(into: &hasher)

@@ -11,11 +11,17 @@ import Trace
 //   perhaps a few more that reached the platter unflushed, never one without all before it.
 // - A torn segment fails its CRC; an intact segment left by an earlier pass of the ring, or by the
 //   epoch before a recovery, fails the seq or predecessor check. Either ends the replay there.
-// - The data area changes only by patches of durable segments, in order, and is never trusted
-//   alone: recovery re-applies every segment from the tail, so a patch torn by the cut is redone.
+// - A record written out of place is replayed by pointing the map at its chunks; its segment was
+//   written only after those chunks' data was flushed, so any segment recovery replays names
+//   chunks that hold its whole data (see `DriverCore+ChunkMap.swift` for when chunks are reused).
+// - The data area changes only by out-of-place writes to free chunks and by checkpoint patches
+//   of durable segments, in order (one patch covers every durable segment at its start, later
+//   records winning), and is never trusted alone: recovery re-applies every segment from the
+//   tail, so a patch torn by the cut is redone. Patching lazily only lengthens that replay.
 // - The tail moves (superblock commit) only past segments whose patches were flushed, and only
-//   after their ids were added to the ledger and the ledger flushed; the superblock copy written
-//   is the older one, so a torn superblock write leaves the previous commit intact.
+//   after their ids were added to the ledger and the chunk map as of those segments was written
+//   to the copy the new superblock names, both flushed; the superblock copy written is the older
+//   one, so a torn superblock or map write leaves the previous commit intact.
 // - Prefix of segments = prefix of arrivals (segments hold arrivals in order), hence per
 //   interface a prefix, closed under deps (a dep is an earlier arrival).
 extension DriverCore {
@@ -48,16 +54,22 @@ extension DriverCore {
         case let .journal(seq):
             if let i = segmentIndex(seq) { journal.segments[i].stage = .written(completions) }
             completions += 1
-        case let .patch(seq):
-            if let i = segmentIndex(seq) { journal.segments[i].stage = .patched(completions) }
+        case let .data(region):
+            regions[region].dataWrites -= 1
+            regions[region].dataWritten = completions
+            completions += 1
+        case let .patch(first, count):
+            for seq in first ..< first + count {
+                if let i = segmentIndex(seq) { journal.segments[i].stage = .patched(completions) }
+            }
             completions += 1
             journal.patchInFlight = false
         case let .flush(mark):
             durableMark = mark
             flushInFlight = nil
         case .ledger:
-            if case let .ledger(retired, ledger) = journal.commit {
-                journal.commit = .ledgerWritten(completions, retired: retired, ledger: ledger)
+            if case let .ledger(retired, ledger, checksum) = journal.commit {
+                journal.commit = .ledgerWritten(completions, retired: retired, ledger: ledger, mapChecksum: checksum)
             }
             completions += 1
         case .superblock:
@@ -99,29 +111,64 @@ extension DriverCore {
         return changed
     }
 
-    /// Patches the oldest durable segment into the data area (one patch at a time, in order, so
-    /// overlapping writes land oldest first).
+    /// Checkpoints every durable segment with one patch of their inline records, in arrival
+    /// order (later records win where they overlap), once it is worth it: staging or the ring
+    /// runs short, a large write waits for chunks, or the shutdown waits. Lazily and in bulk,
+    /// so that the data area's random writes leave the path of syncs and share one flush.
+    /// Segments with nothing inline are checkpointed at once, with no I/O.
     mutating func startPatch(_ out: inout [Action]) -> Bool {
-        guard !journal.patchInFlight, let layout,
-              let i = journal.segments.firstIndex(where: { $0.stage == .durable }) else { return false }
-        guard i == 0 || journal.segments[i - 1].stage != .durable else { return false }
-        let region = regions[journal.segments[i].region]
-        let extents = region.records.map {
-            ByteExtent(offset: layout.deviceOffset(ofData: $0.offset), bytes: Array(region.buffer[$0.payload]))
+        guard !journal.patchInFlight, let first = journal.segments.firstIndex(where: { $0.stage == .durable })
+        else { return false }
+        guard first == 0 || journal.segments[first - 1].stage != .durable else { return false }
+        var end = first
+        while end < journal.segments.count, journal.segments[end].stage == .durable { end += 1 }
+        var extents: [ByteExtent] = []
+        for i in first ..< end {
+            let region = regions[journal.segments[i].region]
+            for rec in region.records where rec.chunks.isEmpty {
+                var at = rec.payload.lowerBound
+                for piece in rec.pieces {
+                    extents.append(ByteExtent(offset: piece.offset, bytes: Array(region.buffer[at ..< at + piece.count])))
+                    at += piece.count
+                }
+            }
         }
-        journal.segments[i].stage = .patching
+        if extents.isEmpty {
+            for i in first ..< end { journal.segments[i].stage = .patched(-1) }
+            return true
+        }
+        guard checkpointDue(durable: end - first) else { return false }
+        for i in first ..< end { journal.segments[i].stage = .patching }
         journal.patchInFlight = true
-        out.append(.patch(ticket(for: .patch(seq: journal.segments[i].seq)), extents))
+        let seq = journal.segments[first].seq
+        out.append(.patch(ticket(for: .patch(first: seq, count: end - first)), extents))
         return true
     }
 
-    /// Retires the oldest segments whose patches were flushed: their regions are free again.
+    /// Whether the durable segments should be checkpointed now: half the regions wait for it,
+    /// a caller or a large write waits for room, the ring is short, or the shutdown waits.
+    func checkpointDue(durable: Int) -> Bool {
+        guard let layout else { return false }
+        return durable * 2 >= layout.staging.regionCount || freeRegions.isEmpty || waitingHead < waiting.count
+            || needsChunks || journal.needsSpace || shutdownRequested
+    }
+
+    /// Retires the oldest segments whose patches were flushed: their regions are free again,
+    /// and the checkpoint map takes their remaps.
     mutating func retireCheckpointed() -> Bool {
         var changed = false
         while let first = journal.segments.first, case let .patched(index) = first.stage, index < durableMark {
             journal.segments.removeFirst()
+            let region = regions[first.region]
+            if let layout {
+                for rec in region.records where !rec.chunks.isEmpty {
+                    let logical = rec.offset / layout.chunkBytes
+                    for (i, chunk) in rec.chunks.enumerated() { checkpointMap[logical + i] = chunk }
+                }
+            }
             journal.retired.append(RetiredSegment(
-                seq: first.seq, prev: first.prev, position: first.position!, span: first.span, ids: first.ids))
+                seq: first.seq, prev: first.prev, position: first.position!, span: first.span, ids: first.ids,
+                displaced: region.displaced))
             regions[first.region].reset()
             freeRegions.append(first.region)
             freeRegions.sort()
@@ -135,6 +182,8 @@ extension DriverCore {
         guard let layout else { return false }
         var changed = false
         for i in journal.segments.indices where journal.segments[i].stage == .queued {
+            // Its out-of-place data first: a segment on the platter names only chunks that are.
+            guard regions[journal.segments[i].region].dataDurable(before: durableMark) else { return changed }
             let blocks = journal.segments[i].blocks
             let position = journal.head
             let end = position + blocks
@@ -167,11 +216,15 @@ extension DriverCore {
     }
 
     /// Starts a superblock commit when a segment waits for ring space, when retired segments
-    /// hold a quarter of the ring, or to finish a shutdown: first the ledger gets their ids.
+    /// hold a quarter of the ring or of the spare chunks, when a large write waits for chunks,
+    /// or to finish a shutdown: first the ledger gets their ids and the map copy the new
+    /// superblock will name gets the checkpoint map, in one patch.
     mutating func startCommit(_ out: inout [Action]) -> Bool {
         guard journal.commit == nil, !journal.retired.isEmpty, let layout else { return false }
         let shutdownReady = shutdownRequested && journal.segments.isEmpty
+        let spares = layout.physicalChunks - layout.logicalChunks
         guard journal.needsSpace || journal.retiredSpan * 4 >= layout.journalBlocks || shutdownReady
+            || (needsChunks && journal.retiredDisplaced > 0) || journal.retiredDisplaced * 4 >= spares
         else { return false }
         var ledger = journal.ledger
         let retired = journal.retired.count
@@ -189,8 +242,13 @@ extension DriverCore {
             w.put(r.count, as: UInt64.self)
         }
         let offset = layout.ledgerStart * layout.blockSize + from * IDRange.size
-        journal.commit = .ledger(retired: retired, ledger: ledger)
-        out.append(.patch(ticket(for: .ledger), [ByteExtent(offset: offset, bytes: w.bytes)]))
+        let map = Self.encodeMap(checkpointMap, layout)
+        let copy = (journal.superblock!.generation + 1) % 2
+        journal.commit = .ledger(retired: retired, ledger: ledger, mapChecksum: map.checksum)
+        out.append(.patch(ticket(for: .ledger), [
+            ByteExtent(offset: offset, bytes: w.bytes),
+            ByteExtent(offset: layout.mapBlock(copy: copy) * layout.blockSize, bytes: map.bytes),
+        ]))
         return true
     }
 
@@ -198,10 +256,11 @@ extension DriverCore {
     /// copy with the new tail; once that is flushed, the retired segments' ring space is free.
     mutating func advanceCommit(_ out: inout [Action]) -> Bool {
         switch journal.commit {
-        case let .ledgerWritten(index, retired, ledger) where index < durableMark:
+        case let .ledgerWritten(index, retired, ledger, mapChecksum) where index < durableMark:
             var sb = journal.superblock!
             sb.generation += 1
             sb.ledgerCount = ledger.count
+            sb.mapChecksum = mapChecksum
             if retired < journal.retired.count {
                 let next = journal.retired[retired]
                 (sb.tail, sb.tailSeq, sb.tailPrev) = (next.position, next.seq, next.prev)
@@ -217,6 +276,7 @@ extension DriverCore {
             journal.superblock = sb
             journal.ledger = ledger
             journal.used -= journal.retired[..<retired].reduce(0) { $0 + $1.span }
+            releaseChunks(journal.retired[..<retired].flatMap(\.displaced))
             journal.retired.removeFirst(retired)
             journal.needsSpace = false
             journal.commit = nil

@@ -3,12 +3,15 @@ import Trace
 /// A format, mount or recovery in progress: one I/O at a time.
 struct RecoveryState: Sendable {
     enum Step: Sendable {
+        case formatMap(Superblock, Superblock)
         case formatWrite(Superblock)
         case formatFlush(Superblock)
         case superblock
+        case map(Superblock)
         case ledger(Superblock)
         case segment(Superblock, position: Int)
         case patch(Superblock, next: Int)
+        case writeMap(Superblock)
         case flushData(Superblock)
         case writeSuper(Superblock)
         case flushSuper(Superblock)
@@ -26,6 +29,8 @@ struct RecoveryState: Sendable {
     var recoveredCount = 0
     var bytes = 0
     var stop = "end"
+    /// The chunk map as replayed so far.
+    var map: [Int] = []
     /// Ids recovered (traced recoveries only): the deps the next epoch may name.
     var ids: [Int] = []
     /// The segment held back by the test-only fault `recoveryStopsEarly`.
@@ -43,11 +48,14 @@ extension DriverCore {
         }
         phase = .recovering
         self.layout = layout
-        let first = Superblock(layout: layout, generation: 0, epoch: 1, tail: 0, tailSeq: 1, tailPrev: nonce, ledgerCount: 0)
+        let map = Self.encodeMap(Self.identityMap(layout), layout)
+        let first = Superblock(layout: layout, generation: 0, epoch: 1, tail: 0, tailSeq: 1, tailPrev: nonce, ledgerCount: 0,
+                               mapChecksum: map.checksum)
         var second = first
         second.generation = 1
-        recovery = RecoveryState(traced: false, blockSize: blockSize, blockCount: blockCount, step: .formatWrite(second))
-        out.append(.write(ticket(for: .recovery), block: 0, bytes: first.encode() + second.encode()))
+        recovery = RecoveryState(traced: false, blockSize: blockSize, blockCount: blockCount, step: .formatMap(first, second))
+        recovery!.map = Self.identityMap(layout)
+        out.append(.write(ticket(for: .recovery), block: layout.mapStart, bytes: map.bytes + map.bytes))
     }
 
     /// Starts reading the image back: the superblock copies first.
@@ -61,6 +69,10 @@ extension DriverCore {
     mutating func recoveryCompleted(bytes: [UInt8]?, _ out: inout [Action]) {
         guard var state = recovery else { return }
         switch state.step {
+        case let .formatMap(first, second):
+            state.step = .formatWrite(second)
+            recovery = state
+            out.append(.write(ticket(for: .recovery), block: 0, bytes: first.encode() + second.encode()))
         case let .formatWrite(sb):
             state.step = .formatFlush(sb)
             recovery = state
@@ -69,6 +81,8 @@ extension DriverCore {
             goOnline(sb, summary: RecoverySummary(segments: 0, recovered: 0, bytesReplayed: 0, stop: "end", epoch: sb.epoch), &out)
         case .superblock:
             readSuperblock(bytes ?? [], &state, &out)
+        case let .map(sb):
+            readMap(bytes ?? [], sb, &state, &out)
         case let .ledger(sb):
             readLedger(bytes ?? [], sb, &state, &out)
         case let .segment(sb, position):
@@ -76,14 +90,14 @@ extension DriverCore {
         case let .patch(sb, next):
             recovery = state
             scan(sb, at: next, &out)
-        case let .flushData(sb):
-            var next = sb
-            next.generation += 1
-            next.epoch += 1
-            next.ledgerCount = 0
-            state.step = .writeSuper(next)
+        case let .writeMap(sb):
+            state.step = .flushData(sb)
             recovery = state
-            out.append(.write(ticket(for: .recovery), block: next.block, bytes: next.encode()))
+            out.append(.flush(ticket(for: .recovery)))
+        case let .flushData(sb):
+            state.step = .writeSuper(sb)
+            recovery = state
+            out.append(.write(ticket(for: .recovery), block: sb.block, bytes: sb.encode()))
         case let .writeSuper(sb):
             state.step = .flushSuper(sb)
             recovery = state
@@ -103,6 +117,12 @@ extension DriverCore {
         let copies = [Superblock.decode(bytes, from: 0), Superblock.decode(bytes, from: state.blockSize)]
         let valid = copies.compactMap { if case let .valid(sb) = $0 { sb } else { nil } }
         guard let sb = valid.max(by: { $0.generation < $1.generation }) else {
+            for copy in copies {
+                if case let .otherVersion(version) = copy {
+                    return fail(.incompatible("the image has layout version \(version); this driver reads version "
+                        + "\(Superblock.version) only (format the device again, or mount it with the driver that wrote it)"), &out)
+                }
+            }
             return fail(copies.allSatisfy { $0 == .blank } ? .notAnImage : .damagedSuperblock, &out)
         }
         let l = sb.layout
@@ -117,6 +137,19 @@ extension DriverCore {
         layout = l
         state.expectedSeq = sb.tailSeq
         state.expectedPrev = sb.tailPrev
+        state.step = .map(sb)
+        recovery = state
+        out.append(.read(ticket(for: .recovery), block: l.mapBlock(copy: sb.block), count: l.mapBlocks))
+    }
+
+    /// Takes the chunk map the superblock names (its checksum checked), then reads the ledger.
+    mutating func readMap(_ bytes: [UInt8], _ sb: Superblock, _ state: inout RecoveryState, _ out: inout [Action]) {
+        guard let l = layout else { return }
+        guard let map = Self.decodeMap(bytes, checksum: sb.mapChecksum, l) else {
+            return fail(.damaged("chunk-map copy \(sb.block) (blocks \(l.mapBlock(copy: sb.block)) ..< "
+                + "\(l.mapBlock(copy: sb.block) + l.mapBlocks)) does not match the superblock's checksum"), &out)
+        }
+        state.map = map
         if sb.ledgerCount > 0 {
             state.step = .ledger(sb)
             recovery = state
@@ -157,18 +190,12 @@ extension DriverCore {
         if let header = SegmentHeader.decode(bytes) {
             // test-only fault: `acceptsStaleSegments` skips the seq/prev chain check.
             let expected = faults.acceptsStaleSegments ? (header.seq, header.prev) : (state.expectedSeq, state.expectedPrev)
-            switch DecodedSegment.decode(header: header, bytes: bytes, expectedSeq: expected.0, expectedPrev: expected.1) {
+            switch DecodedSegment.decode(
+                header: header, bytes: bytes, expectedSeq: expected.0, expectedPrev: expected.1, layout: layout) {
             case let .success(segment):
                 // test-only fault: `recoveryStopsEarly` holds each segment back until the next checks out.
                 if faults.recoveryStopsEarly { return holdBack(bytes, header, sb, position: position, &state, &out) }
-                var extents: [ByteExtent] = []
-                extents.reserveCapacity(segment.records.count)
-                for rec in segment.records {
-                    noteRecovered(rec.id, &state, &out)
-                    extents.append(ByteExtent(offset: layout.deviceOffset(ofData: rec.offset), bytes: Array(bytes[rec.payload])))
-                    state.bytes += rec.payload.count
-                }
-                state.segments += 1
+                let extents = replay(segment, &state, &out)
                 state.expectedSeq += 1
                 state.expectedPrev = header.checksum
                 let blocks = (header.totalBytes + layout.blockSize - 1) / layout.blockSize
@@ -181,15 +208,46 @@ extension DriverCore {
                 stop = why.rawValue
             }
         }
-        // The scan ends here: the new epoch's journal starts at this position.
+        // The scan ends here: the new epoch's journal starts at this position, with the map as
+        // replayed, written to the copy the new superblock names before it.
         state.stop = stop ?? "end"
         var next = sb
         (next.tail, next.tailSeq, next.tailPrev) = (position, state.expectedSeq, state.expectedPrev)
         // test-only fault: `recoveryStopsEarly` drops the held segment; the new epoch starts at it.
         if faults.recoveryStopsEarly { (next.tail, next.tailSeq, next.tailPrev) = scanEnd(state, position: position) }
-        state.step = .flushData(next)
+        next.generation += 1
+        next.epoch += 1
+        next.ledgerCount = 0
+        let map = Self.encodeMap(state.map, layout)
+        next.mapChecksum = map.checksum
+        state.step = .writeMap(next)
         recovery = state
-        out.append(.flush(ticket(for: .recovery)))
+        out.append(.write(ticket(for: .recovery), block: layout.mapBlock(copy: next.block), bytes: map.bytes))
+    }
+
+    /// Replays one segment that checked out: names its requests recovered, points the map at
+    /// the chunks of its out-of-place records, and returns its inline records' bytes where the
+    /// map (as replayed up to each record) puts them.
+    mutating func replay(_ segment: DecodedSegment, _ state: inout RecoveryState, _ out: inout [Action]) -> [ByteExtent] {
+        guard let layout else { return [] }
+        var extents: [ByteExtent] = []
+        extents.reserveCapacity(segment.records.count)
+        for rec in segment.records {
+            noteRecovered(rec.id, &state, &out)
+            if rec.chunks.isEmpty {
+                var at = rec.payload.lowerBound
+                for piece in Self.pieces(offset: rec.offset, length: rec.length, map: state.map, layout: layout) {
+                    extents.append(ByteExtent(offset: piece.offset, bytes: Array(segment.bytes[at ..< at + piece.count])))
+                    at += piece.count
+                }
+                state.bytes += rec.length
+            } else {
+                let first = rec.offset / layout.chunkBytes
+                for (i, chunk) in rec.chunks.enumerated() { state.map[first + i] = chunk }
+            }
+        }
+        state.segments += 1
+        return extents
     }
 
     mutating func noteRecovered(_ id: Int, _ state: inout RecoveryState, _ out: inout [Action]) {
@@ -208,6 +266,7 @@ extension DriverCore {
     /// Serves from a fresh epoch whose journal starts at the superblock's tail.
     mutating func goOnline(_ sb: Superblock, summary: RecoverySummary, _ out: inout [Action]) {
         let layout = sb.layout
+        let map = recovery?.map ?? []
         self.layout = layout
         recovery = nil
         journal = JournalState()
@@ -218,6 +277,10 @@ extension DriverCore {
         journal.epoch = sb.epoch
         regions = (0 ..< layout.staging.regionCount).map { Region(index: $0, regionBytes: layout.staging.regionBytes) }
         freeRegions = Array(regions.indices)
+        chunkMap = map
+        checkpointMap = chunkMap
+        freeChunks = Self.freeList(of: chunkMap, layout: layout)
+        needsChunks = false
         phase = .online
         out.append(.online(summary))
     }

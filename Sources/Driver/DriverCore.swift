@@ -7,20 +7,26 @@ import Trace
 /// actions a runtime carries out in order (record an event, write or patch blocks, flush, read,
 /// complete a request). Trace events are numbered by the core; `t` is left for the runtime.
 ///
-/// The design, in short (the crash-safety argument is in `DriverCore+Persistence.swift`):
+/// The design, in short (the crash-safety argument is in `DriverCore+Persistence.swift` and
+/// `DriverCore+ChunkMap.swift`; the on-disk layout, version 2, in `DeviceLayout` and `Superblock`):
 /// - A write is copied into the open staging region as a journal record and completed at once.
+///   A write that covers whole chunks of the data area is instead written once, out of place,
+///   to free chunks, and its record names them (its bytes stay in staging for reads).
 ///   A region is sealed when the next record does not fit, when a sync needs it, or on `idle`
 ///   with no journal write outstanding; it then becomes one journal segment.
-/// - Segments are written to the journal ring in arrival order; a flush makes them durable, and
-///   only a prefix of segments is ever called durable, so per interface durability follows
-///   arrival order and every dependency (deps name earlier arrivals) is durable first.
-/// - A durable segment is patched into the data area (read-modify-write of whole blocks, one
-///   patch at a time, in order); once that patch is flushed the region is free again. Ring
-///   space is reclaimed by a superblock commit, which first adds the retired segments' ids to
-///   the ledger, so recovery can still name every request of the epoch.
-/// - Recovery reads the newer superblock copy, names the ledger's ids and replays the journal
-///   from the tail while each segment checks out (checksum, seq, previous checksum), then
-///   starts a new epoch with an empty journal.
+/// - Segments are written to the journal ring in arrival order, each once its out-of-place data
+///   is flushed; a flush makes them durable, and only a prefix of segments is ever called
+///   durable, so per interface durability follows arrival order and every dependency (deps
+///   name earlier arrivals) is durable first.
+/// - Durable segments are checkpointed lazily and in bulk: when staging or the ring runs short
+///   (or at shutdown), one patch writes every durable segment's inline records into the data
+///   area (sorted into runs of blocks by `BlockDevice.patch`, later records winning); once it
+///   is flushed their regions are free again. Ring space and displaced chunks are reclaimed by a
+///   superblock commit, which first writes the ledger (the retired segments' ids, so recovery
+///   can still name every request of the epoch) and the chunk map as of those segments.
+/// - Recovery reads the newer superblock copy and its map copy, names the ledger's ids and
+///   replays the journal from the tail while each segment checks out (checksum, seq, previous
+///   checksum), then starts a new epoch with an empty journal.
 public struct DriverCore: Sendable {
     /// One input to the core.
     public enum Input: Sendable, Equatable {
@@ -130,6 +136,16 @@ public struct DriverCore: Sendable {
     // The journal.
     var journal = JournalState()
 
+    // The chunk map.
+    /// Logical chunk → physical chunk, as every arrival so far left it.
+    var chunkMap: [Int] = []
+    /// The map as of the retired segments: what the next superblock commit writes.
+    var checkpointMap: [Int] = []
+    /// Physical chunks free to take, ascending.
+    var freeChunks: [Int] = []
+    /// A large write waits for free chunks: a checkpoint and a commit would free some.
+    var needsChunks = false
+
     // Flushes: a flush covers every write whose completion index is below its mark.
     var completions = 0
     var durableMark = 0
@@ -226,6 +242,10 @@ public struct DriverCore: Sendable {
         syncs = [:]
         lastArrival = [:]
         journal = JournalState()
+        chunkMap = []
+        checkpointMap = []
+        freeChunks = []
+        needsChunks = false
         completions = 0
         durableMark = 0
         flushIssuedMark = 0

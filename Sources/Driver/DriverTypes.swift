@@ -41,17 +41,22 @@ public struct WriteRequest: Sendable, Equatable {
     }
 }
 
-/// How much staging memory the driver has and how it is split.
+/// How much staging memory the driver has, how it is split, and the data area's unit of
+/// remapping.
 public struct StagingConfig: Sendable, Equatable {
     /// Bytes of staging memory in all.
     public var stagingBytes: Int
     /// Bytes per region; a request can be at most a region, less its record header.
     public var regionBytes: Int
+    /// Bytes per data-area chunk (a multiple of the block size): a request that covers whole
+    /// chunks is written once, out of place, and the chunk map points at its new home.
+    public var chunkBytes: Int
 
     /// Makes a configuration; `stagingBytes` must hold at least two regions.
-    public init(stagingBytes: Int = 16 << 20, regionBytes: Int = 1 << 20) {
+    public init(stagingBytes: Int = 16 << 20, regionBytes: Int = 1 << 20, chunkBytes: Int = 64 << 10) {
         self.stagingBytes = stagingBytes
         self.regionBytes = regionBytes
+        self.chunkBytes = chunkBytes
     }
 
     /// The number of regions.

@@ -16,6 +16,7 @@ struct JournalState: Sendable {
     /// The ledger as on disk (ranges of retired ids of this epoch).
     var ledger: [IDRange] = []
     var commit: CommitStep?
+    /// A checkpoint patch (of every durable segment at its start) is out.
     var patchInFlight = false
     /// A queued segment is waiting for ring space.
     var needsSpace = false
@@ -27,6 +28,9 @@ struct JournalState: Sendable {
 
     /// Ring blocks held by retired segments.
     var retiredSpan: Int { retired.reduce(0) { $0 + $1.span } }
+
+    /// Physical chunks that retired segments displaced: freed by the next superblock commit.
+    var retiredDisplaced: Int { retired.reduce(0) { $0 + $1.displaced.count } }
 }
 
 /// One sealed segment, from its seal to its retirement.
@@ -75,12 +79,15 @@ struct RetiredSegment: Sendable {
     var position: Int
     var span: Int
     var ids: [IDRange]
+    /// Physical chunks its records displaced, free once the tail moves past it.
+    var displaced: [Int]
 }
 
-/// The superblock commit in progress: ledger, flush, superblock, flush.
+/// The superblock commit in progress: ledger and chunk map (with the map's checksum), flush,
+/// superblock, flush.
 enum CommitStep: Sendable {
-    case ledger(retired: Int, ledger: [IDRange])
-    case ledgerWritten(Int, retired: Int, ledger: [IDRange])
+    case ledger(retired: Int, ledger: [IDRange], mapChecksum: UInt32)
+    case ledgerWritten(Int, retired: Int, ledger: [IDRange], mapChecksum: UInt32)
     case superblock(Superblock, retired: Int, ledger: [IDRange])
     case superWritten(Int, Superblock, retired: Int, ledger: [IDRange])
 }
@@ -88,7 +95,10 @@ enum CommitStep: Sendable {
 /// What an outstanding I/O is for.
 enum IOPurpose: Sendable, Equatable {
     case journal(seq: Int)
-    case patch(seq: Int)
+    /// An out-of-place data write of a record staged in this region.
+    case data(region: Int)
+    /// The checkpoint patch of `count` segments from seq `first`.
+    case patch(first: Int, count: Int)
     case flush(mark: Int)
     case ledger
     case superblock

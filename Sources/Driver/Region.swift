@@ -7,8 +7,18 @@ struct Region: Sendable {
     var buffer: [UInt8]
     /// The records, in arrival order.
     var records: [StagedRecord] = []
-    /// Bytes the buffer may reach before sealing (header plus the region's size).
+    /// Bytes the buffer may reach before sealing (header plus the region's size); the payloads
+    /// held for records written out of place have a budget of the region's size of their own.
     let limit: Int
+    /// Payload bytes held for records written out of place (for reads until they retire).
+    var heldBytes = 0
+    /// Out-of-place data writes of its records still outstanding.
+    var dataWrites = 0
+    /// The completion index of its last out-of-place data write, if any completed.
+    var dataWritten: Int?
+    /// Physical chunks its out-of-place records took over from earlier data: free once a
+    /// superblock commit moves the journal's tail past its segment.
+    var displaced: [Int] = []
 
     init(index: Int, regionBytes: Int) {
         self.index = index
@@ -17,14 +27,26 @@ struct Region: Sendable {
         buffer.reserveCapacity(limit)
     }
 
-    /// Whether a record of `size` bytes still fits.
-    func fits(_ size: Int) -> Bool { buffer.count + size <= limit }
+    /// Whether a record of `size` bytes in the buffer, holding `held` more bytes, still fits.
+    func fits(_ size: Int, held: Int = 0) -> Bool {
+        buffer.count + size <= limit && heldBytes + held <= limit - SegmentHeader.size
+    }
+
+    /// Whether its out-of-place data is on the platter: every data write completed before a
+    /// completed flush (`durableMark`), so its segment may be written.
+    func dataDurable(before durableMark: Int) -> Bool {
+        dataWrites == 0 && (dataWritten.map { $0 < durableMark } ?? true)
+    }
 
     /// Empties the region for reuse.
     mutating func reset() {
         buffer.removeAll(keepingCapacity: true)
         buffer.append(contentsOf: repeatElement(0, count: SegmentHeader.size))
         records.removeAll(keepingCapacity: true)
+        heldBytes = 0
+        dataWrites = 0
+        dataWritten = nil
+        displaced.removeAll()
     }
 }
 
@@ -34,10 +56,19 @@ struct StagedRecord: Sendable {
     var id: Int
     /// Data-area offset.
     var offset: Int
-    /// Where its bytes are in the region's buffer.
+    /// Where its bytes are in the region's buffer (empty when written out of place).
     var payload: Range<Int>
     /// Its place in the epoch's arrival order.
     var arrival: Int
+    /// Where its bytes go on the device (the chunk map at its arrival), for an inline record.
+    var pieces: [DeviceRange] = []
+    /// For a record written out of place: the physical chunk of each logical chunk it covers,
+    /// and its bytes, held for reads until it retires.
+    var chunks: [Int] = []
+    var held: [UInt8] = []
+
+    /// Bytes it writes.
+    var length: Int { chunks.isEmpty ? payload.count : held.count }
 }
 
 /// A submitted request with its place in the epoch's arrival order.

@@ -3,7 +3,9 @@ import Checksum
 /// The header of one journal segment: one sealed staging region written as a unit.
 ///
 /// A segment is `header | record | record | ...`, padded to whole blocks. Each record is
-/// `iface u32, depCount u32, id u64, offset u64, length u32, deps u64..., payload`. The CRC-32
+/// `iface u32, depCount u32, id u64, offset u64, length u32, deps u64..., payload`; a record
+/// written out of place has the top bit of `length` set and, instead of the payload, the
+/// physical chunk (u32) that each of its `length / chunkBytes` logical chunks now lives in. The CRC-32
 /// covers the whole segment (its own field zeroed), so a torn write is detected; `seq` (one more
 /// than the previous segment's) and `prev` (the previous segment's checksum) chain the segments,
 /// so a segment left over from an earlier pass of the ring, intact but stale, is not taken for
@@ -58,28 +60,38 @@ struct SegmentHeader: Sendable, Equatable {
 /// One request as a journal segment holds it.
 struct JournalRecord: Sendable, Equatable {
     static let headerSize = 28
+    /// The bit of the length field that marks a record written out of place.
+    static let outOfPlace: UInt32 = 1 << 31
 
     var iface: Int
     var id: Int
     var offset: Int
+    var length: Int
     var deps: [Int]
-    /// Where the payload sits in the segment's bytes.
+    /// Where the payload sits in the segment's bytes (empty when written out of place).
     var payload: Range<Int>
+    /// For a record written out of place: the physical chunk of each logical chunk it covers.
+    var chunks: [Int]
 
     /// Bytes a record for `length` payload bytes and `deps` takes.
     static func size(length: Int, deps: Int) -> Int { headerSize + 8 * deps + length }
 
-    /// Appends a record for `request` to a segment being built.
-    static func append(_ request: WriteRequest, to bytes: inout [UInt8]) {
-        var w = LittleEndianWriter(capacity: headerSize + 8 * request.deps.count)
+    /// Bytes a record written out of place to `chunks` chunks takes in the segment.
+    static func size(chunks: Int, deps: Int) -> Int { headerSize + 8 * deps + 4 * chunks }
+
+    /// Appends a record for `request` to a segment being built: its payload inline, or with
+    /// `chunks`, the physical chunks its payload was written to.
+    static func append(_ request: WriteRequest, chunks: [Int] = [], to bytes: inout [UInt8]) {
+        var w = LittleEndianWriter(capacity: headerSize + 8 * request.deps.count + 4 * chunks.count)
         w.put(request.iface, as: UInt32.self)
         w.put(request.deps.count, as: UInt32.self)
         w.put(request.id, as: UInt64.self)
         w.put(request.offset, as: UInt64.self)
-        w.put(request.bytes.count, as: UInt32.self)
+        w.put(UInt32(request.bytes.count) | (chunks.isEmpty ? 0 : outOfPlace))
         for dep in request.deps { w.put(dep, as: UInt64.self) }
+        for chunk in chunks { w.put(chunk, as: UInt32.self) }
         bytes.append(contentsOf: w.bytes)
-        bytes.append(contentsOf: request.bytes)
+        if chunks.isEmpty { bytes.append(contentsOf: request.bytes) }
     }
 }
 
@@ -97,9 +109,10 @@ struct DecodedSegment: Sendable {
         case stale
     }
 
-    /// Checks and parses a segment whose header was `header`, given all its blocks.
+    /// Checks and parses a segment whose header was `header`, given all its blocks; records
+    /// written out of place name chunks of `layout`.
     static func decode(
-        header: SegmentHeader, bytes: [UInt8], expectedSeq: Int, expectedPrev: UInt32
+        header: SegmentHeader, bytes: [UInt8], expectedSeq: Int, expectedPrev: UInt32, layout: DeviceLayout
     ) -> Result<DecodedSegment, Rejection> {
         guard header.totalBytes >= SegmentHeader.size, header.totalBytes <= bytes.count,
               SegmentHeader.computeChecksum(bytes, totalBytes: header.totalBytes) == header.checksum
@@ -110,14 +123,29 @@ struct DecodedSegment: Sendable {
         var r = LittleEndianReader(bytes, from: SegmentHeader.size, end: header.totalBytes)
         for _ in 0 ..< header.recordCount {
             guard let iface = r.count32(), let depCount = r.count32(), let id = r.count64(),
-                  let offset = r.count64(), let length = r.count32() else { return .failure(.torn) }
+                  let offset = r.count64(), let field = r.get(UInt32.self) else { return .failure(.torn) }
+            let length = Int(field & ~JournalRecord.outOfPlace)
             var deps: [Int] = []
             for _ in 0 ..< depCount {
                 guard let dep = r.count64() else { return .failure(.torn) }
                 deps.append(dep)
             }
-            guard r.index + length <= header.totalBytes else { return .failure(.torn) }
-            records.append(JournalRecord(iface: iface, id: id, offset: offset, deps: deps, payload: r.index ..< r.index + length))
+            var chunks: [Int] = []
+            if field & JournalRecord.outOfPlace != 0 {
+                // Whole chunks, each named by a physical chunk of the data area.
+                guard length > 0, length % layout.chunkBytes == 0, offset % layout.chunkBytes == 0,
+                      offset + length <= layout.dataBytes else { return .failure(.torn) }
+                for _ in 0 ..< length / layout.chunkBytes {
+                    guard let chunk = r.count32(), chunk < layout.physicalChunks else { return .failure(.torn) }
+                    chunks.append(chunk)
+                }
+                records.append(JournalRecord(
+                    iface: iface, id: id, offset: offset, length: length, deps: deps, payload: r.index ..< r.index, chunks: chunks))
+                continue
+            }
+            guard r.index + length <= header.totalBytes, offset + length <= layout.dataBytes else { return .failure(.torn) }
+            records.append(JournalRecord(
+                iface: iface, id: id, offset: offset, length: length, deps: deps, payload: r.index ..< r.index + length, chunks: []))
             r.index += length
         }
         guard r.index == header.totalBytes else { return .failure(.torn) }

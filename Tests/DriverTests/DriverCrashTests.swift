@@ -52,6 +52,8 @@ final class DriverCrashTests: XCTestCase {
         /// Recoveries whose journal scan ended at a stale segment (an earlier pass of the ring).
         var staleStops = 0
         var tornStops = 0
+        /// Requests that covered whole chunks (written out of place).
+        var large = 0
     }
 
     /// One seeded run; returns what it did. Fails the test on any mismatch.
@@ -61,7 +63,8 @@ final class DriverCrashTests: XCTestCase {
         file: StaticString = #filePath, line: UInt = #line
     ) -> Run {
         let sim = SimulatedDriver(blockCount: 1024, seed: seed)
-        sim.format(staging: StagingConfig(stagingBytes: 4 * 16384, regionBytes: 16384))
+        // One-block chunks, so that requests of whole blocks go out of place.
+        sim.format(staging: StagingConfig(stagingBytes: 4 * 16384, regionBytes: 16384, chunkBytes: 4096))
         guard let layout = sim.core.layout else {
             XCTFail("format failed: \(String(describing: sim.failure))", file: file, line: line)
             return Run()
@@ -84,8 +87,14 @@ final class DriverCrashTests: XCTestCase {
             let roll = rng.next() % 100
             if roll < 45 {
                 let window = rng.next() % 4 == 0 ? layout.dataBytes : 64 * 1024
-                let length = rng.next() % 10 == 0 ? 1 + Int(rng.next() % 12000) : 1 + Int(rng.next() % 3000)
-                let offset = Int(rng.next() % UInt64(window - length))
+                var length = rng.next() % 10 == 0 ? 1 + Int(rng.next() % 12000) : 1 + Int(rng.next() % 3000)
+                var offset = Int(rng.next() % UInt64(window - length))
+                if rng.next() % 5 == 0 {
+                    // Whole chunks, written out of place.
+                    length = 4096 * (1 + Int(rng.next() % 3))
+                    offset = 4096 * Int(rng.next() % UInt64((window - length) / 4096))
+                    stats.large += 1
+                }
                 var deps: [Int] = []
                 if rng.next() % 10 == 0, !model.arrivals.isEmpty {
                     deps = [model.arrivals[Int(rng.next() % UInt64(model.arrivals.count))]]
@@ -183,6 +192,7 @@ final class DriverCrashTests: XCTestCase {
             total.submitted += r.submitted
             total.staleStops += r.staleStops
             total.tornStops += r.tornStops
+            total.large += r.large
         }
         // The runs must really exercise crashes, torn writes and crashes during recovery.
         XCTAssertGreaterThan(total.crashes, 200)
@@ -191,6 +201,7 @@ final class DriverCrashTests: XCTestCase {
         XCTAssertGreaterThan(total.recovered, 1000)
         XCTAssertGreaterThan(total.staleStops, 10)
         XCTAssertGreaterThan(total.tornStops, 2)
+        XCTAssertGreaterThan(total.large, 1000)
         print("driver crash runs: \(total)")
     }
 }

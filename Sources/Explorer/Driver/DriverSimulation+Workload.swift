@@ -11,7 +11,9 @@ extension DriverSimulation {
     /// Request `k` (from 0) has id `k + 1`, goes to interface `k % ifaces`, writes `210 + 8 * (k
     /// % 2)` bytes at data offset `400 + 120 * (k % 8) + 1024 * (k / 8)` (each overlaps the one
     /// before), byte `i` being `(id * 37 + i) % 256`; an odd `k` depends on request `k - 1`.
-    /// Interface 0 syncs after its last submit.
+    /// Every fourth request from the third (`k % 4 == 2`) instead covers the whole chunk (one
+    /// block) that holds that offset, so it is written out of place and remaps the chunk under
+    /// its neighbours' bytes. Interface 0 syncs after its last submit.
     public struct Workload: Sendable {
         /// One step of a caller's program.
         public enum Step: Sendable, Hashable {
@@ -32,11 +34,13 @@ extension DriverSimulation {
             var programs = [[Step]](repeating: [], count: ifaces)
             for k in 0..<count {
                 let id = k + 1
-                let length = 210 + 8 * (k % 2)
+                let whole = k % 4 == 2
+                let length = whole ? DriverSimulation.blockSize : 210 + 8 * (k % 2)
+                var offset = 400 + 120 * (k % 8) + 1024 * (k / 8)
+                if whole { offset -= offset % DriverSimulation.blockSize }
                 let bytes = (0..<length).map { UInt8(truncatingIfNeeded: id * 37 + $0) }
                 requests.append(WriteRequest(
-                    iface: k % ifaces, id: id, offset: 400 + 120 * (k % 8) + 1024 * (k / 8), bytes: bytes,
-                    deps: k % 2 == 1 ? [k] : []))
+                    iface: k % ifaces, id: id, offset: offset, bytes: bytes, deps: k % 2 == 1 ? [k] : []))
                 programs[k % ifaces].append(.submit(index: k))
             }
             programs[0].append(.sync)

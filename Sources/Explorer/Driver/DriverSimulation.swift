@@ -36,8 +36,9 @@ public struct DriverSimulation: Explorable {
     public static let blockSize = 512
     /// Blocks of the simulated device.
     public static let blockCount = 42
-    /// The staging the device is formatted for: two regions of one block.
-    public static let staging = StagingConfig(stagingBytes: 1024, regionBytes: 512)
+    /// The staging the device is formatted for: two regions of one block, and one-block chunks
+    /// (so a request of a whole aligned block is written out of place).
+    public static let staging = StagingConfig(stagingBytes: 1024, regionBytes: 512, chunkBytes: 512)
     /// The format's nonce (the live runtime draws one; the simulation fixes it).
     static let nonce: UInt32 = 0x504C_4D42
     /// More recovery I/O than a recovery of this device can need: reading both superblocks,
