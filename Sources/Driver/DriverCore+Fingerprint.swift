@@ -144,6 +144,7 @@ extension Region {
         hasher.combine(records.count)
         for record in records { record.hash(into: &hasher) }
         hasher.combine(heldBytes)
+        hasher.combine(inlineRecords)
         hasher.combine(dataWrites)
         hasher.combine(dataWritten)
         hasher.combine(displaced)

@@ -122,6 +122,11 @@ extension DriverCore {
         guard first == 0 || journal.segments[first - 1].stage != .durable else { return false }
         var end = first
         while end < journal.segments.count, journal.segments[end].stage == .durable { end += 1 }
+        if !(first ..< end).contains(where: { regions[journal.segments[$0].region].inlineRecords > 0 }) {
+            for i in first ..< end { journal.segments[i].stage = .patched(-1) }
+            return true
+        }
+        guard checkpointDue(durable: end - first) else { return false }
         var extents: [ByteExtent] = []
         for i in first ..< end {
             let region = regions[journal.segments[i].region]
@@ -133,11 +138,6 @@ extension DriverCore {
                 }
             }
         }
-        if extents.isEmpty {
-            for i in first ..< end { journal.segments[i].stage = .patched(-1) }
-            return true
-        }
-        guard checkpointDue(durable: end - first) else { return false }
         for i in first ..< end { journal.segments[i].stage = .patching }
         journal.patchInFlight = true
         let seq = journal.segments[first].seq

@@ -48,6 +48,7 @@ extension DriverCore {
             iface: a.request.iface, id: a.request.id, offset: a.request.offset,
             payload: start ..< start + a.request.bytes.count, arrival: a.arrival,
             pieces: Self.pieces(offset: a.request.offset, length: a.request.bytes.count, map: chunkMap, layout: layout)))
+        regions[r].inlineRecords += 1
         completeStaged(a.request.id, region: r, &out)
         return true
     }

@@ -12,6 +12,8 @@ struct Region: Sendable {
     let limit: Int
     /// Payload bytes held for records written out of place (for reads until they retire).
     var heldBytes = 0
+    /// Records whose payload is in the buffer: what a checkpoint patches.
+    var inlineRecords = 0
     /// Out-of-place data writes of its records still outstanding.
     var dataWrites = 0
     /// The completion index of its last out-of-place data write, if any completed.
@@ -44,6 +46,7 @@ struct Region: Sendable {
         buffer.append(contentsOf: repeatElement(0, count: SegmentHeader.size))
         records.removeAll(keepingCapacity: true)
         heldBytes = 0
+        inlineRecords = 0
         dataWrites = 0
         dataWritten = nil
         displaced.removeAll()

@@ -88,8 +88,65 @@ final class RecordDriverTests: XCTestCase {
     func testBenchDriverQuickRuns() throws {
         let run = try plumb(["bench", "driver", "--quick", "--dir", path("bench")])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
-        for row in ["(a)", "(b)", "(c) recover full 4MiB staging"] {
+        for row in ["(a)", "(b)", "(c) recover full 4MiB staging", "pwrite anchor", ">= 0.9x", ">= 0.8x", "<= 4.5x"] {
             XCTAssertTrue(run.stdout.contains(row), run.stdout)
         }
+
+        // As JSON: one object on stdout (progress on stderr), one figure per round in each array.
+        // Times and ratios are not asserted: CI machines are loaded.
+        let rounds = 2
+        let json = try plumb(["bench", "driver", "--quick", "--rounds", "\(rounds)", "--format", "json", "--dir", path("bench-json")])
+        XCTAssertEqual(json.status, 0, json.stdout + json.stderr)
+        XCTAssertTrue(json.stderr.contains("round 2/2"), json.stderr)
+        let object = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        XCTAssertEqual(object["schema_version"] as? Int, 1)
+        XCTAssertEqual(object["rounds"] as? Int, rounds)
+        XCTAssertEqual(object["quick"] as? Bool, true)
+        let fio = object["fio"] is String
+        XCTAssertTrue(fio || object["fio"] is NSNull, "fio: a version or null")
+        XCTAssertEqual((object["order"] as? [[String]])?.count, rounds)
+
+        let sections: [(name: String, perRound: [String], fio: [String])] = [
+            ("small", ["driver_req_per_s", "driver_seconds", "driver_seconds_to_last_sync", "pwrite_batched_req_per_s",
+                       "pwrite_batched_seconds", "ratios"], ["fio_iops", "fio_seconds"]),
+            ("large", ["driver_mb_per_s", "driver_seconds", "driver_seconds_to_last_sync", "pwrite_sequential_mb_per_s",
+                       "pwrite_sequential_seconds", "ratios"], ["fio_mb_per_s", "fio_seconds"]),
+        ]
+        for section in sections {
+            let part = try XCTUnwrap(object[section.name] as? [String: Any], section.name)
+            for key in section.perRound {
+                XCTAssertEqual((part[key] as? [Double])?.count, rounds, "\(section.name).\(key)")
+            }
+            for key in section.fio {
+                if fio {
+                    XCTAssertEqual((part[key] as? [Double])?.count, rounds, "\(section.name).\(key)")
+                } else {
+                    XCTAssertTrue(part[key] is NSNull, "\(section.name).\(key) is null without fio")
+                }
+            }
+            for key in ["ratio_median", "ratio_min", "ratio_max", "aim"] {
+                XCTAssertNotNil(part[key] as? Double, "\(section.name).\(key)")
+            }
+            XCTAssertNotNil(part["met"] as? Bool, "\(section.name).met")
+        }
+        let small = try XCTUnwrap(object["small"] as? [String: Any])
+        XCTAssertEqual(small["requests"] as? Int, 5_000)
+        XCTAssertEqual(small["requests_per_sync"] as? Int, 1_000)
+        let large = try XCTUnwrap(object["large"] as? [String: Any])
+        XCTAssertEqual(large["bytes"] as? Int, 32 << 20)
+
+        let recovery = try XCTUnwrap(object["recovery"] as? [[String: Any]])
+        XCTAssertEqual(recovery.map { $0["staging_bytes"] as? Int }, [512 << 10, 1 << 20, 4 << 20])
+        for mount in recovery {
+            XCTAssertEqual((mount["seconds"] as? [Double])?.count, rounds)
+            XCTAssertNotNil(mount["median_seconds"] as? Double)
+        }
+        XCTAssertEqual((object["recovery_growths"] as? [Double])?.count, rounds)
+        XCTAssertNotNil(object["recovery_growth_64_vs_16"] as? Double)
+        XCTAssertEqual(object["recovery_growth_from_bytes"] as? Int, 1 << 20)
+        XCTAssertEqual(object["recovery_growth_to_bytes"] as? Int, 4 << 20)
+        XCTAssertNotNil(object["recovery_aim"] as? Double)
+        XCTAssertNotNil(object["recovery_met"] as? Bool)
     }
 }
