@@ -21,6 +21,8 @@ let package = Package(
         // C libraries from the system.
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Starting write-back of a file range without waiting (Linux's sync_file_range).
+        .systemLibrary(name: "CWriteBack"),
 
         // The Z3 binding: the only module that imports CZ3.
         .target(name: "Z3", dependencies: ["CZ3"]),
@@ -57,7 +59,7 @@ let package = Package(
         // live runtime over a file.
         .target(name: "Driver", dependencies: ["Trace", "Checksum"]),
         .target(name: "DriverLive", dependencies: [
-            "Driver", "Trace",
+            "Driver", "Trace", "CWriteBack",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
 

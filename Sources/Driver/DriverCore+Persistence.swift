@@ -145,11 +145,13 @@ extension DriverCore {
         return true
     }
 
-    /// Whether the durable segments should be checkpointed now: half the regions wait for it,
-    /// a caller or a large write waits for room, the ring is short, or the shutdown waits.
+    /// Whether the durable segments should be checkpointed now: three quarters of the regions
+    /// wait for it (a large batch: overwrites of one block coalesce, and the rest of staging
+    /// takes writes meanwhile), a caller or a large write waits for room, the ring is short, or
+    /// the shutdown waits.
     func checkpointDue(durable: Int) -> Bool {
         guard let layout else { return false }
-        return durable * 2 >= layout.staging.regionCount || freeRegions.isEmpty || waitingHead < waiting.count
+        return durable * 4 >= layout.staging.regionCount * 3 || freeRegions.isEmpty || waitingHead < waiting.count
             || needsChunks || journal.needsSpace || shutdownRequested
     }
 

@@ -109,10 +109,10 @@ struct DriverBenchResult {
             lines.append("")
             lines.append("the driver's counts (round \(small.count)):")
             lines.append("  (a) \(last.stats.flushes) flushes (" + String(format: "%.0f", Double(sizes.smallRequests) / Double(max(last.stats.flushes, 1)))
-                         + " requests per flush), \(last.stats.patches) patches; journal \(ByteCount(last.stats.bytesWritten))"
-                         + " + data area \(ByteCount(last.stats.bytesPatched))")
-            lines.append("  (b) \(lastLarge.stats.flushes) flushes, \(lastLarge.stats.writes) journal writes; journal "
-                         + "\(ByteCount(lastLarge.stats.bytesWritten)) + data area \(ByteCount(lastLarge.stats.bytesPatched))")
+                         + " requests per flush), \(last.stats.patches) checkpoint patches; whole-block writes (journal and"
+                         + " out-of-place data) \(ByteCount(last.stats.bytesWritten)) + patched \(ByteCount(last.stats.bytesPatched))")
+            lines.append("  (b) \(lastLarge.stats.flushes) flushes, \(lastLarge.stats.writes) whole-block writes (journal and out-of-place "
+                         + "data) \(ByteCount(lastLarge.stats.bytesWritten)) + patched \(ByteCount(lastLarge.stats.bytesPatched))")
             for r in (recovery.last ?? []).sorted(by: { $0.staging < $1.staging }) {
                 lines.append("  (c) \(ByteCount(r.staging)): filled with \(r.requests) requests; recovered \(r.summary.recovered) "
                              + "requests from \(r.summary.segments) segments, \(ByteCount(r.summary.bytesReplayed)) (stop: \(r.summary.stop))")
