@@ -31,13 +31,17 @@ public struct ControllerRun: Sendable {
         public var window = 32
         /// Records the primary destages to the device before the crash.
         public var destaged = 1_000
-        /// Size of the device image and the driver's staging.
+        /// Size of the device image and the driver's staging: small regions, so that the
+        /// destage's unsynced tail spans several journal segments, which the power failure
+        /// finds in the device's cache.
         public var deviceBytes = 32 << 20
-        public var staging = StagingConfig(stagingBytes: 2 << 20, regionBytes: 256 << 10)
+        public var staging = StagingConfig(stagingBytes: 512 << 10, regionBytes: 16 << 10)
         /// Workers of the recovery framework.
         public var workers = 4
         /// Seeds the power cut of the device's cache.
         public var seed: UInt64 = 1
+        /// How likely the cut tears a cached write of several sectors.
+        public var tornFraction = 0.5
 
         /// Makes options writing to `outputDirectory`.
         public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
@@ -144,9 +148,10 @@ public struct ControllerRun: Sendable {
         let result = try await mirrored
         log("primary lost power after \(result.submitted) writes, \(result.committed) committed")
 
-        // The controller loses power: the driver records nothing more, its cache is cut.
+        // The controller loses power: the driver stops with the destage's last writes in its
+        // cache (its flushes were held), records nothing more, and its cache is cut.
         let lastSeq = driver.halt()
-        let cut = try parts.device.cut(seed: options.seed)
+        let cut = try parts.device.cut(seed: options.seed, tornFraction: options.tornFraction)
         log("device cache cut: \(cut.writes) pending writes, \(cut.lost) lost, \(cut.durable) kept, \(cut.torn) torn")
 
         // The surviving side recovers.
@@ -174,15 +179,21 @@ public struct ControllerRun: Sendable {
     }
 
     /// The primary destages the first `destaged` writes (as the mirror logs them: write `i` has
-    /// key `i % keys` and a payload derived from `i`) to the device, a sync every 100.
+    /// key `i % keys` and a payload derived from `i`) to the device, a sync every 100. The writes
+    /// after the last sync are the ones in flight when the power fails: from the first of them
+    /// on the device's flushes are held (`LiveDriver.holdFlushes`), so they are still in the
+    /// volatile cache, or in staging, when the controller loses power.
     func destageBeforeCrash(_ driver: LiveDriver) async throws -> Int {
+        // A sync follows every 100th write but the last 100: the tail after the last sync.
+        var tail = 0
+        for index in stride(from: 99, to: options.destaged, by: 100) where index + 100 < options.destaged { tail = index + 1 }
         for index in 0 ..< options.destaged {
+            if index == tail { driver.holdFlushes() }
             let key = index % options.keys
             let request = WriteRequest(
                 iface: key % options.streams, id: index + 1, offset: key * options.payloadSize,
                 bytes: MirrorWorkload.payload(index: index, size: options.payloadSize))
             try await driver.write(request)
-            // A sync every 100 writes; the last ones stay unsynced, in staging or the cache.
             if index % 100 == 99, index + 100 < options.destaged { try await driver.sync(iface: key % options.streams) }
         }
         return options.destaged

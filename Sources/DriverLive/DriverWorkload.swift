@@ -12,11 +12,13 @@ import Trace
 /// of the requests name 1...3 deps among the ids the driver knows in the epoch; each interface
 /// syncs every `syncEvery` requests and at its end. Bytes are `DriverModel.payload`.
 ///
-/// With `crashAt`, once request `crashAt` was submitted the power is cut (`LiveDriver.powerCut`):
-/// requests past it wait while the driver recovers, the other interfaces' calls in flight finish
-/// (or fail with the power), and the data area is verified against the model before the
-/// workload goes on. At the end the driver is shut down, the device mounted again, and verified
-/// once more.
+/// With `crashAt`, the last `cacheWindow` requests up to it go out with the device's flushes
+/// held and without periodic syncs, and once request `crashAt` was staged the power is cut
+/// (`LiveDriver.powerCut`, which lands while writes sit in the volatile cache, so the cache holds
+/// the window's writes since the last flush that went ahead): requests past it wait while the
+/// driver recovers, the other interfaces' calls in flight finish (or fail with the power), and
+/// the data area is verified against the model before the workload goes on. At the end the
+/// driver is shut down, the device mounted again, and verified once more.
 public struct DriverWorkload: Sendable {
     /// Writes in all.
     public var requests: Int
@@ -34,6 +36,12 @@ public struct DriverWorkload: Sendable {
     public var largePercent = 3
     /// The largest request (before the region limit).
     public var largeMax = 256 << 10
+    /// The requests up to `crashAt` that go out with the device's flushes held
+    /// (`LiveDriver.holdFlushes`) and without the interfaces' periodic syncs: a disk slow to
+    /// flush before the power goes, so that the cut finds their writes in its cache.
+    public var cacheWindow = 1000
+    /// How likely the cut tears a cached write of several sectors (`LiveDriver.powerCut`).
+    public var tornFraction = 0.5
 
     /// What the data area held before the workload.
     public enum InitialContent: Sendable {
@@ -180,8 +188,11 @@ public struct DriverWorkload: Sendable {
     ) async throws -> Report {
         var tally = Report()
         var random = SplitMix64(seed: seed ^ 0xDE95_0000 &+ UInt64(iface))
+        let window = crashAt.map { max(1, $0 - max(cacheWindow, 0) + 1) ... $0 }
         for n in 1 ... max(share, 1) where share > 0 {
             guard let id = await gate.nextID() else { throw gate.failure }
+            let inWindow = window?.contains(id) ?? false
+            if id == window?.lowerBound, cacheWindow > 0 { driver.holdFlushes() }
             let (offset, length) = geometry(id: id, dataBytes: dataBytes, maxBytes: maxBytes)
             var deps: [Int] = []
             if random.next() % 100 < UInt64(max(depPercent, 0)) {
@@ -199,7 +210,7 @@ public struct DriverWorkload: Sendable {
                 tally.lostInFlight += 1
             }
             if id == crashAt { try await cutPower(after: id, driver, model, gate) }
-            if n % max(syncEvery, 1) == 0 || n == share {
+            if (n % max(syncEvery, 1) == 0 && !inWindow) || n == share {
                 do {
                     try await driver.sync(iface: iface)
                     tally.syncs += 1
@@ -215,12 +226,11 @@ public struct DriverWorkload: Sendable {
     /// data area, and lets the others go on.
     private func cutPower(after id: Int, _ driver: LiveDriver, _ model: DriverModel, _ gate: WorkloadGate) async throws {
         gate.startCrash()
-        // The write returned when its completion came, most often right after a flush finished
-        // (room in staging): cutting at once would find the cache empty. The power goes at a
-        // moment up to 2 ms later instead, while the other interfaces keep the device busy.
+        // The cut lands once the I/O thread has nothing left but flushes (see `powerCut`): the
+        // cache then holds every write since the last flush that went ahead, most of the
+        // window's (its flushes were held).
         var random = SplitMix64(seed: seed ^ 0xC0_7C07)
-        try await Task.sleep(for: .microseconds(Int(random.next() % 2_000)))
-        let cut = try await driver.powerCut(seed: random.next())
+        let cut = try await driver.powerCut(seed: random.next(), tornFraction: tornFraction)
         guard await gate.quiesce() else { throw gate.failure }
         let clock = ContinuousClock()
         let paused = clock.now

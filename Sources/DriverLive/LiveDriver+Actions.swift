@@ -2,12 +2,11 @@ import Driver
 import Foundation
 import Trace
 
-/// One device operation the core asked for, queued for the I/O thread.
-enum DeviceOp: Sendable {
-    case write(IOTicket, block: Int, bytes: [UInt8])
-    case patch(IOTicket, [ByteExtent])
-    case flush(IOTicket)
-    case read(IOTicket, block: Int, count: Int)
+/// Work queued for the I/O thread.
+enum IOJob: Sendable {
+    /// A device operation the core asked for (`BlockDevice.perform(_:)` does it).
+    case device(IOTicket, DeviceOperation)
+    /// A caller's read to answer (`BlockDevice.readBytes(pieces:overlay:)`).
     case serve(ReadTicket, pieces: [DeviceRange], overlay: [ByteExtent])
 }
 
@@ -39,18 +38,16 @@ extension DriverRuntime {
     /// it answers the input just fed, whose caller throws it.
     func carryOut(_ actions: [DriverCore.Action], refusal: inout RequestRefusal?, _ wake: inout Wakeups) {
         for action in actions {
+            if let (ticket, operation) = action.deviceOperation {
+                state.queue.append(.device(ticket, operation))
+                continue
+            }
             switch action {
             case var .record(event):
                 event.t = nanoseconds()
                 recorder.record(event)
-            case let .write(ticket, block, bytes):
-                state.queue.append(.write(ticket, block: block, bytes: bytes))
-            case let .patch(ticket, extents):
-                state.queue.append(.patch(ticket, extents))
-            case let .flush(ticket):
-                state.queue.append(.flush(ticket))
-            case let .read(ticket, block, count):
-                state.queue.append(.read(ticket, block: block, count: count))
+            case .write, .patch, .flush, .read:
+                break // device I/O, queued above
             case let .serveRead(ticket, pieces, overlay):
                 state.queue.append(.serve(ticket, pieces: pieces, overlay: overlay))
             case let .complete(id):
@@ -131,6 +128,7 @@ extension DriverRuntime {
         state.exit = true
         state.queue.removeAll()
         state.head = 0
+        state.heldFlushes.removeAll()
         sweep(error, &wake)
         if let start = state.start {
             state.start = nil

@@ -2,13 +2,22 @@ import Driver
 import Foundation
 
 // The I/O thread: executes the queued device operations one at a time, in issue order, without
-// the lock; feeds their completions back in batches; feeds `.idle` when nothing is queued; and
-// carries out power cuts between two operations. It sleeps on the condition when it has
+// the lock (`BlockDevice.perform`); feeds their completions back in batches; feeds `.idle` when
+// nothing is queued; and carries out power failures. It sleeps on the condition when it has
 // nothing to do (never spins).
+//
+// A power failure (a cut or a halt) lands while writes sit in the volatile cache: from the
+// moment it is asked for, a flush is held (taken off the queue and not carried out, as a disk
+// that has not finished it when the power goes) whenever the cache holds writes it would make
+// durable, while every other queued operation runs and its completion is fed to the core. Once
+// nothing is left but held flushes (or nothing at all), the power goes: the cache holds every
+// write since the last flush that completed. Nothing the core was told durable is lost: a
+// flush's completion is fed only after the flush ran. `holdFlushes` holds them earlier, but
+// lets them go ahead while a caller waits on one (room in staging, a sync, a shutdown).
 
 extension DriverRuntime {
-    /// What executing one operation gave.
-    enum OpOutcome {
+    /// What executing one job gave.
+    enum JobOutcome {
         /// An operation of the core finished (`bytes` for a read).
         case completed(IOTicket, bytes: [UInt8]?)
         /// A caller's read was served.
@@ -34,23 +43,26 @@ extension DriverRuntime {
                 continue
             }
             if state.exit && !state.hasQueued { break }
-            if state.cut != nil {
-                // Completions of operations that ran before the cut are lost with the power.
-                done.removeAll()
-                carryOutCut(&wake)
-                continue
+            if !state.heldFlushes.isEmpty, !holdsFlush() {
+                // The hold lifted (a caller waits on a flush): the held flushes go first, in order.
+                state.queue.insert(contentsOf: state.heldFlushes.map { .device($0, .flush) }, at: state.head)
+                state.heldFlushes.removeAll()
             }
             if state.hasQueued {
-                let op = state.queue[state.head]
+                let job = state.queue[state.head]
                 state.head += 1
                 if state.head == state.queue.count {
                     state.queue.removeAll(keepingCapacity: true)
                     state.head = 0
                 }
+                if case let .device(ticket, .flush) = job, holdsFlush() {
+                    state.heldFlushes.append(ticket)
+                    continue
+                }
                 condition.unlock()
-                let outcome = execute(op)
+                let outcome = execute(job)
                 condition.lock()
-                count(op)
+                count(job)
                 switch outcome {
                 case let .completed(ticket, bytes):
                     done.append((ticket, bytes))
@@ -63,8 +75,7 @@ extension DriverRuntime {
                     close(with: error, &wake)
                     continue
                 }
-                if state.cut != nil { continue }
-                if case .flush = op {} else if state.hasQueued, done.count < Self.completionBatch { continue }
+                if case .device(_, .flush) = job {} else if state.hasQueued, done.count < Self.completionBatch { continue }
             }
             if !done.isEmpty {
                 state.statistics.completionBatches += 1
@@ -85,6 +96,15 @@ extension DriverRuntime {
                 }
                 continue
             }
+            // Nothing queued but held flushes, nothing to feed: a power failure lands here.
+            if state.cut != nil {
+                carryOutCut(&wake)
+                continue
+            }
+            if state.halting {
+                close(with: LiveDriverError.powerLost, &wake)
+                continue
+            }
             if !wake.isEmpty { continue }
             state.ioWaiting = true
             while !state.signaled { condition.wait() }
@@ -97,21 +117,20 @@ extension DriverRuntime {
         wake.run()
     }
 
-    /// Runs one operation on the device (lock released).
-    private func execute(_ op: DeviceOp) -> OpOutcome {
+    /// Whether a flush is held now (lock held, on the I/O thread): when flushes are to be held
+    /// (`State.flushesHeld`) and the cache holds writes the flush would make durable. Over an
+    /// empty cache a flush changes nothing on the medium, so it goes ahead and the core moves
+    /// on (a journal whose ring waits for a commit, say, writes the commit's blocks next).
+    private func holdsFlush() -> Bool {
+        state.flushesHeld && (cache?.pendingWrites ?? 1) > 0
+    }
+
+    /// Runs one job on the device (lock released).
+    private func execute(_ job: IOJob) -> JobOutcome {
         do throws(BlockDeviceError) {
-            switch op {
-            case let .write(ticket, block, bytes):
-                try device.write(block: block, bytes, fua: false)
-                return .completed(ticket, bytes: nil)
-            case let .patch(ticket, extents):
-                try device.patch(extents)
-                return .completed(ticket, bytes: nil)
-            case let .flush(ticket):
-                try device.flush()
-                return .completed(ticket, bytes: nil)
-            case let .read(ticket, block, count):
-                return .completed(ticket, bytes: try device.read(block: block, count: count))
+            switch job {
+            case let .device(ticket, operation):
+                return .completed(ticket, bytes: try device.perform(operation))
             case let .serve(ticket, pieces, overlay):
                 return .served(ticket, try device.readBytes(pieces: pieces, overlay: overlay))
             }
@@ -120,31 +139,34 @@ extension DriverRuntime {
         }
     }
 
-    /// Counts an executed operation (lock held).
-    private func count(_ op: DeviceOp) {
-        switch op {
-        case let .write(_, _, bytes):
+    /// Counts an executed job (lock held).
+    private func count(_ job: IOJob) {
+        switch job {
+        case .device(_, .write(_, let bytes)):
             state.statistics.writes += 1
             state.statistics.bytesWritten += bytes.count
-        case let .patch(_, extents):
+        case .device(_, .patch(let extents)):
             state.statistics.patches += 1
             state.statistics.bytesPatched += extents.reduce(0) { $0 + $1.bytes.count }
-        case .flush:
+        case .device(_, .flush):
             state.statistics.flushes += 1
-        case .read, .serve:
+        case .device(_, .read), .serve:
             state.statistics.reads += 1
         }
     }
 
-    /// Carries out the power cut asked for (lock held on entry and exit; released while the
-    /// cache decides what survives): operations not started are dropped, callers waiting get
-    /// `powerLost`, the core gets `.powerLoss` and starts recovering.
+    /// Carries out the power cut asked for, once nothing but held flushes is left (lock held on
+    /// entry and exit; released while the cache decides what survives): the held flushes are
+    /// dropped, the cache's unflushed writes meet their fates, callers waiting get `powerLost`,
+    /// the core gets `.powerLoss` and starts recovering.
     private func carryOutCut(_ wake: inout Wakeups) {
         guard let cut = state.cut else { return }
         state.queue.removeAll()
         state.head = 0
+        state.heldFlushes.removeAll()
+        state.holdingFlushes = false
         condition.unlock()
-        let result = Result { () throws(BlockDeviceError) in try cut.cache.cut(seed: cut.seed) }
+        let result = Result { () throws(BlockDeviceError) in try cut.cache.cut(seed: cut.seed, tornFraction: cut.tornFraction) }
         condition.lock()
         state.cut = nil
         switch result {

@@ -28,8 +28,8 @@ final class DriverRuntime: @unchecked Sendable {
     /// The state behind `condition`.
     struct State {
         var core = DriverCore()
-        /// Device operations not yet started, oldest at `head`.
-        var queue: [DeviceOp] = []
+        /// Jobs not yet started, oldest at `head`.
+        var queue: [IOJob] = []
         var head = 0
         var writes: [Int: WriteSlot] = [:]
         /// Per interface, the syncs waiting, oldest first.
@@ -40,6 +40,13 @@ final class DriverRuntime: @unchecked Sendable {
         var start: CheckedContinuation<RecoverySummary, any Error>?
         /// A power cut asked for, not yet carried out by the I/O thread.
         var cut: CutRequest?
+        /// The power fails for good (`halt`) once the I/O thread has nothing left but flushes.
+        var halting = false
+        /// `holdFlushes` was called (see `flushesHeld`).
+        var holdingFlushes = false
+        /// The flushes taken off the queue while held, oldest first: done once the hold lifts,
+        /// dropped with the power.
+        var heldFlushes: [IOTicket] = []
         /// A power cut carried out, waiting for recovery to reach `online`.
         var recovering: (report: CutReport, continuation: CheckedContinuation<CutReport, any Error>)?
         var shutdown: CheckedContinuation<Void, any Error>?
@@ -59,11 +66,24 @@ final class DriverRuntime: @unchecked Sendable {
 
         /// Whether a device operation waits to be started.
         var hasQueued: Bool { head < queue.count }
+
+        /// Whether a caller waits on a flush: a write for room in staging (room is freed only
+        /// after one), a sync, or a shutdown.
+        var callerWaitsOnFlush: Bool {
+            shutdown != nil || syncs.values.contains { !$0.isEmpty }
+                || writes.values.contains { if case .finished = $0 { false } else { true } }
+        }
+
+        /// Whether flushes are to be held: while a power failure is on its way (it ends every
+        /// waiter), and after `holdFlushes` while no caller waits on a flush (then they go
+        /// ahead, so a hold never keeps a caller waiting). See `DriverRuntime.holdsFlush`.
+        var flushesHeld: Bool { cut != nil || halting || (holdingFlushes && !callerWaitsOnFlush) }
     }
 
     /// A power cut for the I/O thread to carry out.
     struct CutRequest {
         var seed: UInt64
+        var tornFraction: Double
         var cache: VolatileCacheDevice
         var continuation: CheckedContinuation<CutReport, any Error>
     }
@@ -72,6 +92,9 @@ final class DriverRuntime: @unchecked Sendable {
     var state = State()
     /// Only the I/O thread calls it.
     let device: any BlockDevice
+    /// `device` as a volatile cache, if it is one: whether it holds unflushed writes decides
+    /// whether a flush is held (only the I/O thread calls it).
+    let cache: VolatileCacheDevice?
     let deviceName: String
     let recorder: any TraceRecorder
     let clock = ContinuousClock()
@@ -80,6 +103,7 @@ final class DriverRuntime: @unchecked Sendable {
     init(device: any BlockDevice, recorder: any TraceRecorder, lastSeq: Int = 0) {
         state.core = DriverCore(lastSeq: lastSeq)
         self.device = device
+        cache = device as? VolatileCacheDevice
         self.recorder = recorder
         deviceName = (device as? CustomStringConvertible)?.description ?? String(describing: type(of: device))
         epoch = clock.now
@@ -181,7 +205,8 @@ final class DriverRuntime: @unchecked Sendable {
                 if state.syncs[iface]?.isEmpty == true { state.syncs[iface] = nil }
                 wake.voids.append((mine, refusal))
             }
-            wakeIOThread()
+            // A waiting sync lifts a hold of flushes: the I/O thread lets the held ones go.
+            wakeIOThread(force: !state.heldFlushes.isEmpty)
         }
         condition.unlock()
         wake.run()
@@ -223,21 +248,24 @@ final class DriverRuntime: @unchecked Sendable {
                 state.shutdown = nil
                 wake.voids.append((mine, refusal))
             }
+            wakeIOThread(force: !state.heldFlushes.isEmpty)
         }
         condition.unlock()
         wake.run()
     }
 
     /// Asks the I/O thread to cut the power.
-    func requestCut(seed: UInt64, _ continuation: CheckedContinuation<CutReport, any Error>) {
+    func requestCut(seed: UInt64, tornFraction: Double, _ continuation: CheckedContinuation<CutReport, any Error>) {
         var failure: (any Error)?
         condition.lock()
         if let closed = state.closed {
             failure = closed
         } else if state.cut != nil {
             failure = LiveDriverError.cutInProgress
+        } else if state.halting {
+            failure = LiveDriverError.powerLost
         } else if let cache = device as? VolatileCacheDevice {
-            state.cut = CutRequest(seed: seed, cache: cache, continuation: continuation)
+            state.cut = CutRequest(seed: seed, tornFraction: tornFraction, cache: cache, continuation: continuation)
             wakeIOThread(force: true)
         } else {
             failure = LiveDriverError.noVolatileCache(device: deviceName)
@@ -246,20 +274,28 @@ final class DriverRuntime: @unchecked Sendable {
         if let failure { continuation.resume(throwing: failure) }
     }
 
-    /// The facade was dropped: the I/O thread ends without carrying out what is queued.
-    /// Stops everything without recording more; waits for the I/O thread to return (so that
-    /// no operation touches the device afterwards); returns the last seq recorded.
+    /// Holds the device's flushes from now on (see `LiveDriver.holdFlushes()`).
+    func holdFlushes() {
+        withState { $0.holdingFlushes = true }
+    }
+
+    /// The power fails for good: flushes are held, the I/O thread runs everything else it has
+    /// and then closes the driver with `powerLost` (see `LiveDriver.halt()`). Waits for the I/O
+    /// thread to return (so that no operation touches the device afterwards); returns the last
+    /// seq recorded.
     func halt() -> Int {
-        var wake = Wakeups()
         condition.lock()
-        if state.closed == nil { close(with: LiveDriverError.powerLost, &wake) }
+        if state.closed == nil, !state.halting {
+            state.halting = true
+            wakeIOThread(force: true)
+        }
         while !state.threadFinished { condition.wait() }
         let seq = state.core.lastSeq
         condition.unlock()
-        wake.run()
         return seq
     }
 
+    /// The facade was dropped: the I/O thread ends without carrying out what is queued.
     func abandon() {
         var wake = Wakeups()
         condition.lock()
@@ -271,7 +307,7 @@ final class DriverRuntime: @unchecked Sendable {
     /// Why a new call cannot be taken now, if it cannot (lock held).
     private func unavailable() -> (any Error)? {
         if let closed = state.closed { return closed }
-        if state.cut != nil { return LiveDriverError.powerLost }
+        if state.cut != nil || state.halting { return LiveDriverError.powerLost }
         return nil
     }
 

@@ -7,11 +7,13 @@ import Trace
 /// a user would embed.
 ///
 /// One I/O thread (a dedicated `Thread`) executes the core's device operations one at a time, in
-/// the order the core issued them, and feeds the completions back in batches; when nothing is
-/// queued it feeds `.idle`, so that a partly filled staging region gets sealed. Callers talk to
-/// the core directly: `write` returns when the request is staged (its `complete`), suspending
-/// while staging is full; `sync` when the interface's earlier writes are durable; `read` with
-/// the device's bytes under the staged ones.
+/// the order the core issued them (`BlockDevice.perform`, as every runtime of the core does),
+/// and feeds the completions back in batches; when nothing is queued it feeds `.idle`, so that a
+/// partly filled staging region gets sealed. Callers talk to the core directly: `write` returns
+/// when the request is staged (its `complete`), suspending while staging is full; `sync` when
+/// the interface's earlier writes are durable; `read` with the device's bytes under the staged
+/// ones. Power cuts and halts land while writes sit in the device's volatile cache (see
+/// `powerCut`).
 ///
 /// Thread-safe: every method may be called from any task or thread at once. The core and every
 /// waiter sit behind one lock, which also keeps the recorded order of events equal to their seq
@@ -78,12 +80,28 @@ public final class LiveDriver: Sendable {
         return try await start(device: device, recorder: recorder, input: input, lastSeq: lastSeq).0
     }
 
-    /// The power fails for the whole controller, this driver's process with it: queued device
-    /// operations are dropped, the one in progress finishes, waiting calls throw
-    /// `LiveDriverError.powerLost`, and nothing more is recorded. Returns the last seq recorded,
-    /// for the `recover` that takes the trace over. The device's cache is the caller's to cut.
+    /// The power fails for the whole controller, this driver's process with it. It lands as a
+    /// cut does (see `powerCut`): flushes are held from now on while the cache holds unflushed
+    /// writes (all of them, on a device that is no `VolatileCacheDevice`), and once the I/O
+    /// thread has carried out everything else and fed the core until nothing but held flushes
+    /// is left, the driver stops: waiting calls throw `LiveDriverError.powerLost`, and nothing more is
+    /// recorded. Returns the last seq recorded, for the `recover` that takes the trace over.
+    /// The device's cache is the caller's to cut: it holds every write since the last flush
+    /// that completed.
     public func halt() -> Int {
         runtime.halt()
+    }
+
+    /// Holds the device's flushes from now on, as a disk that is slow to finish a flush: every
+    /// other device operation goes on, but a flush over unflushed cached writes waits (until the
+    /// next power cut or halt, which drops it), so whatever is written from now on is still in
+    /// the volatile cache when the power goes. While a caller waits on a flush (a
+    /// write for room in staging, a sync, a shutdown) they go ahead, and are held again once
+    /// none does, so a hold never keeps a caller waiting. For tests and `plumb record`, to cut
+    /// the power with writes in flight whatever the timing: nothing the driver was told durable
+    /// is at risk.
+    public func holdFlushes() {
+        runtime.holdFlushes()
     }
 
     private static func start(
@@ -148,15 +166,21 @@ public final class LiveDriver: Sendable {
 
     /// Cuts the power, for tests and `plumb record`: only on a `VolatileCacheDevice`.
     ///
-    /// Device operations not yet started are dropped, as if never issued; the one in progress
-    /// finishes. Then the cache's `cut(seed:)` decides which unflushed writes survive (some torn),
-    /// the core records `crash` and recovers (`recovered` ... `online`). Every call waiting on a
-    /// write, sync or read throws `LiveDriverError.powerLost`; calls made until the core is
-    /// online again are refused. Returns what the cut did once the core is online; throws when
+    /// The cut lands while writes sit in the cache: from this call on, calls are refused with
+    /// `LiveDriverError.powerLost` and a flush is held (not carried out, as a disk that had not
+    /// finished it) whenever the cache holds unflushed writes; the I/O thread carries out every
+    /// other operation and feeds the core their completions (and `idle`) until nothing but held
+    /// flushes is left (or nothing at all), so the cache holds every write since the last flush
+    /// that completed. Then the held
+    /// flushes are dropped and the cache's `cut(seed:tornFraction:)` decides which unflushed
+    /// writes survive (one of several sectors is torn with probability `tornFraction`); the core
+    /// records `crash` and recovers (`recovered` ... `online`). Every call waiting on a write,
+    /// sync or read throws `LiveDriverError.powerLost`; calls made until the core is online
+    /// again are refused. Returns what the cut did once the core is online; throws when
     /// recovery fails (`LiveDriverError.failed`) or the device does (`BlockDeviceError`).
-    public func powerCut(seed: UInt64) async throws -> CutReport {
+    public func powerCut(seed: UInt64, tornFraction: Double = 0.25) async throws -> CutReport {
         try await withCheckedThrowingContinuation { continuation in
-            runtime.requestCut(seed: seed, continuation)
+            runtime.requestCut(seed: seed, tornFraction: tornFraction, continuation)
         }
     }
 

@@ -11,9 +11,11 @@ struct RecordController: AsyncParsableCommand {
         discussion: """
             In this process: a primary mirrors RECORDS client writes to a secondary over \
             authenticated TCP paths and destages the first --destaged of them to its persistent \
-            device (the driver, on DIR/device.img under a volatile write cache). Then the primary \
-            controller loses power: the mirror's primary crashes and the driver dies with it (its \
-            staging is gone; its unflushed cached writes survive at random, some torn). The \
+            device (the driver, on DIR/device.img under a volatile write cache); the writes after \
+            its last sync go out with the device's flushes held, so they are still in the cache. \
+            Then the primary controller loses power: the mirror's primary crashes and the driver \
+            dies with it (its staging is gone; each unflushed cached write is lost, kept or torn, \
+            half of those of several sectors torn, decided by --seed). The \
             recovery framework then runs four consumers on the surviving side:
 
               driver-journal   restarts the driver: recovery replays its journal

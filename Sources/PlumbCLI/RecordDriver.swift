@@ -24,17 +24,24 @@ struct RecordDriver: AsyncParsableCommand {
             256 KiB; about 5% name 1-3 earlier requests as dependencies; each interface syncs \
             every 200 requests. The bytes of each request are a function of --seed and its id.
 
-            --crash-at N cuts the power once request N was submitted: queued device operations \
-            are dropped, the cache loses a random part of its unflushed writes, and the driver \
-            records `crash`, recovers (`recovered` ... `online`) and serves again. Every byte any \
+            --crash-at N cuts the power once request N was staged, while writes sit in the \
+            cache. The 1,000 requests up to N go out without their interfaces' periodic syncs \
+            and with the disk's flushes held (a flush goes ahead only while a writer waits for \
+            room in staging); at the cut no flush is carried out, the driver's other device \
+            operations finish (journal segments, out-of-place data, checkpoint patches), and the \
+            power goes when only flushes are left, so the cache holds every write since the \
+            last flush that completed. Each of them is lost, kept whole or torn at 512-byte \
+            sectors (half of those of several sectors tear); nothing the driver called durable \
+            is at risk. The driver records `crash`, recovers (`recovered` ... `online`) and \
+            serves again. Every byte any \
             request touched is then read through the driver and compared with a model: the \
             initial content with every surviving request (one not of the crashed epoch, or \
             recovered) applied in arrival order. The workload then goes on; at its end the \
             driver shuts down, the image is mounted again and verified once more.
 
             The trace goes to DIR/driver.jsonl; check it with `plumb check DIR/driver.jsonl`. \
-            The summary gives the requests, bytes, syncs and time, what the cut did, what \
-            recovery found, and the verifications. Exit 1 if a verification failed.
+            The summary gives the requests, bytes, syncs and time, what the cut did (the writes \
+            in the cache: lost, kept whole, torn), what recovery found, and the verifications. Exit 1 if a verification failed.
 
             Examples:
               plumb record driver --device /tmp/x.img --size 256MiB --ifaces 4 \\
@@ -172,7 +179,7 @@ struct RecordDriver: AsyncParsableCommand {
               + "\(s.flushes) flushes, \(s.reads) reads")
         if let crash = r.crash {
             print("crash:     power cut after request \(crash.afterRequest): \(crash.cut.writes) unflushed writes in the cache: "
-                  + "\(crash.cut.lost) lost, \(crash.cut.durable) durable, \(crash.cut.torn) torn")
+                  + "\(crash.cut.lost) lost, \(crash.cut.durable) kept whole, \(crash.cut.torn) torn")
             let rec = crash.recovery
             print("recovery:  \(rec.segments) journal segments replayed (\(ByteCount(rec.bytesReplayed))), \(rec.recovered) requests named "
                   + "recovered (journal and ledger), scan stopped: \(rec.stop); now epoch \(rec.epoch)")

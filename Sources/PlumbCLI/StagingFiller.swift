@@ -14,24 +14,18 @@ struct StagingFiller {
         var core = DriverCore()
         var completes = 0
         var holdFlushes = false
+        /// Carries out actions in order with `BlockDevice.perform`, feeding each completion at
+        /// once; a held flush is never done, so it never completes.
         func carryOut(_ actions: [DriverCore.Action]) throws {
             var queue = actions[...]
             while let action = queue.popFirst() {
-                var more: [DriverCore.Action] = []
+                if let (ticket, operation) = action.deviceOperation {
+                    if case .flush = operation, holdFlushes { continue }
+                    let bytes = try device.perform(operation)
+                    queue.append(contentsOf: core.handle(.completed(ticket, bytes: bytes)))
+                    continue
+                }
                 switch action {
-                case let .write(ticket, block, bytes):
-                    try device.write(block: block, bytes, fua: false)
-                    more = core.handle(.completed(ticket, bytes: nil))
-                case let .patch(ticket, extents):
-                    try device.patch(extents)
-                    more = core.handle(.completed(ticket, bytes: nil))
-                case let .flush(ticket):
-                    if !holdFlushes {
-                        try device.flush()
-                        more = core.handle(.completed(ticket, bytes: nil))
-                    }
-                case let .read(ticket, block, count):
-                    more = core.handle(.completed(ticket, bytes: try device.read(block: block, count: count)))
                 case .complete:
                     completes += 1
                 case let .failed(error):
@@ -39,7 +33,6 @@ struct StagingFiller {
                 default:
                     break
                 }
-                queue.append(contentsOf: more)
             }
         }
         try carryOut(core.handle(.format(blockSize: device.blockSize, blockCount: device.blockCount, staging: config, nonce: 7)))

@@ -2,23 +2,22 @@ import Driver
 import Trace
 
 /// Drives a `DriverCore` over a `VolatileCacheDevice` with a seeded scheduler: outstanding I/O
-/// completes in random order, power fails when the test says, and what survives a cut is
-/// random (lost, durable or torn writes). Not thread-safe; one test owns it.
+/// completes in random order (carried out with `BlockDevice.perform`, as every runtime does),
+/// power fails when the test says, and what survives a cut is random (lost, durable or torn
+/// writes). Its events feed the shared `DriverContentsModel`, so `expectedDataArea()` says what
+/// the data area must hold. Not thread-safe; one test owns it.
 final class SimulatedDriver {
-    enum Op {
-        case write(block: Int, bytes: [UInt8])
-        case patch([ByteExtent])
-        case flush
-        case read(block: Int, count: Int)
-    }
-
     let base: MemoryBlockDevice
     let device: VolatileCacheDevice
     var core = DriverCore()
     var rng: SplitMix64
     /// Every event recorded, in order.
     var events: [TraceEvent] = []
-    var outstanding: [(IOTicket, Op)] = []
+    var outstanding: [(IOTicket, DeviceOperation)] = []
+    /// What the data area must hold, learned from `events` (from the format on).
+    var model = DriverContentsModel()
+    /// Every request submitted, by id: the bytes the model asks for.
+    var requests: [Int: WriteRequest] = [:]
     var completed: [Int] = []
     var syncsDone: [Int: Int] = [:]
     var refusals: [RequestRefusal] = []
@@ -39,21 +38,24 @@ final class SimulatedDriver {
     func format(staging: StagingConfig) {
         send(.format(blockSize: device.blockSize, blockCount: device.blockCount, staging: staging, nonce: UInt32(truncatingIfNeeded: rng.next())))
         drain()
+        if core.layout != nil { model = DriverContentsModel(base: dataArea()) }
     }
 
     /// Feeds one input and takes its actions.
     func send(_ input: DriverCore.Input) {
+        if case let .submit(request) = input, requests[request.id] == nil { requests[request.id] = request }
         apply(core.handle(input))
     }
 
     func apply(_ actions: [DriverCore.Action]) {
         for action in actions {
+            if let io = action.deviceOperation {
+                outstanding.append(io)
+                continue
+            }
             switch action {
-            case let .record(event): events.append(event)
-            case let .write(t, block, bytes): outstanding.append((t, .write(block: block, bytes: bytes)))
-            case let .patch(t, extents): outstanding.append((t, .patch(extents)))
-            case let .flush(t): outstanding.append((t, .flush))
-            case let .read(t, block, count): outstanding.append((t, .read(block: block, count: count)))
+            case let .record(event): record(event)
+            case .write, .patch, .flush, .read: break // device I/O, queued above
             case let .complete(id): completed.append(id)
             case let .syncDone(iface): syncsDone[iface, default: 0] += 1
             case let .serveRead(ticket, pieces, overlay):
@@ -71,15 +73,8 @@ final class SimulatedDriver {
     func step() -> Bool {
         guard !outstanding.isEmpty else { return false }
         let i = shuffle ? Int(rng.next() % UInt64(outstanding.count)) : 0
-        let (ticket, op) = outstanding.remove(at: i)
-        var bytes: [UInt8]?
-        switch op {
-        case let .write(block, data): try! device.write(block: block, data, fua: false)
-        case let .patch(extents): try! device.patch(extents)
-        case .flush: try! device.flush()
-        case let .read(block, count): bytes = try! device.read(block: block, count: count)
-        }
-        send(.completed(ticket, bytes: bytes))
+        let (ticket, operation) = outstanding.remove(at: i)
+        send(.completed(ticket, bytes: try! device.perform(operation)))
         return true
     }
 
@@ -101,6 +96,22 @@ final class SimulatedDriver {
         send(.powerLoss)
         return report
     }
+
+    /// Takes a recorded event: the trace and the model; after the `online` that ends a recovery,
+    /// the finished epoch is folded into the model's base.
+    func record(_ event: TraceEvent) {
+        events.append(event)
+        let wasRecovering = model.recovering
+        model.observe(event)
+        if wasRecovering, case .online = event.kind, !model.base.isEmpty { model.fold(bytes: bytes(of:)) }
+    }
+
+    /// The bytes of a request the model names.
+    func bytes(of request: DriverContentsModel.Request) -> [UInt8] { requests[request.id]!.bytes }
+
+    /// What the data area must hold now, by the model: after a recovery, what it left; while
+    /// serving, with every staged request written (what a read through the driver returns).
+    func expectedDataArea() -> [UInt8] { model.expected(bytes: bytes(of:)) }
 
     /// The data area as the platter (plus cache) holds it now.
     func dataArea() -> [UInt8] {

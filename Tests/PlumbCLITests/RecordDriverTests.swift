@@ -33,6 +33,10 @@ final class RecordDriverTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("created and formatted"), run.stdout)
         XCTAssertTrue(run.stdout.contains("power cut after request 2000"), run.stdout)
+        // The cut lands with writes in the cache: some lost, kept or torn, and they add up.
+        let cut = try XCTUnwrap(Self.cutCounts(run.stdout), run.stdout)
+        XCTAssertGreaterThan(cut.writes, 0, run.stdout)
+        XCTAssertEqual(cut.writes, cut.lost + cut.kept + cut.torn, run.stdout)
         XCTAssertEqual(run.stdout.components(separatedBy: "0 bytes differ: pass").count - 1, 2, run.stdout)
         XCTAssertTrue(run.stdout.contains("plumb check \(path("run1"))/driver.jsonl"), run.stdout)
         let check = try plumb(["check", path("run1") + "/driver.jsonl"])
@@ -45,6 +49,16 @@ final class RecordDriverTests: XCTestCase {
         XCTAssertEqual(again.stdout.components(separatedBy: "0 bytes differ: pass").count - 1, 2, again.stdout)
         let recheck = try plumb(["check", path("run2") + "/driver.jsonl"])
         XCTAssertEqual(recheck.status, 0, recheck.stdout + recheck.stderr)
+    }
+
+    /// The counts of the summary's `crash:` line: `N unflushed writes in the cache: A lost, B kept
+    /// whole, C torn`.
+    private static func cutCounts(_ stdout: String) -> (writes: Int, lost: Int, kept: Int, torn: Int)? {
+        guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("crash:") }),
+              let colon = line.range(of: "request 2000: ") else { return nil }
+        let numbers = line[colon.upperBound...].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count == 4 else { return nil }
+        return (numbers[0], numbers[1], numbers[2], numbers[3])
     }
 
     func testRefusesAFileThatIsNotAnImageAndLeavesItUntouched() throws {

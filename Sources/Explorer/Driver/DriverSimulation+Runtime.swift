@@ -4,20 +4,18 @@ import Trace
 
 // The simulated runtime: carrying out the core's actions, the device's I/O, and power cuts.
 extension DriverSimulation {
-    /// Carries out the core's actions, in order.
+    /// Carries out the core's actions, in order: device I/O waits in `outstanding`.
     mutating func perform(_ actions: [DriverCore.Action]) {
         for action in actions {
+            if let (ticket, operation) = action.deviceOperation {
+                outstanding.append(IO(ticket: ticket, operation: operation))
+                continue
+            }
             switch action {
             case let .record(event):
                 record(event)
-            case let .write(ticket, block, bytes):
-                outstanding.append(IO(ticket: ticket, operation: .write(block: block, bytes: bytes)))
-            case let .patch(ticket, extents):
-                outstanding.append(IO(ticket: ticket, operation: .patch(extents)))
-            case let .flush(ticket):
-                outstanding.append(IO(ticket: ticket, operation: .flush))
-            case let .read(ticket, block, count):
-                outstanding.append(IO(ticket: ticket, operation: .read(block: block, count: count)))
+            case .write, .patch, .flush, .read:
+                break // device I/O, queued above
             case .complete, .syncDone, .serveRead, .online:
                 // Callers are not told (their programs do not wait), and nobody reads.
                 break
@@ -26,45 +24,50 @@ extension DriverSimulation {
             case let .failed(error):
                 report(Self.contentsInvariant, "the image cannot be recovered, so nothing survived: \(error)")
             case .stopped:
-                checkDataArea(against: model.everything(workload), when: "after the shutdown")
+                checkDataArea(against: model.expected(bytes: requestBytes), when: "after the shutdown")
             }
         }
     }
 
+    /// The bytes of a request of the workload, for the contents model.
+    func requestBytes(_ request: DriverContentsModel.Request) -> [UInt8] {
+        workload.request(id: request.id).bytes
+    }
+
     /// Appends an event to the trace and the contents model; after the `online` that ends a
-    /// recovery, checks the data area.
+    /// recovery, folds the finished epoch into the model's base and checks the data area.
     mutating func record(_ event: TraceEvent) {
         if keepsTrace { events.append(event) }
         let wasRecovering = model.recovering
-        model.observe(event, workload: workload)
+        model.observe(event)
         monitor.observe(event)
         if wasRecovering, case .online = event.kind {
+            model.fold(bytes: requestBytes)
             checkDataArea(against: model.base, when: "after the recovery that ended at seq \(event.seq)")
         }
     }
 
-    /// The device does outstanding I/O `ticket`, and the core hears of its completion.
+    /// The device does outstanding I/O `ticket` (`BlockDevice.perform(_:)` on the cache), and
+    /// the core hears of its completion.
     mutating func complete(_ ticket: IOTicket) {
         guard let index = outstanding.firstIndex(where: { $0.ticket == ticket }) else { return }
         let io = outstanding.remove(at: index)
         var bytes: [UInt8]?
+        var reads = false, flushes = false
+        switch io.operation {
+        case .read: reads = true
+        case .flush: flushes = true
+        case .write, .patch: break
+        }
+        // A read changes nothing, so it needs no copy of a shared disk.
+        let changes = flushes && disk.cache.pendingWrites > 0
         do throws(BlockDeviceError) {
-            switch io.operation {
-            case let .write(block, data):
-                try mutableDisk().cache.write(block: block, data, fua: false)
-            case let .patch(extents):
-                try mutableDisk().cache.patch(extents)
-            case .flush:
-                let changes = disk.cache.pendingWrites > 0
-                try mutableDisk().cache.flush()
-                if changes { mediumChanged() }
-            case let .read(block, count):
-                bytes = try disk.cache.read(block: block, count: count)
-            }
+            bytes = try (reads ? disk : mutableDisk()).cache.perform(io.operation)
         } catch {
             return report("driver.device", "\(io.summary) failed: \(error)")
         }
-        if case .read = io.operation {} else { pendingDigest = Self.digest(of: disk) }
+        if changes { mediumChanged() }
+        if !reads { pendingDigest = Self.digest(of: disk) }
         if core.phase == .recovering {
             recoverySteps += 1
             if recoverySteps > Self.recoveryStepLimit {

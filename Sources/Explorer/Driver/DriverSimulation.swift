@@ -48,22 +48,10 @@ public struct DriverSimulation: Explorable {
 
     /// One I/O the core asked for and the device has not done yet.
     struct IO: Sendable {
-        /// What to do.
-        enum Operation: Sendable {
-            /// Write whole blocks (`DriverCore.Action.write`).
-            case write(block: Int, bytes: [UInt8])
-            /// Read-modify-write byte extents with `BlockDevice.patch`.
-            case patch([ByteExtent])
-            /// Flush the cache.
-            case flush
-            /// Read whole blocks.
-            case read(block: Int, count: Int)
-        }
-
         /// The core's name for it.
         var ticket: IOTicket
-        /// What to do.
-        var operation: Operation
+        /// What to do (`BlockDevice.perform(_:)` does it).
+        var operation: DeviceOperation
 
         /// A short account, for choices.
         var summary: Choice.Operation {

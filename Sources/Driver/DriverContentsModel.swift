@@ -1,0 +1,204 @@
+import Trace
+
+/// What a driver's data area must hold, byte for byte, as its trace tells it: the one model of
+/// expected contents that the live verification (`DriverModel` in `DriverLive`), the explorer
+/// (`DriverSimulation`) and the tests' simulated driver share.
+///
+/// It learns from the driver's events in order (`observe(_:)`): per request, where it writes
+/// (`submit`), whether its caller was told it is staged (`complete`), its epoch, and whether a
+/// recovery named it (`recovered`). An epoch ends at the `online` that ends a recovery; a `crash`
+/// marks the current epoch as lost but for what its recovery names (in any pass, when power
+/// fails again during the recovery).
+///
+/// The data area *shows* a request (`shows(_:)`) once it is staged in an epoch no crash ended, or
+/// once a recovery named it. What the area must hold is its content before the model's requests
+/// (`base`, or content the caller supplies) with every request it shows written over it, in
+/// arrival order (`expected`, in `DriverContentsModel+Expected.swift`). The model keeps no
+/// request bytes: callers pass a function from a request to its bytes.
+///
+/// With a base (the whole data area, as the explorer and the tests know it), `fold(bytes:)`
+/// writes the requests of finished epochs into it and forgets them, so the model stays as small
+/// as one epoch. Without one (the live driver: 256 MiB, its initial content read only where
+/// requests write), requests are kept, and queries take the initial content.
+///
+/// A value type; `Sendable`.
+public struct DriverContentsModel: Sendable {
+    /// One request of the trace, as the model knows it.
+    public struct Request: Sendable, Equatable {
+        /// The caller's id.
+        public var id: Int
+        /// Data-area offset of its first byte.
+        public var offset: Int
+        /// Its length in bytes.
+        public var length: Int
+        /// Its place among every submit the model saw, from 0.
+        public var arrival: Int
+        /// The epoch it was submitted in, from 0.
+        public var epoch: Int
+        /// Whether its `complete` was recorded (it is staged).
+        public var completed = false
+        /// Whether a recovery named it `recovered`.
+        public var recovered = false
+
+        /// The bytes it writes.
+        public var range: Range<Int> { offset ..< offset + length }
+    }
+
+    /// The data area before `requests` (from offset 0), when the model holds it; empty when it
+    /// does not (then queries take the initial content).
+    public private(set) var base: [UInt8]
+    /// A stable hash of `base`, for fingerprints.
+    private var baseDigest: UInt64
+    /// The requests not folded into `base`, in arrival order.
+    public private(set) var requests: [Request] = []
+    /// The index in `requests` of each of their ids, kept only while there are more than
+    /// `indexedAbove` of them (an explorer's few requests are found faster by a scan, and a
+    /// dictionary copied with every explored state costs more than it saves).
+    private var position: [Int: Int] = [:]
+    /// How many requests a model holds before it indexes them.
+    private static let indexedAbove = 32
+    /// The index in `requests` of the current epoch's first request.
+    private var epochStart = 0
+    /// Submits seen, folded ones included.
+    private var submits = 0
+    /// The current epoch, counted from 0.
+    public private(set) var epoch = 0
+    /// The epochs a crash ended (of those with requests not folded).
+    private var crashed: Set<Int> = []
+    /// Whether a crash ended the epoch and its recovery has not reached `online` yet.
+    public private(set) var recovering = false
+    /// The ids the current (or last) recovery pass named, in order: with the current epoch's
+    /// requests, what the core knows as deps.
+    public private(set) var recoveredThisPass: [Int] = []
+
+    /// A model of a data area that holds `base` (the whole area, from offset 0), or of one whose
+    /// content the queries are given (`base` empty).
+    public init(base: [UInt8] = []) {
+        self.base = base
+        baseDigest = Self.digest(base)
+    }
+
+    /// Takes one event of the trace, in order.
+    public mutating func observe(_ event: TraceEvent) {
+        switch event.kind {
+        case let .submit(_, id, offset, length, _):
+            requests.append(Request(id: id, offset: offset, length: length, arrival: submits, epoch: epoch))
+            submits += 1
+            if requests.count > Self.indexedAbove {
+                if position.isEmpty { reindex() } else { position[id] = requests.count - 1 }
+            }
+        case let .complete(id):
+            if let at = index(of: id) { requests[at].completed = true }
+        case .crash:
+            crashed.insert(epoch)
+            recovering = true
+            recoveredThisPass = []
+        case let .recovered(id):
+            if let at = index(of: id) { requests[at].recovered = true }
+            recoveredThisPass.append(id)
+        case .online:
+            guard recovering else { return }
+            recovering = false
+            epoch += 1
+            epochStart = requests.count
+        default:
+            break
+        }
+    }
+
+    /// Whether the data area must show `request` now: staged in an epoch no crash ended, or
+    /// named by the recovery after its epoch's crash.
+    public func shows(_ request: Request) -> Bool {
+        request.recovered || (request.completed && !crashed.contains(request.epoch))
+    }
+
+    /// Whether `request` was lost: its epoch ended in a crash and no recovery named it.
+    public func lost(_ request: Request) -> Bool {
+        !request.recovered && crashed.contains(request.epoch)
+    }
+
+    /// The request with id `id`, if the model holds it.
+    public func request(id: Int) -> Request? {
+        index(of: id).map { requests[$0] }
+    }
+
+    /// Where in `requests` the request with id `id` is.
+    private func index(of id: Int) -> Int? {
+        requests.count > Self.indexedAbove ? position[id] : requests.lastIndex { $0.id == id }
+    }
+
+    /// Indexes `requests` anew, or drops the index when they are few.
+    private mutating func reindex() {
+        position = [:]
+        guard requests.count > Self.indexedAbove else { return }
+        position.reserveCapacity(requests.count)
+        for (at, request) in requests.enumerated() { position[request.id] = at }
+    }
+
+    /// The ids of the current epoch's requests (during a recovery, the crashed epoch's), in
+    /// arrival order.
+    public var arrivals: [Int] { requests[epochStart...].map(\.id) }
+
+    /// Of the requests of epochs a crash ended: those a recovery named, and those lost.
+    public var crashFates: (recovered: Int, lost: Int) {
+        var fates = (recovered: 0, lost: 0)
+        for request in requests where crashed.contains(request.epoch) {
+            if request.recovered { fates.recovered += 1 } else { fates.lost += 1 }
+        }
+        return fates
+    }
+
+    // MARK: - Known ids
+
+    /// How many ids the core knows as deps now (`knownID(at:)`): the current epoch's requests
+    /// and the ids its recovery named; during a recovery, only the ids named so far.
+    public var knownCount: Int {
+        (recovering ? 0 : requests.count - epochStart) + recoveredThisPass.count
+    }
+
+    /// Known id number `index` (0 ..< `knownCount`).
+    public func knownID(at index: Int) -> Int {
+        let current = recovering ? 0 : requests.count - epochStart
+        return index < current ? requests[epochStart + index].id : recoveredThisPass[index - current]
+    }
+
+    // MARK: - Folding and hashing
+
+    /// Writes every request of a finished epoch that the area shows into `base`, in arrival
+    /// order, and forgets those requests; `bytes` gives a request's bytes. Only for a model
+    /// that holds the whole data area; call it after the `online` that ends a recovery.
+    public mutating func fold(bytes: (Request) -> [UInt8]) {
+        guard epochStart > 0 else { return }
+        precondition(!base.isEmpty, "fold needs a model that holds the data area")
+        for request in requests[..<epochStart] where shows(request) {
+            base.replaceSubrange(request.range, with: bytes(request))
+        }
+        requests.removeFirst(epochStart)
+        epochStart = 0
+        reindex()
+        crashed = crashed.filter { $0 >= epoch }
+        baseDigest = Self.digest(base)
+    }
+
+    /// Adds what decides the model's future answers to `hash`: the base, whether it recovers, the
+    /// requests' ids in order with which ones recovery named, the ids of this recovery pass, and
+    /// outside a recovery, which requests are staged. Left out: arrival and epoch numbers,
+    /// which only count; a model that folds has no other epoch's requests.
+    public func hash(into hash: inout StableHasher) {
+        hash.combine(baseDigest)
+        hash.combine(recovering)
+        hash.combine(requests.count)
+        for request in requests {
+            hash.combine(request.id)
+            hash.combine(request.recovered)
+            if !recovering { hash.combine(request.completed) }
+        }
+        hash.combine(recoveredThisPass)
+    }
+
+    private static func digest(_ bytes: [UInt8]) -> UInt64 {
+        var hash = StableHasher()
+        hash.combine(bytes: bytes)
+        return hash.value
+    }
+}
