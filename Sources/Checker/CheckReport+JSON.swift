@@ -20,6 +20,7 @@ extension CheckReport {
                 "events": stats.events, "nodes": stats.nodes, "peak_pending": stats.peakPending,
                 "clock_snapshots": stats.clockSnapshots,
                 "dropped_truncated_causes": stats.droppedTruncatedCauses,
+                "dropped_truncated_lines": stats.droppedTruncatedLines,
                 "dropped_extension_causes": stats.droppedExtensionCauses,
                 "prescanned": stats.prescanned, "ms": (stats.ms * 1000).rounded() / 1000,
             ] as [String: Any],

@@ -43,8 +43,11 @@ extension CheckReport {
             }
             out += "  \(name)  \(parts.joined(separator: ", "))\n"
         }
-        out += "\n\(stats.events) events, \(stats.nodes) nodes, \(files.count) file\(files.count == 1 ? "" : "s"); "
+        out += "\n\(stats.events) events, \(stats.nodes) node\(stats.nodes == 1 ? "" : "s"), \(files.count) file\(files.count == 1 ? "" : "s"); "
         out += "happens-before window \(stats.peakPending) events; \(format(stats.ms)) ms"
+        if stats.droppedTruncatedLines > 0 {
+            out += "; \(stats.droppedTruncatedLines) last line\(stats.droppedTruncatedLines == 1 ? "" : "s") cut mid-write dropped"
+        }
         if stats.droppedTruncatedCauses > 0 {
             out += "; \(stats.droppedTruncatedCauses) cause\(stats.droppedTruncatedCauses == 1 ? "" : "s") past a truncated tail dropped"
         }

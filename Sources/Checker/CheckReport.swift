@@ -99,6 +99,8 @@ public struct CheckReport: Sendable {
         public var clockSnapshots = 0
         /// Causes dropped as past the end of a truncated capture.
         public var droppedTruncatedCauses = 0
+        /// Last lines cut mid-write (no final newline, not JSON) dropped under `--truncated`.
+        public var droppedTruncatedLines = 0
         /// Causes that named `x-` events.
         public var droppedExtensionCauses = 0
         /// Whether the files had to be scanned twice (a node's seqs interleaved across files).

@@ -79,6 +79,7 @@ public struct Checker: Sendable {
         stats.peakPending = order.peakPending
         stats.clockSnapshots = sink.clocks.snapshotCount
         stats.droppedTruncatedCauses = order.droppedTruncatedCauses
+        stats.droppedTruncatedLines = order.droppedTruncatedLines
         stats.droppedExtensionCauses = order.droppedExtensionCauses
         stats.prescanned = prescan
         return CheckReport(

@@ -60,6 +60,9 @@ public struct CausalOrder {
 
     /// Causes dropped because they named seqs past the end of a node's capture (`--truncated`).
     public private(set) var droppedTruncatedCauses = 0
+    /// Last lines dropped because they were cut off mid-write (`--truncated`): no newline after
+    /// them and not valid JSON; at most one per file.
+    public private(set) var droppedTruncatedLines = 0
     /// Causes that named `x-` events, and so named no event.
     public private(set) var droppedExtensionCauses = 0
     /// Events handed out so far.
@@ -70,7 +73,7 @@ public struct CausalOrder {
     /// Opens every file and checks that their headers agree.
     /// - Parameters:
     ///   - allowTruncated: accept captures whose tails were cut off, dropping causes that name
-    ///     seqs past a node's last event.
+    ///     seqs past a node's last event and a file's last line cut off mid-write.
     ///   - prescan: read every file once first to learn which nodes each one holds (needed only
     ///     when a node's seqs interleave across files; see `Failure.needsPrescan`).
     public init(paths: [String], allowTruncated: Bool = false, prescan: Bool = false) throws(Failure) {
@@ -81,7 +84,11 @@ public struct CausalOrder {
         var system: TraceSystem?
         for (i, path) in paths.enumerated() {
             let reader: PrefetchingReader
-            do { reader = try PrefetchingReader(path: path, fileIndex: i) } catch { throw .input(error) }
+            do {
+                reader = try PrefetchingReader(path: path, fileIndex: i, allowTruncated: allowTruncated)
+            } catch {
+                throw .input(error)
+            }
             if let system, reader.header.system != system {
                 throw .input(TraceInputError(
                     file: path, line: 1,
@@ -103,7 +110,11 @@ public struct CausalOrder {
     private mutating func scanNodes() throws(Failure) {
         for (i, path) in paths.enumerated() {
             var reader: TraceFileReader
-            do { reader = try TraceFileReader(path: path, fileIndex: i) } catch { throw .input(error) }
+            do {
+                reader = try TraceFileReader(path: path, fileIndex: i, allowTruncated: allowTruncated)
+            } catch {
+                throw .input(error)
+            }
             do {
                 while let item = try reader.next() {
                     if case .event(let e) = item { let n = intern(e.node); if !nodes[n].files.contains(i) { nodes[n].files.append(i) } }
@@ -279,6 +290,7 @@ public struct CausalOrder {
         }
         switch item {
         case nil:
+            droppedTruncatedLines += readers[f]!.droppedCutLines
             readers[f] = nil
             wakeAll()
         case .extensionEvent(let id)?:

@@ -105,9 +105,8 @@ enum EventName: String, CaseIterable {
         // recovery
         case .register:
             let consumer = try f.requiredString(.consumer)
-            guard let deps = try f.stringArray(.deps) else { throw f.missing(.deps) }
             return .register(
-                consumer: consumer, deps: deps, after: try f.stringArray(.after) ?? [],
+                consumer: consumer, deps: try f.requiredStringArray(.deps), after: try f.stringArray(.after) ?? [],
                 logs: try f.stringArray(.logs) ?? [])
         case .reject:
             return .reject(consumer: try f.requiredString(.consumer), reason: try f.requiredString(.reason))
@@ -129,9 +128,10 @@ enum EventName: String, CaseIterable {
         }
     }
 
-    /// Mirror `append`'s optional `deps`: an array of `{"stream":..,"sn":..}`.
+    /// Mirror `append`'s optional `deps`: an array of `{"stream":..,"sn":..}`; nil when absent
+    /// or null.
     private func streamEntries(_ f: ObjectFields) throws(TraceInputError) -> [StreamEntry]? {
-        guard let at = f.offset(.deps) else { return nil }
+        guard let at = f.presentOffset(.deps) else { return nil }
         let expected = "an object {\"stream\",\"sn\"}"
         var entries: [StreamEntry] = []
         try f.forEachElement(of: at, FieldName(.deps), "an array of {\"stream\",\"sn\"} objects") {

@@ -1,6 +1,6 @@
 /// What one line of a trace file holds.
 public enum TraceLine: Sendable, Equatable {
-    /// An empty line, or one of only whitespace.
+    /// An empty line, or one of only JSON whitespace (space, tab, CR, LF).
     case blank
     /// A header line (an object with a `format` key).
     case header(TraceHeader)
@@ -15,10 +15,12 @@ public enum TraceLine: Sendable, Equatable {
 ///
 /// A hand-written byte-level parser: it accepts any valid JSON object (whitespace anywhere,
 /// any key order, string escapes, unknown keys with values of any type, which are skipped)
-/// and rejects everything else with a message naming the problem: not JSON, not an object,
-/// a missing or mistyped field, a duplicate key, an unknown event, or an event its system's
-/// table does not allow on its node. Errors are `TraceInputError`s with an empty file and
-/// line 0; `TraceFileReader` fills those in.
+/// and rejects everything else with a message naming the problem: not JSON (a byte-order mark
+/// included), not an object, a missing or mistyped field, a duplicate key, an integer past
+/// 64 bits, an unknown event, or an event its system's table does not allow on its node.
+/// An optional field set to `null` reads as absent; names are compared byte for byte after
+/// unescaping (TRACE-FORMAT.md, settled readings: Syntax and Names). Errors are
+/// `TraceInputError`s with an empty file and line 0; `TraceFileReader` fills those in.
 ///
 /// A value type without state: safe to use from any thread.
 public struct EventParser: Sendable {
@@ -94,7 +96,7 @@ public struct EventParser: Sendable {
         guard let system = TraceSystem(rawValue: name) else {
             throw error("unknown system \"\(name)\": expected \"mirror\", \"driver\" or \"recovery\"")
         }
-        if let metaAt = f.offset(.meta), f.base[metaAt] != UInt8(ascii: "{") {
+        if let metaAt = f.presentOffset(.meta), f.base[metaAt] != UInt8(ascii: "{") {
             throw f.mistyped(FieldName(.meta), expected: "an object", at: metaAt)
         }
         return TraceHeader(system: system, version: version)
@@ -123,9 +125,7 @@ public struct EventParser: Sendable {
             }
             name = EventName.identify(f.base + span.start, count)
         }
-        guard let name else {
-            throw error("unknown event \"\(try cursor.stringValue(span))\"")
-        }
+        guard let name else { throw unknownEvent(try cursor.stringValue(span)) }
         let node = try f.requiredString(.node)
         let seq = try f.natural(.seq)
         let t = try f.integer(.t, signed: true)
@@ -175,22 +175,22 @@ public struct EventParser: Sendable {
         let rule: String
         switch name.rule(in: system) {
         case .primary:
-            allowed = node == "primary"
+            allowed = node.exactlyEquals("primary")
             rule = "system mirror records it only on \"primary\""
         case .secondary:
-            allowed = node == "secondary"
+            allowed = node.exactlyEquals("secondary")
             rule = "system mirror records it only on \"secondary\""
         case .mirrorNode:
-            allowed = node == "primary" || node == "secondary"
+            allowed = node.exactlyEquals("primary") || node.exactlyEquals("secondary")
             rule = "system mirror has only the nodes \"primary\" and \"secondary\""
         case .driver:
-            allowed = node == "driver"
+            allowed = node.exactlyEquals("driver")
             rule = "system driver has only the node \"driver\""
         case .framework:
-            allowed = node == "framework"
+            allowed = node.exactlyEquals("framework")
             rule = "system recovery records it only on \"framework\""
         case .worker:
-            allowed = node != "framework"
+            allowed = !node.exactlyEquals("framework")
             rule = "system recovery records it only on a worker (a node other than \"framework\")"
         case .anyNode:
             allowed = true
@@ -201,8 +201,22 @@ public struct EventParser: Sendable {
         }
     }
 
+    /// An event name that is neither the format's nor an `x-` extension (names are compared
+    /// exactly, so the prefix is case-sensitive).
+    private func unknownEvent(_ name: String) -> TraceInputError {
+        let hint = name.utf8.starts(with: "X-".utf8)
+            ? " (only names starting with a lower-case \"x-\" are extension events)" : ""
+        return error("unknown event \"\(name)\" in field \"ev\"\(hint)")
+    }
+
     /// Explains why a line that does not start with `{` is rejected.
     private func notAnObject(_ start: JSONCursor) -> TraceInputError {
+        if start.end - start.pos >= 3, start.base[start.pos] == 0xEF, start.base[start.pos + 1] == 0xBB,
+           start.base[start.pos + 2] == 0xBF {
+            return error(
+                "not JSON: a byte-order mark (bytes EF BB BF) at column \(start.pos + 1); "
+                    + "a trace is UTF-8 without one")
+        }
         var cursor = start
         do {
             try cursor.skipValue()

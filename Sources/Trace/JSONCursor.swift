@@ -137,6 +137,19 @@ struct JSONCursor {
         pos += count
     }
 
+    /// Whether `text` is one JSON value, with whitespace around it allowed.
+    static func isValidJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        var cursor = JSONCursor(base: base, end: text.count)
+        do {
+            try cursor.skipValue()
+        } catch {
+            return false
+        }
+        cursor.skipWhitespace()
+        return cursor.pos == cursor.end
+    }
+
     // MARK: numbers
 
     /// Scans a number at `pos`, validating it, and reads its integer part on the way.

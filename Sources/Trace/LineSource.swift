@@ -30,6 +30,9 @@ public final class LineSource {
     public private(set) var lineNumber = 0
     /// Whether the file is gzip data (it starts with `1f 8b`).
     public private(set) var isGzip = false
+    /// Whether the latest line handed out is the file's last and had no newline after it
+    /// (what a writer cut off mid-line leaves; see `--truncated`).
+    public private(set) var lastLineUnterminated = false
 
     private var buffer: UnsafeMutableBufferPointer<UInt8>
     /// Unread bytes are `buffer[start..<end]`.
@@ -103,6 +106,7 @@ public final class LineSource {
                     return nil
                 }
                 // A last line without a newline.
+                lastLineUnterminated = true
                 return try takeLine(upTo: end, consumed: end)
             }
             try makeRoom()

@@ -159,8 +159,10 @@ extension JSONCursor {
     /// the value of each key the parser reads is (others are skipped).
     ///
     /// A key that occurs twice in this object is an error, whatever its name; the contents of
-    /// skipped values are validated as JSON but not checked for duplicate keys.
-    mutating func scanObject(into slots: FieldSlots) throws(TraceInputError) {
+    /// skipped values (`meta`, fields the format does not name) are validated as JSON but not
+    /// checked for duplicate keys. `field` names a nested object (a `cause` or `deps` entry)
+    /// in that error's message.
+    mutating func scanObject(into slots: FieldSlots, field: FieldName? = nil) throws(TraceInputError) {
         slots.reset()
         var unknownKeys: [StringSpan] = []
         var manyKeys: Set<[UInt8]> = []
@@ -183,11 +185,11 @@ extension JSONCursor {
                 key = FieldKey.identify(base + span.start, span.end - span.start)
             }
             if let key {
-                guard slots.offset(key) < 0 else { throw duplicateKey(span, at: keyStart) }
+                guard slots.offset(key) < 0 else { throw duplicateKey(span, at: keyStart, in: field) }
             } else if unknownKeys.count < 32 {
                 // Few other keys (the usual case): compare in place.
                 for other in unknownKeys {
-                    if try sameKey(other, span) { throw duplicateKey(span, at: keyStart) }
+                    if try sameKey(other, span) { throw duplicateKey(span, at: keyStart, in: field) }
                 }
                 unknownKeys.append(span)
             } else {
@@ -195,7 +197,7 @@ extension JSONCursor {
                 if manyKeys.isEmpty {
                     for other in unknownKeys { manyKeys.insert(try bytes(other)) }
                 }
-                guard manyKeys.insert(try bytes(span)).inserted else { throw duplicateKey(span, at: keyStart) }
+                guard manyKeys.insert(try bytes(span)).inserted else { throw duplicateKey(span, at: keyStart, in: field) }
             }
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
@@ -242,9 +244,12 @@ extension JSONCursor {
         return try unescapedBytes(a) == unescapedBytes(b)
     }
 
-    private func duplicateKey(_ span: StringSpan, at offset: Int) -> TraceInputError {
+    /// A key repeated in one object (an event, a header, a `cause` or `deps` entry).
+    private func duplicateKey(_ span: StringSpan, at offset: Int, in field: FieldName?) -> TraceInputError {
         let name = (try? stringValue(span)) ?? "?"
-        return TraceInputError(file: "", line: 0, message: "duplicate key \"\(name)\" at column \(offset + 1)")
+        let place = field.map { " in field \"\($0)\"" } ?? ""
+        return TraceInputError(
+            file: "", line: 0, message: "duplicate key \"\(name)\"\(place) at column \(offset + 1)")
     }
 }
 
@@ -259,10 +264,17 @@ struct ObjectFields {
     var parent: FieldKey?
     var index: Int?
 
-    /// The offset of `key`'s value, or nil when absent.
+    /// The offset of `key`'s value, or nil when absent (a `null` value is present here).
     @inline(__always) func offset(_ key: FieldKey) -> Int? {
         let at = slots.offset(key)
         return at >= 0 ? at : nil
+    }
+
+    /// The offset of optional `key`'s value, or nil when it is absent or `null`: an optional
+    /// field set to null is the same as leaving it out (TRACE-FORMAT.md, settled readings).
+    @inline(__always) func presentOffset(_ key: FieldKey) -> Int? {
+        let at = slots.offset(key)
+        return at >= 0 && base[at] != UInt8(ascii: "n") ? at : nil
     }
 
     func name(_ key: FieldKey) -> FieldName {
@@ -275,9 +287,20 @@ struct ObjectFields {
 
     // MARK: scalars
 
-    /// The string value of `key`, nil when absent.
+    /// The string value of optional `key`, nil when absent or null.
     func string(_ key: FieldKey) throws(TraceInputError) -> String? {
-        guard let at = offset(key) else { return nil }
+        guard let at = presentOffset(key) else { return nil }
+        return try string(key, at: at)
+    }
+
+    /// The string value of required `key` (null is mistyped, not absent).
+    func requiredString(_ key: FieldKey) throws(TraceInputError) -> String {
+        guard let at = offset(key) else { throw missing(key) }
+        return try string(key, at: at)
+    }
+
+    /// The string at `at`, the value of `key`, using what the scan learned when it can.
+    @inline(__always) private func string(_ key: FieldKey, at: Int) throws(TraceInputError) -> String {
         if slots.tag(key) == FieldSlots.plainTag {
             let bytes = UnsafeBufferPointer(start: base + at + 1, count: slots.payload(key) - at - 1)
             return String(decoding: bytes, as: UTF8.self)
@@ -285,26 +308,25 @@ struct ObjectFields {
         return try stringValue(at: at, name(key))
     }
 
-    /// The string value of required `key`.
-    func requiredString(_ key: FieldKey) throws(TraceInputError) -> String {
-        guard let value = try string(key) else { throw missing(key) }
-        return value
+    /// The integer value of optional `key` (>= 0 unless `signed`), nil when absent or null.
+    func integer(_ key: FieldKey, signed: Bool = false) throws(TraceInputError) -> Int? {
+        guard let at = presentOffset(key) else { return nil }
+        return try integer(key, at: at, signed: signed)
     }
 
-    /// The integer value of `key` (>= 0 unless `signed`), nil when absent.
-    func integer(_ key: FieldKey, signed: Bool = false) throws(TraceInputError) -> Int? {
-        guard let at = offset(key) else { return nil }
+    /// The integer value (>= 0) of required `key` (null is mistyped, not absent).
+    func natural(_ key: FieldKey) throws(TraceInputError) -> Int {
+        guard let at = offset(key) else { throw missing(key) }
+        return try integer(key, at: at, signed: false)
+    }
+
+    /// The integer at `at`, the value of `key`, using what the scan learned when it can.
+    @inline(__always) private func integer(_ key: FieldKey, at: Int, signed: Bool) throws(TraceInputError) -> Int {
         if slots.tag(key) == FieldSlots.integerTag {
             let value = slots.payload(key)
             if signed || value >= 0 { return value }
         }
         return try integerValue(at: at, name(key), signed: signed)
-    }
-
-    /// The integer value (>= 0) of required `key`.
-    func natural(_ key: FieldKey) throws(TraceInputError) -> Int {
-        guard let value = try integer(key) else { throw missing(key) }
-        return value
     }
 
     /// The boolean value of required `key`.
@@ -319,9 +341,20 @@ struct ObjectFields {
 
     // MARK: arrays
 
-    /// The strings of array `key`, nil when absent.
+    /// The strings of optional array `key`, nil when absent or null.
     func stringArray(_ key: FieldKey) throws(TraceInputError) -> [String]? {
-        guard let at = offset(key) else { return nil }
+        guard let at = presentOffset(key) else { return nil }
+        return try stringArray(key, at: at)
+    }
+
+    /// The strings of required array `key` (null is mistyped, not absent).
+    func requiredStringArray(_ key: FieldKey) throws(TraceInputError) -> [String] {
+        guard let at = offset(key) else { throw missing(key) }
+        return try stringArray(key, at: at)
+    }
+
+    /// The strings of the array at `at`, the value of `key`.
+    private func stringArray(_ key: FieldKey, at: Int) throws(TraceInputError) -> [String] {
         var result: [String] = []
         try forEachElement(of: at, name(key), "an array of strings") { (element, index) throws(TraceInputError) in
             result.append(try stringValue(at: element, FieldName(parent: key, index: index)))
@@ -329,9 +362,9 @@ struct ObjectFields {
         return result
     }
 
-    /// The integers (>= 0) of array `key`, nil when absent.
+    /// The integers (>= 0) of optional array `key`, nil when absent or null.
     func naturalArray(_ key: FieldKey) throws(TraceInputError) -> [Int]? {
-        guard let at = offset(key) else { return nil }
+        guard let at = presentOffset(key) else { return nil }
         var result: [Int] = []
         try forEachElement(of: at, name(key), "an array of integers >= 0") { (element, index) throws(TraceInputError) in
             result.append(try integerValue(at: element, FieldName(parent: key, index: index), signed: false))
@@ -373,7 +406,7 @@ struct ObjectFields {
             (cells) throws(TraceInputError) -> R in
             let slots = FieldSlots(cells: cells)
             var cursor = JSONCursor(base: base, end: end, pos: at)
-            try cursor.scanObject(into: slots)
+            try cursor.scanObject(into: slots, field: FieldName(parent: parent, index: index))
             return try body(ObjectFields(base: base, end: end, slots: slots, parent: parent, index: index))
         }
     }

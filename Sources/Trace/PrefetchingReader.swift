@@ -9,7 +9,8 @@ final class PrefetchingReader: @unchecked Sendable {
     private enum Chunk {
         case items([TraceItem])
         case failed(TraceInputError)
-        case end
+        /// The file's end, with the reader's count of lines dropped as cut off mid-write.
+        case end(droppedCutLines: Int)
     }
 
     private let condition = NSCondition()
@@ -22,10 +23,15 @@ final class PrefetchingReader: @unchecked Sendable {
 
     /// The header, read before the thread starts.
     let header: TraceHeader
+    /// Lines the file's reader dropped as cut off mid-write; known once `next()` returned nil.
+    private(set) var droppedCutLines = 0
 
-    /// Opens `path` (reading its header at once) and starts parsing ahead in the background.
-    init(path: String, fileIndex: Int, batch: Int = 2048, capacity: Int = 4) throws(TraceInputError) {
-        let reader = try TraceFileReader(path: path, fileIndex: fileIndex)
+    /// Opens `path` (reading its header at once) and starts parsing ahead in the background;
+    /// `allowTruncated` is `TraceFileReader`'s.
+    init(
+        path: String, fileIndex: Int, allowTruncated: Bool = false, batch: Int = 2048, capacity: Int = 4
+    ) throws(TraceInputError) {
+        let reader = try TraceFileReader(path: path, fileIndex: fileIndex, allowTruncated: allowTruncated)
         self.header = reader.header
         self.capacity = capacity
         let handoff = Handoff(reader: reader)
@@ -61,8 +67,9 @@ final class PrefetchingReader: @unchecked Sendable {
         case .failed(let error):
             finished = true
             throw error
-        case .end:
+        case .end(let dropped):
             finished = true
+            droppedCutLines = dropped
             return nil
         }
     }
@@ -92,7 +99,7 @@ final class PrefetchingReader: @unchecked Sendable {
                     chunk = .items(items)
                     items = []
                 } else {
-                    chunk = .end
+                    chunk = .end(droppedCutLines: reader.droppedCutLines)
                 }
             } catch {
                 if !items.isEmpty && !put(.items(items)) { return }

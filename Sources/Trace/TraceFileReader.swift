@@ -14,6 +14,10 @@ public enum TraceItem: Sendable, Equatable {
 /// line is valid for the header's system; along each node's lines the seq strictly increases.
 /// Checks across files (duplicate ids, causes, cycles) are not this type's job.
 ///
+/// With `allowTruncated` (`plumb check --truncated`), a last line that has no newline after it
+/// and is not valid JSON (a writer cut off mid-line) is dropped and counted in
+/// `droppedCutLines`; without it, or with a newline after it, such a line is an input error.
+///
 /// Memory does not grow with the file's length: one line buffer and the last seq per node.
 /// Plain and gzip files are read alike (see `LineSource`). Copies of a reader share its file
 /// position, so use one copy; not thread-safe.
@@ -27,18 +31,25 @@ public struct TraceFileReader {
     /// The line of the header.
     public let headerLine: Int
 
+    /// Lines dropped as cut off mid-write: at most one, the file's last (see `allowTruncated`).
+    public private(set) var droppedCutLines = 0
+
     private let source: LineSource
     private let parser: EventParser
+    /// Whether a last line cut off mid-write is dropped rather than an error.
+    private let allowTruncated: Bool
     /// Per node: the last seq seen in this file and its line.
     private var lastSeq = LastSeqTable()
 
     /// Opens `path` and reads its header.
     ///
     /// Throws when the file cannot be read, is empty ("empty file: no header"), or its first
-    /// non-blank line is not a valid header.
-    public init(path: String, fileIndex: Int) throws(TraceInputError) {
+    /// non-blank line is not a valid header (a cut header is an error even with
+    /// `allowTruncated`: a file needs its header).
+    public init(path: String, fileIndex: Int, allowTruncated: Bool = false) throws(TraceInputError) {
         self.path = path
         self.fileIndex = fileIndex
+        self.allowTruncated = allowTruncated
         source = try LineSource(path: path)
         let headerParser = EventParser(system: nil)
         while true {
@@ -71,7 +82,17 @@ public struct TraceFileReader {
             do {
                 parsed = try parser.parse(line)
             } catch {
-                throw failure(error.message)
+                guard source.lastLineUnterminated, !JSONCursor.isValidJSON(line) else {
+                    throw failure(error.message)
+                }
+                // The last line was cut mid-write.
+                guard allowTruncated else {
+                    throw failure(
+                        error.message + "; the line is the file's last and has no newline: "
+                            + "if the capture was cut off mid-write, check with --truncated")
+                }
+                droppedCutLines += 1
+                continue
             }
             switch parsed {
             case .blank:

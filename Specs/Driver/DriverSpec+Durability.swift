@@ -116,7 +116,7 @@ extension DriverSpec {
                 sink.report(Violation(
                     .driverOrder,
                     "request \(b) became durable at \(stamp.id), but its dep \(dep) was lost at the crash "
-                        + "\(crash.map { "at \($0.id) " } ?? "")of its epoch (not recovered after it), so it is never durable",
+                        + "\(crash.map { "at \($0.id) " } ?? "")of its epoch (not recovered after it) and not submitted again, so it is never durable",
                     events: [stamp, submit] + (crash.map { [$0] } ?? [])))
             } else if submitted.contains(dep) {
                 // Durable since its epoch's recovery, before this epoch.

@@ -32,12 +32,15 @@ import Trace
 ///   staged, completed or made durable after the `online`, if it was not before; `recovered` may
 ///   name a request more than once; a `recovered` with no crash before it (outside a recovery) is
 ///   allowed, and makes the request durable from then on like any `recovered`.
-/// - "Lost and forgotten": a request of an epoch that is not recovered by the `online` that ends
-///   the epoch's recovery is lost; from then on its id counts as never submitted, so a later
-///   `stage`, `complete`, `durable` or `recovered` of it breaks `driver.lifecycle` (a reference to
-///   a key never introduced). A lost request imposes no iface-order obligation, but it is never
-///   durable: as a dep it breaks `driver.order` at `durable(r)` (also when `durable(r)` came
-///   before the loss, waiting for it), and `driver.recovered-prefix` for a recovered request.
+/// - "Lost and forgotten" (TRACE-FORMAT.md, "Settled readings"): a request of an epoch that is
+///   not recovered by the `online` that ends the epoch's recovery is lost; from then on its id
+///   counts as never submitted, so a later `stage`, `complete`, `durable` or `recovered` of it
+///   breaks `driver.lifecycle` (a reference to a key never introduced), and a later `submit` of
+///   it is no break: it starts a new request with that id. A lost request imposes no iface-order
+///   obligation, but it is never durable: a dep naming its id is satisfied only by a later
+///   request with that id that becomes durable before `durable(r)`; otherwise it breaks
+///   `driver.order` at `durable(r)` (also when `durable(r)` came before the loss, waiting for
+///   it), and `driver.recovered-prefix` for a recovered request.
 /// - A request recovered after its epoch's crash stays durable for good; `driver.no-loss` asks
 ///   each epoch's durable requests to be recovered after that epoch's crash only.
 /// - An `online` outside a recovery is a no-op: an epoch ends only at a crash.
@@ -167,7 +170,9 @@ public struct DriverSpec: Spec {
 
     /// `submit`: introduces the id as the interface's next arrival in this epoch.
     mutating func submit(_ id: Int, iface: Int, deps: [Int], at stamp: EventStamp, sink: SpecSink) {
-        guard submitted.insert(id) else {
+        // A lost id counts as never submitted: submitting it again starts a new request.
+        let lostBefore = lost.remove(id)
+        guard submitted.insert(id) || lostBefore else {
             lifecycle("request \(id) is submitted a second time at \(stamp.id) (on iface \(iface))", [stamp], sink)
             return
         }

@@ -54,4 +54,31 @@ struct IntKeySet: Sendable {
         uppers.append(key)
         return true
     }
+
+    /// Removes `key`; returns false when it was not there. (`DriverSpec`: a lost id submitted
+    /// again is no longer lost.)
+    @discardableResult
+    mutating func remove(_ key: Int) -> Bool {
+        if stragglers.remove(key) != nil { return true }
+        var lo = 0, hi = lowers.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if lowers[mid] <= key { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, key <= uppers[lo - 1] else { return false }
+        let i = lo - 1
+        if lowers[i] == uppers[i] {
+            lowers.remove(at: i)
+            uppers.remove(at: i)
+        } else if key == lowers[i] {
+            lowers[i] = key + 1
+        } else if key == uppers[i] {
+            uppers[i] = key - 1
+        } else {
+            lowers.insert(key + 1, at: i + 1)
+            uppers.insert(uppers[i], at: i + 1)
+            uppers[i] = key - 1
+        }
+        return true
+    }
 }

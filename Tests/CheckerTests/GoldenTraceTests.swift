@@ -73,4 +73,15 @@ final class GoldenTraceTests: XCTestCase {
             }
         }
     }
+
+    /// Settled readings: under `--truncated` a last line cut mid-write is dropped and counted.
+    func testACutLastLineIsDroppedAndCounted() throws {
+        var options = Checker.Options()
+        options.allowTruncated = true
+        let path = Self.tracesDirectory.appendingPathComponent("recovery/error-worker-last-line-cut").path
+        let report = Checker(options: options).check(files: try TraceInputs.files(for: [path]))
+        XCTAssertEqual(report.verdict, .pass, report.text)
+        XCTAssertEqual(report.stats.droppedTruncatedLines, 1)
+        XCTAssertTrue(report.text.contains("1 last line cut mid-write dropped"), report.text)
+    }
 }

@@ -175,7 +175,7 @@ final class DriverCrashTests: XCTestCase {
         var bytes: [UInt8] = []
         TraceEncoder.append(TraceHeader(system: .driver), to: &bytes)
         for event in events { TraceEncoder.append(event, to: &bytes) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         let report = Checker().check(files: [path])
         XCTAssertEqual(report.verdict, .pass, "seed \(seed): " + report.violations.map { "\($0.invariant): \($0.message)" }
             .joined(separator: "; ") + (report.error.map { " \($0)" } ?? ""), file: file, line: line)

@@ -3,7 +3,7 @@ import Trace
 import XCTest
 
 /// Builds a `driver` trace in memory: the `driver` node's seq counts up from 1, in call order.
-private struct DriverTraceBuilder {
+struct DriverTraceBuilder {
     /// The events, in seq order.
     private(set) var events: [TraceEvent] = []
 
@@ -146,7 +146,7 @@ final class DriverSpecTests: XCTestCase {
         XCTAssertEqual(outcome.brokenInvariants, [.driverOrder])
         XCTAssertEqual(outcome.violations.map(\.message), [
             "request 3 became durable at driver#16, but its dep 1 was lost at the crash at driver#4 of its "
-                + "epoch (not recovered after it), so it is never durable",
+                + "epoch (not recovered after it) and not submitted again, so it is never durable",
         ])
         XCTAssertEqual(outcome.violations.first?.events.map(\.id.seq), [16, 13, 4])
     }
