@@ -1,5 +1,5 @@
 /// Where things live on a driver image, in blocks, and the staging it was formatted for
-/// (layout version 2, see `Superblock`).
+/// (layout version 3, see `Superblock`).
 ///
 /// Block 0 and block 1 hold the two superblock copies, written in turn; then the ledger of
 /// checkpointed request ids; then two copies of the chunk map, each paired with the superblock

@@ -261,7 +261,7 @@ extension RetiredSegment {
 
 extension Superblock {
     /// Hashes every field but `layout` (fixed for an exploration): generation, epoch, tail,
-    /// its seq and predecessor checksum, and the ledger's length.
+    /// its seq and predecessor checksum, the ledger's length and checksum, the map's checksum.
     func hash(into hasher: inout StableHasher) {
         hasher.combine(generation)
         hasher.combine(epoch)
@@ -269,6 +269,7 @@ extension Superblock {
         hasher.combine(tailSeq)
         hasher.combine(UInt64(tailPrev))
         hasher.combine(ledgerCount)
+        hasher.combine(UInt64(ledgerChecksum))
         hasher.combine(UInt64(mapChecksum))
     }
 }

@@ -1,3 +1,4 @@
+import Checksum
 import Trace
 
 // Journal writes, flushes, durability, checkpoints and superblock commits.
@@ -21,7 +22,10 @@ import Trace
 // - The tail moves (superblock commit) only past segments whose patches were flushed, and only
 //   after their ids were added to the ledger and the chunk map as of those segments was written
 //   to the copy the new superblock names, both flushed; the superblock copy written is the older
-//   one, so a torn superblock or map write leaves the previous commit intact.
+//   one, so a torn superblock or map write leaves the previous commit intact. The ledger only
+//   grows within an epoch (new entries after the ones a superblock counts, never merged into
+//   them), so the checksum each superblock holds over its count of entries stays true whatever
+//   a cut does to the entries past it; a mismatch is damage, and recovery refuses the image.
 // - Prefix of segments = prefix of arrivals (segments hold arrivals in order), hence per
 //   interface a prefix, closed under deps (a dep is an earlier arrival).
 extension DriverCore {
@@ -228,21 +232,19 @@ extension DriverCore {
         guard journal.needsSpace || journal.retiredSpan * 4 >= layout.journalBlocks || shutdownReady
             || (needsChunks && journal.retiredDisplaced > 0) || journal.retiredDisplaced * 4 >= spares
         else { return false }
-        var ledger = journal.ledger
+        // The ledger only grows within an epoch: entries a superblock counts are never rewritten,
+        // so its checksum stays true until the next superblock names the longer ledger.
+        var added: [IDRange] = []
         let retired = journal.retired.count
-        for r in journal.retired { ledger.add(contentsOf: r.ids) }
+        for r in journal.retired { added.add(contentsOf: r.ids) }
+        let ledger = journal.ledger + added
         guard ledger.count <= layout.ledgerCapacity else {
             phase = .failed
             out.append(.failed(.ledgerFull(capacity: layout.ledgerCapacity)))
             return true
         }
-        // Rewrite from the first entry that changed (the last one may have grown).
-        let from = journal.ledger.isEmpty ? 0 : journal.ledger.count - 1
-        var w = LittleEndianWriter(capacity: (ledger.count - from) * IDRange.size)
-        for r in ledger[from...] {
-            w.put(r.first, as: UInt64.self)
-            w.put(r.count, as: UInt64.self)
-        }
+        let from = journal.ledger.count
+        let w = Self.encodeLedger(added)
         let offset = layout.ledgerStart * layout.blockSize + from * IDRange.size
         let map = Self.encodeMap(checkpointMap, layout)
         let copy = (journal.superblock!.generation + 1) % 2
@@ -262,6 +264,7 @@ extension DriverCore {
             var sb = journal.superblock!
             sb.generation += 1
             sb.ledgerCount = ledger.count
+            sb.ledgerChecksum = Self.encodeLedger(ledger).bytes.withUnsafeBytes { CRC32.checksum($0) }
             sb.mapChecksum = mapChecksum
             if retired < journal.retired.count {
                 let next = journal.retired[retired]
@@ -286,5 +289,15 @@ extension DriverCore {
         default:
             return false
         }
+    }
+
+    /// Ledger entries as the image holds them: `first u64 | count u64` each.
+    static func encodeLedger(_ entries: some Collection<IDRange>) -> LittleEndianWriter {
+        var w = LittleEndianWriter(capacity: entries.count * IDRange.size)
+        for r in entries {
+            w.put(r.first, as: UInt64.self)
+            w.put(r.count, as: UInt64.self)
+        }
+        return w
     }
 }

@@ -1,3 +1,4 @@
+import Checksum
 import Trace
 
 /// A format, mount or recovery in progress: one I/O at a time.
@@ -50,7 +51,7 @@ extension DriverCore {
         self.layout = layout
         let map = Self.encodeMap(Self.identityMap(layout), layout)
         let first = Superblock(layout: layout, generation: 0, epoch: 1, tail: 0, tailSeq: 1, tailPrev: nonce, ledgerCount: 0,
-                               mapChecksum: map.checksum)
+                               ledgerChecksum: 0, mapChecksum: map.checksum)
         var second = first
         second.generation = 1
         recovery = RecoveryState(traced: false, blockSize: blockSize, blockCount: blockCount, step: .formatMap(first, second))
@@ -163,6 +164,14 @@ extension DriverCore {
 
     /// Names every id of the ledger recovered: checkpointed requests of the crashed epoch.
     mutating func readLedger(_ bytes: [UInt8], _ sb: Superblock, _ state: inout RecoveryState, _ out: inout [Action]) {
+        let valid = sb.ledgerCount * IDRange.size
+        guard bytes.count >= valid,
+              bytes.withUnsafeBytes({ CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[..<valid])) }) == sb.ledgerChecksum
+        else {
+            let start = (layout?.ledgerStart ?? 0) * (layout?.blockSize ?? 0)
+            return fail(.damaged("the ledger (\(sb.ledgerCount) entries, bytes \(start) ..< \(start + valid) of the "
+                + "device) does not match the superblock's checksum"), &out)
+        }
         var r = LittleEndianReader(bytes)
         for entry in 0 ..< sb.ledgerCount {
             guard let first = r.count64(), let count = r.count64(), count > 0, first <= Int.max - count else {
@@ -218,6 +227,7 @@ extension DriverCore {
         next.generation += 1
         next.epoch += 1
         next.ledgerCount = 0
+        next.ledgerChecksum = 0
         let map = Self.encodeMap(state.map, layout)
         next.mapChecksum = map.checksum
         state.step = .writeMap(next)

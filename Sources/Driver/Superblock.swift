@@ -1,22 +1,25 @@
 import Checksum
 
 /// The root of a driver image: its layout, its epoch, where the journal's oldest live segment
-/// is, how much of the ledger is valid, and the checksum of its chunk-map copy.
+/// is, how much of the ledger is valid and its checksum, and the checksum of its chunk-map copy.
 ///
 /// Two copies (blocks 0 and 1) are written in turn, each after the previous write was flushed,
 /// with a generation number; the valid copy with the higher generation is current, so a write
 /// torn by a power cut leaves the other copy intact. Copy k names chunk-map copy k, written and
 /// flushed before it. A CRC-32 covers every field.
 ///
-/// Layout version 2 (this driver): `magic "PLUMBDRV" | version u32 | blockSize u32 | 17 u64
+/// Layout version 3 (this driver): `magic "PLUMBDRV" | version u32 | blockSize u32 | 17 u64
 /// fields (blockCount, ledgerStart, ledgerBlocks, mapStart, mapBlocks, journalStart,
 /// journalBlocks, dataStart, physicalChunks, dataBytes, stagingBytes, regionBytes, chunkBytes,
-/// generation, epoch, tail, tailSeq) | tailPrev u32 | ledgerCount u64 | mapChecksum u32 | crc
-/// u32`, little-endian, zero padded to a block. Version 1 (no chunk map; every byte written to
-/// the journal and then in place) is refused with both versions named, never misread.
+/// generation, epoch, tail, tailSeq) | tailPrev u32 | ledgerCount u64 | ledgerChecksum u32 |
+/// mapChecksum u32 | crc u32`, little-endian, zero padded to a block. Every structure on the
+/// image is checksummed: the superblocks here, the ledger's valid entries and the chunk-map copy
+/// by the checksums named here, each journal segment by its own. Version 2 (the same without
+/// the ledger's checksum) and version 1 (no chunk map; every byte written to the journal and
+/// then in place) are refused with both versions named, never misread.
 struct Superblock: Sendable, Equatable {
     static let magic: [UInt8] = Array("PLUMBDRV".utf8)
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
 
     var layout: DeviceLayout
     /// Bumped at every write; the higher valid copy wins.
@@ -31,6 +34,8 @@ struct Superblock: Sendable, Equatable {
     var tailPrev: UInt32
     /// Valid entries of the ledger.
     var ledgerCount: Int
+    /// The CRC-32 of the ledger's valid entries (`IDRange.size` bytes each, from its start).
+    var ledgerChecksum: UInt32
     /// The CRC-32 of chunk-map copy `block`'s entries.
     var mapChecksum: UInt32
 
@@ -51,6 +56,7 @@ struct Superblock: Sendable, Equatable {
         }
         w.put(tailPrev)
         w.put(ledgerCount, as: UInt64.self)
+        w.put(ledgerChecksum)
         w.put(mapChecksum)
         w.put(CRC32.checksum(w.bytes))
         w.bytes += [UInt8](repeating: 0, count: layout.blockSize - w.bytes.count)
@@ -80,7 +86,8 @@ struct Superblock: Sendable, Equatable {
             guard let x = r.count64() else { return .damaged }
             v.append(x)
         }
-        guard let tailPrev = r.get(UInt32.self), let ledgerCount = r.count64(), let mapChecksum = r.get(UInt32.self)
+        guard let tailPrev = r.get(UInt32.self), let ledgerCount = r.count64(), let ledgerChecksum = r.get(UInt32.self),
+              let mapChecksum = r.get(UInt32.self)
         else { return .damaged }
         let covered = r.index - start
         guard let sum = r.get(UInt32.self),
@@ -92,6 +99,6 @@ struct Superblock: Sendable, Equatable {
             staging: StagingConfig(stagingBytes: v[10], regionBytes: v[11], chunkBytes: v[12]))
         return .valid(Superblock(
             layout: layout, generation: v[13], epoch: v[14], tail: v[15], tailSeq: v[16],
-            tailPrev: tailPrev, ledgerCount: ledgerCount, mapChecksum: mapChecksum))
+            tailPrev: tailPrev, ledgerCount: ledgerCount, ledgerChecksum: ledgerChecksum, mapChecksum: mapChecksum))
     }
 }

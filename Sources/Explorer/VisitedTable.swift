@@ -98,9 +98,17 @@ struct VisitedTable: Sendable {
         }
     }
 
-    /// Adds every fingerprint of `other` as counted.
+    /// Adds every fingerprint of `other`, the smaller table into the larger one (a search
+    /// thread's table is merged into a near-empty one at the end: re-inserting its states would
+    /// cost a cache miss each). A fingerprint in both keeps the larger table's entry; only the
+    /// counts matter once the searches are over.
     mutating func formUnion(_ other: VisitedTable) {
-        for slot in other.slots where slot.key != 0 { insert(slot.key) }
+        var smaller = other
+        if count < other.count { swap(&self, &smaller) }
+        for other in smaller.slots where other.key != 0 {
+            let (i, found) = slot(of: other.key)
+            if !found { store(other.key, at: i, Entry(sleep: 0, depth: 0, truncated: false, onStack: 0, countedOnly: true)) }
+        }
     }
 
     private mutating func store(_ key: UInt64, at i: Int, _ entry: Entry) {

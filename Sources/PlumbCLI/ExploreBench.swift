@@ -41,7 +41,7 @@ struct ExploreBench: AsyncParsableCommand {
     @Option(help: "Threads for the parallel run.")
     var jobs = 2
 
-    @Option(help: "The SPIN model of the mirror (default: ../shared/peers/spin/mirror.pml).")
+    @Option(help: "The SPIN model of the mirror.")
     var spinModel = "../shared/peers/spin/mirror.pml"
 
     @Option(help: "Records per stream for the SPIN comparison, comma-separated.")

@@ -3,7 +3,7 @@ import Specs
 import Trace
 import XCTest
 
-/// The version-2 layout: large writes written once out of place, small writes checkpointed in
+/// The version-3 layout: large writes written once out of place, small writes checkpointed in
 /// bulk, the chunk map across a crash and a mount, and images the driver must refuse.
 final class DriverLayoutTests: XCTestCase {
     /// A core over a volatile cache on memory, I/O carried out in issue order with
@@ -149,17 +149,61 @@ final class DriverLayoutTests: XCTestCase {
         XCTAssert(h.dataArea() == model)
     }
 
-    func testAVersionOneImageIsRefusedNamingBothVersions() {
+    func testImagesOfEarlierVersionsAreRefusedNamingBothVersions() {
         let h = formatted()
+        for version: UInt8 in [1, 2] {
+            var image = h.medium.bytes
+            for copy in 0 ..< 2 { image[copy * 4096 + 8] = version }  // the version field, after the magic
+            let old = Harness(medium: MemoryBlockDevice(blockSize: 4096, blockCount: 1024))
+            old.medium.bytes = image
+            old.send(.mount(blockSize: 4096, blockCount: 1024))
+            old.drain()
+            guard case let .incompatible(why) = old.failure else {
+                return XCTFail("expected incompatible, got \(String(describing: old.failure))")
+            }
+            XCTAssertTrue(why.contains("version \(version)") && why.contains("version 3"), why)
+            XCTAssert(old.medium.bytes == image, "a refused image is left as it was")
+        }
+    }
+
+    func testAFlippedByteInTheLedgerIsRefusedAndTheImageLeftAsItWas() {
+        // Small writes on two interleaved ids ranges, shut down: the ledger holds their runs.
+        let h = formatted()
+        for id in 1 ... 40 {
+            h.send(.submit(WriteRequest(iface: id % 2, id: id % 2 == 0 ? id : 1000 + id, offset: id * 512,
+                                        bytes: bytes(512, id))))
+            h.drain()
+        }
+        h.send(.shutdown)
+        h.drain()
+        XCTAssertTrue(h.stopped)
+        let layout = h.core.layout!
+        // Entries are `first u64 | count u64` with count > 0; the formatted image is zero past them.
+        let start = layout.ledgerStart * 4096
+        let ledgerCount = stride(from: start, to: start + 4096, by: 16).prefix { h.medium.bytes[$0 + 8 ..< $0 + 16].contains { $0 != 0 } }.count
+        XCTAssertGreaterThan(ledgerCount, 1, "the test needs a ledger of several entries")
+        for offset in [start, start + 13, start + ledgerCount * 16 - 1] {
+            var image = h.medium.bytes
+            image[offset] ^= 0x04
+            let damaged = Harness(medium: MemoryBlockDevice(blockSize: 4096, blockCount: 1024))
+            damaged.medium.bytes = image
+            damaged.send(.mount(blockSize: 4096, blockCount: 1024))
+            damaged.drain()
+            guard case let .damaged(why) = damaged.failure else {
+                return XCTFail("byte \(offset): expected damaged, got \(String(describing: damaged.failure))")
+            }
+            XCTAssertTrue(why.contains("ledger") && why.contains("bytes \(start) ..<"), why)
+            XCTAssert(damaged.medium.bytes == image, "byte \(offset): a refused image is left as it was")
+        }
+        // Past the valid entries nothing is read: a flip there changes nothing.
         var image = h.medium.bytes
-        for copy in 0 ..< 2 { image[copy * 4096 + 8] = 1 }  // the version field, after the magic
-        let old = Harness(medium: MemoryBlockDevice(blockSize: 4096, blockCount: 1024))
-        old.medium.bytes = image
-        old.send(.mount(blockSize: 4096, blockCount: 1024))
-        old.drain()
-        guard case let .incompatible(why) = old.failure else { return XCTFail("expected incompatible, got \(String(describing: old.failure))") }
-        XCTAssertTrue(why.contains("version 1") && why.contains("version 2"), why)
-        XCTAssert(old.medium.bytes == image, "a refused image is left as it was")
+        image[start + ledgerCount * 16 + 3] ^= 0x04
+        let fine = Harness(medium: MemoryBlockDevice(blockSize: 4096, blockCount: 1024))
+        fine.medium.bytes = image
+        fine.send(.mount(blockSize: 4096, blockCount: 1024))
+        fine.drain()
+        XCTAssertNil(fine.failure)
+        XCTAssertEqual(fine.core.phase, .online)
     }
 
     func testADamagedChunkMapIsRefused() {
