@@ -16,8 +16,9 @@ struct RecordDriver: AsyncParsableCommand {
             last flush is lost, kept, or torn at 512-byte sectors, decided by --seed). If FILE \
             does not exist it is created with --size bytes and formatted with --staging bytes of \
             staging in --region regions; otherwise the image on it is mounted (its own staging \
-            applies), and a file that is not a driver image, an image of an earlier layout version, or one whose superblocks, ledger or chunk map are \
-            damaged, is refused (exit 2) and left untouched.
+            applies), and a file that is not a driver image, an image of an earlier layout \
+            version, or one whose superblocks, ledger or chunk map are damaged, is refused (exit \
+            2) and left untouched.
 
             --requests writes go through --ifaces interfaces at once, one writer task each, ids \
             1...N from one counter. Sizes are mostly 512 B...8 KiB at any offset, a few up to \
