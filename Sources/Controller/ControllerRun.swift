@@ -91,10 +91,10 @@ public struct ControllerRun: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let files = (primary: dir + "/primary.jsonl", secondary: dir + "/secondary.jsonl",
                      driver: dir + "/driver.jsonl", recovery: dir + "/recovery.jsonl")
-        let primaryRecorder = try FileRecorder(path: files.primary, system: .mirror)
-        let secondaryRecorder = try FileRecorder(path: files.secondary, system: .mirror)
-        let driverRecorder = try FileRecorder(path: files.driver, system: .driver)
-        let recoveryRecorder = try FileRecorder(path: files.recovery, system: .recovery)
+        let primaryRecorder = try FileRecorder(path: files.primary, system: .mirror, partialUntilFinished: true)
+        let secondaryRecorder = try FileRecorder(path: files.secondary, system: .mirror, partialUntilFinished: true)
+        let driverRecorder = try FileRecorder(path: files.driver, system: .driver, partialUntilFinished: true)
+        let recoveryRecorder = try FileRecorder(path: files.recovery, system: .recovery, partialUntilFinished: true)
         let recorders = [primaryRecorder, secondaryRecorder, driverRecorder, recoveryRecorder]
         let imagePath = dir + "/device.img"
         try? FileManager.default.removeItem(atPath: imagePath)
@@ -117,7 +117,7 @@ public struct ControllerRun: Sendable {
             await secondary.stop()
             await primary.shutdown()
             try await group.shutdownGracefully()
-            for recorder in recorders { try recorder.close() }
+            for recorder in recorders { try recorder.finish() }
             file.close()
             return summary
         } catch {

@@ -122,8 +122,10 @@ public struct MirrorRecording: Sendable {
         ]
         let primaryRecorder: any ClosableRecorder, secondaryRecorder: any ClosableRecorder
         if options.recordsTraces {
-            primaryRecorder = try FileRecorder(path: primaryFile, system: .mirror, meta: meta.merging(["node": "primary"]) { $1 })
-            secondaryRecorder = try FileRecorder(path: secondaryFile, system: .mirror, meta: meta.merging(["node": "secondary"]) { $1 })
+            primaryRecorder = try FileRecorder(
+                path: primaryFile, system: .mirror, meta: meta.merging(["node": "primary"]) { $1 }, partialUntilFinished: true)
+            secondaryRecorder = try FileRecorder(
+                path: secondaryFile, system: .mirror, meta: meta.merging(["node": "secondary"]) { $1 }, partialUntilFinished: true)
         } else {
             (primaryRecorder, secondaryRecorder) = (DiscardingRecorder(), DiscardingRecorder())
         }
@@ -184,21 +186,24 @@ public struct MirrorRecording: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        try primaryRecorder.close()
-        try secondaryRecorder.close()
+        try primaryRecorder.finish()
+        try secondaryRecorder.finish()
         try await group.shutdownGracefully()
         summary.elapsed = start.duration(to: clock.now)
         return summary
     }
 }
 
-/// A trace recorder the run closes at its end.
+/// A trace recorder the run closes at its end: `finish()` after a whole run (a file gets its
+/// final name), `close()` after an error (a file keeps its `.partial` name).
 protocol ClosableRecorder: TraceRecorder {
     func close() throws
+    func finish() throws
 }
 
 extension FileRecorder: ClosableRecorder {}
 
 extension DiscardingRecorder: ClosableRecorder {
     func close() {}
+    func finish() {}
 }

@@ -124,7 +124,7 @@ struct RecordDriver: AsyncParsableCommand {
         let recorder = try FileRecorder(path: tracePath, system: .driver, meta: [
             "device": device, "requests": "\(requests)", "ifaces": "\(ifaces)", "seed": "\(seed)",
             "crash_at": crashAt.map(String.init) ?? "-", "generator": "plumb record driver",
-        ])
+        ], partialUntilFinished: true)
         let cache = VolatileCacheDevice(base: file, name: device)
         let model = DriverModel(seed: seed, forwardingTo: recorder)
         let driver: LiveDriver
@@ -138,7 +138,7 @@ struct RecordDriver: AsyncParsableCommand {
             }
         } catch {
             try? recorder.close()
-            try? FileManager.default.removeItem(atPath: tracePath)
+            try? FileManager.default.removeItem(atPath: recorder.writingPath)
             if creating { try? FileManager.default.removeItem(atPath: device) }
             if case let LiveDriverError.image(_, why) = error {
                 fail("\(device): cannot mount: \(why). The file was not changed.")
@@ -149,7 +149,7 @@ struct RecordDriver: AsyncParsableCommand {
         workload.largeMax = 256 << 10
         let report = try await workload.run(
             driver: driver, device: cache, model: model, initial: creating ? .zeros : .readFromDevice)
-        try recorder.close()
+        try recorder.finish()
         printSummary(report, driver: driver, created: creating, mounted: mounted, tracePath: tracePath)
         if !report.passed { throw ExitCode(1) }
     }

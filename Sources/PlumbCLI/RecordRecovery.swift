@@ -92,7 +92,7 @@ struct RecordRecovery: AsyncParsableCommand {
         let path = (out as NSString).appendingPathComponent("recovery.jsonl")
         let recorder = try FileRecorder(path: path, system: .recovery, meta: [
             "consumers": "\(workload.consumers.count)", "workers": "\(workers)", "seed": "\(seed)",
-        ])
+        ], partialUntilFinished: true)
         let recovery = LiveRecovery(workers: workers, recorder: recorder)
         for consumer in workload.recoveryConsumers() {
             do {
@@ -105,7 +105,7 @@ struct RecordRecovery: AsyncParsableCommand {
         let started = clock.now
         let report = try await recovery.run()
         let elapsed = started.duration(to: clock.now)
-        try recorder.close()
+        try recorder.finish()
         guard let outcome = report.outcome else { throw ExitCode(1) }
         for rejection in outcome.rejected { print("rejected:      \(rejection)") }
         printSummary(workload, outcome, elapsed: elapsed, path: path)
@@ -113,10 +113,17 @@ struct RecordRecovery: AsyncParsableCommand {
 
     private func loadWorkload() throws -> RecoveryWorkload {
         guard let graph else { return .random(count: consumers, maxMs: maxMs, seed: seed) }
+        let data: Data
         do {
-            return try RecoveryWorkload.decode(Data(contentsOf: URL(fileURLWithPath: graph)))
+            data = try Data(contentsOf: URL(fileURLWithPath: graph))
         } catch {
-            throw ValidationError("--graph \(graph): not a graph file (see --help): \(error)")
+            throw ValidationError("--graph \(graph): cannot read it: \(error.localizedDescription)")
+        }
+        do {
+            return try RecoveryWorkload.decode(data)
+        } catch {
+            let place = error.line.map { "\(graph):\($0)" } ?? graph
+            throw ValidationError("--graph \(place): not a graph file (format in --help): \(error.message)")
         }
     }
 

@@ -55,11 +55,6 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     /// Makes a workload.
     public init(consumers: [Consumer]) { self.consumers = consumers }
 
-    /// Reads a workload from JSON.
-    public static func decode(_ data: Data) throws -> RecoveryWorkload {
-        try JSONDecoder().decode(RecoveryWorkload.self, from: data)
-    }
-
     /// A random graph of `count` consumers from `seed`: each depends on up to three earlier
     /// ones, sometimes runs after or processes the log of another, and takes 1...`maxMs` ms.
     public static func random(count: Int, maxMs: Int, seed: UInt64) -> RecoveryWorkload {

@@ -229,7 +229,8 @@ public struct CausalOrder {
             // The node has not shown up in any file yet.
             guard readersAllDone else { return .waitFor(m) }
             if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
-            return try missing(cause, of: event)
+            throw .input(error(at: event, "cause \(cause) names node \"\(cause.node)\", but no file given holds an "
+                + "event of that node: give its file too (or check the node's name)"))
         }
         // Without a prescan, any file still open may hold more of the node (a rotated log).
         let open = prescanned ? nodes[m].files.contains { readers[$0] != nil } : !readersAllDone

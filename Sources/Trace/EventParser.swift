@@ -205,7 +205,8 @@ public struct EventParser: Sendable {
     /// exactly, so the prefix is case-sensitive).
     private func unknownEvent(_ name: String) -> TraceInputError {
         let hint = name.utf8.starts(with: "X-".utf8)
-            ? " (only names starting with a lower-case \"x-\" are extension events)" : ""
+            ? " (only names starting with a lower-case \"x-\" are extension events)"
+            : nearestName(to: name, among: EventName.allCases.map(\.rawValue)).map { " (did you mean \"\($0)\"?)" } ?? ""
         return error("unknown event \"\(name)\" in field \"ev\"\(hint)")
     }
 

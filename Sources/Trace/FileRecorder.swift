@@ -1,6 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SystemPackage
 
 /// Records events to a trace file: the header first, then one line per event.
+///
+/// With `partialUntilFinished`, lines go to `path + ".partial"` and `finish()` renames that file
+/// to `path`: a file under `path` is then always a whole recording, and one cut short (a crash, a
+/// kill, an interrupt) keeps the `.partial` name that `plumb check DIR` skips. Lines are written
+/// whole (the buffer holds whole lines), so a cut leaves at most a causeless tail.
 ///
 /// Lines are encoded into an in-memory buffer and written when it exceeds `bufferLimit`
 /// (256 KiB by default), on `flush()` and on `close()`; never one write per event. `flush()`
@@ -14,8 +24,10 @@ public final class FileRecorder: TraceRecorder {
     /// The default buffer size that triggers a write: 256 KiB.
     public static let defaultBufferLimit = 256 << 10
 
-    /// The file's path, as given.
+    /// The file's path, as given: where the recording is once finished.
     public let path: String
+    /// Where lines are written until `finish()`: `path`, or `path + ".partial"`.
+    public let writingPath: String
     /// The header written first.
     public let header: TraceHeader
 
@@ -29,19 +41,23 @@ public final class FileRecorder: TraceRecorder {
     private let bufferLimit: Int
 
     /// Creates (or truncates) the file at `path` and writes the header, with `meta` if given.
+    /// With `partialUntilFinished`, removes a file left at `path` by an earlier recording (so
+    /// that it is not taken for this one) and writes to `path + ".partial"` until `finish()`.
     ///
     /// Throws the `Errno` of a failed open or header write.
     public init(
         path: String, system: TraceSystem, meta: [String: String]? = nil,
-        bufferLimit: Int = FileRecorder.defaultBufferLimit
+        bufferLimit: Int = FileRecorder.defaultBufferLimit, partialUntilFinished: Bool = false
     ) throws(Errno) {
         self.path = path
+        writingPath = partialUntilFinished ? path + ".partial" : path
         self.header = TraceHeader(system: system)
         self.bufferLimit = max(bufferLimit, 1)
+        if partialUntilFinished, unlink(path) != 0, errno != ENOENT { throw Errno(rawValue: errno) }
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.create, .truncate],
+                FilePath(writingPath), .writeOnly, options: [.create, .truncate],
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             throw (error as? Errno) ?? .ioError
@@ -103,6 +119,15 @@ public final class FileRecorder: TraceRecorder {
             return state.error
         }
         if let error { throw error }
+    }
+
+    /// Closes the file (see `close()`) and gives the recording its final name, `path`: the
+    /// recording is whole. Throws the first write, close or rename error; after an error the
+    /// file keeps its `.partial` name.
+    public func finish() throws(Errno) {
+        try close()
+        guard writingPath != path else { return }
+        if rename(writingPath, path) != 0 { throw Errno(rawValue: errno) }
     }
 
     /// Writes the buffer (holding the lock); on failure keeps the error and drops the bytes.

@@ -33,6 +33,28 @@ final class WorkloadTests: XCTestCase {
         XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[{"deps":[]}]}"#.utf8)))
     }
 
+    /// Plumb's own input files refuse unknown keys: a typo must not be ignored.
+    func testAGraphWithAMisspelledKeyIsRefusedNamingLineConsumerAndKey() {
+        let json = """
+            {"consumers": [
+              {"name": "journal", "ms": 40},
+              {"name": "replay", "dep": ["journal"], "ms": 25}
+            ]}
+            """
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(json.utf8))) { error in
+            let e = error as? RecoveryWorkloadError
+            XCTAssertEqual(e?.line, 3)
+            XCTAssertTrue(e?.message.hasPrefix(#"consumer "replay": unknown key "dep" (did you mean "deps"?)"#) ?? false,
+                          "\(error)")
+        }
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[],"workers":2}"#.utf8))) { error in
+            XCTAssertTrue("\(error)".contains(#"the top level: unknown key "workers""#), "\(error)")
+        }
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[{"name":"a","ms":"x"}]}"#.utf8))) { error in
+            XCTAssertEqual("\(error)", #"consumer 1, field "ms": expected an integer"#)
+        }
+    }
+
     func testRandomGraphWithFailuresAndAHangRecordsAPassingTrace() async throws {
         let h = try LiveHarness(workers: 8)
         var workload = RecoveryWorkload.random(count: 200, maxMs: 4, seed: 3)

@@ -63,6 +63,16 @@ final class CausalOrderTests: XCTestCase {
         XCTAssertEqual(try drain([merged]).ids, ["primary#1", "secondary#1"])
     }
 
+    func testCauseNamingANodeNoFileHoldsSaysSo() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"assign","stream":0,"path":0}"#,
+            #"{"node":"primary","seq":2,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":4}}"#,
+        ])
+        let message = inputMessage { _ = try drain([f]) }
+        XCTAssertEqual(message, "\(f):3: cause secondary#4 names node \"secondary\", but no file given holds an event "
+            + "of that node: give its file too (or check the node's name)")
+    }
+
     func testCauseNamingNothingIsAnInputErrorWithFileAndLine() throws {
         let f = try write("a.jsonl", [
             #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,

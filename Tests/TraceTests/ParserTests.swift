@@ -265,6 +265,14 @@ final class ParserTests: XCTestCase {
         assertRejects(#"{"node":"primary","seq":1,"ev":"syncDone"}"#, .driver, #"unknown event "syncDone""#)
     }
 
+    func testAMisspelledEventNameGetsTheNearestKnownOne() {
+        assertRejects(#"{"node":"primary","seq":1,"ev":"asign"}"#, .mirror,
+                      #"unknown event "asign" in field "ev" (did you mean "assign"?)"#)
+        assertRejects(#"{"node":"driver","seq":1,"ev":"sync_dne"}"#, .driver, #"(did you mean "sync_done"?)"#)
+        // Nothing near: no suggestion.
+        assertRejects(#"{"node":"primary","seq":1,"ev":"launch"}"#, .mirror, #"unknown event "launch" in field "ev""#)
+    }
+
     func testEventOfAnotherSystem() {
         assertRejects(#"{"node":"driver","seq":1,"ev":"online"}"#, .mirror,
                       #"event "online" is not an event of system mirror"#)

@@ -160,6 +160,29 @@ final class RecorderTests: XCTestCase {
         XCTAssertEqual(items.count, threads * perThread)
     }
 
+    /// A recording is `NAME.partial` until finished, so a cut one is never taken for whole.
+    func testPartialUntilFinishedRenamesOnlyOnFinish() throws {
+        let path = directory + "/rec.jsonl"
+        let files = FileManager.default
+        XCTAssertTrue(files.createFile(atPath: path, contents: Data("stale".utf8)))
+        let recorder = try FileRecorder(path: path, system: .driver, partialUntilFinished: true)
+        XCTAssertEqual(recorder.writingPath, path + ".partial")
+        XCTAssertFalse(files.fileExists(atPath: path), "an earlier recording's file is removed")
+        for event in recorderSamples[.driver]! { recorder.record(event) }
+        recorder.flush()
+        XCTAssertEqual(try readerReadAll(path + ".partial").get().1.count, recorderSamples[.driver]!.count)
+        try recorder.finish()
+        XCTAssertFalse(files.fileExists(atPath: path + ".partial"))
+        XCTAssertEqual(try readerReadAll(path).get().1.count, recorderSamples[.driver]!.count)
+
+        // Closed without finishing (an error, an interrupt): the file keeps its .partial name.
+        let cut = try FileRecorder(path: directory + "/cut.jsonl", system: .driver, partialUntilFinished: true)
+        cut.record(recorderSamples[.driver]![0])
+        try cut.close()
+        XCTAssertTrue(files.fileExists(atPath: directory + "/cut.jsonl.partial"))
+        XCTAssertFalse(files.fileExists(atPath: directory + "/cut.jsonl"))
+    }
+
     func testFileRecorderCannotOpen() {
         XCTAssertThrowsError(try FileRecorder(path: directory + "/no/such/dir/x.jsonl", system: .mirror))
     }

@@ -1,0 +1,95 @@
+import Foundation
+import Trace
+
+/// Why a graph file is not a workload: what is wrong, where (line, when known), and which
+/// consumer and field.
+public struct RecoveryWorkloadError: Error, Equatable, CustomStringConvertible {
+    /// The 1-based line of the text the problem is on, when it can be told.
+    public var line: Int?
+    /// What is wrong, naming the consumer and the field.
+    public var message: String
+
+    /// `line N: message`, or the message alone.
+    public var description: String { line.map { "line \($0): \(message)" } ?? message }
+}
+
+extension RecoveryWorkload {
+    /// The keys a consumer may have; any other is an error (a typo such as `dep` must not be
+    /// ignored).
+    static let consumerKeys = ["name", "deps", "after", "logs", "ms", "timeoutMs", "fail", "hang"]
+
+    /// Reads a workload from JSON (the format in the type's documentation). Unknown keys, at
+    /// the top level or in a consumer, are errors with the nearest known key suggested.
+    public static func decode(_ data: Data) throws(RecoveryWorkloadError) -> RecoveryWorkload {
+        let text = String(decoding: data, as: UTF8.self)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw RecoveryWorkloadError(line: nil, message: "not JSON: \(error.localizedDescription)")
+        }
+        guard let root = object as? [String: Any], let list = root["consumers"] as? [Any] else {
+            throw RecoveryWorkloadError(line: nil, message: "expected an object {\"consumers\": [...]}")
+        }
+        for key in root.keys.sorted() where key != "consumers" {
+            throw unknownKey(key, in: "the top level", known: ["consumers"], text)
+        }
+        for (i, entry) in list.enumerated() {
+            guard let consumer = entry as? [String: Any] else {
+                throw RecoveryWorkloadError(line: nil, message: "consumer \(i + 1) is not an object")
+            }
+            let who = (consumer["name"] as? String).map { "consumer \"\($0)\"" } ?? "consumer \(i + 1)"
+            for key in consumer.keys.sorted() where !consumerKeys.contains(key) {
+                throw unknownKey(key, in: who, known: consumerKeys, text)
+            }
+        }
+        do {
+            return try JSONDecoder().decode(RecoveryWorkload.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw RecoveryWorkloadError(line: nil, message: "\(place(context)) has no \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw RecoveryWorkloadError(line: nil, message: "\(place(context)): expected \(kind(type))")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw RecoveryWorkloadError(line: nil, message: "\(place(context)): expected \(kind(type)), got null")
+        } catch {
+            throw RecoveryWorkloadError(line: nil, message: "\(error)")
+        }
+    }
+
+    /// "unknown key" with the line of its first occurrence and a "did you mean".
+    private static func unknownKey(_ key: String, in place: String, known: [String], _ text: String) -> RecoveryWorkloadError {
+        var line: Int?
+        if let range = text.range(of: "\"\(key)\"") {
+            line = text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+        }
+        let hint = nearestName(to: key, among: known).map { " (did you mean \"\($0)\"?)" } ?? ""
+        return RecoveryWorkloadError(
+            line: line, message: "\(place): unknown key \"\(key)\"\(hint); known keys: \(known.joined(separator: ", "))")
+    }
+
+    /// "consumer 3, field "deps"" for a decoding path.
+    private static func place(_ context: DecodingError.Context) -> String {
+        var parts: [String] = []
+        for key in context.codingPath {
+            if let index = key.intValue {
+                parts.append(parts.last == "consumers" ? "consumer \(index + 1)" : "entry \(index + 1)")
+            } else if key.stringValue != "consumers" {
+                parts.append("field \"\(key.stringValue)\"")
+            } else {
+                parts.append("consumers")
+            }
+        }
+        let shown = parts.filter { $0 != "consumers" }
+        return shown.isEmpty ? "the top level" : shown.joined(separator: ", ")
+    }
+
+    /// A Swift type as a JSON kind.
+    private static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "an integer"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+}
