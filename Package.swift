@@ -80,6 +80,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz targets for libFuzzer, run by scripts/fuzz.sh (see README.md, "Fuzzing"). A plain
+        // build links them too (they then only say how to run them): CFuzzDriver reaches
+        // libFuzzer's driver through a weak symbol that only `-sanitize=fuzzer` fills in.
+        .target(name: "CFuzzDriver"),
+        .executableTarget(name: "FuzzTrace", dependencies: ["Trace", "CZlib", "CFuzzDriver"]),
+        .executableTarget(name: "FuzzToken", dependencies: ["Explorer", "CFuzzDriver"]),
+
         .testTarget(name: "Z3Tests", dependencies: ["Z3"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "Trace"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Plumb needs from the system: Z3 and zlib development files.
+# Installs what Plumb needs from the system: Z3 and zlib development files, and what the fuzz
+# build needs (clang, lld, gzip) where the Swift toolchain does not bring it.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -7,6 +8,13 @@ missing=()
 pkg-config --exists z3 2>/dev/null || missing+=(libz3-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+# The fuzz build (scripts/fuzz.sh) links through clang with lld (the Swift toolchain ships both)
+# and gzips its seeds.
+toolchain=""
+command -v swift >/dev/null 2>&1 && toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
+[ -n "$toolchain" ] && [ -x "$toolchain/clang" ] || command -v clang >/dev/null 2>&1 || missing+=(clang)
+[ -n "$toolchain" ] && [ -x "$toolchain/ld.lld" ] || command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
+command -v gzip >/dev/null 2>&1 || missing+=(gzip)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
