@@ -15,6 +15,7 @@ extension CheckReport {
                  "obligations": proof.obligations]
             },
             "disagreements": disagreements,
+            "skipped_partial_files": skippedPartialFiles,
             "suppressed": Dictionary(uniqueKeysWithValues: suppressed.map { ($0.key.rawValue, $0.value) }),
             "stats": [
                 "events": stats.events, "nodes": stats.nodes, "peak_pending": stats.peakPending,

@@ -13,6 +13,7 @@ extension CheckReport {
         case .unknown: out += "INCONCLUSIVE: \(what), no violation found but some obligations are unproved\n"
         case .error: out += "ERROR: not a valid trace\n"
         }
+        if !skippedPartialFiles.isEmpty { out += "  \(TraceInputs.skippedNote(skippedPartialFiles))\n" }
         if let error {
             out += "  \(error)\n"
             return out

@@ -86,6 +86,12 @@ public struct CheckReport: Sendable {
     public var system: TraceSystem?
     /// Counts and sizes for the summary.
     public var stats: Stats
+    /// Recordings in the directories named that were not read because they are still being
+    /// written or were cut short (`NAME.partial`; see `TraceInputs.isPartial`).
+    public var skippedPartialFiles: [String] = []
+    /// Whether the check was cancelled (`Checker.Options.cancellation`) before it finished:
+    /// the report then covers part of the trace only and is no verdict.
+    public var interrupted = false
 
     /// Figures about the run, for the summary and for benchmarks.
     public struct Stats: Sendable {
@@ -110,8 +116,10 @@ public struct CheckReport: Sendable {
     }
 
     /// The verdict the report supports.
+    /// An interrupted check is `.unknown` at best: what it did not read was not checked.
     public var verdict: Verdict {
         if error != nil { return .error }
+        if interrupted && violations.isEmpty { return .unknown }
         if !violations.isEmpty { return .fail }
         if !disagreements.isEmpty || proofs.contains(where: { $0.result == .unknown }) { return .unknown }
         return .pass

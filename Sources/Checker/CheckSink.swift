@@ -24,15 +24,17 @@ final class CheckSink: SpecSink {
 
     private let engine: ProofEngine?
     private let timeout: Duration
+    private let cancellation: CheckCancellation?
     private let window: Int
     private var pending: [Invariant: [(before: EventID, after: EventID)]] = [:]
     private var prover: Prover?
     /// Counterexamples asked of Z3 per invariant; past this the graph engine's order is shown.
     private let counterexampleLimit = 20
 
-    init(engine: ProofEngine?, timeout: Duration, window: Int) {
+    init(engine: ProofEngine?, timeout: Duration, window: Int, cancellation: CheckCancellation? = nil) {
         self.engine = engine
         self.timeout = timeout
+        self.cancellation = cancellation
         self.window = window
     }
 
@@ -152,7 +154,7 @@ final class CheckSink: SpecSink {
 
     private func solver() -> Prover {
         if let prover { return prover }
-        let made = Prover(timeout: timeout)
+        let made = Prover(timeout: timeout, cancellation: cancellation)
         prover = made
         return made
     }

@@ -15,6 +15,11 @@ public struct Checker: Sendable {
         public var solverTimeout: Duration = .seconds(30)
         /// Obligations per solver query.
         public var window = 4096
+        /// The most events that may wait for their causes at once (`--max-pending`); more is an
+        /// input error that names the option.
+        public var maxPending = CausalOrder.defaultMaxPending
+        /// Stops the check from another thread; the report is then marked `interrupted`.
+        public var cancellation: CheckCancellation?
 
         /// The defaults: Z3 on, strict about truncation, 30 s per query.
         public init() {}
@@ -41,6 +46,7 @@ public struct Checker: Sendable {
             report = Self.failureReport(error, files: files)
         }
         report.stats.ms = start.duration(to: clock.now).milliseconds
+        report.interrupted = options.cancellation?.isCancelled ?? false
         return report
     }
 
@@ -54,22 +60,26 @@ public struct Checker: Sendable {
     }
 
     private func run(files: [String], prescan: Bool) throws(CausalOrder.Failure) -> CheckReport {
-        var order = try CausalOrder(paths: files, allowTruncated: options.allowTruncated, prescan: prescan)
-        let engine = options.useSolver ? ProofEngine(timeout: options.solverTimeout) : nil
-        let sink = CheckSink(engine: engine, timeout: options.solverTimeout, window: options.window)
+        var order = try CausalOrder(
+            paths: files, allowTruncated: options.allowTruncated, prescan: prescan, maxPending: options.maxPending)
+        let cancellation = options.cancellation
+        let engine = options.useSolver
+            ? ProofEngine(timeout: options.solverTimeout, cancellation: cancellation) : nil
+        let sink = CheckSink(
+            engine: engine, timeout: options.solverTimeout, window: options.window, cancellation: cancellation)
         let clock = ContinuousClock()
         let start = clock.now
         do {
             switch order.system {
-            case .mirror: try Self.replay(MirrorSpec.self, &order, sink)
-            case .driver: try Self.replay(DriverSpec.self, &order, sink)
-            case .recovery: try Self.replay(RecoverySpec.self, &order, sink)
+            case .mirror: try Self.replay(MirrorSpec.self, &order, sink, cancellation)
+            case .driver: try Self.replay(DriverSpec.self, &order, sink, cancellation)
+            case .recovery: try Self.replay(RecoverySpec.self, &order, sink, cancellation)
             }
         } catch {
             _ = engine?.finish()
             throw error
         }
-        sink.flushAll()
+        if cancellation?.isCancelled != true { sink.flushAll() }
         let replayMs = start.duration(to: clock.now).milliseconds
         let outcomes = engine?.finish() ?? []
 
@@ -89,14 +99,27 @@ public struct Checker: Sendable {
             files: files, system: order.system, stats: stats)
     }
 
-    private static func replay<S: Spec>(_: S.Type, _ order: inout CausalOrder, _ sink: CheckSink) throws(CausalOrder.Failure) {
+    /// Replays the trace through the spec; stops early, without the spec's final checks, once
+    /// `cancellation` is cancelled (looked at every `cancellationInterval` events).
+    private static func replay<S: Spec>(
+        _: S.Type, _ order: inout CausalOrder, _ sink: CheckSink, _ cancellation: CheckCancellation?
+    ) throws(CausalOrder.Failure) {
         var spec = S()
+        var sinceLook = 0
         while let event = try order.next() {
             sink.clocks.add(node: event.node, seq: event.seq, causes: event.causes)
             spec.observe(event, sink: sink)
+            sinceLook += 1
+            if sinceLook == cancellationInterval {
+                sinceLook = 0
+                if cancellation?.isCancelled == true { return }
+            }
         }
         spec.finish(sink: sink)
     }
+
+    /// Events replayed between looks at the cancellation: well under a millisecond of work.
+    private static let cancellationInterval = 1024
 
     /// One graph entry per invariant, and one Z3 entry per invariant Z3 had obligations for.
     private static func proofs(

@@ -15,10 +15,13 @@ final class ProofEngine: @unchecked Sendable {
     private var running: Int
     private let capacity: Int
     private let timeout: Duration
+    private let cancellation: CheckCancellation?
 
-    /// Starts `workers` solver threads, each with its own Z3 context.
-    init(timeout: Duration, workers: Int = 2, capacity: Int = 8) {
+    /// Starts `workers` solver threads, each with its own Z3 context. Once `cancellation` is
+    /// cancelled, batches still queued are dropped unproved and running queries end at once.
+    init(timeout: Duration, workers: Int = 2, capacity: Int = 8, cancellation: CheckCancellation? = nil) {
         self.timeout = timeout
+        self.cancellation = cancellation
         self.capacity = capacity
         self.running = workers
         for i in 0..<workers {
@@ -50,7 +53,7 @@ final class ProofEngine: @unchecked Sendable {
     }
 
     private func run() {
-        let prover = Prover(timeout: timeout)
+        let prover = Prover(timeout: timeout, cancellation: cancellation)
         while true {
             condition.lock()
             while queue.isEmpty && !closed { condition.wait() }
@@ -63,6 +66,7 @@ final class ProofEngine: @unchecked Sendable {
             let batch = queue.removeFirst()
             condition.broadcast()
             condition.unlock()
+            if cancellation?.isCancelled == true { continue }
             let outcome = prover.prove(batch)
             condition.lock()
             outcomes.append(outcome)

@@ -20,8 +20,9 @@ final class Prover {
     private let context: Z3Context
     private let timeout: Duration
 
-    init(timeout: Duration) {
-        self.context = Z3Context()
+    /// Makes a prover whose queries end as unknown once `cancellation` is cancelled.
+    init(timeout: Duration, cancellation: CheckCancellation? = nil) {
+        self.context = Z3Context(cancellation: cancellation?.solver)
         self.timeout = timeout
     }
 

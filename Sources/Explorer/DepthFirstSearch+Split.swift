@@ -8,14 +8,17 @@ extension DepthFirstSearch {
     /// every process for the same start and options, so shards can number it alike. Nodes that
     /// end a path (violation, no choices, all asleep, depth bound) stay as they are, for their
     /// owner to count. No cache is used here, so no coverage depends on another shard's cache;
-    /// sleep sets are computed as the depth-first search would.
+    /// sleep sets are computed as the depth-first search would. Stops as soon as the search
+    /// is over (its time is up, or it was cancelled): the nodes are then returned as they
+    /// are, and the threads they go to stop at once.
     func split(_ nodes: [SearchNode<System>], target: Int) -> [SearchNode<System>] {
         var level = nodes
         var rounds = 0
         while level.count < target, rounds < Self.maxSplitLevels {
             var next: [SearchNode<System>] = []
             var expanded = false
-            for node in level {
+            for (i, node) in level.enumerated() {
+                if control.isOver() { return next + level[i...] }
                 if let children = expand(node) {
                     next.append(contentsOf: children)
                     expanded = true

@@ -68,6 +68,8 @@ final class DepthFirstSearch<System: Explorable> {
     /// Explores the subtrees of `nodes` in order, sharing the cache; sets `tally.finished`
     /// when all were explored.
     func run(_ nodes: [SearchNode<System>]) {
+        // A thread that starts after the time is up (queued behind the others) does nothing.
+        if control.isOver() { stopped = true }
         for node in nodes {
             if shouldStop() { break }
             explore(node)

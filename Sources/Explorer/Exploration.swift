@@ -17,25 +17,33 @@ public struct Exploration<System: Explorable>: Sendable {
     /// Runs the exploration (on `options.parallelism` threads), calling `progress` at most
     /// about four times a second from whichever thread is running; then shrinks the
     /// counterexamples found and, when there are any, puts the canonical one first (see
-    /// `ExplorationOptions.canonicalLimit`).
+    /// `ExplorationOptions.canonicalLimit`). Once `cancellation` is cancelled the search stops
+    /// at the threads' next checkpoints and the report says `interrupted`: its counterexamples
+    /// are the ones found so far, neither shrunk nor described.
     // The shipped systems' searches are compiled for their types here (clients then call these
     // copies): generic code through witness tables costs about half the time of a search.
     @_specialize(exported: true, where System == MirrorSimulation)
     @_specialize(exported: true, where System == DriverSimulation)
     @_specialize(exported: true, where System == RecoverySimulation)
-    public func run(progress: (@Sendable (ExplorationProgress) -> Void)? = nil) -> ExplorationReport {
+    public func run(
+        progress: (@Sendable (ExplorationProgress) -> Void)? = nil, cancellation: ExplorationCancellation? = nil
+    ) -> ExplorationReport {
         let threads = max(1, options.parallelism)
-        let control = SearchControl(budget: options.budget, threads: threads, progress: progress)
+        let control = SearchControl(
+            budget: options.budget, threads: threads, progress: progress, cancellation: cancellation)
         var tally: SearchTally
         switch options.strategy {
         case .exhaustive: tally = exhaustive(control: control, threads: threads)
         case .random, .pct: tally = walks(control: control, threads: threads)
         }
+        let interrupted = control.stopReason == .cancelled
         let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
-        tally.counterexamples = tally.counterexamples.map { found in
-            options.shrinkAttempts > 0 ? shrinker.shrink(found) : described(found)
+        if !interrupted {
+            tally.counterexamples = tally.counterexamples.map { found in
+                options.shrinkAttempts > 0 ? shrinker.shrink(found) : described(found)
+            }
         }
-        if tally.violations > 0, options.shrinkAttempts > 0, options.canonicalLimit > 0,
+        if !interrupted, tally.violations > 0, options.shrinkAttempts > 0, options.canonicalLimit > 0,
            let canonical = BreadthFirstSearch(start: start, limit: options.canonicalLimit,
                                               depthBound: options.depthBound).firstViolation() {
             // The same first counterexample whatever the split; the search's own ones follow.
@@ -64,7 +72,8 @@ public struct Exploration<System: Explorable>: Sendable {
             counterexamples: tally.counterexamples,
             options: options,
             fingerprints: options.recordFingerprints ? tally.seen.fingerprints.sorted() : nil,
-            bytesPerState: tally.seen.bytesPerState)
+            bytesPerState: tally.seen.bytesPerState,
+            interrupted: interrupted)
     }
 
     /// Exhaustive search: split the tree for the shard and the threads, then search each part.

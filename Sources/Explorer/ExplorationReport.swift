@@ -40,6 +40,10 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
     public var fingerprints: [UInt64]?
     /// Bytes the visited set holds per state reached (its memory over `states`).
     public var bytesPerState: Double
+    /// Whether the search was cancelled (`ExplorationCancellation`): the counts are what was
+    /// covered until then, the counterexamples (if any) are not shrunk, and the verdict
+    /// `.pass` means only that nothing was found so far.
+    public var interrupted: Bool
 
     /// The chance that two of `states` distinct states share a 64-bit fingerprint, so that one
     /// is wrongly taken as visited (the birthday bound, n(n-1)/2^65, as SPIN reports for hash
@@ -53,7 +57,7 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
     public init(verdict: Verdict, exhaustive: Bool, states: Int, executions: Int, transitions: Int,
                 maxDepth: Int, depthCuts: Int, budgetExhausted: Bool, violationsFound: Int,
                 elapsed: Duration, counterexamples: [Counterexample], options: ExplorationOptions,
-                fingerprints: [UInt64]?, bytesPerState: Double = 0) {
+                fingerprints: [UInt64]?, bytesPerState: Double = 0, interrupted: Bool = false) {
         self.verdict = verdict
         self.exhaustive = exhaustive
         self.states = states
@@ -68,5 +72,6 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
         self.options = options
         self.fingerprints = fingerprints
         self.bytesPerState = bytesPerState
+        self.interrupted = interrupted
     }
 }

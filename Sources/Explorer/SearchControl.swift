@@ -8,6 +8,8 @@ final class SearchControl: Sendable {
         case budget
         /// A violation was found and the options say to stop.
         case violation
+        /// The exploration was cancelled (`ExplorationCancellation`).
+        case cancelled
     }
 
     /// A thread's counts at its last checkpoint.
@@ -31,13 +33,16 @@ final class SearchControl: Sendable {
     let executionBudget: Int?
     private let deadline: ContinuousClock.Instant?
     private let progress: (@Sendable (ExplorationProgress) -> Void)?
+    private let cancellation: ExplorationCancellation?
     private let shared: Locked<Shared>
 
     /// How often progress is sent, at most.
     static let progressInterval = Duration.milliseconds(250)
 
-    init(budget: ExplorationBudget, threads: Int, progress: (@Sendable (ExplorationProgress) -> Void)?) {
+    init(budget: ExplorationBudget, threads: Int, progress: (@Sendable (ExplorationProgress) -> Void)?,
+         cancellation: ExplorationCancellation? = nil) {
         let now = clock.now
+        self.cancellation = cancellation
         started = now
         executionBudget = budget.executions
         deadline = budget.time.map { now + $0 }
@@ -54,10 +59,24 @@ final class SearchControl: Sendable {
         shared.withLock { if $0.stop == nil { $0.stop = reason } }
     }
 
+    /// Whether the search is to stop: stopped already, cancelled, or past its deadline (which
+    /// then stops it). Cheap enough to call before each unit of work that runs outside a
+    /// thread's checkpoints: the split before the threads start, and each thread's start (a
+    /// thread queued behind others may start after the time is up).
+    func isOver() -> Bool {
+        if cancellation?.isCancelled == true { stop(.cancelled) }
+        let now = clock.now
+        return shared.withLock { s in
+            if let deadline, now >= deadline, s.stop == nil { s.stop = .budget }
+            return s.stop != nil
+        }
+    }
+
     /// Records `thread`'s counts, checks the deadline, and sends progress if it is due.
     /// Returns whether to go on, and how many executions the other threads have finished.
     func checkpoint(thread: Int, _ snapshot: Snapshot, depth: Int) -> (goOn: Bool, others: Int) {
         let now = clock.now
+        if cancellation?.isCancelled == true { stop(.cancelled) }
         let (goOn, others, report): (Bool, Int, ExplorationProgress?) = shared.withLock { s in
             s.snapshots[thread] = snapshot
             if let deadline, now >= deadline, s.stop == nil { s.stop = .budget }

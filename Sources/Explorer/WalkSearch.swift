@@ -50,6 +50,8 @@ final class WalkSearch<System: Explorable> {
         if case .pct(let seed, _, let length) = options.strategy {
             expectedLength = length ?? probeLength(seed: seed)
         }
+        // A thread that starts after the time is up (queued behind the others) does nothing.
+        if control.isOver() { stopped = true }
         for walk in walks {
             if shouldStop(depth: 0) { break }
             self.walk(walk, expectedLength: expectedLength)

@@ -29,31 +29,35 @@ struct CheckBench: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Events in the generated trace.")
+    /// Events generated.
+    @Option(help: "Events in the generated trace (100...\(OptionRange.maxCount)).")
     var events = 1_000_000
 
     @Option(help: "Directory for the generated trace (default: a temporary one, removed after).")
     var dir: String?
 
-    @Option(help: "Runs of each command; the median is reported.")
+    /// Runs of each command.
+    @Option(help: "Runs of each command; the median is reported (1...\(OptionRange.maxRounds)).")
     var repeats = 3
 
     @Option(help: "The Python interpreter to compare against.")
     var python = "python3"
 
+    /// Checks the options' ranges (see `OptionRange`) and that --dir can be written.
     func validate() throws {
-        if events < 100 { throw ValidationError("--events must be at least 100.") }
-        if repeats < 1 { throw ValidationError("--repeats must be at least 1.") }
+        try OptionRange.check("--events", events, 100...OptionRange.maxCount)
+        try OptionRange.check("--repeats", repeats, 1...OptionRange.maxRounds)
+        if let dir { try OutputError.validateFolder(dir) }
     }
 
     func run() async throws {
         let fm = FileManager.default
         let directory = dir ?? fm.temporaryDirectory.appendingPathComponent("plumb-bench-\(getpid())").path
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputError.createFolder(directory)
         defer { if dir == nil { try? fm.removeItem(atPath: directory) } }
 
         let files = [directory + "/primary.jsonl", directory + "/secondary.jsonl"]
-        let generated = try generate(into: files)
+        let generated = try OutputError.writing(directory) { try generate(into: files) }
         let bytes = files.reduce(0) { $0 + ((try? fm.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         print("trace: \(generated) events, \(String(format: "%.1f", Double(bytes) / 1e6)) MB in \(directory)")
 
@@ -134,14 +138,27 @@ struct CheckBench: AsyncParsableCommand {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
+        // The child starts with no signal blocked (plumb blocks SIGINT and SIGTERM to receive
+        // them itself, see `Interrupts`), and is sent the signal that interrupts this run.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         let clock = ContinuousClock()
         let start = clock.now
-        let spawned = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        let spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, environ)
         guard spawned == 0 else { throw ValidationError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let child = pid
+        Interrupts.shared.stopping(with: { kill(child, Interrupts.shared.signal ?? SIGTERM) }) {
+            while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
+        }
+        try Interrupts.shared.checkInterrupted()
         let elapsed = start.duration(to: clock.now)
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Measurement(

@@ -85,14 +85,14 @@ struct DriverBench: AsyncParsableCommand {
     var quick = false
 
     /// Rounds; nil takes the default (3, or 1 with --quick).
-    @Option(help: "Rounds; each ratio's median and spread over them is reported (default: 3, or 1 with --quick).")
+    @Option(help: "Rounds; each ratio's median and spread over them is reported (1...\(OptionRange.maxRounds); default: 3, or 1 with --quick).")
     var rounds: Int?
 
     /// The staging and region size of (a)'s and (b)'s images.
-    @Option(help: ArgumentHelp("Staging of the images of (a) and (b).", valueName: "BYTES"))
+    @Option(help: ArgumentHelp("Staging of the images of (a) and (b): 2 regions...\(ByteCount(RecordDriver.maxStaging)).", valueName: "BYTES"))
     var staging = ByteCount(16 << 20)
 
-    @Option(help: ArgumentHelp("Region size of the images of (a) and (b).", valueName: "BYTES"))
+    @Option(help: ArgumentHelp("Region size of the images of (a) and (b): a multiple of 4KiB, at most half of --staging.", valueName: "BYTES"))
     var region = ByteCount(1 << 20)
 
     /// Text for people, or one JSON object for tools.
@@ -101,11 +101,14 @@ struct DriverBench: AsyncParsableCommand {
 
     /// Staging of at least two whole regions of whole blocks; at least one round.
     func validate() throws {
+        try OptionRange.bytes("--staging", staging, 2 * 4096...RecordDriver.maxStaging)
+        try OptionRange.bytes("--region", region, 4096...RecordDriver.maxStaging / 2)
+        if let rounds { try OptionRange.check("--rounds", rounds, 1...OptionRange.maxRounds) }
+        if let dir { try OutputError.validateFolder(dir) }
         guard region.bytes >= 4096, region.bytes % 4096 == 0, staging.bytes % region.bytes == 0,
               staging.bytes / region.bytes >= 2 else {
             throw ValidationError("--staging must hold at least 2 regions of --region, a multiple of 4096 bytes.")
         }
-        if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1.") }
     }
 
     /// The sizes of a run: the issue's, or small ones for --quick.
@@ -139,7 +142,7 @@ struct DriverBench: AsyncParsableCommand {
         let sizes = Sizes(quick: quick)
         let fm = FileManager.default
         let directory = dir ?? fm.currentDirectoryPath + "/.plumb-bench-driver-\(getpid())"
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputError.createFolder(directory)
         defer { if dir == nil { try? fm.removeItem(atPath: directory) } }
         let config = StagingConfig(stagingBytes: staging.bytes, regionBytes: region.bytes)
         let fio = Fio.find()

@@ -38,14 +38,32 @@ struct ExploreBench: AsyncParsableCommand {
             microseconds per state, and the ratio of CPU time.
             """)
 
-    @Option(help: "Threads for the parallel run.")
+    /// Threads of the parallel run.
+    @Option(help: "Threads for the parallel run: \(OptionRange.jobsHelp).")
     var jobs = 2
 
     @Option(help: "The SPIN model of the mirror.")
     var spinModel = "../shared/peers/spin/mirror.pml"
 
-    @Option(help: "Records per stream for the SPIN comparison, comma-separated.")
+    /// Records per stream for SPIN, comma-separated.
+    @Option(help: "Records per stream for the SPIN comparison, comma-separated, each 1...\(Self.maxSpinRecords).")
     var spinRecords = "2,3"
+
+    /// The most records per stream of the SPIN comparison (plumb explores twice as many).
+    static let maxSpinRecords = 64
+
+    /// Checks --jobs and each of --spin-records against its range (see `OptionRange`).
+    func validate() throws {
+        try OptionRange.check("--jobs", jobs, 1...OptionRange.maxJobs,
+                              "threads (4 × the \(ProcessInfo.processInfo.activeProcessorCount) cores here)")
+        for item in spinRecords.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let r = Int(text) else {
+                throw ValidationError("--spin-records \(spinRecords): \"\(text)\" is not a number; give numbers 1...\(Self.maxSpinRecords), comma-separated")
+            }
+            try OptionRange.check("--spin-records", r, 1...Self.maxSpinRecords)
+        }
+    }
 
     @Flag(help: "Small configurations: a quick run for tests.")
     var quick = false

@@ -18,32 +18,32 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: "exhaustive (every schedule within the bounds), random (seeded random walks) or pct (seeded priority schedules with --pct-depth change points).")
     var strategy: Strategy = .exhaustive
 
-    @Option(help: "Seed of random and pct search.")
+    @Option(help: "Seed of random and pct search (any 64-bit unsigned number).")
     var seed: UInt64 = 1
 
-    @Option(help: "Priority change points of pct search.")
+    @Option(help: "Priority change points of pct search (1...\(ExploreOptions.maxPCTDepth)).")
     var pctDepth: Int = 3
 
-    @Option(help: "Stop after this many executions (walks for random and pct; 1000 by default there).")
+    @Option(help: "Stop after this many executions (walks for random and pct; 1000 by default there); 1 or more.")
     var executions: Int?
 
-    @Option(name: .customLong("time"), help: "Stop after this many seconds.")
+    @Option(name: .customLong("time"), help: "Stop after this many seconds (0.001...31536000, a year), whatever --jobs.")
     var seconds: Double?
 
-    @Option(help: "The most steps on one execution.")
+    @Option(help: "The most steps on one execution (1...\(ExploreOptions.maxDepth)).")
     var depth: Int?
 
     @Option(help: ArgumentHelp(
-        "Explore part i of n (0-based), e.g. 2/8: the n parts together cover the whole search. "
+        "Explore part i of n (0-based, n in 1...\(OptionRange.maxShards)), e.g. 2/8: the n parts together cover the whole search. "
             + "`auto` takes i from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) and n from --shards; "
             + "`plumb explore merge` joins the parts' JSON reports.",
         valueName: "i/n|auto"))
     var shard: String?
 
-    @Option(help: "The number of parts, with --shard auto.")
+    @Option(help: "The number of parts, with --shard auto (1...\(OptionRange.maxShards)).")
     var shards: Int?
 
-    @Option(help: "Threads to explore with.")
+    @Option(help: "Threads to explore with: \(OptionRange.jobsHelp).")
     var jobs: Int = 1
 
     @Flag(help: "Turn partial-order reduction (sleep sets) off.")
@@ -55,7 +55,7 @@ struct ExploreOptions: ParsableArguments {
     @Flag(help: "Go on after a violation, collecting up to 10 counterexamples.")
     var keepGoing = false
 
-    @Option(help: "Where counterexample traces are written.")
+    @Option(help: "Where counterexample traces are written (created if missing).")
     var out: String = "plumb-counterexamples"
 
     @Option(help: "Report format: text (for people) or json (for tools).")
@@ -65,7 +65,17 @@ struct ExploreOptions: ParsableArguments {
             help: "Turn on a seeded bug of the core (repeatable), to see the explorer find it; `plumb explore selftest` tries them all.")
     var injectedFaults: [SeededFault] = []
 
+    /// The most steps on one execution `--depth` takes (a path is kept in memory).
+    static let maxDepth = 1_000_000
+    /// The most change points `--pct-depth` takes.
+    static let maxPCTDepth = 10_000
+
+    /// Checks every option's range (see `OptionRange`) and that the shard options fit together.
     func validate() throws {
+        if let shards { try OptionRange.check("--shards", shards, 1...OptionRange.maxShards) }
+        if let shard, shard != "auto", let parsed = Shard(parsing: shard), parsed.count > OptionRange.maxShards {
+            throw ValidationError(OptionRange.message("--shard", shard, "i/n with n in 1...\(OptionRange.maxShards)", ""))
+        }
         if shard == "auto" {
             _ = try autoShard()
         } else if let shard, Shard(parsing: shard) == nil {
@@ -73,11 +83,13 @@ struct ExploreOptions: ParsableArguments {
         } else if shards != nil {
             throw ValidationError("--shards goes with --shard auto (with --shard i/n the count is n)")
         }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let executions, executions < 1 { throw ValidationError("--executions must be at least 1") }
-        if let seconds, !(seconds > 0) { throw ValidationError("--time must be a positive number of seconds") }
-        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
-        if pctDepth < 1 { throw ValidationError("--pct-depth must be at least 1") }
+        try OptionRange.check("--jobs", jobs, 1...OptionRange.maxJobs,
+                              "threads (4 × the \(ProcessInfo.processInfo.activeProcessorCount) cores here)")
+        if let executions { try OptionRange.check("--executions", executions, 1...Int.max) }
+        if let seconds { try OptionRange.seconds("--time", seconds) }
+        if let depth { try OptionRange.check("--depth", depth, 1...Self.maxDepth, "steps") }
+        try OptionRange.check("--pct-depth", pctDepth, 1...Self.maxPCTDepth)
+        try OutputError.validateFolder(out)
     }
 
     /// The engine's options.

@@ -66,15 +66,30 @@ struct ExploreRunner {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
-        let report = exploration.run(progress: progress)
+        // SIGINT or SIGTERM stops the search; what it covered goes to standard error then.
+        let cancellation = ExplorationCancellation()
+        let report = Interrupts.shared.stopping(with: { cancellation.cancel() }) {
+            exploration.run(progress: progress, cancellation: cancellation)
+        }
         if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if report.interrupted {
+            printInterrupted(report, system: S.system, start: start)
+            return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
+        }
 
         var found: [Found] = []
+        // The first counterexample trace that could not be written: the report is still
+        // printed (its tokens replay every counterexample), then the exit code is 2.
+        var unwritten: OutputError?
         for (k, example) in report.counterexamples.enumerated() {
             let token = example.token(system: S.system, configuration: start.configurationText, start: start).encoded
             var file = ""
             if let outcome = try? replay(start, path: example.path) {
-                file = write(outcome.state.encodedTrace(), name: "\(S.system)-\(example.violation.invariant)-\(k + 1).jsonl")
+                do {
+                    file = try write(outcome.state.encodedTrace(), name: "\(S.system)-\(example.violation.invariant)-\(k + 1).jsonl")
+                } catch let error as OutputError {
+                    unwritten = unwritten ?? error
+                } catch {}
             }
             found.append(Found(
                 invariant: example.violation.invariant, message: example.violation.message,
@@ -101,6 +116,10 @@ struct ExploreRunner {
             print(String(decoding: (try? encoder.encode(json)) ?? Data(), as: UTF8.self))
         case .text:
             printText(report, found: found, system: S.system, configuration: start.configurationText)
+        }
+        if let unwritten {
+            FileHandle.standardError.write(Data("plumb: \(unwritten)\n".utf8))
+            return ExitCode(OutputError.exitCode)
         }
         return report.verdict == ExplorationReport.Verdict.violation ? ExitCode(1) : ExitCode.success
     }
@@ -137,17 +156,34 @@ struct ExploreRunner {
         }
     }
 
-    /// Writes a counterexample trace under `--out`; returns its path, or "" when it failed.
-    func write(_ bytes: [UInt8], name: String) -> String {
-        let dir = options.out
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let path = (dir as NSString).appendingPathComponent(name)
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-            return path
-        } catch {
-            FileHandle.standardError.write(Data("plumb: cannot write \(name) to \(dir): \(error)\n".utf8))
-            return ""
+    /// What an interrupted search covered, on standard error: no verdict, no report, no
+    /// counterexample files; the violations found so far (not shrunk) with their tokens.
+    func printInterrupted<S: ExplorationTarget>(_ report: ExplorationReport, system: String, start: S) {
+        let seconds = report.elapsed.seconds
+        var lines = [
+            "explore \(system) [\(start.configurationText)] interrupted after \(String(format: "%.2f", seconds)) s; "
+                + "no verdict, the search was not finished",
+            "covered so far: \(report.states) states, \(report.executions) executions, "
+                + "\(report.transitions) transitions, max depth \(report.maxDepth)",
+            report.violationsFound == 0
+                ? "found so far: no violation"
+                : "found so far: \(report.violationsFound) violating state(s); not shrunk:",
+        ]
+        for example in report.counterexamples {
+            let token = example.token(system: S.system, configuration: start.configurationText, start: start).encoded
+            lines.append("  violation of \(example.violation.invariant): \(example.violation.message)")
+            lines.append("  replay: plumb replay \(token)")
         }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// Writes a counterexample trace under `--out` (created if missing); returns its path, or
+    /// throws an `OutputError` naming the path and why it cannot be written.
+    func write(_ bytes: [UInt8], name: String) throws -> String {
+        let dir = options.out
+        try OutputError.createFolder(dir)
+        let path = (dir as NSString).appendingPathComponent(name)
+        try OutputError.write(Data(bytes), to: path)
+        return path
     }
 }

@@ -33,10 +33,15 @@ struct ExploreSelftest: AsyncParsableCommand {
     @Option(help: "Where the counterexample traces are written (default: a temporary folder, removed after).")
     var out: String?
 
+    /// Refuses an --out that cannot be created or written, before any search.
+    func validate() throws {
+        if let out { try OutputError.validateFolder(out) }
+    }
+
     func run() async throws {
         let selected = faults.isEmpty ? SeededFault.allCases : faults
         let directory = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("plumb-selftest-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputError.createFolder(directory)
         defer { if out == nil { try? FileManager.default.removeItem(atPath: directory) } }
         var failures = 0
         for fault in selected {

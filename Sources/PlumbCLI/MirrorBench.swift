@@ -41,19 +41,19 @@ struct MirrorBench: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Records per uncapped run and per 4-path capped run (fewer paths write proportionally fewer).")
+    @Option(help: "Records per uncapped run and per 4-path capped run, fewer paths write proportionally fewer (400...\(OptionRange.maxCount)).")
     var records = 32_000
 
-    @Option(help: "Rounds; the median of the rounds is reported.")
+    @Option(help: "Rounds; the median of the rounds is reported (1...\(OptionRange.maxRounds)).")
     var rounds = 5
 
-    @Option(help: "Offered load of the latency run, in writes per second.")
+    @Option(help: "Offered load of the latency run, in writes per second (1...\(Self.maxRate)).")
     var rate = 2_000
 
-    @Option(name: .customLong("latency-seconds"), help: "How long the latency run offers its load.")
+    @Option(name: .customLong("latency-seconds"), help: "How long the latency run offers its load, in seconds (0.001...\(Int(Self.maxLatencySeconds))).")
     var latencySeconds = 2.0
 
-    @Option(name: .customLong("path-mbps"), help: "The limit of each path in the capped runs, in MB/s (10^6 bytes).")
+    @Option(name: .customLong("path-mbps"), help: "The limit of each path in the capped runs, in MB/s of 10^6 bytes (0.001...\(Int(Self.maxPathMBps))).")
     var pathMBps = 25.0
 
     @Option(help: "Directory for the traces of the traced runs (default: a temporary one, removed after).")
@@ -64,12 +64,17 @@ struct MirrorBench: AsyncParsableCommand {
     /// Streams the log is parsed into.
     static let streams = 8
 
+    /// The highest --rate, the longest --latency-seconds (an hour) and the highest --path-mbps.
+    static let maxRate = 1_000_000, maxLatencySeconds = 3_600.0, maxPathMBps = 100_000.0
+
+    /// Checks each option's range (see `OptionRange`) and that --dir can be written.
     func validate() throws {
-        if records < 400 { throw ValidationError("--records must be at least 400.") }
-        if rounds < 1 { throw ValidationError("--rounds must be at least 1.") }
-        if rate < 1 { throw ValidationError("--rate must be at least 1 write per second.") }
-        if !(latencySeconds > 0) { throw ValidationError("--latency-seconds must be positive.") }
-        if !(pathMBps > 0) { throw ValidationError("--path-mbps must be positive.") }
+        try OptionRange.check("--records", records, 400...OptionRange.maxCount)
+        try OptionRange.check("--rounds", rounds, 1...OptionRange.maxRounds)
+        try OptionRange.check("--rate", rate, 1...Self.maxRate, "writes per second")
+        try OptionRange.check("--latency-seconds", latencySeconds, OptionRange.minSeconds...Self.maxLatencySeconds, "seconds")
+        try OptionRange.check("--path-mbps", pathMBps, 0.001...Self.maxPathMBps, "MB/s")
+        if let dir { try OutputError.validateFolder(dir) }
     }
 
     /// One configuration of the live run.

@@ -16,14 +16,19 @@ struct Plumb: AsyncParsableCommand {
             their cores through every schedule and crash within bounds; `plumb replay` re-runs a \
             counterexample from its token.
 
-            Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive.
+            Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive; \
+            interrupted by a signal: no verdict, 128 plus the signal (130 SIGINT, 143 SIGTERM).
             """,
         subcommands: [Check.self, Record.self, Explore.self, Replay.self, Bench.self]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 as documented (the argument
-    /// parser's own convention is 64).
+    /// parser's own convention is 64), an output that cannot be written (`OutputError`) to exit
+    /// code 2 with its path and reason, and a run stopped by SIGINT or SIGTERM to 128 plus the
+    /// signal whatever the command returned or threw (see `Interrupts`).
     static func main() async {
+        Interrupts.shared.install()
+        defer { Interrupts.shared.exitIfInterrupted() }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -32,9 +37,14 @@ struct Plumb: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            Interrupts.shared.exitIfInterrupted()
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
+            }
+            if let error = error as? OutputError {
+                FileHandle.standardError.write(Data("plumb: \(error)\n".utf8))
+                Foundation.exit(OutputError.exitCode)
             }
             exit(withError: error)
         }

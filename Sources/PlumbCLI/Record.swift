@@ -65,14 +65,20 @@ struct RecordMirror: AsyncParsableCommand {
         static var defaultValueDescription: String { "P@N" }
     }
 
-    @Option(help: "Client writes to make.")
+    /// Client writes.
+    @Option(help: "Client writes to make (1...\(OptionRange.maxCount)).")
     var records = 10_000
 
-    @Option(help: "Streams the caching log is parsed into.")
+    /// Streams.
+    @Option(help: "Streams the caching log is parsed into (1...\(Self.maxStreams)).")
     var streams = 8
 
-    @Option(help: "Interconnect paths (one TCP connection each).")
+    /// Paths.
+    @Option(help: "Interconnect paths, one TCP connection each (1...\(Self.maxPaths)).")
     var paths = 4
+
+    /// The most streams, paths, payload bytes and outstanding records taken.
+    static let maxStreams = 1_024, maxPaths = 64, maxPayload = 1 << 20, maxWindow = 1 << 20
 
     @Option(name: .customLong("fail-path"), help: ArgumentHelp(
         "Close path P's connection after N records (a path failure).", valueName: "P@N"))
@@ -87,10 +93,12 @@ struct RecordMirror: AsyncParsableCommand {
         "Crash the primary after N records; the secondary takes over.", valueName: "N"))
     var crashPrimaryAt: Int?
 
-    @Option(help: "Payload bytes per record.")
+    /// Payload bytes per record.
+    @Option(help: "Payload bytes per record (0...\(Self.maxPayload)).")
     var payload = 64
 
-    @Option(help: "Records outstanding (written, not yet committed) at most.")
+    /// Records outstanding at most.
+    @Option(help: "Records outstanding (written, not yet committed) at most (1...\(Self.maxWindow)).")
     var window = 1024
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Directory for the trace files.", valueName: "DIR"))
@@ -104,12 +112,16 @@ struct RecordMirror: AsyncParsableCommand {
     @Flag(help: "Print the controllers' log lines (path failures, refused peers, the takeover).")
     var verbose = false
 
+    /// Checks each option's range (see `OptionRange`), how they fit together, and that the
+    /// output folder and log can be written.
     func validate() throws {
-        guard records >= 1 else { throw ValidationError("--records must be at least 1.") }
-        guard streams >= 1 else { throw ValidationError("--streams must be at least 1.") }
-        guard paths >= 1 else { throw ValidationError("--paths must be at least 1.") }
-        guard payload >= 0, payload <= 1 << 20 else { throw ValidationError("--payload must be 0...1048576 bytes.") }
-        guard window >= 1 else { throw ValidationError("--window must be at least 1.") }
+        try OptionRange.check("--records", records, 1...OptionRange.maxCount)
+        try OptionRange.check("--streams", streams, 1...Self.maxStreams)
+        try OptionRange.check("--paths", paths, 1...Self.maxPaths)
+        try OptionRange.check("--payload", payload, 0...Self.maxPayload, "bytes")
+        try OptionRange.check("--window", window, 1...Self.maxWindow, "records")
+        try OutputError.validateFolder(out)
+        if let secondaryLog { try OutputError.validateFile(secondaryLog) }
         if let failPath {
             guard (0..<paths).contains(failPath.path) else {
                 throw ValidationError("--fail-path names path \(failPath.path); paths are numbered 0...\(paths - 1).")

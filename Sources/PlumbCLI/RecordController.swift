@@ -31,14 +31,21 @@ struct RecordController: AsyncParsableCommand {
             DIR/driver.jsonl, DIR/recovery.jsonl. Check each with `plumb check`.
             """)
 
-    @Option(help: "Client writes before the primary loses power.") var records = 2_000
-    @Option(help: "Writes the primary destages to its device before the crash.") var destaged = 1_000
-    @Option(help: "Seed of the power cut of the device's cache.") var seed: UInt64 = 1
+    /// Client writes.
+    @Option(help: "Client writes before the primary loses power (1...\(Self.maxRecords)).") var records = 2_000
+    /// Writes destaged.
+    @Option(help: "Writes the primary destages to its device before the crash (0...--records).") var destaged = 1_000
+    /// Seed of the power cut.
+    @Option(help: "Seed of the power cut of the device's cache (any 64-bit unsigned number).") var seed: UInt64 = 1
+    /// The most client writes taken (each is mirrored and may be destaged, in this process).
+    static let maxRecords = 10_000_000
     @Option(help: "Directory for the traces, the device image and the secondary's log.") var out: String
 
+    /// Checks the options' ranges (see `OptionRange`) and that the output folder can be written.
     func validate() throws {
-        if records < 1 { throw ValidationError("--records must be at least 1") }
-        if destaged < 0 || destaged > records { throw ValidationError("--destaged must be between 0 and --records") }
+        try OptionRange.check("--records", records, 1...Self.maxRecords)
+        try OptionRange.check("--destaged", destaged, 0...records, "(at most --records)")
+        try OutputError.validateFolder(out)
     }
 
     func run() async throws {

@@ -54,39 +54,51 @@ struct RecordDriver: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The image file (created and formatted if missing).", valueName: "FILE"))
     var device: String
 
-    @Option(help: ArgumentHelp("Size of a new image (KiB, MiB, GiB suffixes).", valueName: "BYTES"))
+    /// Size of a new image.
+    @Option(help: ArgumentHelp("Size of a new image (KiB, MiB, GiB suffixes): a multiple of 4KiB in 4KiB...\(ByteCount(Self.maxSize)).", valueName: "BYTES"))
     var size = ByteCount(256 << 20)
 
-    @Option(help: "Interfaces: concurrent writers.")
+    /// Concurrent writers.
+    @Option(help: "Interfaces: concurrent writers (1...1024).")
     var ifaces = 4
 
-    @Option(help: "Writes in all.")
+    /// Writes in all.
+    @Option(help: "Writes in all (1...\(OptionRange.maxCount)).")
     var requests = 200_000
 
-    @Option(name: .customLong("crash-at"), help: ArgumentHelp("Cut the power once request N was submitted.", valueName: "N"))
+    @Option(name: .customLong("crash-at"), help: ArgumentHelp("Cut the power once request N was submitted (1...--requests).", valueName: "N"))
     var crashAt: Int?
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Directory for driver.jsonl.", valueName: "DIR"))
     var out: String
 
-    @Option(help: "Seed of the workload and of the power cut's outcome.")
+    @Option(help: "Seed of the workload and of the power cut's outcome (any 64-bit unsigned number).")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Staging memory of a new image.", valueName: "BYTES"))
+    @Option(help: ArgumentHelp("Staging memory of a new image (held in memory): 2 regions...\(ByteCount(Self.maxStaging)).", valueName: "BYTES"))
     var staging = ByteCount(16 << 20)
 
-    @Option(help: ArgumentHelp("Staging region size of a new image (the largest request is a region less its header).", valueName: "BYTES"))
+    /// Staging region size.
+    @Option(help: ArgumentHelp("Staging region size of a new image (the largest request is a region less its header): a multiple of 4KiB, at most half of --staging.", valueName: "BYTES"))
     var region = ByteCount(1 << 20)
 
+    /// The device's block size.
     static let blockSize = 4096
+    /// The largest new image (1 TiB) and the most staging (1 GiB, held in memory).
+    static let maxSize = 1 << 40, maxStaging = 1 << 30
 
+    /// Checks each option's range (see `OptionRange`), that the output folder can be written,
+    /// and for a new image that its sizes make a layout.
     func validate() throws {
-        guard requests >= 1 else { throw ValidationError("--requests must be at least 1.") }
-        guard (1 ... 1024).contains(ifaces) else { throw ValidationError("--ifaces must be 1...1024.") }
-        if let crashAt, !(1 ... requests).contains(crashAt) {
-            throw ValidationError("--crash-at must be in 1...\(requests) (the request after which the power is cut).")
-        }
+        try OptionRange.check("--requests", requests, 1...OptionRange.maxCount)
+        try OptionRange.check("--ifaces", ifaces, 1...1024)
+        if let crashAt { try OptionRange.check("--crash-at", crashAt, 1...requests, "(the request after which the power is cut)") }
+        try OptionRange.bytes("--size", size, Self.blockSize...Self.maxSize)
+        try OptionRange.bytes("--staging", staging, 2 * Self.blockSize...Self.maxStaging)
+        try OptionRange.bytes("--region", region, Self.blockSize...Self.maxStaging / 2)
+        try OutputError.validateFolder(out)
         guard !FileManager.default.fileExists(atPath: device) else { return }
+        try OutputError.validateFile(device)
         guard size.bytes > 0, size.bytes % Self.blockSize == 0 else {
             throw ValidationError("--size must be a positive multiple of \(Self.blockSize) bytes.")
         }
@@ -119,12 +131,14 @@ struct RecordDriver: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputError.createFolder(out)
         let tracePath = (out as NSString).appendingPathComponent("driver.jsonl")
-        let recorder = try FileRecorder(path: tracePath, system: .driver, meta: [
-            "device": device, "requests": "\(requests)", "ifaces": "\(ifaces)", "seed": "\(seed)",
-            "crash_at": crashAt.map(String.init) ?? "-", "generator": "plumb record driver",
-        ], partialUntilFinished: true)
+        let recorder = try OutputError.writing(tracePath) {
+            try FileRecorder(path: tracePath, system: .driver, meta: [
+                "device": device, "requests": "\(requests)", "ifaces": "\(ifaces)", "seed": "\(seed)",
+                "crash_at": crashAt.map(String.init) ?? "-", "generator": "plumb record driver",
+            ], partialUntilFinished: true)
+        }
         let cache = VolatileCacheDevice(base: file, name: device)
         let model = DriverModel(seed: seed, forwardingTo: recorder)
         let driver: LiveDriver
@@ -147,8 +161,20 @@ struct RecordDriver: AsyncParsableCommand {
         }
         var workload = DriverWorkload(requests: requests, ifaces: ifaces, crashAt: crashAt, seed: seed)
         workload.largeMax = 256 << 10
-        let report = try await workload.run(
-            driver: driver, device: cache, model: model, initial: creating ? .zeros : .readFromDevice)
+        let report: DriverWorkload.Report
+        do {
+            // SIGINT or SIGTERM halts the driver as a power loss would (the image stays as the
+            // journal left it, what sits in the volatile cache is dropped) and the trace keeps
+            // its .partial name: an interrupted recording is never taken for a whole one.
+            report = try await Interrupts.shared.stopping(with: { _ = driver.halt() }) {
+                try await workload.run(
+                    driver: driver, device: cache, model: model, initial: creating ? .zeros : .readFromDevice)
+            }
+            try Interrupts.shared.checkInterrupted()
+        } catch {
+            try? recorder.close()
+            throw error
+        }
         try recorder.finish()
         printSummary(report, driver: driver, created: creating, mounted: mounted, tracePath: tracePath)
         if !report.passed { throw ExitCode(1) }

@@ -44,26 +44,35 @@ struct RecordRecovery: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Consumers in the random graph (ignored with --graph).")
+    /// Consumers of the random graph.
+    @Option(help: "Consumers in the random graph, 1...\(Self.maxConsumers) (ignored with --graph).")
     var consumers = 200
 
-    @Option(help: "Workers: consumers running at once at most.")
+    /// Workers.
+    @Option(help: "Workers: consumers running at once at most (1...1024).")
     var workers = 8
 
-    @Option(help: "Consumers made to fail.")
+    /// Consumers made to fail.
+    @Option(help: "Consumers made to fail (0...--consumers).")
     var fail = 0
 
     @Flag(name: .customLong("timeout-one"), help: "Make one consumer hang until its timeout.")
     var timeoutOne = false
 
-    @Option(name: .customLong("timeout-ms"), help: "The hanging consumer's timeout, in ms.")
+    /// The hanging consumer's timeout.
+    @Option(name: .customLong("timeout-ms"), help: "The hanging consumer's timeout, in ms (1...\(OptionRange.maxMilliseconds)).")
     var timeoutMs = 100
 
-    @Option(name: .customLong("max-ms"), help: "Longest consumer duration in the random graph, in ms.")
+    /// Longest consumer duration.
+    @Option(name: .customLong("max-ms"), help: "Longest consumer duration in the random graph, in ms (1...\(Self.maxDuration)).")
     var maxMs = 20
 
-    @Option(help: "Seed of the random graph and of the failure choices.")
+    /// Seed.
+    @Option(help: "Seed of the random graph and of the failure choices (any 64-bit unsigned number).")
     var seed: UInt64 = 1
+
+    /// The most consumers of a random graph, and the longest duration of one, in ms.
+    static let maxConsumers = 1_000_000, maxDuration = 60_000
 
     @Option(help: ArgumentHelp("Read the graph from a JSON file (format above).", valueName: "FILE"))
     var graph: String?
@@ -71,12 +80,14 @@ struct RecordRecovery: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Directory for recovery.jsonl.", valueName: "DIR"))
     var out: String
 
+    /// Checks each option's range (see `OptionRange`), the graph file and the output folder.
     func validate() throws {
-        guard graph != nil || consumers >= 1 else { throw ValidationError("--consumers must be at least 1.") }
-        guard workers >= 1, workers <= 1024 else { throw ValidationError("--workers must be 1...1024.") }
-        guard fail >= 0 else { throw ValidationError("--fail must not be negative.") }
-        guard timeoutMs >= 1 else { throw ValidationError("--timeout-ms must be at least 1.") }
-        guard maxMs >= 1 else { throw ValidationError("--max-ms must be at least 1.") }
+        if graph == nil { try OptionRange.check("--consumers", consumers, 1...Self.maxConsumers) }
+        try OptionRange.check("--workers", workers, 1...1024)
+        try OptionRange.check("--fail", fail, 0...Self.maxConsumers)
+        try OptionRange.check("--timeout-ms", timeoutMs, 1...OptionRange.maxMilliseconds, "ms")
+        try OptionRange.check("--max-ms", maxMs, 1...Self.maxDuration, "ms")
+        try OutputError.validateFolder(out)
         if graph == nil, fail + (timeoutOne ? 1 : 0) > consumers {
             throw ValidationError("--fail \(fail)\(timeoutOne ? " and --timeout-one" : "") need more than --consumers \(consumers).")
         }
@@ -88,11 +99,13 @@ struct RecordRecovery: AsyncParsableCommand {
     func run() async throws {
         var workload = try loadWorkload()
         workload.inject(failures: fail, hang: timeoutOne, timeoutMs: timeoutMs, seed: seed)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputError.createFolder(out)
         let path = (out as NSString).appendingPathComponent("recovery.jsonl")
-        let recorder = try FileRecorder(path: path, system: .recovery, meta: [
-            "consumers": "\(workload.consumers.count)", "workers": "\(workers)", "seed": "\(seed)",
-        ], partialUntilFinished: true)
+        let recorder = try OutputError.writing(path) {
+            try FileRecorder(path: path, system: .recovery, meta: [
+                "consumers": "\(workload.consumers.count)", "workers": "\(workers)", "seed": "\(seed)",
+            ], partialUntilFinished: true)
+        }
         let recovery = LiveRecovery(workers: workers, recorder: recorder)
         for consumer in workload.recoveryConsumers() {
             do {

@@ -46,33 +46,35 @@ struct RecoveryBench: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Consumers in each makespan graph.")
+    @Option(help: "Consumers in each makespan graph (1...\(RecordRecovery.maxConsumers)).")
     var consumers = 1_000
 
-    @Option(help: "Workers: consumers running at once at most.")
+    @Option(help: "Workers: consumers running at once at most (1...1024).")
     var workers = 8
 
-    @Option(name: .customLong("max-ms"), help: "Longest consumer duration in the makespan graphs, in ms.")
+    @Option(name: .customLong("max-ms"), help: "Longest consumer duration in the makespan graphs, in ms (1...\(RecordRecovery.maxDuration)).")
     var maxMs = 20
 
-    @Option(name: .customLong("overhead-consumers"), help: "No-op consumers in each overhead graph.")
+    @Option(name: .customLong("overhead-consumers"), help: "No-op consumers in each overhead graph (1...\(RecordRecovery.maxConsumers)).")
     var overheadConsumers = 10_000
 
-    @Option(help: "Rounds, each with its own seed; the median of the rounds is reported.")
+    @Option(help: "Rounds, each with its own seed; the median of the rounds is reported (1...\(OptionRange.maxRounds)).")
     var rounds = 5
 
-    @Option(help: "Seed of the first round's graphs.")
+    @Option(help: "Seed of the first round's graphs (any 64-bit unsigned number; round k takes seed + k).")
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Record every run's trace to files in DIR instead of discarding the events.", valueName: "DIR"))
     var trace: String?
 
+    /// Checks each option's range (see `OptionRange`) and that --trace can be written.
     func validate() throws {
-        if consumers < 1 { throw ValidationError("--consumers must be at least 1.") }
-        if overheadConsumers < 1 { throw ValidationError("--overhead-consumers must be at least 1.") }
-        if workers < 1 || workers > 1024 { throw ValidationError("--workers must be 1...1024.") }
-        if maxMs < 1 { throw ValidationError("--max-ms must be at least 1.") }
-        if rounds < 1 { throw ValidationError("--rounds must be at least 1.") }
+        try OptionRange.check("--consumers", consumers, 1...RecordRecovery.maxConsumers)
+        try OptionRange.check("--overhead-consumers", overheadConsumers, 1...RecordRecovery.maxConsumers)
+        try OptionRange.check("--workers", workers, 1...1024)
+        try OptionRange.check("--max-ms", maxMs, 1...RecordRecovery.maxDuration, "ms")
+        try OptionRange.check("--rounds", rounds, 1...OptionRange.maxRounds)
+        if let trace { try OutputError.validateFolder(trace) }
     }
 
     /// One makespan run.
@@ -99,7 +101,7 @@ struct RecoveryBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let trace { try FileManager.default.createDirectory(atPath: trace, withIntermediateDirectories: true) }
+        if let trace { try OutputError.createFolder(trace) }
         print("recovery bench: makespan of \(consumers) consumers (1...\(maxMs) ms), overhead at \(overheadConsumers) no-op consumers; "
               + "\(workers) workers, \(ProcessInfo.processInfo.activeProcessorCount) cores; events "
               + (trace.map { "recorded to \($0)" } ?? "discarded"))

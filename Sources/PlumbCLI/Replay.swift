@@ -20,8 +20,14 @@ struct Replay: AsyncParsableCommand {
     @Argument(help: "The replay token (plumb2....), as `plumb explore` printed it.")
     var token: String
 
-    @Option(help: "Write the trace to this file instead of standard output.")
+    /// Where the trace goes instead of standard output.
+    @Option(help: "Write the trace to this file instead of standard output (its folder must exist).")
     var out: String?
+
+    /// Refuses an --out whose folder is missing or not writable before anything runs.
+    func validate() throws {
+        if let out { try OutputError.validateFile(out) }
+    }
 
     func run() async throws {
         let decoded: ReplayToken
@@ -61,7 +67,7 @@ struct Replay: AsyncParsableCommand {
         }
         let trace = Data(outcome.state.encodedTrace())
         if let out {
-            try trace.write(to: URL(fileURLWithPath: out), options: .atomic)
+            try OutputError.write(trace, to: out)
         } else {
             FileHandle.standardOutput.write(trace)
         }

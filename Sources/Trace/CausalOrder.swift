@@ -1,10 +1,12 @@
 /// Reads one trace from several files and hands out its events in a linearization of
 /// happens-before (feed them to a `VectorClockIndex` to answer reachability).
 ///
-/// Files are read lazily and interleaved; an event waits in a small queue until every event
-/// that happens-before it was handed out. Memory therefore grows with how far the files'
-/// line order strays from happens-before (what is still pending), not with their length.
-/// A value type, used by one task.
+/// Files are read lazily and interleaved, at most `maxOpenFiles` open at once (the next one is
+/// opened when one ends); an event waits in a small queue until every event that
+/// happens-before it was handed out. Memory therefore grows with how far the files' line order
+/// strays from happens-before (what is still pending), not with their length, and is bounded:
+/// more than `maxPending` waiting events is an input error naming the option that raises it.
+/// Time is linear in the events and the files. A value type, used by one task.
 public struct CausalOrder {
     /// Why reading stopped.
     public enum Failure: Error, Sendable {
@@ -18,6 +20,8 @@ public struct CausalOrder {
     private struct Queue {
         let file: Int
         let node: Int
+        /// Where the queue is in its node's `nonEmpty` while it holds events.
+        var slot = -1
         var items: [TraceEvent] = []
         var head = 0
         var isEmpty: Bool { head == items.count }
@@ -38,11 +42,25 @@ public struct CausalOrder {
         var maxSeen = -1
         var files: [Int] = []
         var extensionSeqs: Set<Int> = []
+        /// Queues parked until an event of this node is handed out.
         var waiters: [Int] = []
+        /// The head seqs of this node's queues that hold events (some stale; see `validTop`);
+        /// kept only once the node is in more than one file.
+        var heads = HeadHeap()
+        /// This node's queues that hold events, in no order (each knows its `slot` here).
+        var nonEmpty: [Int] = []
+        /// Files of this node whose queue of it is empty and that have not ended: each may
+        /// still hold a lower seq of the node.
+        var emptyUnfinished = 0
+        /// Files of this node that have not ended.
+        var unfinished = 0
     }
 
-    private var readers: [PrefetchingReader?]
+    /// The files, at most `maxOpenFiles` of them open at once.
+    private var window: TraceFileWindow
     private var buffered: [Int]
+    /// Per file: the nodes it holds (as far as read, or as the prescan found).
+    private var fileNodes: [[Int]]
     /// The files, as the user named them, in the order given.
     public let paths: [String]
     /// The system all headers name.
@@ -55,8 +73,16 @@ public struct CausalOrder {
     private var queueIndex: [Int: Int] = [:]  // file * 1_000_003 + node
     private var queues: [Queue] = []
     private var candidates: [Int] = []
-    private var orderBlocked: [Int] = []
     private var pendingCount = 0
+
+    /// The default bound on waiting events (`maxPending`): 4,000,000, some 700 MiB.
+    public static let defaultMaxPending = 4_000_000
+    /// The most events that may wait for their causes at once; one more is an input error.
+    public let maxPending: Int
+    /// The most files open at once.
+    public var maxOpenFiles: Int { window.maxOpen }
+    /// The most files that were open at once.
+    public var peakOpenFiles: Int { window.peakOpen }
 
     /// Causes dropped because they named seqs past the end of a node's capture (`--truncated`).
     public private(set) var droppedTruncatedCauses = 0
@@ -67,42 +93,41 @@ public struct CausalOrder {
     public private(set) var droppedExtensionCauses = 0
     /// Events handed out so far.
     public private(set) var eventCount = 0
+    /// Heads of queues looked at to keep node order: a measure of the work per event.
+    private(set) var orderCheckSteps = 0
     /// The most events held in queues at once: the window the trace needed.
     public private(set) var peakPending = 0
 
-    /// Opens every file and checks that their headers agree.
+    /// Opens the first files and checks that their headers agree (a file opened later is
+    /// checked when it is opened).
     /// - Parameters:
     ///   - allowTruncated: accept captures whose tails were cut off, dropping causes that name
     ///     seqs past a node's last event and a file's last line cut off mid-write.
     ///   - prescan: read every file once first to learn which nodes each one holds (needed only
     ///     when a node's seqs interleave across files; see `Failure.needsPrescan`).
-    public init(paths: [String], allowTruncated: Bool = false, prescan: Bool = false) throws(Failure) {
+    ///   - maxPending: the most events that may wait for their causes at once.
+    ///   - maxOpenFiles: the most files open at once; by default a quarter of `ulimit -n`,
+    ///     between 8 and 256.
+    public init(
+        paths: [String], allowTruncated: Bool = false, prescan: Bool = false,
+        maxPending: Int = CausalOrder.defaultMaxPending, maxOpenFiles: Int? = nil
+    ) throws(Failure) {
         guard !paths.isEmpty else {
             throw .input(TraceInputError(file: "", line: 0, message: "no trace files to read"))
         }
-        var readers: [PrefetchingReader?] = []
-        var system: TraceSystem?
-        for (i, path) in paths.enumerated() {
-            let reader: PrefetchingReader
-            do {
-                reader = try PrefetchingReader(path: path, fileIndex: i, allowTruncated: allowTruncated)
-            } catch {
-                throw .input(error)
-            }
-            if let system, reader.header.system != system {
-                throw .input(TraceInputError(
-                    file: path, line: 1,
-                    message: "header names system \"\(reader.header.system.rawValue)\" but \(paths[0]) names \"\(system.rawValue)\"; one trace is of one system"))
-            }
-            system = reader.header.system
-            readers.append(reader)
+        do {
+            window = try TraceFileWindow(
+                paths: paths, allowTruncated: allowTruncated, maxOpen: maxOpenFiles ?? TraceFileWindow.defaultMaxOpen)
+        } catch {
+            throw .input(error)
         }
-        self.readers = readers
         self.buffered = Array(repeating: 0, count: paths.count)
+        self.fileNodes = Array(repeating: [], count: paths.count)
         self.paths = paths
-        self.system = system!
+        self.system = window.system
         self.allowTruncated = allowTruncated
         self.prescanned = prescan
+        self.maxPending = max(maxPending, 1)
         if prescan { try scanNodes() }
     }
 
@@ -117,9 +142,24 @@ public struct CausalOrder {
             }
             do {
                 while let item = try reader.next() {
-                    if case .event(let e) = item { let n = intern(e.node); if !nodes[n].files.contains(i) { nodes[n].files.append(i) } }
+                    // Files are scanned in order, so a node already noted for this file has it last.
+                    if case .event(let e) = item { let n = intern(e.node); if nodes[n].files.last != i { add(file: i, to: n) } }
                 }
             } catch { throw .input(error) }
+        }
+    }
+
+    /// Notes that file `f` holds node `n` (its queue of it still empty, the file unfinished).
+    private mutating func add(file f: Int, to n: Int) {
+        nodes[n].files.append(f)
+        fileNodes[f].append(n)
+        if nodes[n].files.count == 2 {
+            // Node order across files starts to matter: note the heads waiting so far.
+            for q in nodes[n].nonEmpty { nodes[n].heads.push(seq: queues[q].items[queues[q].head].seq, queue: q) }
+        }
+        if !window.isFinished(f) {
+            nodes[n].unfinished += 1
+            nodes[n].emptyUnfinished += 1
         }
     }
 
@@ -167,15 +207,12 @@ public struct CausalOrder {
             }
             throw .needsPrescan(node: nodes[n].name)
         }
-        // Node order: no other file may still hold a lower seq of this node.
-        for f in nodes[n].files where f != queues[q].file {
-            let other = queue(file: f, node: n)
-            if let head = queues[other].first {
-                if head.seq < event.seq { orderBlocked.append(q); return nil }
-            } else if readers[f] != nil {
-                orderBlocked.append(q)
-                return nil
-            }
+        // Node order: no other file may still hold a lower seq of this node: none that has not
+        // ended has nothing waiting, and no queue's head is lower. Only the lowest head can go
+        // on, so only it is woken (`wakeOrder`) when the node's queues or files change.
+        if nodes[n].files.count > 1 {
+            if nodes[n].emptyUnfinished > 0 { return nil }
+            if let top = validTop(n), top.seq < event.seq { return nil }
         }
         // Causes.
         var kept = event.causes
@@ -193,21 +230,57 @@ public struct CausalOrder {
         }
         if dropped { event.causes = kept }
         queues[q].pop()
+        if let head = queues[q].first {
+            if nodes[n].files.count > 1 { nodes[n].heads.push(seq: head.seq, queue: q) }
+        } else {
+            emptied(q)
+        }
         pendingCount -= 1
         buffered[queues[q].file] -= 1
         nodes[n].processed.append(event.seq)
         nodes[n].processedMax = event.seq
         eventCount += 1
         candidates.append(q)
+        wake(n)
+        wakeOrder(n)
+        return event
+    }
+
+    /// Queue `q` ran empty: it leaves its node's non-empty queues, and its file, if unfinished,
+    /// may now hold a lower seq of the node.
+    private mutating func emptied(_ q: Int) {
+        let n = queues[q].node
+        let slot = queues[q].slot, last = nodes[n].nonEmpty.removeLast()
+        if last != q {
+            nodes[n].nonEmpty[slot] = last
+            queues[last].slot = slot
+        }
+        queues[q].slot = -1
+        if !window.isFinished(queues[q].file) { nodes[n].emptyUnfinished += 1 }
+    }
+
+    /// An event of node `n` was handed out (or files ended): its waiters try again.
+    private mutating func wake(_ n: Int) {
         if !nodes[n].waiters.isEmpty {
             candidates.append(contentsOf: nodes[n].waiters)
             nodes[n].waiters.removeAll(keepingCapacity: true)
         }
-        if !orderBlocked.isEmpty {
-            candidates.append(contentsOf: orderBlocked)
-            orderBlocked.removeAll(keepingCapacity: true)
+    }
+
+    /// Node `n`'s queues or files changed: the queue with its lowest head tries again, if no
+    /// unfinished file of it has nothing waiting.
+    private mutating func wakeOrder(_ n: Int) {
+        if nodes[n].files.count > 1, nodes[n].emptyUnfinished == 0, let top = validTop(n) { candidates.append(top.queue) }
+    }
+
+    /// The lowest head among node `n`'s queues, dropping pairs whose queue moved on.
+    private mutating func validTop(_ n: Int) -> (seq: Int, queue: Int)? {
+        while let top = nodes[n].heads.top {
+            orderCheckSteps &+= 1
+            if queues[top.queue].first?.seq == top.seq { return top }
+            nodes[n].heads.popTop()
         }
-        return event
+        return nil
     }
 
     private enum Resolution { case present, void, waitFor(Int) }
@@ -233,7 +306,7 @@ public struct CausalOrder {
                 + "event of that node: give its file too (or check the node's name)"))
         }
         // Without a prescan, any file still open may hold more of the node (a rotated log).
-        let open = prescanned ? nodes[m].files.contains { readers[$0] != nil } : !readersAllDone
+        let open = prescanned ? nodes[m].unfinished > 0 : !readersAllDone
         if open || isPending(node: m, seq: cause.seq) { return .waitFor(m) }
         // Every event of the node is read and none has this seq.
         if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
@@ -249,8 +322,7 @@ public struct CausalOrder {
 
     /// Whether an event of node `m` with this seq waits in a queue.
     private func isPending(node m: Int, seq: Int) -> Bool {
-        for f in nodes[m].files {
-            guard let q = queueIndex[f &* 1_000_003 &+ m] else { continue }
+        for q in nodes[m].nonEmpty {
             let items = queues[q].items
             var lo = queues[q].head, hi = items.count
             while lo < hi {
@@ -262,7 +334,8 @@ public struct CausalOrder {
         return false
     }
 
-    private var readersAllDone: Bool { !readers.contains { $0 != nil } }
+    /// Whether every file was read to its end.
+    private var readersAllDone: Bool { window.allFinished }
 
     private func missing(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
         throw .input(error(at: event, "cause \(cause) names an event that is in none of the files"))
@@ -277,54 +350,93 @@ public struct CausalOrder {
         throw .input(error(at: event, "cause \(cause) names a seq past the end of node \"\(cause.node)\"'s capture, which \(end); if the capture was cut off, check with --truncated"))
     }
 
-    /// Reads one more line from the file with the fewest events waiting; false when all are done.
+    /// Reads one more line from the open file with the fewest events waiting; false when every
+    /// file ended.
     private mutating func readMore() throws(Failure) -> Bool {
-        var best: Int?
-        for f in readers.indices where readers[f] != nil {
-            if best == nil || buffered[f] < buffered[best!] { best = f }
-        }
-        guard let f = best else { return false }
-        let item: TraceItem?
-        do { item = try readers[f]!.next() } catch {
-            for r in readers { r?.stop() }
-            throw .input(error)
-        }
+        let read: (file: Int, item: TraceItem?)?
+        do { read = try window.read(fewest: buffered) } catch { throw .input(error) }
+        guard let (f, item) = read else { return false }
         switch item {
         case nil:
-            droppedTruncatedLines += readers[f]!.droppedCutLines
-            readers[f] = nil
-            wakeAll()
+            droppedTruncatedLines = window.droppedCutLines
+            ended(file: f)
         case .extensionEvent(let id)?:
             if let id { nodes[intern(id.node)].extensionSeqs.insert(id.seq) }
         case .event(let event)?:
             let n = intern(event.node)
-            if !nodes[n].files.contains(f) {
-                if prescanned { preconditionFailure("prescan missed a node") }
-                nodes[n].files.append(f)
+            let q: Int
+            if let known = queueIndex[f &* 1_000_003 &+ n] {
+                q = known
+            } else {
+                q = queue(file: f, node: n)
+                if prescanned {
+                    precondition(fileNodes[f].contains(n), "prescan missed a node")
+                } else {
+                    add(file: f, to: n)
+                }
             }
             if event.seq > nodes[n].maxSeen { nodes[n].maxSeen = event.seq }
-            let q = queue(file: f, node: n)
-            if queues[q].isEmpty { candidates.append(q) }
+            if queues[q].isEmpty {
+                candidates.append(q)
+                queues[q].slot = nodes[n].nonEmpty.count
+                nodes[n].nonEmpty.append(q)
+                nodes[n].emptyUnfinished -= 1
+                if nodes[n].files.count > 1 { nodes[n].heads.push(seq: event.seq, queue: q) }
+            }
             queues[q].push(event)
             pendingCount += 1
             buffered[f] += 1
             if pendingCount > peakPending { peakPending = pendingCount }
-            if !orderBlocked.isEmpty {
-                candidates.append(contentsOf: orderBlocked)
-                orderBlocked.removeAll(keepingCapacity: true)
-            }
+            if pendingCount > maxPending { throw tooManyPending(at: event) }
+            // A head appeared: the node's lowest queue may go on now.
+            if queues[q].count == 1 { wakeOrder(n) }
         }
         return true
     }
 
-    /// A file ended: every parked queue may now resolve (a truncated tail, a missing cause).
-    private mutating func wakeAll() {
-        for n in nodes.indices where !nodes[n].waiters.isEmpty {
-            candidates.append(contentsOf: nodes[n].waiters)
-            nodes[n].waiters.removeAll()
+    /// File `f` ended: its nodes' parked queues may now go on; once every file ended, every
+    /// parked queue may resolve (a truncated tail, a missing cause).
+    private mutating func ended(file f: Int) {
+        for n in fileNodes[f] {
+            nodes[n].unfinished -= 1
+            if let q = queueIndex[f &* 1_000_003 &+ n], !queues[q].isEmpty {} else { nodes[n].emptyUnfinished -= 1 }
+            wake(n)
+            wakeOrder(n)
         }
-        candidates.append(contentsOf: orderBlocked)
-        orderBlocked.removeAll()
+        if window.allFinished {
+            for n in nodes.indices {
+                wake(n)
+                wakeOrder(n)
+            }
+        }
+    }
+
+    /// More than `maxPending` events wait: the error names the event read last, the count, the
+    /// longest-waiting event, and the option that raises the bound.
+    private func tooManyPending(at event: TraceEvent) -> Failure {
+        window.stopAll()
+        var oldest: TraceEvent?
+        for queue in queues {
+            guard let head = queue.first else { continue }
+            if oldest == nil || (head.location.file, head.location.line) < (oldest!.location.file, oldest!.location.line) {
+                oldest = head
+            }
+        }
+        var message = "\(pendingCount) events read are waiting for events that happen before them, more than "
+            + "the bound of \(maxPending) (--max-pending): the files' line order strays too far from happens-before"
+        if let oldest {
+            let file = paths[oldest.location.file]
+            message += "; the longest waiting is \(oldest.id) at \(file):\(oldest.location.line)"
+            let unmet = oldest.causes.first { cause in
+                !(nodes.first { $0.name.exactlyEquals(cause.node) }?.processed.contains(cause.seq) ?? false)
+            }
+            if let cause = unmet {
+                message += ", which waits for \(cause)"
+            }
+        }
+        message += ". If the trace is right, raise the bound with --max-pending N (each waiting event "
+            + "holds some 200 bytes)"
+        return .input(TraceInputError(file: paths[event.location.file], line: event.location.line, message: message))
     }
 
     /// Every file is read and no waiting event is ready: a cause that names nothing, or a cycle.

@@ -4,21 +4,26 @@ import Foundation
 /// the consumer, so that parsing several files (and replaying them) uses every core.
 ///
 /// Thread-safe for one consumer: `next()` is called from one thread while the reader thread
-/// fills a bounded queue, so memory stays bounded however far ahead the file is.
+/// fills a bounded queue, so memory stays bounded however far ahead the file is. The thread
+/// holds only the queue, never the reader: releasing the reader (or `stop()`) ends the thread,
+/// which then closes the file, even when the consumer gave up in the middle of it.
 final class PrefetchingReader: @unchecked Sendable {
-    private enum Chunk {
+    /// What the thread hands over.
+    fileprivate enum Chunk {
+        /// Items parsed, in line order.
         case items([TraceItem])
+        /// The file's input error; nothing follows it.
         case failed(TraceInputError)
         /// The file's end, with the reader's count of lines dropped as cut off mid-write.
         case end(droppedCutLines: Int)
     }
 
-    private let condition = NSCondition()
-    private var chunks: [Chunk] = []
-    private var stopped = false
-    private let capacity: Int
+    /// The queue the thread fills.
+    private let channel: Channel
+    /// The chunk being handed out, and the position in it.
     private var current: [TraceItem] = []
     private var position = 0
+    /// Whether the end or an error was handed out.
     private var finished = false
 
     /// The header, read before the thread starts.
@@ -33,9 +38,10 @@ final class PrefetchingReader: @unchecked Sendable {
     ) throws(TraceInputError) {
         let reader = try TraceFileReader(path: path, fileIndex: fileIndex, allowTruncated: allowTruncated)
         self.header = reader.header
-        self.capacity = capacity
+        let channel = Channel(capacity: capacity)
+        self.channel = channel
         let handoff = Handoff(reader: reader)
-        let thread = Thread { [self] in self.produce(handoff.reader, batch: batch) }
+        let thread = Thread { channel.produce(handoff.reader, batch: batch) }
         thread.name = "plumb-read-\(fileIndex)"
         thread.start()
     }
@@ -54,12 +60,7 @@ final class PrefetchingReader: @unchecked Sendable {
             return current[position - 1]
         }
         if finished { return nil }
-        condition.lock()
-        while chunks.isEmpty { condition.wait() }
-        let chunk = chunks.removeFirst()
-        condition.broadcast()
-        condition.unlock()
-        switch chunk {
+        switch channel.take() {
         case .items(let items):
             current = items
             position = 1
@@ -75,6 +76,30 @@ final class PrefetchingReader: @unchecked Sendable {
     }
 
     /// Tells the reader thread to stop early (the consumer gave up on the file).
+    func stop() { channel.stop() }
+}
+
+/// The bounded queue between a reader thread and its consumer.
+private final class Channel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [PrefetchingReader.Chunk] = []
+    private var stopped = false
+    private let capacity: Int
+
+    /// A queue holding at most `capacity` chunks.
+    init(capacity: Int) { self.capacity = max(capacity, 1) }
+
+    /// The oldest chunk, waiting for one if need be.
+    func take() -> PrefetchingReader.Chunk {
+        condition.lock()
+        while chunks.isEmpty { condition.wait() }
+        let chunk = chunks.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        return chunk
+    }
+
+    /// Makes the producer give up at its next chunk.
     func stop() {
         condition.lock()
         stopped = true
@@ -82,12 +107,14 @@ final class PrefetchingReader: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func produce(_ reader: TraceFileReader, batch: Int) {
+    /// The thread's body: parses `reader` in chunks of `batch` items until its end, an error,
+    /// or `stop()`; the reader (and its file) is released when this returns.
+    func produce(_ reader: TraceFileReader, batch: Int) {
         var reader = reader
         var items: [TraceItem] = []
         items.reserveCapacity(batch)
         while true {
-            let chunk: Chunk
+            let chunk: PrefetchingReader.Chunk
             do {
                 if let item = try reader.next() {
                     items.append(item)
@@ -115,7 +142,7 @@ final class PrefetchingReader: @unchecked Sendable {
     }
 
     /// Queues a chunk, waiting while the queue is full; false when told to stop.
-    private func put(_ chunk: Chunk) -> Bool {
+    private func put(_ chunk: PrefetchingReader.Chunk) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while chunks.count >= capacity && !stopped { condition.wait() }

@@ -25,15 +25,22 @@ public final class Z3Context {
     /// `timeout` parameter and as the deadline of the interrupting watchdog.
     public let timeoutMilliseconds: Int?
 
+    /// The cancellation every check in this context obeys, if any: once it is cancelled,
+    /// checks return `.unknown(reason: Z3Cancellation.reason)` (see `Z3Cancellation`).
+    public let cancellation: Z3Cancellation?
+
     /// Serializes context creation: creating contexts concurrently was historically unsafe in Z3.
     private static let creationQueue = DispatchQueue(label: "plumb.z3.context-creation")
 
     /// Creates a context, optionally with a default timeout for every check made in it.
     ///
-    /// - Parameter timeoutMilliseconds: the default check timeout; `nil` means none. Values
-    ///   below one millisecond are raised to one (Z3 reads zero as "no timeout"), and values
-    ///   above `UInt32.max - 1` (about 49 days) are lowered to it.
-    public init(timeoutMilliseconds: Int? = nil) {
+    /// - Parameters:
+    ///   - timeoutMilliseconds: the default check timeout; `nil` means none. Values below one
+    ///     millisecond are raised to one (Z3 reads zero as "no timeout"), and values above
+    ///     `UInt32.max - 1` (about 49 days) are lowered to it.
+    ///   - cancellation: cancels every check made in this context from another thread.
+    public init(timeoutMilliseconds: Int? = nil, cancellation: Z3Cancellation? = nil) {
+        self.cancellation = cancellation
         self.timeoutMilliseconds = timeoutMilliseconds.map { min(max(1, $0), Self.maxMilliseconds) }
         let timeout = self.timeoutMilliseconds
         let made: Z3_context? = Self.creationQueue.sync {

@@ -49,6 +49,11 @@ public final class Z3Solver: CustomStringConvertible {
         raw = made
         Z3_solver_inc_ref(c, raw)
         appliedTimeout = context.timeoutMilliseconds.map(Z3Context.clampMilliseconds) ?? UInt32.max
+        // Z3 would otherwise install its own SIGINT handler around every check (the solver
+        // parameter `ctrl_c` defaults to true): it would take the user's interrupt from the
+        // process's own handling, and concurrent checks swapping it crashed in libz3.
+        // Interrupts reach Z3 through `Z3Cancellation` instead.
+        creationError = creationError ?? setParameter("ctrl_c", false)
         if let resourceLimit, creationError == nil {
             creationError = setParameter("rlimit", UInt32(clamping: max(resourceLimit, 1)))
         }
@@ -100,7 +105,9 @@ public final class Z3Solver: CustomStringConvertible {
     ///
     /// A timeout (this call's, else the context's) is given to Z3 as its `timeout` parameter,
     /// and a watchdog interrupts the check a little after the deadline in case Z3 overruns it.
-    /// A timed-out, interrupted or resource-limited check returns `.unknown`, never `.unsat`.
+    /// A timed-out, interrupted or resource-limited check returns `.unknown`, never `.unsat`;
+    /// once the context's `cancellation` is cancelled, every check returns
+    /// `.unknown(reason: Z3Cancellation.reason)`, whatever Z3 answered.
     ///
     /// - Throws: a `Z3Error` remembered from an earlier invalid assertion or failed call, the
     ///   error of an invalid assumption, or a failure of the check itself.
@@ -150,12 +157,17 @@ public final class Z3Solver: CustomStringConvertible {
     /// Internal so that tests can exercise the watchdog without Z3's own timeout.
     func run(assumptions: [Z3_ast?], watchdogMilliseconds: Int?) throws(Z3Error) -> Z3Result {
         let c = context.raw
+        let cancellation = context.cancellation
+        if let cancellation, !cancellation.begin(c) { return .unknown(reason: Z3Cancellation.reason) }
         let watchdog = watchdogMilliseconds.map { Z3Watchdog(context: c, milliseconds: $0) }
         let answer = assumptions.withUnsafeBufferPointer { buffer in
             Z3_solver_check_assumptions(c, raw, UInt32(buffer.count), buffer.baseAddress)
         }
         let error = context.lastError("Z3_solver_check_assumptions")
         let interrupted = watchdog?.disarm() ?? false
+        cancellation?.end(c)
+        // A cancelled check's answer is not used, whatever it was: the run is being abandoned.
+        if let cancellation, cancellation.isCancelled { return .unknown(reason: Z3Cancellation.reason) }
         if answer == Z3_L_TRUE {
             if let error { throw error }
             guard let model = Z3_solver_get_model(c, raw) else {
@@ -179,11 +191,21 @@ public final class Z3Solver: CustomStringConvertible {
 
     /// Sets one unsigned solver parameter; returns Z3's error if it rejects it.
     private func setParameter(_ name: String, _ value: UInt32) -> Z3Error? {
+        setParameter(name) { c, params, symbol in Z3_params_set_uint(c, params, symbol, value) }
+    }
+
+    /// Sets one Boolean solver parameter; returns Z3's error if it rejects it.
+    private func setParameter(_ name: String, _ value: Bool) -> Z3Error? {
+        setParameter(name) { c, params, symbol in Z3_params_set_bool(c, params, symbol, value) }
+    }
+
+    /// Sets one solver parameter with `set`; returns Z3's error if it rejects it.
+    private func setParameter(_ name: String, _ set: (Z3_context, Z3_params, Z3_symbol?) -> Void) -> Z3Error? {
         let c = context.raw
         guard let params = Z3_mk_params(c) else { return context.lastError("Z3_mk_params") }
         Z3_params_inc_ref(c, params)
         defer { Z3_params_dec_ref(c, params) }
-        Z3_params_set_uint(c, params, Z3_mk_string_symbol(c, name), value)
+        set(c, params, Z3_mk_string_symbol(c, name))
         Z3_solver_set_params(c, raw, params)
         return context.lastError("Z3_solver_set_params(\(name))")
     }

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An output file or folder that cannot be written (`replay --out`, `explore --out`, `record
+/// ... --out`, a bench's `--dir`): the path and the reason in plain words, e.g. `cannot write
+/// /missing/dir/x.jsonl: the folder /missing/dir does not exist`. `Plumb.main` prints it and
+/// exits 2 (bad input or usage: the path given), never 1, which means a violation.
+///
+/// `checkFolder`/`checkFile` refuse a path that cannot be written before a command starts its
+/// work (from `validate()`, without creating anything); `write` and `createFolder` are the
+/// writes themselves, turning Foundation's errors into this one.
+struct OutputError: Error, CustomStringConvertible {
+    /// The exit code of a command that could not write its output: 2, bad input or usage.
+    static let exitCode: Int32 = 2
+
+    /// The path that could not be written.
+    var path: String
+    /// Why, in plain words.
+    var reason: String
+
+    /// `cannot write PATH: REASON`.
+    var description: String { "cannot write \(path): \(reason)" }
+
+    /// Writes `data` to the file `path` (atomically: a whole file or none), or throws why not.
+    static func write(_ data: Data, to path: String) throws {
+        try checkFile(path)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw OutputError(path: path, reason: reason(for: error, path: path))
+        }
+    }
+
+    /// Creates the folder `path` and any missing parents, or throws why not.
+    static func createFolder(_ path: String) throws {
+        try checkFolder(path)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: path, reason: reason(for: error, path: path))
+        }
+    }
+
+    /// Throws unless a file can be written at `path`: its folder exists and is a writable
+    /// folder, and `path` is not a folder. Creates nothing.
+    static func checkFile(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw OutputError(path: path, reason: "it is a folder, not a file")
+        }
+        let folder = parent(of: path)
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw OutputError(path: path, reason: "the folder \(folder) does not exist")
+        }
+        guard isFolder.boolValue else { throw OutputError(path: path, reason: "\(folder) is a file, not a folder") }
+        guard access(folder, W_OK) == 0 else {
+            throw OutputError(path: path, reason: "the folder \(folder) is not writable (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Throws unless the folder `path` exists or can be created: `path` is a writable folder,
+    /// or its nearest existing ancestor is one. Creates nothing.
+    static func checkFolder(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        var existing = path.isEmpty ? "." : path
+        while !FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder) {
+            let up = parent(of: existing)
+            if up == existing { break }
+            existing = up
+        }
+        guard isFolder.boolValue else {
+            throw OutputError(path: path, reason: existing == path ? "it is a file, not a folder" : "\(existing) is a file, not a folder")
+        }
+        guard access(existing, W_OK) == 0 else {
+            let what = existing == path ? "it is not writable" : "\(existing) is not writable, so nothing can be created in it"
+            throw OutputError(path: path, reason: "\(what) (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Runs `body`, which writes `path`, turning whatever it throws into an `OutputError`.
+    static func writing<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as OutputError {
+            throw error
+        } catch {
+            throw OutputError(path: path, reason: reason(for: error, path: path))
+        }
+    }
+
+    /// `checkFile` for `validate()`: the refusal as a usage error (exit 2, with the usage line).
+    static func validateFile(_ path: String) throws {
+        do { try checkFile(path) } catch let error as OutputError { throw ValidationError(error.description) }
+    }
+
+    /// `checkFolder` for `validate()`: the refusal as a usage error (exit 2, with the usage line).
+    static func validateFolder(_ path: String) throws {
+        do { try checkFolder(path) } catch let error as OutputError { throw ValidationError(error.description) }
+    }
+
+    /// The folder holding `path` (`.` for a bare name).
+    static func parent(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+
+    /// Foundation's or the system's error writing `path`, in plain words.
+    static func reason(for error: any Error, path: String) -> String {
+        let ns = error as NSError
+        // An errno: SystemPackage's `Errno` (what `FileRecorder` throws), or a POSIX NSError.
+        let code = ((error as? any RawRepresentable)?.rawValue as? Int32).map(Int.init)
+        let posix = code ?? (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+            ?? (ns.domain == NSPOSIXErrorDomain ? ns.code : nil)
+        if let posix {
+            switch Int32(posix) {
+            case ENOENT: return "the folder \(parent(of: path)) does not exist"
+            case ENOTDIR: return "a part of the path is a file, not a folder"
+            case EACCES, EPERM: return "permission denied"
+            case ENOSPC: return "no space left on the device"
+            case EROFS: return "the file system is read-only"
+            case EISDIR: return "it is a folder, not a file"
+            default: return String(cString: strerror(Int32(posix)))
+            }
+        }
+        switch ns.code {
+        case NSFileNoSuchFileError, NSFileWriteNoPermissionError where !FileManager.default.fileExists(atPath: parent(of: path)):
+            return "the folder \(parent(of: path)) does not exist"
+        case NSFileWriteNoPermissionError: return "permission denied"
+        case NSFileWriteOutOfSpaceError: return "no space left on the device"
+        case NSFileWriteVolumeReadOnlyError: return "the file system is read-only"
+        default: return ns.localizedDescription
+        }
+    }
+}

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The files of one trace, opened lazily so that at most `maxOpen` of them are open at once,
+/// each parsed ahead on a thread of its own (`PrefetchingReader`).
+///
+/// The first `maxOpen` files are opened (and their headers checked) when the window is made;
+/// each time an open file ends, the next unopened one (in the order given) takes its place. So
+/// a trace of any number of files needs at most `maxOpen` descriptors and reader threads, and
+/// a file is opened once. Used by one thread.
+struct TraceFileWindow {
+    /// The files, in the order given.
+    let paths: [String]
+    /// The system every header must name: the first file's.
+    let system: TraceSystem
+    /// The most files open at once.
+    let maxOpen: Int
+    /// Lines dropped as cut off mid-write, summed over the files that ended.
+    private(set) var droppedCutLines = 0
+    /// The most files that were open at once.
+    private(set) var peakOpen = 0
+    /// Files not yet at their end (open or not yet opened).
+    private(set) var unfinishedCount: Int
+
+    private let allowTruncated: Bool
+    /// Per file: its reader while it is open.
+    private var readers: [PrefetchingReader?]
+    /// Per file: whether it was read to its end.
+    private var finished: [Bool]
+    /// The open files, in the order they were opened.
+    private var open: [Int] = []
+    /// The first file not opened yet.
+    private var nextToOpen = 0
+
+    /// The default number of files open at once: a quarter of the soft limit on descriptors
+    /// (`ulimit -n`), at least 8 and at most 256.
+    static var defaultMaxOpen: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 64 }
+        let soft = Int(clamping: limit.rlim_cur)  // RLIM_INFINITY is the largest value
+        return min(max(soft / 4, 8), 256)
+    }
+
+    /// Opens the first `maxOpen` files and checks that their headers name one system; throws
+    /// the first file's error, or one naming a header of another system.
+    init(paths: [String], allowTruncated: Bool, maxOpen: Int) throws(TraceInputError) {
+        precondition(!paths.isEmpty)
+        self.paths = paths
+        self.allowTruncated = allowTruncated
+        self.maxOpen = max(maxOpen, 1)
+        readers = Array(repeating: nil, count: paths.count)
+        finished = Array(repeating: false, count: paths.count)
+        unfinishedCount = paths.count
+        let first = try PrefetchingReader(path: paths[0], fileIndex: 0, allowTruncated: allowTruncated)
+        system = first.header.system
+        readers[0] = first
+        open = [0]
+        nextToOpen = 1
+        peakOpen = 1
+        try fill()
+    }
+
+    /// Whether file `f` was read to its end.
+    func isFinished(_ f: Int) -> Bool { finished[f] }
+
+    /// Whether every file was read to its end.
+    var allFinished: Bool { unfinishedCount == 0 }
+
+    /// Reads one item from the open file with the fewest events waiting (`buffered`, per
+    /// file; the earliest opened on a tie). Returns nil once every file ended; `item` nil when
+    /// file `file` just ended (its place then goes to the next file). Throws a file's input
+    /// error, having stopped every reader.
+    mutating func read(fewest buffered: [Int]) throws(TraceInputError) -> (file: Int, item: TraceItem?)? {
+        guard var best = open.first else { return nil }
+        for f in open.dropFirst() where buffered[f] < buffered[best] { best = f }
+        let item: TraceItem?
+        do { item = try readers[best]!.next() } catch {
+            stopAll()
+            throw error
+        }
+        if item == nil {
+            droppedCutLines += readers[best]!.droppedCutLines
+            readers[best] = nil
+            finished[best] = true
+            unfinishedCount -= 1
+            open.remove(at: open.firstIndex(of: best)!)
+            do { try fill() } catch {
+                stopAll()
+                throw error
+            }
+        }
+        return (best, item)
+    }
+
+    /// Stops every open reader (reading gave up).
+    func stopAll() {
+        for f in open { readers[f]?.stop() }
+    }
+
+    /// Opens files in order until `maxOpen` are open or none is left.
+    private mutating func fill() throws(TraceInputError) {
+        while open.count < maxOpen && nextToOpen < paths.count {
+            let f = nextToOpen
+            let reader = try PrefetchingReader(path: paths[f], fileIndex: f, allowTruncated: allowTruncated)
+            guard reader.header.system == system else {
+                reader.stop()
+                throw TraceInputError(
+                    file: paths[f], line: 1,
+                    message: "header names system \"\(reader.header.system.rawValue)\" but \(paths[0]) names \"\(system.rawValue)\"; one trace is of one system")
+            }
+            readers[f] = reader
+            open.append(f)
+            nextToOpen += 1
+            peakOpen = max(peakOpen, open.count)
+        }
+    }
+}

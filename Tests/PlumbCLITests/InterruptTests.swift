@@ -1,0 +1,130 @@
+import Checker
+import Foundation
+import Trace
+import XCTest
+
+/// SIGINT and SIGTERM during a long `plumb check` or `plumb explore`: the run stops, says it was
+/// interrupted, prints no verdict and exits 128 plus the signal (TRACE-FORMAT.md, "What `plumb
+/// check` answers"). Wall time is not asserted (CI machines are loaded): the wait for the exit
+/// is bounded only by a long timeout, far past what a stopped run takes.
+final class InterruptTests: XCTestCase {
+    /// A good two-file mirror trace, generated once: large enough that the debug binary checks
+    /// it for several seconds with Z3, so the signal lands while the check runs.
+    private static let trace: Result<[String], any Error> = Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-interrupt-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let files = [dir.appendingPathComponent("primary.jsonl").path, dir.appendingPathComponent("secondary.jsonl").path]
+        let primary = try FileRecorder(path: files[0], system: .mirror)
+        let secondary = try FileRecorder(path: files[1], system: .mirror)
+        SyntheticMirrorTrace().generate(events: 200_000) { event in
+            (event.node == "primary" ? primary : secondary).record(event)
+        }
+        try primary.close()
+        try secondary.close()
+        return files
+    }
+
+    /// A run of `plumb arguments` sent `signal` once it has run for `after`.
+    private struct Interrupted {
+        var status: Int32
+        var reason: Process.TerminationReason
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Starts `plumb arguments`, sends `signal` after `delay` (failing if the run already
+    /// ended: then it was too short to test), and waits for it to end, at most 60 s.
+    private func interrupt(_ arguments: [String], with signal: Int32, after delay: TimeInterval,
+                           file: StaticString = #filePath, line: UInt = #line) throws -> Interrupted {
+        let process = Process()
+        process.executableURL = PlumbBinary.url
+        process.arguments = arguments
+        process.currentDirectoryURL = PlumbBinary.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        // Read the pipes while the run goes on, so that a full pipe never blocks it.
+        let stdout = Locked(Data()), stderr = Locked(Data())
+        let reading = DispatchGroup()
+        for (pipe, sink) in [(out, stdout), (err, stderr)] {
+            DispatchQueue.global().async(group: reading) {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                sink.withLock { $0 = data }
+            }
+        }
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        XCTAssertTrue(process.isRunning, "the run ended before the signal: make it longer", file: file, line: line)
+        kill(process.processIdentifier, signal)
+        // Polls of 50 ms: 1200 of them is a minute, far past the second a stopped run takes.
+        var polls = 0
+        while process.isRunning && polls < 1200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            polls += 1
+        }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            XCTFail("still running 60 s after the signal", file: file, line: line)
+        }
+        process.waitUntilExit()
+        reading.wait()
+        return Interrupted(
+            status: process.terminationStatus, reason: process.terminationReason,
+            stdout: String(decoding: stdout.withLock { $0 }, as: UTF8.self),
+            stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self))
+    }
+
+    /// Asserts an interrupted run's ending: exit (not death by the signal) with 128 plus the
+    /// signal, the interruption said on standard error, nothing on standard output.
+    private func assertInterrupted(_ run: Interrupted, by signal: Int32, named name: String,
+                                   file: StaticString = #filePath, line: UInt = #line) {
+        let all = "stdout: \(run.stdout)\nstderr: \(run.stderr)"
+        XCTAssertEqual(run.reason, .exit, "ended by the signal itself, not by plumb: " + all, file: file, line: line)
+        XCTAssertEqual(run.status, 128 + signal, all, file: file, line: line)
+        XCTAssertTrue(run.stderr.contains("interrupted by \(name)"), all, file: file, line: line)
+        XCTAssertEqual(run.stdout, "", "no report, no verdict on standard output: " + all, file: file, line: line)
+        for verdict in ["PASS", "FAIL", "INCONCLUSIVE", "verdict:"] {
+            XCTAssertFalse(run.stderr.contains(verdict), "a verdict: " + all, file: file, line: line)
+        }
+    }
+
+    /// Ctrl-C during a Z3 check: no INCONCLUSIVE report, no crash in libz3; exit 130.
+    func testSIGINTDuringCheckExits130WithoutVerdict() throws {
+        let files = try Self.trace.get()
+        let run = try interrupt(["check"] + files, with: SIGINT, after: 1)
+        assertInterrupted(run, by: SIGINT, named: "SIGINT")
+    }
+
+    /// SIGTERM during a check with a JSON report: no JSON at all; exit 143.
+    func testSIGTERMDuringJSONCheckExits143WithoutReport() throws {
+        let files = try Self.trace.get()
+        let run = try interrupt(["check", "--format", "json"] + files, with: SIGTERM, after: 1)
+        assertInterrupted(run, by: SIGTERM, named: "SIGTERM")
+    }
+
+    /// Ctrl-C during a long exploration prints what was covered (on standard error) and exits 130.
+    func testSIGINTDuringExploreReportsCoverageAndExits130() throws {
+        let run = try interrupt(["explore", "mirror", "--records", "6", "--crashes", "1"], with: SIGINT, after: 1.5)
+        assertInterrupted(run, by: SIGINT, named: "SIGINT")
+        try assertCoverage(run.stderr)
+    }
+
+    /// SIGTERM during a JSON exploration: coverage on standard error, no JSON report; exit 143.
+    func testSIGTERMDuringJSONExploreReportsCoverageAndExits143() throws {
+        let run = try interrupt(["explore", "mirror", "--records", "6", "--crashes", "1", "--format", "json"],
+                                with: SIGTERM, after: 1.5)
+        assertInterrupted(run, by: SIGTERM, named: "SIGTERM")
+        try assertCoverage(run.stderr)
+    }
+
+    /// The coverage lines: states and executions (some of each), depth, whether anything was found.
+    private func assertCoverage(_ stderr: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let covered = try XCTUnwrap(stderr.split(separator: "\n").first { $0.hasPrefix("covered so far:") },
+                                    stderr, file: file, line: line)
+        let numbers = covered.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
+        XCTAssertGreaterThan(numbers.first ?? 0, 0, "states: \(covered)", file: file, line: line)
+        XCTAssertGreaterThan(numbers.dropFirst().first ?? 0, 0, "executions: \(covered)", file: file, line: line)
+        XCTAssertTrue(covered.contains("max depth"), String(covered), file: file, line: line)
+        XCTAssertTrue(stderr.contains("found so far:"), stderr, file: file, line: line)
+    }
+}
