@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Repeats the hostile-user cases plumb must survive (interrupts, absurd options, damaged images,
+# many files, bad output paths, typos) against the release binary, and says for each whether
+# plumb behaved as it should. Exits 1 if any case did not.
+#
+#   swift build -c release && bash scripts/hostile.sh [WORKDIR]
+#
+# WORKDIR (default: a new temporary folder, removed after) holds the generated traces and
+# images. Takes about two minutes on two cores. The mirror's refusals of hostile peers (random
+# bytes, bad CRCs, huge frame lengths, unauthenticated floods) are not covered here yet.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+plumb=$(pwd)/.build/release/plumb
+[ -x "$plumb" ] || { echo "build first: swift build -c release" >&2; exit 2; }
+if [ $# -ge 1 ]; then work=$1; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
+export SWIFT_BACKTRACE=enable=no
+failures=0
+
+ok() { echo "ok    $1"; }
+bad() { echo "FAIL  $1"; failures=$((failures + 1)); }
+
+# expect NAME CODE PATTERN COMMAND...: the command exits CODE and its output matches PATTERN.
+expect() {
+  local name=$1 code=$2 pattern=$3
+  shift 3
+  local out status
+  out=$("$@" 2>&1)
+  status=$?
+  if [ "$status" -eq "$code" ] && grep -qE -- "$pattern" <<<"$out"; then
+    ok "$name (exit $status)"
+  else
+    bad "$name: exit $status, wanted $code and /$pattern/; output: $(head -c 300 <<<"$out")"
+  fi
+}
+
+# interrupt NAME SIGNAL AFTER CODE PATTERN COMMAND...: the signal AFTER seconds in stops the
+# command with exit CODE, a stderr matching PATTERN, and no verdict on stdout.
+interrupt() {
+  local name=$1 signal=$2 after=$3 code=$4 pattern=$5
+  shift 5
+  "$@" >"$work/out" 2>"$work/err" &
+  local pid=$!
+  sleep "$after"
+  local sent
+  sent=$(date +%s.%N)
+  kill -"$signal" "$pid"
+  wait "$pid"
+  local status=$?
+  local took
+  took=$(python3 -c "print(round($(date +%s.%N) - $sent, 3))")
+  if [ "$status" -eq "$code" ] && grep -qE -- "$pattern" "$work/err" && ! grep -qE "^(PASS|FAIL|INCONCLUSIVE)" "$work/out"; then
+    ok "$name (exit $status, ${took} s after SIG$signal)"
+  else
+    bad "$name: exit $status, wanted $code; stderr: $(head -c 300 "$work/err"); stdout: $(head -c 200 "$work/out")"
+  fi
+}
+
+echo "plumb hostile cases ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+
+# 1. Ctrl-C during a long check (Z3): no verdict, exit 130 (143 for SIGTERM).
+"$plumb" record mirror --records 300000 --streams 8 --paths 4 --out "$work/big" >/dev/null 2>&1
+interrupt "check: SIGINT mid-run" INT 2 130 "interrupted by SIGINT" "$plumb" check "$work/big"
+interrupt "check: SIGTERM mid-run" TERM 2 143 "interrupted by SIGTERM" "$plumb" check "$work/big"
+
+# 2. A recording cut short is recognisable: only .partial files, which check DIR skips.
+"$plumb" record mirror --records 2000000 --out "$work/cut" >/dev/null 2>&1 &
+pid=$!
+sleep 4
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+if ls "$work/cut" | grep -qvE '\.partial$'; then bad "killed recording: a file without .partial: $(ls "$work/cut")"
+else ok "killed recording: $(ls "$work/cut" | tr '\n' ' ')"; fi
+expect "check DIR of a cut recording skips .partial" 2 "partial" "$plumb" check "$work/cut"
+
+# 3. Absurd numbers are refused in validate(), never a trap.
+expect "explore --time inf" 2 "out of range" "$plumb" explore mirror --time inf
+expect "explore --time 1e308" 2 "out of range" "$plumb" explore mirror --time 1e308
+expect "check --timeout inf" 2 "out of range" "$plumb" check --timeout inf "$work/big"
+
+# 4. --jobs is bounded and --time honoured.
+expect "explore --jobs 100000 --time 3" 2 "out of range" "$plumb" explore mirror --jobs 100000 --time 3
+expect "explore --jobs 8 --time 3 stops on time" 0 "budget" "$plumb" explore mirror --records 8 --jobs 8 --time 3
+
+# 5. A flipped byte in the driver's ledger is refused, the image left byte for byte.
+"$plumb" record driver --device "$work/d.img" --size 32MiB --staging 4MiB --requests 400000 --out "$work/d" >/dev/null 2>&1 &
+pid=$!
+sleep 4
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+for offset in 8192 8205 8248; do
+  cp "$work/d.img" "$work/flip.img"
+  python3 -c "import sys; f=open(sys.argv[1],'r+b'); f.seek($offset); b=f.read(1); f.seek($offset); f.write(bytes([b[0]^0x10]))" "$work/flip.img"
+  cp "$work/flip.img" "$work/flip.orig"
+  expect "driver: ledger byte $offset flipped" 2 "ledger" "$plumb" record driver --device "$work/flip.img" --requests 10 --out "$work/flipout"
+  cmp -s "$work/flip.img" "$work/flip.orig" && ok "driver: image unchanged after the refusal" || bad "driver: the refused image changed"
+done
+
+# 8. Many files: one rotated log in 25,000 files, with few descriptors.
+mkdir -p "$work/many"
+python3 - "$work/many" <<'EOF'
+import sys
+d = sys.argv[1]
+for i in range(25000):
+    with open(f"{d}/log-{i:05d}.jsonl", "w") as f:
+        f.write('{"format":"plumb-trace","version":1,"system":"driver"}\n')
+        s = 2 * i
+        f.write(f'{{"node":"driver","seq":{s+1},"ev":"submit","iface":0,"id":{i+1},"off":0,"len":512}}\n')
+        f.write(f'{{"node":"driver","seq":{s+2},"ev":"stage","id":{i+1},"region":0}}\n')
+EOF
+start=$(date +%s.%N)
+expect "check 25,000 files (ulimit -n 256)" 0 "PASS" bash -c "ulimit -n 256 && '$plumb' check --engine graph '$work/many'"
+echo "      25,000 files took $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s"
+
+# 9. Output errors exit 2 with the path and the reason.
+token=$("$plumb" explore mirror --streams 1 --paths 1 --records 1 --crashes 0 --inject-fault commitsBeforeAck \
+  --format json 2>/dev/null | python3 -c "import sys,json; print(json.load(sys.stdin)['violations'][0]['token'])")
+expect "replay --out /missing/dir" 2 "does not exist" "$plumb" replay "$token" --out /missing/dir/x.jsonl
+touch "$work/afile"
+expect "record recovery --out under a file" 2 "not a folder" "$plumb" record recovery --out "$work/afile/sub"
+
+# 10. Ctrl-C on explore prints what was covered.
+interrupt "explore: SIGINT prints what was covered" INT 2 130 "covered so far" \
+  "$plumb" explore mirror --records 6 --crashes 1
+
+# 11. Typos are named: graph keys, event names, nodes without a file.
+echo '{"consumers":[{"name":"a"},{"name":"b","dep":["a"]}]}' >"$work/graph.json"
+expect "graph with \"dep\" for \"deps\"" 2 'did you mean "deps"' "$plumb" record recovery --graph "$work/graph.json" --out "$work/g"
+printf '%s\n' '{"format":"plumb-trace","version":1,"system":"mirror"}' \
+  '{"node":"primary","seq":1,"ev":"asign","stream":0,"path":0}' >"$work/typo.jsonl"
+expect "misspelled event" 2 'did you mean "assign"' "$plumb" check "$work/typo.jsonl"
+printf '%s\n' '{"format":"plumb-trace","version":1,"system":"mirror"}' \
+  '{"node":"primary","seq":1,"ev":"assign","stream":0,"path":0}' \
+  '{"node":"primary","seq":2,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":4}}' >"$work/nofile.jsonl"
+expect "cause naming a node no file holds" 2 'no file given holds' "$plumb" check "$work/nofile.jsonl"
+
+echo "$failures case(s) failed"
+[ "$failures" -eq 0 ]
