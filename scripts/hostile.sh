@@ -113,7 +113,7 @@ echo "      25,000 files took $(python3 -c "print(round($(date +%s.%N) - $start,
 
 # 9. Output errors exit 2 with the path and the reason.
 token=$("$plumb" explore mirror --streams 1 --paths 1 --records 1 --crashes 0 --inject-fault commitsBeforeAck \
-  --format json 2>/dev/null | python3 -c "import sys,json; print(json.load(sys.stdin)['violations'][0]['token'])")
+  --out "$work/cx" --format json 2>/dev/null | python3 -c "import sys,json; print(json.load(sys.stdin)['violations'][0]['token'])")
 expect "replay --out /missing/dir" 2 "does not exist" "$plumb" replay "$token" --out /missing/dir/x.jsonl
 touch "$work/afile"
 expect "record recovery --out under a file" 2 "not a folder" "$plumb" record recovery --out "$work/afile/sub"
