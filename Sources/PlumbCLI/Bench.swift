@@ -87,8 +87,16 @@ struct CheckBench: AsyncParsableCommand {
                   + String(format: " %8.3f s  %12.0f events/s  peak %7.1f MB", m.seconds, Double(generated) / m.seconds, m.peakMB))
         }
         let graph = medians[0].seconds, z3 = medians[1].seconds, py = medians[2].seconds
-        print(String(format: "\nratios: graph engine is %.2fx faster than CPython parsing; z3 check takes %.2fx the graph engine's time; z3 is %.2fx faster than CPython parsing",
-                     py / graph, z3 / graph, py / z3))
+        print("\nratios: graph engine \(Self.compare(graph, py)) CPython parsing; z3 check takes "
+              + String(format: "%.2f", z3 / graph) + "x the graph engine's time; z3 check \(Self.compare(z3, py)) CPython parsing")
+    }
+
+    /// "is 2.35x faster than" or "is 1.35x slower than": how a time compares with another.
+    static func compare(_ seconds: Double, _ other: Double) -> String {
+        guard seconds > 0, other > 0 else { return "is too fast to compare with" }
+        return seconds <= other
+            ? String(format: "is %.2fx faster than", other / seconds)
+            : String(format: "is %.2fx slower than", seconds / other)
     }
 
     /// Writes a good mirror trace, one file per node; returns the number of events.
