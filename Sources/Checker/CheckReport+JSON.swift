@@ -15,6 +15,10 @@ extension CheckReport {
                  "obligations": proof.obligations]
             },
             "disagreements": disagreements,
+            "unproved": unproved.map { u -> [String: Any] in
+                ["invariant": u.invariant.rawValue, "events": u.events.map { jsonEvent($0) }]
+            },
+            "unproved_count": unprovedCount,
             "skipped_partial_files": skippedPartialFiles,
             "suppressed": Dictionary(uniqueKeysWithValues: suppressed.map { ($0.key.rawValue, $0.value) }),
             "stats": [

@@ -56,6 +56,15 @@ public struct CheckReport: Sendable {
         case unknown
     }
 
+    /// An obligation the solver left undecided: "`events[0]` happens-before `events[1]`" of an
+    /// ordering invariant, or no events for a dependency graph's acyclicity.
+    public struct UnprovedObligation: Sendable {
+        /// The invariant the obligation belongs to.
+        public var invariant: Invariant
+        /// The events it orders, earlier first (named and located once the check is done).
+        public var events: [EventStamp]
+    }
+
     /// One invariant's proof by one engine.
     public struct Proof: Sendable {
         /// The invariant.
@@ -89,6 +98,11 @@ public struct CheckReport: Sendable {
     /// Recordings in the directories named that were not read because they are still being
     /// written or were cut short (`NAME.partial`; see `TraceInputs.isPartial`).
     public var skippedPartialFiles: [String] = []
+    /// The first few obligations the solver left undecided (a timeout or resource limit), to
+    /// name when the verdict is inconclusive; `unprovedCount` counts them all.
+    public var unproved: [UnprovedObligation] = []
+    /// How many obligations the solver left undecided.
+    public var unprovedCount = 0
     /// Whether the check was cancelled (`Checker.Options.cancellation`) before it finished:
     /// the report then covers part of the trace only and is no verdict.
     public var interrupted = false

@@ -92,11 +92,23 @@ public struct Checker: Sendable {
         stats.droppedTruncatedLines = order.droppedTruncatedLines
         stats.droppedExtensionCauses = order.droppedExtensionCauses
         stats.prescanned = prescan
-        return CheckReport(
+        var report = CheckReport(
             error: nil, violations: sink.violations, suppressed: sink.suppressed,
             proofs: Self.proofs(system: order.system, sink: sink, outcomes: outcomes, replayMs: replayMs),
             disagreements: sink.disagreements + outcomes.flatMap(\.disagreements),
             files: files, system: order.system, stats: stats)
+        let undecided = outcomes.sorted { $0.invariant < $1.invariant }
+        report.unprovedCount = undecided.reduce(0) { $0 + $1.unprovedCount }
+        report.unproved = undecided.flatMap { outcome in
+            outcome.unproved.map { ob in
+                CheckReport.UnprovedObligation(invariant: outcome.invariant, events: [
+                    EventStamp(id: ob.before, name: "", location: .none),
+                    EventStamp(id: ob.after, name: "", location: .none),
+                ])
+            }
+        }.prefix(CheckReport.unprovedKept).map { $0 }
+        if cancellation?.isCancelled != true { report.nameUnnamedEvents(allowTruncated: options.allowTruncated) }
+        return report
     }
 
     /// Replays the trace through the spec; stops early, without the spec's final checks, once

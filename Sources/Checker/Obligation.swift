@@ -47,4 +47,9 @@ struct BatchOutcome: Sendable {
     var ms: Double
     /// Goals the graph engine said hold but the solver could break: a bug in Plumb.
     var disagreements: [String]
+    /// The first few goals the solver left undecided ("before happens-before after"); a
+    /// ranking left undecided has no events and is counted only.
+    var unproved: [(before: EventID, after: EventID)] = []
+    /// How many of the batch's obligations the solver left undecided.
+    var unprovedCount = 0
 }

@@ -19,6 +19,12 @@ final class Prover {
 
     private let context: Z3Context
     private let timeout: Duration
+    /// The goals of the batch being proved that the solver left undecided (the first few).
+    private var unproved: [(before: EventID, after: EventID)] = []
+    /// How many obligations of the batch being proved the solver left undecided.
+    private var unprovedCount = 0
+    /// Undecided goals kept per batch, to name in the report.
+    private let unprovedKept = 5
 
     /// Makes a prover whose queries end as unknown once `cancellation` is cancelled.
     init(timeout: Duration, cancellation: CheckCancellation? = nil) {
@@ -31,6 +37,8 @@ final class Prover {
         let clock = ContinuousClock()
         let start = clock.now
         var disagreements: [String] = []
+        unproved = []
+        unprovedCount = 0
         let result: CheckReport.ProofResult
         switch batch {
         case .orders(let invariant, let obligations):
@@ -42,7 +50,7 @@ final class Prover {
         return BatchOutcome(
             invariant: batch.invariant, result: result, goals: batch.goalCount,
             ms: elapsed.milliseconds,
-            disagreements: disagreements)
+            disagreements: disagreements, unproved: unproved, unprovedCount: unprovedCount)
     }
 
     /// Proves a window: goals on one node (a single program step) in one query, where each
@@ -93,12 +101,14 @@ final class Prover {
         solver.assert(context.or(obligations.map { term($0.after, &terms) <= term($0.before, &terms) }))
         let answer: Z3Result
         do { answer = try solver.check(timeout: timeout) } catch {
+            noteUnproved(obligations)
             return .unknown
         }
         switch answer {
         case .unsat:
             return .proved
         case .unknown:
+            noteUnproved(obligations)
             return .unknown
         case .sat:
             if obligations.count == 1 {
@@ -114,6 +124,14 @@ final class Prover {
         }
     }
 
+    /// Remembers a group the solver left undecided: its first goals, and how many it stood for.
+    private func noteUnproved(_ obligations: ArraySlice<OrderObligation>) {
+        unprovedCount += obligations.reduce(0) { $0 + $1.covers }
+        for ob in obligations.prefix(max(0, unprovedKept - unproved.count)) {
+            unproved.append((ob.before, ob.after))
+        }
+    }
+
     /// Fixes each vertex's rank and asks whether some edge goes backwards; UNSAT proves the
     /// ranking is a topological order, so the graph is acyclic.
     private func proveRanking(
@@ -126,12 +144,15 @@ final class Prover {
         do {
             switch try solver.check(timeout: timeout) {
             case .unsat: return .proved
-            case .unknown: return .unknown
+            case .unknown:
+                unprovedCount += 1
+                return .unknown
             case .sat:
                 disagreements.append("\(invariant): Z3 found an edge against the graph engine's ranking")
                 return .refuted
             }
         } catch {
+            unprovedCount += 1
             return .unknown
         }
     }

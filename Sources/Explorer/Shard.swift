@@ -40,6 +40,12 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
         self.init(valid: index, count: count)
     }
 
+    /// Of random or pct search's `total` walks (numbered from 0), how many this part takes:
+    /// walk `w` belongs to part `w % count`.
+    public func share(of total: Int) -> Int {
+        total > index ? (total - index + count - 1) / count : 0
+    }
+
     /// `i/n`.
     public var description: String { "\(index)/\(count)" }
 }

@@ -15,6 +15,30 @@ struct Bench: AsyncParsableCommand {
     )
 }
 
+/// Ratios as people read them: two significant digits, never a ratio over about zero.
+enum Ratio {
+    /// Times below this many seconds are too short to divide by: a clock tick, not a measure.
+    static let tinySeconds = 1e-6
+
+    /// `x` to two significant digits, without an exponent: 0.74, 2.4, 12, 370, 1200.
+    static func number(_ x: Double) -> String {
+        guard x.isFinite, x > 0 else { return "0" }
+        let digits = Int((log10(x)).rounded(.down))
+        if digits >= 1 {
+            let unit = pow(10, Double(digits - 1))
+            return "\(Int((x / unit).rounded()) * Int(unit))"
+        }
+        return String(format: "%.\(1 - digits)f", x)
+    }
+
+    /// "2.4x": `numerator / denominator`; "too fast to compare" when the denominator (or the
+    /// numerator) is at most `tiny`, in the units of the two.
+    static func times(_ numerator: Double, over denominator: Double, tiny: Double = tinySeconds) -> String {
+        guard numerator > tiny, denominator > tiny else { return "too fast to compare" }
+        return number(numerator / denominator) + "x"
+    }
+}
+
 /// `plumb bench check`: throughput and peak memory of `plumb check` against CPython parsing.
 struct CheckBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,15 +112,17 @@ struct CheckBench: AsyncParsableCommand {
         }
         let graph = medians[0].seconds, z3 = medians[1].seconds, py = medians[2].seconds
         print("\nratios: graph engine \(Self.compare(graph, py)) CPython parsing; z3 check takes "
-              + String(format: "%.2f", z3 / graph) + "x the graph engine's time; z3 check \(Self.compare(z3, py)) CPython parsing")
+              + Ratio.times(z3, over: graph) + " the graph engine's time; z3 check \(Self.compare(z3, py)) CPython parsing")
     }
 
-    /// "is 2.35x faster than" or "is 1.35x slower than": how a time compares with another.
+    /// "is 2.4x faster than", "is 1.4x slower than" or "is about as fast as": how a time
+    /// compares with another; "is too fast to compare with" when either is about zero.
     static func compare(_ seconds: Double, _ other: Double) -> String {
-        guard seconds > 0, other > 0 else { return "is too fast to compare with" }
-        return seconds <= other
-            ? String(format: "is %.2fx faster than", other / seconds)
-            : String(format: "is %.2fx slower than", seconds / other)
+        guard seconds > Ratio.tinySeconds, other > Ratio.tinySeconds else { return "is too fast to compare with" }
+        let faster = other / seconds, slower = seconds / other
+        if faster > 1 && Ratio.number(faster) != "1.0" { return "is \(Ratio.number(faster))x faster than" }
+        if slower > 1 && Ratio.number(slower) != "1.0" { return "is \(Ratio.number(slower))x slower than" }
+        return "is about as fast as"
     }
 
     /// Writes a good mirror trace, one file per node; returns the number of events.

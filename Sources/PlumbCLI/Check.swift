@@ -37,10 +37,15 @@ struct Check: AsyncParsableCommand {
             With --each, the worst result wins (2, then 1, then 3, then 0).
             Stopped by SIGINT or SIGTERM: no verdict, no report, exit 130 (143 for SIGTERM).
 
+            FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>.
+
             Examples:
-              plumb check Traces/mirror/pass-basic.jsonl
-              plumb check captures/primary.jsonl.gz captures/secondary.jsonl.gz
-              plumb check --each --format junit nightly/ > plumb.xml
+              plumb check Traces/mirror/pass-basic-one-stream.jsonl
+              plumb check Traces/mirror/fail-commit-ahead-of-its-ack.jsonl
+              plumb record mirror --records 10000 --out /tmp/run1
+              plumb check /tmp/run1
+              plumb check --each --format junit Traces/mirror/pass-*.jsonl > plumb.xml
+              gzip -c Traces/driver/pass-crash-recovered-online.jsonl | plumb check -
             """
     )
 
@@ -49,7 +54,7 @@ struct Check: AsyncParsableCommand {
         case z3, graph
     }
 
-    @Argument(help: ArgumentHelp("Trace files, or directories of them.", valueName: "FILE|DIR"))
+    @Argument(help: ArgumentHelp("Trace files, or directories of them; - is standard input.", valueName: "FILE|DIR"))
     var paths: [String] = []
 
     @Flag(help: "Check each argument as a trace of its own (a directory of captures).")
@@ -62,16 +67,20 @@ struct Check: AsyncParsableCommand {
     var engine: Engine = .z3
 
     @Option(help: "Seconds one solver query may take before its obligations count as unproved (0.001...\(Int(Check.maxTimeout))).")
-    var timeout: Double = 30
+    var timeout: Double = Check.defaultTimeout
 
     @Option(help: ArgumentHelp("Obligations per solver query (1...\(Check.maxWindow)).", visibility: .hidden))
-    var window = 4096
+    var window = Check.defaultWindow
 
     @Option(help: ArgumentHelp("The most events that may wait in memory for the events that happen before them; more stops the check (exit 2).", valueName: "EVENTS"))
     var maxPending = CausalOrder.defaultMaxPending
 
     @OptionGroup var output: OutputOptions
 
+    /// --timeout when not given, in seconds.
+    static let defaultTimeout = 30.0
+    /// --window when not given.
+    static let defaultWindow = 4096
     /// The longest --timeout: a day per query (Z3 takes its timeout as 32-bit milliseconds).
     static let maxTimeout = 86_400.0
     /// The most obligations one query takes.
@@ -98,38 +107,88 @@ struct Check: AsyncParsableCommand {
         let checker = Checker(options: options)
 
         var reports: [(name: String, report: CheckReport)] = []
+        let stdinCopy = paths.contains(Self.standardInput) ? try StandardInputCopy() : nil
+        defer { stdinCopy?.remove() }
         let groups = each ? paths.map { [$0] } : [paths]
         Interrupts.shared.stopping(with: { cancellation.cancel() }) {
             for group in groups where !cancellation.isCancelled {
                 let name = group.joined(separator: " ")
+                let inputs = group.map { $0 == Self.standardInput ? stdinCopy?.path ?? $0 : $0 }
                 do throws(TraceInputError) {
-                    let selection = try TraceInputs.select(group)
+                    let selection = try TraceInputs.select(inputs)
                     if !selection.skippedPartial.isEmpty {
                         FileHandle.standardError.write(Data("plumb check: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
                     }
                     var report = checker.check(files: selection.files)
                     report.skippedPartialFiles = selection.skippedPartial
-                    reports.append((name, report))
+                    reports.append((name, stdinCopy?.rename(report) ?? report))
                 } catch {
-                    reports.append((name, .inputError(error, files: group)))
+                    let report = CheckReport.inputError(error, files: inputs)
+                    reports.append((name, stdinCopy?.rename(report) ?? report))
                 }
             }
         }
         if cancellation.isCancelled || reports.contains(where: \.report.interrupted) { throw Interrupts.Interrupted() }
         print(render(reports), terminator: "")
-        let worst = reports.map(\.report.verdict).max() ?? .pass
-        if worst != .pass && worst != .error && output.format == .text {
-            let flags = (truncated ? " --truncated" : "") + (engine == .graph ? " --engine graph" : "")
-            FileHandle.standardError.write(Data("reproduce: plumb check\(flags) \(paths.joined(separator: " "))\n".utf8))
+        let verdicts = reports.map(\.report.verdict)
+        let worst = verdicts.max() ?? .pass
+        if output.format == .text && (verdicts.contains(.fail) || verdicts.contains(.unknown)) {
+            let stdin = paths.contains(Self.standardInput) ? "   (with the same standard input)" : ""
+            FileHandle.standardError.write(Data("reproduce: \(reproduceCommand())\(stdin)\n".utf8))
+            if verdicts.contains(.unknown) && engine == .z3 {
+                let longer = min(Self.maxTimeout, timeout * 4)
+                FileHandle.standardError.write(Data("retry with a longer timeout: \(reproduceCommand(timeout: longer))\(stdin)\n".utf8))
+            }
         }
         if worst != .pass { throw ExitCode(worst.exitCode) }
+    }
+
+    /// The argument that names standard input.
+    static let standardInput = "-"
+
+    /// The command line that runs this same check: every flag that can change a verdict
+    /// (--each, --truncated, --engine, --timeout, --window, --max-pending) when not at its
+    /// default, then the paths, quoted for a POSIX shell where they need it. `timeout`
+    /// replaces --timeout's value.
+    func reproduceCommand(timeout newTimeout: Double? = nil) -> String {
+        var words = ["plumb", "check"]
+        if each { words.append("--each") }
+        if truncated { words.append("--truncated") }
+        if engine != .z3 { words += ["--engine", engine.rawValue] }
+        let seconds = newTimeout ?? timeout
+        if seconds != Self.defaultTimeout { words += ["--timeout", Self.formatSeconds(seconds)] }
+        if window != Self.defaultWindow { words += ["--window", "\(window)"] }
+        if maxPending != CausalOrder.defaultMaxPending { words += ["--max-pending", "\(maxPending)"] }
+        if paths.contains(where: { $0.hasPrefix("-") && $0 != Self.standardInput }) { words.append("--") }
+        return (words + paths.map(Self.shellQuoted)).joined(separator: " ")
+    }
+
+    /// `30`, `0.5`, `120`: seconds as typed, without a trailing `.0`.
+    static func formatSeconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() && seconds < 1e15 ? "\(Int(seconds))" : "\(seconds)"
+    }
+
+    /// `word` as a POSIX shell reads it back: as is when it is plain, else in single quotes.
+    static func shellQuoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_./,:=+@%".unicodeScalars.contains($0)
+        }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// "4 traces: 1 passed, 2 failed, 0 errored, 1 inconclusive": the last line of `--each`.
+    static func tally(_ verdicts: [CheckReport.Verdict]) -> String {
+        func count(_ v: CheckReport.Verdict) -> Int { verdicts.filter { $0 == v }.count }
+        return "\(verdicts.count) trace\(verdicts.count == 1 ? "" : "s"): \(count(.pass)) passed, \(count(.fail)) failed, "
+            + "\(count(.error)) errored, \(count(.unknown)) inconclusive"
     }
 
     private func render(_ reports: [(name: String, report: CheckReport)]) -> String {
         switch output.format {
         case .text:
-            if reports.count == 1 { return reports[0].report.text }
+            if reports.count == 1 && !each { return reports[0].report.text }
             return reports.map { "== \($0.name)\n\($0.report.text)" }.joined(separator: "\n")
+                + "\n\(Self.tally(reports.map(\.report.verdict)))\n"
         case .json:
             if reports.count == 1 { return CheckReport.serialize(reports[0].report.jsonObject) + "\n" }
             let worst = reports.map(\.report.verdict).max() ?? .pass
@@ -145,6 +204,7 @@ struct Check: AsyncParsableCommand {
                 "proofs": traces.flatMap { $0["proofs"] as? [Any] ?? [] },
                 "error": traces.first { !($0["error"] is NSNull) }?["error"] ?? NSNull(),
                 "skipped_partial_files": reports.flatMap(\.report.skippedPartialFiles),
+                "tally": Self.tally(reports.map(\.report.verdict)),
                 "traces": traces,
             ]
             return CheckReport.serialize(object) + "\n"

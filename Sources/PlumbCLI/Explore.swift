@@ -14,9 +14,14 @@ struct Explore: AsyncParsableCommand {
             `plumb check`. Exhaustive search uses state caching and partial-order reduction \
             (sleep sets); random and pct search walk seeded schedules within a budget.
 
-            A violation writes the execution's trace to --out (which `plumb check` rejects \
+            A violation writes the execution's trace to --out as INVARIANT-N.jsonl, with the \
+            first N not taken (a later run never overwrites it; `plumb check` rejects the trace \
             with the same invariant), shrunk to a short schedule, and prints a replay token: \
-            `plumb replay TOKEN` re-runs it exactly.
+            `plumb replay TOKEN` re-runs it exactly. With --keep-going, counterexamples with \
+            the same invariant and shrunk schedule are reported once, with how many were found.
+
+            Off a terminal, a progress line (states, executions, depth, rate) goes to standard \
+            error every 10 s; on one, a line is rewritten in place.
 
             Exit codes: 0 no violation (a search cut short by its bounds says exhaustive: false), \
             1 violation, 2 bad input. Stopped by SIGINT or SIGTERM, it prints what it covered \
@@ -30,7 +35,7 @@ struct Explore: AsyncParsableCommand {
               plumb explore mirror --records 6 --strategy pct --executions 20000
               plumb explore driver --requests 6 --shard 3/8 --format json
               plumb explore selftest          # every seeded bug found, shrunk and replayed
-              plumb explore mirror --shard auto --shards 8 --format json   # a Kubernetes Indexed Job
+              plumb explore mirror --shard auto --shards 8 --format json > shard-$JOB_COMPLETION_INDEX.json   # a Kubernetes Indexed Job
               plumb explore merge shard-*.json   # one verdict from the shards' reports
             """,
         subcommands: [ExploreMirror.self, ExploreDriver.self, ExploreRecovery.self, ExploreSelftest.self, ExploreMerge.self]

@@ -16,8 +16,10 @@ struct ExploreMerge: AsyncParsableCommand {
             exactly 0..n-1 of one n, each once. States, executions and transitions are summed \
             (a state reached in several shards counts once per shard).
 
-            Example:
-              plumb explore merge reports/shard-*.json
+            Examples:
+              plumb explore mirror --records 4 --shard 0/2 --format json > shard-0.json
+              plumb explore mirror --records 4 --shard 1/2 --format json > shard-1.json
+              plumb explore merge shard-*.json
             """)
 
     @Argument(help: "The shards' JSON reports.")

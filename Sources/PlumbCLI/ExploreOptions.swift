@@ -52,7 +52,7 @@ struct ExploreOptions: ParsableArguments {
     @Flag(help: "Turn state caching off (every path explored to its end).")
     var noCache = false
 
-    @Flag(help: "Go on after a violation, collecting up to 10 counterexamples.")
+    @Flag(help: "Go on after a violation, collecting up to 10 counterexamples (those with the same invariant and shrunk schedule reported once, with a count).")
     var keepGoing = false
 
     @Option(help: "Where counterexample traces are written (created if missing).")
@@ -60,6 +60,11 @@ struct ExploreOptions: ParsableArguments {
 
     @Option(help: "Report format: text (for people) or json (for tools).")
     var format: Format = .text
+
+    /// Off a terminal, the seconds between two progress lines on standard error (tests set it
+    /// short; not shown in the help).
+    @Option(help: ArgumentHelp(visibility: .private))
+    var progressInterval: Double = ExploreProgressLine.defaultInterval.seconds
 
     @Option(name: .customLong("inject-fault"),
             help: "Turn on a seeded bug of the core (repeatable), to see the explorer find it; `plumb explore selftest` tries them all.")
@@ -89,6 +94,7 @@ struct ExploreOptions: ParsableArguments {
         if let seconds { try OptionRange.seconds("--time", seconds) }
         if let depth { try OptionRange.check("--depth", depth, 1...Self.maxDepth, "steps") }
         try OptionRange.check("--pct-depth", pctDepth, 1...Self.maxPCTDepth)
+        try OptionRange.seconds("--progress-interval", progressInterval)
         try OutputError.validateFolder(out)
     }
 

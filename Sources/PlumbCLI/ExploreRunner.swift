@@ -17,6 +17,9 @@ struct ExploreRunner {
         var token: String
         var steps: [String]
         var shrunkFrom: Int?
+        /// How many of the counterexamples found broke the same invariant along the same
+        /// shrunk path (`CounterexampleGroup`); nil in reports of older builds.
+        var count: Int?
     }
 
     /// The JSON report (`plumb explore merge` reads it back).
@@ -53,25 +56,20 @@ struct ExploreRunner {
 
     /// Explores from `start` and returns the exit code to throw.
     func explore<S: ExplorationTarget>(_ start: S) -> ExitCode {
-        let showsProgress = options.format == .text && isatty(2) == 1
+        // On a terminal a line rewritten in place (text reports only); off one, a line every
+        // --progress-interval seconds (10), so that a long run in CI is not silent.
+        let onTerminal = isatty(2) == 1
         let exploration = Exploration(start: start.withoutTrace(), options: options.exploration)
-        let system = S.system
-        var progress: (@Sendable (ExplorationProgress) -> Void)?
-        if showsProgress {
-            progress = { (p: ExplorationProgress) in
-                let rate = Int(p.executionsPerSecond)
-                let elapsed = Int(p.elapsed.seconds)
-                let line = "\r\(system): \(p.states) states, \(p.executions) executions, \(rate) exec/s, "
-                    + "depth \(p.currentDepth), \(elapsed) s   "
-                FileHandle.standardError.write(Data(line.utf8))
-            }
-        }
+        let line = onTerminal && options.format != .text ? nil : ExploreProgressLine(
+            system: S.system, onTerminal: onTerminal,
+            interval: .milliseconds(Int64(options.progressInterval * 1000)))
+        let progress = line.map { line in { @Sendable (p: ExplorationProgress) in line.show(p) } }
         // SIGINT or SIGTERM stops the search; what it covered goes to standard error then.
         let cancellation = ExplorationCancellation()
         let report = Interrupts.shared.stopping(with: { cancellation.cancel() }) {
             exploration.run(progress: progress, cancellation: cancellation)
         }
-        if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        line?.finish()
         if report.interrupted {
             printInterrupted(report, system: S.system, start: start)
             return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
@@ -81,12 +79,15 @@ struct ExploreRunner {
         // The first counterexample trace that could not be written: the report is still
         // printed (its tokens replay every counterexample), then the exit code is 2.
         var unwritten: OutputError?
-        for (k, example) in report.counterexamples.enumerated() {
+        // Counterexamples with the same invariant and shrunk path are one, with a count.
+        for group in CounterexampleGroup.grouping(report.counterexamples) {
+            let example = group.counterexample
             let token = example.token(system: S.system, configuration: start.configurationText, start: start).encoded
             var file = ""
             if let outcome = try? replay(start, path: example.path) {
                 do {
-                    file = try write(outcome.state.encodedTrace(), name: "\(S.system)-\(example.violation.invariant)-\(k + 1).jsonl")
+                    file = try ExploreRunner.writeNew(outcome.state.encodedTrace(), in: options.out,
+                                                      stem: example.violation.invariant)
                 } catch let error as OutputError {
                     unwritten = unwritten ?? error
                 } catch {}
@@ -94,7 +95,7 @@ struct ExploreRunner {
             found.append(Found(
                 invariant: example.violation.invariant, message: example.violation.message,
                 kind: example.violation.kind, trace: file,
-                token: token, steps: example.steps, shrunkFrom: example.originalLength))
+                token: token, steps: example.steps, shrunkFrom: example.originalLength, count: group.count))
         }
 
         let seconds = report.elapsed.seconds
@@ -114,6 +115,7 @@ struct ExploreRunner {
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: (try? encoder.encode(json)) ?? Data(), as: UTF8.self))
+            if let note = Self.shardNote(report.options) { FileHandle.standardError.write(Data("plumb: \(note)\n".utf8)) }
         case .text:
             printText(report, found: found, system: S.system, configuration: start.configurationText)
         }
@@ -127,6 +129,7 @@ struct ExploreRunner {
     func printText(_ report: ExplorationReport, found: [Found], system: String, configuration: String) {
         let seconds = report.elapsed.seconds
         print("explore \(system) [\(configuration)] strategy \(report.options.strategy), shard \(report.options.shard)")
+        if let note = Self.shardNote(report.options) { print(note) }
         print("verdict: \(report.verdict == .pass ? "pass" : "VIOLATION")   exhaustive: \(report.exhaustive)")
         print(String(format: "states: %d   executions: %d   transitions: %d   max depth: %d   %.2f s (%.0f states/s, %.0f executions/s)",
                      report.states, report.executions, report.transitions, report.maxDepth, seconds,
@@ -142,12 +145,18 @@ struct ExploreRunner {
             if case .exhaustive = report.options.strategy {} else { why.append("random and pct search are never exhaustive") }
             print("not exhaustive: " + why.joined(separator: "; "))
         }
+        let distinct = found.count, total = found.reduce(0) { $0 + ($1.count ?? 1) }
+        if total > distinct {
+            print("counterexamples: \(distinct) distinct of the \(total) kept (\(report.violationsFound) violating states "
+                  + "reached; the same invariant and shrunk schedule counted once)")
+        }
         for f in found {
             print("")
-            print("violation of \(f.invariant): \(f.message)")
+            print("violation of \(f.invariant): \(f.message)"
+                  + ((f.count ?? 1) > 1 ? "   (found \(f.count ?? 1) times, the same shrunk schedule)" : ""))
             print("schedule (\(f.steps.count) steps\(f.shrunkFrom.map { ", shrunk from \($0)" } ?? "")):")
             for (i, step) in f.steps.enumerated() { print("  \(i + 1). \(step)") }
-            if !f.trace.isEmpty { print("trace: \(f.trace)   (plumb check \(f.trace))") }
+            if !f.trace.isEmpty { print("trace written to \(f.trace)   (plumb check \(f.trace))") }
             if f.kind == .explorerCheck {
                 print("note: \(f.invariant) is a check of the explorer beyond the trace format; "
                       + "`plumb check` passes this trace, the replay shows the failure")
@@ -175,15 +184,5 @@ struct ExploreRunner {
             lines.append("  replay: plumb replay \(token)")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-    }
-
-    /// Writes a counterexample trace under `--out` (created if missing); returns its path, or
-    /// throws an `OutputError` naming the path and why it cannot be written.
-    func write(_ bytes: [UInt8], name: String) throws -> String {
-        let dir = options.out
-        try OutputError.createFolder(dir)
-        let path = (dir as NSString).appendingPathComponent(name)
-        try OutputError.write(Data(bytes), to: path)
-        return path
     }
 }

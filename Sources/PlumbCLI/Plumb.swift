@@ -5,6 +5,9 @@ import Foundation
 /// schedules, replay what the explorer found, and measure.
 @main
 struct Plumb: AsyncParsableCommand {
+    /// Plumb's version, as `plumb --version` prints it: the one place it is written.
+    static let version = "0.4.0"
+
     static let configuration = CommandConfiguration(
         commandName: "plumb",
         abstract: "Record-replay verification and model checking for storage-controller software.",
@@ -19,7 +22,8 @@ struct Plumb: AsyncParsableCommand {
             Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive; \
             interrupted by a signal: no verdict, 128 plus the signal (130 SIGINT, 143 SIGTERM).
             """,
-        subcommands: [Check.self, Record.self, Explore.self, Replay.self, Bench.self]
+        version: "plumb \(Plumb.version)",
+        subcommands: [Check.self, Record.self, Explore.self, Replay.self, Convert.self, Bench.self]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 as documented (the argument

@@ -40,7 +40,8 @@ struct RecordRecovery: AsyncParsableCommand {
 
             Examples:
               plumb record recovery --consumers 200 --workers 8 --fail 3 --timeout-one --out /tmp/rec
-              plumb record recovery --graph graph.json --workers 4 --out /tmp/rec2
+              echo '{"consumers": [{"name": "journal"}, {"name": "replay", "deps": ["journal"]}]}' > /tmp/graph.json
+              plumb record recovery --graph /tmp/graph.json --workers 4 --out /tmp/rec2
             """
     )
 
@@ -148,7 +149,7 @@ struct RecordRecovery: AsyncParsableCommand {
         let timedOut = outcome.failed.filter { $0.reason == "timeout" }.count
         func ms(_ d: Duration) -> String { String(format: "%8.1f ms", Self.milliseconds(d)) }
         func ratio(_ d: Duration) -> String {
-            String(format: "%.2fx", Self.milliseconds(elapsed) / max(Self.milliseconds(d), 1e-9))
+            Ratio.times(Self.milliseconds(elapsed), over: Self.milliseconds(d), tiny: 1e-3)
         }
         for failure in outcome.failed {
             print(failure.reason == "timeout" ? "timed out:     \(failure.consumer)" : "failed:        \(failure.consumer): \(failure.reason)")

@@ -113,7 +113,7 @@ final class DriverSimulationTests: XCTestCase {
             try take(step, in: &state)
         }
         let write = try XCTUnwrap(state.choices().first { $0.description.hasPrefix("io#") })
-        XCTAssertEqual(write.description, "io#4 completes (write 2 blocks at 20)")
+        XCTAssertEqual(write.description, "io#4 completes (requests 1, 2 on iface 0: journal write of 2 blocks at 20)")
         state.apply(write)
         try take("power loss", in: &state)
         XCTAssertEqual(state.choices().map(\.description), [
@@ -128,6 +128,31 @@ final class DriverSimulationTests: XCTestCase {
         XCTAssertNil(state.violation())
         XCTAssertEqual(state.core.phase, .online)
         XCTAssertFalse(state.events.contains { if case .recovered = $0.kind { true } else { false } })
+    }
+
+    func testEachIOStepNamesItsRequestsAndRole() throws {
+        // Two interfaces: requests 1 and 2 fill a region (sealed, its segment written to the
+        // journal), request 3, a whole block, is written out of place.
+        var state = try XCTUnwrap(DriverSimulation(parsing: "ifaces=2 requests=3 crashes=0"))
+        for step in ["iface 0 submits request 1", "iface 1 submits request 2", "iface 0 submits request 3"] {
+            try take(step, in: &state)
+        }
+        XCTAssertEqual(state.choices().map(\.description).filter { $0.hasPrefix("io#") }, [
+            "io#4 completes (request 3 on iface 0: data write of 1 block at 38)",
+            "io#5 completes (requests 1, 2 on ifaces 0, 1: journal write of 2 blocks at 20)",
+        ])
+        try take("io#4 completes (request 3 on iface 0: data write of 1 block at 38)", in: &state)
+        XCTAssertEqual(state.choices().map(\.description).filter { $0.hasPrefix("io#") }, [
+            "io#5 completes (requests 1, 2 on ifaces 0, 1: journal write of 2 blocks at 20)",
+            "io#6 completes (flush)",
+        ])
+        // The purpose is no part of a choice's identity: sleep sets and state counts ignore it.
+        let described = try XCTUnwrap(state.choices().first { $0.description.hasPrefix("io#5") })
+        guard case let .complete(io, operation, purpose) = described else { return XCTFail("\(described)") }
+        XCTAssertNotNil(purpose.account)
+        XCTAssertEqual(described, .complete(io: io, operation))
+        XCTAssertEqual(described.hashValue, DriverSimulation.Choice.complete(io: io, operation).hashValue)
+        XCTAssertEqual(DriverSimulation.Choice.complete(io: io, operation).description, "io#5 completes (write 2 blocks at 20)")
     }
 
     /// Applies the enabled choice described as `description`.

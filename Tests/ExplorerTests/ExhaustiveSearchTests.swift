@@ -58,6 +58,32 @@ final class ExhaustiveSearchTests: XCTestCase {
         XCTAssertEqual(going.counterexamples.count, 4)
     }
 
+    func testCounterexamplesOfTheSameInvariantAndPathAreGroupedWithACount() {
+        let going = explore(RaceModel(), caching: false, reduction: false, keepGoing: true)
+        let groups = CounterexampleGroup.grouping(going.counterexamples)
+        // Every count adds up to what was kept, and no two groups are the same.
+        XCTAssertEqual(groups.reduce(0) { $0 + $1.count }, going.counterexamples.count)
+        let keys = groups.map { "\($0.counterexample.violation.invariant) \($0.counterexample.path)" }
+        XCTAssertEqual(Set(keys).count, groups.count)
+        for group in groups {
+            XCTAssertEqual(going.counterexamples.filter {
+                $0.path == group.counterexample.path && $0.violation.invariant == group.counterexample.violation.invariant
+            }.count, group.count)
+        }
+        // In the order first found.
+        XCTAssertEqual(groups.first?.counterexample, going.counterexamples.first)
+        let broken = ExplorationViolation(invariant: "a", message: "", kind: .traceInvariant)
+        let other = ExplorationViolation(invariant: "b", message: "", kind: .traceInvariant)
+        let grouped = CounterexampleGroup.grouping([
+            Counterexample(path: [1, 0], steps: [], violation: broken),
+            Counterexample(path: [1, 0], steps: [], violation: other),
+            Counterexample(path: [1, 0], steps: [], violation: broken, originalLength: 7),
+            Counterexample(path: [0], steps: [], violation: broken),
+        ])
+        XCTAssertEqual(grouped.map(\.count), [2, 1, 1])
+        XCTAssertEqual(grouped.map(\.counterexample.violation.invariant), ["a", "b", "a"])
+    }
+
     func testRandomProgramsReachExactlyTheReachableStates() {
         for seed in UInt64(1)...10 {
             for cyclic in [false, true] {

@@ -82,4 +82,21 @@ final class ShardingTests: XCTestCase {
         }
         XCTAssertEqual(Shard(index: 3, count: 4)?.description, "3/4")
     }
+
+    func testShareIsTheNumberOfWalksAShardRuns() throws {
+        XCTAssertEqual(Shard(index: 3, count: 8)?.share(of: 20_000), 2_500)
+        XCTAssertEqual(Shard(index: 2, count: 3)?.share(of: 10), 3)
+        XCTAssertEqual(Shard(index: 5, count: 8)?.share(of: 3), 0)
+        for total in [1, 7, 10, 33] {
+            let shares = (0..<4).map { Shard(index: $0, count: 4)!.share(of: total) }
+            XCTAssertEqual(shares.reduce(0, +), total, "\(total)")
+        }
+        // What a walk search of the shard does.
+        for index in 0..<3 {
+            let shard = try XCTUnwrap(Shard(index: index, count: 3))
+            let report = explore(Counters(k: 2, m: 2), strategy: .random(seed: 1),
+                                 budget: ExplorationBudget(executions: 10), shard: shard)
+            XCTAssertEqual(report.executions, shard.share(of: 10), "\(shard)")
+        }
+    }
 }

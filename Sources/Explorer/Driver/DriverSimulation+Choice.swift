@@ -5,8 +5,9 @@ extension DriverSimulation {
     /// an I/O is named by its ticket (unique within the run), a caller step by its interface and
     /// request, a fate by the pending write's index within the power cut.
     public enum Choice: Hashable, Sendable, CustomStringConvertible {
-        /// The device does the outstanding I/O `io` and reports its completion to the core.
-        case complete(io: Int, Operation)
+        /// The device does the outstanding I/O `io` and reports its completion to the core;
+        /// `purpose` says what the I/O is for (it is no part of the choice's identity).
+        case complete(io: Int, Operation, Purpose = Purpose())
         /// Interface `iface`'s caller submits request `id` (its next program step).
         case submit(id: Int, iface: Int)
         /// Interface `iface`'s caller syncs (its next program step).
@@ -62,6 +63,17 @@ extension DriverSimulation {
             /// A read of `blocks` blocks at `block`.
             case read(block: Int, blocks: Int)
 
+            /// `write of 2 blocks at 30`, `patch of 428 bytes in 2 extents`, `flush`, `read of 2
+            /// blocks at 0`: the operation after its role (`journal write of 2 blocks at 30`).
+            var phrase: String {
+                switch self {
+                case let .write(block, blocks): "write of \(blocks) block\(blocks == 1 ? "" : "s") at \(block)"
+                case let .patch(extents, bytes): "patch of \(bytes) bytes in \(extents) extent\(extents == 1 ? "" : "s")"
+                case .flush: "flush"
+                case let .read(block, blocks): "read of \(blocks) block\(blocks == 1 ? "" : "s") at \(block)"
+                }
+            }
+
             /// `write 2 blocks at 30`, `patch 428 bytes in 2 extents`, `flush`, `read 2 blocks at 0`.
             public var description: String {
                 switch self {
@@ -73,10 +85,36 @@ extension DriverSimulation {
             }
         }
 
-        /// For counterexamples: `io#7 completes (flush)`, `iface 1 submits request 2`, ...
+        /// What an outstanding I/O is for (`IOAccount`), for descriptions only: any two are
+        /// equal and it hashes nothing, so a choice is the same choice with or without it
+        /// (the search's sleep sets and state counts do not see it).
+        public struct Purpose: Hashable, Sendable, CustomStringConvertible {
+            /// The core's account of the I/O; nil when not known.
+            public var account: IOAccount?
+
+            /// Makes a purpose.
+            public init(_ account: IOAccount? = nil) { self.account = account }
+
+            /// Always true: the purpose is no part of a choice's identity.
+            public static func == (_: Purpose, _: Purpose) -> Bool { true }
+
+            /// Hashes nothing (see `==`).
+            public func hash(into _: inout Hasher) {}
+
+            /// `request 2 on iface 1: journal` (the role, after the requests when any).
+            public var description: String {
+                guard let account else { return "" }
+                return account.requests.isEmpty ? account.role.rawValue : "\(account): \(account.role.rawValue)"
+            }
+        }
+
+        /// For counterexamples: `io#7 completes (flush)`, `iface 1 submits request 2`,
+        /// `io#4 completes (request 2 on iface 1: journal write of 2 blocks at 20)`, ...
         public var description: String {
             switch self {
-            case let .complete(io, operation): "io#\(io) completes (\(operation))"
+            case let .complete(io, operation, purpose):
+                purpose.account == nil || operation == .flush ? "io#\(io) completes (\(operation))"
+                    : "io#\(io) completes (\(purpose) \(operation.phrase))"
             case let .submit(id, iface): "iface \(iface) submits request \(id)"
             case let .sync(iface): "iface \(iface) syncs"
             case .idle: "idle"

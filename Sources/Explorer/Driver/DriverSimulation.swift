@@ -53,6 +53,12 @@ public struct DriverSimulation: Explorable {
         /// What to do (`BlockDevice.perform(_:)` does it).
         var operation: DeviceOperation
 
+        /// The first block a write goes to, or nil (for `DriverCore.account(of:block:)`).
+        var block: Int? {
+            if case let .write(block, _) = operation { return block }
+            return nil
+        }
+
         /// A short account, for choices.
         var summary: Choice.Operation {
             switch operation {
@@ -147,7 +153,9 @@ public struct DriverSimulation: Explorable {
     public func choices() -> [Choice] {
         if verdict != nil { return [] }
         if let fates { return fateChoices(after: fates.count) }
-        var result = outstanding.map { Choice.complete(io: $0.ticket.raw, $0.summary) }
+        var result = outstanding.map { io in
+            Choice.complete(io: io.ticket.raw, io.summary, Choice.Purpose(core.account(of: io.ticket, block: io.block)))
+        }
         if core.phase == .online {
             for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
                 switch workload.programs[iface][cursors[iface]] {
@@ -171,7 +179,7 @@ public struct DriverSimulation: Explorable {
     public mutating func apply(_ choice: Choice) {
         let recorded = monitor.observed
         switch choice {
-        case let .complete(io, _):
+        case let .complete(io, _, _):
             complete(IOTicket(io))
         case let .submit(id, iface):
             cursors[iface] += 1
@@ -230,7 +238,7 @@ public struct DriverSimulation: Explorable {
         case .idle: configuration.ifaces
         case .shutdown: configuration.ifaces + 1
         case .powerLoss, .fate: configuration.ifaces + 2
-        case let .complete(io, _): configuration.ifaces + 3 + io
+        case let .complete(io, _, _): configuration.ifaces + 3 + io
         }
     }
 

@@ -1,0 +1,51 @@
+@testable import Checker
+import Foundation
+import Specs
+import Trace
+import XCTest
+
+/// The text report names every event it cites and words each engine's finding plainly.
+final class ReportWordingTests: XCTestCase {
+    /// Every event of every counterexample order of every failing golden trace carries its
+    /// name and its file and line, with Z3 and with the graph engine alone.
+    func testCounterexampleEventsAreNamedAndLocated() throws {
+        var orders = 0
+        for entry in try GoldenTraceTests.manifest() where entry.verdict == "fail" {
+            for useSolver in [true, false] {
+                var options = Checker.Options()
+                options.useSolver = useSolver
+                options.allowTruncated = entry.flags.contains("--truncated")
+                let path = GoldenTraceTests.tracesDirectory.appendingPathComponent(entry.path).path
+                let report = Checker(options: options).check(files: [path])
+                for violation in report.violations where !violation.counterexample.isEmpty {
+                    orders += 1
+                    for event in violation.counterexample {
+                        XCTAssertFalse(event.name.isEmpty, "\(entry.path): \(event.id) unnamed")
+                        XCTAssertEqual(event.location.file, 0, "\(entry.path): \(event.id) has no file")
+                        XCTAssertGreaterThan(event.location.line, 0, "\(entry.path): \(event.id) has no line")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(orders, 0)
+    }
+
+    /// A violated invariant never reads like the engines disagree, and each combination of
+    /// results says what each engine found.
+    func testProofLinesSayWhatEachEngineFound() {
+        let report = CheckReport.inputError(TraceInputError(file: "", line: 0, message: ""), files: [])
+        func proof(_ engine: CheckReport.Engine, _ result: CheckReport.ProofResult) -> CheckReport.Proof {
+            CheckReport.Proof(invariant: Invariant(rawValue: "mirror.commit-after-mirror"), engine: engine,
+                              result: result, ms: 1, obligations: 2)
+        }
+        XCTAssertEqual(report.proofLine(graph: proof(.graph, .refuted), z3: proof(.z3, .refuted)),
+                       "violated: graph engine found it, z3 confirmed the counterexample (2 obligations, 1.0 ms)")
+        XCTAssertEqual(report.proofLine(graph: proof(.graph, .refuted), z3: proof(.z3, .proved)),
+                       "violated: graph engine found it, z3 proved the obligations that hold (2 obligations, 1.0 ms)")
+        XCTAssertEqual(report.proofLine(graph: proof(.graph, .proved), z3: proof(.z3, .unknown)),
+                       "unproved: graph engine found no violation, z3 gave up on some obligations (2 obligations, 1.0 ms)")
+        XCTAssertEqual(report.proofLine(graph: proof(.graph, .proved), z3: nil),
+                       "holds: graph engine found no violation (2 obligations), no Z3 query")
+        XCTAssertTrue(report.proofLine(graph: proof(.graph, .proved), z3: proof(.z3, .refuted)).hasPrefix("ENGINES DISAGREE"))
+    }
+}
