@@ -30,15 +30,11 @@ final class BoundsAndBudgetTests: XCTestCase {
 
     func testTimeBudgetStopsAndProgressIsThrottled() {
         let calls = Calls()
-        let clock = ContinuousClock()
-        let started = clock.now
         let report = Exploration(start: Counters(k: 4, m: 6), options: ExplorationOptions(
             stateCaching: false, partialOrderReduction: false, budget: ExplorationBudget(time: .milliseconds(700))
         )).run { calls.add($0) }
-        let took = clock.now - started
         XCTAssertFalse(report.exhaustive)
         XCTAssertTrue(report.budgetExhausted)
-        XCTAssertLessThan(took, .seconds(3))
         let seen = calls.all
         XCTAssertGreaterThanOrEqual(seen.count, 1)
         XCTAssertLessThanOrEqual(seen.count, 4)
