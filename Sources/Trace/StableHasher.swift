@@ -55,14 +55,17 @@ public struct StableHasher: Sendable {
 
     /// Hashes a byte array with its length, eight bytes at a time (fast path for arrays).
     public mutating func combine(bytes: [UInt8]) {
-        combine(bytes.count)
-        bytes.withUnsafeBytes { raw in
-            let words = raw.count / 8
-            for i in 0..<words { combine(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))) }
-            var tail: UInt64 = 0
-            for i in (words * 8)..<raw.count { tail |= UInt64(raw[i]) << (UInt64(i - words * 8) * 8) }
-            if raw.count % 8 != 0 { combine(tail) }
-        }
+        bytes.withUnsafeBytes { combine(contiguous: $0) }
+    }
+
+    /// Hashes contiguous bytes with their length, as `combine(bytes:)` does.
+    mutating func combine(contiguous raw: UnsafeRawBufferPointer) {
+        combine(raw.count)
+        let words = raw.count / 8
+        for i in 0..<words { combine(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))) }
+        var tail: UInt64 = 0
+        for i in (words * 8)..<raw.count { tail |= UInt64(raw[i]) << (UInt64(i - words * 8) * 8) }
+        if raw.count % 8 != 0 { combine(tail) }
     }
 
     /// Hashes integers with their count.
@@ -72,7 +75,10 @@ public struct StableHasher: Sendable {
     }
 
     /// Hashes a string's UTF-8 bytes with their length.
-    public mutating func combine(_ string: String) { combine(bytes: string.utf8) }
+    public mutating func combine(_ string: String) {
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable { combine(contiguous: UnsafeRawBufferPointer($0)) }
+        if done == nil { combine(bytes: string.utf8) }
+    }
 
     /// The hash of everything combined so far.
     public var value: UInt64 { Self.mix(state ^ 0x1F83_D9AB_FB41_BD6B) }

@@ -147,6 +147,12 @@ public struct VectorClockIndex: Sendable {
         return value >= 0 ? value : nil
     }
 
+    /// The number of nodes seen so far.
+    package var nodeCount: Int { nodes.count }
+
+    /// The name of node `i` (an index into `nodeNames`).
+    package func nodeName(_ i: Int) -> String { nodes[i].name }
+
     /// The index of node `name` among `nodeNames`, if it was seen.
     package func nodeIndex(_ name: String) -> Int? { find(name) }
 
