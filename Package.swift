@@ -72,7 +72,7 @@ let package = Package(
         ]),
 
         // The explorer: exhaustive, random and PCT search over the systems' cores.
-        .target(name: "Explorer", dependencies: ["Trace", "Specs", "Driver", "Mirror", "Recovery"]),
+        .target(name: "Explorer", dependencies: ["Trace", "Specs", "Driver", "Mirror", "Recovery", "Z3"]),
 
         // The `plumb` command.
         .executableTarget(name: "PlumbCLI", dependencies: [

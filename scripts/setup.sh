@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Plumb needs from the system: Z3 and zlib development files, and what the fuzz
-# build needs (clang, lld, gzip) where the Swift toolchain does not bring it.
+# Installs what Plumb needs from the system: Z3 and zlib development files, what the fuzz build
+# needs (clang, lld, gzip) where the Swift toolchain does not bring it, and Chromium for the
+# test that renders an HTML report.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ command -v swift >/dev/null 2>&1 && toolchain=$(dirname "$(readlink -f "$(comman
 [ -n "$toolchain" ] && [ -x "$toolchain/clang" ] || command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ -n "$toolchain" ] && [ -x "$toolchain/ld.lld" ] || command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
 command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+# The end-to-end test of `plumb check --html` renders its page in a headless browser.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2

@@ -8,7 +8,7 @@ extension CheckReport {
         var object: [String: Any] = [
             "verdict": verdict.rawValue,
             "files": files,
-            "violations": violations.map { jsonViolation($0) },
+            "violations": violations.indices.map { jsonViolation(violations[$0], decided: decision($0)) },
             "proofs": proofs.map { proof -> [String: Any] in
                 ["invariant": proof.invariant.rawValue, "engine": proof.engine.rawValue,
                  "result": proof.result.rawValue, "ms": (proof.ms * 1000).rounded() / 1000,
@@ -39,12 +39,15 @@ extension CheckReport {
         return object
     }
 
-    private func jsonViolation(_ v: Violation) -> [String: Any] {
+    /// One violation; `decided_at` (snake_case like every key of this report, where issue 12
+    /// wrote `decidedAt`) is the event after which it was certain, or null.
+    private func jsonViolation(_ v: Violation, decided: EventStamp?) -> [String: Any] {
         [
             "invariant": v.invariant.rawValue,
             "message": v.message,
             "events": v.events.map { jsonEvent($0) },
             "counterexample": v.counterexample.map { jsonEvent($0) },
+            "decided_at": decided.map { jsonEvent($0) as Any } ?? NSNull(),
         ]
     }
 

@@ -28,8 +28,10 @@ extension CheckReport {
                 cases += "    <testcase classname=\"plumb.\(system)\" name=\"\(invariant.rawValue)\" time=\"\(seconds)\">"
                 if !broken.isEmpty {
                     failures += 1
-                    let body = broken.map { v in
-                        "\(v.message)\n" + v.events.map { "  \($0.name) \($0.id)\(place($0))" }.joined(separator: "\n")
+                    let body = violations.indices.filter { violations[$0].invariant == invariant }.map { i in
+                        let v = violations[i]
+                        let decided = decision(i).map { "  decided at \($0.name) \($0.id)\(place($0))\n" } ?? ""
+                        return "\(v.message)\n" + decided + v.events.map { "  \($0.name) \($0.id)\(place($0))" }.joined(separator: "\n")
                     }.joined(separator: "\n")
                     cases += "<failure message=\"\(xml(broken[0].message))\" type=\"violation\">\(xml(body))</failure>"
                 } else if mine.contains(where: { $0.result == .unknown }) {

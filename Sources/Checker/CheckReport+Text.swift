@@ -18,8 +18,9 @@ extension CheckReport {
             out += "  \(error)\n"
             return out
         }
-        for v in violations {
+        for (index, v) in violations.enumerated() {
             out += "\nviolation of \(v.invariant): \(v.message)\n"
+            if let decided = decision(index) { out += "  decided at \(describe(decided))   (where the trace stopped matching)\n" }
             for e in v.events { out += "  \(describe(e))\n" }
             if !v.counterexample.isEmpty {
                 out += "  a happens-before order that breaks it, earliest first:"

@@ -83,6 +83,10 @@ public struct CheckReport: Sendable {
     public var error: TraceInputError?
     /// The violations found, in the order found; at most 1000 of each invariant are kept.
     public var violations: [Violation]
+    /// Per violation (same index as `violations`): the event of the replay after which the
+    /// violation was certain, the earliest line to look at (see `CheckSink.decision`); nil
+    /// where unknown.
+    public var decidedAt: [EventStamp?] = []
     /// Per invariant, the violations found beyond those kept.
     public var suppressed: [Invariant: Int] = [:]
     /// Per invariant and engine, what was proved.
@@ -127,6 +131,11 @@ public struct CheckReport: Sendable {
         public var prescanned = false
         /// Wall time of the whole check, in milliseconds.
         public var ms: Double = 0
+    }
+
+    /// Where violation `index` was decided, if known.
+    public func decision(_ index: Int) -> EventStamp? {
+        index < decidedAt.count ? decidedAt[index] : nil
     }
 
     /// The verdict the report supports.

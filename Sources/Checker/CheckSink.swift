@@ -21,6 +21,11 @@ final class CheckSink: SpecSink {
     private(set) var refutations: [Invariant: (result: CheckReport.ProofResult, ms: Double, count: Int)] = [:]
     /// Engine disagreements found while refuting.
     private(set) var disagreements: [String] = []
+    /// Per kept violation (same index as `violations`): the event of the replay after which it
+    /// was certain (see `decision(for:after:)`).
+    private(set) var decisions: [EventStamp?] = []
+    /// Whether the spec's final checks are running (set by the replay before `finish`).
+    var finishing = false
 
     private let engine: ProofEngine?
     private let timeout: Duration
@@ -40,11 +45,12 @@ final class CheckSink: SpecSink {
 
     func report(_ violation: Violation) { keep(violation) }
 
-    private func keep(_ violation: Violation) {
+    private func keep(_ violation: Violation, after: EventStamp? = nil) {
         let count = kept[violation.invariant, default: 0]
         if count < keepPerInvariant {
             kept[violation.invariant] = count + 1
             violations.append(violation)
+            decisions.append(decision(for: violation, after: after))
         } else {
             suppressed[violation.invariant, default: 0] += 1
         }
@@ -70,7 +76,7 @@ final class CheckSink: SpecSink {
         } else {
             keep(Violation(
                 invariant, message(), events: [before, after],
-                counterexample: counterexample(invariant, before: before, after: after)))
+                counterexample: counterexample(invariant, before: before, after: after)), after: after)
         }
         return false
     }
@@ -96,6 +102,30 @@ final class CheckSink: SpecSink {
         let names = (cycle + [cycle[0]]).map { vertices[$0] }.joined(separator: " -> ")
         keep(Violation(invariant, "dependency cycle: \(names)", events: cycle.map { stamps[$0] }))
         return cycle
+    }
+
+    /// Where the replay stood when `violation` became certain. A broken "X happens-before Y"
+    /// is certain once Y is replayed (every event that happens before Y was replayed before
+    /// it), so it is Y (`after`). A violation a scan reports while an event is observed is
+    /// that event (nil here; the replay fills it in with `decided(by:since:)`, which costs the
+    /// replay nothing while no violation is found). One the spec's final checks report (an
+    /// obligation never met) is the latest of its events in happens-before (the first cited
+    /// when they are concurrent).
+    private func decision(for violation: Violation, after: EventStamp?) -> EventStamp? {
+        if let after { return after }
+        guard finishing else { return nil }
+        var latest: EventStamp?
+        for e in violation.events where clocks.contains(e.id) {
+            if let l = latest, !clocks.happensBefore(l.id, e.id) { continue }
+            latest = e
+        }
+        return latest ?? violation.events.first
+    }
+
+    /// Names `event`, just observed, as where the violations kept since the first `count` were
+    /// decided, for those that have no decision yet.
+    func decided(by event: TraceEvent, since count: Int) {
+        for i in count..<decisions.count where decisions[i] == nil { decisions[i] = EventStamp(event) }
     }
 
     /// Sends every obligation still waiting in a window to the solver.

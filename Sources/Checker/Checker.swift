@@ -20,6 +20,9 @@ public struct Checker: Sendable {
         public var maxPending = CausalOrder.defaultMaxPending
         /// Stops the check from another thread; the report is then marked `interrupted`.
         public var cancellation: CheckCancellation?
+        /// Told the number of events replayed so far, every thousand or so events, from the
+        /// replaying thread (`plumb check`'s progress line); it must return quickly.
+        public var progress: (@Sendable (Int) -> Void)?
 
         /// The defaults: Z3 on, strict about truncation, 30 s per query.
         public init() {}
@@ -71,9 +74,9 @@ public struct Checker: Sendable {
         let start = clock.now
         do {
             switch order.system {
-            case .mirror: try Self.replay(MirrorSpec.self, &order, sink, cancellation)
-            case .driver: try Self.replay(DriverSpec.self, &order, sink, cancellation)
-            case .recovery: try Self.replay(RecoverySpec.self, &order, sink, cancellation)
+            case .mirror: try Self.replay(MirrorSpec.self, &order, sink, cancellation, options.progress)
+            case .driver: try Self.replay(DriverSpec.self, &order, sink, cancellation, options.progress)
+            case .recovery: try Self.replay(RecoverySpec.self, &order, sink, cancellation, options.progress)
             }
         } catch {
             _ = engine?.finish()
@@ -97,6 +100,7 @@ public struct Checker: Sendable {
             proofs: Self.proofs(system: order.system, sink: sink, outcomes: outcomes, replayMs: replayMs),
             disagreements: sink.disagreements + outcomes.flatMap(\.disagreements),
             files: files, system: order.system, stats: stats)
+        report.decidedAt = sink.decisions
         let undecided = outcomes.sorted { $0.invariant < $1.invariant }
         report.unprovedCount = undecided.reduce(0) { $0 + $1.unprovedCount }
         report.unproved = undecided.flatMap { outcome in
@@ -114,19 +118,24 @@ public struct Checker: Sendable {
     /// Replays the trace through the spec; stops early, without the spec's final checks, once
     /// `cancellation` is cancelled (looked at every `cancellationInterval` events).
     private static func replay<S: Spec>(
-        _: S.Type, _ order: inout CausalOrder, _ sink: CheckSink, _ cancellation: CheckCancellation?
+        _: S.Type, _ order: inout CausalOrder, _ sink: CheckSink, _ cancellation: CheckCancellation?,
+        _ progress: (@Sendable (Int) -> Void)?
     ) throws(CausalOrder.Failure) {
         var spec = S()
         var sinceLook = 0
         while let event = try order.next() {
             sink.clocks.add(node: event.node, seq: event.seq, causes: event.causes)
+            let kept = sink.violations.count
             spec.observe(event, sink: sink)
+            if sink.violations.count != kept { sink.decided(by: event, since: kept) }
             sinceLook += 1
             if sinceLook == cancellationInterval {
                 sinceLook = 0
                 if cancellation?.isCancelled == true { return }
+                progress?(order.eventCount)
             }
         }
+        sink.finishing = true
         spec.finish(sink: sink)
     }
 

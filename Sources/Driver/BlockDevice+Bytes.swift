@@ -115,6 +115,11 @@ extension BlockDevice {
         }
     }
 
+    /// The blocks `patch(extents)` reads (those the extents leave partly unwritten), ascending.
+    public func patchedPartialBlocks(_ extents: [ByteExtent]) -> [Int] {
+        partialBlocks(of: Self.union(of: extents))
+    }
+
     /// Copies the part of `extent` that falls in `target` (which holds the device bytes from
     /// byte `base` on) into it.
     private static func copy(_ extent: ByteExtent, clippedTo base: Int, into target: UnsafeMutableRawBufferPointer) {

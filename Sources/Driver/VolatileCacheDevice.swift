@@ -4,7 +4,8 @@
 /// pending write to `base` and flushes it. Reads see the latest data: `base` with the pending
 /// writes laid over it in order. A power cut (`cut`, in `VolatileCacheDevice+Crash.swift`)
 /// decides for each pending write whether it is lost, durable or torn at sector boundaries,
-/// which is how a simulated runtime explores crash outcomes.
+/// which is how a simulated runtime explores crash outcomes eagerly; `cutUndecided(into:torn:)`
+/// (in `VolatileCacheDevice+Lazy.swift`) hands them to a `LazyCrashMedium` undecided instead.
 ///
 /// A `fua` write goes to `base` at once with `fua` and removes the blocks it overwrites from
 /// the pending writes, so that a cut cannot lay older cached data over it. Trimming can split

@@ -39,6 +39,16 @@ struct Check: AsyncParsableCommand {
 
             FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>.
 
+            Each violation says where it was decided: the event after which it was certain \
+            (decided_at in JSON). --html FILE also writes a self-contained page: a lane per \
+            node, cause arrows, the violation's events highlighted and its counterexample as \
+            steps to go through. --minimize OUT also writes the smallest trace that still breaks \
+            the first violation's invariant with the same events (whole events removed, causes \
+            kept, lines copied as written; checked once with Z3), and says how many it kept.
+
+            A long check shows its progress on standard error: on a terminal one line rewritten \
+            (text format only), off one a line every 10 s.
+
             Examples:
               plumb check Traces/mirror/pass-basic-one-stream.jsonl
               plumb check Traces/mirror/fail-commit-ahead-of-its-ack.jsonl
@@ -46,6 +56,7 @@ struct Check: AsyncParsableCommand {
               plumb check /tmp/run1
               plumb check --each --format junit Traces/mirror/pass-*.jsonl > plumb.xml
               gzip -c Traces/driver/pass-crash-recovered-online.jsonl | plumb check -
+              plumb check --html report.html Traces/mirror/fail-commit-ahead-of-its-ack.jsonl
             """
     )
 
@@ -77,6 +88,19 @@ struct Check: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var html: HTMLOutput
+
+    @Option(help: ArgumentHelp(
+        "Also write the smallest trace that still fails with the first violation's invariant (delta debugging over "
+            + "events; seqs, causes and lines kept as they are), and say how many events it kept.",
+        valueName: "OUT"))
+    var minimize: String?
+
+    /// Off a terminal, the seconds between two progress lines on standard error (tests set it
+    /// short; not shown in the help).
+    @Option(help: ArgumentHelp(visibility: .private))
+    var progressInterval: Double = ExploreProgressLine.defaultInterval.seconds
+
     /// --timeout when not given, in seconds.
     static let defaultTimeout = 30.0
     /// --window when not given.
@@ -92,6 +116,12 @@ struct Check: AsyncParsableCommand {
         try OptionRange.check("--timeout", timeout, OptionRange.minSeconds...Self.maxTimeout, "seconds")
         try OptionRange.check("--window", window, 1...Self.maxWindow)
         try OptionRange.check("--max-pending", maxPending, 1...Int.max)
+        try OptionRange.seconds("--progress-interval", progressInterval)
+        if let minimize { try OutputError.validateFile(minimize) }
+        if each && paths.count > 1 {
+            if html.path != nil { throw ValidationError("--html draws one trace: name one trace, without --each") }
+            if minimize != nil { throw ValidationError("--minimize shrinks one trace: name one trace, without --each") }
+        }
     }
 
     func run() async throws {
@@ -104,9 +134,16 @@ struct Check: AsyncParsableCommand {
         // SIGINT or SIGTERM cancels the check (its Z3 queries included); nothing is printed then.
         let cancellation = CheckCancellation()
         options.cancellation = cancellation
+        // A line on standard error while a long check runs (see `CheckProgressLine`).
+        let onTerminal = isatty(2) == 1
+        let progress = onTerminal && output.format != .text ? nil : CheckProgressLine(
+            onTerminal: onTerminal, interval: .milliseconds(Int64(progressInterval * 1000)))
+        options.progress = progress.map { line in { @Sendable events in line.show(events: events) } }
         let checker = Checker(options: options)
 
         var reports: [(name: String, report: CheckReport)] = []
+        // The files each report was read from (standard input as its temporary copy).
+        var readFiles: [[String]] = []
         let stdinCopy = paths.contains(Self.standardInput) ? try StandardInputCopy() : nil
         defer { stdinCopy?.remove() }
         let groups = each ? paths.map { [$0] } : [paths]
@@ -119,17 +156,31 @@ struct Check: AsyncParsableCommand {
                     if !selection.skippedPartial.isEmpty {
                         FileHandle.standardError.write(Data("plumb check: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
                     }
+                    progress?.begin(estimatedEvents: CheckProgressLine.estimateEvents(selection.files))
                     var report = checker.check(files: selection.files)
                     report.skippedPartialFiles = selection.skippedPartial
                     reports.append((name, stdinCopy?.rename(report) ?? report))
+                    readFiles.append(selection.files)
                 } catch {
                     let report = CheckReport.inputError(error, files: inputs)
                     reports.append((name, stdinCopy?.rename(report) ?? report))
+                    readFiles.append(inputs)
                 }
             }
         }
+        progress?.finish()
         if cancellation.isCancelled || reports.contains(where: \.report.interrupted) { throw Interrupts.Interrupted() }
         print(render(reports), terminator: "")
+        if let page = html.path, let first = reports.first {
+            try HTMLOutput.write(first.report, to: page, readFrom: readFiles[0]) { html in
+                html.allowTruncated = truncated
+                html.context = [reproduceCommand()]
+            }
+            FileHandle.standardError.write(Data("plumb check: HTML report written to \(page)\n".utf8))
+        }
+        if let out = minimize, let first = reports.first {
+            try minimize(first.report, files: readFiles[0], to: out)
+        }
         let verdicts = reports.map(\.report.verdict)
         let worst = verdicts.max() ?? .pass
         if output.format == .text && (verdicts.contains(.fail) || verdicts.contains(.unknown)) {

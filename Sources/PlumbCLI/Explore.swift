@@ -31,6 +31,7 @@ struct Explore: AsyncParsableCommand {
             Examples:
               plumb explore mirror --streams 2 --paths 2 --records 3 --crashes 1
               plumb explore driver --ifaces 2 --requests 4 --crashes 1 --torn
+              plumb explore driver --ifaces 1 --requests 12 --crashes 1 --torn --crash-states lazy
               plumb explore recovery --consumers 5 --workers 2 --failures 1
               plumb explore mirror --records 6 --strategy pct --executions 20000
               plumb explore driver --requests 6 --shard 3/8 --format json
@@ -105,13 +106,32 @@ struct ExploreDriver: AsyncParsableCommand {
     /// Power losses.
     @Option(help: "Power losses, also during recovery (0...4).") var crashes = 1
     @Flag(help: "Cached writes may tear at sector boundaries when power fails.") var torn = false
+    /// Staging regions of the simulated device.
+    @Option(help: "Staging regions of the simulated device, 2...16 (more let more writes wait in the cache for one flush).")
+    var regions = 2
+    /// How power losses decide the cached writes' fates.
+    @Option(help: ArgumentHelp(
+        "lazy (the default): the cached writes' fates stay undecided at a power loss; a read branches once per distinct "
+            + "content it can return, and Z3 proves the data area right for every remaining fate; eager: every fate of "
+            + "every cached write is enumerated at the power loss (the reference).",
+        valueName: "lazy|eager"))
+    var crashStates: DriverSimulation.Configuration.CrashStates = .lazy
     @OptionGroup var options: ExploreOptions
+
+    /// The configuration the options describe.
+    var configurationValue: DriverSimulation.Configuration {
+        var c = DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn,
+                                               crashStates: crashStates)
+        c.regions = regions
+        return c
+    }
 
     /// Checks each bound's range, then the seeded bugs and the configuration as a whole.
     func validate() throws {
         try OptionRange.check("--ifaces", ifaces, 1...8)
         try OptionRange.check("--requests", requests, 0...16)
         try OptionRange.check("--crashes", crashes, 0...4)
+        try OptionRange.check("--regions", regions, 2...16)
         try options.validateFaults(for: DriverSimulation.system)
         guard DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn).isValid else {
             throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes")
@@ -119,13 +139,19 @@ struct ExploreDriver: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let c = DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn)
+        let c = configurationValue
         guard let start = DriverSimulation(parsing: options.configuration(c.description)) else {
             throw ValidationError("the configuration \(options.configuration(c.description)) does not parse")
         }
-        throw ExploreRunner(options: options).explore(start)
+        let statistics = CrashStatistics()
+        let z3Before = CrashFatesProver.shared.tally
+        throw ExploreRunner(options: options).explore(start.collecting(statistics)) { report in
+            CrashStatesReport(statistics, mode: c.crashStates, exploration: report, z3Before: z3Before)
+        }
     }
 }
+
+extension DriverSimulation.Configuration.CrashStates: ExpressibleByArgument {}
 
 /// `plumb explore recovery`.
 struct ExploreRecovery: AsyncParsableCommand {
@@ -165,5 +191,115 @@ struct ExploreRecovery: AsyncParsableCommand {
             throw ValidationError("the configuration \(options.configuration(configurationValue.description)) does not parse")
         }
         throw ExploreRunner(options: options).explore(start)
+    }
+}
+
+/// The crash-state section of `plumb explore driver`'s report (`crash_states` in JSON, whose
+/// keys are snake_case like the rest of the report: `recovery_runs`, `eager_recovery_runs`,
+/// `eager_estimated`, `max_cached_writes`, `z3_closed_crash_points`): in all, and for the
+/// crash point with the most cached writes, measured again on its own (every recovery from it,
+/// lazily and, up to `eagerLimit` fate assignments, eagerly; beyond, the eager count is the
+/// number of fate assignments, one recovery each, with `eager_estimated`).
+struct CrashStatesReport: Codable {
+    /// The recoveries from one crash point, lazily and eagerly.
+    struct Point: Codable {
+        var cachedWrites: Int
+        var fateAssignments: Double
+        var recoveryRuns: Int
+        var recoverySeconds: Double
+        var eagerRecoveryRuns: Double
+        var eagerEstimated: Bool
+        /// CPU seconds of the eager recoveries, when they ran.
+        var eagerSeconds: Double?
+        /// The distinct images the eager fates leave, when they ran (a cached search runs
+        /// recovery once per image).
+        var eagerImages: Int?
+        var z3Closed: Bool
+    }
+
+    var mode: String
+    var crashPoints: Int
+    var maxCachedWrites: Int
+    var recoveryRuns: Int
+    var eagerRecoveryRuns: Double
+    var eagerEstimated: Bool
+    var fateAssignments: Double
+    var z3ClosedCrashPoints: Int
+    var z3Queries: Int
+    var z3Unsat: Int
+    var z3Sat: Int
+    var z3Seconds: Double
+    var checksClosedWithoutQuery: Int
+    var largestCrashPoint: Point?
+
+    /// The most eager recoveries run again to measure the largest crash point.
+    static let eagerLimit = 1 << 14
+
+    /// The section for an exploration that tallied into `statistics`; Z3's answers are those
+    /// since `z3Before`.
+    init(_ statistics: CrashStatistics, mode: DriverSimulation.Configuration.CrashStates, exploration _: ExplorationReport,
+         z3Before: CrashFatesProver.Tally = CrashFatesProver.Tally()) {
+        let summary = statistics.summary
+        let z3 = CrashFatesProver.shared.tally
+        self.mode = mode.rawValue
+        crashPoints = summary.crashPoints
+        maxCachedWrites = summary.maxCachedWrites
+        recoveryRuns = summary.recoveryRuns
+        fateAssignments = summary.fateAssignments
+        eagerEstimated = mode == .lazy
+        eagerRecoveryRuns = mode == .lazy ? summary.fateAssignments : Double(summary.recoveryRuns)
+        z3ClosedCrashPoints = summary.z3ClosedCrashPoints
+        z3Queries = z3.queries - z3Before.queries
+        z3Unsat = z3.unsat - z3Before.unsat
+        z3Sat = z3.sat - z3Before.sat
+        z3Seconds = z3.seconds - z3Before.seconds
+        checksClosedWithoutQuery = summary.closedWithoutQuery
+        if let (state, point) = statistics.largest {
+            largestCrashPoint = Self.measure(state, z3Closed: point.z3Closed)
+        }
+    }
+
+    /// Every recovery from the power loss at `state`, lazily, and eagerly when the fate
+    /// assignments are at most `eagerLimit`.
+    static func measure(_ state: DriverSimulation, z3Closed: Bool, eagerLimit: Int = CrashStatesReport.eagerLimit) -> Point? {
+        let assignments = state.cachedFateAssignments
+        var cpu = ExploreBench.cpuSeconds(RUSAGE_SELF)
+        guard let lazy = state.recoveriesAfterPowerLoss(.lazy, limit: 1 << 22) else { return nil }
+        let lazySeconds = ExploreBench.cpuSeconds(RUSAGE_SELF) - cpu
+        var point = Point(cachedWrites: state.cachedWrites, fateAssignments: assignments, recoveryRuns: lazy.runs,
+                          recoverySeconds: lazySeconds, eagerRecoveryRuns: assignments, eagerEstimated: true,
+                          z3Closed: z3Closed)
+        if assignments <= Double(eagerLimit) {
+            cpu = ExploreBench.cpuSeconds(RUSAGE_SELF)
+            if let eager = state.recoveriesAfterPowerLoss(.eager, limit: eagerLimit + 1), eager.complete {
+                point.eagerSeconds = ExploreBench.cpuSeconds(RUSAGE_SELF) - cpu
+                point.eagerRecoveryRuns = Double(eager.runs)
+                point.eagerImages = eager.images
+                point.eagerEstimated = false
+            }
+        }
+        return point
+    }
+
+    /// The section in words, for the text report.
+    var lines: [String] {
+        var lines = [
+            "crash states: \(mode); \(crashPoints) crash points, at most \(maxCachedWrites) cached writes; \(recoveryRuns) "
+                + "recovery runs" + (mode == "lazy"
+                    ? String(format: " (eager: %.3g fate assignments, one recovery each, estimated)", eagerRecoveryRuns) : ""),
+            String(format: "Z3: %d queries (%d UNSAT, %d SAT), %.3f s in all; %d crash points closed by Z3; "
+                   + "%d contents checks closed with no query", z3Queries, z3Unsat, z3Sat, z3Seconds, z3ClosedCrashPoints,
+                   checksClosedWithoutQuery),
+        ]
+        if let p = largestCrashPoint {
+            let eager = p.eagerEstimated
+                ? String(format: "%.3g eagerly (the fate assignments, estimated)", p.eagerRecoveryRuns)
+                : String(format: "%.0f eagerly (%.2f s; %d distinct images)", p.eagerRecoveryRuns, p.eagerSeconds ?? 0,
+                         p.eagerImages ?? 0)
+            lines.append(String(format: "largest crash point: %d cached writes: %d recovery runs lazily (%.2f s) against %@: %.0fx fewer",
+                                p.cachedWrites, p.recoveryRuns, p.recoverySeconds, eager,
+                                p.eagerRecoveryRuns / Double(max(p.recoveryRuns, 1))))
+        }
+        return lines
     }
 }

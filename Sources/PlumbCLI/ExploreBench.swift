@@ -23,6 +23,10 @@ struct ExploreBench: AsyncParsableCommand {
             per extra record (mirror), request (driver) or consumer (recovery). A flat cost per \
             state is the aim: a step costs what its own events cost, not the trace so far.
 
+            Flat cost: the mirror's µs per state at 5 records over that at 3, with --crashes 0 \
+            and 1, in --flat-rounds paired rounds (each round runs both sizes, so both see the \
+            same load); the median ratio is the figure.
+
             Reduction: the middle size with partial-order reduction on and off (state caching \
             on): executions and transitions explored by each, and whether the states and \
             verdicts match.
@@ -63,7 +67,12 @@ struct ExploreBench: AsyncParsableCommand {
             }
             try OptionRange.check("--spin-records", r, 1...Self.maxSpinRecords)
         }
+        try OptionRange.check("--flat-rounds", flatRounds, 1...100)
     }
+
+    /// Paired rounds of the flat-cost measurement.
+    @Option(help: "Paired rounds of the flat cost-per-state measurement (1...100).")
+    var flatRounds = 5
 
     @Flag(help: "Small configurations: a quick run for tests.")
     var quick = false
@@ -79,6 +88,8 @@ struct ExploreBench: AsyncParsableCommand {
         scale(mirrorSizes.map { MirrorSimulation(.init(streams: 2, paths: 2, records: $0, crashes: 0)) })
         scale(driverSizes.map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })
         scale(recoverySizes.map { RecoverySimulation(.init(consumers: $0, workers: 2, failures: 1, crashes: 1)) })
+        emit("")
+        flatness(rounds: quick ? 1 : flatRounds)
 
         emit("")
         emit("reduction (caching on; reduction on against off):")
@@ -86,6 +97,9 @@ struct ExploreBench: AsyncParsableCommand {
         reduction(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
         reduction(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
         reduction(RecoverySimulation(.init(consumers: recoverySizes[1], workers: 2, failures: 1, crashes: 1)))
+
+        emit("")
+        crashStates()
 
         emit("")
         emit("parallel (--jobs \(jobs) against one thread, wall time):")
@@ -134,6 +148,69 @@ struct ExploreBench: AsyncParsableCommand {
         let s1 = one.elapsed.seconds, sN = many.elapsed.seconds
         emit("  \(S.system) [\(start.configurationText)]: " + String(format: "%.2fx (%.2f s on one thread, %.2f s on %d)", s1 / sN, s1, sN, jobs)
               + "; load average \(before) before, \(Self.loadAverage()) after; states \(one.states) / \(many.states)")
+    }
+
+    /// Lazy crash states against eager ones: at crash points with 2, 4, 6 and 8 cached writes
+    /// (found by `DriverSimulation.crashPoint` on four interfaces, 16 requests, 16 regions,
+    /// torn writes; the driver never holds more than 8 writes in its cache, see the report),
+    /// every recovery from the power loss each way; eager recoveries past 2^16 fate
+    /// assignments are not run (their count is the assignments, their time extrapolated from a
+    /// run of 2^12, both marked est.). Then one exhaustive lazy search: its crash points,
+    /// recovery runs, and Z3's queries, and the same for the seeded bug Z3 finds
+    /// (`trustsDataArea`).
+    func crashStates() {
+        emit("crash states (driver, 4 interfaces, 16 requests, 16 regions, torn writes; every recovery from one power loss):")
+        let widths = [8, 16, 14, 12, 22, 16, 12]
+        emit(Self.row(["cached", "fate assignments", "lazy runs", "lazy CPU s", "eager runs", "eager CPU s", "fewer"],
+                      widths: widths))
+        var configuration = DriverSimulation.Configuration(ifaces: 4, requests: 16, crashes: 1, torn: true)
+        configuration.regions = 16
+        for k in quick ? [2, 4] : [2, 4, 6, 8, 12] {
+            guard let point = DriverSimulation.crashPoint(cachedWrites: k, configuration),
+                  let measured = CrashStatesReport.measure(point, z3Closed: false, eagerLimit: 1 << 16) else {
+                emit("  \(k): no crash point with that many cached writes")
+                continue
+            }
+            var eagerSeconds = measured.eagerSeconds.map { String(format: "%.3f", $0) }
+            if eagerSeconds == nil {
+                // Time a sample of 2^12 eager recoveries and scale it to every assignment.
+                let before = Self.cpuSeconds(RUSAGE_SELF)
+                let counted = point.recoveriesAfterPowerLoss(.eager, limit: 1 << 12)
+                let seconds = Self.cpuSeconds(RUSAGE_SELF) - before
+                if let counted, counted.runs > 0 {
+                    eagerSeconds = String(format: "%.1f est.", seconds / Double(counted.runs) * measured.fateAssignments)
+                }
+            }
+            emit(Self.row([
+                "\(measured.cachedWrites)", String(format: "%.0f", measured.fateAssignments), "\(measured.recoveryRuns)",
+                String(format: "%.3f", measured.recoverySeconds),
+                measured.eagerEstimated ? String(format: "%.0f est.", measured.eagerRecoveryRuns)
+                    : String(format: "%.0f (%d images)", measured.eagerRecoveryRuns, measured.eagerImages ?? 0),
+                eagerSeconds ?? "-",
+                String(format: "%.0fx", measured.eagerRecoveryRuns / Double(max(measured.recoveryRuns, 1))),
+            ], widths: widths))
+        }
+        for text in [quick ? "ifaces=1 requests=3 crashes=1 torn=1" : "ifaces=1 requests=6 crashes=1 torn=1",
+                     "ifaces=2 requests=2 crashes=1 torn=1 faults=trustsDataArea"] {
+            guard let start = DriverSimulation(parsing: text) else { continue }
+            searchCrashStates(start)
+        }
+    }
+
+    /// One exhaustive lazy search with its crash-state figures.
+    func searchCrashStates(_ start: DriverSimulation) {
+        let statistics = CrashStatistics()
+        let z3Before = CrashFatesProver.shared.tally
+        let (report, cpu) = Self.measure(start.collecting(statistics), ExplorationOptions(shrinkAttempts: 0))
+        let section = CrashStatesReport(statistics, mode: .lazy, exploration: report, z3Before: z3Before)
+        emit("  search [\(start.configurationText)]: \(report.states) states, " + String(format: "%.2f CPU s", cpu)
+             + ", exhaustive \(report.exhaustive), verdict \(report.verdict.rawValue)")
+        emit("  " + String(format: "%d crash points (at most %d cached writes), %d recovery runs lazily against %.3g fate assignments",
+                           section.crashPoints, section.maxCachedWrites, section.recoveryRuns, section.fateAssignments))
+        emit("  " + String(format: "Z3: %d queries (%d UNSAT, %d SAT), %.4f s in all, %.0f µs a query; %d crash points closed by Z3; "
+                           + "%d contents checks closed with no query", section.z3Queries, section.z3Unsat, section.z3Sat,
+                           section.z3Seconds, section.z3Seconds * 1e6 / Double(max(section.z3Queries, 1)),
+                           section.z3ClosedCrashPoints, section.checksClosedWithoutQuery))
     }
 
     /// SPIN on the Promela model, beside plumb on as many records in all.

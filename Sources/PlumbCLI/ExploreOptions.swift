@@ -61,6 +61,12 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: "Report format: text (for people) or json (for tools).")
     var format: Format = .text
 
+    /// `--html FILE`: the first counterexample drawn as a page.
+    @OptionGroup var html: HTMLOutput
+
+    @Flag(help: "Also write each counterexample of a trace invariant minimized (the smallest trace that still fails the same way) as INVARIANT-N.min.jsonl beside it.")
+    var minimize = false
+
     /// Off a terminal, the seconds between two progress lines on standard error (tests set it
     /// short; not shown in the help).
     @Option(help: ArgumentHelp(visibility: .private))

@@ -22,6 +22,10 @@ struct ExploreRunner {
         var count: Int?
     }
 
+    /// What an exploration's power losses cost, for systems that say (the driver):
+    /// `CrashStatesReport`.
+    typealias CrashStatesSection = (ExplorationReport) -> CrashStatesReport
+
     /// The JSON report (`plumb explore merge` reads it back).
     struct JSONReport: Codable {
         /// The report format's version; `merge` refuses others.
@@ -49,13 +53,17 @@ struct ExploreRunner {
         /// The chance that a fingerprint collision hid a state (see `ExplorationReport`).
         var omissionProbability: Double
         var violations: [Found]
+        /// The driver's crash states (`crash_states`): crash points, recovery runs lazy and
+        /// eager, Z3's answers; absent for other systems.
+        var crashStates: CrashStatesReport?
 
         /// The schema this build writes.
         static let currentSchema = 1
     }
 
-    /// Explores from `start` and returns the exit code to throw.
-    func explore<S: ExplorationTarget>(_ start: S) -> ExitCode {
+    /// Explores from `start` and returns the exit code to throw; `crashStates` makes the
+    /// report's crash-state section from the finished exploration.
+    func explore<S: ExplorationTarget>(_ start: S, crashStates: CrashStatesSection? = nil) -> ExitCode {
         // On a terminal a line rewritten in place (text reports only); off one, a line every
         // --progress-interval seconds (10), so that a long run in CI is not silent.
         let onTerminal = isatty(2) == 1
@@ -74,11 +82,13 @@ struct ExploreRunner {
             printInterrupted(report, system: S.system, start: start)
             return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
         }
+        let crashSection = crashStates?(report)
 
         var found: [Found] = []
         // The first counterexample trace that could not be written: the report is still
         // printed (its tokens replay every counterexample), then the exit code is 2.
         var unwritten: OutputError?
+        var extras = ExploreExtras(html: options.html.path, minimize: options.minimize)
         // Counterexamples with the same invariant and shrunk path are one, with a count.
         for group in CounterexampleGroup.grouping(report.counterexamples) {
             let example = group.counterexample
@@ -88,6 +98,8 @@ struct ExploreRunner {
                 do {
                     file = try ExploreRunner.writeNew(outcome.state.encodedTrace(), in: options.out,
                                                       stem: example.violation.invariant)
+                    extras.process(path: file, invariant: example.violation.invariant,
+                                   message: example.violation.message, steps: example.steps)
                 } catch let error as OutputError {
                     unwritten = unwritten ?? error
                 } catch {}
@@ -110,14 +122,15 @@ struct ExploreRunner {
                 statesPerSecond: seconds > 0 ? Double(report.states) / seconds : 0,
                 executionsPerSecond: seconds > 0 ? Double(report.executions) / seconds : 0,
                 bytesPerState: report.bytesPerState, omissionProbability: report.omissionProbability,
-                violations: found)
+                violations: found, crashStates: crashSection)
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: (try? encoder.encode(json)) ?? Data(), as: UTF8.self))
             if let note = Self.shardNote(report.options) { FileHandle.standardError.write(Data("plumb: \(note)\n".utf8)) }
         case .text:
-            printText(report, found: found, system: S.system, configuration: start.configurationText)
+            printText(report, found: found, system: S.system, configuration: start.configurationText,
+                      crashStates: crashSection)
         }
         if let unwritten {
             FileHandle.standardError.write(Data("plumb: \(unwritten)\n".utf8))
@@ -126,7 +139,8 @@ struct ExploreRunner {
         return report.verdict == ExplorationReport.Verdict.violation ? ExitCode(1) : ExitCode.success
     }
 
-    func printText(_ report: ExplorationReport, found: [Found], system: String, configuration: String) {
+    func printText(_ report: ExplorationReport, found: [Found], system: String, configuration: String,
+                   crashStates: CrashStatesReport? = nil) {
         let seconds = report.elapsed.seconds
         print("explore \(system) [\(configuration)] strategy \(report.options.strategy), shard \(report.options.shard)")
         if let note = Self.shardNote(report.options) { print(note) }
@@ -138,6 +152,7 @@ struct ExploreRunner {
             print(String(format: "visited set: %.0f bytes per state; chance a fingerprint collision hid a state: %.1e",
                          report.bytesPerState, report.omissionProbability))
         }
+        for line in crashStates?.lines ?? [] { print(line) }
         if !report.exhaustive && report.verdict == .pass {
             var why: [String] = []
             if report.depthCuts > 0 { why.append("\(report.depthCuts) executions cut at --depth") }

@@ -15,7 +15,8 @@ struct ExploreSelftest: AsyncParsableCommand {
             For each seeded bug (a deliberate fault compiled into the shipped cores, off unless \
             asked for): an exhaustive search of bounds that show it, then checks that
 
-              - the counterexample breaks the invariant the bug breaks,
+              - the counterexample breaks the invariant the bug breaks (the driver's bugs with lazy \
+            crash states, the default, and with eager ones),
               - it was shrunk (its schedule is no longer than the one found first),
               - its replay token, decoded and replayed, reproduces the violation at its last step,
               - `plumb check` (Z3 on) rejects the written trace with that invariant, or passes it \
@@ -51,7 +52,12 @@ struct ExploreSelftest: AsyncParsableCommand {
             let summary: String
             switch fault.system {
             case MirrorSimulation.system: (summary, problems) = check(fault, MirrorSimulation.self, directory)
-            case DriverSimulation.system: (summary, problems) = check(fault, DriverSimulation.self, directory)
+            case DriverSimulation.system:
+                // Lazy crash states (the default) and eager ones: both must find it.
+                let lazy = check(fault, DriverSimulation.self, directory)
+                let eager = check(fault, DriverSimulation.self, directory, extra: " states=eager")
+                summary = "lazy: " + lazy.0 + "; eager: " + eager.0
+                problems = lazy.1.map { "lazy: " + $0 } + eager.1.map { "eager: " + $0 }
             default: (summary, problems) = check(fault, RecoverySimulation.self, directory)
             }
             let seconds = (clock.now - started).seconds
@@ -65,10 +71,11 @@ struct ExploreSelftest: AsyncParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 
-    /// Searches for `fault` in `S`; a one-line summary and what did not hold.
-    func check<S: ExplorationTarget>(_ fault: SeededFault, _: S.Type, _ directory: String) -> (String, [String]) {
-        guard let start = S(parsing: fault.showingConfiguration) else {
-            return ("", ["the configuration \(fault.showingConfiguration) does not parse"])
+    /// Searches for `fault` in `S` (its showing configuration, with `extra` keys); a one-line
+    /// summary and what did not hold.
+    func check<S: ExplorationTarget>(_ fault: SeededFault, _: S.Type, _ directory: String, extra: String = "") -> (String, [String]) {
+        guard let start = S(parsing: fault.showingConfiguration + extra) else {
+            return ("", ["the configuration \(fault.showingConfiguration + extra) does not parse"])
         }
         let report = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
         guard let found = report.counterexamples.first else {
@@ -95,7 +102,7 @@ struct ExploreSelftest: AsyncParsableCommand {
         } catch {
             problems.append("the token does not replay: \(error)")
         }
-        let file = (directory as NSString).appendingPathComponent("\(fault.rawValue).jsonl")
+        let file = (directory as NSString).appendingPathComponent("\(fault.rawValue)\(extra.isEmpty ? "" : "-eager").jsonl")
         if FileManager.default.createFile(atPath: file, contents: Data(replayedTrace)) {
             let checked = Checker().check(files: [file])
             let rejected = checked.violations.contains { $0.invariant.rawValue == violation.invariant }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checker
 import Explorer
 import Foundation
 
@@ -11,7 +12,9 @@ struct Replay: AsyncParsableCommand {
             configuration and every choice of the schedule. The execution is re-run on the real \
             core and its trace is printed (or written to --out); the violation it ends in goes to \
             standard error. A schedule that no longer fits the core (a choice that is not there \
-            at some step, for example after the core changed) is an error naming the step.
+            at some step, for example after the core changed) is an error naming the step. \
+            --html FILE also draws the execution as a page: its schedule, a lane per node, the \
+            violation's events highlighted and its steps to go through.
 
             Exit codes: 0 the execution breaks nothing, 1 it breaks an invariant, 2 a bad token \
             or a replay that diverged.
@@ -23,6 +26,8 @@ struct Replay: AsyncParsableCommand {
     /// Where the trace goes instead of standard output.
     @Option(help: "Write the trace to this file instead of standard output (its folder must exist).")
     var out: String?
+
+    @OptionGroup var html: HTMLOutput
 
     /// Refuses an --out whose folder is missing or not writable before anything runs.
     func validate() throws {
@@ -72,11 +77,37 @@ struct Replay: AsyncParsableCommand {
             FileHandle.standardOutput.write(trace)
         }
         let summary = "replayed \(token.system) [\(token.configuration)]: \(outcome.steps.count) steps"
+        if let page = html.path {
+            try writePage(trace, to: page, summary: summary, outcome: outcome)
+        }
         if let violation = outcome.violation {
             FileHandle.standardError.write(Data("\(summary); violation of \(violation.invariant) after step \(outcome.violationStep ?? 0): \(violation.message)\n".utf8))
             return ExitCode(1)
         }
         FileHandle.standardError.write(Data("\(summary); no violation\n".utf8))
         return .success
+    }
+
+    /// `--html`: checks the replayed trace (from --out, or a temporary copy) and writes its page,
+    /// with the schedule and the violation the replay ends in.
+    func writePage<S: ExplorationTarget>(_ trace: Data, to page: String, summary: String, outcome: ReplayOutcome<S>) throws {
+        let file = out ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("plumb-replay-\(getpid())-\(UUID().uuidString).jsonl").path
+        if out == nil { try OutputError.write(trace, to: file) }
+        defer { if out == nil { try? FileManager.default.removeItem(atPath: file) } }
+        var report = Checker().check(files: [file])
+        if out == nil { report.files = report.files.map { $0 == file ? "<replay>" : $0 } }
+        try HTMLOutput.write(report, to: page, readFrom: [file]) { page in
+            page.title = "plumb replay"
+            page.context = [summary]
+            if let violation = outcome.violation {
+                page.context.append("violation of \(violation.invariant) after step \(outcome.violationStep ?? 0): \(violation.message)")
+                if violation.kind == .explorerCheck {
+                    page.otherViolation = .init(invariant: violation.invariant, message: violation.message)
+                }
+            }
+            page.schedule = outcome.steps
+        }
+        FileHandle.standardError.write(Data("plumb replay: HTML report written to \(page)\n".utf8))
     }
 }

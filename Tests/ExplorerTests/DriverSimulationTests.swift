@@ -9,8 +9,10 @@ import XCTest
 /// determinism.
 final class DriverSimulationTests: XCTestCase {
     /// The small configuration the tests exhaust: two interfaces, two requests (the second
-    /// depends on the first, across interfaces), one crash, torn writes.
+    /// depends on the first, across interfaces), one crash, torn writes (lazy crash states).
     static let small = "ifaces=2 requests=2 crashes=1 torn=1"
+    /// The same with eager crash states: every fate of every cached write a choice.
+    static let smallEager = small + " states=eager"
 
     func testConfigurationReadsBackItsDescription() throws {
         let configuration = DriverSimulation.Configuration(
@@ -22,7 +24,14 @@ final class DriverSimulationTests: XCTestCase {
         XCTAssertEqual(DriverSimulation.Configuration().description, "ifaces=2 requests=4 crashes=1 torn=1")
         XCTAssertEqual(DriverSimulation.Configuration(parsing: "torn=yes requests=1")?.description,
                        "ifaces=2 requests=1 crashes=1 torn=1")
-        for bad in ["ifaces=0", "requests=x", "crashes=1 crashes=2", "torn=maybe", "faults=nonsense", "width=3", "ifaces"] {
+        XCTAssertEqual(DriverSimulation.Configuration(parsing: "requests=1 states=eager")?.crashStates, .eager)
+        XCTAssertEqual(DriverSimulation.Configuration(parsing: "requests=1 states=eager")?.description,
+                       "ifaces=2 requests=1 crashes=1 torn=1 states=eager")
+        XCTAssertEqual(DriverSimulation.Configuration(parsing: "requests=1 states=lazy")?.description,
+                       "ifaces=2 requests=1 crashes=1 torn=1")
+        XCTAssertEqual(DriverSimulation.Configuration().crashStates, .lazy)
+        for bad in ["ifaces=0", "requests=x", "crashes=1 crashes=2", "torn=maybe", "faults=nonsense", "width=3", "ifaces",
+                    "states=sometimes"] {
             XCTAssertNil(DriverSimulation.Configuration(parsing: bad), bad)
         }
     }
@@ -39,7 +48,7 @@ final class DriverSimulationTests: XCTestCase {
     }
 
     func testTheSmallConfigurationIsExhaustedWithTheSameStatesEveryWay() throws {
-        let start = try XCTUnwrap(DriverSimulation(parsing: Self.small))
+        let start = try XCTUnwrap(DriverSimulation(parsing: Self.smallEager))
         let first = explore(start)
         XCTAssertEqual(first.verdict, .pass, "\(first.counterexamples)")
         XCTAssertTrue(first.exhaustive)
@@ -62,14 +71,15 @@ final class DriverSimulationTests: XCTestCase {
         // the third covers a whole chunk, so it is written out of place and remaps the chunk.
         // (The CLI's `--ifaces 2 --requests 4 --crashes 1 --torn` takes about a second in
         // release: 46855 states, 21019 executions.)
-        let report = explore(try XCTUnwrap(DriverSimulation(parsing: "ifaces=2 requests=3 crashes=1 torn=1")))
+        let report = explore(try XCTUnwrap(DriverSimulation(parsing: "ifaces=2 requests=3 crashes=1 torn=1 states=eager")))
         XCTAssertEqual(report.verdict, .pass, "\(report.counterexamples)")
         XCTAssertTrue(report.exhaustive)
         XCTAssertEqual(report.states, 14544)
     }
 
     func testCoverageGrowsWithTornWritesAndCrashes() throws {
-        let counts = try ["ifaces=2 requests=2 crashes=0 torn=0", "ifaces=2 requests=2 crashes=1 torn=0", Self.small]
+        let counts = try ["ifaces=2 requests=2 crashes=0 torn=0", "ifaces=2 requests=2 crashes=1 torn=0 states=eager",
+                          Self.smallEager]
             .map { bounds -> Int in
                 let report = explore(try XCTUnwrap(DriverSimulation(parsing: bounds)))
                 XCTAssertEqual(report.verdict, .pass, bounds)
@@ -108,7 +118,7 @@ final class DriverSimulationTests: XCTestCase {
     func testAPowerLossOffersEveryFateOfEachPendingWrite() throws {
         // Submit, let the sync seal the region, write its segment (two blocks: both requests),
         // then cut the power with that write pending.
-        var state = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=2 crashes=1 torn=1"))
+        var state = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=2 crashes=1 torn=1 states=eager"))
         for step in ["iface 0 submits request 1", "iface 0 submits request 2", "iface 0 syncs"] {
             try take(step, in: &state)
         }

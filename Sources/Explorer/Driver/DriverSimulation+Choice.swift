@@ -8,6 +8,10 @@ extension DriverSimulation {
         /// The device does the outstanding I/O `io` and reports its completion to the core;
         /// `purpose` says what the I/O is for (it is no part of the choice's identity).
         case complete(io: Int, Operation, Purpose = Purpose())
+        /// With lazy crash states: the device does the outstanding I/O `io`, which reads sectors
+        /// whose content the fates left undecided, and it returns the content `reading` names
+        /// (one choice per distinct content; choosing it decides what the content depends on).
+        case completeReading(io: Int, Operation, Purpose = Purpose(), Reading)
         /// Interface `iface`'s caller submits request `id` (its next program step).
         case submit(id: Int, iface: Int)
         /// Interface `iface`'s caller syncs (its next program step).
@@ -85,6 +89,39 @@ extension DriverSimulation {
             }
         }
 
+        /// Which content a read of undecided sectors returns: number `content` (from 0) of the
+        /// `of` distinct contents it can return. `note` (which cached writes show) is for
+        /// descriptions only and no part of its identity.
+        public struct Reading: Hashable, Sendable, CustomStringConvertible {
+            /// The content's number, from 0.
+            public var content: Int
+            /// How many distinct contents the read can return.
+            public var of: Int
+            /// Which cached writes show in it, for people.
+            public var note: String
+
+            /// Makes a reading.
+            public init(content: Int, of: Int, note: String = "") {
+                self.content = content
+                self.of = of
+                self.note = note
+            }
+
+            /// Equal when the content and the count are.
+            public static func == (a: Reading, b: Reading) -> Bool { a.content == b.content && a.of == b.of }
+
+            /// Hashes the content and the count.
+            public func hash(into hasher: inout Hasher) {
+                hasher.combine(content)
+                hasher.combine(of)
+            }
+
+            /// `content 2 of 3 (cached write 4 shows)`.
+            public var description: String {
+                "content \(content + 1) of \(of)" + (note.isEmpty ? "" : " (\(note))")
+            }
+        }
+
         /// What an outstanding I/O is for (`IOAccount`), for descriptions only: any two are
         /// equal and it hashes nothing, so a choice is the same choice with or without it
         /// (the search's sleep sets and state counts do not see it).
@@ -115,6 +152,8 @@ extension DriverSimulation {
             case let .complete(io, operation, purpose):
                 purpose.account == nil || operation == .flush ? "io#\(io) completes (\(operation))"
                     : "io#\(io) completes (\(purpose) \(operation.phrase))"
+            case let .completeReading(io, operation, purpose, reading):
+                Choice.complete(io: io, operation, purpose).description + ", reading \(reading)"
             case let .submit(id, iface): "iface \(iface) submits request \(id)"
             case let .sync(iface): "iface \(iface) syncs"
             case .idle: "idle"

@@ -8,7 +8,8 @@ extension DriverSimulation {
     ///   hashing seed shows; left out, what is the same in every state of one exploration: the
     ///   device layout, the node name, the faults, and each staging region's number and size;
     ///   a test compares it with a reflection encoding of every field over explored states);
-    /// - the disk: the medium's bytes (`mediumDigest`) and the cache's pending writes in order;
+    /// - the disk: the medium's bytes and undecided writes (`mediumDigest`: `LazyCrashMedium.digest`
+    ///   and `CrashFates.hash(into:)`) and the cache's pending writes in order;
     /// - the runtime: the outstanding I/O and what each does, the callers' cursors, whether the
     ///   shutdown was asked for, the crashes left, the recovery's I/O count, the fates chosen in
     ///   a power cut in progress, and whether a violation was found;

@@ -22,6 +22,7 @@ extension DriverSimulation {
             case let .refused(refusal):
                 report("driver.runtime", "the core refused a step of the workload: \(refusal)")
             case let .failed(error):
+                noteRecoveryEnd()
                 report(Self.contentsInvariant, "the image cannot be recovered, so nothing survived: \(error)")
             case .stopped:
                 checkDataArea(against: model.expected(bytes: requestBytes), when: "after the shutdown")
@@ -42,15 +43,18 @@ extension DriverSimulation {
         model.observe(event)
         monitor.observe(event)
         if wasRecovering, case .online = event.kind {
+            noteRecoveryEnd()
             model.fold(bytes: requestBytes)
             checkDataArea(against: model.base, when: "after the recovery that ended at seq \(event.seq)")
         }
     }
 
     /// The device does outstanding I/O `ticket` (`BlockDevice.perform(_:)` on the cache), and
-    /// the core hears of its completion.
-    mutating func complete(_ ticket: IOTicket) {
+    /// the core hears of its completion. With lazy crash states, the undecided sectors it reads
+    /// show their distinct content number `content` (see `undecidedRead`).
+    mutating func complete(_ ticket: IOTicket, content: Int = 0) {
         guard let index = outstanding.firstIndex(where: { $0.ticket == ticket }) else { return }
+        decideRead(of: outstanding[index], content: content)
         let io = outstanding.remove(at: index)
         var bytes: [UInt8]?
         var reads = false, flushes = false
@@ -70,20 +74,23 @@ extension DriverSimulation {
         if !reads { pendingDigest = Self.digest(of: disk) }
         if core.phase == .recovering {
             recoverySteps += 1
-            if recoverySteps > Self.recoveryStepLimit {
+            if recoverySteps > recoveryStepLimit {
                 return report(Self.stuckInvariant, "the recovery did \(recoverySteps) I/Os and does not end")
             }
         }
         perform(core.handle(.completed(ticket, bytes: bytes)))
     }
 
-    /// Power fails: outstanding I/O is dropped; the fates of the pending writes come next.
+    /// Power fails: outstanding I/O is dropped; the fates of the pending writes come next
+    /// (eager), or stay undecided and the core recovers (lazy).
     mutating func powerLoss() {
+        noteCrashPoint()
         crashesLeft -= 1
         recoverySteps = 0
         outstanding = []
         // The controller's shutdown request is lost with the power; it asks again once online.
         shutdownIssued = false
+        if configuration.crashStates == .lazy { return cutUndecided() }
         fates = []
         if disk.cache.pendingWrites == 0 { cut() }
     }
@@ -117,6 +124,7 @@ extension DriverSimulation {
             mediumChanged()
             pendingDigest = Self.digest(of: disk)
         }
+        noteRecoveryStart()
         perform(core.handle(.powerLoss))
     }
 
@@ -126,10 +134,11 @@ extension DriverSimulation {
         return disk
     }
 
-    /// Updates `mediumDigest` after the medium's bytes changed.
+    /// Updates `mediumDigest` after the medium's bytes or its undecided writes changed.
     mutating func mediumChanged() {
         var hash = StableHasher()
-        hash.combine(bytes: disk.medium.bytes)
+        hash.combine(disk.lazy.digest)
+        if !disk.lazy.fates.isEmpty { disk.lazy.fates.hash(into: &hash) }
         mediumDigest = hash.value
     }
 }

@@ -30,7 +30,8 @@ extension DriverSimulation {
                 return
             }
         }
-        if found == nil, core.phase != .stopped, choices().isEmpty {
+        // Outstanding I/O can always complete, so only a state without any asks for its choices.
+        if found == nil, core.phase != .stopped, outstanding.isEmpty, choices().isEmpty {
             report(Self.stuckInvariant, "nothing is left to do, but the driver is \(core.phase), not stopped")
         }
         verdict = found
@@ -60,16 +61,25 @@ extension DriverSimulation {
         return try? disk.cache.readBytes(pieces: core.dataRanges(offset: 0, length: layout.dataBytes), overlay: [])
     }
 
-    /// Checks the data area against `expected` (`driver.contents`).
+    /// Checks the data area against `expected` (`driver.contents`): byte for byte, or with
+    /// undecided crash states, sector by sector (`checkUndecidedDataArea`).
     mutating func checkDataArea(against expected: [UInt8], when: String) {
+        if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(against: expected, when: when) }
         guard let actual = dataArea() else {
             return report(Self.contentsInvariant, "the data area cannot be read \(when)")
         }
+        reportDifference(actual, expected, when: when)
+    }
+
+    /// Reports where `actual` differs from `expected` (`driver.contents`), if it does; `under`
+    /// says which fates make it so, when undecided ones do.
+    mutating func reportDifference(_ actual: [UInt8], _ expected: [UInt8], when: String, under: String = "") {
         guard let (first, count) = DriverContentsModel.difference(actual, expected) else { return }
         let requests = workload.requests.filter { $0.offset <= first && first < $0.offset + $0.bytes.count }.map(\.id)
         report(Self.contentsInvariant,
                "\(count) bytes of the data area differ from the model \(when), the first at offset \(first)"
                    + (requests.isEmpty ? "" : " (written by request\(requests.count == 1 ? "" : "s") "
-                       + requests.map(String.init).joined(separator: ", ") + ")"))
+                       + requests.map(String.init).joined(separator: ", ") + ")")
+                   + (under.isEmpty ? "" : ", when the power loss left \(under)"))
     }
 }

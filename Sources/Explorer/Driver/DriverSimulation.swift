@@ -16,9 +16,13 @@ import Trace
 /// - `.idle` is offered when no I/O is outstanding and the core would act on it.
 /// - Once every caller is done, the controller may shut the driver down.
 /// - While crashes remain, power may fail at any step (also during a recovery): outstanding I/O
-///   is dropped, each pending cached write meets a fate (one choice each: lost, durable, or with
-///   `torn`, cut after each of its sectors), `VolatileCacheDevice.cut(_:)` applies them, and
-///   the core gets `.powerLoss` and recovers.
+///   is dropped and the pending cached writes meet their fates, then the core gets `.powerLoss`
+///   and recovers. With eager crash states each write's fate is a choice at once (lost,
+///   durable, or with `torn`, cut after each of its sectors) and `VolatileCacheDevice.cut(_:)`
+///   applies them. With lazy ones (the default) `cutUndecided(into:torn:)` leaves them
+///   undecided on the `LazyCrashMedium`; an I/O that reads undecided sectors (a recovery read,
+///   a patch's read-modify-write) is offered once per distinct content it can return
+///   (`Choice.completeReading`), and taking one decides only what that content depends on.
 ///
 /// The device is tiny so that states stay few: 42 blocks of 512 bytes (one sector each), two
 /// staging regions of 512 bytes, so a 12-block journal ring and a 12-block data area. It is a
@@ -27,8 +31,10 @@ import Trace
 /// chain for that).
 ///
 /// The verdict (see `DriverSimulation+Verdict.swift`) is the driver spec's on the events so far,
-/// and after each recovery and at the shutdown, the data area checked byte for byte against
-/// `DriverContentsModel` (`driver.contents`).
+/// and after each recovery and at the shutdown, the data area checked against
+/// `DriverContentsModel` (`driver.contents`): byte for byte, and where undecided writes may
+/// still show, for every fate assignment the reads so far allow, by Z3
+/// (`DriverSimulation+Contents.swift`).
 public struct DriverSimulation: Explorable {
     /// The system name replay tokens carry.
     public static let system = "driver"
@@ -39,12 +45,20 @@ public struct DriverSimulation: Explorable {
     /// The staging the device is formatted for: two regions of one block, and one-block chunks
     /// (so a request of a whole aligned block is written out of place).
     public static let staging = StagingConfig(stagingBytes: 1024, regionBytes: 512, chunkBytes: 512)
+    /// Blocks of the simulated device with `regions` staging regions: 42 for two, 6 more a
+    /// region (4 of journal ring, 2 spare chunks), so the data area stays 6 chunks.
+    public static func blockCount(regions: Int) -> Int { 30 + 6 * regions }
+    /// The staging of the simulated device with `regions` regions of one block.
+    public static func staging(regions: Int) -> StagingConfig {
+        StagingConfig(stagingBytes: 512 * regions, regionBytes: 512, chunkBytes: 512)
+    }
     /// The format's nonce (the live runtime draws one; the simulation fixes it).
     static let nonce: UInt32 = 0x504C_4D42
     /// More recovery I/O than a recovery of this device can need: reading both superblocks,
-    /// the ledger, and every segment of the 12-block ring, each followed by its patch, then a
-    /// flush, a superblock write and a flush, with room to spare.
-    static let recoveryStepLimit = 64
+    /// the ledger, and every segment of the ring (12 blocks with two regions), each followed
+    /// by its patch, then a flush, a superblock write and a flush, with room to spare (64 with
+    /// two regions).
+    var recoveryStepLimit: Int { 40 + 2 * (4 * configuration.regions + 4) }
 
     /// One I/O the core asked for and the device has not done yet.
     struct IO: Sendable {
@@ -71,7 +85,7 @@ public struct DriverSimulation: Explorable {
     }
 
     /// The bounds.
-    public let configuration: Configuration
+    public internal(set) var configuration: Configuration
     /// What the callers do.
     public let workload: Workload
     /// The driver's core.
@@ -107,12 +121,18 @@ public struct DriverSimulation: Explorable {
     var checkedEvents = 0
     /// The driver spec run along with `events`: the verdict, and its state for fingerprints.
     var monitor = SpecMonitor<DriverSpec>()
-    /// A stable hash of the medium's bytes, updated whenever they change (flush, power cut).
+    /// A stable hash of the medium's bytes and undecided writes, updated whenever they change
+    /// (flush, power cut, a read that decides).
     var mediumDigest: UInt64 = 0
     /// A hash of the cache's pending writes, updated whenever they change.
     var pendingDigest: UInt64 = 0
     /// A hash of the spec's state (see `fingerprint()`), updated after every step that records.
     var specDigest: UInt64 = 0
+    /// Where power losses and recoveries are tallied (`collecting(_:)`); no part of the state.
+    var statistics: CrashStatistics?
+    /// The fingerprint of the state where power last failed, for `statistics` only (no part of
+    /// the fingerprint).
+    var crashPoint: UInt64 = 0
 
     /// The start state of `configuration`: a device that held an earlier image (see
     /// `DriverDisk.holdPreviousImage`), formatted (its I/O done in order; a power loss before
@@ -123,13 +143,15 @@ public struct DriverSimulation: Explorable {
         workload = Workload(ifaces: configuration.ifaces, requests: configuration.requests)
         core = DriverCore()
         core.faults = configuration.faults
-        disk = DriverDisk(blockSize: Self.blockSize, blockCount: Self.blockCount)
+        let blockCount = Self.blockCount(regions: configuration.regions)
+        let staging = Self.staging(regions: configuration.regions)
+        disk = DriverDisk(blockSize: Self.blockSize, blockCount: blockCount)
         cursors = Array(repeating: 0, count: configuration.ifaces)
         crashesLeft = configuration.crashes
         model = DriverContentsModel(base: [])
-        precondition(disk.holdPreviousImage(blockSize: Self.blockSize, blockCount: Self.blockCount, staging: Self.staging),
+        precondition(disk.holdPreviousImage(blockSize: Self.blockSize, blockCount: blockCount, staging: staging),
                      "the earlier image could not be made")
-        perform(core.handle(.format(blockSize: Self.blockSize, blockCount: Self.blockCount, staging: Self.staging, nonce: Self.nonce)))
+        perform(core.handle(.format(blockSize: Self.blockSize, blockCount: blockCount, staging: staging, nonce: Self.nonce)))
         while let first = outstanding.first { complete(first.ticket) }
         guard core.phase == .online, found == nil, let data = dataArea() else {
             preconditionFailure("the simulated device did not format: \(String(describing: found))")
@@ -147,15 +169,14 @@ public struct DriverSimulation: Explorable {
 
     // MARK: Explorable
 
-    /// The enabled choices: during a power cut, the fates of the next pending write; otherwise
-    /// the outstanding I/O (oldest first), the callers' next steps (by interface), `idle`, the
+    /// The enabled choices: during an eager power cut, the fates of the next pending write;
+    /// otherwise the outstanding I/O (oldest first; an I/O that reads undecided sectors once
+    /// per distinct content it can read), the callers' next steps (by interface), `idle`, the
     /// shutdown, and a power loss while crashes remain.
     public func choices() -> [Choice] {
         if verdict != nil { return [] }
         if let fates { return fateChoices(after: fates.count) }
-        var result = outstanding.map { io in
-            Choice.complete(io: io.ticket.raw, io.summary, Choice.Purpose(core.account(of: io.ticket, block: io.block)))
-        }
+        var result = outstanding.flatMap(completions(of:))
         if core.phase == .online {
             for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
                 switch workload.programs[iface][cursors[iface]] {
@@ -181,6 +202,8 @@ public struct DriverSimulation: Explorable {
         switch choice {
         case let .complete(io, _, _):
             complete(IOTicket(io))
+        case let .completeReading(io, _, _, reading):
+            complete(IOTicket(io), content: reading.content)
         case let .submit(id, iface):
             cursors[iface] += 1
             var request = workload.request(id: id)
@@ -215,7 +238,10 @@ public struct DriverSimulation: Explorable {
     public func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (a, b) {
         case (.complete, .complete), (.complete, .submit), (.submit, .complete),
-             (.complete, .sync), (.sync, .complete):
+             (.complete, .sync), (.sync, .complete),
+             (.completeReading, .complete), (.complete, .completeReading), (.completeReading, .completeReading),
+             (.completeReading, .submit), (.submit, .completeReading),
+             (.completeReading, .sync), (.sync, .completeReading):
             return commuteByTrial(a, b)
         case let (.submit(_, i), .submit(_, j)), let (.submit(_, i), .sync(j)),
              let (.sync(i), .submit(_, j)), let (.sync(i), .sync(j)):
@@ -238,7 +264,7 @@ public struct DriverSimulation: Explorable {
         case .idle: configuration.ifaces
         case .shutdown: configuration.ifaces + 1
         case .powerLoss, .fate: configuration.ifaces + 2
-        case let .complete(io, _, _): configuration.ifaces + 3 + io
+        case let .complete(io, _, _), let .completeReading(io, _, _, _): configuration.ifaces + 3 + io
         }
     }
 

@@ -1,0 +1,87 @@
+// Satisfiability of the fates' constraints, by backtracking in Swift (the reads' own
+// questions are small), and every assignment, for tests and for eager references.
+extension CrashFates {
+    /// Whether some fate assignment satisfies the domains and every constraint with each of
+    /// `restricted` also in its mask of `masks`.
+    public func satisfiable(restricting restricted: [Int] = [], to masks: [UInt64] = []) -> Bool {
+        var domains = writes.map(\.domain)
+        for (j, w) in restricted.enumerated() {
+            domains[w] &= masks[j]
+            if domains[w] == 0 { return false }
+        }
+        return Self.search(constraints[...], &domains)
+    }
+
+    /// Backtracking over the constraints' boxes: some box of each fits the domains left.
+    private static func search(_ rest: ArraySlice<Constraint>, _ domains: inout [UInt64]) -> Bool {
+        guard let first = rest.first else { return true }
+        for box in first.boxes {
+            var narrowed = domains
+            var fits = true
+            for (j, w) in first.writes.enumerated() {
+                narrowed[w] &= box[j]
+                if narrowed[w] == 0 { fits = false; break }
+            }
+            if fits, search(rest.dropFirst(), &narrowed) { return true }
+        }
+        return false
+    }
+
+    /// Every fate assignment the domains and constraints allow (one value per write, in
+    /// `writes` order), at most `limit` of them: for tests and small references only (the
+    /// count is the product of the domains).
+    public func assignments(limit: Int = 1 << 20) -> [[Int]] {
+        var result: [[Int]] = []
+        var current = [Int](repeating: 0, count: writes.count)
+        func visit(_ w: Int) {
+            guard result.count < limit else { return }
+            if w == writes.count {
+                if allows(current) { result.append(current) }
+                return
+            }
+            var domain = writes[w].domain
+            while domain != 0 {
+                current[w] = domain.trailingZeroBitCount
+                domain &= domain - 1
+                visit(w + 1)
+            }
+        }
+        visit(0)
+        return result
+    }
+
+    /// Whether the assignment `fates` (one value per write) satisfies the domains and every
+    /// constraint.
+    public func allows(_ fates: [Int]) -> Bool {
+        for (w, value) in fates.enumerated() where writes[w].domain & (1 << UInt64(value)) == 0 { return false }
+        return constraints.allSatisfy { constraint in
+            constraint.boxes.contains { box in
+                constraint.writes.indices.allSatisfy { j in box[j] & (1 << UInt64(fates[constraint.writes[j]])) != 0 }
+            }
+        }
+    }
+
+    /// The medium's image under the assignment `fates`: `medium` (every byte of it) with each
+    /// write's kept, alive sectors laid over it in order.
+    public func image(_ fates: [Int], over medium: [UInt8]) -> [UInt8] {
+        var bytes = medium
+        for (w, write) in writes.enumerated() {
+            for i in 0 ..< min(fates[w], write.sectors) where write.alive & (1 << UInt64(i)) != 0 {
+                let to = (write.firstSector + i) * sectorSize
+                bytes.replaceSubrange(to ..< to + sectorSize, with: write.bytes[i * sectorSize ..< (i + 1) * sectorSize])
+            }
+        }
+        return bytes
+    }
+
+    /// `cached write 2 lost, cached write 5 torn after 1 sector`: an assignment in words.
+    public func describe(_ fates: [Int]) -> String {
+        zip(writes, fates).map(Self.describe).joined(separator: ", ")
+    }
+
+    /// `cached write 5 torn after 1 sector`: one write's fate in words.
+    public static func describe(write: Write, fate value: Int) -> String {
+        let fate = value == 0 ? "lost" : value >= write.sectors ? "durable" : "torn after \(value) sector\(value == 1 ? "" : "s")"
+        return "\(write.name) \(fate)"
+    }
+}

@@ -1,0 +1,188 @@
+import Trace
+
+/// The writes power cuts left undecided on a medium, and what reads have decided of them: the
+/// lazy form of `VolatileCacheDevice.cut(_:)`. Instead of choosing each cached write's fate at
+/// the cut (lost, durable, or torn after its first k sectors), the cut hands the writes here
+/// with every fate still possible; a read later decides only what the bytes it reads depend on
+/// (`outcomes(sectors:)`, `observe(_:)`), and what it decided stays decided.
+///
+/// The fate of write `w` is one number `t_w`, the sectors of it that reached the medium: sector
+/// `i` of the write (counted from its first) survives iff `t_w > i`. So `0` is lost, its
+/// sector count is durable, and anything between is torn after `t_w` sectors (only when the
+/// cut allows tearing). A sector of the medium shows the last write (in cache order, across
+/// cuts) that covers it, is still *alive* there, and survived there; else the medium's own
+/// bytes (kept by the owner, `LazyCrashMedium`). A write is alive at a sector until a durable
+/// write (a flush, a later cut's write read back, a write through `fua`) covers it.
+///
+/// What is known is kept as a domain per write (the values of `t_w` still possible) and a list
+/// of constraints (`Constraint`: one read's outcome, a disjunction of boxes over the writes it
+/// involved). The constraints are always satisfiable together: a read only offers outcomes
+/// some fate assignment gives.
+///
+/// The order of writes follows the cache's order; flush order needs no constraint of its
+/// own: a write completed before a completed flush is on the medium, never here, and a `fua`
+/// write reaches the medium at once (see `VolatileCacheDevice`), which is what the Linux
+/// kernel's dm-log-writes documentation says may survive.
+///
+/// A value type; deterministic (arrays only, no hashed iteration). Writes of more than 63
+/// sectors are not supported (a precondition): domains are 64-bit masks.
+public struct CrashFates: Sendable, Equatable {
+    /// One write a cut left undecided.
+    public struct Write: Sendable, Equatable {
+        /// The first sector of the medium it covers.
+        public var firstSector: Int
+        /// How many sectors it covers.
+        public var sectors: Int
+        /// Its bytes (`sectors * sectorSize`).
+        public var bytes: [UInt8]
+        /// Bit `i` set: its sector `i` is still alive (no durable write covered it since).
+        public var alive: UInt64
+        /// Bit `v` set: `t == v` is still possible (`0 ... sectors`).
+        public var domain: UInt64
+        /// Which cut it came from (1 for the first), for descriptions.
+        public var cut: Int
+        /// Its place among the writes of that cut, from 0 (oldest first), for descriptions.
+        public var place: Int
+        /// A stable hash of `bytes`.
+        var digest: UInt64
+
+        /// The sectors of the medium it covers.
+        public var range: Range<Int> { firstSector ..< firstSector + sectors }
+    }
+
+    /// One read's outcome: the fates of `writes` (indices into `writes`) lie in one of `boxes`,
+    /// each box a mask of allowed values per write (in `writes` order).
+    public struct Constraint: Sendable, Equatable {
+        /// The writes it involves, ascending.
+        public var writes: [Int]
+        /// The allowed boxes: `boxes[b][j]` masks the values of `writes[j]` allowed in box `b`.
+        public var boxes: [[UInt64]]
+    }
+
+    /// The undecided writes, in cache order (later ones win where they survive).
+    public internal(set) var writes: [Write] = []
+    /// What reads decided, beyond the domains.
+    public internal(set) var constraints: [Constraint] = []
+    /// How many cuts handed writes here.
+    public internal(set) var cuts = 0
+    /// Sectors per block of the medium.
+    public let sectorsPerBlock: Int
+
+    /// No undecided write, on a medium of `blockSize`-byte blocks.
+    public init(blockSize: Int) {
+        precondition(blockSize % sectorSize == 0, "blocks are whole sectors")
+        sectorsPerBlock = blockSize / sectorSize
+    }
+
+    /// Whether no write is undecided anywhere.
+    public var isEmpty: Bool { writes.isEmpty }
+
+    /// The number of fate assignments still possible if the constraints are ignored: the
+    /// product of the domains' sizes (an upper bound; exact right after a cut).
+    public var assignmentBound: Double {
+        writes.reduce(1) { $0 * Double($1.domain.nonzeroBitCount) }
+    }
+
+    // MARK: Changes
+
+    /// Takes the writes a power cut left in the cache (block and bytes, oldest first) with every
+    /// fate possible: lost, durable, and with `torn`, each torn fate.
+    public mutating func add(cutWrites: [(block: Int, bytes: [UInt8])], torn: Bool) {
+        cuts += 1
+        for (place, write) in cutWrites.enumerated() {
+            let sectors = write.bytes.count / sectorSize
+            precondition(sectors > 0 && sectors < 64, "a cached write of \(sectors) sectors (1 ... 63 supported)")
+            let all: UInt64 = sectors == 63 ? ~0 >> 1 : (1 << UInt64(sectors)) - 1
+            let domain: UInt64 = torn ? (all << 1) | 1 : 1 | (1 << UInt64(sectors))
+            var hash = StableHasher()
+            hash.combine(bytes: write.bytes)
+            writes.append(Write(firstSector: write.block * sectorsPerBlock, sectors: sectors, bytes: write.bytes,
+                                alive: all, domain: domain, cut: cuts, place: place, digest: hash.value))
+        }
+    }
+
+    /// A durable write covered `sectors`: no undecided write shows there any more.
+    public mutating func overwrite(sectors: Range<Int>) {
+        guard !writes.isEmpty, !sectors.isEmpty else { return }
+        var changed = false
+        for w in writes.indices {
+            let mask = writes[w].mask(of: sectors)
+            if writes[w].alive & mask != 0 {
+                writes[w].alive &= ~mask
+                changed = true
+            }
+        }
+        if changed { prune() }
+    }
+
+    /// Whether an undecided write is alive at any of `sectors`.
+    public func touches(sectors: Range<Int>) -> Bool {
+        writes.contains { $0.alive & $0.mask(of: sectors) != 0 }
+    }
+
+    /// Drops what can no longer change any sector's content: the constraints whose writes
+    /// (with those linked to them through other constraints) are all dead, then the dead
+    /// writes no constraint names. Constraints stay satisfiable together, so dropping a
+    /// group that shows nowhere changes no possible content.
+    mutating func prune() {
+        // Groups of writes linked through constraints (union-find over write indices).
+        var parent = Array(writes.indices)
+        func root(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        for constraint in constraints {
+            for w in constraint.writes.dropFirst() { parent[root(w)] = root(constraint.writes[0]) }
+        }
+        var showing = [Bool](repeating: false, count: writes.count)
+        for w in writes.indices where writes[w].alive != 0 { showing[root(w)] = true }
+        constraints.removeAll { !showing[root($0.writes[0])] }
+        var named = [Bool](repeating: false, count: writes.count)
+        for constraint in constraints { for w in constraint.writes { named[w] = true } }
+        let kept = writes.indices.filter { writes[$0].alive != 0 || named[$0] }
+        guard kept.count < writes.count else { return }
+        var renumber = [Int](repeating: -1, count: writes.count)
+        for (new, old) in kept.enumerated() { renumber[old] = new }
+        writes = kept.map { writes[$0] }
+        for c in constraints.indices { constraints[c].writes = constraints[c].writes.map { renumber[$0] } }
+    }
+
+    /// Adds the fates' state to `hash`: each write's place, bytes, alive sectors and domain,
+    /// and the constraints, in order.
+    public func hash(into hash: inout StableHasher) {
+        hash.combine(writes.count)
+        for write in writes {
+            hash.combine(write.firstSector)
+            hash.combine(write.sectors)
+            hash.combine(write.digest)
+            hash.combine(write.alive)
+            hash.combine(write.domain)
+        }
+        hash.combine(constraints.count)
+        for constraint in constraints {
+            hash.combine(constraint.writes)
+            hash.combine(constraint.boxes.count)
+            for box in constraint.boxes { for mask in box { hash.combine(mask) } }
+        }
+    }
+}
+
+extension CrashFates.Write {
+    /// The mask of its sectors (bit `i` for sector `firstSector + i`) that lie in `sectors`.
+    func mask(of sectors: Range<Int>) -> UInt64 {
+        let lo = max(sectors.lowerBound, firstSector) - firstSector
+        let hi = min(sectors.upperBound, firstSector + self.sectors) - firstSector
+        guard lo < hi else { return 0 }
+        let width = hi - lo
+        return (width == 64 ? ~0 : (1 << UInt64(width)) - 1) << UInt64(lo)
+    }
+
+    /// The mask of its sectors that lie in any of `ranges`.
+    func mask(of ranges: [Range<Int>]) -> UInt64 {
+        ranges.reduce(0) { $0 | mask(of: $1) }
+    }
+
+    /// `cached write 3`, `cached write 2 of power loss 2`.
+    public var name: String { "cached write \(place + 1)" + (cut > 1 ? " of power loss \(cut)" : "") }
+}

@@ -1,0 +1,137 @@
+import Trace
+
+/// The durable medium of a simulated disk whose power cuts leave cached writes undecided: a
+/// `MemoryBlockDevice` (the bytes no undecided write shows over) with `CrashFates` (the writes
+/// the cuts left, and what reads decided of them).
+///
+/// A `VolatileCacheDevice` over it works as over any medium: flushes and `fua` writes go to
+/// `memory` and cover the undecided writes there (`CrashFates.overwrite(sectors:)`);
+/// `VolatileCacheDevice.cutUndecided(into:)` hands the cache's writes to `fates` instead of
+/// choosing their fates. A read returns `memory`'s bytes: where an undecided write is alive,
+/// the caller decides the content first (`decide(sectors:outcome:)`), or reads only sectors
+/// the cache lays its own writes over (the simulated runtime does both).
+///
+/// Not thread-safe: call it from one thread at a time.
+public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
+    /// The bytes under the undecided writes.
+    public let memory: MemoryBlockDevice
+    /// The undecided writes and what was decided of them.
+    public internal(set) var fates: CrashFates
+    /// A stable hash of `memory`'s bytes, kept up to date by every write through this medium
+    /// (the XOR of each block's hash with its number), so that a state's fingerprint need not
+    /// hash the whole medium after each flush. Writes to `memory` that bypass this medium are
+    /// not seen.
+    public private(set) var digest: UInt64 = 0
+    /// Each block's hash, as `digest` combines it.
+    private var blockDigests: [UInt64]
+
+    /// A medium over `memory` with nothing undecided.
+    public init(memory: MemoryBlockDevice) {
+        self.memory = memory
+        fates = CrashFates(blockSize: memory.blockSize)
+        blockDigests = []
+        blockDigests = (0 ..< memory.blockCount).map(blockDigest)
+        digest = blockDigests.reduce(0, ^)
+    }
+
+    /// An independent copy over `memory` (a copy of this one's, with the same bytes).
+    public func copy(over memory: MemoryBlockDevice) -> LazyCrashMedium {
+        let copy = LazyCrashMedium(memory: memory, fates: fates, blockDigests: blockDigests, digest: digest)
+        return copy
+    }
+
+    private init(memory: MemoryBlockDevice, fates: CrashFates, blockDigests: [UInt64], digest: UInt64) {
+        self.memory = memory
+        self.fates = fates
+        self.blockDigests = blockDigests
+        self.digest = digest
+    }
+
+    /// The hash of block `block` of `memory`, with its number.
+    private func blockDigest(_ block: Int) -> UInt64 {
+        var hash = StableHasher()
+        hash.combine(block)
+        let size = memory.blockSize
+        memory.bytes.withUnsafeBytes { all in
+            // Blocks are whole sectors, so whole 8-byte words.
+            for word in stride(from: block * size, to: (block + 1) * size, by: 8) {
+                hash.combine(UInt64(littleEndian: all.loadUnaligned(fromByteOffset: word, as: UInt64.self)))
+            }
+        }
+        return hash.value
+    }
+
+    /// Brings `digest` up to date after `blocks` changed.
+    private func rehash(_ blocks: Range<Int>) {
+        for block in blocks {
+            let new = blockDigest(block)
+            digest ^= blockDigests[block] ^ new
+            blockDigests[block] = new
+        }
+    }
+
+    /// `memory`'s name.
+    public var description: String { memory.name }
+    /// `memory`'s block size.
+    public var blockSize: Int { memory.blockSize }
+    /// `memory`'s block count.
+    public var blockCount: Int { memory.blockCount }
+
+    /// `memory`'s bytes (see the type's notes on undecided sectors).
+    public func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
+        try memory.read(block: block, count: count)
+    }
+
+    /// Writes to `memory`, durable at once; no undecided write shows there any more.
+    public func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
+        try memory.write(block: block, bytes, fua: fua)
+        rehash(block ..< block + bytes.count / blockSize)
+        let perBlock = fates.sectorsPerBlock
+        fates.overwrite(sectors: block * perBlock ..< (block + bytes.count / blockSize) * perBlock)
+    }
+
+    /// Does nothing: every write is durable when it returns.
+    public func flush() throws(BlockDeviceError) {}
+
+    /// The sectors of `blocks` (ascending), as ranges of consecutive sectors.
+    public func sectors(of blocks: [Int]) -> [Range<Int>] {
+        let perBlock = fates.sectorsPerBlock
+        var ranges: [Range<Int>] = []
+        for block in blocks {
+            if let last = ranges.last, last.upperBound == block * perBlock {
+                ranges[ranges.count - 1] = last.lowerBound ..< (block + 1) * perBlock
+            } else {
+                ranges.append(block * perBlock ..< (block + 1) * perBlock)
+            }
+        }
+        return ranges
+    }
+
+    /// The distinct contents a read of `sectors` (ascending, disjoint ranges) can return
+    /// (`CrashFates.outcomes`); empty when they are decided.
+    public func outcomes(sectors: [Range<Int>]) -> [CrashFates.ReadOutcome] {
+        fates.outcomes(sectors: sectors) { range in
+            Array(memory.bytes[range.lowerBound * sectorSize ..< range.upperBound * sectorSize])
+        }
+    }
+
+    /// Takes `outcome` as the content of `sectors`: the fates learn it, `memory` holds it, and
+    /// the sectors are decided from now on.
+    public func decide(sectors: [Range<Int>], outcome: CrashFates.ReadOutcome) {
+        fates.observe(outcome)
+        var at = 0
+        for range in sectors {
+            let count = range.count * sectorSize
+            memory.bytes.replaceSubrange(range.lowerBound * sectorSize ..< range.upperBound * sectorSize,
+                                         with: outcome.bytes[at ..< at + count])
+            rehash(range.lowerBound / fates.sectorsPerBlock ..< (range.upperBound - 1) / fates.sectorsPerBlock + 1)
+            at += count
+            fates.overwrite(sectors: range)
+        }
+    }
+
+    /// Hands writes a power cut left undecided to the fates.
+    func takeUndecided(_ writes: [(block: Int, bytes: [UInt8])], torn: Bool) {
+        fates.add(cutWrites: writes, torn: torn)
+    }
+}

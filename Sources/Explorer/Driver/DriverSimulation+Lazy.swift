@@ -1,0 +1,89 @@
+import Driver
+import Trace
+
+// Lazy crash states: the power cut that decides nothing, the reads that decide what they
+// depend on, and the accounting of crash points and recovery runs.
+extension DriverSimulation {
+    /// The sectors of the medium that outstanding I/O `io` reads whose content is undecided,
+    /// and the distinct contents they can return; nil when it reads nothing undecided.
+    func undecidedRead(_ io: IO) -> (sectors: [Range<Int>], outcomes: [CrashFates.ReadOutcome])? {
+        guard !disk.lazy.fates.isEmpty else { return nil }
+        let blocks = disk.cache.baseBlocks(reading: io.operation)
+        guard !blocks.isEmpty else { return nil }
+        let sectors = disk.lazy.sectors(of: blocks)
+        guard sectors.contains(where: disk.lazy.fates.touches) else { return nil }
+        let outcomes = disk.lazy.outcomes(sectors: sectors)
+        return outcomes.isEmpty ? nil : (sectors, outcomes)
+    }
+
+    /// The choices that complete `io`: one, or with lazy crash states one per distinct content
+    /// it can read.
+    func completions(of io: IO) -> [Choice] {
+        let purpose = Choice.Purpose(core.account(of: io.ticket, block: io.block))
+        guard let read = undecidedRead(io), read.outcomes.count > 1 else {
+            return [.complete(io: io.ticket.raw, io.summary, purpose)]
+        }
+        return read.outcomes.enumerated().map { index, outcome in
+            let names = outcome.showing.map { disk.lazy.fates.writes[$0].name }
+            let note = names.isEmpty ? "no cached write shows" : names.joined(separator: ", ") + (names.count == 1 ? " shows" : " show")
+            return .completeReading(io: io.ticket.raw, io.summary, purpose,
+                                    Choice.Reading(content: index, of: read.outcomes.count, note: note))
+        }
+    }
+
+    /// Before `io` is carried out: decides the undecided sectors it reads as content number
+    /// `content` (of those `undecidedRead` gives).
+    mutating func decideRead(of io: IO, content: Int) {
+        guard let read = undecidedRead(io), read.outcomes.indices.contains(content) else { return }
+        mutableDisk().lazy.decide(sectors: read.sectors, outcome: read.outcomes[content])
+        mediumChanged()
+    }
+
+    /// A lazy power cut: the pending writes go to the medium's fates undecided.
+    mutating func cutUndecided() {
+        if disk.cache.pendingWrites > 0 {
+            let disk = mutableDisk()
+            disk.cache.cutUndecided(into: disk.lazy, torn: configuration.torn)
+            mediumChanged()
+            pendingDigest = Self.digest(of: self.disk)
+        }
+        perform(core.handle(.powerLoss))
+    }
+
+    /// The fate assignments of the writes in the cache now: 2 each (lost, durable), or with
+    /// `torn` 1 + its sectors.
+    public var cachedFateAssignments: Double { pendingFateAssignments }
+
+    /// The fate assignments of the writes pending now: (2, or 1 + sectors with `torn`) each.
+    var pendingFateAssignments: Double {
+        disk.cache.pendingWriteSectors.reduce(1) { $0 * Double(configuration.torn ? $1 + 1 : 2) }
+    }
+
+    /// Tallies a power loss about to happen here (see `CrashStatistics`).
+    mutating func noteCrashPoint() {
+        guard let statistics else { return }
+        if core.phase == .recovering { noteRecoveryEnd() }
+        crashPoint = fingerprint()
+        statistics.crash(at: crashPoint, before: self, cachedWrites: disk.cache.pendingWrites,
+                         fateAssignments: pendingFateAssignments)
+    }
+
+    /// Tallies the end of a recovery (online or failed); with eager crash states, the runs
+    /// are tallied at their start instead (`noteRecoveryStart`).
+    func noteRecoveryEnd() {
+        if configuration.crashStates == .lazy { statistics?.recoveryRun(from: crashPoint, medium: mediumDigest) }
+    }
+
+    /// With eager crash states, tallies a recovery starting on the image the fates left.
+    func noteRecoveryStart() {
+        if configuration.crashStates == .eager { statistics?.recoveryRun(from: crashPoint, medium: mediumDigest) }
+    }
+
+    /// The same state, tallying its power losses and recoveries into `statistics` (what
+    /// `plumb explore driver` reports); copies share it.
+    public func collecting(_ statistics: CrashStatistics) -> Self {
+        var copy = self
+        copy.statistics = statistics
+        return copy
+    }
+}

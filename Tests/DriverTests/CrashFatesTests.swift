@@ -1,0 +1,121 @@
+import Driver
+import XCTest
+
+/// The undecided fates a lazy power cut leaves: what a read can return, what choosing a
+/// content decides, and that the images left are exactly the eager cut's.
+final class CrashFatesTests: XCTestCase {
+    /// A sector of `byte`.
+    func sector(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: sectorSize) }
+
+    /// The medium's own bytes: sector `s` holds `s + 100`.
+    func medium(_ sectors: Int) -> [UInt8] { (0 ..< sectors).flatMap { sector(UInt8(100 + $0)) } }
+
+    func read(_ fates: CrashFates, _ ranges: [Range<Int>], over bytes: [UInt8]) -> [CrashFates.ReadOutcome] {
+        fates.outcomes(sectors: ranges) { Array(bytes[$0.lowerBound * sectorSize ..< $0.upperBound * sectorSize]) }
+    }
+
+    func testOneWriteOfTwoSectorsGivesThreeContentsWhenItMayTear() {
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: [(block: 2, bytes: sector(1) + sector(2))], torn: true)
+        XCTAssertEqual(fates.assignmentBound, 3)
+        let bytes = medium(4)
+        let outcomes = read(fates, [2 ..< 4], over: bytes)
+        // Lost (the medium's), torn after one sector, durable.
+        XCTAssertEqual(outcomes.map(\.bytes), [sector(102) + sector(103), sector(1) + sector(103), sector(1) + sector(2)])
+        // Reading only its second sector tells two classes apart: kept there or not.
+        XCTAssertEqual(read(fates, [3 ..< 4], over: bytes).map(\.bytes), [sector(103), sector(2)])
+        // Without tearing, two.
+        var whole = CrashFates(blockSize: sectorSize)
+        whole.add(cutWrites: [(block: 2, bytes: sector(1) + sector(2))], torn: false)
+        XCTAssertEqual(read(whole, [2 ..< 4], over: bytes).count, 2)
+    }
+
+    func testAReadBranchesOncePerDistinctContentNotPerAssignment() {
+        // Three writes of the same bytes to one sector: 8 assignments, 2 contents.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 3).map { _ in (block: 1, bytes: sector(7)) }, torn: false)
+        XCTAssertEqual(fates.assignments().count, 8)
+        let outcomes = read(fates, [1 ..< 2], over: medium(2))
+        XCTAssertEqual(outcomes.map(\.bytes), [sector(101), sector(7)])
+        XCTAssertEqual(outcomes[1].constraint.boxes.count, 7, "every assignment where some write survives")
+    }
+
+    func testChoosingAContentDecidesWhatItDependsOnAndNothingElse() {
+        // A torn-able write over sectors 0-1 and another over sector 3: reading sector 1 as
+        // the first write's decides that it is durable, and leaves the second undecided.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: [(block: 0, bytes: sector(1) + sector(2)), (block: 3, bytes: sector(3))], torn: true)
+        var bytes = medium(4)
+        let outcomes = read(fates, [1 ..< 2], over: bytes)
+        XCTAssertEqual(outcomes.count, 2)
+        fates.observe(outcomes[1])
+        bytes.replaceSubrange(sectorSize ..< 2 * sectorSize, with: outcomes[1].bytes)
+        fates.overwrite(sectors: 1 ..< 2)
+        XCTAssertEqual(fates.writes[0].domain, 1 << 2, "kept both sectors")
+        XCTAssertEqual(fates.writes[1].domain, 0b11, "still lost or durable")
+        // Sector 0 is now decided too: the only content left is the write's.
+        XCTAssertEqual(read(fates, [0 ..< 1], over: bytes).map(\.bytes), [sector(1)])
+        XCTAssertEqual(read(fates, [3 ..< 4], over: bytes).count, 2)
+    }
+
+    func testADurableWriteCoversUndecidedOnesAndTheyArePruned() {
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: [(block: 0, bytes: sector(1)), (block: 1, bytes: sector(2) + sector(3))], torn: true)
+        fates.overwrite(sectors: 0 ..< 2)
+        XCTAssertEqual(fates.writes.count, 1, "the first write shows nowhere")
+        XCTAssertFalse(fates.touches(sectors: 0 ..< 2))
+        XCTAssertTrue(fates.touches(sectors: 2 ..< 3))
+        fates.overwrite(sectors: 2 ..< 3)
+        XCTAssertTrue(fates.isEmpty)
+    }
+
+    func testTheImagesLeftAreTheEagerCutsImages() throws {
+        // Overlapping writes, each lost, durable or torn: the images every allowed assignment
+        // gives are those `VolatileCacheDevice.cut` gives for every choice of fates.
+        let writes: [(block: Int, bytes: [UInt8])] = [
+            (0, sector(1) + sector(2)), (1, sector(3) + sector(4)), (2, sector(5)),
+        ]
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: writes, torn: true)
+        let bytes = medium(4)
+        let lazy = Set(fates.assignments().map { fates.image($0, over: bytes) })
+        var eager: Set<[UInt8]> = []
+        for a in 0 ... 2 { for b in 0 ... 2 { for c in 0 ... 1 {
+            let memory = MemoryBlockDevice(blockSize: sectorSize, blockCount: 4)
+            memory.bytes = bytes
+            let cache = VolatileCacheDevice(base: memory)
+            for write in writes { try cache.write(block: write.block, write.bytes, fua: false) }
+            let chosen = [a, b, c]
+            try cache.cut { index, sectors in
+                let kept = chosen[index]
+                return kept == 0 ? .lost : kept >= sectors ? .durable : .torn(kept: [0 ..< kept])
+            }
+            eager.insert(memory.bytes)
+        } } }
+        XCTAssertEqual(lazy, eager)
+    }
+
+    func testTheLazyMediumUnderACacheDecidesOnlyWhatIsRead() throws {
+        let memory = MemoryBlockDevice(blockSize: sectorSize, blockCount: 4)
+        let medium = LazyCrashMedium(memory: memory)
+        let cache = VolatileCacheDevice(base: medium)
+        try cache.write(block: 0, sector(1), fua: false)
+        try cache.write(block: 2, sector(2), fua: false)
+        cache.cutUndecided(into: medium, torn: true)
+        XCTAssertEqual(cache.pendingWrites, 0)
+        XCTAssertEqual(medium.fates.writes.count, 2)
+        // A read of block 0 has two contents; a pending write over block 2 hides the medium.
+        XCTAssertEqual(cache.baseBlocks(reading: .read(block: 0, count: 3)), [0, 1, 2])
+        try cache.write(block: 2, sector(9), fua: false)
+        XCTAssertEqual(cache.baseBlocks(reading: .read(block: 0, count: 3)), [0, 1])
+        let outcomes = medium.outcomes(sectors: medium.sectors(of: [0]))
+        XCTAssertEqual(outcomes.count, 2)
+        medium.decide(sectors: medium.sectors(of: [0]), outcome: outcomes[1])
+        XCTAssertEqual(try cache.read(block: 0, count: 1), sector(1))
+        XCTAssertEqual(medium.fates.writes.count, 1, "the decided write no longer shows anywhere")
+        // The flush makes the pending write durable over the last undecided one.
+        try cache.flush()
+        XCTAssertTrue(medium.fates.isEmpty)
+        XCTAssertEqual(try cache.read(block: 2, count: 1), sector(9))
+    }
+}

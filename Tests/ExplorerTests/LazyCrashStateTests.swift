@@ -1,0 +1,203 @@
+import Driver
+@testable import Explorer
+import Specs
+import Trace
+import XCTest
+
+/// Lazy crash states against eager ones: on small configurations where eager search finishes,
+/// the same verdicts and the same set of possible device contents, with far fewer recovery
+/// runs; each read branches once per distinct content; Z3's answers agree with backtracking.
+final class LazyCrashStateTests: XCTestCase {
+    /// Small configurations eager search exhausts quickly.
+    static let configurations = [
+        "ifaces=1 requests=2 crashes=1 torn=1",
+        "ifaces=2 requests=2 crashes=1 torn=1",
+        "ifaces=1 requests=3 crashes=1 torn=0",
+        "ifaces=1 requests=2 crashes=2 torn=1",
+    ]
+
+    func testLazyAndEagerGiveTheSameVerdicts() throws {
+        for bounds in Self.configurations {
+            let lazy = explore(try XCTUnwrap(DriverSimulation(parsing: bounds)))
+            let eager = explore(try XCTUnwrap(DriverSimulation(parsing: bounds + " states=eager")))
+            XCTAssertEqual(lazy.verdict, eager.verdict, bounds)
+            XCTAssertEqual(lazy.verdict, .pass, "\(bounds): \(lazy.counterexamples)")
+            XCTAssertTrue(lazy.exhaustive, bounds)
+            XCTAssertTrue(eager.exhaustive, bounds)
+        }
+    }
+
+    func testLazyAndEagerReachTheSameDeviceContents() throws {
+        // Every state each search can reach, once each (by fingerprint): at every end of an
+        // execution, what the device can hold (each image an assignment of the fates still
+        // undecided leaves) with the trace that led there, and the verdict.
+        for bounds in Self.configurations {
+            let lazy = try ends(of: XCTUnwrap(DriverSimulation(parsing: bounds)))
+            let eager = try ends(of: XCTUnwrap(DriverSimulation(parsing: bounds + " states=eager")))
+            XCTAssertFalse(lazy.isEmpty, bounds)
+            XCTAssertEqual(lazy.count, eager.count, bounds)
+            XCTAssertEqual(lazy, eager, bounds)
+        }
+    }
+
+    func testEverySeededDriverFaultIsFoundLazilyShrunkAndReplayed() throws {
+        for fault in SeededFault.allCases where fault.system == DriverSimulation.system {
+            let start = try XCTUnwrap(DriverSimulation(parsing: fault.showingConfiguration))
+            XCTAssertEqual(start.configuration.crashStates, .lazy)
+            let report = explore(start)
+            let found = try XCTUnwrap(report.counterexamples.first, "\(fault) not found lazily")
+            XCTAssertEqual(found.violation.invariant, fault.expectedInvariant, "\(fault): \(found.violation)")
+            XCTAssertLessThanOrEqual(found.path.count, found.originalLength ?? found.path.count)
+            let replayed = try replay(start, path: found.path)
+            XCTAssertEqual(replayed.violation?.invariant, fault.expectedInvariant, "\(fault)")
+            XCTAssertEqual(replayed.violationStep, found.path.count, "\(fault)")
+        }
+    }
+
+    func testAReadBranchesOncePerDistinctContent() throws {
+        // One journal write of two sectors pending at the power loss: eager offers its three
+        // fates; lazily the recovery's read of the journal offers three contents (old, torn,
+        // whole) and the recovery's later reads are decided.
+        var state = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=2 crashes=1 torn=1"))
+        for step in ["iface 0 submits request 1", "iface 0 submits request 2", "iface 0 syncs",
+                     "io#4 completes (requests 1, 2 on iface 0: journal write of 2 blocks at 20)", "power loss"] {
+            let choice = try XCTUnwrap(state.choices().first { $0.description == step }, "\(step) in \(state.choices())")
+            state.apply(choice)
+        }
+        var readings: [[String]] = []
+        while state.core.phase == .recovering, let next = state.choices().first {
+            let all = state.choices()
+            if all.count > 1 { readings.append(all.map(\.description)) }
+            state.apply(next)
+        }
+        XCTAssertEqual(readings.count, 1, "\(readings)")
+        XCTAssertEqual(readings.first?.count, 3, "\(readings)")
+        XCTAssertTrue(readings.first?.first?.contains("reading content 1 of 3 (no cached write shows)") ?? false, "\(readings)")
+        XCTAssertNil(state.violation())
+    }
+
+    func testACrashPointWithManyCachedWritesNeedsFarFewerRecoveries() throws {
+        let configuration = DriverSimulation.Configuration(ifaces: 1, requests: 6, crashes: 1, torn: true)
+        let point = try XCTUnwrap(DriverSimulation.crashPoint(cachedWrites: 6, configuration))
+        XCTAssertGreaterThanOrEqual(point.cachedWrites, 6)
+        let lazy = try XCTUnwrap(point.recoveriesAfterPowerLoss(.lazy))
+        let eager = try XCTUnwrap(point.recoveriesAfterPowerLoss(.eager))
+        XCTAssertTrue(lazy.complete && eager.complete)
+        XCTAssertGreaterThanOrEqual(Double(eager.runs), point.pendingFateAssignments)
+        XCTAssertLessThan(lazy.runs * 4, eager.runs, "lazy \(lazy), eager \(eager)")
+    }
+
+    func testTheProverAgreesWithBacktracking() throws {
+        // Fates of overlapping writes, narrowed by reads, then every sector's sources asked
+        // about: Z3's answer matches a search of every assignment.
+        var generator = SplitMix64(seed: 7)
+        for _ in 0 ..< 20 {
+            var fates = CrashFates(blockSize: 512)
+            var medium = [UInt8](repeating: 0, count: 8 * 512)
+            let writes = (0 ..< 5).map { k -> (block: Int, bytes: [UInt8]) in
+                let block = Int(generator.next() % 6)
+                let blocks = 1 + Int(generator.next() % 2)
+                return (block, [UInt8](repeating: UInt8(k + 1), count: blocks * 512))
+            }
+            fates.add(cutWrites: writes, torn: true)
+            // Read one sector, taking a random content.
+            let sector = Int(generator.next() % 7)
+            let outcomes = fates.outcomes(sectors: [sector ..< sector + 1]) { range in
+                Array(medium[range.lowerBound * 512 ..< range.upperBound * 512])
+            }
+            if !outcomes.isEmpty {
+                let outcome = outcomes[Int(generator.next() % UInt64(outcomes.count))]
+                fates.observe(outcome)
+                medium.replaceSubrange(sector * 512 ..< (sector + 1) * 512, with: outcome.bytes)
+                fates.overwrite(sectors: sector ..< sector + 1)
+            }
+            let assignments = fates.assignments()
+            for target in 0 ..< 7 {
+                let bad = fates.sources(ofSector: target).filter { $0.write.map { $0 % 2 == 0 } ?? true }
+                guard !bad.isEmpty else { continue }
+                let expected = assignments.contains { a in bad.contains { s in
+                    s.writes.indices.allSatisfy { j in s.masks[j] & (1 << UInt64(a[s.writes[j]])) != 0 }
+                } }
+                switch CrashFatesProver.shared.someAllowed(fates, gives: bad) {
+                case .unsat: XCTAssertFalse(expected)
+                case let .sat(assignment):
+                    XCTAssertTrue(expected)
+                    XCTAssertTrue(fates.allows(assignment))
+                case let .unknown(reason): XCTFail(reason)
+                }
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// What every end of an execution from `start` can hold: the device's image (each
+    /// assignment of the undecided fates), the contents model (which requests were recovered),
+    /// and the verdict.
+    func ends(of start: DriverSimulation) -> Set<String> {
+        var seen: Set<UInt64> = []
+        var stack = [start]
+        var result: Set<String> = []
+        while let state = stack.popLast() {
+            guard seen.insert(state.fingerprint()).inserted else { continue }
+            let choices = state.choices()
+            if choices.isEmpty {
+                // What the trace decided (which requests a recovery named): a path's events
+                // themselves differ with the order of commuting steps, which equal fingerprints
+                // leave out.
+                var model = StableHasher()
+                state.model.hash(into: &model)
+                let events = model.value
+                let verdict = state.violation()?.invariant ?? "pass"
+                let fates = state.disk.lazy.fates
+                for assignment in fates.assignments() {
+                    var hash = StableHasher()
+                    hash.combine(bytes: fates.image(assignment, over: state.disk.medium.bytes))
+                    state.disk.cache.hashPending(into: &hash)
+                    result.insert("\(hash.value) \(verdict) \(events)")
+                }
+                continue
+            }
+            for choice in choices {
+                var child = state
+                child.apply(choice)
+                stack.append(child)
+            }
+        }
+        return result
+    }
+}
+
+extension LazyCrashStateTests {
+    func testZ3NamesTheFatesThatBreakTheDataArea() throws {
+        // A recovery that replays nothing leaves the data area undecided where checkpoint
+        // patches were cached: Z3 finds an assignment that shows old bytes, and the message
+        // names it.
+        let start = try XCTUnwrap(DriverSimulation(parsing: DriverSimulationTests.small + " faults=trustsDataArea"))
+        let before = CrashFatesProver.shared.tally
+        let report = explore(start, keepGoing: true, shrinkAttempts: 0)
+        XCTAssertGreaterThan(CrashFatesProver.shared.tally.sat, before.sat)
+        let messages = report.counterexamples.map(\.violation.message)
+        XCTAssertTrue(messages.contains { $0.contains("when the power loss left cached write") }, "\(messages)")
+    }
+}
+
+extension LazyCrashStateTests {
+    func testTheSearchTalliesCrashPointsAndFewerRecoveriesLazily() throws {
+        // The same crash points either way (the states before a power loss are the same);
+        // lazily, fewer recoveries than eagerly, and fewer than the fate assignments.
+        let bounds = "ifaces=1 requests=3 crashes=1 torn=1"
+        let lazy = CrashStatistics(), eager = CrashStatistics()
+        let lazyReport = explore(try XCTUnwrap(DriverSimulation(parsing: bounds)).collecting(lazy))
+        let eagerReport = explore(try XCTUnwrap(DriverSimulation(parsing: bounds + " states=eager")).collecting(eager))
+        XCTAssertTrue(lazyReport.exhaustive && eagerReport.exhaustive)
+        let l = lazy.summary, e = eager.summary
+        XCTAssertEqual(l.crashPoints, e.crashPoints)
+        XCTAssertEqual(l.maxCachedWrites, e.maxCachedWrites)
+        XCTAssertEqual(l.fateAssignments, e.fateAssignments)
+        XCTAssertGreaterThan(l.crashPoints, 0)
+        XCTAssertLessThan(l.recoveryRuns, e.recoveryRuns)
+        XCTAssertLessThanOrEqual(Double(e.recoveryRuns), e.fateAssignments)
+        XCTAssertEqual(lazy.largest?.point.cachedWrites, l.maxCachedWrites)
+    }
+}
