@@ -20,9 +20,24 @@ public struct Checker: Sendable {
         public var maxPending = CausalOrder.defaultMaxPending
         /// Stops the check from another thread; the report is then marked `interrupted`.
         public var cancellation: CheckCancellation?
-        /// Told the number of events replayed so far, every thousand or so events, from the
-        /// replaying thread (`plumb check`'s progress line); it must return quickly.
-        public var progress: (@Sendable (Int) -> Void)?
+        /// Told how far the replay got, every thousand or so events, from the replaying thread
+        /// (`plumb check`'s progress line); it must return quickly.
+        public var progress: (@Sendable (Progress) -> Void)?
+
+        /// How far a check got.
+        public struct Progress: Sendable, Equatable {
+            /// Events replayed so far.
+            public var events: Int
+            /// Bytes of the trace's files read so far (of the compressed files, for gzip), a
+            /// little ahead of the events.
+            public var bytesRead: Int
+
+            /// Progress of `events` replayed, `bytesRead` bytes read.
+            public init(events: Int, bytesRead: Int) {
+                self.events = events
+                self.bytesRead = bytesRead
+            }
+        }
 
         /// The defaults: Z3 on, strict about truncation, 30 s per query.
         public init() {}
@@ -119,7 +134,7 @@ public struct Checker: Sendable {
     /// `cancellation` is cancelled (looked at every `cancellationInterval` events).
     private static func replay<S: Spec>(
         _: S.Type, _ order: inout CausalOrder, _ sink: CheckSink, _ cancellation: CheckCancellation?,
-        _ progress: (@Sendable (Int) -> Void)?
+        _ progress: (@Sendable (Options.Progress) -> Void)?
     ) throws(CausalOrder.Failure) {
         var spec = S()
         var sinceLook = 0
@@ -132,7 +147,7 @@ public struct Checker: Sendable {
             if sinceLook == cancellationInterval {
                 sinceLook = 0
                 if cancellation?.isCancelled == true { return }
-                progress?(order.eventCount)
+                progress?(Options.Progress(events: order.eventCount, bytesRead: order.bytesRead))
             }
         }
         sink.finishing = true

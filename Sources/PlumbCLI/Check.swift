@@ -138,7 +138,7 @@ struct Check: AsyncParsableCommand {
         let onTerminal = isatty(2) == 1
         let progress = onTerminal && output.format != .text ? nil : CheckProgressLine(
             onTerminal: onTerminal, interval: .milliseconds(Int64(progressInterval * 1000)))
-        options.progress = progress.map { line in { @Sendable events in line.show(events: events) } }
+        options.progress = progress.map { line in { @Sendable done in line.show(done) } }
         let checker = Checker(options: options)
 
         var reports: [(name: String, report: CheckReport)] = []
@@ -156,7 +156,7 @@ struct Check: AsyncParsableCommand {
                     if !selection.skippedPartial.isEmpty {
                         FileHandle.standardError.write(Data("plumb check: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
                     }
-                    progress?.begin(estimatedEvents: CheckProgressLine.estimateEvents(selection.files))
+                    progress?.begin(totalBytes: CheckProgressLine.totalBytes(selection.files))
                     var report = checker.check(files: selection.files)
                     report.skippedPartialFiles = selection.skippedPartial
                     reports.append((name, stdinCopy?.rename(report) ?? report))

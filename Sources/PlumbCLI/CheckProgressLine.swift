@@ -1,11 +1,13 @@
+import Checker
 import Foundation
 import Trace
 
-/// The progress of a long `plumb check` on standard error: events replayed so far, the rate,
-/// and, for plain (not gzip) files, the share of the trace done and an estimate of the time
-/// left, from the files' sizes and the length of their first lines. On a terminal, one line rewritten in place (at most four times a second, and only
-/// with `--format text`); off one (a CI log), a line every `interval`, so that a long check is
-/// not silent and a log is not flooded. Like `ExploreProgressLine`, whose counts it formats.
+/// The progress of a long `plumb check` on standard error: the bytes of the trace read out of
+/// its files' total (compressed bytes for gzip files), events replayed, the rate, and an
+/// estimate of the time left. On a terminal, one line rewritten in place (at most four times a
+/// second, and only with `--format text`); off one (a CI log), a line every `interval`, so
+/// that a long check is not silent and a log is not flooded. Like `ExploreProgressLine`, whose
+/// counts it formats.
 final class CheckProgressLine: Sendable {
     /// Whether standard error is a terminal.
     let onTerminal: Bool
@@ -15,9 +17,9 @@ final class CheckProgressLine: Sendable {
     let output: @Sendable (String) -> Void
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
-    /// When the last line was printed, whether one is on the terminal now, and the trace's
-    /// estimated size in events (nil: unknown).
-    private let state = Locked<(last: Duration, shown: Bool, estimate: Int?)>((.zero, false, nil))
+    /// When the last line was printed, whether one is on the terminal now, and the size of the
+    /// trace's files in bytes (nil: unknown).
+    private let state = Locked<(last: Duration, shown: Bool, total: Int?)>((.zero, false, nil))
 
     /// On a terminal, the least time between two rewrites of the line.
     static let terminalInterval = Duration.milliseconds(250)
@@ -31,22 +33,22 @@ final class CheckProgressLine: Sendable {
         start = clock.now
     }
 
-    /// Starts a trace (the next with `--each`) of about `estimatedEvents` events (nil: unknown).
-    func begin(estimatedEvents: Int?) {
-        state.withLock { $0.estimate = estimatedEvents }
+    /// Starts a trace (the next with `--each`) whose files hold `totalBytes` (nil: unknown).
+    func begin(totalBytes: Int?) {
+        state.withLock { $0.total = totalBytes }
     }
 
-    /// Shows that `events` were replayed so far, if a line is due.
-    func show(events: Int) {
+    /// Shows how far the check got, if a line is due.
+    func show(_ done: Checker.Options.Progress) {
         let elapsed = start.duration(to: clock.now)
         let due = state.withLock { s -> (Bool, Int?) in
             guard elapsed - s.last >= interval else { return (false, nil) }
             s.last = elapsed
             s.shown = true
-            return (true, s.estimate)
+            return (true, s.total)
         }
         guard due.0 else { return }
-        let line = text(events: events, elapsed: elapsed, estimate: due.1)
+        let line = text(done, elapsed: elapsed, total: due.1)
         output(onTerminal ? "\r" + line + "\u{1B}[K" : line + "\n")
     }
 
@@ -55,36 +57,35 @@ final class CheckProgressLine: Sendable {
         if onTerminal && state.withLock({ $0.shown }) { output("\r\u{1B}[K") }
     }
 
-    /// `check: 1,234,567 events, 456,789 events/s, 3 s`, with an estimate of the trace's size
-    /// `check: 1,234,567 of ~2,000,000 events (61%), 456,789 events/s, 3 s, ~2 s left`.
-    func text(events: Int, elapsed: Duration, estimate: Int? = nil) -> String {
+    /// `check: 61.2 of 100.0 MB read (61%), 1,234,567 events, 456,789 events/s, 3 s, ~2 s left`,
+    /// or without the total and the time left when the size is unknown.
+    func text(_ done: Checker.Options.Progress, elapsed: Duration, total: Int? = nil) -> String {
         let seconds = elapsed.seconds
-        let rate = seconds > 0 ? Double(events) / seconds : 0
-        var line = "check: \(ExploreProgressLine.count(events))"
-        if let estimate, estimate >= events, estimate > 0 {
-            line += " of ~\(ExploreProgressLine.count(estimate)) events (\(events * 100 / estimate)%)"
+        let rate = seconds > 0 ? Double(done.events) / seconds : 0
+        let read = min(done.bytesRead, total ?? .max)
+        var line = "check: \(Self.megabytes(read))"
+        if let total, total > 0 {
+            line += " of \(Self.megabytes(total)) MB read (\(read * 100 / total)%)"
         } else {
-            line += " events"
+            line += " MB read"
         }
-        line += ", \(ExploreProgressLine.count(Int(rate))) events/s, \(Int(seconds)) s"
-        if let estimate, estimate >= events, rate > 0 {
-            line += ", ~\(Int((Double(estimate - events) / rate).rounded(.up))) s left"
+        line += ", \(ExploreProgressLine.count(done.events)) events, \(ExploreProgressLine.count(Int(rate))) events/s, \(Int(seconds)) s"
+        if let total, total > 0, read > 0, seconds > 0 {
+            let left = seconds * Double(total - read) / Double(read)
+            line += ", ~\(Int(left.rounded(.up))) s left"
         }
         return line
     }
 
-    /// The number of lines of `files` (about their events), estimated from the length of the
-    /// first lines of each (up to 256 KiB read); nil when one is gzip or cannot be read.
-    static func estimateEvents(_ files: [String]) -> Int? {
+    /// Bytes in megabytes (10^6), one decimal.
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1e6) }
+
+    /// The size of `files` in bytes (gzip files as stored); nil when one cannot be read.
+    static func totalBytes(_ files: [String]) -> Int? {
         var total = 0
         for path in files {
-            guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-            defer { try? handle.close() }
-            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
-                  let sample = try? handle.read(upToCount: 256 << 10), !sample.isEmpty else { return nil }
-            if sample.count >= 2 && sample[sample.startIndex] == 0x1F && sample[sample.startIndex + 1] == 0x8B { return nil }
-            let lines = sample.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            total += sample.count >= size ? lines : Int(Double(size) * Double(max(lines, 1)) / Double(sample.count))
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else { return nil }
+            total += size
         }
         return total
     }

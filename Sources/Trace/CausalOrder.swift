@@ -93,6 +93,9 @@ public struct CausalOrder {
     public private(set) var droppedExtensionCauses = 0
     /// Events handed out so far.
     public private(set) var eventCount = 0
+    /// Bytes of the files read so far (compressed bytes for gzip), a little ahead of the
+    /// events handed out: what a progress line shows.
+    public var bytesRead: Int { window.bytesRead }
     /// Heads of queues looked at to keep node order: a measure of the work per event.
     private(set) var orderCheckSteps = 0
     /// The most events held in queues at once: the window the trace needed.

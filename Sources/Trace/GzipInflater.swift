@@ -16,6 +16,8 @@ struct GzipError: Error, Sendable, Equatable {
 final class GzipInflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private let input: UnsafeMutableBufferPointer<UInt8>
+    /// Compressed bytes read from the file so far (after the prefix the caller read).
+    private(set) var inputBytesRead = 0
     private let fd: FileDescriptor
     private var fileAtEnd = false
     /// True while inside a member: bytes of it were consumed and its end not yet seen.
@@ -121,6 +123,7 @@ final class GzipInflater {
         do {
             let count = try fd.read(into: UnsafeMutableRawBufferPointer(input))
             if count == 0 { fileAtEnd = true }
+            inputBytesRead += count
             stream.pointee.next_in = input.baseAddress
             stream.pointee.avail_in = UInt32(count)
         } catch {

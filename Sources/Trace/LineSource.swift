@@ -34,6 +34,12 @@ public final class LineSource {
     /// (what a writer cut off mid-line leaves; see `--truncated`).
     public private(set) var lastLineUnterminated = false
 
+    /// Bytes of the file read so far (of the compressed file, for gzip): how far through the
+    /// file a progress line is.
+    public private(set) var bytesRead = 0
+    /// For gzip, the bytes read before inflating began (the magic bytes and what came with them).
+    private var prefixBytes = 0
+
     private var buffer: UnsafeMutableBufferPointer<UInt8>
     /// Unread bytes are `buffer[start..<end]`.
     private var start = 0
@@ -76,6 +82,7 @@ public final class LineSource {
             } catch {
                 throw TraceInputError(file: path, line: 1, message: error.message)
             }
+            prefixBytes = bytesRead
             end = 0
             atEnd = false
         }
@@ -155,6 +162,7 @@ public final class LineSource {
             let count = try inflater.read(into: room)
             if count == 0 { atEnd = true }
             end += count
+            bytesRead = prefixBytes + inflater.inputBytesRead
         } catch {
             throw TraceInputError(file: path, line: lineNumber + 1, message: error.message)
         }
@@ -171,6 +179,7 @@ public final class LineSource {
             let count = try fd.read(into: room)
             if count == 0 { atEnd = true }
             end += count
+            bytesRead += count
         } catch {
             throw TraceInputError(file: path, line: lineNumber + 1, message: "cannot read: \(error)")
         }

@@ -75,6 +75,9 @@ final class PrefetchingReader: @unchecked Sendable {
         }
     }
 
+    /// Bytes of the file the reader thread has read so far (it reads a few chunks ahead).
+    var bytesRead: Int { channel.bytesRead }
+
     /// Tells the reader thread to stop early (the consumer gave up on the file).
     func stop() { channel.stop() }
 }
@@ -85,6 +88,15 @@ private final class Channel: @unchecked Sendable {
     private var chunks: [PrefetchingReader.Chunk] = []
     private var stopped = false
     private let capacity: Int
+    /// The reader's bytes read when it queued its latest chunk.
+    private var bytes = 0
+
+    /// The reader's bytes read when it queued its latest chunk.
+    var bytesRead: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return bytes
+    }
 
     /// A queue holding at most `capacity` chunks.
     init(capacity: Int) { self.capacity = max(capacity, 1) }
@@ -129,11 +141,11 @@ private final class Channel: @unchecked Sendable {
                     chunk = .end(droppedCutLines: reader.droppedCutLines)
                 }
             } catch {
-                if !items.isEmpty && !put(.items(items)) { return }
+                if !items.isEmpty && !put(.items(items), bytesRead: reader.bytesRead) { return }
                 items = []
                 chunk = .failed(error)
             }
-            guard put(chunk) else { return }
+            guard put(chunk, bytesRead: reader.bytesRead) else { return }
             switch chunk {
             case .end, .failed: return
             case .items: continue
@@ -142,12 +154,13 @@ private final class Channel: @unchecked Sendable {
     }
 
     /// Queues a chunk, waiting while the queue is full; false when told to stop.
-    private func put(_ chunk: PrefetchingReader.Chunk) -> Bool {
+    private func put(_ chunk: PrefetchingReader.Chunk, bytesRead: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while chunks.count >= capacity && !stopped { condition.wait() }
         if stopped { return false }
         chunks.append(chunk)
+        bytes = bytesRead
         condition.broadcast()
         return true
     }

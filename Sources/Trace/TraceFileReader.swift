@@ -73,6 +73,9 @@ public struct TraceFileReader {
     /// The number of the last line read.
     public var lineNumber: Int { source.lineNumber }
 
+    /// Bytes of the file read so far (of the compressed file, for gzip).
+    public var bytesRead: Int { source.bytesRead }
+
     /// The next event of the file, or nil at its end.
     ///
     /// Throws a `TraceInputError` naming the file and line of the first problem.

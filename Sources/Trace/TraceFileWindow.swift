@@ -30,6 +30,12 @@ struct TraceFileWindow {
     private let allowTruncated: Bool
     /// Per file: its reader while it is open.
     private var readers: [PrefetchingReader?]
+    /// Bytes read of the files that ended.
+    private var bytesOfFinished = 0
+
+    /// Bytes read so far of every file (of the compressed file, for gzip), a few chunks ahead
+    /// of the events handed out.
+    var bytesRead: Int { open.reduce(bytesOfFinished) { $0 + (readers[$1]?.bytesRead ?? 0) } }
     /// Per file: whether it was read to its end.
     private var finished: [Bool]
     /// The open files, in the order they were opened.
@@ -85,6 +91,7 @@ struct TraceFileWindow {
         }
         if item == nil {
             droppedCutLines += readers[best]!.droppedCutLines
+            bytesOfFinished += readers[best]!.bytesRead
             readers[best] = nil
             finished[best] = true
             unfinishedCount -= 1

@@ -9,14 +9,14 @@ final class CheckProgressTests: XCTestCase {
     func testOffATerminalALineIsPrintedPerInterval() throws {
         let lines = Locked<[String]>([])
         let line = CheckProgressLine(onTerminal: false, interval: .zero) { text in lines.withLock { $0.append(text) } }
-        line.show(events: 1_024)
-        line.show(events: 2_048)
+        line.show(.init(events: 1_024, bytesRead: 100_000))
+        line.show(.init(events: 2_048, bytesRead: 200_000))
         line.finish()
         let printed = lines.withLock { $0 }
         XCTAssertEqual(printed.count, 2)
-        XCTAssertEqual(line.text(events: 500, elapsed: .seconds(2), estimate: 2_000),
-                       "check: 500 of ~2,000 events (25%), 250 events/s, 2 s, ~6 s left")
-        XCTAssertTrue(printed[1].hasPrefix("check: 2,048 events, "), printed[1])
+        XCTAssertEqual(line.text(.init(events: 500, bytesRead: 2_500_000), elapsed: .seconds(2), total: 10_000_000),
+                       "check: 2.5 of 10.0 MB read (25%), 500 events, 250 events/s, 2 s, ~6 s left")
+        XCTAssertTrue(printed[1].hasPrefix("check: 0.2 MB read, 2,048 events, "), printed[1])
         XCTAssertTrue(printed[1].hasSuffix(" s\n"), printed[1])
     }
 
@@ -30,9 +30,10 @@ final class CheckProgressTests: XCTestCase {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let run = try PlumbBinary.run(["check", "--engine", "graph", "--progress-interval", "0.001", path])
         XCTAssertEqual(run.status, 0, run.stderr)
-        // The share done is estimated from the file's size and the length of its first lines.
+        // Bytes read out of the file's size, events, rate and the time left.
         XCTAssertNotNil(run.stderr.range(
-            of: #"check: [\d,]+ of ~[\d,]+ events \(\d+%\), [\d,]+ events/s, \d+ s, ~\d+ s left\n"#, options: .regularExpression),
+            of: #"check: [\d.]+ of [\d.]+ MB read \(\d+%\), [\d,]+ events, [\d,]+ events/s, \d+ s, ~\d+ s left\n"#,
+            options: .regularExpression),
             run.stderr)
         // Standard output holds the report alone.
         XCTAssertFalse(run.stdout.contains("events/s"))
