@@ -29,11 +29,12 @@ public enum FrameCodec {
 
     /// Takes one whole frame's body off the front of `buffer`, or returns nil (consuming
     /// nothing) when the frame is not complete yet.
-    public static func decode(_ buffer: inout ByteBuffer) throws(FrameError) -> ByteBuffer? {
+    /// A frame whose length prefix exceeds `limit` is an error at once (before its body arrives).
+    public static func decode(_ buffer: inout ByteBuffer, limit: Int = maxBody) throws(FrameError) -> ByteBuffer? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
               let sum = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self)
         else { return nil }
-        guard Int(length) <= maxBody else { throw .tooLong(length: Int(length), limit: maxBody) }
+        guard Int(length) <= limit else { throw .tooLong(length: Int(length), limit: limit) }
         guard buffer.readableBytes >= headerSize + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: headerSize)
         let body = buffer.readSlice(length: Int(length))!
@@ -43,12 +44,27 @@ public enum FrameCodec {
     }
 }
 
+/// The largest frame body a connection accepts now: handshake-sized until the peer has proved
+/// the key, so that a peer without it cannot make the node buffer a large frame.
+///
+/// Not thread-safe: shared by one connection's decoder and path handler, on its event loop.
+final class FrameLimit {
+    /// The largest body before the handshake finished: 256 bytes (a handshake message is under 100).
+    static let handshake = 256
+
+    /// The limit in force.
+    var maxBody = FrameLimit.handshake
+}
+
 /// Splits the inbound byte stream into frame bodies; a bad or cut-off frame is an error.
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
+    /// The connection's current limit.
+    let limit: FrameLimit
+
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let body = try FrameCodec.decode(&buffer) else { return .needMoreData }
+        guard let body = try FrameCodec.decode(&buffer, limit: limit.maxBody) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(body))
         return .continue
     }

@@ -35,10 +35,13 @@ extension MirrorPrimaryNode {
                     if let rate = configuration.pathBytesPerSecond {
                         try channel.pipeline.syncOperations.addHandler(PathShaper(bytesPerSecond: rate))
                     }
+                    let limit = FrameLimit()
+                    let seal = PathSealHandler()
                     try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(FrameDecoder()),
+                        ByteToMessageHandler(FrameDecoder(limit: limit)),
                         MessageToByteHandler(FrameEncoder()),
-                        PathHandler(role: .connector(path: path), endpoint: self),
+                        seal,
+                        PathHandler(role: .connector(path: path), endpoint: self, seal: seal, limit: limit),
                     ])
                 }
             }
@@ -63,7 +66,7 @@ extension MirrorPrimaryNode {
     /// Whether `path` may be dialed now: the node runs, the path is down, not held down, and no
     /// dial of it is under way.
     private func mayDial(_ path: Int) -> Bool {
-        !stopped && core.mode == .running && address != nil && (0..<pathCount).contains(path)
+        !stopped && core.mode == .running && !addresses.isEmpty && (0..<pathCount).contains(path)
             && !heldDown.contains(path) && paths[path] == nil && !dialing.contains(path)
     }
 
@@ -78,10 +81,10 @@ extension MirrorPrimaryNode {
 
     /// Dials `path` now; a failed connect or handshake tries again after `redialDelay`.
     func redial(_ path: Int) {
-        guard mayDial(path), let address else { return }
+        guard mayDial(path) else { return }
         dialing.insert(path)
         log("dialing path \(path) again")
-        dial(path, to: address).whenFailure { error in
+        dial(path, to: addresses[path % addresses.count]).whenFailure { error in
             self.redialFailed(path, reason: "\(error)")
         }
     }

@@ -35,7 +35,11 @@ public struct MirrorWorkload: Sendable {
     /// The payload of write `index` (from 0), which a fresh primary logs as lsn `index + 1`:
     /// derived from the index, so a copy of the log can be checked byte for byte.
     public static func payload(index: Int, size: Int) -> [UInt8] {
-        (0..<size).map { UInt8(truncatingIfNeeded: index &* 31 &+ $0) }
+        [UInt8](unsafeUninitializedCapacity: size) { bytes, count in
+            let base = index &* 31
+            for i in 0..<size { bytes[i] = UInt8(truncatingIfNeeded: base &+ i) }
+            count = size
+        }
     }
 }
 

@@ -56,8 +56,9 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     var workload: WorkloadState?
     var pumping = false
     var notes: [MirrorNote] = []
-    /// The secondary's address, once `connect(to:)` was called (redials go there too).
-    var address: SocketAddress?
+    /// The secondary's addresses, once `connect(to:)` was called: path `p` dials address
+    /// `p % count` (redials too).
+    var addresses: [SocketAddress] = []
     /// Paths failed on purpose: not dialed again until restored.
     var heldDown: Set<Int> = []
     /// Paths with a redial under way (connecting or in the handshake).
@@ -90,10 +91,19 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     /// Opens every path to the secondary at `address` and waits until each has passed the
     /// handshake; throws `MirrorLiveError.handshakeFailed` for the first that did not.
     public func connect(to address: SocketAddress) async throws {
+        try await connect(to: [address])
+    }
+
+    /// Opens every path to the secondary, path `p` to `addresses[p % addresses.count]`, and
+    /// waits until each has passed the handshake; throws `MirrorLiveError.handshakeFailed` for
+    /// the first that did not.
+    public func connect(to addresses: [SocketAddress]) async throws {
+        precondition(!addresses.isEmpty, "at least one address")
         var handshakes: [EventLoopFuture<Void>] = []
         for path in 0..<configuration.paths {
+            let address = addresses[path % addresses.count]
             let promise = try await loop.submit {
-                self.address = address
+                self.addresses = addresses
                 let promise = self.loop.makePromise(of: Void.self)
                 self.connecting[path] = promise
                 return promise
@@ -130,10 +140,12 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         try? await loop.submit { self.crashNow() }.get()
     }
 
-    /// Closes every path without a crash (the end of a clean run).
-    public func shutdown() async {
+    /// Closes every path without a crash (the end of a clean run). With `farewell`, first tells
+    /// the secondary on every path that the run ends cleanly, so that it does not take over.
+    public func shutdown(farewell: Bool = false) async {
         try? await loop.submit {
             self.stopDialing()
+            if farewell { self.paths.sayFarewell() }
             self.paths.closeAll()
         }.get()
     }
@@ -175,6 +187,9 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
         perform(core.handle(.arrived(path: path, message)))
     }
 
+    /// A secondary says no farewell; the path handler refuses one before this is reached.
+    func pathFarewell(_ path: Int) {}
+
     func pathReadComplete() {
         pump()
         paths.flush()
@@ -183,7 +198,8 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     func pathClosed(_ path: Int, wasOpen: Bool, channel: Channel, reason: String?) {
         if !wasOpen {
             if let promise = connecting.removeValue(forKey: path) {
-                promise.fail(MirrorLiveError.handshakeFailed(path: path, reason: reason ?? "connection closed"))
+                promise.fail(MirrorLiveError.handshakeFailed(path: path, reason: reason
+                    ?? "the secondary closed the connection (a wrong key, or more paths than it expects: its log says which)"))
             } else {
                 redialFailed(path, reason: reason ?? "connection closed")
             }
@@ -199,6 +215,12 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     }
 
     func log(_ line: String) { logger("primary: \(line)") }
+
+    /// The primary dials its own connections: each may start its handshake.
+    func handshakeBegan() -> Bool { true }
+
+    /// Nothing to count.
+    func handshakeEnded() {}
 
     /// Carries out the core's actions in order: an event is recorded before its effect.
     func perform(_ actions: [MirrorPrimary.Action]) {

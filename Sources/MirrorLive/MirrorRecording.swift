@@ -94,6 +94,9 @@ public struct MirrorRecording: Sendable {
         /// Wall time of the client workload alone: from the first write submitted to the last
         /// commit (or the crash), without connecting, the takeover and shutting down.
         public var workloadElapsed: Duration
+        /// CPU time (user and system, every thread of this process: both controllers, their
+        /// trace writers) over the same span as `workloadElapsed`.
+        public var workloadCPU: Duration
         /// From submission to commit, per committed write; empty unless the options ask for
         /// `measuresCommitLatency`.
         public var commitLatencies: [Duration]
@@ -158,8 +161,10 @@ public struct MirrorRecording: Sendable {
             workload.writesPerSecond = options.writesPerSecond
             workload.measuresCommitLatency = options.measuresCommitLatency
             let workloadStart = clock.now
+            let cpuStart = Self.processCPUTime()
             let result = try await primary.run(workload)
             let workloadElapsed = workloadStart.duration(to: clock.now)
+            let workloadCPU = Self.processCPUTime() - cpuStart
             var epoch: Int?
             if result.crashed {
                 epoch = try await secondary.waitForTakeover(seconds: options.takeoverTimeout)
@@ -176,7 +181,7 @@ public struct MirrorRecording: Sendable {
                 lostCommits: result.committedLSNs.count { lsn in
                     records[lsn]?.payload != MirrorWorkload.payload(index: lsn - 1, size: options.payloadSize)
                 },
-                elapsed: .zero, workloadElapsed: workloadElapsed, commitLatencies: result.commitLatencies,
+                elapsed: .zero, workloadElapsed: workloadElapsed, workloadCPU: workloadCPU, commitLatencies: result.commitLatencies,
                 files: options.recordsTraces ? [primaryFile, secondaryFile] : [])
         } catch {
             await secondary.stop()
@@ -191,6 +196,20 @@ public struct MirrorRecording: Sendable {
         try await group.shutdownGracefully()
         summary.elapsed = start.duration(to: clock.now)
         return summary
+    }
+}
+
+extension MirrorRecording {
+    /// The CPU time this process used so far (user and system, all threads).
+    public static func processCPUTime() -> Duration {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func duration(_ t: timeval) -> Duration { .seconds(Int64(t.tv_sec)) + .microseconds(Int64(t.tv_usec)) }
+        return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 }
 

@@ -11,7 +11,7 @@ public struct PathAuthenticator: Sendable {
     /// Bytes of each nonce.
     public static let nonceSize = 32
 
-    private let key: MirrorSharedKey
+    let key: MirrorSharedKey
 
     /// Makes an authenticator for the shared `key`.
     public init(key: MirrorSharedKey) { self.key = key }
@@ -56,5 +56,23 @@ public struct PathAuthenticator: Sendable {
 
     private func check(_ proof: [UInt8], _ label: String, _ first: [UInt8], _ second: [UInt8], _ path: Int) -> Bool {
         HMAC<SHA256>.isValidAuthenticationCode(proof, authenticating: message(label, first, second, path), using: key.symmetricKey)
+    }
+}
+
+extension PathAuthenticator {
+    /// The keys that authenticate a path's frames after its handshake, one per direction:
+    /// HKDF-SHA256 of the shared key, salted with both nonces and bound to the path, so that
+    /// each connection (and each direction of it) has keys of its own.
+    func frameKeys(listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int)
+        -> (connectorToListener: SymmetricKey, listenerToConnector: SymmetricKey)
+    {
+        let salt = listenerNonce + connectorNonce
+        func derive(_ label: String) -> SymmetricKey {
+            var info = Array(label.utf8)
+            withUnsafeBytes(of: UInt32(path).bigEndian) { info += $0 }
+            return HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: key.symmetricKey, salt: salt, info: info, outputByteCount: 32)
+        }
+        return (derive("plumb-mirror/frames/connector-to-listener"), derive("plumb-mirror/frames/listener-to-connector"))
     }
 }

@@ -44,6 +44,15 @@ final class PathChannels {
         channel.write(buffer, promise: nil)
     }
 
+    /// Says farewell on every open path, flushed (the primary's clean end).
+    func sayFarewell() {
+        for channel in openPaths.compactMap({ channels[$0] }) {
+            var buffer = channel.allocator.buffer(capacity: 1)
+            WireMessage.farewell.encode(into: &buffer)
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
     /// Flushes every path written since the last flush.
     func flush() {
         let written = dirty.compactMap { channels[$0] }

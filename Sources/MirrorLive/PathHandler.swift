@@ -13,6 +13,8 @@ protocol PathEndpoint: AnyObject, Sendable {
     func pathAuthenticated(_ path: Int, channel: Channel) -> Bool
     /// A mirror message arrived on an open path.
     func pathReceived(_ path: Int, _ message: MirrorMessage)
+    /// The peer said on `path` that it ends its run cleanly (`WireMessage.farewell`).
+    func pathFarewell(_ path: Int)
     /// A batch of reads ended: time to flush what the node wrote meanwhile.
     func pathReadComplete()
     /// The connection of `path` closed (-1: a listener's connection that never said its path);
@@ -20,13 +22,20 @@ protocol PathEndpoint: AnyObject, Sendable {
     func pathClosed(_ path: Int, wasOpen: Bool, channel: Channel, reason: String?)
     /// A line for the operator's log.
     func log(_ line: String)
+    /// A connection starts its handshake; false refuses it (too many handshakes under way).
+    func handshakeBegan() -> Bool
+    /// A connection that `handshakeBegan` finished its handshake, or closed before.
+    func handshakeEnded()
 }
 
 /// One path's connection: the challenge-response handshake, then mirror messages both ways.
 ///
 /// Not thread-safe (a channel handler): used only on its channel's event loop. A frame that is
-/// corrupt or cut off, a body that is not a message, or a failed handshake closes the channel;
-/// the node then counts the path as failed (never as data).
+/// corrupt, cut off or fails authentication, a body that is not a message, or a failed handshake
+/// closes the channel and is logged once with the peer's address and the reason; the node then
+/// counts the path as failed (never as data). Once the handshake succeeds, `PathSealHandler`
+/// authenticates every frame with keys derived from both nonces, and frames up to
+/// `FrameCodec.maxBody` are accepted (`FrameLimit`; handshake-sized before).
 final class PathHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -44,6 +53,8 @@ final class PathHandler: ChannelInboundHandler {
         case awaitingChallenge(path: Int)
         case awaitingAccept(path: Int, listenerNonce: [UInt8], connectorNonce: [UInt8])
         case open(path: Int)
+        /// Refused after the handshake; the node still counts the path up until it is inactive.
+        case closing(path: Int)
         case closed
     }
 
@@ -52,12 +63,18 @@ final class PathHandler: ChannelInboundHandler {
 
     private let endpoint: PathEndpoint
     private let role: Role
+    private let seal: PathSealHandler
+    private let limit: FrameLimit
     private var state: State
     private var reason: String?
+    /// Whether this connection counts among the endpoint's pending handshakes.
+    private var countedAsPending = false
 
-    init(role: Role, endpoint: PathEndpoint) {
+    init(role: Role, endpoint: PathEndpoint, seal: PathSealHandler, limit: FrameLimit) {
         self.role = role
         self.endpoint = endpoint
+        self.seal = seal
+        self.limit = limit
         switch role {
         case .listener: state = .closed
         case .connector(let path): state = .awaitingChallenge(path: path)
@@ -66,6 +83,13 @@ final class PathHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         if case .listener = role {
+            guard endpoint.handshakeBegan() else {
+                let peer = context.channel.remoteAddress.map { "\($0)" } ?? "unknown peer"
+                endpoint.log("refused connection from \(peer): too many connections in their handshake")
+                context.close(promise: nil)
+                return context.fireChannelActive()
+            }
+            countedAsPending = true
             let nonce = PathAuthenticator.nonce()
             state = .awaitingResponse(listenerNonce: nonce)
             write(.challenge(nonce: nonce), context)
@@ -74,7 +98,7 @@ final class PathHandler: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
             let (handler, context) = bound.value
             switch handler.state {
-            case .open, .closed: break
+            case .open, .closing, .closed: break
             default: handler.refuse("handshake timed out", context)
             }
         }
@@ -82,6 +106,10 @@ final class PathHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch state {
+        case .closing, .closed: return
+        default: break
+        }
         let message: WireMessage
         do {
             message = try WireMessage.decode(unwrapInboundIn(data))
@@ -91,6 +119,8 @@ final class PathHandler: ChannelInboundHandler {
         switch (state, message) {
         case let (.open(path), .mirror(mirror)):
             endpoint.pathReceived(path, mirror)
+        case let (.open(path), .farewell):
+            if case .listener = role { endpoint.pathFarewell(path) } else { refuse("unexpected farewell", context) }
         case let (.awaitingResponse(listenerNonce), .response(path, connectorNonce, mac)):
             let auth = endpoint.authenticator
             guard (0..<endpoint.pathCount).contains(path),
@@ -98,12 +128,15 @@ final class PathHandler: ChannelInboundHandler {
             else {
                 return refuse("authentication failed (wrong key or bad path \(path))", context)
             }
+            // The accept goes out as it is; every frame after it is authenticated.
+            write(.accept(mac: auth.listenerProof(
+                listenerNonce: listenerNonce, connectorNonce: connectorNonce, path: path)), context)
+            let keys = auth.frameKeys(listenerNonce: listenerNonce, connectorNonce: connectorNonce, path: path)
+            seal.start(sendKey: keys.listenerToConnector, receiveKey: keys.connectorToListener)
             guard endpoint.pathAuthenticated(path, channel: context.channel) else {
                 return refuse("path \(path) is already connected", context)
             }
-            state = .open(path: path)
-            write(.accept(mac: auth.listenerProof(
-                listenerNonce: listenerNonce, connectorNonce: connectorNonce, path: path)), context)
+            opened(path)
         case let (.awaitingChallenge(path), .challenge(listenerNonce)):
             let connectorNonce = PathAuthenticator.nonce()
             state = .awaitingAccept(path: path, listenerNonce: listenerNonce, connectorNonce: connectorNonce)
@@ -116,10 +149,13 @@ final class PathHandler: ChannelInboundHandler {
             else {
                 return refuse("the listener failed authentication (wrong key)", context)
             }
+            let keys = endpoint.authenticator.frameKeys(
+                listenerNonce: listenerNonce, connectorNonce: connectorNonce, path: path)
+            seal.start(sendKey: keys.connectorToListener, receiveKey: keys.listenerToConnector)
             guard endpoint.pathAuthenticated(path, channel: context.channel) else {
                 return refuse("path \(path) is already connected", context)
             }
-            state = .open(path: path)
+            opened(path)
         default:
             refuse("unexpected \(Self.name(message)) during the handshake", context)
         }
@@ -131,28 +167,54 @@ final class PathHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        reason = reason ?? "\(error)"
-        context.close(promise: nil)
+        refuse("\(error)", context)
+    }
+
+    /// The handshake of `path` succeeded: full-sized frames from now on.
+    private func opened(_ path: Int) {
+        state = .open(path: path)
+        limit.maxBody = FrameCodec.maxBody
+        endHandshake()
+    }
+
+    /// Gives back this connection's place among the pending handshakes, once.
+    private func endHandshake() {
+        guard countedAsPending else { return }
+        countedAsPending = false
+        endpoint.handshakeEnded()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         var path = -1, wasOpen = false
         switch (state, role) {
-        case (.open(let p), _): (path, wasOpen) = (p, true)
+        case (.open(let p), _), (.closing(let p), _): (path, wasOpen) = (p, true)
         case (_, .connector(let p)): path = p
         default: break
         }
         state = .closed
+        endHandshake()
         endpoint.pathClosed(path, wasOpen: wasOpen, channel: context.channel, reason: reason)
         context.fireChannelInactive()
     }
 
-    /// Logs why the connection is dropped, and drops it.
+    /// Logs why the connection is dropped (once, with the peer's address and the path if
+    /// known), and drops it.
     private func refuse(_ why: String, _ context: ChannelHandlerContext) {
         let peer = context.channel.remoteAddress.map { "\($0)" } ?? "unknown peer"
-        endpoint.log("refused connection from \(peer): \(why)")
-        reason = why
-        state = .closed
+        switch state {
+        case .open(let path):
+            endpoint.log("closed path \(path) from \(peer): \(why)")
+            // Kept open until `channelInactive` reports it, so that the node counts the path down.
+            reason = why
+            state = .closing(path: path)
+        case .closing, .closed:
+            return
+        default:
+            endpoint.log("refused connection from \(peer): \(why)")
+            reason = why
+            state = .closed
+        }
+        endHandshake()
         context.close(promise: nil)
     }
 
@@ -168,6 +230,7 @@ final class PathHandler: ChannelInboundHandler {
         case .response: "response"
         case .accept: "accept"
         case .mirror: "mirror message"
+        case .farewell: "farewell"
         }
     }
 }

@@ -24,9 +24,12 @@ public enum WireMessage: Sendable, Equatable {
     case accept(mac: [UInt8])
     /// A mirror message (after the handshake).
     case mirror(MirrorMessage)
+    /// Connector to listener, after the handshake: the primary ends its run cleanly and closes
+    /// its paths; the secondary must not take over when they go down.
+    case farewell
 
     // Type bytes.
-    static let challengeType: UInt8 = 1, responseType: UInt8 = 2, acceptType: UInt8 = 3
+    static let challengeType: UInt8 = 1, responseType: UInt8 = 2, acceptType: UInt8 = 3, farewellType: UInt8 = 4
     static let entryType: UInt8 = 10, ackType: UInt8 = 11, fencedType: UInt8 = 12
 
     /// Writes the message (a frame body) into `out`.
@@ -61,6 +64,8 @@ public enum WireMessage: Sendable, Equatable {
         case let .mirror(.fenced(epoch)):
             out.writeInteger(Self.fencedType)
             out.writeInteger(Int64(epoch))
+        case .farewell:
+            out.writeInteger(Self.farewellType)
         }
     }
 
@@ -95,6 +100,8 @@ public enum WireMessage: Sendable, Equatable {
                 epoch: try reader.int(), stream: try reader.int(), sn: try reader.int(), ackSeq: try reader.int()))
         case fencedType:
             message = .mirror(.fenced(epoch: try reader.int()))
+        case farewellType:
+            message = .farewell
         default:
             throw .unknownType(type)
         }

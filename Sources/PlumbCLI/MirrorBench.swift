@@ -6,46 +6,58 @@ import MirrorLive
 import Glibc
 #endif
 
-/// `plumb bench mirror`: throughput, recording overhead and commit latency of the live mirror.
+/// `plumb bench mirror`: path scaling, recording overhead, CPU per record and commit latency of
+/// the live mirror.
 struct MirrorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror",
-        abstract: "Measure the live mirror: throughput over 1, 2 and 4 paths, tracing cost, commit latency.",
+        abstract: "Measure the live mirror: path scaling, tracing cost, CPU per record, commit latency.",
         discussion: """
             Runs the live mirror in this process (a primary and a secondary over loopback TCP, \
-            as `plumb record mirror` does) with 4 KiB records over 8 streams, and measures:
+            authenticated frames, as `plumb record mirror` does) with 4 KiB records over 8 \
+            streams, and measures:
 
             Path scaling: throughput in records/s and MB/s (payload bytes, 1 MB = 10^6 bytes) \
             with 1, 2 and 4 paths, each limited to --path-mbps by a token bucket in the \
             primary's runtime, as slower interconnects would be; the 4-path/1-path ratio shows \
             how well paths add up (aim: 3.5x or more). A run with P paths writes \
-            RECORDS x P / 4 records, so that every capped run lasts about as long.
+            RECORDS x P / 4 records, so that every capped run lasts about as long. The load \
+            average (1 minute) before and after these rounds is reported with the ratio: on a \
+            loaded machine a capped path may not reach its cap for want of CPU.
 
-            Uncapped: the same with 4 paths and no limit, recording both controllers' traces, \
-            and again handing every event to a recorder that discards it (the core still makes \
-            the events; what is saved is encoding and writing them). Their ratio is the \
-            recording's cost (aim: under 5%). Each writes RECORDS records, twice per round in \
-            the order traced, untraced, untraced, traced (or the reverse).
+            Tracing cost: 4 paths, no cap, RECORDS records, recording both controllers' traces, \
+            against the same run handing every event to a recorder that discards it (the core \
+            still makes the events; what is saved is encoding and writing them). Each of \
+            --tracing-rounds rounds runs traced, untraced, untraced, traced (or the reverse, \
+            alternating), and its ratio is its traced throughput over its untraced; the figure \
+            is the median of those ratios (aim: 0.95 or more, i.e. a cost of 5% or less).
+
+            CPU per record: the process's CPU time (user and system, every thread: both \
+            controllers and the trace writers) over each run's workload, divided by its records; \
+            medians for the traced and untraced runs and their difference, the recording's CPU \
+            per record.
 
             Commit latency: a client paced at --rate writes/s (well under capacity) over 4 \
             capped paths with tracing on, for --latency-seconds; each write is timed on the \
             primary's event-loop clock from its submission to its commit (after the \
-            secondary's acknowledgement); the table shows the median over the rounds of each \
-            round's p50 and p99. Clients keep at most 1024 writes outstanding.
+            secondary's acknowledgement); the median over the rounds of each round's p50 and p99.
 
-            Every run is a fresh primary and secondary; a round runs each configuration once \
-            (interleaved, the order rotating between rounds) and the table shows the median of \
-            the rounds, with the ratios computed from this one invocation. Throughput counts \
-            the client workload only (first write to last commit), not connecting or shutting \
-            down. Figures are measured, not asserted; build with -c release first.
+            Every run is a fresh primary and secondary; configurations are interleaved with the \
+            order rotating between rounds. Throughput counts the client workload only (first \
+            write to last commit). Figures are measured, not asserted; build with -c release \
+            first. --format json prints one JSON object on standard output (progress goes to \
+            standard error), e.g. `plumb bench mirror --format json | jq .tracing.ratio_median`.
             """
     )
 
     @Option(help: "Records per uncapped run and per 4-path capped run, fewer paths write proportionally fewer (400...\(OptionRange.maxCount)).")
     var records = 32_000
 
-    @Option(help: "Rounds; the median of the rounds is reported (1...\(OptionRange.maxRounds)).")
+    @Option(help: "Rounds of the path-scaling and latency runs; the median is reported (1...\(OptionRange.maxRounds)).")
     var rounds = 5
+
+    @Option(name: .customLong("tracing-rounds"), help: "Rounds of traced/untraced runs (four runs each); the median ratio is reported (1...\(OptionRange.maxRounds)).")
+    var tracingRounds = 15
 
     @Option(help: "Offered load of the latency run, in writes per second (1...\(Self.maxRate)).")
     var rate = 2_000
@@ -59,6 +71,9 @@ struct MirrorBench: AsyncParsableCommand {
     @Option(help: "Directory for the traces of the traced runs (default: a temporary one, removed after).")
     var dir: String?
 
+    @Option(help: "Output: text (for people) or json (for tools).")
+    var format: MirrorBenchReport.Format = .text
+
     /// Payload bytes per record.
     static let payloadSize = 4096
     /// Streams the log is parsed into.
@@ -71,6 +86,7 @@ struct MirrorBench: AsyncParsableCommand {
     func validate() throws {
         try OptionRange.check("--records", records, 400...OptionRange.maxCount)
         try OptionRange.check("--rounds", rounds, 1...OptionRange.maxRounds)
+        try OptionRange.check("--tracing-rounds", tracingRounds, 1...OptionRange.maxRounds)
         try OptionRange.check("--rate", rate, 1...Self.maxRate, "writes per second")
         try OptionRange.check("--latency-seconds", latencySeconds, OptionRange.minSeconds...Self.maxLatencySeconds, "seconds")
         try OptionRange.check("--path-mbps", pathMBps, 0.001...Self.maxPathMBps, "MB/s")
@@ -91,6 +107,8 @@ struct MirrorBench: AsyncParsableCommand {
     struct Sample {
         var recordsPerSecond: Double
         var megabytesPerSecond: Double
+        /// CPU time per record, in microseconds.
+        var cpuMicrosPerRecord: Double
         var p50: Double?
         var p99: Double?
     }
@@ -99,65 +117,90 @@ struct MirrorBench: AsyncParsableCommand {
         let fm = FileManager.default
         let directory = dir ?? fm.temporaryDirectory.appendingPathComponent("plumb-bench-mirror-\(getpid())").path
         defer { if dir == nil { try? fm.removeItem(atPath: directory) } }
+        let progress: (String) -> Void = format == .json
+            ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
 
         let mbps = String(format: "%g", pathMBps)
         let scaling = [1, 2, 4].map { paths in
             Run(name: "\(paths) path\(paths == 1 ? " " : "s"), \(mbps) MB/s each", paths: paths,
                 records: max(records * paths / 4, 100), capped: true)
         }
-        let tracing = [
-            Run(name: "4 paths uncapped, traced", paths: 4, records: records),
-            Run(name: "4 paths uncapped, untraced", paths: 4, records: records, traced: false),
-        ]
         let latencyRecords = max(Int((Double(rate) * latencySeconds).rounded()), 1)
         let latency = Run(name: "latency at \(rate)/s, 4 capped paths", paths: 4, records: latencyRecords,
                           capped: true, paced: true)
-        let runs = scaling + tracing + [latency]
+        let traced = Run(name: "4 paths uncapped, traced", paths: 4, records: records)
+        let untraced = Run(name: "4 paths uncapped, untraced", paths: 4, records: records, traced: false)
 
-        print("plumb bench mirror: 4 KiB records, \(Self.streams) streams, \(rounds) round\(rounds == 1 ? "" : "s"); traces in \(directory)")
+        progress("plumb bench mirror: 4 KiB records, \(Self.streams) streams, \(rounds) scaling round\(rounds == 1 ? "" : "s"), \(tracingRounds) tracing round\(tracingRounds == 1 ? "" : "s"); traces in \(directory)")
         _ = try await measure(Run(name: "warm-up", paths: 4, records: min(records, 2_000)), in: directory)
 
-        var samples = Array(repeating: [Sample](), count: runs.count)
-        var tracingRatios: [Double] = []
+        func report(_ round: Int, _ run: Run, _ sample: Sample) {
+            var line = "  round \(round + 1)  " + run.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                + String(format: " %9.0f records/s %7.1f MB/s %6.1f µs CPU/record", sample.recordsPerSecond, sample.megabytesPerSecond, sample.cpuMicrosPerRecord)
+            if let p50 = sample.p50, let p99 = sample.p99 { line += String(format: "   p50 %.3f ms  p99 %.3f ms", p50, p99) }
+            progress(line)
+        }
+
+        // Path scaling and latency, interleaved, the order rotating between rounds.
+        let loadBefore = Self.loadAverage()
+        var scalingSamples = Array(repeating: [Sample](), count: scaling.count)
+        var latencySamples: [Sample] = []
         for round in 0..<rounds {
-            // Interleaved, the order rotating, so drift over time spreads over every configuration;
-            // traced and untraced twice each, mirrored (ABBA), so a linear drift cancels out.
-            let pair = Self.rotated(Array(scaling.count..<scaling.count + tracing.count), by: round)
-            let order = Self.rotated(Array(0..<scaling.count), by: round) + pair + pair.reversed()
-                + [runs.count - 1]
-            for index in order {
-                let sample = try await measure(runs[index], in: directory)
-                samples[index].append(sample)
-                var line = "  round \(round + 1)  " + runs[index].name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                    + String(format: " %9.0f records/s %7.1f MB/s", sample.recordsPerSecond, sample.megabytesPerSecond)
-                if let p50 = sample.p50, let p99 = sample.p99 { line += String(format: "   p50 %.3f ms  p99 %.3f ms", p50, p99) }
-                print(line)
+            for index in Self.rotated(Array(0..<scaling.count), by: round) {
+                let sample = try await measure(scaling[index], in: directory)
+                scalingSamples[index].append(sample)
+                report(round, scaling[index], sample)
             }
-            // This round's traced/untraced: its two traced runs against its two untraced ones.
-            let traced = samples[scaling.count].suffix(2), untraced = samples[scaling.count + 1].suffix(2)
-            tracingRatios.append(traced.map(\.recordsPerSecond).reduce(0, +) / untraced.map(\.recordsPerSecond).reduce(0, +))
+            let sample = try await measure(latency, in: directory)
+            latencySamples.append(sample)
+            report(round, latency, sample)
         }
+        let loadAfter = Self.loadAverage()
 
-        let medians = samples.map { ($0.map(\.recordsPerSecond).median, $0.map(\.megabytesPerSecond).median) }
-        print("\nmedian of \(rounds) rounds (uncapped: of \(2 * rounds) runs):")
-        print("  " + "run".padding(toLength: 36, withPad: " ", startingAt: 0) + "   records/s      MB/s   records/s min..max")
-        for (i, run) in runs.enumerated() where !run.paced {
-            let each = samples[i].map(\.recordsPerSecond)
-            print("  " + run.name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                  + String(format: " %11.0f %9.1f   %.0f..%.0f", medians[i].0, medians[i].1, each.min()!, each.max()!))
+        // Tracing: ABBA per round (traced, untraced, untraced, traced, or the reverse), so a
+        // linear drift within a round cancels out; one ratio per round.
+        var tracedSamples: [Sample] = [], untracedSamples: [Sample] = [], ratios: [Double] = []
+        for round in 0..<tracingRounds {
+            let order = round % 2 == 0 ? [traced, untraced, untraced, traced] : [untraced, traced, traced, untraced]
+            var tracedRate = 0.0, untracedRate = 0.0
+            for run in order {
+                let sample = try await measure(run, in: directory)
+                report(round, run, sample)
+                if run.traced {
+                    tracedSamples.append(sample)
+                    tracedRate += sample.recordsPerSecond
+                } else {
+                    untracedSamples.append(sample)
+                    untracedRate += sample.recordsPerSecond
+                }
+            }
+            ratios.append(tracedRate / untracedRate)
         }
-        let latencySamples = samples[runs.count - 1]
-        print(String(format: "  commit latency, %d writes/s for %g s over 4 capped paths, traced: p50 %.3f ms, p99 %.3f ms",
-                     rate, latencySeconds,
-                     latencySamples.compactMap(\.p50).median, latencySamples.compactMap(\.p99).median))
+        let loadEnd = Self.loadAverage()
 
-        let one = medians[0].0, two = medians[1].0, four = medians[2].0
-        let tracingRatio = tracingRatios.median
-        print("\nratios (this run, of the medians above unless said):")
-        print(String(format: "  4 paths / 1 path            %.2fx  (aim >= 3.5x); 2 paths / 1 path %.2fx", four / one, two / one))
-        print(String(format: "  uncapped / 4 capped paths   %.2fx  (traced)", medians[3].0 / four))
-        print(String(format: "  traced / untraced           %.3f  (median of per-round ABBA ratios, %.3f..%.3f): recording costs %.1f%% of throughput (aim < 5%%)",
-                     tracingRatio, tracingRatios.min()!, tracingRatios.max()!, (1 - tracingRatio) * 100))
+        let result = MirrorBenchReport(
+            rounds: rounds, tracingRounds: tracingRounds, records: records, pathMBps: pathMBps,
+            scaling: scaling.indices.map { i in
+                MirrorBenchReport.ScalingRun(
+                    paths: scaling[i].paths, records: scaling[i].records,
+                    recordsPerSecond: scalingSamples[i].map(\.recordsPerSecond).median,
+                    megabytesPerSecond: scalingSamples[i].map(\.megabytesPerSecond).median,
+                    cpuMicrosPerRecord: scalingSamples[i].map(\.cpuMicrosPerRecord).median,
+                    min: scalingSamples[i].map(\.recordsPerSecond).min()!, max: scalingSamples[i].map(\.recordsPerSecond).max()!)
+            },
+            scalingLoad: (loadBefore, loadAfter),
+            tracing: .init(
+                ratios: ratios, tracedRecordsPerSecond: tracedSamples.map(\.recordsPerSecond).median,
+                untracedRecordsPerSecond: untracedSamples.map(\.recordsPerSecond).median,
+                tracedCPUMicros: tracedSamples.map(\.cpuMicrosPerRecord).median,
+                untracedCPUMicros: untracedSamples.map(\.cpuMicrosPerRecord).median,
+                loadAfter: loadEnd),
+            latency: .init(rate: rate, seconds: latencySeconds,
+                           p50: latencySamples.compactMap(\.p50).median, p99: latencySamples.compactMap(\.p99).median))
+        switch format {
+        case .text: print(result.text)
+        case .json: print(result.json)
+        }
     }
 
     /// Runs one configuration on a fresh primary and secondary.
@@ -177,13 +220,21 @@ struct MirrorBench: AsyncParsableCommand {
         }
         let seconds = summary.workloadElapsed.seconds
         let perSecond = Double(run.records) / seconds
-        var sample = Sample(recordsPerSecond: perSecond, megabytesPerSecond: perSecond * Double(Self.payloadSize) / 1e6)
+        var sample = Sample(
+            recordsPerSecond: perSecond, megabytesPerSecond: perSecond * Double(Self.payloadSize) / 1e6,
+            cpuMicrosPerRecord: summary.workloadCPU.seconds * 1e6 / Double(run.records))
         if run.paced {
             let sorted = summary.commitLatencies.map(\.seconds).sorted()
             sample.p50 = Self.percentile(sorted, 0.50) * 1e3
             sample.p99 = Self.percentile(sorted, 0.99) * 1e3
         }
         return sample
+    }
+
+    /// The 1-minute load average now.
+    static func loadAverage() -> Double {
+        var loads = [0.0, 0.0, 0.0]
+        return getloadavg(&loads, 3) >= 1 ? loads[0] : .nan
     }
 
     /// The nearest-rank percentile of sorted values.
@@ -202,7 +253,7 @@ struct MirrorBench: AsyncParsableCommand {
 
 extension Array where Element == Double {
     /// The median (the upper one of an even count); NaN when empty.
-    fileprivate var median: Double {
+    var median: Double {
         guard !isEmpty else { return .nan }
         return sorted()[count / 2]
     }

@@ -104,8 +104,10 @@ struct OutputError: Error, CustomStringConvertible {
 
     /// The folder holding `path` (`.` for a bare name).
     static func parent(of path: String) -> String {
-        let folder = (path as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "." : folder
+        // Not `NSString.deletingLastPathComponent`, which traps on some one-letter names.
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
     }
 
     /// Foundation's or the system's error writing `path`, in plain words.

@@ -23,7 +23,7 @@ struct Plumb: AsyncParsableCommand {
             interrupted by a signal: no verdict, 128 plus the signal (130 SIGINT, 143 SIGTERM).
             """,
         version: "plumb \(Plumb.version)",
-        subcommands: [Check.self, Record.self, Explore.self, Replay.self, Convert.self, Bench.self]
+        subcommands: [Check.self, Record.self, MirrorCommand.self, Explore.self, Replay.self, Convert.self, Bench.self]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 as documented (the argument

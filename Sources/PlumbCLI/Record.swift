@@ -17,9 +17,12 @@ struct RecordMirror: AsyncParsableCommand {
         commandName: "mirror",
         abstract: "Mirror a caching log over several TCP paths and record both controllers' traces.",
         discussion: """
-            Starts a secondary (listening on 127.0.0.1) and a primary in this process. The \
+            Starts a secondary (listening on 127.0.0.1) and a primary in this process, with a \
+            key drawn at random for the run; `plumb mirror secondary` and `plumb mirror \
+            primary` run the same two controllers as two processes with a key file. The \
             primary opens one TCP connection per path, each authenticated with a shared-key \
-            HMAC challenge-response and carrying length-prefixed frames with a CRC-32 each. A \
+            HMAC challenge-response and carrying length-prefixed frames with a CRC-32 each, \
+            every frame after the handshake authenticated with AES-GCM. A \
             client writes RECORDS records over 8 keys per stream; records with the same key go \
             to the same stream, every 16th record carries a barrier on the record before it, \
             and streams are spread over the paths. A write is committed only after the \
@@ -34,6 +37,10 @@ struct RecordMirror: AsyncParsableCommand {
             --crash-primary-at N cuts the primary's power once N records were written: it \
             records `crash`, flushes its trace and drops every path; the secondary sees every \
             path down and takes over with every committed write.
+
+            --secondary-log FILE keeps the secondary's copy of the log in FILE (the format of \
+            `plumb mirror log --help`), fsynced before each acknowledgement, with fsyncs grouped \
+            across paths.
 
             The traces go to DIR/primary.jsonl and DIR/secondary.jsonl; check them with \
             `plumb check DIR/*.jsonl`. The summary shows the entries sent on each path, how \
@@ -105,7 +112,7 @@ struct RecordMirror: AsyncParsableCommand {
     var out: String
 
     @Option(name: .customLong("secondary-log"), help: ArgumentHelp(
-        "Also keep the secondary's copy of the log (applied records, checksummed frames) in FILE.",
+        "Also keep the secondary's copy of the log (applied records, checksummed frames, fsynced before each ack) in FILE.",
         valueName: "FILE"))
     var secondaryLog: String?
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import SystemPackage
 
 /// Records events to a trace file: the header first, then one line per event.
@@ -12,14 +13,16 @@ import SystemPackage
 /// kill, an interrupt) keeps the `.partial` name that `plumb check DIR` skips. Lines are written
 /// whole (the buffer holds whole lines), so a cut leaves at most a causeless tail.
 ///
-/// Lines are encoded into an in-memory buffer and written when it exceeds `bufferLimit`
-/// (256 KiB by default), on `flush()` and on `close()`; never one write per event. `flush()`
-/// hands every line recorded so far to the operating system, so a simulated crash handler can
-/// call it and lose nothing (it does not `fsync`: that guards against power loss, not crashes).
+/// Lines are encoded straight into an in-memory buffer (`TraceEncoder`: bytes, no intermediate
+/// strings or objects); when it exceeds `bufferLimit` (256 KiB by default) the whole buffer is
+/// handed to a writer thread (a serial queue) and recording goes on into a fresh one, so the
+/// recording thread never waits for `write(2)`. `flush()` hands every line recorded so far to the
+/// operating system and waits until it is written, so a simulated crash handler can call it and
+/// lose nothing (it does not `fsync`: that guards against power loss, not crashes).
 ///
 /// Thread-safe: every method takes one lock, so lines of concurrent `record` calls never mix
-/// and appear in the order the calls took the lock. The first write error is kept: later
-/// events are dropped and `close()` throws it.
+/// and appear in the order the calls took the lock; buffers are written in the order they were
+/// handed over. The first write error is kept: later events are dropped and `close()` throws it.
 public final class FileRecorder: TraceRecorder {
     /// The default buffer size that triggers a write: 256 KiB.
     public static let defaultBufferLimit = 256 << 10
@@ -33,12 +36,66 @@ public final class FileRecorder: TraceRecorder {
 
     private struct State {
         var fd: FileDescriptor?
-        var buffer: [UInt8] = []
+        /// The buffer lines are encoded into (fields of the state, not of the chunk object, so
+        /// that an event costs one exclusive access, the lock's).
+        var lines: TraceLineWriter
         var error: Errno?
+    }
+
+    /// What the writer gives back, under a lock of its own: the writer never takes the
+    /// recorder's lock, so a recording thread waiting for a writer slot under that lock
+    /// cannot block it.
+    private struct Returns: Sendable {
+        /// Buffers the writer has written, emptied, for reuse: no fresh allocation (and its
+        /// page faults) per hand-over.
+        var spare: [Chunk] = []
+        /// The writer's first error.
+        var error: Errno?
+    }
+
+    /// A buffer of raw memory that lines are encoded into (`TraceLineWriter`), handed whole to
+    /// the writer and back.
+    ///
+    /// Not thread-safe: owned by the recorder's locked state, then by the writer while it
+    /// writes it, never by both.
+    private final class Chunk: @unchecked Sendable {
+        var base: UnsafeMutablePointer<UInt8>
+        var count = 0
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = .allocate(capacity: capacity)
+        }
+
+        /// Takes over the memory of `lines`.
+        init(_ lines: TraceLineWriter) {
+            (base, count, capacity) = (lines.base, lines.count, lines.capacity)
+        }
+
+        deinit { base.deallocate() }
+
+        /// Gives the memory to a writer of lines (the chunk must not be used after).
+        func lend() -> TraceLineWriter {
+            let lines = TraceLineWriter(base: base, count: 0, capacity: capacity, owned: true)
+            base = .allocate(capacity: 1)
+            capacity = 1
+            count = 0
+            return lines
+        }
+
+        /// The bytes written.
+        var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
     }
 
     private let state: Locked<State>
     private let bufferLimit: Int
+    /// The writer thread: writes handed-over buffers in order.
+    private let writer = DispatchQueue(label: "plumb.trace-writer")
+    /// Buffers that may wait for the writer at once: a recording faster than the disk waits
+    /// here rather than holding ever more memory (8 buffers, about 2.5 MiB).
+    private let slots = DispatchSemaphore(value: 8)
+    private let returns = Locked(Returns())
 
     /// Creates (or truncates) the file at `path` and writes the header, with `meta` if given.
     /// With `partialUntilFinished`, removes a file left at `path` by an earlier recording (so
@@ -62,9 +119,9 @@ public final class FileRecorder: TraceRecorder {
         } catch {
             throw (error as? Errno) ?? .ioError
         }
-        var buffer: [UInt8] = []
-        TraceEncoder.append(header, meta: meta, to: &buffer)
-        state = Locked(State(fd: fd, buffer: buffer))
+        var lines = Chunk(capacity: max(bufferLimit, 1) + 64 << 10).lend()
+        TraceEncoder.write(TraceHeader(system: system), meta: meta, to: &lines)
+        state = Locked(State(fd: fd, lines: lines))
         // The header goes out at once: the file is a valid trace even if nothing follows.
         flush()
         if let error = state.withLock({ $0.error }) {
@@ -75,6 +132,7 @@ public final class FileRecorder: TraceRecorder {
 
     deinit {
         try? close()
+        state.withLock { $0.lines.base.deallocate() }
     }
 
     /// Appends the event's line to the buffer, writing the buffer out once it is full.
@@ -83,8 +141,8 @@ public final class FileRecorder: TraceRecorder {
     public func record(_ event: TraceEvent) {
         state.withLock { state in
             guard state.fd != nil, state.error == nil else { return }
-            TraceEncoder.append(event, to: &state.buffer)
-            if state.buffer.count >= bufferLimit { Self.writeOut(&state) }
+            TraceEncoder.write(event, to: &state.lines)
+            if state.lines.count >= bufferLimit { handOver(&state) }
         }
     }
 
@@ -92,22 +150,33 @@ public final class FileRecorder: TraceRecorder {
     public func record(extension event: ExtensionEvent) {
         state.withLock { state in
             guard state.fd != nil, state.error == nil else { return }
-            TraceEncoder.append(extension: event, to: &state.buffer)
-            if state.buffer.count >= bufferLimit { Self.writeOut(&state) }
+            TraceEncoder.write(extension: event, to: &state.lines)
+            if state.lines.count >= bufferLimit { handOver(&state) }
         }
     }
 
-    /// Writes every buffered line to the file.
+    /// Writes every buffered line to the file, and waits until every buffer handed to the
+    /// writer is written.
     public func flush() {
-        state.withLock { Self.writeOut(&$0) }
+        state.withLock { handOver(&$0) }
+        writer.sync {}
+        takeWriterError()
+    }
+
+    /// Makes the writer's first error the recorder's (later events are then dropped).
+    private func takeWriterError() {
+        guard let failure = returns.withLock({ $0.error }) else { return }
+        state.withLock { if $0.error == nil { $0.error = failure } }
     }
 
     /// Flushes and closes the file; throws the first write (or close) error, if any.
     ///
     /// Closing twice is harmless; events recorded afterwards are dropped.
     public func close() throws(Errno) {
+        state.withLock { handOver(&$0) }
+        writer.sync {}
+        takeWriterError()
         let error: Errno? = state.withLock { state in
-            Self.writeOut(&state)
             if let fd = state.fd {
                 state.fd = nil
                 do {
@@ -130,16 +199,33 @@ public final class FileRecorder: TraceRecorder {
         if rename(writingPath, path) != 0 { throw Errno(rawValue: errno) }
     }
 
-    /// Writes the buffer (holding the lock); on failure keeps the error and drops the bytes.
-    private static func writeOut(_ state: inout State) {
-        guard let fd = state.fd, !state.buffer.isEmpty else { return }
-        if state.error == nil {
-            do {
-                _ = try state.buffer.withUnsafeBytes { try fd.writeAll($0) }
-            } catch {
-                state.error = (error as? Errno) ?? .ioError
-            }
+    /// Hands the buffer to the writer (holding the lock) and starts a fresh one.
+    private func handOver(_ state: inout State) {
+        guard let fd = state.fd, state.lines.count > 0, state.error == nil else {
+            state.lines.count = 0
+            return
         }
-        state.buffer.removeAll(keepingCapacity: true)
+        let chunk = Chunk(state.lines)
+        let (spare, failure) = returns.withLock { ($0.spare.popLast(), $0.error) }
+        state.lines = (spare ?? Chunk(capacity: bufferLimit + 64 << 10)).lend()
+        if let failure { state.error = failure }
+        // The chunk is the writer's until it comes back through `spare`. The writer takes only
+        // the `returns` lock, so waiting for a slot here, under the recorder's lock, cannot
+        // deadlock.
+        slots.wait()
+        writer.async { [returns = self.returns, slots = self.slots] in
+            var failure: Errno?
+            do {
+                _ = try fd.writeAll(chunk.bytes)
+            } catch {
+                failure = (error as? Errno) ?? .ioError
+            }
+            chunk.count = 0
+            returns.withLock { returns in
+                if returns.error == nil, let failure { returns.error = failure }
+                if returns.spare.count < 4 { returns.spare.append(chunk) }
+            }
+            slots.signal()
+        }
     }
 }

@@ -24,8 +24,11 @@ public enum TraceEncoder {
 
     /// Appends the header's line and a newline to `out`.
     public static func append(_ header: TraceHeader, meta: [String: String]? = nil, to out: inout [UInt8]) {
-        var w = Writer(out: out)
-        out = []
+        TraceLineWriter.appending(to: &out) { write(header, meta: meta, to: &$0) }
+    }
+
+    /// Writes the header's line and a newline.
+    static func write(_ header: TraceHeader, meta: [String: String]?, to w: inout TraceLineWriter) {
         w.raw("{\"format\":")
         w.string(TraceHeader.formatName)
         w.raw(",\"version\":")
@@ -43,19 +46,24 @@ public enum TraceEncoder {
             w.raw("}")
         }
         w.raw("}\n")
-        out = w.out
     }
 
     /// Appends the event's line and a newline to `out`.
     public static func append(_ event: TraceEvent, to out: inout [UInt8]) {
-        var w = Writer(out: out)
-        out = []
+        TraceLineWriter.appending(to: &out) { write(event, to: &$0) }
+    }
+
+    /// Writes the event's line and a newline.
+    static func write(_ event: TraceEvent, to w: inout TraceLineWriter) {
         w.raw("{\"node\":")
         w.string(event.node)
         w.raw(",\"seq\":")
         w.int(event.seq)
         w.raw(",\"ev\":")
-        w.string(event.kind.name)
+        w.raw(quotedName(event.kind))
+        assert(String(decoding: UnsafeRawBufferPointer(start: quotedName(event.kind).utf8Start,
+                                                        count: quotedName(event.kind).utf8CodeUnitCount), as: UTF8.self)
+               == "\"\(event.kind.name)\"", "quotedName and EventKind.name disagree")
         fields(event.kind, &w)
         if event.causes.count == 1 {
             w.raw(",\"cause\":")
@@ -73,13 +81,15 @@ public enum TraceEncoder {
             w.int(t)
         }
         w.raw("}\n")
-        out = w.out
     }
 
     /// Appends an `x-` event as one line, with `"\n"`.
     public static func append(extension event: ExtensionEvent, to out: inout [UInt8]) {
-        var w = Writer(out: out)
-        out = []
+        TraceLineWriter.appending(to: &out) { write(extension: event, to: &$0) }
+    }
+
+    /// Writes an `x-` event's line and a newline.
+    static func write(extension event: ExtensionEvent, to w: inout TraceLineWriter) {
         w.raw("{\"node\":")
         w.string(event.node)
         w.raw(",\"seq\":")
@@ -93,10 +103,47 @@ public enum TraceEncoder {
             w.int(field.value)
         }
         w.raw("}\n")
-        out = w.out
     }
 
-    private static func eventID(_ id: EventID, _ w: inout Writer) {
+    /// The event's name in quotes (`EventKind.name`, as a constant: no string per event).
+    private static func quotedName(_ kind: EventKind) -> StaticString {
+        switch kind {
+        case .append: "\"append\""
+        case .assign: "\"assign\""
+        case .path: "\"path\""
+        case .send: "\"send\""
+        case .recv: "\"recv\""
+        case .apply: "\"apply\""
+        case .drop: "\"drop\""
+        case .ack: "\"ack\""
+        case .acked: "\"acked\""
+        case .commit: "\"commit\""
+        case .takeover: "\"takeover\""
+        case .submit: "\"submit\""
+        case .stage: "\"stage\""
+        case .complete: "\"complete\""
+        case .durable: "\"durable\""
+        case .sync: "\"sync\""
+        case .syncDone: "\"sync_done\""
+        case .recovered: "\"recovered\""
+        case .online: "\"online\""
+        case .register: "\"register\""
+        case .reject: "\"reject\""
+        case .begin: "\"begin\""
+        case .notify: "\"notify\""
+        case .start: "\"start\""
+        case .tag: "\"tag\""
+        case .untag: "\"untag\""
+        case .process: "\"process\""
+        case .end: "\"end\""
+        case .observe: "\"observe\""
+        case .skip: "\"skip\""
+        case .done: "\"done\""
+        case .crash: "\"crash\""
+        }
+    }
+
+    private static func eventID(_ id: EventID, _ w: inout TraceLineWriter) {
         w.raw("{\"node\":")
         w.string(id.node)
         w.raw(",\"seq\":")
@@ -105,7 +152,7 @@ public enum TraceEncoder {
     }
 
     /// The event's own fields, each as `,"key":value`.
-    private static func fields(_ kind: EventKind, _ w: inout Writer) {
+    private static func fields(_ kind: EventKind, _ w: inout TraceLineWriter) {
         switch kind {
         case let .append(lsn, stream, sn, deps):
             w.int("lsn", lsn)
@@ -182,94 +229,3 @@ public enum TraceEncoder {
     }
 }
 
-/// Appends JSON pieces to a byte buffer.
-private struct Writer {
-    var out: [UInt8]
-
-    mutating func raw(_ text: StaticString) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    /// A signed decimal integer.
-    mutating func int(_ value: Int) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var i = buffer.count
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: buffer[i...])
-        }
-    }
-
-    /// A JSON string: quotes, `\` and control characters escaped; other text as UTF-8.
-    mutating func string(_ text: String) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0..<0x20:
-                raw("\\u00")
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xF))
-            default:
-                out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-    }
-
-    /// `,"key":value` for an integer.
-    mutating func int(_ key: String, _ value: Int) {
-        keyPrefix(key)
-        int(value)
-    }
-
-    /// `,"key":value` for a boolean.
-    mutating func bool(_ key: String, _ value: Bool) {
-        keyPrefix(key)
-        if value { raw("true") } else { raw("false") }
-    }
-
-    /// `,"key":value` for a string.
-    mutating func string(_ key: String, _ value: String) {
-        keyPrefix(key)
-        string(value)
-    }
-
-    /// `,"key":[...]` for strings.
-    mutating func strings(_ key: String, _ values: [String]) {
-        keyPrefix(key)
-        out.append(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            string(value)
-        }
-        out.append(UInt8(ascii: "]"))
-    }
-
-    /// `,"key":` (keys are plain ASCII names).
-    private mutating func keyPrefix(_ key: String) {
-        out.append(UInt8(ascii: ","))
-        out.append(UInt8(ascii: "\""))
-        out.append(contentsOf: key.utf8)
-        out.append(UInt8(ascii: "\""))
-        out.append(UInt8(ascii: ":"))
-    }
-}
