@@ -6,8 +6,7 @@
 #   swift build -c release && bash scripts/hostile.sh [WORKDIR]
 #
 # WORKDIR (default: a new temporary folder, removed after) holds the generated traces and
-# images. Takes about two minutes on two cores. The mirror's refusals of hostile peers (random
-# bytes, bad CRCs, huge frame lengths, unauthenticated floods) are not covered here yet.
+# images. Takes about two minutes on two cores.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 plumb=$(pwd)/.build/release/plumb
@@ -132,6 +131,53 @@ printf '%s\n' '{"format":"plumb-trace","version":1,"system":"mirror"}' \
   '{"node":"primary","seq":1,"ev":"assign","stream":0,"path":0}' \
   '{"node":"primary","seq":2,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":4}}' >"$work/nofile.jsonl"
 expect "cause naming a node no file holds" 2 'no file given holds' "$plumb" check "$work/nofile.jsonl"
+
+# 6 and 7. A mirror secondary facing hostile peers: random bytes, a bad CRC and a huge declared
+# length are each refused and logged once with the peer; 64 connections that never finish the
+# handshake neither make it hold memory nor stop it.
+"$plumb" mirror keygen "$work/mirror.key" >/dev/null
+port=$((20000 + RANDOM % 20000))
+"$plumb" mirror secondary --listen "127.0.0.1:$port" --key-file "$work/mirror.key" --log "$work/s.log" \
+  --trace "$work/s.jsonl" --verbose >"$work/secondary.out" 2>&1 &
+secondary=$!
+sleep 1
+rss() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$secondary/status"; }
+before=$(rss)
+python3 - "$port" <<'EOF_PY'
+import os, socket, struct, sys, time
+port = int(sys.argv[1])
+def send(data):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(data)
+    time.sleep(0.2)
+    s.close()
+send(os.urandom(4096))                                     # garbage
+send(struct.pack(">II", 4, 0xDEADBEEF) + b"\x02\x00\x00\x00")  # a frame with a bad CRC
+send(struct.pack(">II", 0xFFFFFFFF, 0))                    # a declared length of 4 GiB
+flood = []
+for _ in range(64):                                        # never finish the handshake
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        s.sendall(struct.pack(">II", 16 << 20, 0) + os.urandom(65536))
+    except OSError:
+        pass
+    flood.append(s)
+time.sleep(1)
+EOF_PY
+after=$(rss)
+refused=$(grep -c "refused connection from .*127.0.0.1" "$work/secondary.out")
+if [ "$refused" -ge 3 ] && grep -q "checksumMismatch" "$work/secondary.out" && grep -q "4294967295" "$work/secondary.out"; then
+  ok "mirror: garbage, a bad CRC and a 4 GiB length refused and logged with the peer ($refused refusals)"
+else
+  bad "mirror: refusals not logged; log: $(head -c 400 "$work/secondary.out")"
+fi
+if [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -lt 64 ] && kill -0 "$secondary" 2>/dev/null; then
+  ok "mirror: 64 unauthenticated connections: resident memory ${before} MiB before, ${after} MiB after"
+else
+  bad "mirror: 64 unauthenticated connections took the secondary from ${before:-?} MiB to ${after:-?} MiB"
+fi
+kill -TERM "$secondary" 2>/dev/null
+wait "$secondary" 2>/dev/null
 
 echo "$failures case(s) failed"
 [ "$failures" -eq 0 ]
