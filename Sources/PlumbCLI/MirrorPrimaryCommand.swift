@@ -42,17 +42,8 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The primary's trace file.", valueName: "FILE"))
     var trace: String
 
-    @Option(help: "Client writes to make (1...\(OptionRange.maxCount)).")
-    var records = 10_000
-
-    @Option(help: "Streams the caching log is parsed into (1...\(RecordMirror.maxStreams)).")
-    var streams = 8
-
-    @Option(help: "Payload bytes per record (0...\(RecordMirror.maxPayload)).")
-    var payload = 64
-
-    @Option(help: "Records outstanding (written, not yet committed) at most (1...\(RecordMirror.maxWindow)).")
-    var window = 1024
+    /// Records, streams, payload and window, as `plumb record mirror` takes them.
+    @OptionGroup var workload: MirrorWorkloadOptions
 
     @Option(name: .customLong("barrier-every"), help: "Every Nth record depends on the record before it (0: no barriers; 0...\(OptionRange.maxCount)).")
     var barrierEvery = 16
@@ -71,10 +62,6 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
         if let bad = addresses.first(where: { $0.port == 0 }) {
             throw ValidationError("--connect: \(bad) has port 0; give the port the secondary printed.")
         }
-        try OptionRange.check("--records", records, 1...OptionRange.maxCount)
-        try OptionRange.check("--streams", streams, 1...RecordMirror.maxStreams)
-        try OptionRange.check("--payload", payload, 0...RecordMirror.maxPayload, "bytes")
-        try OptionRange.check("--window", window, 1...RecordMirror.maxWindow, "records")
         try OptionRange.check("--barrier-every", barrierEvery, 0...OptionRange.maxCount)
         try OptionRange.check("--connect-timeout", connectTimeout, 1...3_600, "seconds")
         _ = try MirrorKeyOption.load(keyFile)
@@ -93,9 +80,9 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
         let pathCount = paths ?? wanted.count
         let recorder = try FileRecorder(
             path: trace, system: .mirror,
-            meta: ["node": "primary", "records": "\(records)", "streams": "\(streams)", "paths": "\(pathCount)"],
+            meta: ["node": "primary", "records": "\(workload.records)", "streams": "\(workload.streams)", "paths": "\(pathCount)"],
             partialUntilFinished: true)
-        var configuration = MirrorPrimaryNode.Configuration(key: key, paths: pathCount, streams: streams)
+        var configuration = MirrorPrimaryNode.Configuration(key: key, paths: pathCount, streams: workload.streams)
         configuration.redialsLostPaths = true
         let verbose = verbose
         let group = MultiThreadedEventLoopGroup.singleton
@@ -124,17 +111,17 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        var workload = MirrorWorkload(records: records)
-        workload.window = window
-        workload.payloadSize = payload
-        workload.keys = max(streams * 8, 1)
-        workload.barrierEvery = barrierEvery
+        var clientWork = MirrorWorkload(records: self.workload.records)
+        clientWork.window = self.workload.window
+        clientWork.payloadSize = self.workload.payload
+        clientWork.keys = max(self.workload.streams * 8, 1)
+        clientWork.barrierEvery = barrierEvery
         let start = clock.now
         let result: MirrorWorkloadResult
         do {
             let node = primary
             result = try await Interrupts.shared.stopping(with: { Task { await node.shutdown() } }) {
-                try await node.run(workload)
+                try await node.run(clientWork)
             }
         } catch {
             await primary.shutdown()

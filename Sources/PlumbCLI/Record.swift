@@ -72,20 +72,15 @@ struct RecordMirror: AsyncParsableCommand {
         static var defaultValueDescription: String { "P@N" }
     }
 
-    /// Client writes.
-    @Option(help: "Client writes to make (1...\(OptionRange.maxCount)).")
-    var records = 10_000
-
-    /// Streams.
-    @Option(help: "Streams the caching log is parsed into (1...\(Self.maxStreams)).")
-    var streams = 8
+    /// Records, streams, payload and window.
+    @OptionGroup var workload: MirrorWorkloadOptions
 
     /// Paths.
     @Option(help: "Interconnect paths, one TCP connection each (1...\(Self.maxPaths)).")
     var paths = 4
 
-    /// The most streams, paths, payload bytes and outstanding records taken.
-    static let maxStreams = 1_024, maxPaths = 64, maxPayload = 1 << 20, maxWindow = 1 << 20
+    /// The most paths taken.
+    static let maxPaths = 64
 
     @Option(name: .customLong("fail-path"), help: ArgumentHelp(
         "Close path P's connection after N records (a path failure).", valueName: "P@N"))
@@ -99,14 +94,6 @@ struct RecordMirror: AsyncParsableCommand {
     @Option(name: .customLong("crash-primary-at"), help: ArgumentHelp(
         "Crash the primary after N records; the secondary takes over.", valueName: "N"))
     var crashPrimaryAt: Int?
-
-    /// Payload bytes per record.
-    @Option(help: "Payload bytes per record (0...\(Self.maxPayload)).")
-    var payload = 64
-
-    /// Records outstanding at most.
-    @Option(help: "Records outstanding (written, not yet committed) at most (1...\(Self.maxWindow)).")
-    var window = 1024
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Directory for the trace files.", valueName: "DIR"))
     var out: String
@@ -122,11 +109,8 @@ struct RecordMirror: AsyncParsableCommand {
     /// Checks each option's range (see `OptionRange`), how they fit together, and that the
     /// output folder and log can be written.
     func validate() throws {
-        try OptionRange.check("--records", records, 1...OptionRange.maxCount)
-        try OptionRange.check("--streams", streams, 1...Self.maxStreams)
         try OptionRange.check("--paths", paths, 1...Self.maxPaths)
-        try OptionRange.check("--payload", payload, 0...Self.maxPayload, "bytes")
-        try OptionRange.check("--window", window, 1...Self.maxWindow, "records")
+        let records = workload.records
         try OutputError.validateFolder(out)
         if let secondaryLog { try OutputError.validateFile(secondaryLog) }
         if let failPath {
@@ -157,12 +141,12 @@ struct RecordMirror: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var options = MirrorRecording.Options(records: records, streams: streams, paths: paths, outputDirectory: out)
+        var options = MirrorRecording.Options(records: workload.records, streams: workload.streams, paths: paths, outputDirectory: out)
         options.failPath = failPath.map { (path: $0.path, afterRecords: $0.after) }
         options.restorePath = restorePath.map { (path: $0.path, afterRecords: $0.after) }
         options.crashPrimaryAt = crashPrimaryAt
-        options.payloadSize = payload
-        options.window = window
+        options.payloadSize = workload.payload
+        options.window = workload.window
         options.secondaryLogPath = secondaryLog
         let verbose = verbose
         let summary = try await MirrorRecording(options: options).run { line in
