@@ -110,6 +110,23 @@ start=$(date +%s.%N)
 expect "check 25,000 files (ulimit -n 256)" 0 "PASS" bash -c "ulimit -n 256 && '$plumb' check --engine graph '$work/many'"
 echo "      25,000 files took $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s"
 
+# Also: one merged file whose line order strays far from happens-before holds at most
+# --max-pending waiting events, then stops with an error naming the bound.
+python3 - "$work/strays.jsonl" <<'EOF_PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('{"format":"plumb-trace","version":1,"system":"mirror"}\n')
+    n = 5000
+    # The secondary's events come first in line order, each caused by a primary event that
+    # only comes at the end.
+    for i in range(n):
+        f.write(f'{{"node":"secondary","seq":{i+1},"ev":"recv","stream":0,"sn":{i+1},"path":0,"cause":{{"node":"primary","seq":{i+1}}}}}\n')
+    for i in range(n):
+        f.write(f'{{"node":"primary","seq":{i+1},"ev":"assign","stream":0,"path":0}}\n')
+EOF_PY
+expect "merged file straying from happens-before: bounded" 2 "max-pending" \
+  "$plumb" check --engine graph --max-pending 1000 "$work/strays.jsonl"
+
 # 9. Output errors exit 2 with the path and the reason.
 token=$("$plumb" explore mirror --streams 1 --paths 1 --records 1 --crashes 0 --inject-fault commitsBeforeAck \
   --out "$work/cx" --format json 2>/dev/null | python3 -c "import sys,json; print(json.load(sys.stdin)['violations'][0]['token'])")
