@@ -91,7 +91,8 @@ struct ExploreMerge: AsyncParsableCommand {
             shards: n, verdict: violation ? "violation" : "pass",
             exhaustive: all.allSatisfy(\.exhaustive) && !violation,
             states: all.reduce(0) { $0 + $1.states }, executions: all.reduce(0) { $0 + $1.executions },
-            transitions: all.reduce(0) { $0 + $1.transitions }, violations: all.flatMap(\.violations))
+            transitions: all.reduce(0) { $0 + $1.transitions }, violations: all.flatMap(\.violations),
+            crashStates: CrashStatesReport.merged(all.compactMap(\.crashStates)))
         switch format {
         case .json:
             let encoder = JSONEncoder()
@@ -104,6 +105,8 @@ struct ExploreMerge: AsyncParsableCommand {
             print("states: \(merged.states) (summed over shards)   executions: \(merged.executions)   transitions: \(merged.transitions)")
             let cut = parts.filter { !$0.report.exhaustive && $0.report.verdict == "pass" }.map { "\($0.report.shard) (\($0.file))" }
             if !cut.isEmpty { print("not exhaustive: cut short in " + cut.joined(separator: ", ")) }
+            // Counts summed over the shards; the largest crash point is the largest of any shard.
+            for line in merged.crashStates?.lines ?? [] { print(line) }
             for found in merged.violations {
                 print("")
                 print("violation of \(found.invariant): \(found.message)")
@@ -128,6 +131,8 @@ struct ExploreMerge: AsyncParsableCommand {
         var executions: Int
         var transitions: Int
         var violations: [ExploreRunner.Found]
+        /// The driver's crash states, summed over the shards (`CrashStatesReport.merged`).
+        var crashStates: CrashStatesReport?
     }
 
     /// Prints `message` and returns exit code 2 (bad input) to throw.

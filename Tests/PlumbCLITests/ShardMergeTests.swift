@@ -53,6 +53,22 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report["states"] as? Int ?? 0, try json(whole.stdout)["states"] as? Int ?? .max)
     }
 
+    /// The driver's crash-state section survives the merge, its counts summed over the shards.
+    func testTheDriversCrashStatesAreSummedOverTheShards() throws {
+        let files = try shards(["explore", "driver", "--ifaces", "1", "--requests", "2", "--shard", "auto", "--shards", "2",
+                                "--format", "json"], count: 2)
+        let parts = try files.map { try json(String(contentsOfFile: $0, encoding: .utf8)) }
+        let sections = try parts.map { try XCTUnwrap($0["crash_states"] as? [String: Any]) }
+        let merged = try PlumbBinary.run(["explore", "merge", "--format", "json"] + files)
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        let section = try XCTUnwrap(try json(merged.stdout)["crash_states"] as? [String: Any], merged.stdout)
+        for key in ["crash_points", "recovery_runs"] {
+            XCTAssertEqual(section[key] as? Int, sections.reduce(0) { $0 + ($1[key] as? Int ?? 0) }, key)
+        }
+        XCTAssertGreaterThan(section["crash_points"] as? Int ?? 0, 0)
+        XCTAssertEqual(section["max_cached_writes"] as? Int, sections.compactMap { $0["max_cached_writes"] as? Int }.max())
+    }
+
     func testAViolationInOneShardIsTheMergedVerdict() throws {
         let files = try shards(["explore", "mirror", "--records", "2", "--inject-fault", "commitsBeforeAck",
                                 "--shard", "auto", "--shards", "3", "--out", directory.path, "--format", "json"], count: 3)
