@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "Trace", "Specs", "Z3"]),
         .testTarget(name: "PlumbCLITests", dependencies: ["PlumbCLI", "Trace", "Checker", "Explorer"]),
         .testTarget(name: "MirrorTests", dependencies: ["Mirror", "MirrorLive", "Checksum", "Trace", "Specs", "Checker"]),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Checker", "Trace"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Checker", "Trace", "MirrorLive"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Trace", "Specs", "Driver", "Mirror", "Recovery"]),
         .testTarget(name: "DriverTests", dependencies: ["Driver", "DriverLive", "Trace", "Specs", "Checker"]),
         .testTarget(name: "RecoveryTests", dependencies: ["Recovery", "RecoveryLive", "Trace", "Specs", "Checker"]),

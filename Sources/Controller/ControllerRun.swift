@@ -49,8 +49,12 @@ public struct ControllerRun: Sendable {
 
     /// What happened.
     public struct Summary: Sendable {
+        /// Writes the client submitted before the primary died.
+        public var submitted: Int
         /// Writes the primary acknowledged before it died.
         public var committed: Int
+        /// Their lsns, in the order the clients were acknowledged.
+        public var committedLSNs: [Int]
         /// Records destaged to the device before the crash.
         public var destagedBeforeCrash: Int
         /// What the power cut did to the device's cache.
@@ -169,7 +173,8 @@ public struct ControllerRun: Sendable {
 
         let recovered = consumers.driver
         let summary = Summary(
-            committed: result.committed, destagedBeforeCrash: destaged, cut: cut,
+            submitted: result.submitted, committed: result.committed, committedLSNs: result.committedLSNs,
+            destagedBeforeCrash: destaged, cut: cut,
             driverRecovery: recovered?.lastRecovery, outcome: report.outcome,
             destagedAtRecovery: consumers.counts.destaged, served: consumers.counts.served,
             traces: [[parts.files.primary, parts.files.secondary], [parts.files.driver], [parts.files.recovery]],

@@ -462,7 +462,7 @@ public struct CausalOrder {
         }
         for event in waiting {
             for cause in event.causes where pendingIDs.contains(cause) {
-                throw .input(error(at: event, "happens-before has a cycle: \(event.id) is caused by \(cause), which cannot happen before it"))
+                throw .input(error(at: event, "happens-before has a cycle: \(event.id) names \(cause) in its cause, which cannot happen before it"))
             }
         }
         let first = waiting[0]

@@ -12,8 +12,28 @@ final class GoldenTraceTests: XCTestCase {
         var verdict: String
         var invariants: Set<String>
         var flags: [String]
+        /// For an error: where the message must point (`at` column).
+        var at: ErrorLocation?
         var note: String
         var line: Int
+    }
+
+    /// The `at` column: `LINE`, `FILE:LINE` for a trace directory, then the field, if any.
+    struct ErrorLocation: Equatable {
+        var file: String?
+        var line: Int
+        var field: String?
+
+        init?(_ text: String) {
+            guard text != "-" else { return nil }
+            let parts = text.split(separator: " ").map(String.init)
+            guard (1...2).contains(parts.count) else { return nil }
+            let place = parts[0].split(separator: ":").map(String.init)
+            guard let line = Int(place.last ?? "") else { return nil }
+            self.file = place.count == 2 ? place[0] : nil
+            self.line = line
+            self.field = parts.count == 2 ? parts[1] : nil
+        }
     }
 
     static let tracesDirectory = URL(fileURLWithPath: #filePath)
@@ -26,12 +46,16 @@ final class GoldenTraceTests: XCTestCase {
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if i == 0 || line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard cols.count >= 4 else { XCTFail("manifest.tsv line \(i + 1): expected 5 columns"); continue }
+            guard cols.count == 6 else { XCTFail("manifest.tsv line \(i + 1): expected 6 columns, got \(cols.count)"); continue }
+            let at = ErrorLocation(cols[4])
+            if (cols[1] == "error") != (at != nil) {
+                XCTFail("manifest.tsv line \(i + 1), column at: an error names LINE or FILE:LINE and a field; other verdicts `-`")
+            }
             entries.append(Entry(
                 path: cols[0], verdict: cols[1],
                 invariants: cols[2] == "-" ? [] : Set(cols[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
                 flags: cols[3] == "-" ? [] : cols[3].split(separator: " ").map(String.init),
-                note: cols.count > 4 ? cols[4] : "", line: i + 1))
+                at: at, note: cols[5], line: i + 1))
         }
         return entries
     }
@@ -66,11 +90,23 @@ final class GoldenTraceTests: XCTestCase {
                 XCTAssertEqual(report.verdict.rawValue, entry.verdict, "\(what)\n\(report.text)")
                 XCTAssertEqual(Set(report.violations.map(\.invariant.rawValue)), entry.invariants, "\(what)\n\(report.text)")
                 XCTAssertEqual(report.disagreements, [], what)
-                if entry.verdict == "error" {
-                    XCTAssertNotNil(report.error, what)
-                    XCTAssertFalse(report.error?.message.isEmpty ?? true, what)
+                if let at = entry.at, let error = report.error {
+                    Self.assertNames(error, at, what)
                 }
             }
+        }
+    }
+
+    /// An input error names the line (and file, in a directory) the manifest gives, and the
+    /// field as a word of its message.
+    static func assertNames(_ error: TraceInputError, _ at: ErrorLocation, _ what: String) {
+        XCTAssertEqual(error.line, at.line, "line: \(what)\n\(error)")
+        if let file = at.file {
+            XCTAssertEqual(URL(fileURLWithPath: error.file).lastPathComponent, file, "file: \(what)\n\(error)")
+        }
+        if let field = at.field {
+            let words = error.message.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init)
+            XCTAssertTrue(words.contains(field), "field \(field): \(what)\n\(error)")
         }
     }
 
