@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Checker", dependencies: ["Trace", "Specs", "Z3"]),
 
         // CRC-32, shared by the mirror's frames and the driver's journal.
-        .target(name: "Checksum"),
+        .target(name: "Checksum", dependencies: ["CZlib"]),
 
         // The mirror: a deterministic core (no I/O) and its live runtime over TCP.
         .target(name: "Mirror", dependencies: ["Trace"]),

@@ -12,11 +12,8 @@ extension CRC32 {
         return tables
     }()
 
-    /// The checksum of raw bytes, the same value as the generic `checksum(_:)` but eight bytes a
-    /// step (slicing-by-8) over contiguous memory: what path frames and journal segments take.
-    /// With `previous`, the checksum of the bytes it covered followed by these ones
-    /// (`checksum(b, continuing: checksum(a)) == checksum(a + b)`).
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+    /// The checksum of raw bytes eight bytes a step (slicing-by-8): the faster below 1 KiB.
+    static func slicingChecksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         var crc: UInt32 = ~previous
         slicingTables.withUnsafeBufferPointer { t in
             var i = 0
