@@ -23,7 +23,7 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
         var initial: [(offset: Int, bytes: [UInt8])]?
     }
 
-    private let lock = NSLock()
+    private let lock = Locked(())
     private var state = State()
     private let next: any TraceRecorder
     /// The seed the payloads are drawn from.
@@ -63,7 +63,7 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     /// Passes the event on, then learns from it.
     public func record(_ event: TraceEvent) {
         next.record(event)
-        lock.withLock {
+        lock.withLock { _ in
             state.contents.observe(event)
             state.counts.count(event.kind)
         }
@@ -78,12 +78,12 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     // MARK: - Queries
 
     /// Counts of the driver events seen so far.
-    public var counts: DriverTraceCounts { lock.withLock { state.counts } }
+    public var counts: DriverTraceCounts { lock.withLock { _ in state.counts } }
 
     /// Up to `count` distinct ids the driver knows in this epoch (submitted, or named by its
     /// recovery), drawn with `random`: deps the driver takes.
     public func knownIDs(_ count: Int, using random: inout SplitMix64) -> [Int] {
-        lock.withLock {
+        lock.withLock { _ in
             let known = state.contents.knownCount
             guard known > 0 else { return [] }
             var picked: [Int] = []
@@ -97,7 +97,7 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
 
     /// Fates of the requests of epochs that ended in a crash: recovered and lost.
     public func crashFates() -> (recovered: Int, lost: Int) {
-        lock.withLock { state.contents.crashFates }
+        lock.withLock { _ in state.contents.crashFates }
     }
 
     /// Reads `ranges` of the data area through `driver` as the initial content (for an image
@@ -112,7 +112,7 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
                 at += length
             }
         }
-        lock.withLock { state.initial = initial }
+        lock.withLock { _ in state.initial = initial }
     }
 
     /// Sorted, disjoint, non-adjacent ranges covering `ranges`.
@@ -129,7 +129,7 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     }
 
     /// A copy of the state, for a verification.
-    func snapshot() -> State { lock.withLock { state } }
+    func snapshot() -> State { lock.withLock { _ in state } }
 }
 
 /// How many driver events of each kind a `DriverModel` saw.

@@ -259,7 +259,7 @@ public struct DriverWorkload: Sendable {
 /// Hands out request ids and holds the interfaces back while the power is cut and the data
 /// area verified. Thread-safe: one lock.
 final class WorkloadGate: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Locked(())
     private let crashAt: Int?
     private var next = 1
     /// Tasks neither parked nor finished.
@@ -279,24 +279,24 @@ final class WorkloadGate: @unchecked Sendable {
     }
 
     /// Whether the power cut has begun: from then on, calls may fail with it.
-    var crashStarted: Bool { lock.withLock { started } }
+    var crashStarted: Bool { lock.withLock { _ in started } }
     /// Time the workload stood still for the verification after the crash.
-    var pausedFor: Duration { lock.withLock { paused } }
+    var pausedFor: Duration { lock.withLock { _ in paused } }
     /// The crash, once verified.
     var crash: DriverWorkload.Crash? {
-        get { lock.withLock { outcome } }
-        set { lock.withLock { outcome = newValue } }
+        get { lock.withLock { _ in outcome } }
+        set { lock.withLock { _ in outcome = newValue } }
     }
 
     /// The next id; past the crash point, only once the crash was verified. Nil if aborted.
     func nextID() async -> Int? {
-        let (id, mustPark): (Int, Bool) = lock.withLock {
+        let (id, mustPark): (Int, Bool) = lock.withLock { _ in
             defer { next += 1 }
             return (next, crashAt.map { next > $0 && !released } ?? false)
         }
         if mustPark {
             let go = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let wake: [(CheckedContinuation<Bool, Never>, Bool)] = lock.withLock {
+                let wake: [(CheckedContinuation<Bool, Never>, Bool)] = lock.withLock { _ in
                     if released || aborted { return [(continuation, !aborted)] }
                     parked.append(continuation)
                     active -= 1
@@ -306,12 +306,12 @@ final class WorkloadGate: @unchecked Sendable {
             }
             if !go { return nil }
         }
-        return lock.withLock { aborted } ? nil : id
+        return lock.withLock { _ in aborted } ? nil : id
     }
 
     /// A task finished its share.
     func finish() {
-        let wake = lock.withLock {
+        let wake = lock.withLock { _ in
             active -= 1
             return quietWakeup()
         }
@@ -319,12 +319,12 @@ final class WorkloadGate: @unchecked Sendable {
     }
 
     /// The crash begins.
-    func startCrash() { lock.withLock { started = true } }
+    func startCrash() { lock.withLock { _ in started = true } }
 
     /// Waits until every other task is parked or finished; false if aborted.
     func quiesce() async -> Bool {
         await withCheckedContinuation { continuation in
-            let now: Bool? = lock.withLock {
+            let now: Bool? = lock.withLock { _ in
                 if aborted { return false }
                 if active <= 1 { return true }
                 quiet = continuation
@@ -336,7 +336,7 @@ final class WorkloadGate: @unchecked Sendable {
 
     /// Lets the parked tasks go on.
     func release(pausedFor: Duration) {
-        let waiting = lock.withLock {
+        let waiting = lock.withLock { _ in
             released = true
             paused = pausedFor
             active += parked.count
@@ -347,11 +347,11 @@ final class WorkloadGate: @unchecked Sendable {
     }
 
     /// The error that stopped the workload (the first task's to fail).
-    var failure: any Error { lock.withLock { firstError ?? CancellationError() } }
+    var failure: any Error { lock.withLock { _ in firstError ?? CancellationError() } }
 
     /// A task failed with `error`: every waiter goes on, and stops. Returns the first error.
     func abort(_ error: any Error) -> any Error {
-        let (waiting, first): ([CheckedContinuation<Bool, Never>], any Error) = lock.withLock {
+        let (waiting, first): ([CheckedContinuation<Bool, Never>], any Error) = lock.withLock { _ in
             if firstError == nil { firstError = error }
             aborted = true
             var all = parked

@@ -1,3 +1,4 @@
+import Trace
 import Dispatch
 import Foundation
 
@@ -32,7 +33,7 @@ final class Interrupts: @unchecked Sendable {
     /// Thrown by a command that stopped because of a signal (any error does; this one says so).
     struct Interrupted: Error {}
 
-    private let lock = NSLock()
+    private let lock = Locked(())
     /// The first signal received; guarded by `lock`.
     private var received: Int32?
     /// How to stop the running command, by registration number; guarded by `lock`.
@@ -62,7 +63,7 @@ final class Interrupts: @unchecked Sendable {
     }
 
     /// The first signal received, if one was.
-    var signal: Int32? { lock.withLock { received } }
+    var signal: Int32? { lock.withLock { _ in received } }
 
     /// Throws `Interrupted` if a signal was received.
     func checkInterrupted() throws {
@@ -95,7 +96,7 @@ final class Interrupts: @unchecked Sendable {
     // MARK: Internals
 
     private func register(_ stop: @escaping @Sendable () -> Void) -> Int {
-        let (number, already): (Int, Bool) = lock.withLock {
+        let (number, already): (Int, Bool) = lock.withLock { _ in
             nextRegistration += 1
             stoppers[nextRegistration] = stop
             return (nextRegistration, received != nil)
@@ -105,13 +106,13 @@ final class Interrupts: @unchecked Sendable {
     }
 
     private func unregister(_ number: Int) {
-        _ = lock.withLock { stoppers.removeValue(forKey: number) }
+        _ = lock.withLock { _ in stoppers.removeValue(forKey: number) }
     }
 
     /// The first signal stops the command (or the process, when no command can stop); a
     /// second ends the process at once.
     private func handle(_ signal: Int32) {
-        let (first, stops): (Bool, [@Sendable () -> Void]) = lock.withLock {
+        let (first, stops): (Bool, [@Sendable () -> Void]) = lock.withLock { _ in
             guard received == nil else { return (false, []) }
             received = signal
             return (true, Array(stoppers.values))

@@ -1,3 +1,4 @@
+import Trace
 import Foundation
 
 /// A one-shot result that one task waits for and several may try to settle: the first settles
@@ -5,7 +6,7 @@ import Foundation
 ///
 /// Thread-safe: every method takes the lock.
 final class Gate<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Locked(())
     private var value: Value?
     private var waiter: CheckedContinuation<Value, Never>?
 
@@ -13,7 +14,7 @@ final class Gate<Value: Sendable>: @unchecked Sendable {
     /// settled it.
     @discardableResult
     func settle(_ value: Value) -> Bool {
-        let (settled, waiter) = lock.withLock { () -> (Bool, CheckedContinuation<Value, Never>?) in
+        let (settled, waiter) = lock.withLock { _ -> (Bool, CheckedContinuation<Value, Never>?) in
             guard self.value == nil else { return (false, nil) }
             self.value = value
             let waiter = self.waiter
@@ -27,7 +28,7 @@ final class Gate<Value: Sendable>: @unchecked Sendable {
     /// Waits for the value (once: a single waiter).
     func wait() async -> Value {
         await withCheckedContinuation { continuation in
-            let value: Value? = lock.withLock {
+            let value: Value? = lock.withLock { _ in
                 if let value = self.value { return value }
                 waiter = continuation
                 return nil

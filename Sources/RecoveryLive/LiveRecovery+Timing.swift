@@ -1,3 +1,4 @@
+import Trace
 import Foundation
 import Recovery
 
@@ -43,7 +44,7 @@ public struct ConsumerTiming: Sendable {
 /// Thread-safe: every access takes the slot's own lock (never contended by the runtime's lock,
 /// so an action's stamps do not wait for the core).
 final class TimingSlot: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Locked(())
     private var timing: ConsumerTiming
     private let clock: ContinuousClock
 
@@ -56,25 +57,25 @@ final class TimingSlot: @unchecked Sendable {
     /// Stamps the action's first instruction.
     func began() {
         let now = clock.now
-        lock.withLock { timing.began = now }
+        lock.withLock { _ in timing.began = now }
     }
 
     /// Stamps the action's return (or throw).
     func returned() {
         let now = clock.now
-        lock.withLock { timing.returned = now }
+        lock.withLock { _ in timing.returned = now }
     }
 
     /// The instant this execution was notified.
-    var notified: ContinuousClock.Instant { lock.withLock { timing.notified } }
+    var notified: ContinuousClock.Instant { lock.withLock { _ in timing.notified } }
 
     /// Sets when handling this execution's end notified the next consumer.
     func nextNotified(_ instant: ContinuousClock.Instant) {
-        lock.withLock { timing.nextNotified = instant }
+        lock.withLock { _ in timing.nextNotified = instant }
     }
 
     /// What was collected so far.
-    var value: ConsumerTiming { lock.withLock { timing } }
+    var value: ConsumerTiming { lock.withLock { _ in timing } }
 }
 
 extension LiveRecovery {
@@ -82,7 +83,7 @@ extension LiveRecovery {
     /// notified; empty unless the runtime was made with `timing: true`. Read it after `run()`
     /// returns: a hanging action abandoned past its timeout may still set its `returned` later.
     public func timings() -> [ConsumerTiming] {
-        let slots = lock.withLock { state.timing.map { Array($0.values) } ?? [] }
+        let slots = lock.withLock { _ in state.timing.map { Array($0.values) } ?? [] }
         return slots.map(\.value).sorted { $0.notified < $1.notified }
     }
 

@@ -57,7 +57,7 @@ public final class LiveRecovery: @unchecked Sendable {
         var timing: [Ticket: TimingSlot]?
     }
 
-    let lock = NSLock()
+    let lock = Locked(())
     var state: State
     let recorder: any TraceRecorder
     let clock = ContinuousClock()
@@ -79,7 +79,7 @@ public final class LiveRecovery: @unchecked Sendable {
     /// non-positive timeout, or a run that has begun. Unknown names and cycles are found by
     /// `run()` and listed in its outcome's `rejected`.
     public func register(_ consumer: RecoveryConsumer) throws(RegistrationError) {
-        let (later, rejected): ([() -> Void], RegistrationError?) = lock.withLock {
+        let (later, rejected): ([() -> Void], RegistrationError?) = lock.withLock { _ in
             let run = state.core.run
             let actions = state.core.handle(.register(consumer.registration))
             if state.core.run != state.tableRun || state.core.run != run {
@@ -99,7 +99,7 @@ public final class LiveRecovery: @unchecked Sendable {
     /// walking.
     public func run() async throws(RecoveryUsageError) -> RecoveryReport {
         let (stream, continuation) = AsyncStream.makeStream(of: Work.self)
-        let (later, refused): ([() -> Void], RecoveryUsageError?) = lock.withLock {
+        let (later, refused): ([() -> Void], RecoveryUsageError?) = lock.withLock { _ in
             if state.core.phase != .walking {
                 state.work = continuation
                 state.outcome = nil
@@ -117,7 +117,7 @@ public final class LiveRecovery: @unchecked Sendable {
                 group.addTask { await self.perform(work) }
             }
         }
-        return lock.withLock {
+        return lock.withLock { _ in
             var report = RecoveryReport(run: state.core.run, outcome: state.outcome)
             for failure in state.outcome?.failed ?? [] {
                 if let error = state.errors[failure.consumer] { report.errors.append((failure.consumer, error)) }
@@ -149,7 +149,7 @@ public final class LiveRecovery: @unchecked Sendable {
                 gate.settle(.threw(error))
             }
         }
-        let abandoned = lock.withLock {
+        let abandoned = lock.withLock { _ in
             guard state.active[work.ticket] != nil else { return true }
             state.active[work.ticket]!.task = task
             return false
@@ -170,7 +170,7 @@ public final class LiveRecovery: @unchecked Sendable {
     /// core ignores, because the consumer no longer runs, leaves the report alone).
     @discardableResult
     func feed(_ input: RecoveryCore.Input, error: (any Error)? = nil) -> [RecoveryUsageError] {
-        let (later, refused): ([() -> Void], [RecoveryUsageError]) = lock.withLock {
+        let (later, refused): ([() -> Void], [RecoveryUsageError]) = lock.withLock { _ in
             let actions = state.core.handle(input)
             if let error, !actions.isEmpty {
                 switch input {
@@ -193,7 +193,7 @@ public final class LiveRecovery: @unchecked Sendable {
     /// `context.process(log)`: waits for the core's `.proceed`.
     func awaitProcess(_ ticket: Ticket, _ log: String) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let later: [() -> Void] = lock.withLock {
+            let later: [() -> Void] = lock.withLock { _ in
                 guard state.active[ticket] != nil else {
                     return [{ continuation.resume(throwing: CancellationError()) }]
                 }

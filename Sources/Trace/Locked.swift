@@ -6,9 +6,10 @@ import Musl
 import Darwin
 #endif
 
-/// A value guarded by a pthread mutex, shared by threads: the recorders', the explorer's
-/// parallel search and the controller's consumers (portable to every platform the package
-/// supports; `Synchronization.Mutex` needs macOS 15). Thread-safe.
+/// A value guarded by a pthread mutex, shared by threads: the package's one lock (the recorders,
+/// the explorer's parallel search, the live runtimes; `Locked(())` guards state kept beside it).
+/// Portable to every platform the package supports, where `Synchronization.Mutex` needs macOS 15.
+/// Thread-safe.
 public final class Locked<State: Sendable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
