@@ -8,7 +8,7 @@ import CZlib
 /// 2-core machine (release, CPU time, median of 5 rounds over 1 GiB): slicing 2.09 GB/s against
 /// zlib's 0.55 at 64 bytes (zlib's per-call cost), even at 512 bytes (1.94 and 2.02), zlib 1.96x
 /// faster at 4 KiB and 2.14x at 64 KiB (1.93 and 1.94 GB/s against 3.77 and 4.10).
-public enum CRC32 {
+package enum CRC32 {
     /// The 256-entry table of the reflected polynomial 0xEDB88320.
     static let table: [UInt32] = (0..<256).map { index in
         var c = UInt32(index)
@@ -20,7 +20,7 @@ public enum CRC32 {
     static let zlibThreshold = 1024
 
     /// The checksum of `bytes` (`CRC32.checksum("123456789".utf8) == 0xCBF43926`).
-    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+    package static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
         if let sum = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0)) }) {
             return sum
         }
@@ -33,7 +33,7 @@ public enum CRC32 {
 
     /// The checksum of raw bytes; with `previous`, the checksum of the bytes it covered followed
     /// by these ones (`checksum(b, continuing: checksum(a)) == checksum(a + b)`).
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         guard bytes.count >= zlibThreshold, let base = bytes.baseAddress else {
             return slicingChecksum(bytes, continuing: previous)
         }

@@ -21,31 +21,31 @@ import Trace
 ///
 /// Each action is safe to repeat (a later run after a crash of the framework does it again).
 /// Thread-safe: the shared results sit behind a lock.
-public final class ControllerConsumers: Sendable {
+package final class ControllerConsumers: Sendable {
     /// What the consumers work on. `@unchecked Sendable`: the device (not thread-safe) is used
     /// by `driver-journal` alone, which hands it to the restarted driver.
-    public struct Parts: @unchecked Sendable {
+    package struct Parts: @unchecked Sendable {
         /// The device the driver ran on (its volatile cache was cut by the power loss).
-        public var device: VolatileCacheDevice
+        package var device: VolatileCacheDevice
         /// Where the driver's trace goes on.
-        public var driverRecorder: any TraceRecorder
+        package var driverRecorder: any TraceRecorder
         /// The last seq the dead driver recorded.
-        public var driverLastSeq: Int
+        package var driverLastSeq: Int
         /// The surviving secondary.
-        public var secondary: MirrorSecondaryNode
+        package var secondary: MirrorSecondaryNode
         /// The secondary's log file.
-        public var logPath: String
+        package var logPath: String
         /// What the primary acknowledged before it died.
-        public var committedLSNs: [Int]
+        package var committedLSNs: [Int]
         /// Streams, keys and payload size of the mirror's workload.
-        public var streams: Int
-        public var keys: Int
-        public var payloadSize: Int
+        package var streams: Int
+        package var keys: Int
+        package var payloadSize: Int
         /// Seconds to wait for the takeover.
-        public var takeoverTimeout: Int = 30
+        package var takeoverTimeout: Int = 30
 
         /// Makes the parts.
-        public init(
+        package init(
             device: VolatileCacheDevice, driverRecorder: any TraceRecorder, driverLastSeq: Int,
             secondary: MirrorSecondaryNode, logPath: String,
             committedLSNs: [Int], streams: Int, keys: Int, payloadSize: Int
@@ -75,18 +75,18 @@ public final class ControllerConsumers: Sendable {
     private let shared: Locked<Shared>
 
     /// Makes the consumers; driver request ids of the destage start at `firstID`.
-    public init(parts: Parts, firstID: Int) {
+    package init(parts: Parts, firstID: Int) {
         self.parts = parts
         shared = Locked(Shared(nextID: firstID))
     }
 
     /// The restarted driver, once `driver-journal` ran.
-    public var driver: LiveDriver? { shared.withLock { $0.driver } }
+    package var driver: LiveDriver? { shared.withLock { $0.driver } }
     /// Records written to the device by `destage`, and keys checked by `serve`.
-    public var counts: (destaged: Int, served: Int) { shared.withLock { ($0.destaged, $0.served) } }
+    package var counts: (destaged: Int, served: Int) { shared.withLock { ($0.destaged, $0.served) } }
 
     /// The consumers, in registration order.
-    public var all: [RecoveryConsumer] {
+    package var all: [RecoveryConsumer] {
         [
             RecoveryConsumer("driver-journal", timeout: .seconds(60)) { _ in try await self.replayJournal() },
             RecoveryConsumer("mirror-log", timeout: .seconds(60)) { context in try await self.rebuildLog(context) },

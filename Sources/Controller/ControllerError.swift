@@ -1,5 +1,5 @@
 /// Why a whole-controller run or one of its recovery consumers failed.
-public enum ControllerError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ControllerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A write the primary acknowledged is missing from the secondary's rebuilt log, or differs.
     case lostCommit(lsn: Int)
     /// After recovery the device does not hold the value the secondary serves for a key.
@@ -8,7 +8,7 @@ public enum ControllerError: Error, Sendable, Equatable, CustomStringConvertible
     case missing(String)
 
     /// For people.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .lostCommit(lsn): "committed record lsn \(lsn) is missing from the secondary's rebuilt log, or differs"
         case let .mismatch(key, offset):

@@ -14,69 +14,69 @@ import Trace
 /// the surviving side runs `ControllerConsumers` (journal replay, log rebuilt at takeover, log
 /// destaged to the device, every key served). Each system records its own trace:
 /// `primary.jsonl` and `secondary.jsonl` (mirror), `driver.jsonl`, `recovery.jsonl`.
-public struct ControllerRun: Sendable {
+package struct ControllerRun: Sendable {
     /// What to run.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Where the traces, the device image and the secondary's log go.
-        public var outputDirectory: String
+        package var outputDirectory: String
         /// Client writes the primary takes before it loses power.
-        public var records = 2_000
+        package var records = 2_000
         /// Streams and paths of the mirror.
-        public var streams = 4
-        public var paths = 2
+        package var streams = 4
+        package var paths = 2
         /// Distinct keys (a key's device slot is `key * payloadSize`) and bytes per write.
-        public var keys = 64
-        public var payloadSize = 512
+        package var keys = 64
+        package var payloadSize = 512
         /// Writes the client keeps outstanding (uncommitted) at once.
-        public var window = 32
+        package var window = 32
         /// Records the primary destages to the device before the crash.
-        public var destaged = 1_000
+        package var destaged = 1_000
         /// Size of the device image and the driver's staging: small regions, so that the
         /// destage's unsynced tail spans several journal segments, which the power failure
         /// finds in the device's cache.
-        public var deviceBytes = 32 << 20
-        public var staging = StagingConfig(stagingBytes: 512 << 10, regionBytes: 16 << 10)
+        package var deviceBytes = 32 << 20
+        package var staging = StagingConfig(stagingBytes: 512 << 10, regionBytes: 16 << 10)
         /// Workers of the recovery framework.
-        public var workers = 4
+        package var workers = 4
         /// Seeds the power cut of the device's cache.
-        public var seed: UInt64 = 1
+        package var seed: UInt64 = 1
         /// How likely the cut tears a cached write of several sectors.
-        public var tornFraction = 0.5
+        package var tornFraction = 0.5
 
         /// Makes options writing to `outputDirectory`.
-        public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
+        package init(outputDirectory: String) { self.outputDirectory = outputDirectory }
     }
 
     /// What happened.
-    public struct Summary: Sendable {
+    package struct Summary: Sendable {
         /// Writes the client submitted before the primary died.
-        public var submitted: Int
+        package var submitted: Int
         /// Writes the primary acknowledged before it died.
-        public var committed: Int
+        package var committed: Int
         /// Their lsns, in the order the clients were acknowledged.
-        public var committedLSNs: [Int]
+        package var committedLSNs: [Int]
         /// Records destaged to the device before the crash.
-        public var destagedBeforeCrash: Int
+        package var destagedBeforeCrash: Int
         /// What the power cut did to the device's cache.
-        public var cut: CutReport
+        package var cut: CutReport
         /// What the driver's recovery found.
-        public var driverRecovery: RecoverySummary?
+        package var driverRecovery: RecoverySummary?
         /// The recovery framework's outcome.
-        public var outcome: RecoveryOutcome?
+        package var outcome: RecoveryOutcome?
         /// Records written to the device by `destage`, keys checked by `serve`.
-        public var destagedAtRecovery: Int
-        public var served: Int
+        package var destagedAtRecovery: Int
+        package var served: Int
         /// The trace files, one list per system: mirror, driver, recovery.
-        public var traces: [[String]]
+        package var traces: [[String]]
         /// Wall time of the recovery run.
-        public var recoveryTime: Duration
+        package var recoveryTime: Duration
     }
 
     /// The options in force.
-    public var options: Options
+    package var options: Options
 
     /// Makes a run.
-    public init(options: Options) { self.options = options }
+    package init(options: Options) { self.options = options }
 
     /// The files and parts of one run.
     struct Parts {
@@ -90,7 +90,7 @@ public struct ControllerRun: Sendable {
     }
 
     /// Runs it; `log` gets the operator's lines.
-    public func run(log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Summary {
+    package func run(log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Summary {
         let dir = options.outputDirectory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let files = (primary: dir + "/primary.jsonl", secondary: dir + "/secondary.jsonl",
