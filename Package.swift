@@ -4,12 +4,20 @@ import PackageDescription
 let package = Package(
     name: "Plumb",
     platforms: [.macOS(.v13)],
+    // What a Swift user imports; every other module (Z3, Checksum, Controller) is the package's
+    // own and declares nothing public. See README.md, "Using Plumb from Swift".
     products: [
         .executable(name: "plumb", targets: ["PlumbCLI"]),
+        // Read, write and record plumb-trace files.
         .library(name: "Trace", targets: ["Trace"]),
-        .library(name: "Checker", targets: ["Checker"]),
+        // Check a trace from code; the specs name the invariants a report speaks of.
+        .library(name: "Checker", targets: ["Checker", "Specs"]),
         // The explorer as a library: make a core of your own `Explorable` and search it from a test.
         .library(name: "Explorer", targets: ["Explorer"]),
+        // The three systems to embed: each core and its live runtime.
+        .library(name: "Mirror", targets: ["Mirror", "MirrorLive"]),
+        .library(name: "Driver", targets: ["Driver", "DriverLive"]),
+        .library(name: "Recovery", targets: ["Recovery", "RecoveryLive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
