@@ -3,67 +3,169 @@ import Specs
 import Trace
 
 extension CheckReport {
-    /// The report as tools read it (`--format json`); keys as TRACE-FORMAT.md names them.
-    public var jsonObject: [String: Any] {
-        var object: [String: Any] = [
-            "verdict": verdict.rawValue,
-            "files": files,
-            "violations": violations.indices.map { jsonViolation(violations[$0], decided: decision($0)) },
-            "proofs": proofs.map { proof -> [String: Any] in
-                ["invariant": proof.invariant.rawValue, "engine": proof.engine.rawValue,
-                 "result": proof.result.rawValue, "ms": (proof.ms * 1000).rounded() / 1000,
-                 "obligations": proof.obligations]
-            },
-            "disagreements": disagreements,
-            "unproved": unproved.map { u -> [String: Any] in
-                ["invariant": u.invariant.rawValue, "events": u.events.map { jsonEvent($0) }]
-            },
-            "unproved_count": unprovedCount,
-            "skipped_partial_files": skippedPartialFiles,
-            "suppressed": Dictionary(uniqueKeysWithValues: suppressed.map { ($0.key.rawValue, $0.value) }),
-            "stats": [
-                "events": stats.events, "nodes": stats.nodes, "peak_pending": stats.peakPending,
-                "clock_snapshots": stats.clockSnapshots,
-                "dropped_truncated_causes": stats.droppedTruncatedCauses,
-                "dropped_truncated_lines": stats.droppedTruncatedLines,
-                "dropped_extension_causes": stats.droppedExtensionCauses,
-                "prescanned": stats.prescanned, "ms": (stats.ms * 1000).rounded() / 1000,
-            ] as [String: Any],
-        ]
-        object["system"] = system?.rawValue ?? NSNull()
-        if let error {
-            object["error"] = ["file": error.file, "line": error.line, "message": error.message] as [String: Any]
-        } else {
-            object["error"] = NSNull()
-        }
-        return object
-    }
+    /// The report as tools read it (`--format json`), one line with sorted keys; keys are
+    /// snake_case as TRACE-FORMAT.md names them (`decided_at`, where issue 12 wrote `decidedAt`).
+    public var json: String { Self.encode(JSON(self)) }
 
-    /// One violation; `decided_at` (snake_case like every key of this report, where issue 12
-    /// wrote `decidedAt`) is the event after which it was certain, or null.
-    private func jsonViolation(_ v: Violation, decided: EventStamp?) -> [String: Any] {
-        [
-            "invariant": v.invariant.rawValue,
-            "message": v.message,
-            "events": v.events.map { jsonEvent($0) },
-            "counterexample": v.counterexample.map { jsonEvent($0) },
-            "decided_at": decided.map { jsonEvent($0) as Any } ?? NSNull(),
-        ]
-    }
-
-    private func jsonEvent(_ stamp: EventStamp) -> [String: Any] {
-        var event: [String: Any] = ["node": stamp.id.node, "seq": stamp.id.seq]
-        if !stamp.name.isEmpty { event["ev"] = stamp.name }
-        if stamp.location.file >= 0 && stamp.location.file < files.count {
-            event["file"] = files[stamp.location.file]
-            event["line"] = stamp.location.line
-        }
-        return event
-    }
-
-    /// Serialises a JSON object with sorted keys, as one line.
-    public static func serialize(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    /// Encodes a report value as one line with sorted keys, as every `--format json` output is.
+    package static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The JSON report's shape. `system`, `error` and `decided_at` are written as null when
+    /// absent (tools test for the key); an event's `ev`, `file` and `line` are left out.
+    package struct JSON: Encodable {
+        package var verdict: String
+        package var files: [String]
+        package var violations: [ViolationJSON]
+        package var proofs: [ProofJSON]
+        package var disagreements: [String]
+        package var unproved: [UnprovedJSON]
+        package var unprovedCount: Int
+        package var skippedPartialFiles: [String]
+        package var suppressed: [String: Int]
+        package var stats: StatsJSON
+        package var system: String?
+        package var error: ErrorJSON?
+
+        package init(_ report: CheckReport) {
+            let event = { (stamp: EventStamp) in EventJSON(stamp, files: report.files) }
+            verdict = report.verdict.rawValue
+            files = report.files
+            violations = report.violations.indices.map { index in
+                let v = report.violations[index]
+                return ViolationJSON(
+                    invariant: v.invariant.rawValue, message: v.message, events: v.events.map(event),
+                    counterexample: v.counterexample.map(event), decidedAt: report.decision(index).map(event))
+            }
+            proofs = report.proofs.map {
+                ProofJSON(invariant: $0.invariant.rawValue, engine: $0.engine.rawValue, result: $0.result.rawValue,
+                          ms: ($0.ms * 1000).rounded() / 1000, obligations: $0.obligations)
+            }
+            disagreements = report.disagreements
+            unproved = report.unproved.map { UnprovedJSON(invariant: $0.invariant.rawValue, events: $0.events.map(event)) }
+            unprovedCount = report.unprovedCount
+            skippedPartialFiles = report.skippedPartialFiles
+            suppressed = Dictionary(uniqueKeysWithValues: report.suppressed.map { ($0.key.rawValue, $0.value) })
+            let s = report.stats
+            stats = StatsJSON(
+                events: s.events, nodes: s.nodes, peakPending: s.peakPending, clockSnapshots: s.clockSnapshots,
+                droppedTruncatedCauses: s.droppedTruncatedCauses, droppedTruncatedLines: s.droppedTruncatedLines,
+                droppedExtensionCauses: s.droppedExtensionCauses, prescanned: s.prescanned,
+                ms: (s.ms * 1000).rounded() / 1000)
+            system = report.system?.rawValue
+            error = report.error.map { ErrorJSON(file: $0.file, line: $0.line, message: $0.message) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case verdict, files, violations, proofs, disagreements, unproved, suppressed, stats, system, error
+            case unprovedCount = "unproved_count"
+            case skippedPartialFiles = "skipped_partial_files"
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(verdict, forKey: .verdict)
+            try c.encode(files, forKey: .files)
+            try c.encode(violations, forKey: .violations)
+            try c.encode(proofs, forKey: .proofs)
+            try c.encode(disagreements, forKey: .disagreements)
+            try c.encode(unproved, forKey: .unproved)
+            try c.encode(unprovedCount, forKey: .unprovedCount)
+            try c.encode(skippedPartialFiles, forKey: .skippedPartialFiles)
+            try c.encode(suppressed, forKey: .suppressed)
+            try c.encode(stats, forKey: .stats)
+            try c.encode(system, forKey: .system)
+            try c.encode(error, forKey: .error)
+        }
+    }
+
+    /// One violation; `decided_at` is the event after which it was certain, or null.
+    package struct ViolationJSON: Encodable {
+        package var invariant: String
+        package var message: String
+        package var events: [EventJSON]
+        package var counterexample: [EventJSON]
+        package var decidedAt: EventJSON?
+
+        enum CodingKeys: String, CodingKey {
+            case invariant, message, events, counterexample
+            case decidedAt = "decided_at"
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(invariant, forKey: .invariant)
+            try c.encode(message, forKey: .message)
+            try c.encode(events, forKey: .events)
+            try c.encode(counterexample, forKey: .counterexample)
+            try c.encode(decidedAt, forKey: .decidedAt)
+        }
+    }
+
+    /// An event named by a report: node and seq, its name, and where it was read.
+    package struct EventJSON: Encodable {
+        package var node: String
+        package var seq: Int
+        package var ev: String?
+        package var file: String?
+        package var line: Int?
+
+        init(_ stamp: EventStamp, files: [String]) {
+            node = stamp.id.node
+            seq = stamp.id.seq
+            ev = stamp.name.isEmpty ? nil : stamp.name
+            if files.indices.contains(stamp.location.file) {
+                file = files[stamp.location.file]
+                line = stamp.location.line
+            }
+        }
+    }
+
+    /// One invariant's proof: which engine answered, how, and in how long.
+    package struct ProofJSON: Encodable {
+        package var invariant: String
+        package var engine: String
+        package var result: String
+        package var ms: Double
+        package var obligations: Int
+    }
+
+    /// An obligation no engine proved, with its events.
+    package struct UnprovedJSON: Encodable {
+        package var invariant: String
+        package var events: [EventJSON]
+    }
+
+    /// The run's counts.
+    package struct StatsJSON: Encodable {
+        package var events: Int
+        package var nodes: Int
+        package var peakPending: Int
+        package var clockSnapshots: Int
+        package var droppedTruncatedCauses: Int
+        package var droppedTruncatedLines: Int
+        package var droppedExtensionCauses: Int
+        package var prescanned: Bool
+        package var ms: Double
+
+        enum CodingKeys: String, CodingKey {
+            case events, nodes, prescanned, ms
+            case peakPending = "peak_pending"
+            case clockSnapshots = "clock_snapshots"
+            case droppedTruncatedCauses = "dropped_truncated_causes"
+            case droppedTruncatedLines = "dropped_truncated_lines"
+            case droppedExtensionCauses = "dropped_extension_causes"
+        }
+    }
+
+    /// An input error: the file, the line (0: the file as a whole) and what is wrong.
+    package struct ErrorJSON: Encodable {
+        package var file: String
+        package var line: Int
+        package var message: String
     }
 }

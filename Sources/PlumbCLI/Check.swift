@@ -241,24 +241,8 @@ struct Check: AsyncParsableCommand {
             return reports.map { "== \($0.name)\n\($0.report.text)" }.joined(separator: "\n")
                 + "\n\(Self.tally(reports.map(\.report.verdict)))\n"
         case .json:
-            if reports.count == 1 { return CheckReport.serialize(reports[0].report.jsonObject) + "\n" }
-            let worst = reports.map(\.report.verdict).max() ?? .pass
-            let traces = reports.map { entry -> [String: Any] in
-                var o = entry.report.jsonObject
-                o["name"] = entry.name
-                return o
-            }
-            // The top level carries the same keys as a single report, gathered from each trace.
-            let object: [String: Any] = [
-                "verdict": worst.rawValue,
-                "violations": traces.flatMap { $0["violations"] as? [Any] ?? [] },
-                "proofs": traces.flatMap { $0["proofs"] as? [Any] ?? [] },
-                "error": traces.first { !($0["error"] is NSNull) }?["error"] ?? NSNull(),
-                "skipped_partial_files": reports.flatMap(\.report.skippedPartialFiles),
-                "tally": Self.tally(reports.map(\.report.verdict)),
-                "traces": traces,
-            ]
-            return CheckReport.serialize(object) + "\n"
+            if reports.count == 1 { return reports[0].report.json + "\n" }
+            return CheckReport.encode(CheckEachJSON(reports, tally: Self.tally(reports.map(\.report.verdict)))) + "\n"
         case .junit:
             return CheckReport.junitDocument(reports.map { $0.report.junitSuite(name: $0.name) })
         }
