@@ -223,29 +223,45 @@ struct Timeline {
     /// The data the page's script reads: every event drawn (name, id, where, its line) and each
     /// violation's steps, events and decision, as script-safe JSON.
     func json() -> String {
-        let eventObjects: [[String: Any]] = events.enumerated().map { i, e in
-            var o: [String: Any] = [
-                "id": e.id.description, "ev": e.kind.name, "node": e.node, "seq": e.seq,
-                "json": Self.clip(String(decoding: TraceEncoder.encode(e), as: UTF8.self), 4000),
-                "causes": e.causes.map(\.description),
-            ]
-            if e.location.file >= 0 && e.location.file < report.files.count {
-                o["at"] = "\(report.files[e.location.file]):\(e.location.line)"
-            }
-            if let m = Self.marker(e.kind) { o["marker"] = m }
-            _ = i
-            return o
+        let page = PageData(
+            events: events.map { e in
+                PageData.Event(
+                    id: e.id.description, ev: e.kind.name, node: e.node, seq: e.seq,
+                    json: Self.clip(String(decoding: TraceEncoder.encode(e), as: UTF8.self), 4000),
+                    causes: e.causes.map(\.description),
+                    at: report.files.indices.contains(e.location.file) ? "\(report.files[e.location.file]):\(e.location.line)" : nil,
+                    marker: Self.marker(e.kind))
+            },
+            violations: drawn.indices.map { k in
+                PageData.Violation(
+                    invariant: drawn[k].invariant.rawValue, message: drawn[k].message,
+                    steps: steps[k], events: involved[k], decided: decided[k] ?? -1)
+            })
+        return HTMLReport.scriptSafe(CheckReport.encode(page))
+    }
+
+    /// What the page's script reads; `at` and `marker` are left out when absent.
+    struct PageData: Encodable {
+        struct Event: Encodable {
+            var id: String
+            var ev: String
+            var node: String
+            var seq: Int
+            var json: String
+            var causes: [String]
+            var at: String?
+            var marker: String?
         }
-        let violationObjects: [[String: Any]] = drawn.indices.map { k in
-            var o: [String: Any] = [
-                "invariant": drawn[k].invariant.rawValue, "message": drawn[k].message,
-                "steps": steps[k], "events": involved[k],
-            ]
-            o["decided"] = decided[k] ?? -1
-            return o
+
+        struct Violation: Encodable {
+            var invariant: String
+            var message: String
+            var steps: [Int]
+            var events: [Int]
+            var decided: Int
         }
-        let object: [String: Any] = ["events": eventObjects, "violations": violationObjects]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return HTMLReport.scriptSafe(String(decoding: data, as: UTF8.self))
+
+        var events: [Event]
+        var violations: [Violation]
     }
 }
