@@ -21,17 +21,6 @@ extension RecoveryCore: Equatable {
     }
 }
 
-extension IndexHeap: Equatable {
-    /// The same values, whatever the layout.
-    static func == (lhs: IndexHeap, rhs: IndexHeap) -> Bool {
-        var l = lhs, r = rhs
-        while let a = l.popMin() {
-            guard a == r.popMin() else { return false }
-        }
-        return r.isEmpty
-    }
-}
-
 extension RecoveryGraph: Equatable {
     /// The same consumers, edges and refusals, in the same order.
     public static func == (lhs: RecoveryGraph, rhs: RecoveryGraph) -> Bool {

@@ -37,7 +37,7 @@ extension RecoveryCore {
             ConsumerState(unmet: c.deps.count + c.after.count + c.logs.count)
         }
         workers = Array(repeating: nil, count: workerCount)
-        ready = IndexHeap()
+        ready = MinHeap<Int>()
         waitingProcesses = []
         unfinished = states.count
         for c in states.indices where states[c].unmet == 0 { ready.insert(c) }

@@ -97,7 +97,7 @@ public struct RecoveryCore: Sendable {
     /// Per worker: the consumer running on it.
     var workers: [Int?]
     /// Consumers ready to start, smallest index first.
-    var ready = IndexHeap()
+    var ready = MinHeap<Int>()
     /// Consumers neither ended nor skipped.
     var unfinished = 0
     /// Log requests not granted yet, oldest first.
@@ -215,7 +215,7 @@ extension RecoveryCore {
                 workers[worker] = nil
             }
             waitingProcesses = []
-            ready = IndexHeap()
+            ready = MinHeap<Int>()
         }
         phase = .crashed
     }

@@ -46,7 +46,7 @@ public struct CausalOrder {
         var waiters: [Int] = []
         /// The head seqs of this node's queues that hold events (some stale; see `validTop`);
         /// kept only once the node is in more than one file.
-        var heads = HeadHeap()
+        var heads = MinHeap<QueueHead>()
         /// This node's queues that hold events, in no order (each knows its `slot` here).
         var nonEmpty: [Int] = []
         /// Files of this node whose queue of it is empty and that have not ended: each may
@@ -158,7 +158,7 @@ public struct CausalOrder {
         fileNodes[f].append(n)
         if nodes[n].files.count == 2 {
             // Node order across files starts to matter: note the heads waiting so far.
-            for q in nodes[n].nonEmpty { nodes[n].heads.push(seq: queues[q].items[queues[q].head].seq, queue: q) }
+            for q in nodes[n].nonEmpty { nodes[n].heads.insert(QueueHead(seq: queues[q].items[queues[q].head].seq, queue: q)) }
         }
         if !window.isFinished(f) {
             nodes[n].unfinished += 1
@@ -234,7 +234,7 @@ public struct CausalOrder {
         if dropped { event.causes = kept }
         queues[q].pop()
         if let head = queues[q].first {
-            if nodes[n].files.count > 1 { nodes[n].heads.push(seq: head.seq, queue: q) }
+            if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: head.seq, queue: q)) }
         } else {
             emptied(q)
         }
@@ -277,11 +277,11 @@ public struct CausalOrder {
     }
 
     /// The lowest head among node `n`'s queues, dropping pairs whose queue moved on.
-    private mutating func validTop(_ n: Int) -> (seq: Int, queue: Int)? {
-        while let top = nodes[n].heads.top {
+    private mutating func validTop(_ n: Int) -> QueueHead? {
+        while let top = nodes[n].heads.min {
             orderCheckSteps &+= 1
             if queues[top.queue].first?.seq == top.seq { return top }
-            nodes[n].heads.popTop()
+            nodes[n].heads.popMin()
         }
         return nil
     }
@@ -384,7 +384,7 @@ public struct CausalOrder {
                 queues[q].slot = nodes[n].nonEmpty.count
                 nodes[n].nonEmpty.append(q)
                 nodes[n].emptyUnfinished -= 1
-                if nodes[n].files.count > 1 { nodes[n].heads.push(seq: event.seq, queue: q) }
+                if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: event.seq, queue: q)) }
             }
             queues[q].push(event)
             pendingCount += 1

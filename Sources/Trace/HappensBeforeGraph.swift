@@ -71,38 +71,3 @@ public struct HappensBeforeGraph: Sendable {
         TraceInputError(file: "", line: event.location.line, message: message)
     }
 }
-
-/// A binary min-heap, for deterministic "earliest ready first" choices.
-struct MinHeap<Element: Comparable & Sendable>: Sendable {
-    private var items: [Element] = []
-
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-    var min: Element? { items.first }
-
-    mutating func insert(_ x: Element) {
-        items.append(x)
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if items[i] < items[p] { items.swapAt(i, p); i = p } else { break }
-        }
-    }
-
-    mutating func popMin() -> Element? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && items[l] < items[m] { m = l }
-            if r < items.count && items[r] < items[m] { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
-        }
-        return top
-    }
-}
