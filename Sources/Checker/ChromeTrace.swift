@@ -233,17 +233,12 @@ public struct ChromeTraceConverter {
         raw("}")
     }
 
-    /// The flow id of the flow that starts at `id`: FNV-1a over the node's bytes and the seq.
+    /// The flow id of the flow that starts at `id`: the package's stable hash of node and seq.
     static func flowID(_ id: EventID) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in id.node.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        hash = (hash ^ 0xff) &* 0x0000_0100_0000_01b3  // separates the node from the seq
-        var seq = UInt64(bitPattern: Int64(id.seq))
-        for _ in 0..<8 {
-            hash = (hash ^ (seq & 0xff)) &* 0x0000_0100_0000_01b3
-            seq >>= 8
-        }
-        return hash
+        var hasher = StableHasher()
+        hasher.combine(id.node)
+        hasher.combine(id.seq)
+        return hasher.value
     }
 
     private static func hex(_ value: UInt64) -> [UInt8] {

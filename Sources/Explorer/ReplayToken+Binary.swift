@@ -1,4 +1,5 @@
-/// 32-bit FNV-1a: a fixed, seedless checksum for replay tokens.
+/// 32-bit FNV-1a: the replay token format's checksum (fixed by the format, so tokens printed by
+/// earlier versions still read; fingerprints use `StableHasher`).
 func fnv1a32(_ bytes: some Sequence<UInt8>) -> UInt32 {
     var hash: UInt32 = 0x811C_9DC5
     for byte in bytes {
