@@ -152,7 +152,7 @@ struct RecordMirror: AsyncParsableCommand {
         let summary = try await MirrorRecording(options: options).run { line in
             if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
-        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+        let seconds = summary.elapsed.seconds
         let perPath = summary.sentPerPath.enumerated().map { "path \($0.offset): \($0.element)" }.joined(separator: ", ")
         print("""
             records:   \(summary.submitted) written, \(summary.committed) committed

@@ -190,7 +190,7 @@ struct RecordDriver: AsyncParsableCommand {
         _ r: DriverWorkload.Report, driver: LiveDriver, created: Bool, mounted: RecoverySummary?, tracePath: String
     ) {
         let layout = driver.layout
-        let seconds = Double(r.elapsed.components.seconds) + Double(r.elapsed.components.attoseconds) / 1e18
+        let seconds = r.elapsed.seconds
         let origin = created ? "created and formatted"
             : "mounted (\(mounted?.segments ?? 0) segments replayed, epoch \(mounted?.epoch ?? 0))"
         print("device:    \(device): \(ByteCount(layout.blockCount * layout.blockSize)) \(origin); staging \(layout.staging.regionCount) × "

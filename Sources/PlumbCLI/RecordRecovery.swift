@@ -147,9 +147,9 @@ struct RecordRecovery: AsyncParsableCommand {
         let series = workload.seriesTime(ran: ran)
         let bound = max(critical, series / workers)
         let timedOut = outcome.failed.filter { $0.reason == "timeout" }.count
-        func ms(_ d: Duration) -> String { String(format: "%8.1f ms", Self.milliseconds(d)) }
+        func ms(_ d: Duration) -> String { String(format: "%8.1f ms", d.milliseconds) }
         func ratio(_ d: Duration) -> String {
-            Ratio.times(Self.milliseconds(elapsed), over: Self.milliseconds(d), tiny: 1e-3)
+            Ratio.times(elapsed.milliseconds, over: d.milliseconds, tiny: 1e-3)
         }
         for failure in outcome.failed {
             print(failure.reason == "timeout" ? "timed out:     \(failure.consumer)" : "failed:        \(failure.consumer): \(failure.reason)")
@@ -166,7 +166,4 @@ struct RecordRecovery: AsyncParsableCommand {
             """)
     }
 
-    private static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
-    }
 }

@@ -228,14 +228,10 @@ struct RecoveryBench: AsyncParsableCommand {
         return sorted[min(max(rank, 0), sorted.count - 1)]
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    static func ratioValue(_ a: Duration, _ b: Duration) -> Double { seconds(a) / max(seconds(b), 1e-12) }
+    static func ratioValue(_ a: Duration, _ b: Duration) -> Double { a.seconds / max(b.seconds, 1e-12) }
     static func ratio(_ a: Duration, _ b: Duration) -> String { String(format: "%.3fx", ratioValue(a, b)) }
-    static func ms(_ d: Duration) -> String { String(format: "%.1f ms", seconds(d) * 1e3) }
-    static func us(_ d: Duration) -> String { String(format: "%.1f µs", seconds(d) * 1e6) }
+    static func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.seconds * 1e3) }
+    static func us(_ d: Duration) -> String { String(format: "%.1f µs", d.seconds * 1e6) }
 }
 
 private extension String {

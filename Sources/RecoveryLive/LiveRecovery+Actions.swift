@@ -84,7 +84,6 @@ extension LiveRecovery {
 
     /// The time since the runtime was made, for `t`.
     private func nanoseconds() -> Int {
-        let elapsed = epoch.duration(to: clock.now).components
-        return Int(elapsed.seconds) * 1_000_000_000 + Int(elapsed.attoseconds / 1_000_000_000)
+        epoch.duration(to: clock.now).nanoseconds
     }
 }
