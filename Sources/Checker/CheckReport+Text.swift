@@ -40,7 +40,7 @@ extension CheckReport {
                     ? "  \(u.invariant): its dependency graph is acyclic\n"
                     : "  \(u.invariant): \(u.events.map(describe).joined(separator: "  happens-before  "))\n"
             }
-            out += "  rerun with a larger --timeout (seconds per solver query) to prove \(unprovedCount == 1 ? "it" : "them")\n"
+            out += "  rerun with a larger --timeout (seconds per solver query) or --solver-rlimit to prove \(unprovedCount == 1 ? "it" : "them")\n"
         }
         out += "\nproofs:\n"
         let width = proofs.map(\.invariant.rawValue.count).max() ?? 0

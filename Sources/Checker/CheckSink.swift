@@ -16,7 +16,9 @@ final class CheckSink: SpecSink {
     /// Violations kept per invariant: a broken trace of a million events must not keep them all.
     let keepPerInvariant = 1000
     /// Obligations made, per invariant.
-    private(set) var obligationCounts: [Invariant: Int] = [:]
+    var obligationCounts: [Invariant: Int] {
+        Dictionary(slots.map { ($0.invariant, $0.count) }, uniquingKeysWith: +)
+    }
     /// Refutations the solver confirmed or gave up on, per invariant.
     private(set) var refutations: [Invariant: (result: CheckReport.ProofResult, ms: Double, count: Int)] = [:]
     /// Engine disagreements found while refuting.
@@ -29,14 +31,20 @@ final class CheckSink: SpecSink {
 
     private let engine: ProofEngine?
     private let timeout: Duration
+    private let resourceLimit: Int?
     private let cancellation: CheckCancellation?
     private let window: Int
-    private var pending: [Invariant: [(before: EventID, after: EventID)]] = [:]
+    /// Per invariant seen, in order of first obligation: its count and the obligations waiting
+    /// for the solver. A few invariants, found by a scan (names compare by identity first)
+    /// rather than hashed per obligation.
+    private var slots: [Slot] = []
     private var prover: Prover?
     /// Counterexamples asked of Z3 per invariant; past this the graph engine's order is shown.
     private let counterexampleLimit = 20
 
-    init(engine: ProofEngine?, timeout: Duration, window: Int, cancellation: CheckCancellation? = nil) {
+    init(engine: ProofEngine?, timeout: Duration, resourceLimit: Int? = nil, window: Int,
+         cancellation: CheckCancellation? = nil) {
+        self.resourceLimit = resourceLimit
         self.engine = engine
         self.timeout = timeout
         self.cancellation = cancellation
@@ -64,11 +72,12 @@ final class CheckSink: SpecSink {
         _ invariant: Invariant, _ before: EventStamp, happensBefore after: EventStamp,
         message: @autoclosure () -> String
     ) -> Bool {
-        obligationCounts[invariant, default: 0] += 1
+        let k = slot(invariant)
+        slots[k].count += 1
         if clocks.happensBefore(before.id, after.id) {
             guard engine != nil else { return true }
-            pending[invariant, default: []].append((before.id, after.id))
-            if pending[invariant]!.count >= window { flush(invariant) }
+            slots[k].pending.append((before.id, after.id))
+            if slots[k].pending.count >= window { flush(k) }
             return true
         }
         if isFull(invariant) {
@@ -84,7 +93,7 @@ final class CheckSink: SpecSink {
     func requireAcyclic(
         _ invariant: Invariant, vertices: [String], edges: [(from: Int, to: Int)], stamps: [EventStamp]
     ) -> [Int]? {
-        obligationCounts[invariant, default: 0] += 1
+        slots[slot(invariant)].count += 1
         if let ranks = Ranking.ranks(vertexCount: vertices.count, edges: edges) {
             engine?.submit(.ranking(invariant, ranks: ranks, edges: edges))
             return nil
@@ -130,12 +139,28 @@ final class CheckSink: SpecSink {
 
     /// Sends every obligation still waiting in a window to the solver.
     func flushAll() {
-        for invariant in pending.keys.sorted() { flush(invariant) }
+        for k in slots.indices.sorted(by: { slots[$0].invariant < slots[$1].invariant }) { flush(k) }
     }
 
-    private func flush(_ invariant: Invariant) {
-        guard let batch = pending.removeValue(forKey: invariant), !batch.isEmpty else { return }
-        engine?.submit(.orders(invariant, compress(batch)))
+    private func flush(_ k: Int) {
+        let batch = slots[k].pending
+        slots[k].pending = []
+        guard !batch.isEmpty else { return }
+        engine?.submit(.orders(slots[k].invariant, compress(batch)))
+    }
+
+    /// One invariant's obligations: how many, and those waiting for the solver.
+    private struct Slot {
+        let invariant: Invariant
+        var count = 0
+        var pending: [(before: EventID, after: EventID)] = []
+    }
+
+    /// The slot of `invariant`, made on its first obligation.
+    @inline(__always) private func slot(_ invariant: Invariant) -> Int {
+        for k in slots.indices where slots[k].invariant == invariant { return k }
+        slots.append(Slot(invariant: invariant))
+        return slots.count - 1
     }
 
     /// Groups cross-node obligations that one goal implies by program order alone: when the
@@ -145,18 +170,25 @@ final class CheckSink: SpecSink {
     /// member adds only two seq comparisons on one node. Same-node obligations go one by one.
     private func compress(_ batch: [(before: EventID, after: EventID)]) -> [OrderObligation] {
         var result: [OrderObligation] = []
-        var groups: [ExactName: [(before: EventID, after: EventID)]] = [:]
+        result.reserveCapacity(batch.count)
+        // Cross-node obligations by node pair: few pairs, found by a scan.
+        var groups: [(from: String, to: String, members: [(before: EventID, after: EventID)])] = []
         for ob in batch {
             if ob.before.node.exactlyEquals(ob.after.node) {
-                result.append(OrderObligation(
-                    before: ob.before, after: ob.after,
-                    facts: [HappensBeforeStep(from: ob.before, to: ob.after, kind: .program)], covers: 1))
+                result.append(.programOrder(before: ob.before, after: ob.after))
+            } else if let g = groups.firstIndex(where: {
+                $0.from.exactlyEquals(ob.before.node) && $0.to.exactlyEquals(ob.after.node)
+            }) {
+                groups[g].members.append(ob)
             } else {
-                groups[ExactName(ob.before.node + "\u{0}" + ob.after.node), default: []].append(ob)
+                groups.append((ob.before.node, ob.after.node, [ob]))
             }
         }
-        for key in groups.keys.sorted(by: { Array($0.string.utf8).lexicographicallyPrecedes($1.string.utf8) }) {
-            let members = groups[key]!.sorted { ($0.before.seq, $0.after.seq) < ($1.before.seq, $1.after.seq) }
+        func key(_ g: (from: String, to: String, members: [(before: EventID, after: EventID)])) -> [UInt8] {
+            Array(g.from.utf8) + [0] + Array(g.to.utf8)
+        }
+        for group in groups.sorted(by: { key($0).lexicographicallyPrecedes(key($1)) }) {
+            let members = group.members.sorted { ($0.before.seq, $0.after.seq) < ($1.before.seq, $1.after.seq) }
             var latest = members[0].before, earliest = members[0].after
             var count = 0
             func close() {
@@ -184,7 +216,7 @@ final class CheckSink: SpecSink {
 
     private func solver() -> Prover {
         if let prover { return prover }
-        let made = Prover(timeout: timeout, cancellation: cancellation)
+        let made = Prover(timeout: timeout, resourceLimit: resourceLimit, cancellation: cancellation)
         prover = made
         return made
     }

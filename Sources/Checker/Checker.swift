@@ -13,6 +13,9 @@ public struct Checker: Sendable {
         public var allowTruncated = false
         /// The longest one solver query may take before its obligations count as unknown.
         public var solverTimeout: Duration = .seconds(30)
+        /// Z3's work bound per query (`rlimit`): like the timeout, but the same on every machine
+        /// and load, so an inconclusive run reproduces; nil for none.
+        public var solverResourceLimit: Int?
         /// Obligations per solver query.
         public var window = 4096
         /// The most events that may wait for their causes at once (`--max-pending`); more is an
@@ -82,9 +85,10 @@ public struct Checker: Sendable {
             paths: files, allowTruncated: options.allowTruncated, prescan: prescan, maxPending: options.maxPending)
         let cancellation = options.cancellation
         let engine = options.useSolver
-            ? ProofEngine(timeout: options.solverTimeout, cancellation: cancellation) : nil
+            ? ProofEngine(timeout: options.solverTimeout, resourceLimit: options.solverResourceLimit, cancellation: cancellation) : nil
         let sink = CheckSink(
-            engine: engine, timeout: options.solverTimeout, window: options.window, cancellation: cancellation)
+            engine: engine, timeout: options.solverTimeout, resourceLimit: options.solverResourceLimit,
+            window: options.window, cancellation: cancellation)
         let clock = ContinuousClock()
         let start = clock.now
         do {

@@ -146,7 +146,7 @@ public struct HTMLReport: Sendable {
         out += "</ul>"
         if report.unprovedCount > 0 {
             out += "<p class=\"note\">\(report.unprovedCount) obligation\(report.unprovedCount == 1 ? "" : "s") left unproved "
-                + "(the solver gave up within --timeout); rerun with a larger --timeout to prove them.</p>"
+                + "(the solver gave up within --timeout or --solver-rlimit); rerun with a larger one to prove them.</p>"
         }
         return out + "</section>\n"
     }

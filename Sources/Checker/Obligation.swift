@@ -9,10 +9,29 @@ struct OrderObligation: Sendable {
     var facts: [HappensBeforeStep]
     /// The spec's obligations this goal stands for (see `CheckSink.compress`).
     var covers: Int = 1
+    /// Made by `programOrder`: both events on one node, the one step between them implied.
+    private var sameNode = false
+
+    /// A goal with the steps that prove it.
+    init(before: EventID, after: EventID, facts: [HappensBeforeStep], covers: Int = 1) {
+        self.before = before
+        self.after = after
+        self.facts = facts
+        self.covers = covers
+    }
+
+    /// "`before` happens-before `after`" on one node: its one step, program order, is implied,
+    /// so no array of steps is made for the most common goal.
+    static func programOrder(before: EventID, after: EventID) -> OrderObligation {
+        var ob = OrderObligation(before: before, after: after, facts: [])
+        ob.sameNode = before.node.exactlyEquals(after.node)
+        return ob
+    }
 
     /// Both events on one node: the goal is that node's seq order, nothing else.
     var isProgramOrder: Bool {
-        before.node.exactlyEquals(after.node) && facts.count == 1 && facts[0].kind == .program
+        if sameNode { return true }
+        return before.node.exactlyEquals(after.node) && facts.count == 1 && facts[0].kind == .program
             && facts[0].from == before && facts[0].to == after
     }
 }

@@ -15,12 +15,15 @@ final class ProofEngine: @unchecked Sendable {
     private var running: Int
     private let capacity: Int
     private let timeout: Duration
+    private let resourceLimit: Int?
     private let cancellation: CheckCancellation?
 
     /// Starts `workers` solver threads, each with its own Z3 context. Once `cancellation` is
     /// cancelled, batches still queued are dropped unproved and running queries end at once.
-    init(timeout: Duration, workers: Int = 2, capacity: Int = 8, cancellation: CheckCancellation? = nil) {
+    init(timeout: Duration, resourceLimit: Int? = nil, workers: Int = 2, capacity: Int = 8,
+         cancellation: CheckCancellation? = nil) {
         self.timeout = timeout
+        self.resourceLimit = resourceLimit
         self.cancellation = cancellation
         self.capacity = capacity
         self.running = workers
@@ -53,7 +56,7 @@ final class ProofEngine: @unchecked Sendable {
     }
 
     private func run() {
-        let prover = Prover(timeout: timeout, cancellation: cancellation)
+        let prover = Prover(timeout: timeout, resourceLimit: resourceLimit, cancellation: cancellation)
         while true {
             condition.lock()
             while queue.isEmpty && !closed { condition.wait() }

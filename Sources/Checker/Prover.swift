@@ -18,7 +18,12 @@ final class Prover {
     }
 
     private let context: Z3Context
+    /// The solver every order query runs in, each in a scope of its own (a fresh solver per
+    /// query costs milliseconds).
+    private let orders: Z3Solver
     private let timeout: Duration
+    /// Z3's deterministic work bound per query (`rlimit`), if any.
+    private let resourceLimit: Int?
     /// The goals of the batch being proved that the solver left undecided (the first few).
     private var unproved: [(before: EventID, after: EventID)] = []
     /// How many obligations of the batch being proved the solver left undecided.
@@ -26,10 +31,13 @@ final class Prover {
     /// Undecided goals kept per batch, to name in the report.
     private let unprovedKept = 5
 
-    /// Makes a prover whose queries end as unknown once `cancellation` is cancelled.
-    init(timeout: Duration, cancellation: CheckCancellation? = nil) {
+    /// Makes a prover whose queries end as unknown past `timeout`, past `resourceLimit` or once
+    /// `cancellation` is cancelled.
+    init(timeout: Duration, resourceLimit: Int? = nil, cancellation: CheckCancellation? = nil) {
         self.context = Z3Context(cancellation: cancellation?.solver)
+        self.orders = Z3Solver(context: context, logic: "QF_IDL", resourceLimit: resourceLimit)
         self.timeout = timeout
+        self.resourceLimit = resourceLimit
     }
 
     /// Proves one batch.
@@ -53,54 +61,101 @@ final class Prover {
             disagreements: disagreements, unproved: unproved, unprovedCount: unprovedCount)
     }
 
-    /// Proves a window: goals on one node (a single program step) in one query, where each
-    /// event's position is pinned to its seq, which is exactly one node's order; goals across
-    /// nodes in another, whose positions are free and tied only by happens-before steps.
-    /// The two must stay apart: seq pins on two nodes would order them against each other.
+    /// Proves a window: goals on one node (a single program step) in one query, each a
+    /// comparison of seqs, which is exactly one node's order; goals across nodes in others,
+    /// each with the steps of its certificate (see `Z3OrderQuery`). No query gives events free
+    /// positions: Z3's arithmetic over many of them cost tens of microseconds a goal.
     private func proveOrders(
         _ invariant: Invariant, _ obligations: ArraySlice<OrderObligation>, disagreements: inout [String]
     ) -> CheckReport.ProofResult {
         let local = obligations.filter(\.isProgramOrder)
         let crossing = obligations.filter { !$0.isProgramOrder }
-        var results = [proveGroup(invariant, local[...], pinned: true, disagreements: &disagreements)]
-        // Each cross-node goal costs the solver a conflict on a clause as long as the query's
-        // goals; short queries keep that clause short.
+        var results = [provePinned(invariant, local, disagreements: &disagreements)]
+        // A query's cost per goal grows with its size (measured: 11 us a goal at 256, 26 us
+        // at 1024); short queries keep it low.
         let chunk = 256
         var start = crossing.startIndex
         while start < crossing.endIndex {
             let end = min(start + chunk, crossing.endIndex)
-            results.append(proveGroup(invariant, crossing[start..<end], pinned: false, disagreements: &disagreements))
+            results.append(proveCrossing(invariant, crossing[start..<end], disagreements: &disagreements))
             start = end
         }
         if results.contains(.unknown) { return .unknown }
         return results.contains(.refuted) ? .refuted : .proved
     }
 
-    /// Asserts every step as a fact and asks whether some goal can fail; UNSAT proves them all.
-    /// On SAT, halves the batch to name each goal the solver could break.
-    private func proveGroup(
-        _ invariant: Invariant, _ obligations: ArraySlice<OrderObligation>, pinned: Bool,
-        disagreements: inout [String]
+    /// Goals on one node: each is its one program step, "same node, lower seq", in numerals.
+    private func provePinned(
+        _ invariant: Invariant, _ obligations: [OrderObligation], disagreements: inout [String]
     ) -> CheckReport.ProofResult {
         guard !obligations.isEmpty else { return .proved }
-        let solver = Z3Solver(context: context, logic: "QF_IDL")
-        var terms: [EventID: Z3Term] = [:]
-        if pinned {
-            // One node's order is its seq order: each position is its seq.
-            for ob in obligations {
-                for id in [ob.before, ob.after] where terms[id] == nil { terms[id] = context.int(id.seq) }
-            }
-        } else {
-            var asserted = Set<HappensBeforeStep>()
-            for ob in obligations {
-                for step in ob.facts where asserted.insert(step).inserted {
-                    solver.assert(term(step.from, &terms) < term(step.to, &terms))
+        var nodes = NodeNumbers()
+        var events: [(node: Int, seq: Int)] = []
+        var goals: [Z3OrderQuery.Goal] = []
+        events.reserveCapacity(2 * obligations.count)
+        goals.reserveCapacity(obligations.count)
+        for ob in obligations {
+            let b = events.count, a = b + 1
+            events.append((nodes.number(ob.before.node), ob.before.seq))
+            events.append((nodes.number(ob.after.node), ob.after.seq))
+            goals.append(Z3OrderQuery.Goal(before: b, after: a, steps: []))
+        }
+        let query = Z3OrderQuery(events: events, goals: goals)
+        return proveGroup(invariant, query, obligations[...], origin: 0, disagreements: &disagreements)
+    }
+
+    /// Goals across nodes: each with its steps, cause facts shared by the goals that use them.
+    private func proveCrossing(
+        _ invariant: Invariant, _ obligations: ArraySlice<OrderObligation>, disagreements: inout [String]
+    ) -> CheckReport.ProofResult {
+        var nodes = NodeNumbers()
+        var index: [EventID: Int] = [:]
+        var events: [(node: Int, seq: Int)] = []
+        func event(_ id: EventID) -> Int {
+            if let i = index[id] { return i }
+            index[id] = events.count
+            events.append((nodes.number(id.node), id.seq))
+            return events.count - 1
+        }
+        var causeIndex: [Int: Int] = [:]
+        var causes: [(from: Int, to: Int)] = []
+        var goals: [Z3OrderQuery.Goal] = []
+        for ob in obligations {
+            var steps: [Z3OrderQuery.Step] = []
+            for step in ob.facts {
+                let from = event(step.from), to = event(step.to)
+                switch step.kind {
+                case .program:
+                    steps.append(.program(from: from, to: to))
+                case .cause:
+                    let key = from << 32 | to
+                    if let k = causeIndex[key] {
+                        steps.append(.cause(k))
+                    } else {
+                        causeIndex[key] = causes.count
+                        steps.append(.cause(causes.count))
+                        causes.append((from, to))
+                    }
                 }
             }
+            goals.append(Z3OrderQuery.Goal(before: event(ob.before), after: event(ob.after), steps: steps))
         }
-        solver.assert(context.or(obligations.map { term($0.after, &terms) <= term($0.before, &terms) }))
+        let query = Z3OrderQuery(events: events, causes: causes, goals: goals)
+        return proveGroup(
+            invariant, query, obligations, origin: obligations.startIndex, disagreements: &disagreements)
+    }
+
+    /// Asks whether some goal of `query` for `obligations` can fail (goal `k` of the query is
+    /// the obligation at index `origin + k`); UNSAT proves them all. On SAT, halves the range
+    /// to name each goal the solver could break.
+    private func proveGroup(
+        _ invariant: Invariant, _ query: Z3OrderQuery, _ obligations: ArraySlice<OrderObligation>,
+        origin: Int, disagreements: inout [String]
+    ) -> CheckReport.ProofResult {
+        guard !obligations.isEmpty else { return .proved }
+        let goals = (obligations.startIndex - origin)..<(obligations.endIndex - origin)
         let answer: Z3Result
-        do { answer = try solver.check(timeout: timeout) } catch {
+        do { answer = try orders.checkSomeGoalFails(query, goals: goals, timeout: timeout) } catch {
             noteUnproved(obligations)
             return .unknown
         }
@@ -117,8 +172,8 @@ final class Prover {
                 return .refuted
             }
             let mid = obligations.startIndex + obligations.count / 2
-            let left = proveGroup(invariant, obligations[..<mid], pinned: pinned, disagreements: &disagreements)
-            let right = proveGroup(invariant, obligations[mid...], pinned: pinned, disagreements: &disagreements)
+            let left = proveGroup(invariant, query, obligations[..<mid], origin: origin, disagreements: &disagreements)
+            let right = proveGroup(invariant, query, obligations[mid...], origin: origin, disagreements: &disagreements)
             if left == .unknown || right == .unknown { return .unknown }
             return .refuted
         }
@@ -137,7 +192,7 @@ final class Prover {
     private func proveRanking(
         _ invariant: Invariant, ranks: [Int], edges: [(from: Int, to: Int)], disagreements: inout [String]
     ) -> CheckReport.ProofResult {
-        let solver = Z3Solver(context: context, logic: "QF_IDL")
+        let solver = Z3Solver(context: context, logic: "QF_IDL", resourceLimit: resourceLimit)
         let r = ranks.indices.map { context.intConstant("r\($0)") }
         for (i, rank) in ranks.enumerated() { solver.assert(r[i] .== context.int(rank)) }
         solver.assert(context.or(edges.map { r[$0.from] >= r[$0.to] }))
@@ -159,7 +214,7 @@ final class Prover {
 
     /// Asks for ranks along `cycle` that respect every edge: UNSAT confirms no ranking exists.
     func refuteRanking(cycle: [Int]) -> CheckReport.ProofResult {
-        let solver = Z3Solver(context: context, logic: "QF_IDL")
+        let solver = Z3Solver(context: context, logic: "QF_IDL", resourceLimit: resourceLimit)
         let r = cycle.map { context.intConstant("r\($0)") }
         for i in cycle.indices { solver.assert(r[i] < r[(i + 1) % cycle.count]) }
         do {
@@ -176,7 +231,7 @@ final class Prover {
     /// Looks for an order of the events in `facts` (steps of happens-before) in which `after`
     /// comes before `before`: the counterexample to "`before` happens-before `after`".
     func refute(before: EventID, after: EventID, facts: [HappensBeforeStep]) -> Refutation {
-        let solver = Z3Solver(context: context, logic: "QF_IDL")
+        let solver = Z3Solver(context: context, logic: "QF_IDL", resourceLimit: resourceLimit)
         var terms: [EventID: Z3Term] = [:]
         var order: [EventID] = [before, after]
         for step in facts {
@@ -199,6 +254,17 @@ final class Prover {
             }
         } catch {
             return .unknown("\(error)")
+        }
+    }
+
+    /// Numbers for node names, compared byte for byte; a trace has few nodes, so a scan.
+    private struct NodeNumbers {
+        private var names: [String] = []
+
+        mutating func number(_ name: String) -> Int {
+            if let i = names.firstIndex(where: { $0.exactlyEquals(name) }) { return i }
+            names.append(name)
+            return names.count - 1
         }
     }
 

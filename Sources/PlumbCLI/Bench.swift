@@ -48,8 +48,11 @@ struct CheckBench: AsyncParsableCommand {
             Generates a mirror trace that obeys every invariant (two files, one per controller), \
             then runs, as separate processes and interleaved, `plumb check --engine graph`, \
             `plumb check` (Z3 proving every obligation) and CPython's json.loads over the same \
-            lines. Reports each one's median wall time, events per second and peak resident \
-            memory, and the ratios measured in this one run. Build with -c release first.
+            lines. Reports each one's median CPU seconds (user + system, every thread: what a \
+            shared machine can compare), wall time, events per CPU second and peak resident \
+            memory, the ratios in CPU seconds measured in this one run, and the load average. \
+            With --dir and --reuse, a trace generated there before (same --events) is read \
+            again instead of written anew. Build with -c release first.
             """
     )
 
@@ -67,11 +70,16 @@ struct CheckBench: AsyncParsableCommand {
     @Option(help: "The Python interpreter to compare against.")
     var python = "python3"
 
+    /// Reads the trace an earlier run kept in --dir rather than generating it again.
+    @Flag(help: "With --dir: read the trace generated there by an earlier run with the same --events, if there is one.")
+    var reuse = false
+
     /// Checks the options' ranges (see `OptionRange`) and that --dir can be written.
     func validate() throws {
         try OptionRange.check("--events", events, 100...OptionRange.maxCount)
         try OptionRange.check("--repeats", repeats, 1...OptionRange.maxRounds)
         if let dir { try OutputError.validateFolder(dir) }
+        if reuse && dir == nil { throw ValidationError("--reuse reads a trace kept by an earlier run: give its --dir") }
     }
 
     func run() async throws {
@@ -81,7 +89,16 @@ struct CheckBench: AsyncParsableCommand {
         defer { if dir == nil { try? fm.removeItem(atPath: directory) } }
 
         let files = [directory + "/primary.jsonl", directory + "/secondary.jsonl"]
-        let generated = try OutputError.writing(directory) { try generate(into: files) }
+        let stamp = directory + "/events-\(events)"
+        let generated: Int
+        if reuse, let kept = try? String(contentsOfFile: stamp, encoding: .utf8), let count = Int(kept),
+           files.allSatisfy({ fm.fileExists(atPath: $0) }) {
+            generated = count
+        } else {
+            try? fm.removeItem(atPath: stamp)
+            generated = try OutputError.writing(directory) { try generate(into: files) }
+            try OutputError.writing(stamp) { try "\(generated)".write(toFile: stamp, atomically: true, encoding: .utf8) }
+        }
         let bytes = files.reduce(0) { $0 + ((try? fm.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         print("trace: \(generated) events, \(String(format: "%.1f", Double(bytes) / 1e6)) MB in \(directory)")
 
@@ -100,19 +117,27 @@ struct CheckBench: AsyncParsableCommand {
                 }
                 samples[i].append(m)
                 print("  round \(round)  " + command.name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                      + String(format: " %8.3f s  %7.1f MB", m.seconds, m.peakMB))
+                      + String(format: " %8.3f s CPU  %8.3f s wall  %7.1f MB", m.cpuSeconds, m.seconds, m.peakMB))
             }
         }
         let medians = samples.map { Measurement.median($0) }
-        print("\nmedian of \(repeats) (events/s over \(generated) events):")
+        print("\nmedian of \(repeats) (events per CPU second over \(generated) events; peak: the largest of the rounds):")
         for (i, command) in commands.enumerated() {
             let m = medians[i]
             print("  " + command.name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                  + String(format: " %8.3f s  %12.0f events/s  peak %7.1f MB", m.seconds, Double(generated) / m.seconds, m.peakMB))
+                  + String(format: " %8.3f s CPU  %8.3f s wall  %12.0f events/s  peak %7.1f MB",
+                           m.cpuSeconds, m.seconds, Double(generated) / max(m.cpuSeconds, Ratio.tinySeconds), m.peakMB))
         }
-        let graph = medians[0].seconds, z3 = medians[1].seconds, py = medians[2].seconds
-        print("\nratios: graph engine \(Self.compare(graph, py)) CPython parsing; z3 check takes "
+        let graph = medians[0].cpuSeconds, z3 = medians[1].cpuSeconds, py = medians[2].cpuSeconds
+        print("\nratios in CPU seconds: graph engine \(Self.compare(graph, py)) CPython parsing; z3 check takes "
               + Ratio.times(z3, over: graph) + " the graph engine's time; z3 check \(Self.compare(z3, py)) CPython parsing")
+        print("load average after the run: " + Self.loadAverage())
+    }
+
+    /// The 1, 5 and 15 minute load averages (`/proc/loadavg`), or "unknown".
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// "is 2.4x faster than", "is 1.4x slower than" or "is about as fast as": how a time
@@ -152,12 +177,16 @@ struct CheckBench: AsyncParsableCommand {
         """
 
     struct Measurement {
+        /// Wall time.
         var seconds: Double
+        /// User and system CPU time of the process and every thread of it.
+        var cpuSeconds: Double
         var peakMB: Double
         var status: Int32
 
+        /// The run with the median CPU time, with the largest peak of all runs.
         static func median(_ ms: [Measurement]) -> Measurement {
-            let sorted = ms.sorted { $0.seconds < $1.seconds }
+            let sorted = ms.sorted { $0.cpuSeconds < $1.cpuSeconds }
             var m = sorted[sorted.count / 2]
             m.peakMB = ms.map(\.peakMB).max() ?? 0
             return m
@@ -195,8 +224,10 @@ struct CheckBench: AsyncParsableCommand {
         try Interrupts.shared.checkInterrupted()
         let elapsed = start.duration(to: clock.now)
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return Measurement(
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
             peakMB: Double(usage.ru_maxrss) / 1024, status: exit)
     }
 

@@ -101,6 +101,13 @@ struct Check: AsyncParsableCommand {
     @Option(help: ArgumentHelp(visibility: .private))
     var progressInterval: Double = ExploreProgressLine.defaultInterval.seconds
 
+    /// Z3's deterministic work bound per query.
+    @Option(name: .customLong("solver-rlimit"), help: ArgumentHelp(
+        "Z3's work bound per solver query (its rlimit, 1...4294967295): like --timeout, its obligations "
+            + "count as unproved past it, but the same on every machine and load, so an inconclusive run "
+            + "reproduces exactly.", valueName: "N"))
+    var solverResourceLimit: Int?
+
     /// --timeout when not given, in seconds.
     static let defaultTimeout = 30.0
     /// --window when not given.
@@ -116,6 +123,7 @@ struct Check: AsyncParsableCommand {
         try OptionRange.check("--timeout", timeout, OptionRange.minSeconds...Self.maxTimeout, "seconds")
         try OptionRange.check("--window", window, 1...Self.maxWindow)
         try OptionRange.check("--max-pending", maxPending, 1...Int.max)
+        if let solverResourceLimit { try OptionRange.check("--solver-rlimit", solverResourceLimit, 1...Int(UInt32.max)) }
         try OptionRange.seconds("--progress-interval", progressInterval)
         if let minimize { try OutputError.validateFile(minimize) }
         if each && paths.count > 1 {
@@ -129,6 +137,7 @@ struct Check: AsyncParsableCommand {
         options.useSolver = engine == .z3
         options.allowTruncated = truncated
         options.solverTimeout = .milliseconds(Int(timeout * 1000))
+        options.solverResourceLimit = solverResourceLimit
         options.window = window
         options.maxPending = maxPending
         // SIGINT or SIGTERM cancels the check (its Z3 queries included); nothing is printed then.
@@ -187,8 +196,13 @@ struct Check: AsyncParsableCommand {
             let stdin = paths.contains(Self.standardInput) ? "   (with the same standard input)" : ""
             FileHandle.standardError.write(Data("reproduce: \(reproduceCommand())\(stdin)\n".utf8))
             if verdicts.contains(.unknown) && engine == .z3 {
-                let longer = min(Self.maxTimeout, timeout * 4)
-                FileHandle.standardError.write(Data("retry with a longer timeout: \(reproduceCommand(timeout: longer))\(stdin)\n".utf8))
+                if let limit = solverResourceLimit {
+                    let larger = min(Int(UInt32.max), limit * 4)
+                    FileHandle.standardError.write(Data("retry with a larger bound: \(reproduceCommand(resourceLimit: larger))\(stdin)\n".utf8))
+                } else {
+                    let longer = min(Self.maxTimeout, timeout * 4)
+                    FileHandle.standardError.write(Data("retry with a longer timeout: \(reproduceCommand(timeout: longer))\(stdin)\n".utf8))
+                }
             }
         }
         if worst != .pass { throw ExitCode(worst.exitCode) }
@@ -198,16 +212,17 @@ struct Check: AsyncParsableCommand {
     static let standardInput = "-"
 
     /// The command line that runs this same check: every flag that can change a verdict
-    /// (--each, --truncated, --engine, --timeout, --window, --max-pending) when not at its
-    /// default, then the paths, quoted for a POSIX shell where they need it. `timeout`
-    /// replaces --timeout's value.
-    func reproduceCommand(timeout newTimeout: Double? = nil) -> String {
+    /// (--each, --truncated, --engine, --timeout, --solver-rlimit, --window, --max-pending) when
+    /// not at its default, then the paths, quoted for a POSIX shell where they need it.
+    /// `timeout` and `resourceLimit` replace those options' values.
+    func reproduceCommand(timeout newTimeout: Double? = nil, resourceLimit newLimit: Int? = nil) -> String {
         var words = ["plumb", "check"]
         if each { words.append("--each") }
         if truncated { words.append("--truncated") }
         if engine != .z3 { words += ["--engine", engine.rawValue] }
         let seconds = newTimeout ?? timeout
         if seconds != Self.defaultTimeout { words += ["--timeout", Self.formatSeconds(seconds)] }
+        if let limit = newLimit ?? solverResourceLimit { words += ["--solver-rlimit", "\(limit)"] }
         if window != Self.defaultWindow { words += ["--window", "\(window)"] }
         if maxPending != CausalOrder.defaultMaxPending { words += ["--max-pending", "\(maxPending)"] }
         if paths.contains(where: { $0.hasPrefix("-") && $0 != Self.standardInput }) { words.append("--") }

@@ -15,9 +15,9 @@ public final class Z3Context {
     /// The raw context; owned by this object and deleted in `deinit`.
     let raw: Z3_context
     /// The integer sort, reference-counted by this context.
-    private let intSort: Z3_sort
+    let intSort: Z3_sort
     /// The Boolean sort, reference-counted by this context.
-    private let boolSort: Z3_sort
+    let boolSort: Z3_sort
 
     /// The default timeout for every check in this context, in milliseconds, if any.
     ///

@@ -17,7 +17,7 @@ public final class Z3Solver: CustomStringConvertible {
     public let resourceLimit: Int?
 
     /// The raw solver, reference-counted by this object.
-    private let raw: Z3_solver
+    let raw: Z3_solver
     /// A failure while making the solver; every check throws it.
     private var creationError: Z3Error?
     /// The first error since the last reset, with the scope depth at which it happened.

@@ -1,0 +1,213 @@
+import CZ3
+
+/// Happens-before certificates as plain integers, for `Z3Solver.checkSomeGoalFails`: events
+/// (a node number and a seq each), cause facts, and goals "`before` happens-before `after`",
+/// each with the steps of its certificate.
+///
+/// Z3 checks every certificate itself: a program step holds when the first of its two events
+/// has the lower seq (numerals, which Z3 compares; a step between two node numbers is `false`,
+/// since nothing orders them); a cause step holds by its fact; "`a` happens-before `e`" follows
+/// from a step into `e` from `a`, or from one whose start `a` happens before (transitivity).
+/// No event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
+/// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean chains
+/// cost 2 to 3 us a one-step goal and 10 to 25 us a three-step one.
+public struct Z3OrderQuery: Sendable {
+    /// One step of a certificate.
+    public enum Step: Sendable, Equatable {
+        /// Events `from` and `to` (indices into `events`) on one node, `from`'s seq lower.
+        case program(from: Int, to: Int)
+        /// The cause fact `causes[k]`.
+        case cause(Int)
+    }
+
+    /// One goal: `before` happens-before `after` (indices into `events`), by `steps`, from
+    /// `before` to `after` in order; no steps means one program step from `before` to `after`
+    /// (the common goal, made without an array).
+    public struct Goal: Sendable {
+        /// The earlier event.
+        public var before: Int
+        /// The later event.
+        public var after: Int
+        /// The certificate.
+        public var steps: [Step]
+
+        /// A goal with its certificate.
+        public init(before: Int, after: Int, steps: [Step]) {
+            self.before = before
+            self.after = after
+            self.steps = steps
+        }
+    }
+
+    /// The events named: each one's node (a number standing for its name) and seq.
+    public var events: [(node: Int, seq: Int)]
+    /// Cause facts, asserted: event `from` is named in the cause of event `to`.
+    public var causes: [(from: Int, to: Int)]
+    /// The goals.
+    public var goals: [Goal]
+
+    /// A query over `events` with `causes` and `goals`.
+    public init(events: [(node: Int, seq: Int)], causes: [(from: Int, to: Int)] = [], goals: [Goal] = []) {
+        self.events = events
+        self.causes = causes
+        self.goals = goals
+    }
+}
+
+extension Z3Solver {
+    /// Asks whether the certificates of `query` leave some goal in `goals` (indices into
+    /// `query.goals`, all of them by default) unproved: `.unsat` proves every goal; `.sat`
+    /// means some goal does not follow from its steps. The query's terms live in a scope of
+    /// their own, popped before this returns, so one solver answers many queries (far cheaper
+    /// than a fresh solver each). Timeout, watchdog and cancellation as in `check`.
+    ///
+    /// - Throws: a `Z3Error` remembered from earlier, or a failure to make a term or to check.
+    public func checkSomeGoalFails(
+        _ query: Z3OrderQuery, goals: Range<Int>? = nil, timeout: Duration? = nil
+    ) throws(Z3Error) -> Z3Result {
+        let range = goals ?? query.goals.indices
+        push()
+        defer { pop() }
+        var terms = OrderTerms(solver: self, goals: range.count)
+        defer { terms.release() }
+        // "Some goal fails": the disjunction of their negations.
+        var failures: [Z3_ast?] = []
+        failures.reserveCapacity(range.count)
+        for g in range {
+            let goal = query.goals[g]
+            if goal.steps.isEmpty {
+                // One program step: the goal fails when the seqs are not in order (numerals Z3
+                // compares), or always when the events are on two nodes (nothing orders them).
+                let (x, y) = (query.events[goal.before], query.events[goal.after])
+                failures.append(x.node == y.node
+                    ? try terms.keep(Z3_mk_le(context.raw, try terms.numeral(y.seq), try terms.numeral(x.seq)), "Z3_mk_le")
+                    : try terms.keep(Z3_mk_true(context.raw), "Z3_mk_true"))
+            } else {
+                failures.append(try terms.not(try terms.proof(of: goal, in: query)))
+            }
+        }
+        try terms.assert(try terms.keep(failures.withUnsafeBufferPointer {
+            Z3_mk_or(context.raw, UInt32($0.count), $0.baseAddress)
+        }, "Z3_mk_or"))
+        return try check(timeout: timeout)
+    }
+}
+
+/// The terms of one order query, each referenced until `release`; not thread-safe (its
+/// solver's context is not).
+private struct OrderTerms {
+    let solver: Z3Solver
+    let c: Z3_context
+    private var kept: [Z3_ast] = []
+    private var numerals: [Int: Z3_ast] = [:]
+    /// "a happens-before e" atoms, by `a * eventCount + e`.
+    private var reach: [Int: Z3_ast] = [:]
+    /// Cause facts made (and asserted) so far, by index.
+    private var causeFacts: [Int: Z3_ast] = [:]
+    /// Rules asserted so far, by origin and step, so goals that share steps share rules.
+    private var rules: Set<RuleKey> = []
+
+    private struct RuleKey: Hashable {
+        var origin: Int
+        var from: Int
+        var to: Int
+        var cause: Int
+    }
+
+    /// Terms for a query of about `goals` goals (room made up front: growing the tables
+    /// showed in profiles).
+    init(solver: Z3Solver, goals: Int) {
+        self.solver = solver
+        self.c = solver.context.raw
+        kept.reserveCapacity(4 * goals)
+        numerals.reserveCapacity(2 * goals)
+    }
+
+    /// Drops every reference taken.
+    func release() {
+        for ast in kept { Z3_dec_ref(c, ast) }
+    }
+
+    /// References `ast`, throwing the error of the call that made it.
+    mutating func keep(_ ast: Z3_ast?, _ call: String) throws(Z3Error) -> Z3_ast {
+        if let error = solver.context.lastError(call) { throw error }
+        guard let ast else { throw Z3Error(code: .exception, message: "no result", call: call) }
+        Z3_inc_ref(c, ast)
+        kept.append(ast)
+        return ast
+    }
+
+    mutating func assert(_ t: Z3_ast) throws(Z3Error) {
+        Z3_solver_assert(c, solver.raw, t)
+        if let error = solver.context.lastError("Z3_solver_assert") { throw error }
+    }
+
+    mutating func not(_ t: Z3_ast) throws(Z3Error) -> Z3_ast {
+        try keep(Z3_mk_not(c, t), "Z3_mk_not")
+    }
+
+    mutating func numeral(_ value: Int) throws(Z3Error) -> Z3_ast {
+        if let known = numerals[value] { return known }
+        let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
+        numerals[value] = made
+        return made
+    }
+
+    /// "Lower seq", in numerals for Z3 to compare, for two events on one node; `false` for
+    /// events on two nodes, which no program step orders.
+    mutating func program(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
+        guard x.node == y.node else { return try keep(Z3_mk_false(c), "Z3_mk_false") }
+        return try keep(Z3_mk_lt(c, try numeral(x.seq), try numeral(y.seq)), "Z3_mk_lt")
+    }
+
+    /// The atom "event `a` happens-before event `e`".
+    mutating func reaches(_ a: Int, _ e: Int, eventCount: Int) throws(Z3Error) -> Z3_ast {
+        let key = a * eventCount + e
+        if let known = reach[key] { return known }
+        precondition(reach.count < Int(Int32.max), "symbol numbers are 32-bit")
+        let made = try keep(
+            Z3_mk_const(c, Z3_mk_int_symbol(c, Int32(reach.count)), solver.context.boolSort), "Z3_mk_const")
+        reach[key] = made
+        return made
+    }
+
+    /// The term "`goal.before` happens-before `goal.after`" by the goal's steps. A goal
+    /// without steps is one program step from `before` to `after`. Otherwise, for each step
+    /// `x -> y` but the last, asserts the rule "the step holds, and `x` is `before` or
+    /// `before` happens-before it" implies "`before` happens-before `y`" (an atom per event
+    /// reached, so Z3 checks that the steps link up); the last step's premises are the term.
+    mutating func proof(of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery) throws(Z3Error) -> Z3_ast {
+        let a = goal.before, n = query.events.count
+        guard !goal.steps.isEmpty else { return try program(query.events[a], query.events[goal.after]) }
+        for (j, step) in goal.steps.enumerated() {
+            let from: Int, to: Int, cause: Int
+            switch step {
+            case .program(let f, let t): (from, to, cause) = (f, t, -1)
+            case .cause(let k): (from, to, cause) = (query.causes[k].from, query.causes[k].to, k)
+            }
+            let last = j == goal.steps.count - 1
+            if last && to != goal.after { break }
+            if !last && !rules.insert(RuleKey(origin: a, from: from, to: to, cause: cause)).inserted { continue }
+            var premises: [Z3_ast?] = [cause >= 0 ? try fact(cause) : try program(query.events[from], query.events[to])]
+            if from != a { premises.append(try reaches(a, from, eventCount: n)) }
+            let all = premises.count == 1
+                ? premises[0]!
+                : try keep(premises.withUnsafeBufferPointer { Z3_mk_and(c, UInt32($0.count), $0.baseAddress) }, "Z3_mk_and")
+            if last { return all }
+            try assert(try keep(Z3_mk_implies(c, all, try reaches(a, to, eventCount: n)), "Z3_mk_implies"))
+        }
+        // The steps do not end at `after`: nothing proves the goal.
+        return try reaches(a, goal.after, eventCount: n)
+    }
+
+    /// The cause fact `k`, asserted the first time it is named.
+    mutating func fact(_ k: Int) throws(Z3Error) -> Z3_ast {
+        if let known = causeFacts[k] { return known }
+        // Named apart from the reach atoms: a string symbol per fact.
+        let made = try keep(
+            Z3_mk_const(c, Z3_mk_string_symbol(c, "cause\(k)"), solver.context.boolSort), "Z3_mk_const")
+        try assert(made)
+        causeFacts[k] = made
+        return made
+    }
+}
