@@ -89,4 +89,16 @@ public protocol Spec: Sendable {
     mutating func observe(_ event: TraceEvent, sink: SpecSink)
     /// Judges what can only be judged at the end of the trace (obligations never met).
     mutating func finish(sink: SpecSink)
+    /// Reports what `finish` would report if the trace ended here, leaving the state as it is:
+    /// the explorer asks after every step (`SpecMonitor.verdict`). The default runs `finish`
+    /// on a copy; a spec whose `finish` changes nothing implements it without the copy.
+    func reportEnd(sink: SpecSink)
+}
+
+extension Spec {
+    /// Runs `finish` on a copy.
+    public func reportEnd(sink: SpecSink) {
+        var ending = self
+        ending.finish(sink: sink)
+    }
 }

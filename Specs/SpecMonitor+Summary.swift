@@ -1,107 +1,153 @@
 import Trace
 
+/// The event stamps a spec's state holds, in the order its fingerprint met them: each as the
+/// spec's index of its node, its seq and its event name's code. `SpecMonitor.summary` hashes
+/// them relative to each other and to the clocks, never by absolute seq.
+package struct HeldStamps: Sendable {
+    /// Three integers per stamp: node, seq, name.
+    private(set) var values: [Int] = []
+
+    /// None yet (room for the few a spec holds).
+    package init() { values.reserveCapacity(3 * 32) }
+
+    /// The number of stamps.
+    var count: Int { values.count / 3 }
+
+    /// Adds a stamp of the spec's node `node` (an index into the names the spec hands to
+    /// `summary`), seq `seq`, event name `name` (any stable code in 0..<2^15).
+    package mutating func add(node: Int, seq: Int, name: Int) {
+        assert(name >= 0 && name < 1 << 15, "a stamp's name code must be in 0..<2^15")
+        values.append(node)
+        values.append(seq)
+        values.append(name)
+    }
+}
+
 extension SpecMonitor {
-    /// Hashes what every future verdict depends on, and nothing of the history beyond it, so
-    /// that two executions that reach one state by different histories hash alike.
+    /// Hashes what every future verdict depends on beyond the spec's own structure, and nothing
+    /// of the history beyond it, so that two executions that reach one state by different
+    /// histories hash alike.
     ///
-    /// The spec's state is hashed by `hashSpec` (the spec's own `hash(into:stamp:)`), which
-    /// hands over each event stamp it holds. A stamp matters to the future only through
-    /// happens-before: the spec compares it with other stamps it holds, and with events still
-    /// to come, whose vector clocks are the current clocks of the nodes raised by the clocks of
-    /// the `sources` (the events that messages in flight name as their cause). So every seq
-    /// involved, per node (held stamps, their clocks, the sources' clocks, the current clocks),
-    /// is replaced by its rank among them: an order-preserving renaming, under which every
-    /// answer the sink can give now or later is the same. Two states with equal summaries (and
-    /// equal cores, which the caller hashes without their seq counters) have the same future
-    /// verdicts, up to the seqs printed in messages.
-    package func summary(
-        into h: inout StableHasher, sources: [EventID],
-        hashSpec: (S, inout StableHasher, (inout StableHasher, EventStamp?) -> Void) -> Void
-    ) {
-        // Each held stamp as its node's index (-1: a node not seen), seq and name's hash: plain
-        // integers, so nothing below copies a string.
-        var heldNode: [Int] = []
-        var heldSeq: [Int] = []
-        var heldName: [UInt64] = []
-        hashSpec(spec, &h) { hasher, stamp in
-            hasher.combine(stamp != nil)
-            guard let stamp else { return }
-            heldNode.append(clocks.nodeIndex(stamp.id.node) ?? -1)
-            heldSeq.append(stamp.id.seq)
-            var name = StableHasher()
-            name.combine(stamp.name)
-            heldName.append(name.value)
-        }
+    /// The caller hashes the spec's state itself (its own `hash(into:stamps:)`), which hands
+    /// over each event stamp it holds in `held`, naming nodes by `nodes` (the spec's table).
+    /// A stamp matters to the future only through happens-before: the spec compares it with
+    /// other stamps it holds, and with events still to come, whose vector clocks are the
+    /// current clocks of the nodes raised by the clocks of the `sources` (the events that
+    /// messages in flight name as their cause). So every seq involved, per node (held stamps,
+    /// their clocks, the sources' clocks, the current clocks), is replaced by its rank among
+    /// them: an order-preserving renaming, under which every answer the sink can give now or
+    /// later is the same. Two states with equal summaries (and equal cores, which the caller
+    /// hashes without their seq counters) have the same future verdicts, up to the seqs
+    /// printed in messages.
+    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID]) {
         h.combine(inputError != nil)
         h.combine(firstViolation?.invariant.rawValue ?? "")
-        hashRanks(of: clocks, into: &h, heldNode: heldNode, heldSeq: heldSeq, heldName: heldName, sources: sources)
+        // The spec's node indices as the clocks'.
+        var clockIndex = [Int](repeating: -1, count: nodes.count)
+        for i in nodes.indices { clockIndex[i] = clocks.nodeIndex(nodes[i]) ?? -1 }
+        var sourceNodes = [Int](repeating: -1, count: sources.count)
+        for j in sources.indices { sourceNodes[j] = clocks.nodeIndex(sources[j].node) ?? -1 }
+        hashRanks(of: clocks, into: &h, held: held.values, clockIndex: clockIndex,
+                  sourceNodes: sourceNodes, sources: sources)
     }
 }
 
 /// The clock part of `SpecMonitor.summary`: nodes by name, and each clock in play (the nodes'
 /// current clocks, each held stamp's, each source's) as the ranks of its values per node.
-/// Not generic, so it runs specialized whatever the spec.
+/// Not generic, so it runs specialized whatever the spec; its scratch space is on the stack.
 private func hashRanks(
     of clocks: VectorClockIndex, into h: inout StableHasher,
-    heldNode: [Int], heldSeq: [Int], heldName: [UInt64], sources: [EventID]
+    held: [Int], clockIndex: [Int], sourceNodes: [Int], sources: [EventID]
 ) {
     // Nodes in name order; `order[k]` is the index in `clocks` of the k-th.
-    let n = clocks.nodeCount
-    var order = Array(0..<n)
-    order.sort { clocks.nodeName($0).utf8.lexicographicallyPrecedes(clocks.nodeName($1).utf8) }
-    h.combine(n)
-    for i in order { h.combine(clocks.nodeName(i)) }
-    var position = Array(repeating: 0, count: n)
-    for (k, i) in order.enumerated() { position[i] = k }
+    let order = clocks.nodesInNameOrder
+    let n = order.count
+    h.combine(clocks.namesDigest)
+    let heldCount = held.count / 3
+    let rows = n + heldCount + sources.count
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + rows + n) { scratch in
+        let values = scratch.baseAddress!
+        let ranks = values + rows * n
+        let column = ranks + rows * n
+        let position = column + rows
+        for (k, i) in order.enumerated() { position[i] = k }
 
-    // Every clock in play, one row of n values each (-1: nothing known): the current
-    // clocks first, then the held stamps', then the sources'.
-    let rows = n + heldNode.count + sources.count
-    var values = [Int](repeating: -1, count: rows * n)
-    var row = 0
-    func fill(node i: Int, seq: Int) {
-        if i >= 0 {
-            for k in 0..<n { values[row * n + k] = clocks.latestKnown(of: order[k], atNode: i, seq: seq) }
+        // Every clock in play, one row of n values each (-1: nothing known): the current
+        // clocks first, then the held stamps', then the sources'.
+        var row = 0
+        func fill(node i: Int, seq: Int) {
+            let base = row * n
+            if i >= 0 {
+                for k in 0..<n { values[base + k] = clocks.latestKnown(of: order[k], atNode: i, seq: seq) }
+            } else {
+                for k in 0..<n { values[base + k] = -1 }
+            }
+            row += 1
         }
-        row += 1
-    }
-    for i in order { fill(node: i, seq: clocks.lastSeq(ofNode: i)) }
-    for (i, seq) in zip(heldNode, heldSeq) { fill(node: i, seq: seq) }
-    for source in sources { fill(node: clocks.nodeIndex(source.node) ?? -1, seq: source.seq) }
-
-    // Per node, the distinct values in play, sorted: a value's rank is its index there.
-    var ranks = [Int](repeating: 0, count: rows * n)
-    var column = [Int](repeating: 0, count: rows)
-    for k in 0..<n {
-        for r in 0..<rows { column[r] = values[r * n + k] }
-        column.sort()
-        var distinct = 0
-        for r in 0..<rows where distinct == 0 || column[distinct - 1] != column[r] {
-            column[distinct] = column[r]
-            distinct += 1
+        for i in order { fill(node: i, seq: clocks.lastSeq(ofNode: i)) }
+        var j = 0
+        while j < held.count {
+            let node = held[j]
+            fill(node: node >= 0 && node < clockIndex.count ? clockIndex[node] : -1, seq: held[j + 1])
+            j += 3
         }
-        for r in 0..<rows { ranks[r * n + k] = rank(of: values[r * n + k], in: column, count: distinct) }
-    }
-    func combineRow(_ r: Int) {
-        for k in 0..<n { h.combine(ranks[r * n + k]) }
-    }
-    for r in 0..<n { combineRow(r) }
-    h.combine(heldNode.count)
-    for j in heldNode.indices {
-        h.combine(heldNode[j] < 0 ? -1 : position[heldNode[j]])
-        h.combine(heldName[j])
-        combineRow(n + j)
-    }
-    h.combine(sources.count)
-    for j in sources.indices { combineRow(n + heldNode.count + j) }
-}
+        for s in sources.indices { fill(node: sourceNodes[s], seq: sources[s].seq) }
 
-/// The index of `value` in the first `count` (sorted, distinct) of `values`.
-private func rank(of value: Int, in values: [Int], count: Int) -> Int {
-    var lo = 0, hi = count
-    while lo < hi {
-        let mid = (lo + hi) / 2
-        if values[mid] < value { lo = mid + 1 } else { hi = mid }
+        // Per node, the distinct values in play, sorted: a value's rank is its index there.
+        for k in 0..<n {
+            var distinct = 0
+            for r in 0..<rows {
+                // Insertion into the sorted distinct values so far: few rows, mostly in order.
+                let v = values[r * n + k]
+                var at = distinct
+                while at > 0 && column[at - 1] > v { at -= 1 }
+                if at > 0 && column[at - 1] == v { continue }
+                var m = distinct
+                while m > at {
+                    column[m] = column[m - 1]
+                    m -= 1
+                }
+                column[at] = v
+                distinct += 1
+            }
+            for r in 0..<rows {
+                let v = values[r * n + k]
+                var lo = 0, hi = distinct
+                while lo < hi {
+                    let mid = (lo + hi) >> 1
+                    if column[mid] < v { lo = mid + 1 } else { hi = mid }
+                }
+                ranks[r * n + k] = lo
+            }
+        }
+        // Ranks are below `rows`, so four go in one word when rows < 2^16 (the counts are
+        // hashed first, so the words still read back one way).
+        h.combine(heldCount)
+        h.combine(sources.count)
+        var word: UInt64 = 0
+        var filled: UInt64 = 0
+        func put(_ value: Int) {
+            guard rows < 1 << 16 else { return h.combine(value) }
+            word |= UInt64(truncatingIfNeeded: value &+ 1) << (16 * filled)
+            filled += 1
+            if filled == 4 {
+                h.combine(word)
+                word = 0
+                filled = 0
+            }
+        }
+        func putRow(_ r: Int) {
+            for k in 0..<n { put(ranks[r * n + k]) }
+        }
+        for r in 0..<n { putRow(r) }
+        for t in 0..<heldCount {
+            let node = held[3 * t]
+            let i = node >= 0 && node < clockIndex.count ? clockIndex[node] : -1
+            put(i < 0 ? -1 : position[i])
+            put(held[3 * t + 2])
+            putRow(n + t)
+        }
+        for s in sources.indices { putRow(n + heldCount + s) }
+        if filled > 0 { h.combine(word) }
     }
-    return lo
 }

@@ -46,14 +46,13 @@ public struct SpecMonitor<S: Spec>: Sendable {
     }
 
     /// The verdict on the trace as it stands: its input error, else the first violation of a
-    /// scan, else the first the end-of-trace rules find (run on a copy of the spec, so the
-    /// monitor can go on).
+    /// scan, else the first the end-of-trace rules find (`Spec.reportEnd`, which leaves the
+    /// spec as it is, so the monitor can go on).
     public func verdict() -> Result<Violation?, TraceInputError> {
         if let inputError { return .failure(inputError) }
         if let firstViolation { return .success(firstViolation) }
-        var ending = spec
         let sink = GraphSink(clocks: clocks)
-        ending.finish(sink: sink)
+        spec.reportEnd(sink: sink)
         return .success(sink.violations.first)
     }
 }

@@ -3,10 +3,11 @@ import Foundation
 
 extension ExploreBench {
     /// Whether the mirror's cost per state stays flat as the bound grows: µs per state at the
-    /// larger size over µs per state at the smaller, in paired rounds (the smaller size run
-    /// again until a second of CPU has passed, then the larger once, so both see the same load),
-    /// with `--crashes 0` and `--crashes 1`. The median of the rounds is the figure; the range
-    /// shows how noisy the machine was.
+    /// larger size over µs per state at the smaller, in paired rounds (each size run again
+    /// until a second of CPU has passed, so both see the same load; the order alternates from
+    /// round to round, so neither always runs first or after the other), with `--crashes 0`
+    /// and `--crashes 1`. The median of the rounds is the figure; the range shows how noisy
+    /// the machine was.
     func flatness(rounds: Int) {
         let (small, large) = quick ? (1, 2) : (3, 5)
         emit("flat cost per state (mirror, 2 streams x 2 paths, µs/state at \(large) records over \(small); \(rounds) paired rounds):")
@@ -14,9 +15,17 @@ extension ExploreBench {
             var ratios: [Double] = []
             var smallCost: [Double] = []
             var largeCost: [Double] = []
-            for _ in 0..<rounds {
-                let a = Self.costPerState(MirrorSimulation(.init(streams: 2, paths: 2, records: small, crashes: crashes)))
-                let b = Self.costPerState(MirrorSimulation(.init(streams: 2, paths: 2, records: large, crashes: crashes)))
+            for round in 0..<rounds {
+                let smallStart = MirrorSimulation(.init(streams: 2, paths: 2, records: small, crashes: crashes))
+                let largeStart = MirrorSimulation(.init(streams: 2, paths: 2, records: large, crashes: crashes))
+                let a: Double, b: Double
+                if round % 2 == 0 {
+                    a = Self.costPerState(smallStart)
+                    b = Self.costPerState(largeStart)
+                } else {
+                    b = Self.costPerState(largeStart)
+                    a = Self.costPerState(smallStart)
+                }
                 smallCost.append(a)
                 largeCost.append(b)
                 ratios.append(b / max(a, 1e-9))

@@ -21,6 +21,19 @@ public struct StableHasher: Sendable {
     @inlinable
     public mutating func combine(_ value: Int) { combine(UInt64(bitPattern: Int64(value))) }
 
+    /// Hashes two integers: as one word when both are in 0..<2^31 (its top bit clear), else as
+    /// a marker word (top bit set) and each in full, so the words read back one way.
+    @inlinable
+    public mutating func combine(_ a: Int, _ b: Int) {
+        if UInt(bitPattern: a) < 1 << 31 && UInt(bitPattern: b) < 1 << 31 {
+            combine(UInt64(a) << 31 | UInt64(b))
+        } else {
+            combine(1 << 63 as UInt64)
+            combine(a)
+            combine(b)
+        }
+    }
+
     /// Hashes a Boolean.
     @inlinable
     public mutating func combine(_ value: Bool) { combine(value ? 1 as UInt64 : 2) }

@@ -31,25 +31,31 @@ public struct HappensBeforeStep: Sendable, Hashable {
 /// by one small entry per cross-node message, not per event.
 /// A value type; not shared between tasks.
 public struct VectorClockIndex: Sendable {
-    /// How node `i` learned of node `j`: at its event `seqs[k]`, of `j`'s seq `values[k]`,
-    /// through the cause `(viaNodes[k], viaSeqs[k])`.
+    /// One change of node `i`'s knowledge of node `j`: at its event `seq`, of `j`'s seq
+    /// `value`, through the cause `(viaNode, viaSeq)`.
+    private struct Change: Sendable {
+        var seq: Int
+        var value: Int
+        var viaNode: Int
+        var viaSeq: Int
+    }
+
+    /// How node `i` learned of node `j`: its changes in seq order, in one flat array (one copy
+    /// on write, not four, when a branch of the explorer adds to it).
     private struct Component: Sendable {
-        var seqs: [Int] = []
-        var values: [Int] = []
-        var viaNodes: [Int] = []
-        var viaSeqs: [Int] = []
+        var changes: [Change] = []
 
         /// The value at the latest change at or before `seq`, or -1.
         func value(atOrBefore seq: Int) -> Int {
             guard let k = lastIndex(atOrBefore: seq) else { return -1 }
-            return values[k]
+            return changes[k].value
         }
 
         func lastIndex(atOrBefore seq: Int) -> Int? {
-            var lo = 0, hi = seqs.count
+            var lo = 0, hi = changes.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if seqs[mid] <= seq { lo = mid + 1 } else { hi = mid }
+                if changes[mid].seq <= seq { lo = mid + 1 } else { hi = mid }
             }
             return lo == 0 ? nil : lo - 1
         }
@@ -65,6 +71,10 @@ public struct VectorClockIndex: Sendable {
 
     private var index: [ExactName: Int] = [:]
     private var nodes: [NodeState] = []
+    /// The node indices in the order of their names' UTF-8 bytes (kept for fingerprints).
+    package private(set) var nodesInNameOrder: [Int] = []
+    /// A stable hash of the node names in that order.
+    package private(set) var namesDigest = StableHasher().value
 
     /// An empty index.
     public init() {}
@@ -74,7 +84,7 @@ public struct VectorClockIndex: Sendable {
 
     /// The number of clock changes kept (one per cross-node message that brought news).
     public var snapshotCount: Int {
-        nodes.reduce(0) { total, node in total + node.components.reduce(0) { $0 + $1.seqs.count } }
+        nodes.reduce(0) { total, node in total + node.components.reduce(0) { $0 + $1.changes.count } }
     }
 
     private func find(_ name: String) -> Int? {
@@ -101,7 +111,15 @@ public struct VectorClockIndex: Sendable {
         if let n = find(name) { return n }
         index[ExactName(name)] = nodes.count
         nodes.append(NodeState(name: name))
-        return nodes.count - 1
+        let n = nodes.count - 1
+        var at = nodesInNameOrder.count
+        while at > 0 && name.utf8.lexicographicallyPrecedes(nodes[nodesInNameOrder[at - 1]].name.utf8) { at -= 1 }
+        nodesInNameOrder.insert(n, at: at)
+        var digest = StableHasher()
+        digest.combine(nodes.count)
+        for i in nodesInNameOrder { digest.combine(nodes[i].name) }
+        namesDigest = digest.value
+        return n
     }
 
     /// Adds the next event of a linearization. Its node's earlier events and all its causes
@@ -119,10 +137,7 @@ public struct VectorClockIndex: Sendable {
             }
             for k in other.indices where k != n && other[k] > nodes[n].clock[k] {
                 nodes[n].clock[k] = other[k]
-                nodes[n].components[k].seqs.append(seq)
-                nodes[n].components[k].values.append(other[k])
-                nodes[n].components[k].viaNodes.append(c)
-                nodes[n].components[k].viaSeqs.append(cause.seq)
+                nodes[n].components[k].changes.append(Change(seq: seq, value: other[k], viaNode: c, viaSeq: cause.seq))
             }
         }
     }
@@ -189,15 +204,15 @@ public struct VectorClockIndex: Sendable {
         }
         let i = find(b.node)!, j = find(a.node)!
         // The earliest change of i's knowledge of j that covers a: values only grow.
-        let component = nodes[i].components[j]
-        var lo = 0, hi = component.values.count
+        let changes = nodes[i].components[j].changes
+        var lo = 0, hi = changes.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if component.values[mid] >= a.seq { hi = mid } else { lo = mid + 1 }
+            if changes[mid].value >= a.seq { hi = mid } else { lo = mid + 1 }
         }
-        precondition(lo < component.values.count && component.seqs[lo] <= b.seq, "no clock change explains \(a) -> \(b)")
-        let receive = EventID(node: b.node, seq: component.seqs[lo])
-        let cause = EventID(node: nodes[component.viaNodes[lo]].name, seq: component.viaSeqs[lo])
+        precondition(lo < changes.count && changes[lo].seq <= b.seq, "no clock change explains \(a) -> \(b)")
+        let receive = EventID(node: b.node, seq: changes[lo].seq)
+        let cause = EventID(node: nodes[changes[lo].viaNode].name, seq: changes[lo].viaSeq)
         buildPath(from: a, to: cause, into: &steps)
         steps.append(HappensBeforeStep(from: cause, to: receive, kind: .cause))
         if receive.seq < b.seq { steps.append(HappensBeforeStep(from: receive, to: b, kind: .program)) }

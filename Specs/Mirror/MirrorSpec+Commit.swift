@@ -3,7 +3,7 @@ import Trace
 // Commits and the takeover: `mirror.commit-after-mirror` and `mirror.no-loss`.
 extension MirrorSpec {
     /// `commit(lsn)` on the primary: the record's apply must happen-before it.
-    mutating func commit(lsn: Int, at stamp: EventStamp, sink: SpecSink) {
+    mutating func commit(lsn: Int, at stamp: Stamp, sink: SpecSink) {
         if let entry = uncommitted.removeValue(forKey: lsn) {
             judgeCommit(lsn: lsn, entry, commit: stamp, sink: sink)
         } else if appendedLSNs.contains(lsn) {
@@ -16,20 +16,20 @@ extension MirrorSpec {
     }
 
     /// Judges the first commit of `lsn`, whose record is `entry`, now that both are known.
-    mutating func judgeCommit(lsn: Int, _ entry: StreamEntry, commit: EventStamp, sink: SpecSink) {
+    mutating func judgeCommit(lsn: Int, _ entry: StreamEntry, commit: Stamp, sink: SpecSink) {
         var state = entries[entry] ?? EntryState()
         state.committed = true
         if let apply = state.apply {
             sink.require(
-                .mirrorCommitAfterMirror, apply, happensBefore: commit,
-                message: "lsn \(lsn) (\(Self.describe(entry))) was committed at \(commit.id), but "
-                    + "the secondary's apply of it at \(apply.id) does not happen before the commit")
+                .mirrorCommitAfterMirror, eventStamp(apply), happensBefore: eventStamp(commit),
+                message: "lsn \(lsn) (\(Self.describe(entry))) was committed at \(id(commit)), but "
+                    + "the secondary's apply of it at \(id(apply)) does not happen before the commit")
             if let takeover {
                 sink.require(
-                    .mirrorNoLoss, apply, happensBefore: takeover,
-                    message: "lsn \(lsn) (\(Self.describe(entry))) is committed at \(commit.id), but "
-                        + "the secondary applied it at \(apply.id), not before its takeover at "
-                        + "\(takeover.id)")
+                    .mirrorNoLoss, eventStamp(apply), happensBefore: eventStamp(takeover),
+                    message: "lsn \(lsn) (\(Self.describe(entry))) is committed at \(id(commit)), but "
+                        + "the secondary applied it at \(id(apply)), not before its takeover at "
+                        + "\(id(takeover))")
             } else {
                 noteCommittedApply(entry, apply)
             }
@@ -39,9 +39,9 @@ extension MirrorSpec {
             if let takeover {
                 sink.report(Violation(
                     .mirrorNoLoss,
-                    "lsn \(lsn) (\(Self.describe(entry))) is committed at \(commit.id), but the "
-                        + "secondary had not applied it before its takeover at \(takeover.id)",
-                    events: [commit, takeover]))
+                    "lsn \(lsn) (\(Self.describe(entry))) is committed at \(id(commit)), but the "
+                        + "secondary had not applied it before its takeover at \(id(takeover))",
+                    events: [eventStamp(commit), eventStamp(takeover)]))
             } else {
                 unappliedCommits.insert(entry)
             }
@@ -53,7 +53,7 @@ extension MirrorSpec {
     /// Remembers, per stream, the apply of the greatest committed sn before the takeover: at the
     /// takeover one obligation per stream covers every committed entry of it (the stream-order
     /// obligations chain the smaller sns to that apply).
-    mutating func noteCommittedApply(_ entry: StreamEntry, _ apply: EventStamp) {
+    mutating func noteCommittedApply(_ entry: StreamEntry, _ apply: Stamp) {
         let known = streams[entry.stream]?.committedApply
         if known == nil || entry.sn > known!.sn {
             streams[entry.stream, default: StreamState()].committedApply = (entry.sn, apply)
@@ -62,25 +62,25 @@ extension MirrorSpec {
 
     /// `takeover` on the secondary: every record committed so far must be applied before it;
     /// records committed later are judged at their commit.
-    mutating func takeOver(at stamp: EventStamp, sink: SpecSink) {
+    mutating func takeOver(at stamp: Stamp, sink: SpecSink) {
         guard takeover == nil else { return }
         takeover = stamp
-        for s in streams.keys.sorted() {
+        for s in streams.keys {
             guard let (sn, apply) = streams[s]!.committedApply else { continue }
             streams[s]!.committedApply = nil
             sink.require(
-                .mirrorNoLoss, apply, happensBefore: stamp,
+                .mirrorNoLoss, eventStamp(apply), happensBefore: eventStamp(stamp),
                 message: "stream \(s) sn \(sn) is committed, but the secondary's apply of it at "
-                    + "\(apply.id) does not happen before its takeover at \(stamp.id)")
+                    + "\(id(apply)) does not happen before its takeover at \(id(stamp))")
         }
-        for entry in unappliedCommits.sorted() {
+        for entry in unappliedCommits.elements {
             guard let state = entries[entry], let commit = state.pendingCommit else { continue }
             sink.report(Violation(
                 .mirrorNoLoss,
-                "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) is committed at \(commit.id), but "
-                    + "the secondary had not applied it before its takeover at \(stamp.id)",
-                events: [commit, stamp]))
+                "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) is committed at \(id(commit)), but "
+                    + "the secondary had not applied it before its takeover at \(id(stamp))",
+                events: [eventStamp(commit), eventStamp(stamp)]))
         }
-        unappliedCommits = []
+        unappliedCommits.removeAll()
     }
 }

@@ -4,14 +4,14 @@ import Trace
 extension MirrorSpec {
     /// `recv(s, n, p)`: remembers the latest receipt of an entry not applied yet (a duplicate of an
     /// applied entry can no longer be needed).
-    mutating func recv(_ entry: StreamEntry, at stamp: EventStamp) {
+    mutating func recv(_ entry: StreamEntry, at stamp: Stamp) {
         if streams[entry.stream]?.applied.contains(entry.sn) == true { return }
         entries[entry, default: EntryState()].recv = stamp
     }
 
     /// `apply(s, n)`: judges `mirror.stream-order`, `mirror.apply-after-recv`, `mirror.barrier`,
     /// and a commit of the entry that was observed before it.
-    mutating func apply(_ entry: StreamEntry, at stamp: EventStamp, sink: SpecSink) {
+    mutating func apply(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
         let applied = streams[s]?.applied ?? Applied()
         let again = applied.contains(n)
@@ -20,21 +20,21 @@ extension MirrorSpec {
         if again {
             sink.report(Violation(
                 .mirrorStreamOrder,
-                "stream \(s) applied sn \(n) again at \(stamp.id); it was already applied",
-                events: [stamp] + (entries[entry]?.apply.map { [$0] } ?? [])))
+                "stream \(s) applied sn \(n) again at \(id(stamp)); it was already applied",
+                events: [eventStamp(stamp)] + (entries[entry]?.apply.map { [eventStamp($0)] } ?? [])))
         } else if n != applied.greatest &+ 1 {
             let what = n < applied.greatest
                 ? "after sn \(applied.greatest)"
                 : "but the next expected sn is \(applied.greatest &+ 1)"
             sink.report(Violation(
                 .mirrorStreamOrder,
-                "stream \(s) applied sn \(n) at \(stamp.id) \(what)",
-                events: [stamp] + (applied.last.map { [$0] } ?? [])))
+                "stream \(s) applied sn \(n) at \(id(stamp)) \(what)",
+                events: [eventStamp(stamp)] + (applied.last.map { [eventStamp($0)] } ?? [])))
         } else if let previous = applied.last {
             sink.require(
-                .mirrorStreamOrder, previous, happensBefore: stamp,
-                message: "stream \(s) applied sn \(n &- 1) at \(previous.id), which does not happen "
-                    + "before its apply of sn \(n) at \(stamp.id)")
+                .mirrorStreamOrder, eventStamp(previous), happensBefore: eventStamp(stamp),
+                message: "stream \(s) applied sn \(n &- 1) at \(id(previous)), which does not happen "
+                    + "before its apply of sn \(n) at \(id(stamp))")
         }
         if again {
             // Everything else was judged at the first apply, which this one follows.
@@ -47,14 +47,14 @@ extension MirrorSpec {
         // mirror.apply-after-recv.
         if let recv = state.recv {
             sink.require(
-                .mirrorApplyAfterRecv, recv, happensBefore: stamp,
-                message: "the secondary applied \(Self.describe(entry)) at \(stamp.id), but its "
-                    + "recv at \(recv.id) does not happen before it")
+                .mirrorApplyAfterRecv, eventStamp(recv), happensBefore: eventStamp(stamp),
+                message: "the secondary applied \(Self.describe(entry)) at \(id(stamp)), but its "
+                    + "recv at \(id(recv)) does not happen before it")
         } else {
             sink.report(Violation(
                 .mirrorApplyAfterRecv,
-                "the secondary applied \(Self.describe(entry)) at \(stamp.id) without receiving it first",
-                events: [stamp]))
+                "the secondary applied \(Self.describe(entry)) at \(id(stamp)) without receiving it first",
+                events: [eventStamp(stamp)]))
         }
         state.recv = nil
 
@@ -66,16 +66,16 @@ extension MirrorSpec {
                 let depApply = known ?? appliedStamp(of: dep)
                 if let depApply {
                     sink.require(
-                        .mirrorBarrier, depApply, happensBefore: stamp,
-                        message: "the secondary applied \(Self.describe(entry)) at \(stamp.id), but "
-                            + "its dep \(Self.describe(dep)) applied at \(depApply.id) does not "
+                        .mirrorBarrier, eventStamp(depApply), happensBefore: eventStamp(stamp),
+                        message: "the secondary applied \(Self.describe(entry)) at \(id(stamp)), but "
+                            + "its dep \(Self.describe(dep)) applied at \(id(depApply)) does not "
                             + "happen before it")
                 } else {
                     sink.report(Violation(
                         .mirrorBarrier,
-                        "the secondary applied \(Self.describe(entry)) at \(stamp.id) before its dep "
-                            + "\(Self.describe(dep)) (appended at \(append.id))",
-                        events: [stamp, append]))
+                        "the secondary applied \(Self.describe(entry)) at \(id(stamp)) before its dep "
+                            + "\(Self.describe(dep)) (appended at \(id(append)))",
+                        events: [eventStamp(stamp), eventStamp(append)]))
                 }
             }
             state.deps = []
@@ -96,9 +96,9 @@ extension MirrorSpec {
             state.pendingCommit = nil
             unappliedCommits.remove(entry)
             sink.require(
-                .mirrorCommitAfterMirror, stamp, happensBefore: commit,
+                .mirrorCommitAfterMirror, eventStamp(stamp), happensBefore: eventStamp(commit),
                 message: "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at "
-                    + "\(commit.id) before the secondary applied it at \(stamp.id)")
+                    + "\(id(commit)) before the secondary applied it at \(id(stamp))")
             if takeover == nil { noteCommittedApply(entry, stamp) }
         }
         entries[entry] = state
@@ -110,25 +110,25 @@ extension MirrorSpec {
     }
 
     /// `ack(s, n)`: cumulative, so every sn 1...n of the stream must be applied before it.
-    mutating func ack(_ entry: StreamEntry, at stamp: EventStamp, sink: SpecSink) {
+    mutating func ack(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
         guard n >= 1 else { return }
         let stream = streams[s] ?? StreamState()
         let applied = stream.applied
         guard applied.prefix >= n else {
             let message = applied.contains(n)
-                ? "the secondary acknowledged stream \(s) up to sn \(n) at \(stamp.id), but sn "
+                ? "the secondary acknowledged stream \(s) up to sn \(n) at \(id(stamp)), but sn "
                     + "\(applied.prefix + 1) is not applied"
-                : "the secondary acknowledged \(Self.describe(entry)) at \(stamp.id) before applying it"
-            sink.report(Violation(.mirrorAckAfterApply, message, events: [stamp]))
+                : "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)) before applying it"
+            sink.report(Violation(.mirrorAckAfterApply, message, events: [eventStamp(stamp)]))
             return
         }
         // The entry's own apply, or (forgotten) the stream's latest, which follows it.
         if let apply = entries[entry]?.apply ?? applied.last {
             sink.require(
-                .mirrorAckAfterApply, apply, happensBefore: stamp,
-                message: "the secondary acknowledged \(Self.describe(entry)) at \(stamp.id), but its "
-                    + "apply at \(apply.id) does not happen before it")
+                .mirrorAckAfterApply, eventStamp(apply), happensBefore: eventStamp(stamp),
+                message: "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)), but its "
+                    + "apply at \(id(apply)) does not happen before it")
         }
         guard n > stream.acked else { return }
         streams[s]!.acked = n
@@ -139,7 +139,7 @@ extension MirrorSpec {
     /// names it as a dep and is not applied yet, so the state does not depend on whether the
     /// append or this apply was observed first (the slot would be filled with this very stamp
     /// at the dependent's apply). Returns how many pins that releases.
-    mutating func resolvePinners(of entry: StreamEntry, apply stamp: EventStamp) -> Int {
+    mutating func resolvePinners(of entry: StreamEntry, apply stamp: Stamp) -> Int {
         guard let waiting = pinners.removeValue(forKey: entry) else { return 0 }
         var released = 0
         for dependent in waiting {
@@ -154,7 +154,7 @@ extension MirrorSpec {
     }
 
     /// An apply of `entry` observed so far: its own, or, forgotten, the latest of its stream.
-    func appliedStamp(of entry: StreamEntry) -> EventStamp? {
+    func appliedStamp(of entry: StreamEntry) -> Stamp? {
         if let apply = entries[entry]?.apply { return apply }
         guard let applied = streams[entry.stream]?.applied, applied.contains(entry.sn) else { return nil }
         return applied.last
@@ -163,7 +163,7 @@ extension MirrorSpec {
     /// Judges the barrier of an entry whose apply was observed before its append, now that the
     /// append names its deps: each dep's apply, wherever it is known, must happen-before it.
     mutating func judgeLateBarrier(
-        _ entry: StreamEntry, deps: [StreamEntry], apply: EventStamp, append: EventStamp, sink: SpecSink
+        _ entry: StreamEntry, deps: [StreamEntry], apply: Stamp, append: Stamp, sink: SpecSink
     ) {
         for dep in deps {
             var depApply = entries[dep]?.apply ?? lateSession?.applies[dep]
@@ -174,15 +174,15 @@ extension MirrorSpec {
             }
             if let depApply {
                 sink.require(
-                    .mirrorBarrier, depApply, happensBefore: apply,
-                    message: "the secondary applied \(Self.describe(entry)) at \(apply.id), but its "
-                        + "dep \(Self.describe(dep)) applied at \(depApply.id) does not happen before it")
+                    .mirrorBarrier, eventStamp(depApply), happensBefore: eventStamp(apply),
+                    message: "the secondary applied \(Self.describe(entry)) at \(id(apply)), but its "
+                        + "dep \(Self.describe(dep)) applied at \(id(depApply)) does not happen before it")
             } else {
                 sink.report(Violation(
                     .mirrorBarrier,
-                    "the secondary applied \(Self.describe(entry)) at \(apply.id) before its dep "
-                        + "\(Self.describe(dep)) (appended at \(append.id))",
-                    events: [apply, append]))
+                    "the secondary applied \(Self.describe(entry)) at \(id(apply)) before its dep "
+                        + "\(Self.describe(dep)) (appended at \(id(append)))",
+                    events: [eventStamp(apply), eventStamp(append)]))
             }
         }
     }

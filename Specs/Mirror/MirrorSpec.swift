@@ -49,27 +49,31 @@ public struct MirrorSpec: Spec {
     /// The node that owns the log, sends entries and commits.
     static let primary = "primary"
 
+    /// The nodes the stamps name, in order of first appearance (`Stamp.node` indexes it).
+    package internal(set) var nodes: [String] = []
+    /// The index of the primary in `nodes`, once seen.
+    var primaryNode: Int32 = -1
     /// Per stream: what the primary appended and assigned, and what the secondary applied.
-    var streams: [Int: StreamState] = [:]
+    var streams = SortedMap<Int, StreamState>()
     /// Entries in flight: known to some event, and not yet applied, acknowledged and committed.
-    var entries: [StreamEntry: EntryState] = [:]
+    var entries = SortedMap<StreamEntry, EntryState>()
     /// Every lsn appended so far (to catch a second append and commits of unknown lsns).
     var appendedLSNs = IntKeySet()
     /// Appended records whose lsn has not been committed yet.
-    var uncommitted: [Int: StreamEntry] = [:]
+    var uncommitted = SortedMap<Int, StreamEntry>()
     /// Commits observed before their lsn was appended (the first commit of each).
-    var commitsAwaitingAppend: [Int: EventStamp] = [:]
+    var commitsAwaitingAppend = SortedMap<Int, Stamp>()
     /// Entries committed (before the takeover) that the secondary has not applied yet.
-    var unappliedCommits: Set<StreamEntry> = []
+    var unappliedCommits = SortedSet<StreamEntry>()
     /// The primary's latest `path` event of each path.
-    var primaryPaths: [Int: PathState] = [:]
+    var primaryPaths = SortedMap<Int, PathState>()
     /// The secondary's first `takeover`.
-    var takeover: EventStamp?
-    /// Each crashed node's crash, and what it recorded afterwards.
-    var deaths: [String: Death] = [:]
+    var takeover: Stamp?
+    /// Each crashed node's crash, and what it recorded afterwards, by node (index in `nodes`).
+    var deaths = SortedMap<Int32, Death>()
     /// Per entry not applied yet, the appended entries that name it as a dep (and hold a pin
     /// on it), in the order appended: its first apply fills their slot for it.
-    var pinners: [StreamEntry: [StreamEntry]] = [:]
+    var pinners = SortedMap<StreamEntry, [StreamEntry]>()
     /// Entries applied before their append was observed, whose append is still to come.
     var lateApplies = 0
     /// While `lateApplies > 0`: what the barrier of those entries needs when their appends come.
@@ -80,15 +84,16 @@ public struct MirrorSpec: Spec {
 
     /// Replays one event of a `mirror` trace.
     public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
-        let stamp = EventStamp(event)
-        noteAfterCrash(event, stamp)
+        let stamp = makeStamp(event)
+        if primaryNode < 0, event.node == Self.primary { primaryNode = stamp.node }
+        noteAfterCrash(stamp)
         switch event.kind {
         case let .append(lsn, stream, sn, deps):
             append(lsn: lsn, StreamEntry(stream: stream, sn: sn), deps: deps, at: stamp, sink: sink)
         case let .assign(stream, path):
             streams[stream, default: StreamState()].assign = Assignment(path: path, stamp: stamp)
         case let .path(path, up):
-            if event.node == Self.primary { primaryPaths[path] = PathState(up: up, stamp: stamp) }
+            if stamp.node == primaryNode { primaryPaths[path] = PathState(up: up, stamp: stamp) }
         case let .send(stream, sn, path):
             send(StreamEntry(stream: stream, sn: sn), path: path, at: stamp, sink: sink)
         case let .recv(stream, sn, _):
@@ -102,7 +107,7 @@ public struct MirrorSpec: Spec {
         case .takeover:
             takeOver(at: stamp, sink: sink)
         case .crash:
-            if deaths[event.node] == nil { deaths[event.node] = Death(crash: stamp) }
+            if deaths[stamp.node] == nil { deaths[stamp.node] = Death(crash: stamp) }
         default:
             // `drop` and `acked` carry no obligation of their own; other systems' events do not
             // occur in a mirror trace.
@@ -112,32 +117,39 @@ public struct MirrorSpec: Spec {
 
     /// Judges what only the end of the trace decides: commits whose apply or append never came,
     /// and nodes that recorded events after their crash.
-    public mutating func finish(sink: SpecSink) {
-        // Only entries with a pending commit matter here; sorting just those keeps a check
-        // of a prefix (the explorer's, after each step) from copying every entry.
-        for (entry, state) in entries.filter({ $0.value.pendingCommit != nil }).sorted(by: { $0.key < $1.key }) {
+    public mutating func finish(sink: SpecSink) { reportEnd(sink: sink) }
+
+    /// What `finish` reports, without changing the state (it only reads it).
+    public func reportEnd(sink: SpecSink) {
+        // Entries and lsns are kept in key order already: no sort and no copy (the explorer
+        // judges every prefix).
+        for (entry, state) in entries.elements {
             guard let commit = state.pendingCommit else { continue }
             sink.report(Violation(
                 .mirrorCommitAfterMirror,
-                "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at \(commit.id) "
+                "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at \(id(commit)) "
                     + "but the secondary never applied it",
-                events: [commit] + (state.append.map { [$0] } ?? [])))
+                events: [eventStamp(commit)] + (state.append.map { [eventStamp($0)] } ?? [])))
         }
-        for (lsn, commit) in commitsAwaitingAppend.sorted(by: { $0.key < $1.key }) {
+        for (lsn, commit) in commitsAwaitingAppend.elements {
             sink.report(Violation(
                 .mirrorCommitAfterMirror,
-                "lsn \(lsn) was committed at \(commit.id) but never appended",
-                events: [commit]))
+                "lsn \(lsn) was committed at \(id(commit)) but never appended",
+                events: [eventStamp(commit)]))
         }
-        for node in deaths.keys.sorted() {
-            let death = deaths[node]!
+        // Nodes by name; most calls (the explorer's, after every step of a crashed system) find
+        // nothing recorded after a crash and sort nothing.
+        guard deaths.elements.contains(where: { $0.value.firstAfter != nil }) else { return }
+        for (nodeIndex, death) in deaths.elements.sorted(by: { nodes[Int($0.0)] < nodes[Int($1.0)] }) {
             guard let first = death.firstAfter else { continue }
+            let node = nodes[Int(nodeIndex)]
             let more = death.after > 1 ? " (\(death.after) events in all)" : ""
+            let firstStamp = eventStamp(first)
             sink.report(Violation(
                 .mirrorDeadNode,
-                "\(node) recorded \(first.name) at \(first.id) after its own crash at "
-                    + "\(death.crash.id)\(more)",
-                events: [first, death.crash]))
+                "\(node) recorded \(firstStamp.name) at \(firstStamp.id) after its own crash at "
+                    + "\(id(death.crash))\(more)",
+                events: [firstStamp, eventStamp(death.crash)]))
         }
     }
 
@@ -146,21 +158,21 @@ public struct MirrorSpec: Spec {
     /// `append(lsn, s, n, deps)`: introduces the lsn and the entry; records its deps for the
     /// barrier; settles a commit that was waiting for this lsn.
     mutating func append(
-        lsn: Int, _ entry: StreamEntry, deps: [StreamEntry], at stamp: EventStamp, sink: SpecSink
+        lsn: Int, _ entry: StreamEntry, deps: [StreamEntry], at stamp: Stamp, sink: SpecSink
     ) {
         let lsnTwice = appendedLSNs.contains(lsn)
         let entryTwice = streams[entry.stream]?.appended.contains(entry.sn) ?? false
         if lsnTwice {
             sink.report(Violation(
                 .mirrorStreamOrder,
-                "lsn \(lsn) is appended a second time (as \(Self.describe(entry))) at \(stamp.id)",
-                events: [stamp]))
+                "lsn \(lsn) is appended a second time (as \(Self.describe(entry))) at \(id(stamp))",
+                events: [eventStamp(stamp)]))
         }
         if entryTwice {
             sink.report(Violation(
                 .mirrorStreamOrder,
-                "\(Self.describe(entry)) is appended a second time (with lsn \(lsn)) at \(stamp.id)",
-                events: [stamp]))
+                "\(Self.describe(entry)) is appended a second time (with lsn \(lsn)) at \(id(stamp))",
+                events: [eventStamp(stamp)]))
         }
         appendedLSNs.insert(lsn)
         streams[entry.stream, default: StreamState()].appended.insert(entry.sn)
@@ -178,7 +190,7 @@ public struct MirrorSpec: Spec {
         } else {
             state.deps = deps
             entries[entry] = state
-            var known: [EventStamp?] = []
+            var known: [Stamp?] = []
             for dep in deps {
                 if let applied = entries[dep]?.apply {
                     known.append(applied)
@@ -203,47 +215,47 @@ public struct MirrorSpec: Spec {
 
     /// `send(s, n, p)` on the primary: the stream's latest assign must name `p`, and the primary's
     /// latest `path` event for `p`, if any, must say up.
-    mutating func send(_ entry: StreamEntry, path: Int, at stamp: EventStamp, sink: SpecSink) {
+    mutating func send(_ entry: StreamEntry, path: Int, at stamp: Stamp, sink: SpecSink) {
         var problems: [String] = []
-        var events = [stamp]
+        var events = [eventStamp(stamp)]
         let assignment = streams[entry.stream]?.assign
         if let assignment {
             if assignment.path != path {
                 problems.append("stream \(entry.stream) is assigned to path \(assignment.path) "
-                    + "(assign at \(assignment.stamp.id))")
-                events.append(assignment.stamp)
+                    + "(assign at \(id(assignment.stamp)))")
+                events.append(eventStamp(assignment.stamp))
             }
         } else {
             problems.append("stream \(entry.stream) was never assigned a path before")
         }
         if let state = primaryPaths[path], !state.up {
-            problems.append("the primary saw path \(path) go down at \(state.stamp.id)")
-            events.append(state.stamp)
+            problems.append("the primary saw path \(path) go down at \(id(state.stamp))")
+            events.append(eventStamp(state.stamp))
         }
         if !problems.isEmpty {
             sink.report(Violation(
                 .mirrorAssignedPath,
-                "the primary sent \(Self.describe(entry)) on path \(path) at \(stamp.id), but "
+                "the primary sent \(Self.describe(entry)) on path \(path) at \(id(stamp)), but "
                     + problems.joined(separator: " and "),
                 events: events))
         } else if let assignment, !assignment.proved {
             streams[entry.stream]!.assign!.proved = true
             sink.require(
-                .mirrorAssignedPath, assignment.stamp, happensBefore: stamp,
-                message: "the primary sent \(Self.describe(entry)) on path \(path) at \(stamp.id), "
+                .mirrorAssignedPath, eventStamp(assignment.stamp), happensBefore: eventStamp(stamp),
+                message: "the primary sent \(Self.describe(entry)) on path \(path) at \(id(stamp)), "
                     + "but the assign of stream \(entry.stream) to that path at "
-                    + "\(assignment.stamp.id) does not happen before it")
+                    + "\(id(assignment.stamp)) does not happen before it")
         }
     }
 
     // MARK: Dead nodes
 
     /// Counts an event recorded by a node after its own crash.
-    mutating func noteAfterCrash(_ event: TraceEvent, _ stamp: EventStamp) {
-        guard var death = deaths[event.node] else { return }
+    mutating func noteAfterCrash(_ stamp: Stamp) {
+        guard !deaths.isEmpty, var death = deaths[stamp.node] else { return }
         death.after += 1
         if death.firstAfter == nil { death.firstAfter = stamp }
-        deaths[event.node] = death
+        deaths[stamp.node] = death
     }
 
     /// `stream S sn N`, for messages.
@@ -260,7 +272,7 @@ extension MirrorSpec {
         /// The path the stream is sent on.
         var path: Int
         /// The `assign` event.
-        var stamp: EventStamp
+        var stamp: Stamp
         /// Whether "this assign happens before a send it covers" was already made an obligation.
         var proved = false
     }
@@ -270,7 +282,7 @@ extension MirrorSpec {
         /// Whether it said up.
         var up: Bool
         /// The `path` event.
-        var stamp: EventStamp
+        var stamp: Stamp
     }
 
     /// Which entries of one stream the secondary applied.
@@ -278,23 +290,23 @@ extension MirrorSpec {
         /// sn 1...prefix are all applied.
         var prefix = 0
         /// Applied sns above `prefix + 1` (only after a `mirror.stream-order` violation).
-        var beyond: Set<Int> = []
+        var beyond = SortedSet<Int>()
         /// The greatest sn applied.
         var greatest = 0
         /// The latest apply of the stream observed.
-        var last: EventStamp?
+        var last: Stamp?
 
         /// Whether sn `sn` was applied.
         func contains(_ sn: Int) -> Bool { sn >= 1 && (sn <= prefix || beyond.contains(sn)) }
 
         /// Notes the first apply of `sn` at `stamp`.
-        mutating func add(_ sn: Int, at stamp: EventStamp) {
+        mutating func add(_ sn: Int, at stamp: Stamp) {
             last = stamp
             greatest = max(greatest, sn)
             guard sn > prefix else { return }
             if sn == prefix &+ 1 {
                 prefix = sn
-                while beyond.remove(prefix &+ 1) != nil { prefix += 1 }
+                while !beyond.isEmpty, beyond.remove(prefix &+ 1) { prefix += 1 }
             } else {
                 beyond.insert(sn)
             }
@@ -312,7 +324,7 @@ extension MirrorSpec {
         /// Entries 1...acked are covered by a valid (cumulative) `ack`.
         var acked = 0
         /// The apply of the greatest committed sn of the stream, before the takeover.
-        var committedApply: (sn: Int, stamp: EventStamp)?
+        var committedApply: (sn: Int, stamp: Stamp)?
     }
 
     /// What the spec keeps about one entry while it is in flight.
@@ -320,20 +332,20 @@ extension MirrorSpec {
         /// Its lsn, once its `append` is observed.
         var lsn: Int?
         /// Its `append`.
-        var append: EventStamp?
+        var append: Stamp?
         /// Its deps not yet judged (until its first apply).
         var deps: [StreamEntry] = []
         /// For each of `deps`, an apply of it known when the append was observed (nil: not
         /// applied then, the dep is pinned).
-        var depApplies: [EventStamp?] = []
+        var depApplies: [Stamp?] = []
         /// The latest `recv` of it before its first apply.
-        var recv: EventStamp?
+        var recv: Stamp?
         /// Its first `apply`.
-        var apply: EventStamp?
+        var apply: Stamp?
         /// Whether its lsn was committed.
         var committed = false
         /// Its first commit, observed before its apply (a violation waiting for its evidence).
-        var pendingCommit: EventStamp?
+        var pendingCommit: Stamp?
         /// How many appended entries name it as a dep and are not applied yet.
         var pins = 0
     }
@@ -343,17 +355,17 @@ extension MirrorSpec {
     /// forgotten meanwhile can still be placed before or after the entry's apply.
     struct LateSession: Sendable {
         /// What the secondary had applied when the session began.
-        var before: [Int: Applied]
+        var before: SortedMap<Int, Applied>
         /// The first applies since the session began.
-        var applies: [StreamEntry: EventStamp] = [:]
+        var applies = SortedMap<StreamEntry, Stamp>()
     }
 
     /// A crashed node: its crash and what it recorded afterwards.
     struct Death: Sendable {
         /// The node's first crash.
-        var crash: EventStamp
+        var crash: Stamp
         /// Its first event after the crash.
-        var firstAfter: EventStamp?
+        var firstAfter: Stamp?
         /// How many events it recorded after the crash.
         var after = 0
     }

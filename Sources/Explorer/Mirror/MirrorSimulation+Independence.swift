@@ -10,6 +10,12 @@ extension MirrorSimulation {
         case secondary(delivery: Int?)
         /// Only the connection of one path (its queues and its flag) and the failure count.
         case failure(path: Int)
+        /// The primary's crash: its core, every connection (queues and flags), what the primary
+        /// believes of each path, and the crash count.
+        case primaryCrash
+        /// The secondary's crash: its core, every connection, what the secondary believes of
+        /// each path, and the crash count.
+        case secondaryCrash
         /// Anything: crashes, comebacks, and a `fenced` delivery (the primary then closes every
         /// path).
         case everything
@@ -24,7 +30,9 @@ extension MirrorSimulation {
         case .deliverToSecondary(let p, _): .secondary(delivery: p)
         case .secondaryNoticesDown, .takeover: .secondary(delivery: nil)
         case .fail(let p): .failure(path: p)
-        case .comeBack, .crashPrimary, .crashSecondary: .everything
+        case .crashPrimary: .primaryCrash
+        case .crashSecondary: .secondaryCrash
+        case .comeBack: .everything
         }
     }
 
@@ -37,11 +45,22 @@ extension MirrorSimulation {
     /// - a failure of path `p` and a step of either node that does not deliver on `p`: the step
     ///   does not read the connection, and a message it sends on `p` is lost either way (queued
     ///   then cleared, or dropped).
+    /// - a crash of one node and a step of the other that delivers nothing (a write or a
+    ///   primary noticing a path down against the secondary's crash; a secondary noticing a
+    ///   path down or taking over against the primary's crash): the step reads neither the
+    ///   crashed core nor any connection or queue (what it sends is queued and then lost to the
+    ///   crash, or lost at once: the queues end empty either way), and it touches neither the
+    ///   crash count nor the flags that enable the crash; the crash breaks connections, which
+    ///   does not disable a step that delivers nothing. A delivery does not commute with a
+    ///   crash: the crash empties the queue it delivers from.
     /// Two steps of one node never commute here: the core's result (and the seq of its events)
     /// depends on their order.
     public func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (Self.footprint(a), Self.footprint(b)) {
         case (.primary, .secondary), (.secondary, .primary):
+            return true
+        case (.primaryCrash, .secondary(nil)), (.secondary(nil), .primaryCrash),
+             (.secondaryCrash, .primary(nil)), (.primary(nil), .secondaryCrash):
             return true
         case let (.failure(p), .primary(q)), let (.failure(p), .secondary(q)),
              let (.primary(q), .failure(p)), let (.secondary(q), .failure(p)):

@@ -19,6 +19,7 @@ extension MirrorSimulation {
                 if paths[path].connected { paths[path].toSecondary.append(message) }
             case .commit(let lsn):
                 commits.append(lsn)
+                commitsDigest &+= StableHasher.hash(UInt64(bitPattern: Int64(lsn)))
             case .degraded, .rejected:
                 // The live node only logs these.
                 break
@@ -48,6 +49,7 @@ extension MirrorSimulation {
                 if paths[path].connected { paths[path].toPrimary.append(message) }
             case .persist(let record):
                 persisted.append(record)
+                if persistedAtTakeover == nil { persistedDigest &+= Self.digest(of: record) }
             case .tookOver:
                 persistedAtTakeover = persisted.count
             }

@@ -64,6 +64,12 @@ public struct MirrorSimulation: Explorable {
     public internal(set) var persisted: [MirrorRecord] = []
     /// How many of `persisted` the secondary held when it took over (nil: it has not).
     public internal(set) var persistedAtTakeover: Int?
+    /// The fingerprint's running digest of `commits`, a multiset (see `MirrorSimulation+Fingerprint.swift`).
+    var commitsDigest: UInt64 = 0
+    /// The running digest of `persisted` up to the takeover, a multiset.
+    var persistedDigest: UInt64 = 0
+    /// The digest of the configuration, computed once.
+    let configurationDigest: UInt64
 
     var paths: [Path]
     /// Records written so far.
@@ -81,6 +87,7 @@ public struct MirrorSimulation: Explorable {
     public init(_ configuration: Configuration) {
         precondition(configuration.isValid, "invalid mirror configuration \(configuration)")
         self.configuration = configuration
+        configurationDigest = Self.digest(of: configuration)
         primary = MirrorPrimary(streams: configuration.streams, paths: configuration.paths)
         primary.faults = configuration.primaryFaults
         secondary = MirrorSecondary()

@@ -1,0 +1,141 @@
+/// A map kept as one array of pairs sorted by key: the specs' containers for what is still open.
+///
+/// What a spec holds is small (the entries in flight, a few streams and paths), so a binary
+/// search over a flat array beats hashing, a copy on write is one copy of one array (the
+/// explorer copies a spec on every branch), and iterating in key order is the canonical order a
+/// fingerprint needs, with no sort. Keys mostly arrive in increasing order (seqs, lsns, sns),
+/// so an insert is usually an append.
+struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
+    /// The pairs, by increasing key.
+    private(set) var elements: [(key: Key, value: Value)] = []
+
+    /// An empty map.
+    init() {}
+
+    /// The number of keys.
+    var count: Int { elements.count }
+
+    /// Whether the map holds nothing.
+    var isEmpty: Bool { elements.isEmpty }
+
+    /// The keys, increasing (a copy).
+    var keys: [Key] { elements.map(\.key) }
+
+    /// The values, in key order (a copy).
+    var values: [Value] { elements.map(\.value) }
+
+    /// The index of the first key not below `key`.
+    func lowerBound(_ key: Key) -> Int {
+        // Most lookups are of the greatest key or past it.
+        if let last = elements.last, last.key < key { return elements.count }
+        var lo = 0, hi = elements.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            if elements[mid].key < key { lo = mid &+ 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The index of `key`, if it is there.
+    func index(of key: Key) -> Int? {
+        let i = lowerBound(key)
+        return i < elements.count && elements[i].key == key ? i : nil
+    }
+
+    /// Whether `key` is there.
+    func contains(_ key: Key) -> Bool { index(of: key) != nil }
+
+    /// The value of `key`; setting nil removes it.
+    subscript(key: Key) -> Value? {
+        get { index(of: key).map { elements[$0].value } }
+        set {
+            let i = lowerBound(key)
+            let found = i < elements.count && elements[i].key == key
+            switch (found, newValue) {
+            case (true, let value?): elements[i].value = value
+            case (true, nil): elements.remove(at: i)
+            case (false, let value?): elements.insert((key, value), at: i)
+            case (false, nil): break
+            }
+        }
+    }
+
+    /// The value of `key`, inserted as `defaultValue` first when absent; changed in place.
+    subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
+        get { index(of: key).map { elements[$0].value } ?? defaultValue() }
+        _modify {
+            let i = lowerBound(key)
+            if i == elements.count || elements[i].key != key { elements.insert((key, defaultValue()), at: i) }
+            yield &elements[i].value
+        }
+    }
+
+    /// Removes `key`; returns its value, if it was there.
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        guard let i = index(of: key) else { return nil }
+        return elements.remove(at: i).value
+    }
+
+    /// Removes everything.
+    mutating func removeAll() { elements.removeAll() }
+
+    /// The same keys with `transform` of each value.
+    func mapValues<T>(_ transform: (Value) -> T) -> SortedMap<Key, T> {
+        var result = SortedMap<Key, T>()
+        result.elements = elements.map { ($0.key, transform($0.value)) }
+        return result
+    }
+}
+
+/// A set kept as a sorted array (see `SortedMap`).
+struct SortedSet<Element: Comparable & Sendable>: Sendable {
+    /// The elements, increasing.
+    private(set) var elements: [Element] = []
+
+    /// An empty set.
+    init() {}
+
+    /// The number of elements.
+    var count: Int { elements.count }
+
+    /// Whether the set is empty.
+    var isEmpty: Bool { elements.isEmpty }
+
+    private func lowerBound(_ element: Element) -> Int {
+        if let last = elements.last, last < element { return elements.count }
+        var lo = 0, hi = elements.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            if elements[mid] < element { lo = mid &+ 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Whether `element` is there.
+    func contains(_ element: Element) -> Bool {
+        let i = lowerBound(element)
+        return i < elements.count && elements[i] == element
+    }
+
+    /// Inserts `element`; returns false when it was there already.
+    @discardableResult
+    mutating func insert(_ element: Element) -> Bool {
+        let i = lowerBound(element)
+        if i < elements.count && elements[i] == element { return false }
+        elements.insert(element, at: i)
+        return true
+    }
+
+    /// Removes `element`; returns whether it was there.
+    @discardableResult
+    mutating func remove(_ element: Element) -> Bool {
+        let i = lowerBound(element)
+        guard i < elements.count && elements[i] == element else { return false }
+        elements.remove(at: i)
+        return true
+    }
+
+    /// Removes everything.
+    mutating func removeAll() { elements.removeAll() }
+}
