@@ -92,11 +92,17 @@ public struct MirrorRecording: Sendable {
         /// Wall time of the run.
         public var elapsed: Duration
         /// Wall time of the client workload alone: from the first write submitted to the last
-        /// commit (or the crash), without connecting, the takeover and shutting down.
+        /// commit (or the crash) and the traces' last lines handed to the operating system,
+        /// without connecting, the takeover and shutting down.
         public var workloadElapsed: Duration
         /// CPU time (user and system, every thread of this process: both controllers, their
         /// trace writers) over the same span as `workloadElapsed`.
         public var workloadCPU: Duration
+        /// The part of `workloadCPU` spent on the two event-loop threads (primary, secondary):
+        /// the controllers themselves, with the encoding of their trace lines.
+        public var workloadLoopCPU: Duration
+        /// The part of `workloadCPU` the trace writers spent writing the traces (zero untraced).
+        public var workloadTraceWriterCPU: Duration
         /// From submission to commit, per committed write; empty unless the options ask for
         /// `measuresCommitLatency`.
         public var commitLatencies: [Duration]
@@ -160,11 +166,19 @@ public struct MirrorRecording: Sendable {
             workload.crashAfter = options.crashPrimaryAt
             workload.writesPerSecond = options.writesPerSecond
             workload.measuresCommitLatency = options.measuresCommitLatency
+            let loopsStart = try await Self.threadCPUTime(on: [primaryLoop, secondaryLoop])
+            let writersStart = primaryRecorder.writerCPUTime + secondaryRecorder.writerCPUTime
             let workloadStart = clock.now
             let cpuStart = Self.processCPUTime()
             let result = try await primary.run(workload)
+            // The whole trace is written within the span, its last buffers too: the recording's
+            // cost is counted in full.
+            primaryRecorder.flush()
+            secondaryRecorder.flush()
             let workloadElapsed = workloadStart.duration(to: clock.now)
             let workloadCPU = Self.processCPUTime() - cpuStart
+            let workloadLoopCPU = try await Self.threadCPUTime(on: [primaryLoop, secondaryLoop]) - loopsStart
+            let workloadTraceWriterCPU = primaryRecorder.writerCPUTime + secondaryRecorder.writerCPUTime - writersStart
             var epoch: Int?
             if result.crashed {
                 epoch = try await secondary.waitForTakeover(seconds: options.takeoverTimeout)
@@ -181,7 +195,9 @@ public struct MirrorRecording: Sendable {
                 lostCommits: result.committedLSNs.count { lsn in
                     records[lsn]?.payload != MirrorWorkload.payload(index: lsn - 1, size: options.payloadSize)
                 },
-                elapsed: .zero, workloadElapsed: workloadElapsed, workloadCPU: workloadCPU, commitLatencies: result.commitLatencies,
+                elapsed: .zero, workloadElapsed: workloadElapsed, workloadCPU: workloadCPU,
+                workloadLoopCPU: workloadLoopCPU, workloadTraceWriterCPU: workloadTraceWriterCPU,
+                commitLatencies: result.commitLatencies,
                 files: options.recordsTraces ? [primaryFile, secondaryFile] : [])
         } catch {
             await secondary.stop()
@@ -211,6 +227,20 @@ extension MirrorRecording {
         func duration(_ t: timeval) -> Duration { .seconds(Int64(t.tv_sec)) + .microseconds(Int64(t.tv_usec)) }
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
+
+    /// The CPU time the threads of these event loops used so far, together (each read on its
+    /// own loop).
+    static func threadCPUTime(on loops: [EventLoop]) async throws -> Duration {
+        var total = Duration.zero
+        for loop in loops {
+            total += try await loop.submit {
+                var now = timespec()
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+                return Duration.seconds(Int64(now.tv_sec)) + .nanoseconds(Int64(now.tv_nsec))
+            }.get()
+        }
+        return total
+    }
 }
 
 /// A trace recorder the run closes at its end: `finish()` after a whole run (a file gets its
@@ -218,6 +248,8 @@ extension MirrorRecording {
 protocol ClosableRecorder: TraceRecorder {
     func close() throws
     func finish() throws
+    /// CPU time spent writing the trace off the recording threads so far.
+    var writerCPUTime: Duration { get }
 }
 
 extension FileRecorder: ClosableRecorder {}
@@ -225,4 +257,5 @@ extension FileRecorder: ClosableRecorder {}
 extension DiscardingRecorder: ClosableRecorder {
     func close() {}
     func finish() {}
+    var writerCPUTime: Duration { .zero }
 }

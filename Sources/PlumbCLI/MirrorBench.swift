@@ -35,7 +35,9 @@ struct MirrorBench: AsyncParsableCommand {
             CPU per record: the process's CPU time (user and system, every thread: both \
             controllers and the trace writers) over each run's workload, divided by its records; \
             medians for the traced and untraced runs and their difference, the recording's CPU \
-            per record.
+            per record. Where it goes: the two event-loop threads (the controllers, with the \
+            encoding of trace lines), the trace writers' write(2) calls, and the rest (the \
+            client's task, the runtime).
 
             Commit latency: a client paced at --rate writes/s (well under capacity) over 4 \
             capped paths with tracing on, for --latency-seconds; each write is timed on the \
@@ -43,7 +45,8 @@ struct MirrorBench: AsyncParsableCommand {
             secondary's acknowledgement); the median over the rounds of each round's p50 and p99.
 
             Every run is a fresh primary and secondary; configurations are interleaved with the \
-            order rotating between rounds. Throughput counts the client workload only (first \
+            order rotating between rounds. --only scaling (path scaling and latency) or --only \
+            tracing runs one half. Throughput counts the client workload only (first \
             write to last commit). Figures are measured, not asserted; build with -c release \
             first. --format json prints one JSON object on standard output (progress goes to \
             standard error), e.g. `plumb bench mirror --format json | jq .tracing.ratio_median`.
@@ -57,7 +60,10 @@ struct MirrorBench: AsyncParsableCommand {
     var rounds = 5
 
     @Option(name: .customLong("tracing-rounds"), help: "Rounds of traced/untraced runs (four runs each); the median ratio is reported (1...\(OptionRange.maxRounds)).")
-    var tracingRounds = 15
+    var tracingRounds = 25
+
+    @Option(help: "Run one half only: scaling (path scaling and latency) or tracing (default: both).")
+    var only: MirrorBenchReport.Section?
 
     @Option(help: "Offered load of the latency run, in writes per second (1...\(Self.maxRate)).")
     var rate = 2_000
@@ -109,6 +115,8 @@ struct MirrorBench: AsyncParsableCommand {
         var megabytesPerSecond: Double
         /// CPU time per record, in microseconds.
         var cpuMicrosPerRecord: Double
+        /// The part on the event-loop threads, and the part in the trace writers.
+        var loopMicrosPerRecord = 0.0, writerMicrosPerRecord = 0.0
         var p50: Double?
         var p99: Double?
     }
@@ -119,7 +127,37 @@ struct MirrorBench: AsyncParsableCommand {
         defer { if dir == nil { try? fm.removeItem(atPath: directory) } }
         let progress: (String) -> Void = format == .json
             ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
+        let runsScaling = only != .tracing, runsTracing = only != .scaling
 
+        progress("plumb bench mirror: 4 KiB records, \(Self.streams) streams, "
+            + (runsScaling ? "\(rounds) scaling round\(rounds == 1 ? "" : "s")" : "no scaling rounds") + ", "
+            + (runsTracing ? "\(tracingRounds) tracing round\(tracingRounds == 1 ? "" : "s")" : "no tracing rounds")
+            + "; traces in \(directory)")
+        _ = try await measure(Run(name: "warm-up", paths: 4, records: min(records, 2_000)), in: directory)
+
+        let (scaling, latency) = runsScaling ? try await measureScaling(in: directory, progress: progress) : (nil, nil)
+        let tracing = runsTracing ? try await measureTracing(in: directory, progress: progress) : nil
+        let result = MirrorBenchReport(
+            rounds: rounds, tracingRounds: tracingRounds, records: records, pathMBps: pathMBps,
+            scaling: scaling, tracing: tracing, latency: latency)
+        switch format {
+        case .text: print(result.text)
+        case .json: print(result.json)
+        }
+    }
+
+    /// One progress line per run.
+    private func report(_ round: Int, _ run: Run, _ sample: Sample, _ progress: (String) -> Void) {
+        var line = "  round \(round + 1)  " + run.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+            + String(format: " %9.0f records/s %7.1f MB/s %6.1f µs CPU/record", sample.recordsPerSecond, sample.megabytesPerSecond, sample.cpuMicrosPerRecord)
+        if let p50 = sample.p50, let p99 = sample.p99 { line += String(format: "   p50 %.3f ms  p99 %.3f ms", p50, p99) }
+        progress(line)
+    }
+
+    /// Path scaling and latency, interleaved, the order rotating between rounds.
+    private func measureScaling(
+        in directory: String, progress: (String) -> Void
+    ) async throws -> (MirrorBenchReport.Scaling, MirrorBenchReport.Latency) {
         let mbps = String(format: "%g", pathMBps)
         let scaling = [1, 2, 4].map { paths in
             Run(name: "\(paths) path\(paths == 1 ? " " : "s"), \(mbps) MB/s each", paths: paths,
@@ -128,20 +166,6 @@ struct MirrorBench: AsyncParsableCommand {
         let latencyRecords = max(Int((Double(rate) * latencySeconds).rounded()), 1)
         let latency = Run(name: "latency at \(rate)/s, 4 capped paths", paths: 4, records: latencyRecords,
                           capped: true, paced: true)
-        let traced = Run(name: "4 paths uncapped, traced", paths: 4, records: records)
-        let untraced = Run(name: "4 paths uncapped, untraced", paths: 4, records: records, traced: false)
-
-        progress("plumb bench mirror: 4 KiB records, \(Self.streams) streams, \(rounds) scaling round\(rounds == 1 ? "" : "s"), \(tracingRounds) tracing round\(tracingRounds == 1 ? "" : "s"); traces in \(directory)")
-        _ = try await measure(Run(name: "warm-up", paths: 4, records: min(records, 2_000)), in: directory)
-
-        func report(_ round: Int, _ run: Run, _ sample: Sample) {
-            var line = "  round \(round + 1)  " + run.name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                + String(format: " %9.0f records/s %7.1f MB/s %6.1f µs CPU/record", sample.recordsPerSecond, sample.megabytesPerSecond, sample.cpuMicrosPerRecord)
-            if let p50 = sample.p50, let p99 = sample.p99 { line += String(format: "   p50 %.3f ms  p99 %.3f ms", p50, p99) }
-            progress(line)
-        }
-
-        // Path scaling and latency, interleaved, the order rotating between rounds.
         let loadBefore = Self.loadAverage()
         var scalingSamples = Array(repeating: [Sample](), count: scaling.count)
         var latencySamples: [Sample] = []
@@ -149,23 +173,40 @@ struct MirrorBench: AsyncParsableCommand {
             for index in Self.rotated(Array(0..<scaling.count), by: round) {
                 let sample = try await measure(scaling[index], in: directory)
                 scalingSamples[index].append(sample)
-                report(round, scaling[index], sample)
+                report(round, scaling[index], sample, progress)
             }
             let sample = try await measure(latency, in: directory)
             latencySamples.append(sample)
-            report(round, latency, sample)
+            report(round, latency, sample, progress)
         }
         let loadAfter = Self.loadAverage()
+        let runs = scaling.indices.map { i in
+            MirrorBenchReport.ScalingRun(
+                paths: scaling[i].paths, records: scaling[i].records,
+                recordsPerSecond: scalingSamples[i].map(\.recordsPerSecond).median,
+                megabytesPerSecond: scalingSamples[i].map(\.megabytesPerSecond).median,
+                cpuMicrosPerRecord: scalingSamples[i].map(\.cpuMicrosPerRecord).median,
+                min: scalingSamples[i].map(\.recordsPerSecond).min()!, max: scalingSamples[i].map(\.recordsPerSecond).max()!)
+        }
+        return (MirrorBenchReport.Scaling(runs: runs, loadBefore: loadBefore, loadAfter: loadAfter),
+                MirrorBenchReport.Latency(rate: rate, seconds: latencySeconds,
+                                          p50: latencySamples.compactMap(\.p50).median, p99: latencySamples.compactMap(\.p99).median))
+    }
 
-        // Tracing: ABBA per round (traced, untraced, untraced, traced, or the reverse), so a
-        // linear drift within a round cancels out; one ratio per round.
+    /// Tracing: ABBA per round (traced, untraced, untraced, traced, or the reverse), so a
+    /// linear drift within a round cancels out; one ratio per round, of the same workload
+    /// traced and untraced.
+    private func measureTracing(in directory: String, progress: (String) -> Void) async throws -> MirrorBenchReport.Tracing {
+        let traced = Run(name: "4 paths uncapped, traced", paths: 4, records: records)
+        let untraced = Run(name: "4 paths uncapped, untraced", paths: 4, records: records, traced: false)
+        let loadBefore = Self.loadAverage()
         var tracedSamples: [Sample] = [], untracedSamples: [Sample] = [], ratios: [Double] = []
         for round in 0..<tracingRounds {
             let order = round % 2 == 0 ? [traced, untraced, untraced, traced] : [untraced, traced, traced, untraced]
             var tracedRate = 0.0, untracedRate = 0.0
             for run in order {
                 let sample = try await measure(run, in: directory)
-                report(round, run, sample)
+                report(round, run, sample, progress)
                 if run.traced {
                     tracedSamples.append(sample)
                     tracedRate += sample.recordsPerSecond
@@ -176,31 +217,17 @@ struct MirrorBench: AsyncParsableCommand {
             }
             ratios.append(tracedRate / untracedRate)
         }
-        let loadEnd = Self.loadAverage()
-
-        let result = MirrorBenchReport(
-            rounds: rounds, tracingRounds: tracingRounds, records: records, pathMBps: pathMBps,
-            scaling: scaling.indices.map { i in
-                MirrorBenchReport.ScalingRun(
-                    paths: scaling[i].paths, records: scaling[i].records,
-                    recordsPerSecond: scalingSamples[i].map(\.recordsPerSecond).median,
-                    megabytesPerSecond: scalingSamples[i].map(\.megabytesPerSecond).median,
-                    cpuMicrosPerRecord: scalingSamples[i].map(\.cpuMicrosPerRecord).median,
-                    min: scalingSamples[i].map(\.recordsPerSecond).min()!, max: scalingSamples[i].map(\.recordsPerSecond).max()!)
-            },
-            scalingLoad: (loadBefore, loadAfter),
-            tracing: .init(
-                ratios: ratios, tracedRecordsPerSecond: tracedSamples.map(\.recordsPerSecond).median,
-                untracedRecordsPerSecond: untracedSamples.map(\.recordsPerSecond).median,
-                tracedCPUMicros: tracedSamples.map(\.cpuMicrosPerRecord).median,
-                untracedCPUMicros: untracedSamples.map(\.cpuMicrosPerRecord).median,
-                loadAfter: loadEnd),
-            latency: .init(rate: rate, seconds: latencySeconds,
-                           p50: latencySamples.compactMap(\.p50).median, p99: latencySamples.compactMap(\.p99).median))
-        switch format {
-        case .text: print(result.text)
-        case .json: print(result.json)
+        func cpu(_ samples: [Sample]) -> MirrorBenchReport.CPU {
+            MirrorBenchReport.CPU(
+                total: samples.map(\.cpuMicrosPerRecord).median, loops: samples.map(\.loopMicrosPerRecord).median,
+                writers: samples.map(\.writerMicrosPerRecord).median,
+                rest: samples.map { $0.cpuMicrosPerRecord - $0.loopMicrosPerRecord - $0.writerMicrosPerRecord }.median)
         }
+        return MirrorBenchReport.Tracing(
+            ratios: ratios, tracedRecordsPerSecond: tracedSamples.map(\.recordsPerSecond).median,
+            untracedRecordsPerSecond: untracedSamples.map(\.recordsPerSecond).median,
+            tracedCPU: cpu(tracedSamples), untracedCPU: cpu(untracedSamples),
+            loadBefore: loadBefore, loadAfter: Self.loadAverage())
     }
 
     /// Runs one configuration on a fresh primary and secondary.
@@ -222,7 +249,9 @@ struct MirrorBench: AsyncParsableCommand {
         let perSecond = Double(run.records) / seconds
         var sample = Sample(
             recordsPerSecond: perSecond, megabytesPerSecond: perSecond * Double(Self.payloadSize) / 1e6,
-            cpuMicrosPerRecord: summary.workloadCPU.seconds * 1e6 / Double(run.records))
+            cpuMicrosPerRecord: summary.workloadCPU.seconds * 1e6 / Double(run.records),
+            loopMicrosPerRecord: summary.workloadLoopCPU.seconds * 1e6 / Double(run.records),
+            writerMicrosPerRecord: summary.workloadTraceWriterCPU.seconds * 1e6 / Double(run.records))
         if run.paced {
             let sorted = summary.commitLatencies.map(\.seconds).sorted()
             sample.p50 = Self.percentile(sorted, 0.50) * 1e3

@@ -8,6 +8,14 @@ struct MirrorBenchReport {
         case text, json
     }
 
+    /// The halves `--only` can pick.
+    enum Section: String, ExpressibleByArgument, CaseIterable {
+        /// Path scaling and commit latency.
+        case scaling
+        /// Traced against untraced.
+        case tracing
+    }
+
     /// One path count of the capped runs (medians over the rounds).
     struct ScalingRun {
         var paths: Int
@@ -19,16 +27,41 @@ struct MirrorBenchReport {
         var max: Double
     }
 
+    /// The capped runs, with the 1-minute load average before and after them.
+    struct Scaling {
+        var runs: [ScalingRun]
+        var loadBefore: Double
+        var loadAfter: Double
+
+        var fourOverOne: Double { runs[2].recordsPerSecond / runs[0].recordsPerSecond }
+        var twoOverOne: Double { runs[1].recordsPerSecond / runs[0].recordsPerSecond }
+    }
+
+    /// CPU time per record in microseconds, and where it went (medians over the runs).
+    struct CPU {
+        /// Every thread of the process.
+        var total: Double
+        /// The two event-loop threads: the controllers, with the encoding of trace lines.
+        var loops: Double
+        /// The trace writers' `write(2)` calls.
+        var writers: Double
+        /// Everything else: the client's task, the runtime.
+        var rest: Double
+    }
+
     /// The traced/untraced comparison.
     struct Tracing {
         /// Per round: traced throughput over untraced.
         var ratios: [Double]
         var tracedRecordsPerSecond: Double
         var untracedRecordsPerSecond: Double
-        var tracedCPUMicros: Double
-        var untracedCPUMicros: Double
-        /// The 1-minute load average after the tracing rounds.
+        var tracedCPU: CPU
+        var untracedCPU: CPU
+        /// The 1-minute load average before and after the tracing rounds.
+        var loadBefore: Double
         var loadAfter: Double
+
+        var ratio: Double { ratios.median }
     }
 
     /// The paced latency runs (medians over the rounds of each round's percentile).
@@ -43,66 +76,84 @@ struct MirrorBenchReport {
     var tracingRounds: Int
     var records: Int
     var pathMBps: Double
-    var scaling: [ScalingRun]
-    /// The 1-minute load average before and after the scaling rounds.
-    var scalingLoad: (before: Double, after: Double)
-    var tracing: Tracing
-    var latency: Latency
-
-    private var fourOverOne: Double { scaling[2].recordsPerSecond / scaling[0].recordsPerSecond }
-    private var twoOverOne: Double { scaling[1].recordsPerSecond / scaling[0].recordsPerSecond }
-    private var tracingRatio: Double { tracing.ratios.median }
+    /// Nil when `--only tracing` left the scaling and latency runs out.
+    var scaling: Scaling?
+    /// Nil when `--only scaling` left the tracing runs out.
+    var tracing: Tracing?
+    var latency: Latency?
 
     /// The report for people.
     var text: String {
-        var lines = ["", "path scaling, median of \(rounds) rounds:"]
-        lines.append("  " + "run".padding(toLength: 30, withPad: " ", startingAt: 0) + "   records/s      MB/s  µs CPU/record   records/s min..max")
-        for run in scaling {
-            let name = "\(run.paths) path\(run.paths == 1 ? " " : "s"), \(String(format: "%g", pathMBps)) MB/s each"
-            lines.append("  " + name.padding(toLength: 30, withPad: " ", startingAt: 0)
-                + String(format: " %11.0f %9.1f %14.1f   %.0f..%.0f", run.recordsPerSecond, run.megabytesPerSecond, run.cpuMicrosPerRecord, run.min, run.max))
+        var lines: [String] = []
+        if let scaling {
+            lines += ["", "path scaling, median of \(rounds) rounds:"]
+            lines.append("  " + "run".padding(toLength: 30, withPad: " ", startingAt: 0) + "   records/s      MB/s  µs CPU/record   records/s min..max")
+            for run in scaling.runs {
+                let name = "\(run.paths) path\(run.paths == 1 ? " " : "s"), \(String(format: "%g", pathMBps)) MB/s each"
+                lines.append("  " + name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                    + String(format: " %11.0f %9.1f %14.1f   %.0f..%.0f", run.recordsPerSecond, run.megabytesPerSecond, run.cpuMicrosPerRecord, run.min, run.max))
+            }
+            lines.append(String(format: "  4 paths / 1 path  %.2fx (aim >= 3.5x); 2 paths / 1 path %.2fx; load average %.2f before, %.2f after",
+                                scaling.fourOverOne, scaling.twoOverOne, scaling.loadBefore, scaling.loadAfter))
         }
-        lines.append(String(format: "  4 paths / 1 path  %.2fx (aim >= 3.5x); 2 paths / 1 path %.2fx; load average %.2f before, %.2f after",
-                            fourOverOne, twoOverOne, scalingLoad.before, scalingLoad.after))
-        lines.append("")
-        lines.append("tracing cost, 4 paths uncapped, \(tracingRounds) ABBA rounds (median of \(2 * tracingRounds) runs each):")
-        lines.append(String(format: "  traced    %9.0f records/s %7.1f µs CPU/record", tracing.tracedRecordsPerSecond, tracing.tracedCPUMicros))
-        lines.append(String(format: "  untraced  %9.0f records/s %7.1f µs CPU/record", tracing.untracedRecordsPerSecond, tracing.untracedCPUMicros))
-        lines.append(String(format: "  traced / untraced %.3f (median of per-round ratios, %.3f..%.3f): recording costs %.1f%% of throughput (aim <= 5%%), %.1f µs CPU per record; load average %.2f after",
-                            tracingRatio, tracing.ratios.min() ?? .nan, tracing.ratios.max() ?? .nan, (1 - tracingRatio) * 100,
-                            tracing.tracedCPUMicros - tracing.untracedCPUMicros, tracing.loadAfter))
-        lines.append("")
-        lines.append(String(format: "commit latency, %d writes/s for %g s over 4 capped paths, traced: p50 %.3f ms, p99 %.3f ms",
-                            latency.rate, latency.seconds, latency.p50, latency.p99))
+        if let tracing {
+            let ratio = tracing.ratio
+            func cpu(_ name: String, _ rate: Double, _ cpu: CPU) -> String {
+                String(format: "  %@ %9.0f records/s %7.2f µs CPU/record: %.2f event loops, %.2f trace writers, %.2f rest",
+                       name, rate, cpu.total, cpu.loops, cpu.writers, cpu.rest)
+            }
+            lines += ["", "tracing cost, 4 paths uncapped, \(tracingRounds) ABBA rounds (median of \(2 * tracingRounds) runs each):"]
+            lines.append(cpu("traced   ", tracing.tracedRecordsPerSecond, tracing.tracedCPU))
+            lines.append(cpu("untraced ", tracing.untracedRecordsPerSecond, tracing.untracedCPU))
+            lines.append(String(format: "  traced / untraced %.3f (median of per-round ratios, %.3f..%.3f): recording costs %.1f%% of throughput (aim <= 5%%), %.2f µs CPU per record (%.2f on the event loops); load average %.2f before, %.2f after",
+                                ratio, tracing.ratios.min() ?? .nan, tracing.ratios.max() ?? .nan, (1 - ratio) * 100,
+                                tracing.tracedCPU.total - tracing.untracedCPU.total, tracing.tracedCPU.loops - tracing.untracedCPU.loops,
+                                tracing.loadBefore, tracing.loadAfter))
+        }
+        if let latency {
+            lines.append("")
+            lines.append(String(format: "commit latency, %d writes/s for %g s over 4 capped paths, traced: p50 %.3f ms, p99 %.3f ms",
+                                latency.rate, latency.seconds, latency.p50, latency.p99))
+        }
         return lines.joined(separator: "\n")
     }
 
-    /// One JSON object for tools.
+    /// One JSON object for tools (a section left out by `--only` is null).
     var json: String {
         func number(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-        let object: [String: Any] = [
-            "records": records, "rounds": rounds, "path_mbps": pathMBps,
-            "scaling": [
-                "runs": scaling.map { [
+        func cpu(_ cpu: CPU) -> [String: Any] {
+            ["total": number(cpu.total), "event_loops": number(cpu.loops), "trace_writers": number(cpu.writers), "rest": number(cpu.rest)]
+        }
+        var object: [String: Any] = ["records": records, "rounds": rounds, "path_mbps": pathMBps]
+        object["scaling"] = scaling.map { scaling -> Any in
+            [
+                "runs": scaling.runs.map { [
                     "paths": $0.paths, "records": $0.records, "records_per_second": number($0.recordsPerSecond),
                     "mb_per_second": number($0.megabytesPerSecond), "cpu_us_per_record": number($0.cpuMicrosPerRecord),
                     "records_per_second_min": number($0.min), "records_per_second_max": number($0.max),
                 ] },
-                "ratio_4_to_1": number(fourOverOne), "ratio_2_to_1": number(twoOverOne),
-                "load_average_before": number(scalingLoad.before), "load_average_after": number(scalingLoad.after),
-            ],
-            "tracing": [
+                "ratio_4_to_1": number(scaling.fourOverOne), "ratio_2_to_1": number(scaling.twoOverOne),
+                "load_average_before": number(scaling.loadBefore), "load_average_after": number(scaling.loadAfter),
+            ]
+        } ?? NSNull()
+        object["tracing"] = tracing.map { tracing -> Any in
+            [
                 "rounds": tracingRounds, "ratios": tracing.ratios.map(number),
-                "ratio_median": number(tracingRatio), "cost_percent": number((1 - tracingRatio) * 100),
+                "ratio_median": number(tracing.ratio), "cost_percent": number((1 - tracing.ratio) * 100),
+                "ratio_min": number(tracing.ratios.min() ?? .nan), "ratio_max": number(tracing.ratios.max() ?? .nan),
                 "traced_records_per_second": number(tracing.tracedRecordsPerSecond),
                 "untraced_records_per_second": number(tracing.untracedRecordsPerSecond),
-                "traced_cpu_us_per_record": number(tracing.tracedCPUMicros),
-                "untraced_cpu_us_per_record": number(tracing.untracedCPUMicros),
-                "recording_cpu_us_per_record": number(tracing.tracedCPUMicros - tracing.untracedCPUMicros),
-                "load_average_after": number(tracing.loadAfter),
-            ],
-            "latency": ["rate": latency.rate, "seconds": latency.seconds, "p50_ms": number(latency.p50), "p99_ms": number(latency.p99)],
-        ]
+                "traced_cpu_us_per_record": number(tracing.tracedCPU.total),
+                "untraced_cpu_us_per_record": number(tracing.untracedCPU.total),
+                "recording_cpu_us_per_record": number(tracing.tracedCPU.total - tracing.untracedCPU.total),
+                "traced_cpu_us_per_record_by_part": cpu(tracing.tracedCPU),
+                "untraced_cpu_us_per_record_by_part": cpu(tracing.untracedCPU),
+                "load_average_before": number(tracing.loadBefore), "load_average_after": number(tracing.loadAfter),
+            ]
+        } ?? NSNull()
+        object["latency"] = latency.map { latency -> Any in
+            ["rate": latency.rate, "seconds": latency.seconds, "p50_ms": number(latency.p50), "p99_ms": number(latency.p99)]
+        } ?? NSNull()
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

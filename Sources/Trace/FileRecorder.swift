@@ -20,10 +20,12 @@ import SystemPackage
 /// operating system and waits until it is written, so a simulated crash handler can call it and
 /// lose nothing (it does not `fsync`: that guards against power loss, not crashes).
 ///
-/// Thread-safe: every method takes one lock, so lines of concurrent `record` calls never mix
-/// and appear in the order the calls took the lock; buffers are written in the order they were
-/// handed over. The first write error is kept: later events are dropped and `close()` throws it.
-public final class FileRecorder: TraceRecorder {
+/// Thread-safe: every method takes one lock (a bare pthread mutex around the state, which is
+/// reached through a pointer: no closure and no exclusivity check per event), so lines of
+/// concurrent `record` calls never mix and appear in the order the calls took the lock; buffers
+/// are written in the order they were handed over. The first write error is kept: later events
+/// are dropped and `close()` throws it.
+public final class FileRecorder: TraceRecorder, @unchecked Sendable {
     /// The default buffer size that triggers a write: 256 KiB.
     public static let defaultBufferLimit = 256 << 10
 
@@ -37,9 +39,11 @@ public final class FileRecorder: TraceRecorder {
     private struct State {
         var fd: FileDescriptor?
         /// The buffer lines are encoded into (fields of the state, not of the chunk object, so
-        /// that an event costs one exclusive access, the lock's).
+        /// that an event touches one place).
         var lines: TraceLineWriter
         var error: Errno?
+        /// The node openings the lines use most, encoded once.
+        var prefixes = TraceNodePrefixes()
     }
 
     /// What the writer gives back, under a lock of its own: the writer never takes the
@@ -51,6 +55,8 @@ public final class FileRecorder: TraceRecorder {
         var spare: [Chunk] = []
         /// The writer's first error.
         var error: Errno?
+        /// CPU time the writer spent in `write(2)` (its thread's clock), in nanoseconds.
+        var writeNanoseconds = 0
     }
 
     /// A buffer of raw memory that lines are encoded into (`TraceLineWriter`), handed whole to
@@ -88,13 +94,18 @@ public final class FileRecorder: TraceRecorder {
         var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
     }
 
-    private let state: Locked<State>
+    /// The state, guarded by `mutex` (see `locked`).
+    private let state: UnsafeMutablePointer<State>
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let bufferLimit: Int
     /// The writer thread: writes handed-over buffers in order.
     private let writer = DispatchQueue(label: "plumb.trace-writer")
     /// Buffers that may wait for the writer at once: a recording faster than the disk waits
-    /// here rather than holding ever more memory (8 buffers, about 2.5 MiB).
-    private let slots = DispatchSemaphore(value: 8)
+    /// here rather than holding ever more memory (about 2 MiB of buffers, 2 to 8 of them: 8
+    /// of the default size).
+    private let slots: DispatchSemaphore
+    /// Written buffers kept for reuse (at most 4, and no more than the slots).
+    private let spares: Int
     private let returns = Locked(Returns())
 
     /// Creates (or truncates) the file at `path` and writes the header, with `meta` if given.
@@ -110,6 +121,9 @@ public final class FileRecorder: TraceRecorder {
         writingPath = partialUntilFinished ? path + ".partial" : path
         self.header = TraceHeader(system: system)
         self.bufferLimit = max(bufferLimit, 1)
+        let slotCount = min(max((2 << 20) / self.bufferLimit, 2), 8)
+        slots = DispatchSemaphore(value: slotCount)
+        spares = min(slotCount, 4)
         if partialUntilFinished, unlink(path) != 0, errno != ENOENT { throw Errno(rawValue: errno) }
         let fd: FileDescriptor
         do {
@@ -121,10 +135,14 @@ public final class FileRecorder: TraceRecorder {
         }
         var lines = Chunk(capacity: max(bufferLimit, 1) + 64 << 10).lend()
         TraceEncoder.write(TraceHeader(system: system), meta: meta, to: &lines)
-        state = Locked(State(fd: fd, lines: lines))
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(fd: fd, lines: lines))
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
         // The header goes out at once: the file is a valid trace even if nothing follows.
         flush()
-        if let error = state.withLock({ $0.error }) {
+        if let error = locked({ $0.error }) {
             try? fd.close()
             throw error
         }
@@ -132,23 +150,37 @@ public final class FileRecorder: TraceRecorder {
 
     deinit {
         try? close()
-        state.withLock { $0.lines.base.deallocate() }
+        state.pointee.lines.base.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` on the state, holding the lock.
+    @inline(__always)
+    private func locked<R>(_ body: (inout State) -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&state.pointee)
     }
 
     /// Appends the event's line to the buffer, writing the buffer out once it is full.
     ///
     /// Dropped after `close()` or after a write error.
     public func record(_ event: TraceEvent) {
-        state.withLock { state in
-            guard state.fd != nil, state.error == nil else { return }
-            TraceEncoder.write(event, to: &state.lines)
-            if state.lines.count >= bufferLimit { handOver(&state) }
+        pthread_mutex_lock(mutex)
+        if state.pointee.fd != nil, state.pointee.error == nil {
+            TraceEncoder.write(event, to: &state.pointee.lines, prefixes: &state.pointee.prefixes)
+            if state.pointee.lines.count >= bufferLimit { handOver(&state.pointee) }
         }
+        pthread_mutex_unlock(mutex)
     }
 
     /// Appends an `x-` event's line, like `record(_:)`.
     public func record(extension event: ExtensionEvent) {
-        state.withLock { state in
+        locked { state in
             guard state.fd != nil, state.error == nil else { return }
             TraceEncoder.write(extension: event, to: &state.lines)
             if state.lines.count >= bufferLimit { handOver(&state) }
@@ -158,7 +190,7 @@ public final class FileRecorder: TraceRecorder {
     /// Writes every buffered line to the file, and waits until every buffer handed to the
     /// writer is written.
     public func flush() {
-        state.withLock { handOver(&$0) }
+        locked { handOver(&$0) }
         writer.sync {}
         takeWriterError()
     }
@@ -166,17 +198,17 @@ public final class FileRecorder: TraceRecorder {
     /// Makes the writer's first error the recorder's (later events are then dropped).
     private func takeWriterError() {
         guard let failure = returns.withLock({ $0.error }) else { return }
-        state.withLock { if $0.error == nil { $0.error = failure } }
+        locked { if $0.error == nil { $0.error = failure } }
     }
 
     /// Flushes and closes the file; throws the first write (or close) error, if any.
     ///
     /// Closing twice is harmless; events recorded afterwards are dropped.
     public func close() throws(Errno) {
-        state.withLock { handOver(&$0) }
+        locked { handOver(&$0) }
         writer.sync {}
         takeWriterError()
-        let error: Errno? = state.withLock { state in
+        let error: Errno? = locked { state in
             if let fd = state.fd {
                 state.fd = nil
                 do {
@@ -213,19 +245,35 @@ public final class FileRecorder: TraceRecorder {
         // the `returns` lock, so waiting for a slot here, under the recorder's lock, cannot
         // deadlock.
         slots.wait()
-        writer.async { [returns = self.returns, slots = self.slots] in
+        writer.async { [returns = self.returns, slots = self.slots, spares = self.spares] in
             var failure: Errno?
+            let cpuBefore = Self.threadCPUNanoseconds()
             do {
                 _ = try fd.writeAll(chunk.bytes)
             } catch {
                 failure = (error as? Errno) ?? .ioError
             }
+            let cpu = Self.threadCPUNanoseconds() - cpuBefore
             chunk.count = 0
             returns.withLock { returns in
+                returns.writeNanoseconds += cpu
                 if returns.error == nil, let failure { returns.error = failure }
-                if returns.spare.count < 4 { returns.spare.append(chunk) }
+                if returns.spare.count < spares { returns.spare.append(chunk) }
             }
             slots.signal()
         }
+    }
+
+    /// CPU time the writer thread has spent writing this recording's buffers so far (what the
+    /// recording costs beyond encoding on the recording threads); for benchmarks.
+    public var writerCPUTime: Duration {
+        .nanoseconds(returns.withLock { $0.writeNanoseconds })
+    }
+
+    /// The calling thread's CPU time, in nanoseconds.
+    static func threadCPUNanoseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
     }
 }

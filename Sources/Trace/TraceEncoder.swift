@@ -55,32 +55,68 @@ public enum TraceEncoder {
 
     /// Writes the event's line and a newline.
     static func write(_ event: TraceEvent, to w: inout TraceLineWriter) {
-        w.raw("{\"node\":")
-        w.string(event.node)
-        w.raw(",\"seq\":")
-        w.int(event.seq)
-        w.raw(",\"ev\":")
-        w.raw(quotedName(event.kind))
-        assert(String(decoding: UnsafeRawBufferPointer(start: quotedName(event.kind).utf8Start,
-                                                        count: quotedName(event.kind).utf8CodeUnitCount), as: UTF8.self)
-               == "\"\(event.kind.name)\"", "quotedName and EventKind.name disagree")
-        fields(event.kind, &w)
-        if event.causes.count == 1 {
-            w.raw(",\"cause\":")
-            eventID(event.causes[0], &w)
-        } else if !event.causes.isEmpty {
-            w.raw(",\"cause\":[")
-            for (index, cause) in event.causes.enumerated() {
-                if index > 0 { w.raw(",") }
-                eventID(cause, &w)
+        var prefixes = TraceNodePrefixes()
+        write(event, to: &w, prefixes: &prefixes)
+    }
+
+    /// Writes the event's line and a newline: one bound reserved, then every piece written
+    /// without further checks, constant pieces (`,"ev":"send","stream":`) whole, and the node
+    /// names' openings copied from `prefixes` when they are there.
+    static func write(_ event: TraceEvent, to w: inout TraceLineWriter, prefixes: inout TraceNodePrefixes) {
+        w.withCursor(reserving: bound(event)) { c in
+            TraceNodePrefixes.write(event.node, slot: &prefixes.own, &c)
+            c.int(event.seq)
+            fields(event.kind, &c)
+            if event.causes.count == 1 {
+                c.raw(",\"cause\":")
+                TraceNodePrefixes.write(event.causes[0].node, slot: &prefixes.cause, &c)
+                c.int(event.causes[0].seq)
+                c.byte(UInt8(ascii: "}"))
+            } else if !event.causes.isEmpty {
+                c.raw(",\"cause\":[")
+                for index in event.causes.indices {
+                    if index > 0 { c.byte(UInt8(ascii: ",")) }
+                    TraceNodePrefixes.write(event.causes[index].node, slot: &prefixes.cause, &c)
+                    c.int(event.causes[index].seq)
+                    c.byte(UInt8(ascii: "}"))
+                }
+                c.byte(UInt8(ascii: "]"))
             }
-            w.raw("]")
+            if let t = event.t {
+                c.raw(",\"t\":")
+                c.int(t)
+            }
+            c.raw("}\n")
         }
-        if let t = event.t {
-            w.raw(",\"t\":")
-            w.int(t)
+    }
+
+    /// The most bytes the event's line takes: 320 for the fixed pieces, the longest name, up
+    /// to four numbers with their keys and the node's opening copied whole (48 bytes, see
+    /// `TraceNodePrefixes`), plus what its strings, causes and deps may take.
+    @inline(__always)
+    static func bound(_ event: TraceEvent) -> Int {
+        var n = 320 &+ TraceLineCursor.bound(event.node)
+        for cause in event.causes { n &+= 96 &+ TraceLineCursor.bound(cause.node) }
+        switch event.kind {
+        case let .append(_, _, _, deps): n &+= 64 &* deps.count
+        case let .submit(_, _, _, _, deps): n &+= 32 &* deps.count
+        case let .register(consumer, deps, after, logs):
+            n &+= 64 &+ TraceLineCursor.bound(consumer)
+            for name in deps { n &+= 8 &+ TraceLineCursor.bound(name) }
+            for name in after { n &+= 8 &+ TraceLineCursor.bound(name) }
+            for name in logs { n &+= 8 &+ TraceLineCursor.bound(name) }
+        case let .reject(consumer, reason):
+            n &+= TraceLineCursor.bound(consumer) &+ TraceLineCursor.bound(reason)
+        case let .notify(consumer), let .start(consumer), let .observe(consumer), let .skip(consumer):
+            n &+= TraceLineCursor.bound(consumer)
+        case let .tag(consumer, log), let .untag(consumer, log), let .process(consumer, log):
+            n &+= TraceLineCursor.bound(consumer) &+ TraceLineCursor.bound(log)
+        case let .end(consumer, _, reason):
+            n &+= TraceLineCursor.bound(consumer) &+ (reason.map(TraceLineCursor.bound) ?? 0)
+        default:
+            break
         }
-        w.raw("}\n")
+        return n
     }
 
     /// Appends an `x-` event as one line, with `"\n"`.
@@ -105,127 +141,187 @@ public enum TraceEncoder {
         w.raw("}\n")
     }
 
-    /// The event's name in quotes (`EventKind.name`, as a constant: no string per event).
-    private static func quotedName(_ kind: EventKind) -> StaticString {
-        switch kind {
-        case .append: "\"append\""
-        case .assign: "\"assign\""
-        case .path: "\"path\""
-        case .send: "\"send\""
-        case .recv: "\"recv\""
-        case .apply: "\"apply\""
-        case .drop: "\"drop\""
-        case .ack: "\"ack\""
-        case .acked: "\"acked\""
-        case .commit: "\"commit\""
-        case .takeover: "\"takeover\""
-        case .submit: "\"submit\""
-        case .stage: "\"stage\""
-        case .complete: "\"complete\""
-        case .durable: "\"durable\""
-        case .sync: "\"sync\""
-        case .syncDone: "\"sync_done\""
-        case .recovered: "\"recovered\""
-        case .online: "\"online\""
-        case .register: "\"register\""
-        case .reject: "\"reject\""
-        case .begin: "\"begin\""
-        case .notify: "\"notify\""
-        case .start: "\"start\""
-        case .tag: "\"tag\""
-        case .untag: "\"untag\""
-        case .process: "\"process\""
-        case .end: "\"end\""
-        case .observe: "\"observe\""
-        case .skip: "\"skip\""
-        case .done: "\"done\""
-        case .crash: "\"crash\""
-        }
-    }
-
-    private static func eventID(_ id: EventID, _ w: inout TraceLineWriter) {
-        w.raw("{\"node\":")
-        w.string(id.node)
-        w.raw(",\"seq\":")
-        w.int(id.seq)
-        w.raw("}")
-    }
-
-    /// The event's own fields, each as `,"key":value`.
-    private static func fields(_ kind: EventKind, _ w: inout TraceLineWriter) {
+    /// `,"ev":"NAME"` and the event's own fields, each as `,"key":value`.
+    private static func fields(_ kind: EventKind, _ c: inout TraceLineCursor) {
         switch kind {
         case let .append(lsn, stream, sn, deps):
-            w.int("lsn", lsn)
-            w.int("stream", stream)
-            w.int("sn", sn)
+            c.raw(",\"ev\":\"append\",\"lsn\":")
+            c.int(lsn)
+            c.raw(",\"stream\":")
+            c.int(stream)
+            c.raw(",\"sn\":")
+            c.int(sn)
             if !deps.isEmpty {
-                w.raw(",\"deps\":[")
-                for (index, dep) in deps.enumerated() {
-                    w.raw(index > 0 ? ",{\"stream\":" : "{\"stream\":")
-                    w.int(dep.stream)
-                    w.raw(",\"sn\":")
-                    w.int(dep.sn)
-                    w.raw("}")
+                c.raw(",\"deps\":[")
+                for index in deps.indices {
+                    c.raw(index > 0 ? ",{\"stream\":" : "{\"stream\":")
+                    c.int(deps[index].stream)
+                    c.raw(",\"sn\":")
+                    c.int(deps[index].sn)
+                    c.byte(UInt8(ascii: "}"))
                 }
-                w.raw("]")
+                c.byte(UInt8(ascii: "]"))
             }
         case let .assign(stream, path):
-            w.int("stream", stream)
-            w.int("path", path)
+            c.raw(",\"ev\":\"assign\",\"stream\":")
+            c.int(stream)
+            c.raw(",\"path\":")
+            c.int(path)
         case let .path(path, up):
-            w.int("path", path)
-            w.bool("up", up)
-        case let .send(stream, sn, path), let .recv(stream, sn, path):
-            w.int("stream", stream)
-            w.int("sn", sn)
-            w.int("path", path)
-        case let .apply(stream, sn), let .drop(stream, sn), let .ack(stream, sn), let .acked(stream, sn):
-            w.int("stream", stream)
-            w.int("sn", sn)
+            c.raw(",\"ev\":\"path\",\"path\":")
+            c.int(path)
+            c.raw(",\"up\":")
+            c.bool(up)
+        case let .send(stream, sn, path):
+            c.raw(",\"ev\":\"send\",\"stream\":")
+            streamSNPath(stream, sn, path, &c)
+        case let .recv(stream, sn, path):
+            c.raw(",\"ev\":\"recv\",\"stream\":")
+            streamSNPath(stream, sn, path, &c)
+        case let .apply(stream, sn):
+            c.raw(",\"ev\":\"apply\",\"stream\":")
+            streamSN(stream, sn, &c)
+        case let .drop(stream, sn):
+            c.raw(",\"ev\":\"drop\",\"stream\":")
+            streamSN(stream, sn, &c)
+        case let .ack(stream, sn):
+            c.raw(",\"ev\":\"ack\",\"stream\":")
+            streamSN(stream, sn, &c)
+        case let .acked(stream, sn):
+            c.raw(",\"ev\":\"acked\",\"stream\":")
+            streamSN(stream, sn, &c)
         case let .commit(lsn):
-            w.int("lsn", lsn)
+            c.raw(",\"ev\":\"commit\",\"lsn\":")
+            c.int(lsn)
+        case .takeover:
+            c.raw(",\"ev\":\"takeover\"")
         case let .submit(iface, id, off, len, deps):
-            w.int("iface", iface)
-            w.int("id", id)
-            w.int("off", off)
-            w.int("len", len)
+            c.raw(",\"ev\":\"submit\",\"iface\":")
+            c.int(iface)
+            c.raw(",\"id\":")
+            c.int(id)
+            c.raw(",\"off\":")
+            c.int(off)
+            c.raw(",\"len\":")
+            c.int(len)
             if !deps.isEmpty {
-                w.raw(",\"deps\":[")
-                for (index, dep) in deps.enumerated() {
-                    if index > 0 { w.raw(",") }
-                    w.int(dep)
+                c.raw(",\"deps\":[")
+                for index in deps.indices {
+                    if index > 0 { c.byte(UInt8(ascii: ",")) }
+                    c.int(deps[index])
                 }
-                w.raw("]")
+                c.byte(UInt8(ascii: "]"))
             }
         case let .stage(id, region):
-            w.int("id", id)
-            w.int("region", region)
-        case let .complete(id), let .durable(id), let .recovered(id):
-            w.int("id", id)
-        case let .sync(iface), let .syncDone(iface):
-            w.int("iface", iface)
+            c.raw(",\"ev\":\"stage\",\"id\":")
+            c.int(id)
+            c.raw(",\"region\":")
+            c.int(region)
+        case let .complete(id):
+            c.raw(",\"ev\":\"complete\",\"id\":")
+            c.int(id)
+        case let .durable(id):
+            c.raw(",\"ev\":\"durable\",\"id\":")
+            c.int(id)
+        case let .recovered(id):
+            c.raw(",\"ev\":\"recovered\",\"id\":")
+            c.int(id)
+        case let .sync(iface):
+            c.raw(",\"ev\":\"sync\",\"iface\":")
+            c.int(iface)
+        case let .syncDone(iface):
+            c.raw(",\"ev\":\"sync_done\",\"iface\":")
+            c.int(iface)
+        case .online:
+            c.raw(",\"ev\":\"online\"")
         case let .register(consumer, deps, after, logs):
-            w.string("consumer", consumer)
-            w.strings("deps", deps)
-            if !after.isEmpty { w.strings("after", after) }
-            if !logs.isEmpty { w.strings("logs", logs) }
+            c.raw(",\"ev\":\"register\",\"consumer\":")
+            c.string(consumer)
+            c.raw(",\"deps\":")
+            strings(deps, &c)
+            if !after.isEmpty {
+                c.raw(",\"after\":")
+                strings(after, &c)
+            }
+            if !logs.isEmpty {
+                c.raw(",\"logs\":")
+                strings(logs, &c)
+            }
         case let .reject(consumer, reason):
-            w.string("consumer", consumer)
-            w.string("reason", reason)
-        case let .notify(consumer), let .start(consumer), let .observe(consumer), let .skip(consumer):
-            w.string("consumer", consumer)
-        case let .tag(consumer, log), let .untag(consumer, log), let .process(consumer, log):
-            w.string("consumer", consumer)
-            w.string("log", log)
+            c.raw(",\"ev\":\"reject\",\"consumer\":")
+            c.string(consumer)
+            c.raw(",\"reason\":")
+            c.string(reason)
+        case .begin:
+            c.raw(",\"ev\":\"begin\"")
+        case let .notify(consumer):
+            c.raw(",\"ev\":\"notify\",\"consumer\":")
+            c.string(consumer)
+        case let .start(consumer):
+            c.raw(",\"ev\":\"start\",\"consumer\":")
+            c.string(consumer)
+        case let .tag(consumer, log):
+            c.raw(",\"ev\":\"tag\",\"consumer\":")
+            consumerLog(consumer, log, &c)
+        case let .untag(consumer, log):
+            c.raw(",\"ev\":\"untag\",\"consumer\":")
+            consumerLog(consumer, log, &c)
+        case let .process(consumer, log):
+            c.raw(",\"ev\":\"process\",\"consumer\":")
+            consumerLog(consumer, log, &c)
         case let .end(consumer, ok, reason):
-            w.string("consumer", consumer)
-            w.bool("ok", ok)
-            if let reason { w.string("reason", reason) }
+            c.raw(",\"ev\":\"end\",\"consumer\":")
+            c.string(consumer)
+            c.raw(",\"ok\":")
+            c.bool(ok)
+            if let reason {
+                c.raw(",\"reason\":")
+                c.string(reason)
+            }
+        case let .observe(consumer):
+            c.raw(",\"ev\":\"observe\",\"consumer\":")
+            c.string(consumer)
+        case let .skip(consumer):
+            c.raw(",\"ev\":\"skip\",\"consumer\":")
+            c.string(consumer)
         case let .done(ok):
-            w.bool("ok", ok)
-        case .takeover, .online, .begin, .crash:
-            break
+            c.raw(",\"ev\":\"done\",\"ok\":")
+            c.bool(ok)
+        case .crash:
+            c.raw(",\"ev\":\"crash\"")
         }
     }
-}
 
+    /// `N,"sn":N,"path":N` (after a `"stream":` key).
+    @inline(__always)
+    private static func streamSNPath(_ stream: Int, _ sn: Int, _ path: Int, _ c: inout TraceLineCursor) {
+        streamSN(stream, sn, &c)
+        c.raw(",\"path\":")
+        c.int(path)
+    }
+
+    /// `N,"sn":N` (after a `"stream":` key).
+    @inline(__always)
+    private static func streamSN(_ stream: Int, _ sn: Int, _ c: inout TraceLineCursor) {
+        c.int(stream)
+        c.raw(",\"sn\":")
+        c.int(sn)
+    }
+
+    /// `"C","log":"L"` (after a `"consumer":` key).
+    private static func consumerLog(_ consumer: String, _ log: String, _ c: inout TraceLineCursor) {
+        c.string(consumer)
+        c.raw(",\"log\":")
+        c.string(log)
+    }
+
+    /// `["a","b"]`.
+    private static func strings(_ values: [String], _ c: inout TraceLineCursor) {
+        c.byte(UInt8(ascii: "["))
+        for index in values.indices {
+            if index > 0 { c.byte(UInt8(ascii: ",")) }
+            c.string(values[index])
+        }
+        c.byte(UInt8(ascii: "]"))
+    }
+}

@@ -1,5 +1,6 @@
 /// Writes JSON pieces of trace lines straight into raw memory: no intermediate strings,
-/// arrays or objects per event, and a bounds check per piece rather than per byte.
+/// arrays or objects per event. Events reserve a bound once and write through a
+/// `TraceLineCursor` without further checks; headers and `x-` events check per piece.
 ///
 /// It writes at `base + count`, growing into a fresh heap allocation when a piece does not fit
 /// (`owned` then says the memory is the writer's: whoever takes `base` back frees it). A
@@ -73,46 +74,86 @@ struct TraceLineWriter: @unchecked Sendable {
         count += n
     }
 
-    /// A signed decimal integer, two digits at a time. (Works on locals: a store through a
-    /// byte pointer could alias `self`, so the compiler would reload every field after it.)
+    /// A signed decimal integer. (Works on locals: a store through a byte pointer could alias
+    /// `self`, so the compiler would reload every field after it.)
     mutating func int(_ value: Int) {
-        reserve(21)
-        let out = base
+        reserve(20)
         var at = count
         if value < 0 {
-            out[at] = UInt8(ascii: "-")
+            base[at] = UInt8(ascii: "-")
             at += 1
         }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            out[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
-            count = at + 1
-            return
+        count = at + Self.writeDecimal(value.magnitude, at: base + at)
+    }
+
+    /// Writes `value` in decimal at `out` and returns the digits written (1...20). Clocks in
+    /// nanoseconds have 14 or more digits: they are cut in eight-digit halves written
+    /// independently, so that the divisions do not wait for one another.
+    @inline(__always)
+    static func writeDecimal(_ value: UInt, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        if value < 10 {
+            out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)
+            return 1
         }
-        var digits = 2
-        var bound: UInt = 100
-        while digits < 20, magnitude >= bound {
-            digits += 1
-            bound = bound &* 10
+        if value < 100_000_000 {
+            let digits = decimalDigits(value)
+            writeDigits(value, count: digits, at: out)
+            return digits
         }
-        let end = at + digits
-        var position = end
-        let pairs = Self.digitPairs.utf8Start
-        while magnitude >= 100 {
+        let high = value / 100_000_000, low = value % 100_000_000
+        let digits = decimalDigits(high)
+        writeDigits(high, count: digits, at: out)
+        writeEightDigits(low, at: out + digits)
+        return digits + 8
+    }
+
+    /// How many decimal digits `value` has (`value` >= 1): an estimate from its bit length,
+    /// corrected with one comparison.
+    @inline(__always)
+    static func decimalDigits(_ value: UInt) -> Int {
+        let bits = UInt.bitWidth &- value.leadingZeroBitCount
+        let guess = (bits &* 1233) >> 12  // floor(log10(2^bits)): the answer or one less
+        return guess &+ (value >= powerOfTen(guess) ? 1 : 0)
+    }
+
+    /// 10^n for n in 0...19.
+    @inline(__always)
+    private static func powerOfTen(_ n: Int) -> UInt { powersOfTen[n] }
+
+    private static let powersOfTen: [UInt] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000,
+        1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ]
+
+    /// Writes the last `count` digits of `value` at `out`, two at a time from the right.
+    @inline(__always)
+    private static func writeDigits(_ value: UInt, count: Int, at out: UnsafeMutablePointer<UInt8>) {
+        var magnitude = value
+        var position = count
+        let pairs = digitPairs.utf8Start
+        while position >= 2 {
             let pair = Int(truncatingIfNeeded: magnitude % 100) &* 2
             magnitude /= 100
-            position -= 2
+            position &-= 2
             out[position] = pairs[pair]
-            out[position + 1] = pairs[pair + 1]
+            out[position &+ 1] = pairs[pair &+ 1]
         }
-        if magnitude >= 10 {
-            let pair = Int(truncatingIfNeeded: magnitude) &* 2
-            out[position - 2] = pairs[pair]
-            out[position - 1] = pairs[pair + 1]
-        } else {
-            out[position - 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
-        }
-        count = end
+        if position == 1 { out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude) }
+    }
+
+    /// Writes `value` (< 10^8) as exactly eight digits, leading zeros included.
+    @inline(__always)
+    private static func writeEightDigits(_ value: UInt, at out: UnsafeMutablePointer<UInt8>) {
+        let high = value / 10_000, low = value % 10_000
+        let pairs = digitPairs.utf8Start
+        let a = Int(truncatingIfNeeded: high / 100) &* 2, b = Int(truncatingIfNeeded: high % 100) &* 2
+        let c = Int(truncatingIfNeeded: low / 100) &* 2, d = Int(truncatingIfNeeded: low % 100) &* 2
+        out[0] = pairs[a]; out[1] = pairs[a &+ 1]
+        out[2] = pairs[b]; out[3] = pairs[b &+ 1]
+        out[4] = pairs[c]; out[5] = pairs[c &+ 1]
+        out[6] = pairs[d]; out[7] = pairs[d &+ 1]
     }
 
     /// "00" through "99", for `int`.
@@ -120,34 +161,79 @@ struct TraceLineWriter: @unchecked Sendable {
 
     /// A JSON string: quotes, `\` and control characters escaped; other text as UTF-8.
     mutating func string(_ text: String) {
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in string(utf8: bytes) }
-        if done == nil {
-            let copy = Array(text.utf8)
-            copy.withUnsafeBufferPointer { string(utf8: $0) }
-        }
+        withCursor(reserving: TraceLineCursor.bound(text)) { $0.string(text) }
+    }
+}
+
+/// Writes JSON pieces at a raw position, without bounds checks: whoever makes one has reserved
+/// room for everything it will write (`TraceEncoder` reserves a bound per event, so an event
+/// costs one check, not one per piece).
+///
+/// Not thread-safe: a local value of the thread that encodes.
+struct TraceLineCursor {
+    /// Where the next byte goes.
+    var at: UnsafeMutablePointer<UInt8>
+
+    /// Text as it is (a key with its quotes and colon, punctuation, a quoted event name).
+    @inline(__always)
+    mutating func raw(_ text: StaticString) {
+        let n = text.utf8CodeUnitCount, source = text.utf8Start
+        // The pieces are a few bytes long and known when this is inlined: a loop the compiler
+        // unrolls beats a call to memcpy.
+        for i in 0..<n { at[i] = source[i] }
+        at += n
     }
 
-    /// A JSON string of these UTF-8 bytes.
+    /// One byte.
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        at.pointee = value
+        at += 1
+    }
+
+    /// A signed decimal integer (at most 20 bytes).
+    @inline(__always)
+    mutating func int(_ value: Int) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        at += TraceLineWriter.writeDecimal(value.magnitude, at: at)
+    }
+
+    /// `true` or `false`.
+    @inline(__always)
+    mutating func bool(_ value: Bool) {
+        if value { raw("true") } else { raw("false") }
+    }
+
+    /// A JSON string (at most 6 bytes per UTF-8 byte, plus 2): quotes, `\` and control
+    /// characters escaped, other text copied as UTF-8.
+    mutating func string(_ text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { string(utf8: $0) }
+        if done == nil { Array(text.utf8).withUnsafeBufferPointer { string(utf8: $0) } }
+    }
+
+    /// Room a string of `text` takes at most.
+    @inline(__always)
+    static func bound(_ text: String) -> Int { 6 &* text.utf8.count &+ 2 }
+
+    /// A JSON string of these UTF-8 bytes, copied and checked in one pass.
     private mutating func string(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        reserve(bytes.count + 2)
-        // Node, event and consumer names almost never need escaping: copy them whole.
-        var plain = true
-        for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            plain = false
-            break
+        byte(UInt8(ascii: "\""))
+        var out = at
+        for byte in bytes {
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                at = out
+                escaped(byte)
+                out = at
+            } else {
+                out.pointee = byte
+                out += 1
+            }
         }
-        base[count] = UInt8(ascii: "\"")
-        count += 1
-        if plain {
-            if let source = bytes.baseAddress { (base + count).initialize(from: source, count: bytes.count) }
-            count += bytes.count
-        } else {
-            for byte in bytes { escaped(byte) }
-        }
+        at = out
         byte(UInt8(ascii: "\""))
     }
 
-    /// One byte of a string, escaped if JSON needs it.
+    /// One byte that JSON escapes.
     private mutating func escaped(_ byte: UInt8) {
         switch byte {
         case UInt8(ascii: "\""): raw("\\\"")
@@ -157,53 +243,28 @@ struct TraceLineWriter: @unchecked Sendable {
         case 0x09: raw("\\t")
         case 0x08: raw("\\b")
         case 0x0C: raw("\\f")
-        case 0..<0x20:
+        default:
             raw("\\u00")
             self.byte(Self.hexDigit(byte >> 4))
             self.byte(Self.hexDigit(byte & 0xF))
-        default:
-            self.byte(byte)
         }
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
+}
 
-    /// `,"key":value` for an integer.
-    mutating func int(_ key: StaticString, _ value: Int) {
-        keyPrefix(key)
-        int(value)
-    }
-
-    /// `,"key":value` for a boolean.
-    mutating func bool(_ key: StaticString, _ value: Bool) {
-        keyPrefix(key)
-        if value { raw("true") } else { raw("false") }
-    }
-
-    /// `,"key":value` for a string.
-    mutating func string(_ key: StaticString, _ value: String) {
-        keyPrefix(key)
-        string(value)
-    }
-
-    /// `,"key":[...]` for strings.
-    mutating func strings(_ key: StaticString, _ values: [String]) {
-        keyPrefix(key)
-        byte(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
-            if index > 0 { byte(UInt8(ascii: ",")) }
-            string(value)
-        }
-        byte(UInt8(ascii: "]"))
-    }
-
-    /// `,"key":` (keys are plain ASCII names).
+extension TraceLineWriter {
+    /// Reserves `bound` bytes, then runs `body` with a cursor at the end of what is written
+    /// and counts what it wrote (which must be at most `bound`).
     @inline(__always)
-    private mutating func keyPrefix(_ key: StaticString) {
-        raw(",\"")
-        raw(key)
-        raw("\":")
+    mutating func withCursor(reserving bound: Int, _ body: (inout TraceLineCursor) -> Void) {
+        reserve(bound)
+        var cursor = TraceLineCursor(at: base + count)
+        body(&cursor)
+        let written = cursor.at - (base + count)
+        assert(written <= bound, "a trace line outgrew its bound")
+        count += written
     }
 }
