@@ -23,45 +23,8 @@ import Trace
 /// durable, is dropped when it is lost (reported when a `durable` waited for it as a dep), and is
 /// reported at the end of the trace otherwise.
 ///
-/// Readings taken where the format page leaves room:
-/// - `driver.lifecycle` is exactly what the page states: per id, `submit`, then `stage`, then
-///   `complete` and `durable` in either order, each at most once; between a `crash` and the next
-///   `online` only `recovered`, `online` or another `crash`; and the keys-and-references rule (an
-///   id submitted twice, or staged, completed, made durable or recovered without a submit).
-///   Nothing else breaks it: a request recovered after its epoch's crash (a survivor) may still be
-///   staged, completed or made durable after the `online`, if it was not before; `recovered` may
-///   name a request more than once; a `recovered` with no crash before it (outside a recovery) is
-///   allowed, and makes the request durable from then on like any `recovered`.
-/// - "Lost and forgotten" (TRACE-FORMAT.md, "Settled readings"): a request of an epoch that is
-///   not recovered by the `online` that ends the epoch's recovery is lost; from then on its id
-///   counts as never submitted, so a later `stage`, `complete`, `durable` or `recovered` of it
-///   breaks `driver.lifecycle` (a reference to a key never introduced), and a later `submit` of
-///   it is no break: it starts a new request with that id. A lost request imposes no iface-order
-///   obligation, but it is never durable: a dep naming its id is satisfied only by a later
-///   request with that id that becomes durable before `durable(r)`; otherwise it breaks
-///   `driver.order` at `durable(r)` (also when `durable(r)` came before the loss, waiting for
-///   it), and `driver.recovered-prefix` for a recovered request.
-/// - A request recovered after its epoch's crash stays durable for good; `driver.no-loss` asks
-///   each epoch's durable requests to be recovered after that epoch's crash only.
-/// - An `online` outside a recovery is a no-op: an epoch ends only at a crash.
-/// - Events other than `recovered`, `online` and `crash` during a recovery give one
-///   `driver.lifecycle` violation per recovery (the first such event and how many), and are
-///   otherwise replayed as usual (a `submit` then counts in the crashed epoch).
-/// - "Each at most once" covers `stage` too; a `complete` or `durable` before `stage` is the
-///   violation, and a `stage` arriving after them is not reported again.
-/// - `driver.order` targets `durable(b)` events (the page's `durable(b)`), every one of them; a
-///   `recovered` that makes a request durable is the "durable" side of a relation, never its
-///   target. A dep not submitted by `durable(r)` cannot be durable before it, so it breaks
-///   `driver.order` (reported at the dep's later `submit`, or at the end of the trace if it never
-///   comes). Requests of earlier epochs that survived their crash were durable before the current
-///   epoch began; as iface predecessors they are cited by their durability stamp, as deps they
-///   need no obligation (their stamp is forgotten).
-/// - `driver.sync` concerns the requests of the current epoch: earlier epochs' requests are
-///   either durable since their recovery or lost (forgotten). A `sync_done` with no unfinished
-///   `sync` of its interface breaks `driver.sync`.
-/// - `driver.recovered-prefix` and `driver.no-loss` are judged at the `online` that ends the
-///   recovery, or at the end of the trace if it ends during a recovery (a trace is judged as it
-///   stands: what was not recovered by then was not recovered).
+/// Readings: the format page's section "Settled readings" decides where two readers could
+/// differ; the further choices this spec makes are in `Specs/README.md`, "`driver`".
 public struct DriverSpec: Spec {
     /// The system whose events this spec replays: `driver`.
     public static var system: TraceSystem { .driver }

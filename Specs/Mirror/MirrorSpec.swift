@@ -16,32 +16,8 @@ import Trace
 /// the latest apply of its stream instead: the stream-order obligations chain every apply of a
 /// stream to that one, so the pair still implies the statement.
 ///
-/// Readings taken where the format page leaves room:
-/// - `mirror.stream-order`: an apply whose sn is not one more than the greatest sn applied so far
-///   on its stream breaks it (a gap, a repeat, or an entry applied after a later one), each once.
-///   An entry or lsn appended a second time breaks it too; the second append is then ignored
-///   (the first append of each key wins), except that its lsn counts as appended.
-/// - `mirror.apply-after-recv` is judged at the first apply of an entry; a repeated apply follows
-///   that first one at the secondary, so it adds nothing.
-/// - `mirror.ack-after-apply`: `ack(s,n)` is cumulative, so it needs every sn 1...n of the stream
-///   applied before it, not only `n`.
-/// - `mirror.assigned-path` uses the primary's own `assign` and `path` events only; the
-///   obligation "the assign happens before the send" is made once per `assign`, for the first send
-///   it covers: the later ones follow that send in the primary's order.
-/// - `mirror.barrier` is judged against the entry's first apply; when that apply is observed
-///   before its `append` (no causal path), the deps are judged when the `append` turns up: from
-///   the first such apply until every such append is observed, the spec keeps the applies of
-///   that time (what the secondary had applied before, and a stamp per apply since), so memory
-///   grows with the applies of that window only.
-/// - `mirror.commit-after-mirror`: a `commit` observed before the lsn's `append` waits for it; an
-///   lsn never appended by the end of the trace breaks it. A second `commit` of an lsn follows the
-///   first one on the primary, so only the first is judged.
-/// - `mirror.no-loss` is judged against the secondary's first `takeover` (from then on it serves
-///   the primary's clients); a trace without `takeover` has nothing to lose. A commit observed
-///   after the takeover still counts: its record's apply must happen before the takeover. A commit
-///   of an lsn never appended is only a `mirror.commit-after-mirror` violation (there is no record).
-/// - `mirror.dead-node`: one violation per crashed node, citing its first event after the crash
-///   and how many it recorded.
+/// Readings: the format page's section "Settled readings" decides where two readers could
+/// differ; the further choices this spec makes are in `Specs/README.md`, "`mirror`".
 public struct MirrorSpec: Spec {
     /// The system whose events this spec replays: `mirror`.
     public static var system: TraceSystem { .mirror }

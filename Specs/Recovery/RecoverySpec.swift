@@ -20,38 +20,8 @@ import Trace
 /// of happens-before gets the same verdict. Consumer and log names are compared as exact strings
 /// (UTF-8 bytes), not by canonical equivalence.
 ///
-/// Readings taken where the format page leaves room:
-/// - A `register` after its run's `begin` breaks `recovery.acyclic`; the consumer still counts as
-///   registered (so its own events are judged with its declared dependencies, and its `notify`,
-///   `start` and `end` do not break `recovery.once` for being unregistered), and its names are
-///   checked against the consumers registered before it, but it is not part of the sealed graph.
-///   `recovery.deps-first` judges the names a registration may name: the sealed graph's for a
-///   consumer of it, those registered before it for a late one.
-/// - A second `begin` in a run that has neither reached `done` nor crashed breaks
-///   `recovery.acyclic` (the graph was already sealed) and is otherwise ignored.
-/// - An accepted registration naming a rejected (or never registered) consumer breaks
-///   `recovery.acyclic`; the name is then left out of `recovery.deps-first`, which would only
-///   repeat the finding.
-/// - `skip` of an unregistered consumer breaks `recovery.skip` in a run that reached `done` (it is
-///   skipped although it has no dependency that failed); `notify`, `start` and `end` of a consumer
-///   never registered in the run break `recovery.once` as the page says.
-/// - After the framework's timeout `end` of a consumer, a worker's `end` of it in the same run is a
-///   second `end` and breaks `recovery.once`; its other events (`start`, `tag`, `untag`,
-///   `process`) are judged as usual.
-/// - After a framework `crash`, the crashed run's worker events are judged as usual by the
-///   invariants that apply to them (`once`, `deps-first`, `logs-first`, `skip`); no invariant
-///   names "after the crash" for this system, and the (done) ones are never judged for the run.
-/// - `recovery.logs-first`: when `a` tags `L` anywhere in the run, each `process(b, L)` must
-///   happen after every `untag(a, L)` of the run, or, when the run has none, after an `end` of `a`.
-///   A `tag` or `untag` observed after the `process` cannot happen before it, so the spec keeps the
-///   `process` pending until the `tag` is known and, for the `end` fallback, until the trace ends.
-/// - A failed consumer is one with an `end` of `ok: false`, the framework's timeout end included.
-/// - "An `end` follows a `start`" is an ordering like the others: a `start` observed before the
-///   `end` is required to happen-before it; none observed before it is a violation.
-/// - (done) "skipped exactly when a dep failed or was skipped" is judged at the end of the trace,
-///   over every event of the run; a consumer that neither ended nor was skipped by `done` is
-///   reported once, not again when its `end` or `skip` turns up later.
-/// - A `done` in a run that already reached `done` or crashed breaks `recovery.complete`.
+/// Readings: the format page's section "Settled readings" decides where two readers could
+/// differ; the further choices this spec makes are in `Specs/README.md`, "`recovery`".
 ///
 /// Run attribution asks the sink whether a `begin` happens-before the event being observed, so
 /// the sink must answer for that event during `observe`.
