@@ -14,10 +14,11 @@ import Foundation
 /// `cancel()` every check still running is interrupted again every 20 ms until it returns.
 /// A context is registered as running only between `begin` and `end`, both under the lock, so
 /// the lock also guarantees that no context is interrupted after its check returned.
-public final class Z3Cancellation: @unchecked Sendable {
+package final class Z3Cancellation: @unchecked Sendable {
     /// The reason a cancelled check gives in `.unknown(reason:)`.
-    public static let reason = "cancelled"
+    package static let reason = "cancelled"
 
+    /// Foundation's lock: the binding depends on nothing else of the package (`Locked` is in Trace).
     private let lock = NSLock()
     /// Whether `cancel()` was called; guarded by `lock`.
     private var cancelled = false
@@ -27,13 +28,13 @@ public final class Z3Cancellation: @unchecked Sendable {
     private let repeater = DispatchQueue(label: "plumb.z3.cancellation")
 
     /// Makes a cancellation that has not been cancelled.
-    public init() {}
+    package init() {}
 
     /// Whether `cancel()` was called.
-    public var isCancelled: Bool { lock.withLock { cancelled } }
+    package var isCancelled: Bool { lock.withLock { cancelled } }
 
     /// Cancels: checks not yet started return unknown at once, running ones are interrupted.
-    public func cancel() {
+    package func cancel() {
         let first: Bool = lock.withLock {
             let first = !cancelled
             cancelled = true

@@ -11,7 +11,7 @@ import Dispatch
 /// The context uses Z3's reference-counted mode (`Z3_mk_context_rc`) and installs an error
 /// handler that does not exit, so Z3 failures become `Z3Error` values. Mixing terms of
 /// different contexts is a programmer error and stops the process with a precondition failure.
-public final class Z3Context {
+package final class Z3Context {
     /// The raw context; owned by this object and deleted in `deinit`.
     let raw: Z3_context
     /// The integer sort, reference-counted by this context.
@@ -23,11 +23,11 @@ public final class Z3Context {
     ///
     /// `Z3Solver.check` uses it when the call gives no timeout of its own, both as Z3's
     /// `timeout` parameter and as the deadline of the interrupting watchdog.
-    public let timeoutMilliseconds: Int?
+    package let timeoutMilliseconds: Int?
 
     /// The cancellation every check in this context obeys, if any: once it is cancelled,
     /// checks return `.unknown(reason: Z3Cancellation.reason)` (see `Z3Cancellation`).
-    public let cancellation: Z3Cancellation?
+    package let cancellation: Z3Cancellation?
 
     /// Serializes context creation: creating contexts concurrently was historically unsafe in Z3.
     private static let creationQueue = DispatchQueue(label: "plumb.z3.context-creation")
@@ -39,7 +39,7 @@ public final class Z3Context {
     ///     millisecond are raised to one (Z3 reads zero as "no timeout"), and values above
     ///     `UInt32.max - 1` (about 49 days) are lowered to it.
     ///   - cancellation: cancels every check made in this context from another thread.
-    public init(timeoutMilliseconds: Int? = nil, cancellation: Z3Cancellation? = nil) {
+    package init(timeoutMilliseconds: Int? = nil, cancellation: Z3Cancellation? = nil) {
         self.cancellation = cancellation
         self.timeoutMilliseconds = timeoutMilliseconds.map { min(max(1, $0), Self.maxMilliseconds) }
         let timeout = self.timeoutMilliseconds
@@ -73,56 +73,56 @@ public final class Z3Context {
     /// An integer constant (a free variable of sort `Int`) named `name`.
     ///
     /// The same name gives the same constant, so two calls with one name denote one variable.
-    public func intConstant(_ name: String) -> Z3Term {
+    package func intConstant(_ name: String) -> Z3Term {
         make("Z3_mk_const") { c in Z3_mk_const(c, Z3_mk_string_symbol(c, name), intSort) }
     }
 
     /// An integer constant named by a number rather than a string: cheaper to make when a
     /// query has many (`Z3_mk_int_symbol`). `number` must fit in 32 bits.
-    public func intConstant(number: Int) -> Z3Term {
+    package func intConstant(number: Int) -> Z3Term {
         precondition(number >= 0 && number <= Int(Int32.max), "symbol numbers are 32-bit")
         return make("Z3_mk_const") { c in Z3_mk_const(c, Z3_mk_int_symbol(c, Int32(number)), intSort) }
     }
 
     /// The integer literal `value`.
-    public func int(_ value: Int) -> Z3Term {
+    package func int(_ value: Int) -> Z3Term {
         make("Z3_mk_int64") { c in Z3_mk_int64(c, Int64(value), intSort) }
     }
 
     /// A Boolean constant (a free propositional variable) named `name`.
-    public func boolConstant(_ name: String) -> Z3Term {
+    package func boolConstant(_ name: String) -> Z3Term {
         make("Z3_mk_const") { c in Z3_mk_const(c, Z3_mk_string_symbol(c, name), boolSort) }
     }
 
     /// The Boolean literal `value`.
-    public func bool(_ value: Bool) -> Z3Term {
+    package func bool(_ value: Bool) -> Z3Term {
         make(value ? "Z3_mk_true" : "Z3_mk_false") { c in value ? Z3_mk_true(c) : Z3_mk_false(c) }
     }
 
     // MARK: Boolean connectives
 
     /// The conjunction of `terms`; `true` when `terms` is empty.
-    public func and(_ terms: [Z3Term]) -> Z3Term {
+    package func and(_ terms: [Z3Term]) -> Z3Term {
         apply("Z3_mk_and", terms) { c, args in Z3_mk_and(c, UInt32(args.count), args.baseAddress) }
     }
 
     /// The disjunction of `terms`; `false` when `terms` is empty.
-    public func or(_ terms: [Z3Term]) -> Z3Term {
+    package func or(_ terms: [Z3Term]) -> Z3Term {
         apply("Z3_mk_or", terms) { c, args in Z3_mk_or(c, UInt32(args.count), args.baseAddress) }
     }
 
     /// The negation of the Boolean term `t`.
-    public func not(_ t: Z3Term) -> Z3Term {
+    package func not(_ t: Z3Term) -> Z3Term {
         apply("Z3_mk_not", [t]) { c, args in Z3_mk_not(c, args[0]) }
     }
 
     /// The implication `premise => conclusion` of two Boolean terms.
-    public func implies(_ premise: Z3Term, _ conclusion: Z3Term) -> Z3Term {
+    package func implies(_ premise: Z3Term, _ conclusion: Z3Term) -> Z3Term {
         apply("Z3_mk_implies", [premise, conclusion]) { c, args in Z3_mk_implies(c, args[0], args[1]) }
     }
 
     /// The constraint that all `terms` (of one sort) differ pairwise; `true` for fewer than two.
-    public func distinct(_ terms: [Z3Term]) -> Z3Term {
+    package func distinct(_ terms: [Z3Term]) -> Z3Term {
         if terms.count < 2 {
             for t in terms { checkOwned(t) }
             if let error = terms.first?.error { return Z3Term(context: self, error: error) }
@@ -134,7 +134,7 @@ public final class Z3Context {
     }
 
     /// If-then-else: `then` where `condition` holds, else `else` (both of one sort).
-    public func ite(_ condition: Z3Term, then: Z3Term, else otherwise: Z3Term) -> Z3Term {
+    package func ite(_ condition: Z3Term, then: Z3Term, else otherwise: Z3Term) -> Z3Term {
         apply("Z3_mk_ite", [condition, then, otherwise]) { c, args in
             Z3_mk_ite(c, args[0], args[1], args[2])
         }

@@ -6,68 +6,68 @@ import CZ3
 /// every call that can fail (the next call clears it) and turns it into this value. Term makers
 /// never throw: a failed maker returns an invalid `Z3Term` carrying its `Z3Error`, and
 /// `Z3Solver.check` throws it when such a term reaches a query.
-public struct Z3Error: Error, Sendable, Hashable, CustomStringConvertible {
+package struct Z3Error: Error, Sendable, Hashable, CustomStringConvertible {
     /// Which kind of failure Z3 reported.
-    public let code: Code
+    package let code: Code
     /// Z3's message for the failure (`Z3_get_error_msg`).
-    public let message: String
+    package let message: String
     /// The Z3 C function that failed, such as `Z3_mk_add`.
-    public let call: String
+    package let call: String
 
     /// Creates an error from its parts; `Z3Context` makes these from Z3's error code.
-    public init(code: Code, message: String, call: String) {
+    package init(code: Code, message: String, call: String) {
         self.code = code
         self.message = message
         self.call = call
     }
 
     /// A one-line description: the call, the code and Z3's message.
-    public var description: String {
+    package var description: String {
         "\(call) failed: \(code) (\(message))"
     }
 }
 
 extension Z3Error {
     /// A Z3 error code (`Z3_error_code`), typed like swift-system's `Errno`.
-    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    package struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
         /// The raw `Z3_error_code` value.
-        public let rawValue: Int32
+        package let rawValue: Int32
 
         /// Creates a code from a raw `Z3_error_code` value.
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+        package init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// Creates a code from the imported C enum.
         init(_ code: Z3_error_code) { self.rawValue = Int32(bitPattern: UInt32(code.rawValue)) }
 
         /// No error. The corresponding C code is `Z3_OK`.
-        public static var ok: Code { Code(Z3_OK) }
+        package static var ok: Code { Code(Z3_OK) }
         /// A term of the wrong sort, such as adding a Boolean to an integer. `Z3_SORT_ERROR`.
-        public static var sortError: Code { Code(Z3_SORT_ERROR) }
+        package static var sortError: Code { Code(Z3_SORT_ERROR) }
         /// An index out of bounds. `Z3_IOB`.
-        public static var indexOutOfBounds: Code { Code(Z3_IOB) }
+        package static var indexOutOfBounds: Code { Code(Z3_IOB) }
         /// An invalid argument, such as an unknown parameter name. `Z3_INVALID_ARG`.
-        public static var invalidArgument: Code { Code(Z3_INVALID_ARG) }
+        package static var invalidArgument: Code { Code(Z3_INVALID_ARG) }
         /// A parse error in SMT-LIB input. `Z3_PARSER_ERROR`.
-        public static var parserError: Code { Code(Z3_PARSER_ERROR) }
+        package static var parserError: Code { Code(Z3_PARSER_ERROR) }
         /// Parser output asked for before any parse. `Z3_NO_PARSER`.
-        public static var noParser: Code { Code(Z3_NO_PARSER) }
+        package static var noParser: Code { Code(Z3_NO_PARSER) }
         /// An invalid quantifier pattern. `Z3_INVALID_PATTERN`.
-        public static var invalidPattern: Code { Code(Z3_INVALID_PATTERN) }
+        package static var invalidPattern: Code { Code(Z3_INVALID_PATTERN) }
         /// A memory allocation failure. `Z3_MEMOUT_FAIL`.
-        public static var outOfMemory: Code { Code(Z3_MEMOUT_FAIL) }
+        package static var outOfMemory: Code { Code(Z3_MEMOUT_FAIL) }
         /// A file could not be accessed. `Z3_FILE_ACCESS_ERROR`.
-        public static var fileAccessError: Code { Code(Z3_FILE_ACCESS_ERROR) }
+        package static var fileAccessError: Code { Code(Z3_FILE_ACCESS_ERROR) }
         /// An error internal to Z3. `Z3_INTERNAL_FATAL`.
-        public static var internalFatal: Code { Code(Z3_INTERNAL_FATAL) }
+        package static var internalFatal: Code { Code(Z3_INTERNAL_FATAL) }
         /// A call that is invalid in the current state, such as popping too far. `Z3_INVALID_USAGE`.
-        public static var invalidUsage: Code { Code(Z3_INVALID_USAGE) }
+        package static var invalidUsage: Code { Code(Z3_INVALID_USAGE) }
         /// A reference count decremented below zero. `Z3_DEC_REF_ERROR`.
-        public static var decRefError: Code { Code(Z3_DEC_REF_ERROR) }
+        package static var decRefError: Code { Code(Z3_DEC_REF_ERROR) }
         /// An internal Z3 exception; the message says more (often sort mismatches). `Z3_EXCEPTION`.
-        public static var exception: Code { Code(Z3_EXCEPTION) }
+        package static var exception: Code { Code(Z3_EXCEPTION) }
 
         /// The C name of the code, such as `Z3_SORT_ERROR`.
-        public var description: String {
+        package var description: String {
             switch self {
             case .ok: "Z3_OK"
             case .sortError: "Z3_SORT_ERROR"

@@ -4,9 +4,9 @@ import CZ3
 ///
 /// Not thread-safe, like its context, which it keeps alive. A model stays valid after the
 /// solver moves on (it holds its own Z3 reference).
-public final class Z3Model: CustomStringConvertible {
+package final class Z3Model: CustomStringConvertible {
     /// The context the model belongs to.
-    public let context: Z3Context
+    package let context: Z3Context
     /// The raw model, reference-counted by this object.
     private let raw: Z3_model
 
@@ -26,7 +26,7 @@ public final class Z3Model: CustomStringConvertible {
     ///
     /// Evaluation uses model completion: a constant the model does not mention gets a default
     /// value (which is consistent with the assertions, since they did not constrain it).
-    public func int(_ t: Z3Term) -> Int? {
+    package func int(_ t: Z3Term) -> Int? {
         evaluate(t) { c, value in
             var result: Int64 = 0
             guard Z3_get_numeral_int64(c, value, &result) else { return nil }
@@ -36,7 +36,7 @@ public final class Z3Model: CustomStringConvertible {
 
     /// The value of the Boolean term `t` in this model, or `nil` if `t` is invalid or not a
     /// Boolean. Uses model completion, like `int(_:)`.
-    public func bool(_ t: Z3Term) -> Bool? {
+    package func bool(_ t: Z3Term) -> Bool? {
         evaluate(t) { c, value in
             let b = Z3_get_bool_value(c, value)
             if b == Z3_L_TRUE { return true }
@@ -46,7 +46,7 @@ public final class Z3Model: CustomStringConvertible {
     }
 
     /// The model in Z3's text form (`Z3_model_to_string`), for logs and failure messages.
-    public var description: String {
+    package var description: String {
         Z3_model_to_string(context.raw, raw).map { String(cString: $0) } ?? ""
     }
 

@@ -2,7 +2,7 @@
 ///
 /// Timeouts, interrupts and resource limits always give `.unknown`, never `.unsat`: only a
 /// completed proof of unsatisfiability is reported as `.unsat`.
-public enum Z3Result {
+package enum Z3Result {
     /// The assertions (and assumptions) are satisfiable; the model gives values that satisfy them.
     case sat(Z3Model)
     /// The assertions (and assumptions) are unsatisfiable.
@@ -12,19 +12,19 @@ public enum Z3Result {
     case unknown(reason: String)
 
     /// Whether the result is `.sat`.
-    public var isSat: Bool {
+    package var isSat: Bool {
         if case .sat = self { return true }
         return false
     }
 
     /// Whether the result is `.unsat`.
-    public var isUnsat: Bool {
+    package var isUnsat: Bool {
         if case .unsat = self { return true }
         return false
     }
 
     /// The model of a `.sat` result, else `nil`.
-    public var model: Z3Model? {
+    package var model: Z3Model? {
         if case .sat(let model) = self { return model }
         return nil
     }

@@ -11,9 +11,9 @@ import CZ3
 /// No event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
 /// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean chains
 /// cost 2 to 3 us a one-step goal and 10 to 25 us a three-step one.
-public struct Z3OrderQuery: Sendable {
+package struct Z3OrderQuery: Sendable {
     /// One step of a certificate.
-    public enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         /// Events `from` and `to` (indices into `events`) on one node, `from`'s seq lower.
         case program(from: Int, to: Int)
         /// The cause fact `causes[k]`.
@@ -23,16 +23,16 @@ public struct Z3OrderQuery: Sendable {
     /// One goal: `before` happens-before `after` (indices into `events`), by `steps`, from
     /// `before` to `after` in order; no steps means one program step from `before` to `after`
     /// (the common goal, made without an array).
-    public struct Goal: Sendable {
+    package struct Goal: Sendable {
         /// The earlier event.
-        public var before: Int
+        package var before: Int
         /// The later event.
-        public var after: Int
+        package var after: Int
         /// The certificate.
-        public var steps: [Step]
+        package var steps: [Step]
 
         /// A goal with its certificate.
-        public init(before: Int, after: Int, steps: [Step]) {
+        package init(before: Int, after: Int, steps: [Step]) {
             self.before = before
             self.after = after
             self.steps = steps
@@ -40,14 +40,14 @@ public struct Z3OrderQuery: Sendable {
     }
 
     /// The events named: each one's node (a number standing for its name) and seq.
-    public var events: [(node: Int, seq: Int)]
+    package var events: [(node: Int, seq: Int)]
     /// Cause facts, asserted: event `from` is named in the cause of event `to`.
-    public var causes: [(from: Int, to: Int)]
+    package var causes: [(from: Int, to: Int)]
     /// The goals.
-    public var goals: [Goal]
+    package var goals: [Goal]
 
     /// A query over `events` with `causes` and `goals`.
-    public init(events: [(node: Int, seq: Int)], causes: [(from: Int, to: Int)] = [], goals: [Goal] = []) {
+    package init(events: [(node: Int, seq: Int)], causes: [(from: Int, to: Int)] = [], goals: [Goal] = []) {
         self.events = events
         self.causes = causes
         self.goals = goals
@@ -62,7 +62,7 @@ extension Z3Solver {
     /// than a fresh solver each). Timeout, watchdog and cancellation as in `check`.
     ///
     /// - Throws: a `Z3Error` remembered from earlier, or a failure to make a term or to check.
-    public func checkSomeGoalFails(
+    package func checkSomeGoalFails(
         _ query: Z3OrderQuery, goals: Range<Int>? = nil, timeout: Duration? = nil
     ) throws(Z3Error) -> Z3Result {
         let range = goals ?? query.goals.indices

@@ -8,13 +8,13 @@ import CZ3
 /// Errors do not throw where they happen: asserting an invalid term (or a failed Z3 call in
 /// `assert`, `push` or `pop`) is remembered, and the next `check` throws it. The error is
 /// forgotten by `reset()`, or by a `pop` that removes the scope in which it happened.
-public final class Z3Solver: CustomStringConvertible {
+package final class Z3Solver: CustomStringConvertible {
     /// The context the solver belongs to; every asserted term must come from it.
-    public let context: Z3Context
+    package let context: Z3Context
     /// The logic the solver was made for, such as `QF_IDL`, or `nil` for Z3's default solver.
-    public let logic: String?
+    package let logic: String?
     /// The resource limit (`rlimit`) of each check, if any: a deterministic bound on work.
-    public let resourceLimit: Int?
+    package let resourceLimit: Int?
 
     /// The raw solver, reference-counted by this object.
     let raw: Z3_solver
@@ -23,7 +23,7 @@ public final class Z3Solver: CustomStringConvertible {
     /// The first error since the last reset, with the scope depth at which it happened.
     private var pendingError: (error: Z3Error, depth: Int)?
     /// The number of open `push()` scopes.
-    public private(set) var scopeDepth = 0
+    package private(set) var scopeDepth = 0
     /// The `timeout` parameter (milliseconds, `UInt32.max` for none) the solver has now.
     private var appliedTimeout: UInt32
 
@@ -34,7 +34,7 @@ public final class Z3Solver: CustomStringConvertible {
     ///     `nil` makes Z3's default solver (`Z3_mk_solver`).
     ///   - resourceLimit: Z3's `rlimit` for each check, a deterministic bound on work that
     ///     makes an exhausted check return `.unknown`; `nil` means none.
-    public init(context: Z3Context, logic: String? = nil, resourceLimit: Int? = nil) {
+    package init(context: Z3Context, logic: String? = nil, resourceLimit: Int? = nil) {
         self.context = context
         self.logic = logic
         self.resourceLimit = resourceLimit
@@ -64,7 +64,7 @@ public final class Z3Solver: CustomStringConvertible {
     }
 
     /// Adds the Boolean term `t` to the assertions of the current scope.
-    public func assert(_ t: Z3Term) {
+    package func assert(_ t: Z3Term) {
         context.checkOwned(t)
         guard let ast = t.ast else { return remember(t.error!) }
         withExtendedLifetime(t) { Z3_solver_assert(context.raw, raw, ast) }
@@ -72,7 +72,7 @@ public final class Z3Solver: CustomStringConvertible {
     }
 
     /// Opens a scope: assertions made after it are removed by the matching `pop()`.
-    public func push() {
+    package func push() {
         Z3_solver_push(context.raw, raw)
         if let error = context.lastError("Z3_solver_push") { remember(error) }
         scopeDepth += 1
@@ -80,7 +80,7 @@ public final class Z3Solver: CustomStringConvertible {
 
     /// Closes the `n` innermost scopes, removing their assertions. Popping more scopes than
     /// are open is a programmer error (a precondition).
-    public func pop(_ n: Int = 1) {
+    package func pop(_ n: Int = 1) {
         precondition(n >= 0 && n <= scopeDepth, "Z3Solver.pop(\(n)) with \(scopeDepth) open scopes")
         guard n > 0 else { return }
         Z3_solver_pop(context.raw, raw, UInt32(n))
@@ -90,7 +90,7 @@ public final class Z3Solver: CustomStringConvertible {
     }
 
     /// Removes every assertion and scope, and forgets a remembered error.
-    public func reset() {
+    package func reset() {
         Z3_solver_reset(context.raw, raw)
         scopeDepth = 0
         pendingError = nil
@@ -111,7 +111,7 @@ public final class Z3Solver: CustomStringConvertible {
     ///
     /// - Throws: a `Z3Error` remembered from an earlier invalid assertion or failed call, the
     ///   error of an invalid assumption, or a failure of the check itself.
-    public func check(assumptions: [Z3Term] = [], timeout: Duration? = nil) throws(Z3Error) -> Z3Result {
+    package func check(assumptions: [Z3Term] = [], timeout: Duration? = nil) throws(Z3Error) -> Z3Result {
         if let creationError { throw creationError }
         if let pendingError { throw pendingError.error }
         var asts: [Z3_ast?] = []
@@ -135,7 +135,7 @@ public final class Z3Solver: CustomStringConvertible {
 
     /// The assumptions of the last `.unsat` check that together conflict with the assertions
     /// (`Z3_solver_get_unsat_core`); empty if the check had none or was not unsat.
-    public func unsatCore() -> [Z3Term] {
+    package func unsatCore() -> [Z3Term] {
         let c = context.raw
         guard let vector = Z3_solver_get_unsat_core(c, raw), context.lastError("Z3_solver_get_unsat_core") == nil
         else { return [] }
@@ -147,7 +147,7 @@ public final class Z3Solver: CustomStringConvertible {
     }
 
     /// The assertions in SMT-LIB form (`Z3_solver_to_string`), for logs and reproductions.
-    public var description: String {
+    package var description: String {
         Z3_solver_to_string(context.raw, raw).map { String(cString: $0) } ?? ""
     }
 

@@ -24,72 +24,72 @@ extension Z3Term {
     // MARK: Comparisons
 
     /// The integer comparison `lhs < rhs`.
-    public static func < (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_lt", lhs, rhs, Z3_mk_lt) }
+    package static func < (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_lt", lhs, rhs, Z3_mk_lt) }
     /// The integer comparison `lhs <= rhs`.
-    public static func <= (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_le", lhs, rhs, Z3_mk_le) }
+    package static func <= (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_le", lhs, rhs, Z3_mk_le) }
     /// The integer comparison `lhs > rhs`.
-    public static func > (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_gt", lhs, rhs, Z3_mk_gt) }
+    package static func > (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_gt", lhs, rhs, Z3_mk_gt) }
     /// The integer comparison `lhs >= rhs`.
-    public static func >= (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_ge", lhs, rhs, Z3_mk_ge) }
+    package static func >= (lhs: Z3Term, rhs: Z3Term) -> Z3Term { binary("Z3_mk_ge", lhs, rhs, Z3_mk_ge) }
     /// The equation `lhs = rhs` between two terms of one sort (`Z3_mk_eq`).
-    public static func .== (lhs: Z3Term, rhs: Z3Term) -> Z3Term { lhs.equals(rhs) }
+    package static func .== (lhs: Z3Term, rhs: Z3Term) -> Z3Term { lhs.equals(rhs) }
     /// The disequation `lhs != rhs` between two terms of one sort.
-    public static func .!= (lhs: Z3Term, rhs: Z3Term) -> Z3Term { !(lhs.equals(rhs)) }
+    package static func .!= (lhs: Z3Term, rhs: Z3Term) -> Z3Term { !(lhs.equals(rhs)) }
 
     /// The comparison `lhs < rhs` with an integer literal on the right.
-    public static func < (lhs: Z3Term, rhs: Int) -> Z3Term { lhs < lhs.context.int(rhs) }
+    package static func < (lhs: Z3Term, rhs: Int) -> Z3Term { lhs < lhs.context.int(rhs) }
     /// The comparison `lhs <= rhs` with an integer literal on the right.
-    public static func <= (lhs: Z3Term, rhs: Int) -> Z3Term { lhs <= lhs.context.int(rhs) }
+    package static func <= (lhs: Z3Term, rhs: Int) -> Z3Term { lhs <= lhs.context.int(rhs) }
     /// The comparison `lhs > rhs` with an integer literal on the right.
-    public static func > (lhs: Z3Term, rhs: Int) -> Z3Term { lhs > lhs.context.int(rhs) }
+    package static func > (lhs: Z3Term, rhs: Int) -> Z3Term { lhs > lhs.context.int(rhs) }
     /// The comparison `lhs >= rhs` with an integer literal on the right.
-    public static func >= (lhs: Z3Term, rhs: Int) -> Z3Term { lhs >= lhs.context.int(rhs) }
+    package static func >= (lhs: Z3Term, rhs: Int) -> Z3Term { lhs >= lhs.context.int(rhs) }
     /// The equation `lhs = rhs` with an integer literal on the right.
-    public static func .== (lhs: Z3Term, rhs: Int) -> Z3Term { lhs .== lhs.context.int(rhs) }
+    package static func .== (lhs: Z3Term, rhs: Int) -> Z3Term { lhs .== lhs.context.int(rhs) }
     /// The disequation `lhs != rhs` with an integer literal on the right.
-    public static func .!= (lhs: Z3Term, rhs: Int) -> Z3Term { lhs .!= lhs.context.int(rhs) }
+    package static func .!= (lhs: Z3Term, rhs: Int) -> Z3Term { lhs .!= lhs.context.int(rhs) }
 
     /// The comparison `lhs < rhs` with an integer literal on the left.
-    public static func < (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) < rhs }
+    package static func < (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) < rhs }
     /// The comparison `lhs <= rhs` with an integer literal on the left.
-    public static func <= (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) <= rhs }
+    package static func <= (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) <= rhs }
     /// The comparison `lhs > rhs` with an integer literal on the left.
-    public static func > (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) > rhs }
+    package static func > (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) > rhs }
     /// The comparison `lhs >= rhs` with an integer literal on the left.
-    public static func >= (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) >= rhs }
+    package static func >= (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) >= rhs }
 
     // MARK: Arithmetic
 
     /// The integer sum `lhs + rhs`.
-    public static func + (lhs: Z3Term, rhs: Z3Term) -> Z3Term { nary("Z3_mk_add", lhs, rhs, Z3_mk_add) }
+    package static func + (lhs: Z3Term, rhs: Z3Term) -> Z3Term { nary("Z3_mk_add", lhs, rhs, Z3_mk_add) }
     /// The integer difference `lhs - rhs`.
-    public static func - (lhs: Z3Term, rhs: Z3Term) -> Z3Term { nary("Z3_mk_sub", lhs, rhs, Z3_mk_sub) }
+    package static func - (lhs: Z3Term, rhs: Z3Term) -> Z3Term { nary("Z3_mk_sub", lhs, rhs, Z3_mk_sub) }
     /// The integer product `lhs * rhs` (nonlinear unless one side is a literal).
-    public static func * (lhs: Z3Term, rhs: Z3Term) -> Z3Term { nary("Z3_mk_mul", lhs, rhs, Z3_mk_mul) }
+    package static func * (lhs: Z3Term, rhs: Z3Term) -> Z3Term { nary("Z3_mk_mul", lhs, rhs, Z3_mk_mul) }
     /// The integer negation `-operand`.
-    public static prefix func - (operand: Z3Term) -> Z3Term {
+    package static prefix func - (operand: Z3Term) -> Z3Term {
         operand.context.apply("Z3_mk_unary_minus", [operand]) { c, args in Z3_mk_unary_minus(c, args[0]) }
     }
 
     /// The sum `lhs + rhs` with an integer literal on the right.
-    public static func + (lhs: Z3Term, rhs: Int) -> Z3Term { lhs + lhs.context.int(rhs) }
+    package static func + (lhs: Z3Term, rhs: Int) -> Z3Term { lhs + lhs.context.int(rhs) }
     /// The difference `lhs - rhs` with an integer literal on the right.
-    public static func - (lhs: Z3Term, rhs: Int) -> Z3Term { lhs - lhs.context.int(rhs) }
+    package static func - (lhs: Z3Term, rhs: Int) -> Z3Term { lhs - lhs.context.int(rhs) }
     /// The product `lhs * rhs` with an integer literal on the right.
-    public static func * (lhs: Z3Term, rhs: Int) -> Z3Term { lhs * lhs.context.int(rhs) }
+    package static func * (lhs: Z3Term, rhs: Int) -> Z3Term { lhs * lhs.context.int(rhs) }
     /// The sum `lhs + rhs` with an integer literal on the left.
-    public static func + (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) + rhs }
+    package static func + (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) + rhs }
     /// The difference `lhs - rhs` with an integer literal on the left.
-    public static func - (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) - rhs }
+    package static func - (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) - rhs }
     /// The product `lhs * rhs` with an integer literal on the left.
-    public static func * (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) * rhs }
+    package static func * (lhs: Int, rhs: Z3Term) -> Z3Term { rhs.context.int(lhs) * rhs }
 
     // MARK: Boolean connectives
 
     /// The conjunction `lhs && rhs` of two Boolean terms (both sides are always built).
-    public static func && (lhs: Z3Term, rhs: Z3Term) -> Z3Term { lhs.context.and([lhs, rhs]) }
+    package static func && (lhs: Z3Term, rhs: Z3Term) -> Z3Term { lhs.context.and([lhs, rhs]) }
     /// The disjunction `lhs || rhs` of two Boolean terms (both sides are always built).
-    public static func || (lhs: Z3Term, rhs: Z3Term) -> Z3Term { lhs.context.or([lhs, rhs]) }
+    package static func || (lhs: Z3Term, rhs: Z3Term) -> Z3Term { lhs.context.or([lhs, rhs]) }
     /// The negation `!operand` of a Boolean term.
-    public static prefix func ! (operand: Z3Term) -> Z3Term { operand.context.not(operand) }
+    package static prefix func ! (operand: Z3Term) -> Z3Term { operand.context.not(operand) }
 }

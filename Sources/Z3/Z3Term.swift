@@ -12,7 +12,7 @@ import CZ3
 ///
 /// `Z3Term` is not `Equatable`, so that `x == y` does not compile by mistake; the Z3 equation
 /// is `x .== y` or `x.equals(y)`.
-public struct Z3Term: CustomStringConvertible {
+package struct Z3Term: CustomStringConvertible {
     /// Holds one Z3 reference to the AST (or the error that replaced it) and the context.
     private final class Owner {
         let context: Z3Context
@@ -50,25 +50,25 @@ public struct Z3Term: CustomStringConvertible {
     }
 
     /// The context that made this term; every term it is combined with must share it.
-    public var context: Z3Context { owner.context }
+    package var context: Z3Context { owner.context }
 
     /// The AST, or `nil` for an invalid term. Valid while this term is alive.
     var ast: Z3_ast? { owner.ast }
 
     /// The Z3 error that made this term invalid, or `nil` for a valid term.
-    public var error: Z3Error? { owner.error }
+    package var error: Z3Error? { owner.error }
 
     /// Whether Z3 accepted the call that made this term (and every term it is built from).
-    public var isValid: Bool { owner.ast != nil }
+    package var isValid: Bool { owner.ast != nil }
 
     /// The term in SMT-LIB syntax (`Z3_ast_to_string`), or `(error ...)` for an invalid term.
-    public var description: String {
+    package var description: String {
         guard let ast = owner.ast else { return "(error \(owner.error!))" }
         return Z3_ast_to_string(owner.context.raw, ast).map { String(cString: $0) } ?? ""
     }
 
     /// The equation `self = other` between two terms of one sort; also spelled `.==`.
-    public func equals(_ other: Z3Term) -> Z3Term {
+    package func equals(_ other: Z3Term) -> Z3Term {
         context.apply("Z3_mk_eq", [self, other]) { c, args in Z3_mk_eq(c, args[0], args[1]) }
     }
 }
