@@ -184,12 +184,4 @@ public struct Checker: Sendable {
         }
         return proofs
     }
-
-}
-
-extension Duration {
-    /// The duration in milliseconds, for reports.
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
-    }
 }

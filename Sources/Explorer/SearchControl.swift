@@ -91,7 +91,7 @@ final class SearchControl: Sendable {
                 $0.transitions += $1.transitions
             }
             let elapsed = now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.seconds
             return (s.stop == nil, others, ExplorationProgress(
                 states: total.states, executions: total.executions, transitions: total.transitions,
                 executionsPerSecond: seconds > 0 ? Double(total.executions) / seconds : 0,

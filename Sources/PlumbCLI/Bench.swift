@@ -226,7 +226,7 @@ struct CheckBench: AsyncParsableCommand {
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return Measurement(
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            seconds: elapsed.seconds,
             cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
             peakMB: Double(usage.ru_maxrss) / 1024, status: exit)
     }

@@ -133,7 +133,7 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
         let elapsed = start.duration(to: clock.now)
         await primary.shutdown(farewell: true)
         try recorder.finish()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let perPath = result.stats.sentPerPath.enumerated().map { "path \($0.offset): \($0.element)" }.joined(separator: ", ")
         MirrorOutput.line("""
             records: \(result.submitted) written, \(result.committed) committed
