@@ -117,44 +117,4 @@ struct MirrorBenchReport {
         }
         return lines.joined(separator: "\n")
     }
-
-    /// One JSON object for tools (a section left out by `--only` is null).
-    var json: String {
-        func number(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-        func cpu(_ cpu: CPU) -> [String: Any] {
-            ["total": number(cpu.total), "event_loops": number(cpu.loops), "trace_writers": number(cpu.writers), "rest": number(cpu.rest)]
-        }
-        var object: [String: Any] = ["records": records, "rounds": rounds, "path_mbps": pathMBps]
-        object["scaling"] = scaling.map { scaling -> Any in
-            [
-                "runs": scaling.runs.map { [
-                    "paths": $0.paths, "records": $0.records, "records_per_second": number($0.recordsPerSecond),
-                    "mb_per_second": number($0.megabytesPerSecond), "cpu_us_per_record": number($0.cpuMicrosPerRecord),
-                    "records_per_second_min": number($0.min), "records_per_second_max": number($0.max),
-                ] },
-                "ratio_4_to_1": number(scaling.fourOverOne), "ratio_2_to_1": number(scaling.twoOverOne),
-                "load_average_before": number(scaling.loadBefore), "load_average_after": number(scaling.loadAfter),
-            ]
-        } ?? NSNull()
-        object["tracing"] = tracing.map { tracing -> Any in
-            [
-                "rounds": tracingRounds, "ratios": tracing.ratios.map(number),
-                "ratio_median": number(tracing.ratio), "cost_percent": number((1 - tracing.ratio) * 100),
-                "ratio_min": number(tracing.ratios.min() ?? .nan), "ratio_max": number(tracing.ratios.max() ?? .nan),
-                "traced_records_per_second": number(tracing.tracedRecordsPerSecond),
-                "untraced_records_per_second": number(tracing.untracedRecordsPerSecond),
-                "traced_cpu_us_per_record": number(tracing.tracedCPU.total),
-                "untraced_cpu_us_per_record": number(tracing.untracedCPU.total),
-                "recording_cpu_us_per_record": number(tracing.tracedCPU.total - tracing.untracedCPU.total),
-                "traced_cpu_us_per_record_by_part": cpu(tracing.tracedCPU),
-                "untraced_cpu_us_per_record_by_part": cpu(tracing.untracedCPU),
-                "load_average_before": number(tracing.loadBefore), "load_average_after": number(tracing.loadAfter),
-            ]
-        } ?? NSNull()
-        object["latency"] = latency.map { latency -> Any in
-            ["rate": latency.rate, "seconds": latency.seconds, "p50_ms": number(latency.p50), "p99_ms": number(latency.p99)]
-        } ?? NSNull()
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
 }
