@@ -25,6 +25,9 @@ public struct Exploration<System: Explorable>: Sendable {
     @_specialize(exported: true, where System == MirrorSimulation)
     @_specialize(exported: true, where System == DriverSimulation)
     @_specialize(exported: true, where System == RecoverySimulation)
+    @_specialize(exported: true, where System == Recorded<DriverPlan>)
+    @_specialize(exported: true, where System == Recorded<RecoveryPlan>)
+    @_specialize(exported: true, where System == Recorded<MirrorPlan>)
     public func run(
         progress: (@Sendable (ExplorationProgress) -> Void)? = nil, cancellation: ExplorationCancellation? = nil
     ) -> ExplorationReport {

@@ -20,6 +20,21 @@ struct Explore: AsyncParsableCommand {
             `plumb replay TOKEN` re-runs it exactly. With --keep-going, counterexamples with \
             the same invariant and shrunk schedule are reported once, with how many were found.
 
+            --from TRACE... explores around a captured trace (files, directories, rotated and gzip \
+            files forming one trace, as for `plumb check`) instead of a generated workload: the \
+            driver replays the trace's submits, syncs and crashes through its real core and tries \
+            power loss at every step (each fate of the cached writes, decided lazily); the mirror \
+            replays the trace's records, streams, barriers and path failures, with other delivery \
+            orders, path failures and a primary crash; recovery \
+            walks the trace's graph with its outcomes in every order, the framework crashing at \
+            every step. --window N lets each execution stray from the recorded schedule in at most \
+            N choices (another I/O completing first, another interface's submit, another outcome); \
+            --window 0 replays the trace exactly, exploring only crash points and crash states. \
+            The report says how many crash points were covered. Counterexample tokens name the \
+            trace's files (absolute) and a digest of its events: `plumb replay` reads them again \
+            (--from there if the trace moved). A trace the explorer cannot use exits 2 with file, \
+            line and reason.
+
             Off a terminal, a progress line (states, executions, depth, rate) goes to standard \
             error every 10 s; on one, a line is rewritten in place.
 
@@ -33,6 +48,12 @@ struct Explore: AsyncParsableCommand {
               plumb explore driver --ifaces 2 --requests 4 --crashes 1 --torn
               plumb explore driver --ifaces 1 --requests 12 --crashes 1 --torn --crash-states lazy
               plumb explore recovery --consumers 5 --workers 2 --failures 1
+              plumb record driver --requests 300 --crash-at 200 --device /tmp/d.img --out /tmp/d
+              plumb explore driver --from /tmp/d/driver.jsonl --window 1   # around that trace
+              plumb record mirror --records 300 --out /tmp/m
+              plumb explore mirror --from /tmp/m --window 1 --crashes 1
+              plumb record recovery --consumers 10 --out /tmp/r
+              plumb explore recovery --from /tmp/r --inject-fault releaseDependentsAtStart   # with a seeded bug
               plumb explore mirror --records 6 --strategy pct --executions 20000
               plumb explore driver --requests 6 --shard 3/8 --format json
               plumb explore selftest          # every seeded bug found, shrunk and replayed
@@ -63,6 +84,7 @@ struct ExploreMirror: AsyncParsableCommand {
     @Option(help: "A barrier every N records (0: none; 0...\(Self.maxRecords)).") var barriers = 2
     /// The most records, path failures and records between barriers taken.
     static let maxRecords = 10_000
+    @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
 
     /// Checks each bound's range, then the seeded bugs and the configuration as a whole.
@@ -83,6 +105,14 @@ struct ExploreMirror: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if recorded.isOn {
+            var settings: [(key: String, value: String)] = []
+            if !options.injectedFaults.isEmpty {
+                settings.append(("faults", options.injectedFaults.map(\.rawValue).joined(separator: "+")))
+            }
+            let start = try recorded.start(MirrorPlan.self, crashes: crashes, settings: settings)
+            throw recorded.explore(start, runner: ExploreRunner(options: options))
+        }
         let c = MirrorSimulation.Configuration(
             streams: streams, paths: paths, records: records, crashes: crashes, pathFailures: pathFailures,
             barrierEvery: barriers)
@@ -116,6 +146,11 @@ struct ExploreDriver: AsyncParsableCommand {
             + "every cached write is enumerated at the power loss (the reference).",
         valueName: "lazy|eager"))
     var crashStates: DriverSimulation.Configuration.CrashStates = .lazy
+    /// With --from: the data area's size, if not the trace's largest offset and length.
+    @Option(help: ArgumentHelp("With --from: bytes of the simulated device's data area (default: the trace's largest offset + length).",
+                               valueName: "BYTES"))
+    var size: Int?
+    @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
 
     /// The configuration the options describe.
@@ -133,12 +168,17 @@ struct ExploreDriver: AsyncParsableCommand {
         try OptionRange.check("--crashes", crashes, 0...4)
         try OptionRange.check("--regions", regions, 2...16)
         try options.validateFaults(for: DriverSimulation.system)
+        if let size {
+            guard recorded.isOn else { throw ValidationError("--size goes with --from TRACE...") }
+            try OptionRange.check("--size", size, 1...(1 << 36), "bytes")
+        }
         guard DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn).isValid else {
             throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes")
         }
     }
 
     func run() async throws {
+        if recorded.isOn { throw try exploreFrom() }
         let c = configurationValue
         guard let start = DriverSimulation(parsing: options.configuration(c.description)) else {
             throw ValidationError("the configuration \(options.configuration(c.description)) does not parse")
@@ -147,6 +187,23 @@ struct ExploreDriver: AsyncParsableCommand {
         let z3Before = CrashFatesProver.shared.tally
         throw ExploreRunner(options: options).explore(start.collecting(statistics)) { report in
             CrashStatesReport(statistics, mode: c.crashStates, exploration: report, z3Before: z3Before)
+        }
+    }
+}
+
+extension ExploreDriver {
+    /// `--from TRACE`: the trace's workload, with --crashes more power losses, --torn, --crash-states, --size,
+    /// --regions and --inject-fault as settings.
+    func exploreFrom() throws -> ExitCode {
+        var settings: [(key: String, value: String)] = [("torn", torn ? "1" : "0"), ("states", crashStates.rawValue)]
+        if let size { settings.append(("size", "\(size)")) }
+        if regions != 2 { settings.append(("regions", "\(regions)")) }
+        if !options.injectedFaults.isEmpty { settings.append(("faults", options.injectedFaults.map(\.rawValue).joined(separator: "+"))) }
+        let start = try recorded.start(DriverPlan.self, crashes: crashes, settings: settings)
+        let statistics = CrashStatistics()
+        let z3Before = CrashFatesProver.shared.tally
+        return recorded.explore(start.collecting(statistics), runner: ExploreRunner(options: options)) { report in
+            CrashStatesReport(statistics, mode: crashStates, exploration: report, z3Before: z3Before)
         }
     }
 }
@@ -169,6 +226,7 @@ struct ExploreRecovery: AsyncParsableCommand {
     @Option(help: "Crashes of the framework, then a new run begins (0...64).") var crashes = 1
     /// Seed of the graph.
     @Option(help: "Seed of the dependency graph (any 64-bit unsigned number).") var graphSeed: UInt64 = 0
+    @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
 
     var configurationValue: RecoverySimulation.Configuration {
@@ -187,6 +245,14 @@ struct ExploreRecovery: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if recorded.isOn {
+            var settings: [(key: String, value: String)] = []
+            if !options.injectedFaults.isEmpty {
+                settings.append(("faults", options.injectedFaults.map(\.rawValue).joined(separator: "+")))
+            }
+            let start = try recorded.start(RecoveryPlan.self, crashes: crashes, settings: settings)
+            throw recorded.explore(start, runner: ExploreRunner(options: options))
+        }
         guard let start = RecoverySimulation(parsing: options.configuration(configurationValue.description)) else {
             throw ValidationError("the configuration \(options.configuration(configurationValue.description)) does not parse")
         }

@@ -40,6 +40,11 @@ struct ExploreBench: AsyncParsableCommand {
             number of records in all; the models differ, see the model's README): states, CPU \
             seconds (SPIN's user time; its system time, mostly zeroing its hash table, beside it), \
             microseconds per state, and the ratio of CPU time.
+
+            From a trace: `plumb explore driver --from` on traces this binary records with `plumb \
+            record driver` of about 200, 1,000 and 5,000 events (window 0, one crash beyond the \
+            trace's, lazy, not torn), each for at most --from-seconds: crash points covered per CPU \
+            second.
             """)
 
     /// Threads of the parallel run.
@@ -68,6 +73,7 @@ struct ExploreBench: AsyncParsableCommand {
             try OptionRange.check("--spin-records", r, 1...Self.maxSpinRecords)
         }
         try OptionRange.check("--flat-rounds", flatRounds, 1...100)
+        guard (1...3600).contains(fromSeconds) else { throw ValidationError("--from-seconds must be in 1...3600; got \(fromSeconds)") }
     }
 
     /// Paired rounds of the flat-cost measurement.
@@ -76,6 +82,10 @@ struct ExploreBench: AsyncParsableCommand {
 
     @Flag(help: "Small configurations: a quick run for tests.")
     var quick = false
+
+    /// Wall seconds each `--from` search may take (see `fromTraces`).
+    @Option(help: "Seconds each explore --from search of a recorded driver trace may take (1...3600).")
+    var fromSeconds = 60.0
 
     func run() async throws {
         emit("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
@@ -105,6 +115,9 @@ struct ExploreBench: AsyncParsableCommand {
         emit("parallel (--jobs \(jobs) against one thread, wall time):")
         parallel(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
         parallel(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
+
+        emit("")
+        fromTraces(seconds: quick ? 5 : fromSeconds)
 
         emit("")
         spin()

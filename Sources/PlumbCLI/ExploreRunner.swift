@@ -56,6 +56,9 @@ struct ExploreRunner {
         /// The driver's crash states (`crash_states`): crash points, recovery runs lazy and
         /// eager, Z3's answers; absent for other systems.
         var crashStates: CrashStatesReport?
+        /// With `--from`: the trace, the window and the crash points covered (`from`); absent
+        /// otherwise.
+        var from: FromReport?
 
         /// The schema this build writes.
         static let currentSchema = 1
@@ -63,7 +66,9 @@ struct ExploreRunner {
 
     /// Explores from `start` and returns the exit code to throw; `crashStates` makes the
     /// report's crash-state section from the finished exploration.
-    func explore<S: ExplorationTarget>(_ start: S, crashStates: CrashStatesSection? = nil) -> ExitCode {
+    /// With `--from`, `from` makes the report's `from` section (crash points covered).
+    func explore<S: ExplorationTarget>(_ start: S, crashStates: CrashStatesSection? = nil,
+                                       from: ((ExplorationReport) -> FromReport)? = nil) -> ExitCode {
         // On a terminal a line rewritten in place (text reports only); off one, a line every
         // --progress-interval seconds (10), so that a long run in CI is not silent.
         let onTerminal = isatty(2) == 1
@@ -83,6 +88,7 @@ struct ExploreRunner {
             return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
         }
         let crashSection = crashStates?(report)
+        let fromSection = from?(report)
 
         var found: [Found] = []
         // The first counterexample trace that could not be written: the report is still
@@ -122,7 +128,7 @@ struct ExploreRunner {
                 statesPerSecond: seconds > 0 ? Double(report.states) / seconds : 0,
                 executionsPerSecond: seconds > 0 ? Double(report.executions) / seconds : 0,
                 bytesPerState: report.bytesPerState, omissionProbability: report.omissionProbability,
-                violations: found, crashStates: crashSection)
+                violations: found, crashStates: crashSection, from: fromSection)
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
@@ -130,7 +136,7 @@ struct ExploreRunner {
             if let note = Self.shardNote(report.options) { FileHandle.standardError.write(Data("plumb: \(note)\n".utf8)) }
         case .text:
             printText(report, found: found, system: S.system, configuration: start.configurationText,
-                      crashStates: crashSection)
+                      crashStates: crashSection, from: fromSection)
         }
         if let unwritten {
             FileHandle.standardError.write(Data("plumb: \(unwritten)\n".utf8))
@@ -140,7 +146,7 @@ struct ExploreRunner {
     }
 
     func printText(_ report: ExplorationReport, found: [Found], system: String, configuration: String,
-                   crashStates: CrashStatesReport? = nil) {
+                   crashStates: CrashStatesReport? = nil, from: FromReport? = nil) {
         let seconds = report.elapsed.seconds
         print("explore \(system) [\(configuration)] strategy \(report.options.strategy), shard \(report.options.shard)")
         if let note = Self.shardNote(report.options) { print(note) }
@@ -152,6 +158,7 @@ struct ExploreRunner {
             print(String(format: "visited set: %.0f bytes per state; chance a fingerprint collision hid a state: %.1e",
                          report.bytesPerState, report.omissionProbability))
         }
+        for line in from?.lines ?? [] { print(line) }
         for line in crashStates?.lines ?? [] { print(line) }
         if !report.exhaustive && report.verdict == .pass {
             var why: [String] = []

@@ -2,6 +2,7 @@ import ArgumentParser
 import Checker
 import Explorer
 import Foundation
+import Trace
 
 /// `plumb replay TOKEN`: re-runs a counterexample the explorer found, exactly.
 struct Replay: AsyncParsableCommand {
@@ -29,6 +30,13 @@ struct Replay: AsyncParsableCommand {
 
     @OptionGroup var html: HTMLOutput
 
+    /// Where the trace of a `--from` exploration lives now, if not where the token says.
+    @Option(help: ArgumentHelp(
+        "For a token of `plumb explore ... --from`: the trace it was explored from, if it moved (a file or directory as for "
+            + "`plumb check`; repeat for several); by default the files the token names are read again.",
+        valueName: "TRACE"))
+    var from: [String] = []
+
     /// Refuses an --out whose folder is missing or not writable before anything runs.
     func validate() throws {
         if let out { try OutputError.validateFile(out) }
@@ -41,6 +49,7 @@ struct Replay: AsyncParsableCommand {
         } catch {
             throw fail("not a replay token: \(error)")
         }
+        if Self.isRecorded(decoded.configuration) { throw try replayRecorded(decoded) }
         switch decoded.system {
         case MirrorSimulation.system: throw try replayToken(decoded, as: MirrorSimulation.self)
         case DriverSimulation.system: throw try replayToken(decoded, as: DriverSimulation.self)
@@ -55,10 +64,42 @@ struct Replay: AsyncParsableCommand {
         return ExitCode(2)
     }
 
+    /// Whether a token's configuration names a trace (`from=`): a `--from` exploration's.
+    static func isRecorded(_ configuration: String) -> Bool {
+        configuration.hasPrefix("from=") || configuration.contains(" from=")
+    }
+
+    /// Replays a token of `plumb explore ... --from`: the trace it names is read again (or the
+    /// one `--from` names), its digest checked, and what is missing or changed said (exit 2).
+    func replayRecorded(_ token: ReplayToken) throws -> ExitCode {
+        var files: [String]?
+        if !from.isEmpty {
+            do throws(TraceInputError) { files = try TraceInputs.files(for: from) } catch { throw fail("\(error)") }
+        }
+        func load<Plan: RecordedPlan>(_: Plan.Type) throws -> Recorded<Plan> {
+            do throws(TraceInputError) {
+                return try Recorded<Plan>.load(configuration: token.configuration, files: files)
+            } catch {
+                throw fail("the token replays an exploration around a captured trace, and needs that trace: \(error)"
+                           + (from.isEmpty ? " (name it with --from TRACE... if it moved)" : ""))
+            }
+        }
+        switch token.system {
+        case DriverSimulation.system: return try replayToken(token, start: load(DriverPlan.self))
+        case RecoverySimulation.system: return try replayToken(token, start: load(RecoveryPlan.self))
+        case MirrorSimulation.system: return try replayToken(token, start: load(MirrorPlan.self))
+        default: throw fail("the token names a --from exploration of \(token.system), which this build does not explore")
+        }
+    }
+
     func replayToken<S: ExplorationTarget>(_ token: ReplayToken, as: S.Type) throws -> ExitCode {
         guard let start = S(parsing: token.configuration) else {
             throw fail("the token's \(token.system) configuration does not parse: \(token.configuration)")
         }
+        return try replayToken(token, start: start)
+    }
+
+    func replayToken<S: ExplorationTarget>(_ token: ReplayToken, start: S) throws -> ExitCode {
         let model = ReplayToken.model(of: start)
         if token.model != 0, token.model != model {
             throw fail("the token was made by a build whose model of the \(token.system) differs from this one "

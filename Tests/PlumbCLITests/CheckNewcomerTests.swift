@@ -79,9 +79,10 @@ final class CheckNewcomerTests: XCTestCase {
         XCTAssertEqual(reproduceLine(run.stderr), "plumb check --each \(Self.pass) \(Self.fail) Traces/mirror/no-such.jsonl")
     }
 
-    /// A solver timeout names the obligations left unproved, with their events, and suggests a
-    /// longer --timeout.
-    func testInconclusiveNamesUnprovedObligationsAndSuggestsTimeout() throws {
+    /// A proof cut short by its limit names the obligations left unproved, with their events,
+    /// and suggests a larger limit (the deterministic --solver-rlimit here: Z3 proves this
+    /// trace's queries within a millisecond, so --timeout 0.001 would not cut them).
+    func testInconclusiveNamesUnprovedObligationsAndSuggestsALargerLimit() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-unproved-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -90,7 +91,7 @@ final class CheckNewcomerTests: XCTestCase {
         SyntheticMirrorTrace().generate(events: 40_000) { recorder.record($0) }
         try recorder.close()
 
-        let run = try PlumbBinary.run(["check", "--timeout", "0.001", path])
+        let run = try PlumbBinary.run(["check", "--solver-rlimit", "1", path])
         XCTAssertEqual(run.status, 3, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.hasPrefix("INCONCLUSIVE"), run.stdout)
         let pattern = try NSRegularExpression(
@@ -98,9 +99,9 @@ final class CheckNewcomerTests: XCTestCase {
         XCTAssertNotNil(pattern.firstMatch(in: run.stdout, range: NSRange(run.stdout.startIndex..., in: run.stdout)), run.stdout)
         XCTAssertTrue(run.stdout.contains("left unproved"), run.stdout)
         XCTAssertTrue(run.stdout.contains("larger --timeout"), run.stdout)
-        XCTAssertTrue(run.stderr.contains("retry with a longer timeout: plumb check --timeout 0.004 \(path)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("retry with a larger bound: plumb check --solver-rlimit 4 \(path)"), run.stderr)
 
-        let json = try PlumbBinary.run(["check", "--timeout", "0.001", "--format", "json", path])
+        let json = try PlumbBinary.run(["check", "--solver-rlimit", "1", "--format", "json", path])
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertGreaterThan(report["unproved_count"] as? Int ?? 0, 0)
         XCTAssertFalse((report["unproved"] as? [Any] ?? []).isEmpty)

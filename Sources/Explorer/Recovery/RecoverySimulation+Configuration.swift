@@ -23,6 +23,10 @@ extension RecoverySimulation {
         public var seed: UInt64
         /// Seeded bugs of the core (tests and `plumb explore selftest`).
         package var faults = RecoveryCoreFaults.none
+        /// The consumers every run registers when given explicitly (`plumb explore recovery
+        /// --from`, taken from a trace), instead of the graph drawn from `seed`; never in the
+        /// configuration's text (a recorded exploration's token names the trace instead).
+        package var explicitRegistrations: RegistrationList?
 
         /// Makes a configuration; check `problem` before exploring it.
         public init(consumers: Int = 5, workers: Int = 2, failures: Int = 1, crashes: Int = 1, seed: UInt64 = 0) {

@@ -16,7 +16,10 @@ extension RecoverySimulation.Configuration {
     ///   earlier consumer, and sometimes an extra `deps` edge;
     /// - one consumer, drawn from `seed`, has a timeout (its length does not matter here: the
     ///   simulation decides when it fires).
+    ///
+    /// `explicitRegistrations`, when set, are taken instead.
     public var registrations: [ConsumerRegistration] {
+        if let explicitRegistrations { return explicitRegistrations.items }
         var rng = SplitMix64(seed: seed)
         let name = { (i: Int) in "c\(i)" }
         var result: [ConsumerRegistration] = []

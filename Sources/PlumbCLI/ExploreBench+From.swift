@@ -1,0 +1,64 @@
+import ArgumentParser
+import Explorer
+import Foundation
+import Trace
+
+// `plumb bench explore`: exploring around recorded driver traces (`--from`).
+extension ExploreBench {
+    /// The trace sizes measured, in events (about 4.7 events a request: submit, stage,
+    /// complete, durable, recovered, and the syncs and crash).
+    static let fromEventTargets = [200, 1_000, 5_000]
+
+    /// `plumb explore driver --from` on traces of `plumb record driver` of about 200, 1,000 and
+    /// 5,000 events (recorded here by this binary, 2 interfaces, a power cut at two thirds),
+    /// window 0, one crash off the recording, lazy crash states without tearing, one thread:
+    /// crash points covered per CPU second. Each search stops after `seconds` of wall time
+    /// (every crash point's continuation replays the rest of the workload, so the work grows
+    /// with the square of the trace; the rate is what a budget buys).
+    func fromTraces(seconds: Double) {
+        emit("explore --from a recorded driver trace (window 0, 1 crash beyond the trace's, lazy, not torn, one thread, "
+             + "at most \(String(format: "%.0f", seconds)) s each; load \(Self.loadAverage())):")
+        emit(Self.row(["events", "trace", "crash pts", "states", "executions", "CPU s", "pts/CPU s", "complete"],
+                      widths: [9, 40, 11, 11, 11, 9, 11, 9]))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-bench-from-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for target in quick ? [200] : Self.fromEventTargets {
+            let requests = max(10, target * 10 / 47)
+            guard let trace = Self.recordDriverTrace(requests: requests, in: folder) else {
+                emit("  could not record a driver trace of \(requests) requests (plumb record driver failed)")
+                continue
+            }
+            let events = (try? RecordedTrace(files: [trace]).events.count) ?? 0
+            do {
+                let recorded = try RecordedTrace(files: [trace])
+                let plan = try DriverPlan(trace: recorded, crashes: 1, settings: [("torn", "0")])
+                let tally = CrashPointTally()
+                let start = Recorded(plan: plan, window: 0, crashes: 1,
+                                     source: RecordedSource(files: [trace], digest: RecordedTrace.digest(recorded.events)))
+                let options = ExplorationOptions(budget: ExplorationBudget(time: .milliseconds(Int64(seconds * 1000))))
+                let (report, cpu) = Self.measure(start.collecting(tally), options)
+                emit(Self.row([
+                    "\(events)", "\(requests) requests", "\(tally.count)", "\(report.states)", "\(report.executions)",
+                    String(format: "%.2f", cpu), String(format: "%.1f", cpu > 0 ? Double(tally.count) / cpu : 0),
+                    report.exhaustive ? "yes" : "budget",
+                ], widths: [9, 40, 11, 11, 11, 9, 11, 9]))
+            } catch {
+                emit("  the recorded trace cannot be explored: \(error)")
+            }
+        }
+    }
+
+    /// Records a driver trace of `requests` requests with this binary (`plumb record driver`,
+    /// a 1 MiB image, 2 interfaces, the power cut at two thirds) into `folder`; its path.
+    static func recordDriverTrace(requests: Int, in folder: String) -> String? {
+        let out = (folder as NSString).appendingPathComponent("r\(requests)")
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let image = (folder as NSString).appendingPathComponent("r\(requests).img")
+        let size = requests > 400 ? "4MiB" : "1MiB"
+        let arguments = ["record", "driver", "--device", image, "--size", size, "--staging", "32KiB", "--region", "16KiB",
+                         "--ifaces", "2", "--requests", "\(requests)", "--crash-at", "\(requests * 2 / 3)", "--out", out]
+        guard shell([Bundle.main.executablePath ?? CommandLine.arguments[0]] + arguments, in: folder) != nil else { return nil }
+        let trace = (out as NSString).appendingPathComponent("driver.jsonl")
+        return FileManager.default.fileExists(atPath: trace) ? trace : nil
+    }
+}

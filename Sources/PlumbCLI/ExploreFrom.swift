@@ -1,0 +1,105 @@
+import ArgumentParser
+import Checker
+import Explorer
+import Foundation
+import Trace
+
+/// `--from TRACE... --window N`: explore around a captured trace rather than a generated
+/// workload (`plumb explore driver|mirror|recovery --from`).
+struct ExploreFromOptions: ParsableArguments {
+    @Option(parsing: .upToNextOption, help: ArgumentHelp(
+        "Explore around a captured trace: files, directories, rotated and gzip files forming one trace, as for `plumb check`. "
+            + "Its workload and schedule replace the bounds (--ifaces, --requests, --streams, --consumers, ...). "
+            + "Example: plumb explore driver --from /tmp/d/driver.jsonl --window 1.",
+        valueName: "TRACE"))
+    var from: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "With --from: the most choices along one execution that differ from what the trace recorded (0...\(Self.maxWindow)); "
+            + "0 replays the trace exactly and explores only its crash points and crash states.",
+        valueName: "N"))
+    var window: Int = 0
+
+    /// The largest window taken (each unit multiplies the executions by about the path's length).
+    static let maxWindow = 8
+
+    /// Whether `--from` was given.
+    var isOn: Bool { !from.isEmpty }
+
+    /// Checks the window's range and that it goes with --from.
+    func validate() throws {
+        try OptionRange.check("--window", window, 0...Self.maxWindow)
+        if !isOn, window != 0 { throw ValidationError("--window goes with --from TRACE...") }
+    }
+
+    /// Resolves the paths as `plumb check` does (directories to their trace files) and makes
+    /// them absolute, so that replay tokens name them from anywhere.
+    func files() throws(TraceInputError) -> [String] {
+        let selection = try TraceInputs.select(from)
+        if !selection.skippedPartial.isEmpty {
+            FileHandle.standardError.write(Data("plumb explore: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
+        }
+        let cwd = FileManager.default.currentDirectoryPath
+        return selection.files.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
+    }
+
+    /// The start state of a recorded exploration, or exit 2 naming file, line and reason.
+    func start<Plan: RecordedPlan>(_: Plan.Type, crashes: Int, settings: [(key: String, value: String)])
+        throws -> Recorded<Plan> {
+        do throws(TraceInputError) {
+            let files = try files()
+            let trace = try RecordedTrace(files: files)
+            let plan = try Plan(trace: trace, crashes: crashes, settings: settings)
+            return Recorded(plan: plan, window: window, crashes: crashes,
+                            source: RecordedSource(files: files, digest: RecordedTrace.digest(trace.events)))
+        } catch {
+            FileHandle.standardError.write(Data("plumb explore: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Explores `start` with `runner`, adding the `from` section to the report; `crashStates`
+    /// as for a generated workload.
+    func explore<Plan: RecordedPlan>(_ start: Recorded<Plan>, runner: ExploreRunner,
+                                     crashStates: ExploreRunner.CrashStatesSection? = nil) -> ExitCode {
+        let tally = CrashPointTally()
+        return runner.explore(start.collecting(tally), crashStates: crashStates) { report in
+            FromReport(start: start, tally: tally, exploration: report)
+        }
+    }
+}
+
+/// The `from` section of a recorded exploration's report (JSON keys snake_case, like the
+/// rest): the trace, the window, the workload taken, and how many crash points were covered.
+struct FromReport: Codable {
+    var files: [String]
+    var window: Int
+    /// Crashes an execution may add to those the trace holds.
+    var crashes: Int
+    var recordedCrashes: Int
+    var workload: String
+    /// Distinct states where power failed or a node crashed, in the executions explored.
+    var crashPoints: Int
+    var crashPointsPerSecond: Double
+
+    init<Plan: RecordedPlan>(start: Recorded<Plan>, tally: CrashPointTally, exploration: ExplorationReport) {
+        files = start.source.files
+        window = start.window
+        crashes = start.crashes
+        recordedCrashes = start.plan.recordedCrashes
+        workload = start.plan.summary
+        crashPoints = tally.count
+        let seconds = exploration.elapsed.seconds
+        crashPointsPerSecond = seconds > 0 ? Double(crashPoints) / seconds : 0
+    }
+
+    /// The section in words, for the text report.
+    var lines: [String] {
+        [
+            "from: \(files.joined(separator: ", ")) (\(workload))",
+            "window: \(window) stray choice\(window == 1 ? "" : "s") per execution; \(crashes) crash\(crashes == 1 ? "" : "es") "
+                + "beyond the trace's \(recordedCrashes)",
+            String(format: "crash points covered: %d (%.1f per second)", crashPoints, crashPointsPerSecond),
+        ]
+    }
+}

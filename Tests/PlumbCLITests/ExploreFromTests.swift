@@ -1,0 +1,131 @@
+import Foundation
+import XCTest
+
+/// `plumb explore SYSTEM --from TRACE`, end to end on traces `plumb record` makes (small ones,
+/// so that a debug build stays quick): no violation on the real core, with the crash points it
+/// covered in the report; the same trace with a seeded bug finds it, writes a trace and a
+/// token, and the token replays (and says what it needs once the trace moved); a trace the
+/// explorer cannot use exits 2 naming file and line.
+final class ExploreFromTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-explore-from-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+        super.tearDown()
+    }
+
+    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    private func plumb(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try PlumbBinary.run(arguments)
+    }
+
+    /// The JSON report of a run.
+    private func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    /// Explores `system` from `trace` with `extra` flags as JSON: exit status and report.
+    private func explore(_ system: String, _ trace: String, _ extra: [String] = []) throws -> (Int32, [String: Any], String) {
+        let run = try plumb(["explore", system, "--from", trace, "--format", "json", "--out", path("cx")] + extra)
+        return (run.status, try json(run.stdout), run.stderr)
+    }
+
+    /// Asserts a passing, exhaustive report with crash points covered.
+    private func assertPasses(_ report: [String: Any], _ status: Int32, _ stderr: String) throws {
+        XCTAssertEqual(status, 0, stderr)
+        XCTAssertEqual(report["verdict"] as? String, "pass")
+        XCTAssertEqual(report["exhaustive"] as? Bool, true)
+        let from = try XCTUnwrap(report["from"] as? [String: Any], "\(report)")
+        XCTAssertGreaterThan(from["crash_points"] as? Int ?? 0, 0, "\(from)")
+        XCTAssertNotNil(from["crash_points_per_second"])
+        XCTAssertEqual(from["window"] as? Int, 0)
+    }
+
+    /// Asserts a violation whose token replays to the same violation.
+    private func assertFindsAndReplays(_ report: [String: Any], _ status: Int32, _ stderr: String) throws -> String {
+        XCTAssertEqual(status, 1, stderr)
+        let violations = try XCTUnwrap(report["violations"] as? [[String: Any]])
+        let first = try XCTUnwrap(violations.first)
+        let token = try XCTUnwrap(first["token"] as? String)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: first["trace"] as? String ?? ""), "\(first)")
+        let replay = try plumb(["replay", token, "--out", path("replayed.jsonl")])
+        XCTAssertEqual(replay.status, 1, replay.stderr)
+        XCTAssertTrue(replay.stderr.contains("violation of \(first["invariant"] as? String ?? "?")"), replay.stderr)
+        return token
+    }
+
+    func testDriverTraceOfRecordDriverPassesAndASeededBugIsFound() throws {
+        let record = try plumb(["record", "driver", "--device", path("d.img"), "--size", "1MiB", "--staging", "32KiB",
+                                "--region", "16KiB", "--ifaces", "2", "--requests", "10", "--crash-at", "7",
+                                "--out", path("d")])
+        XCTAssertEqual(record.status, 0, record.stdout + record.stderr)
+        let trace = path("d/driver.jsonl")
+        var (status, report, stderr) = try explore("driver", trace)
+        try assertPasses(report, status, stderr)
+        let crashStates = try XCTUnwrap(report["crash_states"] as? [String: Any])
+        XCTAssertGreaterThan(crashStates["crash_points"] as? Int ?? 0, 0)
+
+        (status, report, stderr) = try explore("driver", trace, ["--inject-fault", "recoveryStopsEarly"])
+        let token = try assertFindsAndReplays(report, status, stderr)
+        // The token names the trace: moved, the replay says what it needs; --from finds it.
+        try FileManager.default.moveItem(atPath: path("d"), toPath: path("moved"))
+        let lost = try plumb(["replay", token])
+        XCTAssertEqual(lost.status, 2)
+        XCTAssertTrue(lost.stderr.contains("needs that trace") && lost.stderr.contains("--from"), lost.stderr)
+        let found = try plumb(["replay", token, "--from", path("moved"), "--out", path("again.jsonl")])
+        XCTAssertEqual(found.status, 1, found.stderr)
+    }
+
+    func testMirrorTraceOfRecordMirrorPassesAndASeededBugIsFound() throws {
+        let record = try plumb(["record", "mirror", "--records", "6", "--streams", "2", "--paths", "2",
+                                "--fail-path", "1@3", "--out", path("m")])
+        XCTAssertEqual(record.status, 0, record.stdout + record.stderr)
+        var (status, report, stderr) = try explore("mirror", path("m"))
+        try assertPasses(report, status, stderr)
+        (status, report, stderr) = try explore("mirror", path("m"), ["--inject-fault", "commitsBeforeAck"])
+        _ = try assertFindsAndReplays(report, status, stderr)
+    }
+
+    func testRecoveryTraceOfRecordRecoveryPassesAndASeededBugIsFound() throws {
+        let record = try plumb(["record", "recovery", "--consumers", "6", "--workers", "2", "--fail", "1",
+                                "--max-ms", "2", "--out", path("r")])
+        XCTAssertEqual(record.status, 0, record.stdout + record.stderr)
+        var (status, report, stderr) = try explore("recovery", path("r/recovery.jsonl"))
+        try assertPasses(report, status, stderr)
+        (status, report, stderr) = try explore("recovery", path("r/recovery.jsonl"), ["--inject-fault", "releaseDependentsAtStart"])
+        _ = try assertFindsAndReplays(report, status, stderr)
+    }
+
+    func testATraceTheExplorerCannotUseExitsTwoNamingFileAndLine() throws {
+        let file = path("bad.jsonl")
+        try Data("""
+            {"format":"plumb-trace","version":1,"system":"driver"}
+            {"node":"driver","seq":1,"ev":"submit","iface":0,"id":1,"off":0,"len":10}
+            {"node":"driver","seq":2,"ev":"submit","iface":0,"id":2,"off":0,"len":10,"deps":[7]}
+
+            """.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try plumb(["explore", "driver", "--from", file])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("bad.jsonl:3:") && run.stderr.contains("depends on request 7"), run.stderr)
+        let other = try plumb(["explore", "mirror", "--from", file])
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("not the mirror"), other.stderr)
+        let missing = try plumb(["explore", "recovery", "--from", path("nothing.jsonl")])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("nothing.jsonl"), missing.stderr)
+    }
+
+    func testHelpTeachesFromAndWindow() throws {
+        let help = try plumb(["explore", "--help"])
+        XCTAssertTrue(help.stdout.contains("--from"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("--window"), help.stdout)
+        let driver = try plumb(["explore", "driver", "--help"])
+        XCTAssertTrue(driver.stdout.contains("--from <TRACE>") && driver.stdout.contains("--window <N>"), driver.stdout)
+    }
+}
