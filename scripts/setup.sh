@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
-# Installs what Plumb needs from the system: Z3 and zlib development files, what the fuzz build
-# needs (clang, lld, gzip) where the Swift toolchain does not bring it, and Chromium for the
-# test that renders an HTML report.
+# Installs what Plumb needs from the system: Z3 and zlib development files to build it; with
+# --tests also what only the tests and CI use: what the fuzz build needs (clang, lld, gzip) where
+# the Swift toolchain does not bring it, and Chromium for the test that renders an HTML report.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
+
+tests=false
+case "${1:-}" in
+  "") ;;
+  --tests) tests=true ;;
+  *) echo "usage: bash scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 missing=()
 pkg-config --exists z3 2>/dev/null || missing+=(libz3-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-# The fuzz build (scripts/fuzz.sh) links through clang with lld (the Swift toolchain ships both)
-# and gzips its seeds.
-toolchain=""
-command -v swift >/dev/null 2>&1 && toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
-[ -n "$toolchain" ] && [ -x "$toolchain/clang" ] || command -v clang >/dev/null 2>&1 || missing+=(clang)
-[ -n "$toolchain" ] && [ -x "$toolchain/ld.lld" ] || command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
-command -v gzip >/dev/null 2>&1 || missing+=(gzip)
-# The end-to-end test of `plumb check --html` renders its page in a headless browser.
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if $tests; then
+  # The fuzz build (scripts/fuzz.sh) links through clang with lld (the Swift toolchain ships both)
+  # and gzips its seeds.
+  toolchain=""
+  command -v swift >/dev/null 2>&1 && toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
+  [ -n "$toolchain" ] && [ -x "$toolchain/clang" ] || command -v clang >/dev/null 2>&1 || missing+=(clang)
+  [ -n "$toolchain" ] && [ -x "$toolchain/ld.lld" ] || command -v ld.lld >/dev/null 2>&1 || missing+=(lld)
+  command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+  # The end-to-end test of `plumb check --html` renders its page in a headless browser.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
