@@ -87,9 +87,24 @@ public struct CrashFates: Sendable, Equatable {
 
     /// Takes the writes a power cut left in the cache (block and bytes, oldest first) with every
     /// fate possible: lost, durable, and with `torn`, each torn fate.
+    ///
+    /// A write of more than 63 sectors (a fate is a 64-bit mask) is taken as consecutive writes
+    /// of whole blocks, at most 63 sectors each, whose fates are independent: a device persists
+    /// no long write atomically or in order, so this allows every content the whole write's
+    /// prefix tearing allows, and more.
     public mutating func add(cutWrites: [(block: Int, bytes: [UInt8])], torn: Bool) {
         cuts += 1
-        for (place, write) in cutWrites.enumerated() {
+        let piece = (63 / sectorsPerBlock) * sectorsPerBlock * sectorSize
+        precondition(piece > 0, "a block of \(sectorsPerBlock) sectors (at most 63 supported)")
+        var pieces: [(block: Int, bytes: [UInt8])] = []
+        for write in cutWrites {
+            guard write.bytes.count > piece else { pieces.append(write); continue }
+            for start in stride(from: 0, to: write.bytes.count, by: piece) {
+                let end = min(start + piece, write.bytes.count)
+                pieces.append((write.block + start / (sectorsPerBlock * sectorSize), Array(write.bytes[start..<end])))
+            }
+        }
+        for (place, write) in pieces.enumerated() {
             let sectors = write.bytes.count / sectorSize
             precondition(sectors > 0 && sectors < 64, "a cached write of \(sectors) sectors (1 ... 63 supported)")
             let all: UInt64 = sectors == 63 ? ~0 >> 1 : (1 << UInt64(sectors)) - 1

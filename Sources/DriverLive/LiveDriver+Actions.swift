@@ -155,7 +155,6 @@ extension DriverRuntime {
 
     /// Nanoseconds since the runtime was made, for `t`.
     func nanoseconds() -> Int {
-        let elapsed = epoch.duration(to: clock.now).components
-        return Int(elapsed.seconds) * 1_000_000_000 + Int(elapsed.attoseconds / 1_000_000_000)
+        epoch.duration(to: clock.now).nanoseconds
     }
 }

@@ -14,6 +14,19 @@ final class CrashFatesTests: XCTestCase {
         fates.outcomes(sectors: ranges) { Array(bytes[$0.lowerBound * sectorSize ..< $0.upperBound * sectorSize]) }
     }
 
+    /// A cached write longer than a fate mask (63 sectors) is taken as pieces of whole blocks
+    /// with independent fates, so a 100-sector write of 4 KiB blocks is 7 + 7 + ... + 2 blocks.
+    func testALongWriteIsTakenAsIndependentPiecesOfWholeBlocks() {
+        var fates = CrashFates(blockSize: 8 * sectorSize)
+        let bytes: [UInt8] = (0 ..< 104).flatMap { sector(UInt8($0)) }
+        fates.add(cutWrites: [(block: 3, bytes: bytes)], torn: false)
+        XCTAssertEqual(fates.writes.map(\.sectors), [56, 48])
+        XCTAssertEqual(fates.writes.map(\.firstSector), [24, 80])
+        XCTAssertEqual(fates.writes.map(\.place), [0, 1])
+        XCTAssertEqual(fates.assignmentBound, 4, "each piece lost or durable on its own")
+        XCTAssertEqual(fates.writes[1].bytes, Array(bytes[(56 * sectorSize)...]))
+    }
+
     func testOneWriteOfTwoSectorsGivesThreeContentsWhenItMayTear() {
         var fates = CrashFates(blockSize: sectorSize)
         fates.add(cutWrites: [(block: 2, bytes: sector(1) + sector(2))], torn: true)
