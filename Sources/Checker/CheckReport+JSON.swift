@@ -16,7 +16,7 @@ extension CheckReport {
     }
 
     /// The JSON report's shape. `system`, `error` and `decided_at` are written as null when
-    /// absent (tools test for the key); an event's `ev`, `file` and `line` are left out.
+    /// absent (`OrNull`); an event's `ev`, `file` and `line` are left out.
     package struct JSON: Encodable {
         package var verdict: String
         package var files: [String]
@@ -28,8 +28,8 @@ extension CheckReport {
         package var skippedPartialFiles: [String]
         package var suppressed: [String: Int]
         package var stats: StatsJSON
-        package var system: String?
-        package var error: ErrorJSON?
+        package var system: OrNull<String>
+        package var error: OrNull<ErrorJSON>
 
         package init(_ report: CheckReport) {
             let event = { (stamp: EventStamp) in EventJSON(stamp, files: report.files) }
@@ -39,7 +39,7 @@ extension CheckReport {
                 let v = report.violations[index]
                 return ViolationJSON(
                     invariant: v.invariant.rawValue, message: v.message, events: v.events.map(event),
-                    counterexample: v.counterexample.map(event), decidedAt: report.decision(index).map(event))
+                    counterexample: v.counterexample.map(event), decidedAt: OrNull(report.decision(index).map(event)))
             }
             proofs = report.proofs.map {
                 ProofJSON(invariant: $0.invariant.rawValue, engine: $0.engine.rawValue, result: $0.result.rawValue,
@@ -56,8 +56,8 @@ extension CheckReport {
                 droppedTruncatedCauses: s.droppedTruncatedCauses, droppedTruncatedLines: s.droppedTruncatedLines,
                 droppedExtensionCauses: s.droppedExtensionCauses, prescanned: s.prescanned,
                 ms: (s.ms * 1000).rounded() / 1000)
-            system = report.system?.rawValue
-            error = report.error.map { ErrorJSON(file: $0.file, line: $0.line, message: $0.message) }
+            system = OrNull(report.system?.rawValue)
+            error = OrNull(report.error.map { ErrorJSON(file: $0.file, line: $0.line, message: $0.message) })
         }
 
         enum CodingKeys: String, CodingKey {
@@ -66,21 +66,6 @@ extension CheckReport {
             case skippedPartialFiles = "skipped_partial_files"
         }
 
-        package func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(verdict, forKey: .verdict)
-            try c.encode(files, forKey: .files)
-            try c.encode(violations, forKey: .violations)
-            try c.encode(proofs, forKey: .proofs)
-            try c.encode(disagreements, forKey: .disagreements)
-            try c.encode(unproved, forKey: .unproved)
-            try c.encode(unprovedCount, forKey: .unprovedCount)
-            try c.encode(skippedPartialFiles, forKey: .skippedPartialFiles)
-            try c.encode(suppressed, forKey: .suppressed)
-            try c.encode(stats, forKey: .stats)
-            try c.encode(system, forKey: .system)
-            try c.encode(error, forKey: .error)
-        }
     }
 
     /// One violation; `decided_at` is the event after which it was certain, or null.
@@ -89,21 +74,13 @@ extension CheckReport {
         package var message: String
         package var events: [EventJSON]
         package var counterexample: [EventJSON]
-        package var decidedAt: EventJSON?
+        package var decidedAt: OrNull<EventJSON>
 
         enum CodingKeys: String, CodingKey {
             case invariant, message, events, counterexample
             case decidedAt = "decided_at"
         }
 
-        package func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(invariant, forKey: .invariant)
-            try c.encode(message, forKey: .message)
-            try c.encode(events, forKey: .events)
-            try c.encode(counterexample, forKey: .counterexample)
-            try c.encode(decidedAt, forKey: .decidedAt)
-        }
     }
 
     /// An event named by a report: node and seq, its name, and where it was read.

@@ -21,7 +21,7 @@ struct CheckEachJSON: Encodable {
     var verdict: String
     var violations: [CheckReport.ViolationJSON]
     var proofs: [CheckReport.ProofJSON]
-    var error: CheckReport.ErrorJSON?
+    var error: OrNull<CheckReport.ErrorJSON>
     var skippedPartialFiles: [String]
     var tally: String
     var traces: [Named]
@@ -31,7 +31,7 @@ struct CheckEachJSON: Encodable {
         verdict = (reports.map(\.report.verdict).max() ?? .pass).rawValue
         violations = traces.flatMap(\.report.violations)
         proofs = traces.flatMap(\.report.proofs)
-        error = traces.lazy.compactMap(\.report.error).first
+        error = OrNull(traces.lazy.compactMap(\.report.error.value).first)
         skippedPartialFiles = reports.flatMap(\.report.skippedPartialFiles)
         self.tally = tally
         self.traces = traces
@@ -42,14 +42,4 @@ struct CheckEachJSON: Encodable {
         case skippedPartialFiles = "skipped_partial_files"
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(violations, forKey: .violations)
-        try c.encode(proofs, forKey: .proofs)
-        try c.encode(error, forKey: .error)
-        try c.encode(skippedPartialFiles, forKey: .skippedPartialFiles)
-        try c.encode(tally, forKey: .tally)
-        try c.encode(traces, forKey: .traces)
-    }
 }

@@ -1,3 +1,4 @@
+import Checker
 import Driver
 import Foundation
 
@@ -264,17 +265,6 @@ struct DriverBenchResult {
             var stagingBytes, regionBytes, requests, segments: Int
             var seconds: [Double]
             var medianSeconds, minSeconds, maxSeconds: Double
-        }
-    }
-
-    /// An optional that encodes as JSON null instead of leaving its key out.
-    struct OrNull<Wrapped: Encodable>: Encodable {
-        var value: Wrapped?
-        init(_ value: Wrapped?) { self.value = value }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            if let value { try container.encode(value) } else { try container.encodeNil() }
         }
     }
 

@@ -1,20 +1,17 @@
 import Checker
 
+extension OrNull<Double> {
+    /// `value`, or null when it is not finite.
+    init(_ value: Double) { self.init(value.isFinite ? value : nil) }
+}
+
 extension MirrorBenchReport {
     /// The report for tools (`--format json`): one line with sorted keys, snake_case; a figure
     /// that is not finite, and a section not run, is null.
     var json: String { CheckReport.encode(JSON(self)) }
 
     /// A figure, null when it is not finite (a rate over nothing).
-    struct Figure: Encodable {
-        var value: Double
-        init(_ value: Double) { self.value = value }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.singleValueContainer()
-            if value.isFinite { try c.encode(value) } else { try c.encodeNil() }
-        }
-    }
+    typealias Figure = OrNull<Double>
 
     /// CPU microseconds per record, by where they went.
     struct CPUJSON: Encodable {
@@ -91,15 +88,15 @@ extension MirrorBenchReport {
     struct JSON: Encodable {
         var records, rounds: Int
         var pathMBps: Double
-        var scaling: ScalingJSON?
-        var tracing: TracingJSON?
-        var latency: LatencyJSON?
+        var scaling: OrNull<ScalingJSON>
+        var tracing: OrNull<TracingJSON>
+        var latency: OrNull<LatencyJSON>
 
         init(_ r: MirrorBenchReport) {
             records = r.records
             rounds = r.rounds
             pathMBps = r.pathMBps
-            scaling = r.scaling.map { s in
+            scaling = OrNull(r.scaling.map { s in
                 ScalingJSON(
                     runs: s.runs.map {
                         RunJSON(paths: $0.paths, records: $0.records, recordsPerSecond: Figure($0.recordsPerSecond),
@@ -108,8 +105,8 @@ extension MirrorBenchReport {
                     },
                     ratio4To1: Figure(s.fourOverOne), ratio2To1: Figure(s.twoOverOne),
                     loadAverageBefore: Figure(s.loadBefore), loadAverageAfter: Figure(s.loadAfter))
-            }
-            tracing = r.tracing.map { t in
+            })
+            tracing = OrNull(r.tracing.map { t in
                 TracingJSON(
                     rounds: r.tracingRounds, ratios: t.ratios.map(Figure.init),
                     ratioMedian: Figure(t.ratio), costPercent: Figure((1 - t.ratio) * 100),
@@ -120,10 +117,10 @@ extension MirrorBenchReport {
                     recordingCPUUsPerRecord: Figure(t.tracedCPU.total - t.untracedCPU.total),
                     tracedByPart: CPUJSON(t.tracedCPU), untracedByPart: CPUJSON(t.untracedCPU),
                     loadAverageBefore: Figure(t.loadBefore), loadAverageAfter: Figure(t.loadAfter))
-            }
-            latency = r.latency.map {
+            })
+            latency = OrNull(r.latency.map {
                 LatencyJSON(rate: $0.rate, seconds: $0.seconds, p50Ms: Figure($0.p50), p99Ms: Figure($0.p99))
-            }
+            })
         }
 
         enum CodingKeys: String, CodingKey {
@@ -131,14 +128,5 @@ extension MirrorBenchReport {
             case pathMBps = "path_mbps"
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(records, forKey: .records)
-            try c.encode(rounds, forKey: .rounds)
-            try c.encode(pathMBps, forKey: .pathMBps)
-            try c.encode(scaling, forKey: .scaling)
-            try c.encode(tracing, forKey: .tracing)
-            try c.encode(latency, forKey: .latency)
-        }
     }
 }
