@@ -1,10 +1,10 @@
 /// Topological ranking of a dependency graph, or a cycle when there is none.
 ///
 /// The graph engine's half of `recovery.acyclic`: the ranking is the certificate that Z3 checks.
-public enum Ranking {
+package enum Ranking {
     /// Ranks with `rank[from] < rank[to]` for every edge, or nil when the graph has a cycle.
     /// Deterministic: ties go to the lower vertex index.
-    public static func ranks(vertexCount: Int, edges: [(from: Int, to: Int)]) -> [Int]? {
+    package static func ranks(vertexCount: Int, edges: [(from: Int, to: Int)]) -> [Int]? {
         var successors = Array(repeating: [Int](), count: vertexCount)
         var indegree = Array(repeating: 0, count: vertexCount)
         for e in edges {
@@ -26,7 +26,7 @@ public enum Ranking {
     }
 
     /// One cycle of the graph as vertex indices in edge order, or nil when it is acyclic.
-    public static func cycle(vertexCount: Int, edges: [(from: Int, to: Int)]) -> [Int]? {
+    package static func cycle(vertexCount: Int, edges: [(from: Int, to: Int)]) -> [Int]? {
         var successors = Array(repeating: [Int](), count: vertexCount)
         for e in edges { successors[e.from].append(e.to) }
         // Iterative DFS with colours: 0 new, 1 on stack, 2 done.

@@ -10,14 +10,14 @@ public struct EventStamp: Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation
 
     /// Makes a stamp.
-    public init(id: EventID, name: String, location: SourceLocation) {
+    package init(id: EventID, name: String, location: SourceLocation) {
         self.id = id
         self.name = name
         self.location = location
     }
 
     /// The stamp of `event`.
-    public init(_ event: TraceEvent) {
+    package init(_ event: TraceEvent) {
         self.init(id: event.id, name: event.kind.name, location: event.location)
     }
 
@@ -37,7 +37,7 @@ public struct Violation: Sendable, Equatable {
     public var counterexample: [EventStamp]
 
     /// Makes a violation.
-    public init(_ invariant: Invariant, _ message: String, events: [EventStamp], counterexample: [EventStamp] = []) {
+    package init(_ invariant: Invariant, _ message: String, events: [EventStamp], counterexample: [EventStamp] = []) {
         self.invariant = invariant
         self.message = message
         self.events = events
@@ -49,7 +49,7 @@ public struct Violation: Sendable, Equatable {
 ///
 /// The checker implements it (graph engine plus Z3 proofs); tests use `SpecRunner`'s.
 /// A sink is used from one task at a time; implementations need not be thread-safe.
-public protocol SpecSink: AnyObject {
+package protocol SpecSink: AnyObject {
     /// Records a violation that a scan of the trace found directly.
     func report(_ violation: Violation)
 
@@ -80,7 +80,7 @@ public protocol SpecSink: AnyObject {
 ///
 /// The checker feeds events in a linearization of happens-before (every event after all the
 /// events that happen before it), so "has X been observed yet" answers "could X be before this".
-public protocol Spec: Sendable {
+package protocol Spec: Sendable {
     /// The system whose events this spec replays.
     static var system: TraceSystem { get }
     /// Starts from the initial state.
@@ -97,7 +97,7 @@ public protocol Spec: Sendable {
 
 extension Spec {
     /// Runs `finish` on a copy.
-    public func reportEnd(sink: SpecSink) {
+    package func reportEnd(sink: SpecSink) {
         var ending = self
         ending.finish(sink: sink)
     }

@@ -9,24 +9,24 @@ import Trace
 /// causes), which is exactly the order `SpecRunner` would replay them in, so the monitor's
 /// verdict on a prefix equals `SpecRunner.run` on that prefix. A value type: copying it
 /// branches it (its arrays are copied on write).
-public struct SpecMonitor<S: Spec>: Sendable {
+package struct SpecMonitor<S: Spec>: Sendable {
     /// The spec's state after every event so far.
-    public private(set) var spec = S()
+    package private(set) var spec = S()
     /// Happens-before over the events so far.
-    public private(set) var clocks = VectorClockIndex()
+    package private(set) var clocks = VectorClockIndex()
     /// The first violation a scan of the events found, or the trace's first input error
     /// (`Spec`'s `observe` calls only; see `verdict()` for the end-of-trace rules).
-    public private(set) var firstViolation: Violation?
+    package private(set) var firstViolation: Violation?
     /// The first structural error of the events (a seq out of order, a cause naming no event).
-    public private(set) var inputError: TraceInputError?
+    package private(set) var inputError: TraceInputError?
     /// Events observed.
-    public private(set) var observed = 0
+    package private(set) var observed = 0
 
     /// A monitor that has seen nothing.
-    public init() {}
+    package init() {}
 
     /// Feeds one event: it must be the next of a linearization of happens-before.
-    public mutating func observe(_ event: TraceEvent) {
+    package mutating func observe(_ event: TraceEvent) {
         observed += 1
         guard inputError == nil else { return }
         if let last = clocks.lastSeq(of: event.node), event.seq <= last {
@@ -48,7 +48,7 @@ public struct SpecMonitor<S: Spec>: Sendable {
     /// The verdict on the trace as it stands: its input error, else the first violation of a
     /// scan, else the first the end-of-trace rules find (`Spec.reportEnd`, which leaves the
     /// spec as it is, so the monitor can go on).
-    public func verdict() -> Result<Violation?, TraceInputError> {
+    package func verdict() -> Result<Violation?, TraceInputError> {
         if let inputError { return .failure(inputError) }
         if let firstViolation { return .success(firstViolation) }
         let sink = GraphSink(clocks: clocks)

@@ -2,19 +2,19 @@ import Trace
 
 /// Replays a trace held in memory through a spec, with happens-before decided by the graph
 /// engine alone (no solver): for tests and for the explorer's per-execution checks.
-public enum SpecRunner {
+package enum SpecRunner {
     /// What a replay found.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// Every violation, in the order found.
-        public var violations: [Violation]
+        package var violations: [Violation]
         /// The invariants broken at least once.
-        public var brokenInvariants: Set<Invariant> { Set(violations.map(\.invariant)) }
+        package var brokenInvariants: Set<Invariant> { Set(violations.map(\.invariant)) }
         /// The number of happens-before obligations made.
-        public var obligations: Int
+        package var obligations: Int
     }
 
     /// Replays `events` through a fresh `spec`, or throws when they are not a valid trace.
-    public static func run<S: Spec>(_ spec: S.Type, events: [TraceEvent]) throws(TraceInputError) -> Outcome {
+    package static func run<S: Spec>(_ spec: S.Type, events: [TraceEvent]) throws(TraceInputError) -> Outcome {
         let graph = try HappensBeforeGraph(events: events)
         let sink = GraphSink(clocks: graph.clocks)
         var state = S()

@@ -8,10 +8,10 @@ public struct Counterexample: Sendable, Equatable, Codable {
     /// The invariant broken at the end of the path.
     public var violation: ExplorationViolation
     /// The path's length as found, before shrinking; nil when it was not shrunk.
-    public var originalLength: Int?
+    package var originalLength: Int?
 
     /// Makes a counterexample.
-    public init(path: [Int], steps: [String], violation: ExplorationViolation, originalLength: Int? = nil) {
+    package init(path: [Int], steps: [String], violation: ExplorationViolation, originalLength: Int? = nil) {
         self.path = path
         self.steps = steps
         self.violation = violation
@@ -25,7 +25,7 @@ public struct Counterexample: Sendable, Equatable, Codable {
     }
 
     /// An unstamped token that reproduces this counterexample on `system` in `configuration`.
-    public func token(system: String, configuration: String) -> ReplayToken {
+    package func token(system: String, configuration: String) -> ReplayToken {
         ReplayToken(system: system, configuration: configuration, path: path)
     }
 }

@@ -1,21 +1,21 @@
 /// Counterexamples that are one: the same invariant broken by the same (shrunk) path. With
 /// `keepGoing` a search reaches one fault along many paths, which shrinking often brings to
 /// the same short path; a report shows each distinct one once, with how many were found.
-public struct CounterexampleGroup: Sendable, Equatable {
+package struct CounterexampleGroup: Sendable, Equatable {
     /// The counterexample (the first found of the group).
-    public var counterexample: Counterexample
+    package var counterexample: Counterexample
     /// How many of the counterexamples grouped had this invariant and path (1 or more).
-    public var count: Int
+    package var count: Int
 
     /// Makes a group.
-    public init(counterexample: Counterexample, count: Int = 1) {
+    package init(counterexample: Counterexample, count: Int = 1) {
         self.counterexample = counterexample
         self.count = count
     }
 
     /// `counterexamples` grouped by invariant and path, in the order each group was first
     /// found; the counts add up to `counterexamples.count`.
-    public static func grouping(_ counterexamples: [Counterexample]) -> [CounterexampleGroup] {
+    package static func grouping(_ counterexamples: [Counterexample]) -> [CounterexampleGroup] {
         var groups: [CounterexampleGroup] = []
         var index: [Key: Int] = [:]
         for example in counterexamples {

@@ -14,12 +14,24 @@ public struct Exploration<System: Explorable>: Sendable {
         self.options = options
     }
 
-    /// Runs the exploration (on `options.parallelism` threads), calling `progress` at most
-    /// about four times a second from whichever thread is running; then shrinks the
-    /// counterexamples found and, when there are any, puts the canonical one first (see
-    /// `ExplorationOptions.canonicalLimit`). Once `cancellation` is cancelled the search stops
-    /// at the threads' next checkpoints and the report says `interrupted`: its counterexamples
-    /// are the ones found so far, neither shrunk nor described.
+    /// Runs the exploration (on `options.parallelism` threads); then shrinks the counterexamples
+    /// found and, when there are any, puts the canonical one first (see
+    /// `ExplorationOptions.canonicalLimit`).
+    // Specialized as `run(progress:cancellation:)` is, for the `plumb` commands that call this.
+    @_specialize(exported: true, where System == MirrorSimulation)
+    @_specialize(exported: true, where System == DriverSimulation)
+    @_specialize(exported: true, where System == RecoverySimulation)
+    @_specialize(exported: true, where System == Recorded<DriverPlan>)
+    @_specialize(exported: true, where System == Recorded<RecoveryPlan>)
+    @_specialize(exported: true, where System == Recorded<MirrorPlan>)
+    public func run() -> ExplorationReport {
+        run(progress: nil, cancellation: nil)
+    }
+
+    /// Runs the exploration as `run()` does, calling `progress` at most about four times a
+    /// second from whichever thread is running. Once `cancellation` is cancelled the search
+    /// stops at the threads' next checkpoints and the report says `interrupted`: its
+    /// counterexamples are the ones found so far, neither shrunk nor described.
     // The shipped systems' searches are compiled for their types here (clients then call these
     // copies): generic code through witness tables costs about half the time of a search.
     @_specialize(exported: true, where System == MirrorSimulation)
@@ -28,7 +40,7 @@ public struct Exploration<System: Explorable>: Sendable {
     @_specialize(exported: true, where System == Recorded<DriverPlan>)
     @_specialize(exported: true, where System == Recorded<RecoveryPlan>)
     @_specialize(exported: true, where System == Recorded<MirrorPlan>)
-    public func run(
+    package func run(
         progress: (@Sendable (ExplorationProgress) -> Void)? = nil, cancellation: ExplorationCancellation? = nil
     ) -> ExplorationReport {
         let threads = max(1, options.parallelism)

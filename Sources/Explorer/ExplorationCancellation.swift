@@ -5,15 +5,15 @@ import Trace
 /// **Thread-safe**: `cancel()` may be called from any thread; the flag is behind a lock. The
 /// search threads look at it at their checkpoints (every few dozen steps), stop, and the
 /// report says `interrupted`; counterexamples found so far are kept, not shrunk.
-public final class ExplorationCancellation: Sendable {
+package final class ExplorationCancellation: Sendable {
     private let flag = Locked(false)
 
     /// Makes a cancellation that has not been cancelled.
-    public init() {}
+    package init() {}
 
     /// Whether `cancel()` was called.
-    public var isCancelled: Bool { flag.withLock { $0 } }
+    package var isCancelled: Bool { flag.withLock { $0 } }
 
     /// Cancels the exploration; calling it again does nothing more.
-    public func cancel() { flag.withLock { $0 = true } }
+    package func cancel() { flag.withLock { $0 = true } }
 }

@@ -17,26 +17,46 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
     /// Limits on executions and wall time.
     public var budget: ExplorationBudget
     /// Which part of a split exploration to run.
-    public var shard: Shard
+    package var shard: Shard
     /// Threads in this process: the shard is split again into `parallelism` parts run at once,
     /// and their reports merged.
     public var parallelism: Int
     /// Shrinking attempts (replays) per counterexample before it is reported; 0: no shrinking.
     public var shrinkAttempts: Int
     /// Keep the set of fingerprints seen in the report (to union the states of several shards).
-    public var recordFingerprints: Bool
+    package var recordFingerprints: Bool
     /// Once a violation is found, the most states a breadth-first search from the start may
     /// visit for the canonical counterexample (the first violation in breadth-first order, the
     /// same whatever the threads or shards); 0, or no shrinking: the search's own only.
     public var canonicalLimit: Int
 
     /// The walk length for random and PCT search when `depthBound` is nil.
-    public static let walkLengthLimit = 10_000
+    package static let walkLengthLimit = 10_000
     /// The walks random and PCT search take when the budget has no execution limit.
-    public static let defaultWalks = 1_000
+    package static let defaultWalks = 1_000
 
     /// Makes options; the defaults are a sound, stopping, single-threaded exhaustive search.
     public init(
+        strategy: ExplorationStrategy = .exhaustive,
+        depthBound: Int? = nil,
+        stateCaching: Bool = true,
+        partialOrderReduction: Bool = true,
+        keepGoing: Bool = false,
+        maxCounterexamples: Int = 10,
+        budget: ExplorationBudget = .unlimited,
+        parallelism: Int = 1,
+        shrinkAttempts: Int = 1_000,
+        canonicalLimit: Int = 1_000_000
+    ) {
+        self.init(strategy: strategy, depthBound: depthBound, stateCaching: stateCaching,
+                  partialOrderReduction: partialOrderReduction, keepGoing: keepGoing,
+                  maxCounterexamples: maxCounterexamples, budget: budget, shard: .whole, parallelism: parallelism,
+                  shrinkAttempts: shrinkAttempts, recordFingerprints: false, canonicalLimit: canonicalLimit)
+    }
+
+    /// Makes options, with the package's own: a shard of a split exploration, and the
+    /// fingerprints kept to union the shards' states.
+    package init(
         strategy: ExplorationStrategy = .exhaustive,
         depthBound: Int? = nil,
         stateCaching: Bool = true,

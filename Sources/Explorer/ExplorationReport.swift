@@ -37,13 +37,13 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
     /// The options the exploration ran with.
     public var options: ExplorationOptions
     /// The fingerprints reached, sorted, when `options.recordFingerprints`; else nil.
-    public var fingerprints: [UInt64]?
+    package var fingerprints: [UInt64]?
     /// Bytes the visited set holds per state reached (its memory over `states`).
-    public var bytesPerState: Double
+    package var bytesPerState: Double
     /// Whether the search was cancelled (`ExplorationCancellation`): the counts are what was
     /// covered until then, the counterexamples (if any) are not shrunk, and the verdict
     /// `.pass` means only that nothing was found so far.
-    public var interrupted: Bool
+    package var interrupted: Bool
 
     /// The chance that two of `states` distinct states share a 64-bit fingerprint, so that one
     /// is wrongly taken as visited (the birthday bound, n(n-1)/2^65, as SPIN reports for hash
@@ -54,7 +54,7 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
     }
 
     /// Makes a report.
-    public init(verdict: Verdict, exhaustive: Bool, states: Int, executions: Int, transitions: Int,
+    package init(verdict: Verdict, exhaustive: Bool, states: Int, executions: Int, transitions: Int,
                 maxDepth: Int, depthCuts: Int, budgetExhausted: Bool, violationsFound: Int,
                 elapsed: Duration, counterexamples: [Counterexample], options: ExplorationOptions,
                 fingerprints: [UInt64]?, bytesPerState: Double = 0, interrupted: Bool = false) {

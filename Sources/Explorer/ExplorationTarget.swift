@@ -2,7 +2,7 @@ import Trace
 
 /// A system `plumb explore` and `plumb replay` can drive: an `Explorable` with a name, a
 /// configuration that a replay token carries as text, and the trace of the execution so far.
-public protocol ExplorationTarget: Explorable {
+package protocol ExplorationTarget: Explorable {
     /// The system's name in the trace format (`mirror`, `driver`, `recovery`).
     static var system: String { get }
     /// The configuration as `init?(parsing:)` reads it back (`streams=2 paths=2 ...`).
@@ -19,7 +19,7 @@ public protocol ExplorationTarget: Explorable {
 
 extension MirrorSimulation {
     /// The same state, keeping no trace from now on (see `ExplorationTarget`).
-    public func withoutTrace() -> Self {
+    package func withoutTrace() -> Self {
         var copy = self
         copy.keepsTrace = false
         return copy
@@ -28,7 +28,7 @@ extension MirrorSimulation {
 
 extension DriverSimulation {
     /// The same state, keeping no trace from now on (see `ExplorationTarget`).
-    public func withoutTrace() -> Self {
+    package func withoutTrace() -> Self {
         var copy = self
         copy.keepsTrace = false
         return copy
@@ -37,7 +37,7 @@ extension DriverSimulation {
 
 extension RecoverySimulation {
     /// The same state, keeping no trace from now on (see `ExplorationTarget`).
-    public func withoutTrace() -> Self {
+    package func withoutTrace() -> Self {
         var copy = self
         copy.keepsTrace = false
         return copy
@@ -56,31 +56,31 @@ extension ExplorationTarget {
 
 extension MirrorSimulation: ExplorationTarget {
     /// The configuration's text.
-    public var configurationText: String { configuration.description }
+    package var configurationText: String { configuration.description }
 }
 
 extension RecoverySimulation: ExplorationTarget {
     /// The configuration's text.
-    public var configurationText: String { configuration.description }
+    package var configurationText: String { configuration.description }
 
     /// The start state of a configuration's text.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         guard let configuration = Configuration(parsing: text), configuration.problem == nil else { return nil }
         self.init(configuration)
     }
 
     /// The trace so far.
-    public func encodedTrace() -> [UInt8] {
+    package func encodedTrace() -> [UInt8] {
         Self.encode(events, system: .recovery, configuration: configurationText)
     }
 }
 
 extension DriverSimulation: ExplorationTarget {
     /// The configuration's text.
-    public var configurationText: String { configuration.description }
+    package var configurationText: String { configuration.description }
 
     /// The trace so far.
-    public func encodedTrace() -> [UInt8] {
+    package func encodedTrace() -> [UInt8] {
         Self.encode(events, system: .driver, configuration: configurationText)
     }
 }

@@ -9,7 +9,7 @@ public struct ReplayDivergence: Error, Sendable, Equatable, CustomStringConverti
     public var choiceCount: Int
 
     /// Makes a divergence.
-    public init(step: Int, index: Int, choiceCount: Int) {
+    package init(step: Int, index: Int, choiceCount: Int) {
         self.step = step
         self.index = index
         self.choiceCount = choiceCount

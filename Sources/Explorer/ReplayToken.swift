@@ -19,12 +19,12 @@ public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible 
     public var model: UInt32
 
     /// The prefix: the format and its version.
-    public static let prefix = "plumb2."
+    package static let prefix = "plumb2."
     /// The prefixes of earlier formats, refused with a message that says so.
     static let olderPrefixes = ["plumb1."]
 
     /// Makes a token; every index must be non-negative.
-    public init(system: String, configuration: String, path: [Int], model: UInt32 = 0) {
+    package init(system: String, configuration: String, path: [Int], model: UInt32 = 0) {
         precondition(path.allSatisfy { $0 >= 0 }, "choice indices are non-negative")
         self.system = system
         self.configuration = configuration

@@ -31,7 +31,7 @@ public struct ReplayTokenError: Error, Sendable, Equatable, CustomStringConverti
     public var position: Int
 
     /// Makes an error.
-    public init(_ problem: Problem, at position: Int) {
+    package init(_ problem: Problem, at position: Int) {
         self.problem = problem
         self.position = position
     }

@@ -6,7 +6,7 @@ import Recovery
 /// claims to find: `plumb explore selftest` turns each on, searches the bounds that show it,
 /// and checks the counterexample is found, shrunk and replayed. The cores carry the flags in a
 /// `package` type, so no user of the libraries can switch one on.
-public enum SeededFault: String, CaseIterable, Sendable {
+package enum SeededFault: String, CaseIterable, Sendable {
     // The mirror.
     case commitsBeforeAck, skipsResendAfterPathFailure, appliesOnReceipt, ignoresBarriers, appliesAfterTakeover
     // The driver.
@@ -15,7 +15,7 @@ public enum SeededFault: String, CaseIterable, Sendable {
     case releaseDependentsAtStart, skippedDependentsRun, skipsNotTransitive, doneBeforeEnds, processBeforeUntag
 
     /// The system whose core it breaks (`mirror`, `driver`, `recovery`).
-    public var system: String {
+    package var system: String {
         switch self {
         case .commitsBeforeAck, .skipsResendAfterPathFailure, .appliesOnReceipt, .ignoresBarriers, .appliesAfterTakeover:
             MirrorSimulation.system
@@ -27,7 +27,7 @@ public enum SeededFault: String, CaseIterable, Sendable {
     }
 
     /// What the bug does, in a line.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .commitsBeforeAck: "the primary commits a record before the secondary acknowledged it"
         case .skipsResendAfterPathFailure: "the primary does not resend what a failed path carried"
@@ -49,7 +49,7 @@ public enum SeededFault: String, CaseIterable, Sendable {
     /// Bounds (a configuration's text, without the fault) whose exhaustive search shows the bug.
     /// Some faults show only at particular bounds: `appliesAfterTakeover` needs a partition (a
     /// path failure, no crash), which the default `--crashes 1` search at 2-3 records passes.
-    public var showingBounds: String {
+    package var showingBounds: String {
         switch self {
         case .commitsBeforeAck: "streams=1 paths=1 records=1 crashes=0 failures=0"
         case .skipsResendAfterPathFailure: "streams=1 paths=2 records=1 crashes=1 failures=1"
@@ -68,7 +68,7 @@ public enum SeededFault: String, CaseIterable, Sendable {
     }
 
     /// The invariant of the first (canonical: the shortest) counterexample at `showingBounds`.
-    public var expectedInvariant: String {
+    package var expectedInvariant: String {
         switch self {
         case .commitsBeforeAck, .skipsResendAfterPathFailure: "mirror.commit-after-mirror"
         case .appliesOnReceipt: "mirror.stream-order"
@@ -87,7 +87,7 @@ public enum SeededFault: String, CaseIterable, Sendable {
     }
 
     /// The configuration text that turns it on at `showingBounds`.
-    public var showingConfiguration: String { showingBounds + " faults=" + rawValue }
+    package var showingConfiguration: String { showingBounds + " faults=" + rawValue }
 
     /// Sets its flag in the recovery core's faults (recovery faults only).
     func turnOn(in faults: inout RecoveryCoreFaults) {

@@ -1,17 +1,17 @@
 /// One part of an exploration split `count` ways (`--shard index/count`): the parts are
 /// disjoint, and together they cover every execution of the unsplit search, so machines can
 /// share one exploration without talking to each other.
-public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
+package struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     /// This part, in `0..<count`.
-    public var index: Int
+    package var index: Int
     /// How many parts.
-    public var count: Int
+    package var count: Int
 
     /// The whole search as a single part.
-    public static let whole = Shard(valid: 0, count: 1)
+    package static let whole = Shard(valid: 0, count: 1)
 
     /// Makes part `index` of `count`; nil unless `0 <= index < count`.
-    public init?(index: Int, count: Int) {
+    package init?(index: Int, count: Int) {
         guard count > 0, index >= 0, index < count else { return nil }
         self.init(valid: index, count: count)
     }
@@ -22,14 +22,14 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Parses `i/n`, as the CLI's `--shard` takes it; nil when malformed or out of range.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else { return nil }
         self.init(index: index, count: count)
     }
 
     /// Reads `{"index": i, "count": n}`, rejecting an index out of range.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let index = try container.decode(Int.self, forKey: .index)
         let count = try container.decode(Int.self, forKey: .count)
@@ -42,10 +42,10 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Of random or pct search's `total` walks (numbered from 0), how many this part takes:
     /// walk `w` belongs to part `w % count`.
-    public func share(of total: Int) -> Int {
+    package func share(of total: Int) -> Int {
         total > index ? (total - index + count - 1) / count : 0
     }
 
     /// `i/n`.
-    public var description: String { "\(index)/\(count)" }
+    package var description: String { "\(index)/\(count)" }
 }

@@ -2,14 +2,14 @@
 /// invariant is easier to read and replays faster. A candidate counts only if every index is
 /// in range when applied and the first violation it meets is of the same invariant; it is then
 /// cut right after that violation. Bounded by a number of attempts (replays).
-public struct Shrinker<System: Explorable>: Sendable {
+package struct Shrinker<System: Explorable>: Sendable {
     /// The state every path starts from.
-    public var start: System
+    package var start: System
     /// The most candidate replays.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
 
     /// Makes a shrinker.
-    public init(start: System, maxAttempts: Int = 1_000) {
+    package init(start: System, maxAttempts: Int = 1_000) {
         self.start = start
         self.maxAttempts = maxAttempts
     }
@@ -17,7 +17,7 @@ public struct Shrinker<System: Explorable>: Sendable {
     /// A counterexample at most as long as `counterexample` that breaks the same invariant,
     /// with its steps and violation as replayed; `counterexample` itself when its path does not
     /// fail that way. `originalLength` keeps the length it was found with.
-    public func shrink(_ counterexample: Counterexample) -> Counterexample {
+    package func shrink(_ counterexample: Counterexample) -> Counterexample {
         var attempts = 0
         let invariant = counterexample.violation.invariant
         guard var best = attempt(counterexample.path, invariant: invariant, attempts: &attempts) else {

@@ -1,11 +1,11 @@
 import Trace
 
 /// The node names the `mirror` trace format allows.
-public enum MirrorNode {
+package enum MirrorNode {
     /// The controller that owns the caching log and acknowledges clients.
-    public static let primary = "primary"
+    package static let primary = "primary"
     /// The failover partner that keeps a copy of the log.
-    public static let secondary = "secondary"
+    package static let secondary = "secondary"
 }
 
 /// One log entry as it travels from the primary to the secondary.

@@ -125,7 +125,7 @@ public struct MirrorPrimary: Sendable {
     /// The current mode.
     public internal(set) var mode: Mode = .running
     /// Whether every path is down.
-    public internal(set) var isDegraded = false
+    package internal(set) var isDegraded = false
     /// The lsn given to the latest accepted write (0 before any).
     public internal(set) var lastLSN = 0
     /// The summary counters.
@@ -150,10 +150,10 @@ public struct MirrorPrimary: Sendable {
     }
 
     /// The stream a key's records go to.
-    public func stream(forKey key: UInt64) -> Int { Int(key % UInt64(streams.count)) }
+    func stream(forKey key: UInt64) -> Int { Int(key % UInt64(streams.count)) }
 
     /// The path each stream is assigned to (nil: none yet).
-    public var assignments: [Int?] { streams.map(\.path) }
+    package var assignments: [Int?] { streams.map(\.path) }
 
     /// Unacknowledged entries of all streams.
     public var unacknowledged: Int { streams.reduce(0) { $0 + $1.pending.count } }

@@ -91,10 +91,10 @@ public struct MirrorSecondary: Sendable {
     }
 
     /// The greatest sn of `stream` applied so far (0: none).
-    public func applied(stream: Int) -> Int { streams[stream]?.applied ?? 0 }
+    package func applied(stream: Int) -> Int { streams[stream]?.applied ?? 0 }
 
     /// Entries received and waiting in reorder buffers.
-    public var buffered: Int { streams.values.reduce(0) { $0 + $1.buffer.count } }
+    package var buffered: Int { streams.values.reduce(0) { $0 + $1.buffer.count } }
 
     /// Takes one input and returns what to do, in order.
     public mutating func handle(_ input: Input) -> [Action] {

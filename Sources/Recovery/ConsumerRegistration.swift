@@ -45,7 +45,7 @@ public struct Ticket: Hashable, Sendable, CustomStringConvertible {
     public var consumer: String
 
     /// Makes a ticket.
-    public init(run: Int, consumer: String) {
+    package init(run: Int, consumer: String) {
         self.run = run
         self.consumer = consumer
     }

@@ -23,7 +23,7 @@ extension RecoveryCore: Equatable {
 
 extension RecoveryGraph: Equatable {
     /// The same consumers, edges and refusals, in the same order.
-    public static func == (lhs: RecoveryGraph, rhs: RecoveryGraph) -> Bool {
+    package static func == (lhs: RecoveryGraph, rhs: RecoveryGraph) -> Bool {
         lhs.consumers == rhs.consumers && lhs.rejected == rhs.rejected
             && lhs.verdicts.count == rhs.verdicts.count
             && zip(lhs.verdicts, rhs.verdicts).allSatisfy { $0.registration == $1.registration && $0.verdict == $1.verdict }

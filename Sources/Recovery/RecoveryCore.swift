@@ -110,10 +110,10 @@ public struct RecoveryCore: Sendable {
     package var faults = RecoveryCoreFaults.none
 
     /// The framework's node name.
-    public static let frameworkNode = "framework"
+    package static let frameworkNode = "framework"
 
     /// A worker's node name: `w0`, `w1`, ...
-    public static func workerNode(_ worker: Int) -> String { "w\(worker)" }
+    static func workerNode(_ worker: Int) -> String { "w\(worker)" }
 
     /// Makes a core with `workers` workers (at least one), ready for registrations of run 1.
     public init(workers: Int) {

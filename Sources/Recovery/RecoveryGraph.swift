@@ -3,43 +3,43 @@
 ///
 /// Built once per run by `seal(_:)`. Everything is in registration order, so the walk's choices
 /// never depend on hashing.
-public struct RecoveryGraph: Sendable {
+package struct RecoveryGraph: Sendable {
     /// One accepted consumer, with its edges as indices into `consumers`.
-    public struct Consumer: Sendable, Equatable {
+    package struct Consumer: Sendable, Equatable {
         /// Its registration, as given.
-        public var registration: ConsumerRegistration
+        package var registration: ConsumerRegistration
         /// Hard dependencies, without repeats.
-        public var deps: [Int] = []
+        package var deps: [Int] = []
         /// Soft (start-order) dependencies, without repeats.
-        public var after: [Int] = []
+        package var after: [Int] = []
         /// Per-log dependencies, without repeats.
-        public var logs: [Int] = []
+        package var logs: [Int] = []
         /// Consumers that have this one in `deps`.
-        public var hardDependents: [Int] = []
+        package var hardDependents: [Int] = []
         /// Consumers that have this one in `after`.
-        public var softDependents: [Int] = []
+        package var softDependents: [Int] = []
         /// Consumers that have this one in `logs`.
-        public var logDependents: [Int] = []
+        package var logDependents: [Int] = []
 
         /// Its name.
-        public var name: String { registration.name }
+        package var name: String { registration.name }
     }
 
     /// Accepted consumers in registration order.
-    public private(set) var consumers: [Consumer] = []
+    package private(set) var consumers: [Consumer] = []
     /// Refused registrations, in registration order.
-    public private(set) var rejected: [RegistrationError] = []
+    package private(set) var rejected: [RegistrationError] = []
     /// Every registration in order, each with its index in `consumers` or why it was refused.
-    public private(set) var verdicts: [(registration: ConsumerRegistration, verdict: Result<Int, RegistrationError>)] = []
+    package private(set) var verdicts: [(registration: ConsumerRegistration, verdict: Result<Int, RegistrationError>)] = []
     /// Index in `consumers` by name.
     private var index: [String: Int] = [:]
 
     /// The accepted consumer named `name`, if any.
-    public func indexOf(_ name: String) -> Int? { index[name] }
+    package func indexOf(_ name: String) -> Int? { index[name] }
 
     /// Seals `registrations` (names unique, as the core guarantees): refuses each consumer that
     /// names an unknown consumer, is on a cycle, or names a refused consumer, and links the rest.
-    public static func seal(_ registrations: [ConsumerRegistration]) -> RecoveryGraph {
+    package static func seal(_ registrations: [ConsumerRegistration]) -> RecoveryGraph {
         var position: [String: Int] = [:]
         for (i, r) in registrations.enumerated() { position[r.name] = i }
         let named = registrations.map { uniqued($0.deps + $0.after + $0.logs) }

@@ -9,7 +9,7 @@ public struct RecoveryOutcome: Sendable, Equatable {
         public var reason: String
 
         /// Makes a failure.
-        public init(consumer: String, reason: String) {
+        package init(consumer: String, reason: String) {
             self.consumer = consumer
             self.reason = reason
         }
@@ -27,7 +27,7 @@ public struct RecoveryOutcome: Sendable, Equatable {
     public var rejected: [RegistrationError] = []
 
     /// Makes an empty outcome of `run`.
-    public init(run: Int) { self.run = run }
+    package init(run: Int) { self.run = run }
 
     /// Whether no consumer failed (what `done` records as `ok`). Refused registrations do not
     /// count: they were reported when recovery began.

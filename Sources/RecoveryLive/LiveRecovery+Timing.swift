@@ -10,29 +10,29 @@ import Recovery
 /// lies around that step: from it to the action's first instruction (`notifyToBegin`: the hand-off
 /// to a worker task), and from an action's return to the step that notifies the next consumer
 /// (`endToNextNotify`: waking the worker, feeding the end to the core, dispatching).
-public struct ConsumerTiming: Sendable {
+package struct ConsumerTiming: Sendable {
     /// The execution.
-    public var ticket: Ticket
+    package var ticket: Ticket
     /// When the runtime carried out the core's `.start`, in the same locked step that recorded
     /// the consumer's `notify` and `start`.
-    public var notified: ContinuousClock.Instant
+    package var notified: ContinuousClock.Instant
     /// When its action began running in its task; nil if it never did (abandoned first).
-    public var began: ContinuousClock.Instant?
+    package var began: ContinuousClock.Instant?
     /// When its action returned or threw; nil if it has not (abandoned, or still hanging).
-    public var returned: ContinuousClock.Instant?
+    package var returned: ContinuousClock.Instant?
     /// When the runtime, handling this consumer's end, notified the first of the consumers that
     /// end let start; nil when it let none start (nothing ready, or this was the last).
-    public var nextNotified: ContinuousClock.Instant?
+    package var nextNotified: ContinuousClock.Instant?
 
     /// From `notified` to `began`: handing the consumer to a worker.
-    public var notifyToBegin: Duration? { began.map { notified.duration(to: $0) } }
+    package var notifyToBegin: Duration? { began.map { notified.duration(to: $0) } }
     /// From `returned` to `nextNotified`: from an action's end to the next consumer's notify.
-    public var endToNextNotify: Duration? {
+    package var endToNextNotify: Duration? {
         guard let returned, let nextNotified else { return nil }
         return returned.duration(to: nextNotified)
     }
     /// From `began` to `returned`: how long the action itself ran.
-    public var busy: Duration? {
+    package var busy: Duration? {
         guard let began, let returned else { return nil }
         return began.duration(to: returned)
     }
@@ -82,7 +82,7 @@ extension LiveRecovery {
     /// The timings of every consumer the current (or last) run started, in the order they were
     /// notified; empty unless the runtime was made with `timing: true`. Read it after `run()`
     /// returns: a hanging action abandoned past its timeout may still set its `returned` later.
-    public func timings() -> [ConsumerTiming] {
+    package func timings() -> [ConsumerTiming] {
         let slots = lock.withLock { _ in state.timing.map { Array($0.values) } ?? [] }
         return slots.map(\.value).sorted { $0.notified < $1.notified }
     }

@@ -65,10 +65,15 @@ public final class LiveRecovery: @unchecked Sendable {
     /// Whether each run keeps its consumers' timings (see `timings()`).
     let timing: Bool
 
-    /// Makes a runtime with `workers` workers (at least one) that records to `recorder`. With
-    /// `timing`, it also stamps every consumer's notify, begin, return and next notify on its
-    /// clock, for `timings()` (a benchmark's figures; off by default).
-    public init(workers: Int, recorder: any TraceRecorder, timing: Bool = false) {
+    /// Makes a runtime with `workers` workers (at least one) that records to `recorder`.
+    public convenience init(workers: Int, recorder: any TraceRecorder) {
+        self.init(workers: workers, recorder: recorder, timing: false)
+    }
+
+    /// Makes a runtime as `init(workers:recorder:)` does. With `timing`, it also stamps every
+    /// consumer's notify, begin, return and next notify on its clock, for `timings()` (a
+    /// benchmark's figures; off by default).
+    package init(workers: Int, recorder: any TraceRecorder, timing: Bool = false) {
         state = State(core: RecoveryCore(workers: workers))
         self.timing = timing
         self.recorder = recorder

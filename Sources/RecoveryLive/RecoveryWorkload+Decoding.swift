@@ -3,14 +3,14 @@ import Trace
 
 /// Why a graph file is not a workload: what is wrong, where (line, when known), and which
 /// consumer and field.
-public struct RecoveryWorkloadError: Error, Equatable, CustomStringConvertible {
+package struct RecoveryWorkloadError: Error, Equatable, CustomStringConvertible {
     /// The 1-based line of the text the problem is on, when it can be told.
-    public var line: Int?
+    package var line: Int?
     /// What is wrong, naming the consumer and the field.
-    public var message: String
+    package var message: String
 
     /// `line N: message`, or the message alone.
-    public var description: String { line.map { "line \($0): \(message)" } ?? message }
+    package var description: String { line.map { "line \($0): \(message)" } ?? message }
 }
 
 extension RecoveryWorkload {
@@ -20,7 +20,7 @@ extension RecoveryWorkload {
 
     /// Reads a workload from JSON (the format in the type's documentation). Unknown keys, at
     /// the top level or in a consumer, are errors with the nearest known key suggested.
-    public static func decode(_ data: Data) throws(RecoveryWorkloadError) -> RecoveryWorkload {
+    package static func decode(_ data: Data) throws(RecoveryWorkloadError) -> RecoveryWorkload {
         let text = String(decoding: data, as: UTF8.self)
         let object: Any
         do {

@@ -9,28 +9,28 @@ import Trace
 /// "timeoutMs":..,"fail":..,"hang":..}]}`, every field but `name` optional) or generated from a
 /// seed. Each consumer owns a log `NAME.log`: it tags it when it starts and untags it halfway,
 /// and a consumer with `logs: [a]` processes `a.log` between its two halves.
-public struct RecoveryWorkload: Codable, Sendable, Equatable {
+package struct RecoveryWorkload: Codable, Sendable, Equatable {
     /// One consumer of the workload.
-    public struct Consumer: Codable, Sendable, Equatable {
+    package struct Consumer: Codable, Sendable, Equatable {
         /// Its name.
-        public var name: String
+        package var name: String
         /// Hard dependencies.
-        public var deps: [String]?
+        package var deps: [String]?
         /// Soft (start-order) dependencies.
-        public var after: [String]?
+        package var after: [String]?
         /// Per-log dependencies.
-        public var logs: [String]?
+        package var logs: [String]?
         /// How long its action suspends, in milliseconds (default 10).
-        public var ms: Int?
+        package var ms: Int?
         /// Its timeout in milliseconds, if any.
-        public var timeoutMs: Int?
+        package var timeoutMs: Int?
         /// Whether its action throws at the end.
-        public var fail: Bool?
+        package var fail: Bool?
         /// Whether it ignores cancellation and runs far past its timeout (needs `timeoutMs`).
-        public var hang: Bool?
+        package var hang: Bool?
 
         /// Makes a consumer.
-        public init(name: String, deps: [String] = [], after: [String] = [], logs: [String] = [], ms: Int = 10) {
+        package init(name: String, deps: [String] = [], after: [String] = [], logs: [String] = [], ms: Int = 10) {
             self.name = name
             self.deps = deps
             self.after = after
@@ -39,10 +39,10 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
         }
 
         /// Its duration.
-        public var duration: Duration { .milliseconds(max(ms ?? 10, 0)) }
+        package var duration: Duration { .milliseconds(max(ms ?? 10, 0)) }
 
         /// What it registers (without its action).
-        public var registration: ConsumerRegistration {
+        package var registration: ConsumerRegistration {
             ConsumerRegistration(
                 name, deps: deps ?? [], after: after ?? [], logs: logs ?? [],
                 timeout: timeoutMs.map { .milliseconds($0) })
@@ -50,14 +50,14 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     }
 
     /// The consumers, in registration order.
-    public var consumers: [Consumer]
+    package var consumers: [Consumer]
 
     /// Makes a workload.
-    public init(consumers: [Consumer]) { self.consumers = consumers }
+    package init(consumers: [Consumer]) { self.consumers = consumers }
 
     /// A random graph of `count` consumers from `seed`: each depends on up to three earlier
     /// ones, sometimes runs after or processes the log of another, and takes 1...`maxMs` ms.
-    public static func random(count: Int, maxMs: Int, seed: UInt64) -> RecoveryWorkload {
+    package static func random(count: Int, maxMs: Int, seed: UInt64) -> RecoveryWorkload {
         var rng = SplitMix64(seed: seed)
         var consumers: [Consumer] = []
         for i in 0..<count {
@@ -78,7 +78,7 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     /// more to fail, chosen from `seed` among those the framework will accept, so that none of
     /// them is a hard dependency, direct or not, of another: each one really runs, instead of
     /// being skipped for another's failure. Fewer are marked when the graph does not allow more.
-    public mutating func inject(failures: Int, hang: Bool, timeoutMs: Int, seed: UInt64) {
+    package mutating func inject(failures: Int, hang: Bool, timeoutMs: Int, seed: UInt64) {
         var rng = SplitMix64(seed: seed ^ 0x5EED)
         let graph = RecoveryGraph.seal(consumers.map(\.registration))
         var candidates = consumers.indices.filter {
@@ -118,7 +118,7 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     }
 
     /// The consumers as the live runtime runs them.
-    public func recoveryConsumers() -> [RecoveryConsumer] {
+    package func recoveryConsumers() -> [RecoveryConsumer] {
         consumers.map { c in
             let name = c.name
             let half = c.duration / 2
@@ -147,7 +147,7 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     }
 
     /// The time each consumer holds a worker when it runs: its duration, or its timeout if it hangs.
-    public func busyTime(_ c: Consumer) -> Duration {
+    package func busyTime(_ c: Consumer) -> Duration {
         c.hang == true ? .milliseconds(c.timeoutMs ?? 0) : c.duration
     }
 
@@ -155,7 +155,7 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     /// in `ran` (a lower bound on the recovery time of those consumers, whatever the workers).
     /// The consumers that ran form a DAG (the framework refused cycles); a cycle among them
     /// would simply be left out.
-    public func criticalPath(ran: Set<String>) -> Duration {
+    package func criticalPath(ran: Set<String>) -> Duration {
         let members = consumers.filter { ran.contains($0.name) }
         var index: [String: Int] = [:]
         for (i, c) in members.enumerated() { index[c.name] = i }
@@ -183,15 +183,15 @@ public struct RecoveryWorkload: Codable, Sendable, Equatable {
     }
 
     /// The time of running every consumer in `ran` one after another.
-    public func seriesTime(ran: Set<String>) -> Duration {
+    package func seriesTime(ran: Set<String>) -> Duration {
         consumers.filter { ran.contains($0.name) }.reduce(.zero) { $0 + busyTime($1) }
     }
 }
 
 /// The error a workload consumer marked `fail` throws.
-public struct WorkloadFailure: Error, Sendable, CustomStringConvertible {
+package struct WorkloadFailure: Error, Sendable, CustomStringConvertible {
     /// The consumer.
-    public var consumer: String
+    package var consumer: String
     /// `consumer "x" failed (injected)`.
-    public var description: String { "consumer \"\(consumer)\" failed (injected)" }
+    package var description: String { "consumer \"\(consumer)\" failed (injected)" }
 }

@@ -25,9 +25,9 @@ import Trace
 ///
 /// Readings: the format page's section "Settled readings" decides where two readers could
 /// differ; the further choices this spec makes are in `Specs/README.md`, "`driver`".
-public struct DriverSpec: Spec {
+package struct DriverSpec: Spec {
     /// The system whose events this spec replays: `driver`.
-    public static var system: TraceSystem { .driver }
+    package static var system: TraceSystem { .driver }
 
     /// Whether the device serves requests or recovers from a crash.
     var phase: Phase = .running
@@ -58,10 +58,10 @@ public struct DriverSpec: Spec {
     var node = "driver"
 
     /// Starts before any event: the first epoch runs, nothing submitted.
-    public init() {}
+    package init() {}
 
     /// Replays one event of a `driver` trace.
-    public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
+    package mutating func observe(_ event: TraceEvent, sink: SpecSink) {
         let stamp = EventStamp(event)
         node = event.node
         if phase == .recovering {
@@ -98,7 +98,7 @@ public struct DriverSpec: Spec {
 
     /// Judges what only the end of the trace decides: a recovery still open is judged as it
     /// stands; in a running epoch, requests that a `durable` waited for and never became durable.
-    public mutating func finish(sink: SpecSink) {
+    package mutating func finish(sink: SpecSink) {
         defer { reportUnsubmittedDeps(sink: sink) }
         if phase == .recovering {
             closeOutOfPlace(end: nil, sink: sink)

@@ -18,9 +18,9 @@ import Trace
 ///
 /// Readings: the format page's section "Settled readings" decides where two readers could
 /// differ; the further choices this spec makes are in `Specs/README.md`, "`mirror`".
-public struct MirrorSpec: Spec {
+package struct MirrorSpec: Spec {
     /// The system whose events this spec replays: `mirror`.
-    public static var system: TraceSystem { .mirror }
+    package static var system: TraceSystem { .mirror }
 
     /// The node that owns the log, sends entries and commits.
     static let primary = "primary"
@@ -56,10 +56,10 @@ public struct MirrorSpec: Spec {
     var lateSession: LateSession?
 
     /// Starts before any event: nothing appended, assigned or applied.
-    public init() {}
+    package init() {}
 
     /// Replays one event of a `mirror` trace.
-    public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
+    package mutating func observe(_ event: TraceEvent, sink: SpecSink) {
         let stamp = makeStamp(event)
         if primaryNode < 0, event.node == Self.primary { primaryNode = stamp.node }
         noteAfterCrash(stamp)
@@ -93,10 +93,10 @@ public struct MirrorSpec: Spec {
 
     /// Judges what only the end of the trace decides: commits whose apply or append never came,
     /// and nodes that recorded events after their crash.
-    public mutating func finish(sink: SpecSink) { reportEnd(sink: sink) }
+    package mutating func finish(sink: SpecSink) { reportEnd(sink: sink) }
 
     /// What `finish` reports, without changing the state (it only reads it).
-    public func reportEnd(sink: SpecSink) {
+    package func reportEnd(sink: SpecSink) {
         // Entries and lsns are kept in key order already: no sort and no copy (the explorer
         // judges every prefix).
         for (entry, state) in entries.elements {

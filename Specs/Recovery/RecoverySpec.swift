@@ -25,9 +25,9 @@ import Trace
 ///
 /// Run attribution asks the sink whether a `begin` happens-before the event being observed, so
 /// the sink must answer for that event during `observe`.
-public struct RecoverySpec: Spec {
+package struct RecoverySpec: Spec {
     /// The system whose events this spec replays: `recovery`.
-    public static var system: TraceSystem { .recovery }
+    package static var system: TraceSystem { .recovery }
 
     /// The node that owns the dependency graph and the walk; every other node is a worker.
     static let framework = "framework"
@@ -40,10 +40,10 @@ public struct RecoverySpec: Spec {
     var observedCount = 0
 
     /// Starts before any event: one run, not begun, with nothing registered.
-    public init() {}
+    package init() {}
 
     /// Replays one event of a `recovery` trace.
-    public mutating func observe(_ event: TraceEvent, sink: SpecSink) {
+    package mutating func observe(_ event: TraceEvent, sink: SpecSink) {
         let stamp = EventStamp(event)
         switch event.kind {
         case let .register(consumer, deps, after, logs):
@@ -101,7 +101,7 @@ public struct RecoverySpec: Spec {
     /// Judges what only the end of the trace settles: graphs of runs that never began, `process`
     /// events waiting for "never untags", and whether the runs that reached `done` skipped exactly
     /// the dependents of failures.
-    public mutating func finish(sink: SpecSink) {
+    package mutating func finish(sink: SpecSink) {
         for r in runs.indices {
             judgeGraphIfNeeded(r, sink: sink)
             closeRegistrations(r, sink: sink)

@@ -2,7 +2,7 @@ import Trace
 
 extension MirrorSimulation {
     /// The message at the head of a path's queue, as a delivery choice names it.
-    public enum Message: Hashable, Sendable, CustomStringConvertible {
+    package enum Message: Hashable, Sendable, CustomStringConvertible {
         /// An entry of `(stream, sn)`.
         case entry(StreamEntry)
         /// A cumulative ack of a stream up to an sn.
@@ -11,7 +11,7 @@ extension MirrorSimulation {
         case fenced
 
         /// `entry (1,2)`, `ack (0,1)`, `fenced`.
-        public var description: String {
+        package var description: String {
             switch self {
             case .entry(let entry): "entry \(entry)"
             case .ack(let entry): "ack \(entry)"
@@ -23,7 +23,7 @@ extension MirrorSimulation {
     /// One step the simulated runtime can take. Equal choices are the same transition in any
     /// state where they are enabled: a delivery names its path and the message at the head of
     /// the path's queue (only a delivery on that queue changes its head).
-    public enum Choice: Hashable, Sendable, CustomStringConvertible {
+    package enum Choice: Hashable, Sendable, CustomStringConvertible {
         /// The head of the path's queue towards the secondary arrives there.
         case deliverToSecondary(path: Int, Message)
         /// The head of the path's queue towards the primary arrives there.
@@ -47,7 +47,7 @@ extension MirrorSimulation {
         case crashSecondary
 
         /// For people: `deliver entry (1,2) on path 0 to the secondary`, `path 1 fails`, ...
-        public var description: String {
+        package var description: String {
             switch self {
             case let .deliverToSecondary(path, message): "deliver \(message) on path \(path) to the secondary"
             case let .deliverToPrimary(path, message): "deliver \(message) on path \(path) to the primary"

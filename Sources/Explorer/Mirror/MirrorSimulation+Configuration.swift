@@ -7,31 +7,31 @@ extension MirrorSimulation {
     /// failures=1 barriers=2`, followed by ` faults=a+b` only when a seeded bug is on.
     /// `init?(parsing:)` reads that form back; keys may come in any order and missing ones
     /// take their defaults, so `streams=1 records=2` is a configuration too.
-    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+    package struct Configuration: Sendable, Hashable, CustomStringConvertible {
         /// Streams the primary parses its log into (>= 1).
-        public var streams: Int
+        package var streams: Int
         /// Interconnect paths, each its own connection (>= 1).
-        public var paths: Int
+        package var paths: Int
         /// Client writes, in all. Record `lsn` (1, 2, ...) has key `lsn`, so it goes to stream
         /// `lsn % streams`, and payload `[lsn]`.
-        public var records: Int
+        package var records: Int
         /// Power losses, in all (0, 1 or 2): a crash of the primary (after which the secondary
         /// may take over), of the secondary, or with 2, both.
-        public var crashes: Int
+        package var crashes: Int
         /// Path failures, in all. A failed path may come back (redialed by the primary) as long
         /// as the primary runs; it may then fail again while failures are left.
-        public var pathFailures: Int
+        package var pathFailures: Int
         /// Barriers, as the live workload makes them: write `i` (from 0), when `i` is a multiple
         /// of `barrierEvery` and some record was written before, depends on the previous
         /// record. 0: no barriers.
-        public var barrierEvery: Int
+        package var barrierEvery: Int
         /// Seeded bugs of the primary (tests only).
         package var primaryFaults: MirrorPrimaryFaults
         /// Seeded bugs of the secondary (tests only).
         package var secondaryFaults: MirrorSecondaryFaults
 
         /// Makes a configuration; the defaults are the CLI's.
-        public init(
+        package init(
             streams: Int = 2, paths: Int = 2, records: Int = 3, crashes: Int = 1, pathFailures: Int = 1,
             barrierEvery: Int = 2
         ) {
@@ -57,7 +57,7 @@ extension MirrorSimulation {
 
         /// Whether every bound is in range: one to 64 streams and paths (a sanity bound), at
         /// most two crashes (each node crashes at most once), nothing negative.
-        public var isValid: Bool {
+        package var isValid: Bool {
             streams >= 1 && paths >= 1 && records >= 0 && (0...2).contains(crashes) && pathFailures >= 0
                 && barrierEvery >= 0 && streams <= 64 && paths <= 64
         }
@@ -89,7 +89,7 @@ extension MirrorSimulation {
         }
 
         /// `streams=2 paths=2 records=3 crashes=1 failures=1 barriers=2` (and ` faults=...`).
-        public var description: String {
+        package var description: String {
             var text = "streams=\(streams) paths=\(paths) records=\(records) crashes=\(crashes) "
                 + "failures=\(pathFailures) barriers=\(barrierEvery)"
             let faults = faultsOn
@@ -99,7 +99,7 @@ extension MirrorSimulation {
 
         /// Reads the `description` form; nil for an unknown or repeated key, a value that is not
         /// a number, or bounds out of range.
-        public init?(parsing text: String) {
+        package init?(parsing text: String) {
             self.init()
             guard let pairs = ConfigurationText.pairs(text) else { return nil }
             for (key, text) in pairs {

@@ -36,7 +36,7 @@ extension MirrorSimulation {
     /// checks, over whole small spaces, that states merged this way have the same choices,
     /// verdicts and successors' fingerprints, and that caching finds every violation a search
     /// without caching finds.
-    public func fingerprint() -> UInt64 {
+    package func fingerprint() -> UInt64 {
         var h = StableHasher()
         h.combine(configurationDigest)
         h.combine(written)

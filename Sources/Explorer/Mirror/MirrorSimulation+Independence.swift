@@ -55,7 +55,7 @@ extension MirrorSimulation {
     ///   crash: the crash empties the queue it delivers from.
     /// Two steps of one node never commute here: the core's result (and the seq of its events)
     /// depends on their order.
-    public func independent(_ a: Choice, _ b: Choice) -> Bool {
+    package func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (Self.footprint(a), Self.footprint(b)) {
         case (.primary, .secondary), (.secondary, .primary):
             return true

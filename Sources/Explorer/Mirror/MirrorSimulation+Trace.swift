@@ -4,7 +4,7 @@ extension MirrorSimulation {
     /// The execution so far as a trace file (JSON Lines, TRACE-FORMAT.md): the `mirror` header
     /// with the configuration in `meta`, then every event and `x-` note in the order recorded.
     /// `plumb check` judges it as `violation()` does (the notes are dropped by checkers).
-    public func encodedTrace() -> [UInt8] {
+    package func encodedTrace() -> [UInt8] {
         var out: [UInt8] = []
         TraceEncoder.append(TraceHeader(system: .mirror), meta: ["configuration": configuration.description], to: &out)
         var note = 0

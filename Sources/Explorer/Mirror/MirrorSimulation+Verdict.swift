@@ -22,7 +22,7 @@ extension MirrorSimulation {
     }
 
     /// The invariant name of a trace that is not valid input.
-    public static let traceInput = "trace.input"
+    package static let traceInput = "trace.input"
 
     /// After the takeover: the secondary's copy of the log, as it stood when it took over,
     /// holds every record the primary ever committed, with the key and data the client wrote

@@ -25,9 +25,9 @@ import Trace
 ///
 /// Events and notes are kept in the order recorded; the verdict is the mirror spec's on the
 /// events so far (see `MirrorSimulation+Verdict.swift`).
-public struct MirrorSimulation: Explorable {
+package struct MirrorSimulation: Explorable {
     /// The system name replay tokens carry.
-    public static let system = "mirror"
+    package static let system = "mirror"
 
     /// One path's connection and what each node believes about it.
     struct Path: Sendable {
@@ -44,26 +44,26 @@ public struct MirrorSimulation: Explorable {
     }
 
     /// The bounds and the workload.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The primary's core.
-    public internal(set) var primary: MirrorPrimary
+    package internal(set) var primary: MirrorPrimary
     /// The secondary's core.
-    public internal(set) var secondary: MirrorSecondary
+    package internal(set) var secondary: MirrorSecondary
     /// Every trace event, in the order recorded: a valid trace for `plumb check` (empty when
     /// the trace is not kept, see `withoutTrace()`).
-    public internal(set) var events: [TraceEvent] = []
+    package internal(set) var events: [TraceEvent] = []
     /// Whether `events` and `notes` are kept (replays) or only judged (searches).
     var keepsTrace = true
     /// Every `x-` note, in the order recorded (a trace file may carry them; checkers drop them).
-    public internal(set) var notes: [MirrorNote] = []
+    package internal(set) var notes: [MirrorNote] = []
     /// For each of `notes`, how many events were recorded before it (to interleave them).
     var notePositions: [Int] = []
     /// The lsns the primary committed to the client, in order.
-    public internal(set) var commits: [Int] = []
+    package internal(set) var commits: [Int] = []
     /// The secondary's copy of the log: every record it persisted, in order.
-    public internal(set) var persisted: [MirrorRecord] = []
+    package internal(set) var persisted: [MirrorRecord] = []
     /// How many of `persisted` the secondary held when it took over (nil: it has not).
-    public internal(set) var persistedAtTakeover: Int?
+    package internal(set) var persistedAtTakeover: Int?
     /// The fingerprint's running digest of `commits`, a multiset (see `MirrorSimulation+Fingerprint.swift`).
     var commitsDigest: UInt64 = 0
     /// The running digest of `persisted` up to the takeover, a multiset.
@@ -84,7 +84,7 @@ public struct MirrorSimulation: Explorable {
     var verdict: ExplorationViolation?
 
     /// The start state of `configuration`: every path connected, nothing written.
-    public init(_ configuration: Configuration) {
+    package init(_ configuration: Configuration) {
         precondition(configuration.isValid, "invalid mirror configuration \(configuration)")
         self.configuration = configuration
         configurationDigest = Self.digest(of: configuration)
@@ -102,7 +102,7 @@ public struct MirrorSimulation: Explorable {
 
     /// The start state of the configuration `text` (the `Configuration` description form);
     /// nil when it does not parse.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         guard let configuration = Configuration(parsing: text) else { return nil }
         self.init(configuration)
     }
@@ -112,7 +112,7 @@ public struct MirrorSimulation: Explorable {
     /// The enabled steps, in a fixed order: deliveries to the secondary and to the primary (by
     /// path), the client's write, the nodes noticing failed paths, failures, comebacks, the
     /// takeover, crashes.
-    public func choices() -> [Choice] {
+    package func choices() -> [Choice] {
         var result: [Choice] = []
         let primaryRuns = primary.mode == .running
         let secondaryAlive = secondary.mode != .crashed
@@ -144,7 +144,7 @@ public struct MirrorSimulation: Explorable {
     }
 
     /// Takes one enabled step, then judges the events if it recorded any.
-    public mutating func apply(_ choice: Choice) {
+    package mutating func apply(_ choice: Choice) {
         let recorded = monitor.observed
         switch choice {
         case .deliverToSecondary(let p, _):
@@ -193,11 +193,11 @@ public struct MirrorSimulation: Explorable {
     }
 
     /// The verdict on the execution so far (computed by `apply`).
-    public func violation() -> ExplorationViolation? { verdict }
+    package func violation() -> ExplorationViolation? { verdict }
 
     /// PCT lanes: each path's direction is a lane (to the secondary: `p`; to the primary:
     /// `paths + p`), the client is one, and failures, crashes and the takeover are another.
-    public func lane(of choice: Choice) -> Int {
+    package func lane(of choice: Choice) -> Int {
         let count = configuration.paths
         switch choice {
         case .deliverToSecondary(let p, _): return p

@@ -21,8 +21,8 @@ import Trace
 /// content an undecided read may return, all free); else the trace's next step (the earliest
 /// submit or sync not yet taken, or its crash); once the trace is done, `idle`, then the
 /// shutdown. Completing another I/O first, or taking another interface's step, strays.
-public struct DriverPlan: RecordedPlan {
-    public typealias System = DriverSimulation
+package struct DriverPlan: RecordedPlan {
+    package typealias System = DriverSimulation
 
     /// One step of the trace's schedule.
     enum Item: Sendable, Hashable {
@@ -33,7 +33,7 @@ public struct DriverPlan: RecordedPlan {
     }
 
     /// Where a state is: the first schedule item not yet taken, and the trace's crashes taken.
-    public struct Progress: Sendable, Hashable {
+    package struct Progress: Sendable, Hashable {
         var next = 0
         var crashesTaken = 0
     }
@@ -43,14 +43,14 @@ public struct DriverPlan: RecordedPlan {
 
     let schedule: [Item]
     /// The trace's id of each internal id (`traceIDs[id - 1]`; 0 where no request is).
-    public let traceIDs: [Int]
-    public let start: DriverSimulation
-    public var startProgress: Progress { Progress() }
-    public let settingsText: String
-    public let recordedCrashes: Int
-    public let summary: String
+    package let traceIDs: [Int]
+    package let start: DriverSimulation
+    package var startProgress: Progress { Progress() }
+    package let settingsText: String
+    package let recordedCrashes: Int
+    package let summary: String
 
-    public init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
+    package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var torn = true, states = DriverSimulation.Configuration.CrashStates.lazy, size: Int?, regions = 2
         var configuration = DriverSimulation.Configuration()
         for (key, value) in settings {
@@ -197,7 +197,7 @@ public struct DriverPlan: RecordedPlan {
         }
     }
 
-    public func roles(of choices: [DriverSimulation.Choice], in state: DriverSimulation, progress: Progress) -> [RecordedRole] {
+    package func roles(of choices: [DriverSimulation.Choice], in state: DriverSimulation, progress: Progress) -> [RecordedRole] {
         if state.fates != nil { return Array(repeating: .free, count: choices.count) }
         var roles = [RecordedRole](repeating: .stray, count: choices.count)
         var recorded: Int?
@@ -239,13 +239,13 @@ public struct DriverPlan: RecordedPlan {
         return roles
     }
 
-    public func advance(_ progress: inout Progress, taking choice: DriverSimulation.Choice, role: RecordedRole,
+    package func advance(_ progress: inout Progress, taking choice: DriverSimulation.Choice, role: RecordedRole,
                         after state: DriverSimulation) {
         if role == .recordedCrash { progress.crashesTaken += 1 }
         while progress.next < schedule.count, taken(schedule[progress.next], in: state, progress) { progress.next += 1 }
     }
 
-    public func hash(_ progress: Progress, into hasher: inout StableHasher) {
+    package func hash(_ progress: Progress, into hasher: inout StableHasher) {
         hasher.combine(progress.next)
         hasher.combine(progress.crashesTaken)
     }
@@ -254,7 +254,7 @@ public struct DriverPlan: RecordedPlan {
 extension Recorded where Plan == DriverPlan {
     /// The same state tallying its power losses and recoveries into `statistics` (the
     /// `crash_states` section of the report).
-    public func collecting(_ statistics: CrashStatistics) -> Self {
+    package func collecting(_ statistics: CrashStatistics) -> Self {
         var copy = self
         copy.base = base.collecting(statistics)
         return copy

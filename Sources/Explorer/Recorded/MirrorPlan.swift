@@ -25,8 +25,8 @@ import Trace
 /// delivery in another order, a path failure the trace does not hold, a crash of the primary
 /// (`--crashes`, free of the window, at every step). The secondary's recorded crashes may come
 /// at any step.
-public struct MirrorPlan: RecordedPlan {
-    public typealias System = MirrorSimulation
+package struct MirrorPlan: RecordedPlan {
+    package typealias System = MirrorSimulation
 
     /// One step of the primary's recorded order.
     enum Item: Sendable, Hashable {
@@ -37,7 +37,7 @@ public struct MirrorPlan: RecordedPlan {
     }
 
     /// Where a state is in the primary's order and the secondary's receipts.
-    public struct Progress: Sendable, Hashable {
+    package struct Progress: Sendable, Hashable {
         var next = 0
         var recv = 0
         var secondaryCrashes = 0
@@ -51,13 +51,13 @@ public struct MirrorPlan: RecordedPlan {
     /// The secondary's receipts in order: the entry and the path.
     let recvs: [(StreamEntry, Int)]
     let recordedSecondaryCrashes: Int
-    public let start: MirrorSimulation
-    public var startProgress: Progress { Progress() }
-    public let settingsText: String
-    public let recordedCrashes: Int
-    public let summary: String
+    package let start: MirrorSimulation
+    package var startProgress: Progress { Progress() }
+    package let settingsText: String
+    package let recordedCrashes: Int
+    package let summary: String
 
-    public init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
+    package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var configuration = MirrorSimulation.Configuration(barrierEvery: 0)
         for (key, value) in settings {
             guard key == "faults" else { throw trace.refusal("unknown mirror setting \(key)=\(value)") }
@@ -171,7 +171,7 @@ public struct MirrorPlan: RecordedPlan {
         }
     }
 
-    public func roles(of choices: [MirrorSimulation.Choice], in _: MirrorSimulation, progress: Progress) -> [RecordedRole] {
+    package func roles(of choices: [MirrorSimulation.Choice], in _: MirrorSimulation, progress: Progress) -> [RecordedRole] {
         var roles = [RecordedRole](repeating: .stray, count: choices.count)
         let item = progress.next < items.count ? items[progress.next] : nil
         for (i, choice) in choices.enumerated() {
@@ -212,7 +212,7 @@ public struct MirrorPlan: RecordedPlan {
         return roles
     }
 
-    public func advance(_ progress: inout Progress, taking choice: MirrorSimulation.Choice, role: RecordedRole,
+    package func advance(_ progress: inout Progress, taking choice: MirrorSimulation.Choice, role: RecordedRole,
                         after _: MirrorSimulation) {
         if progress.next < items.count, choice == Self.choice(items[progress.next]) { progress.next += 1 }
         if progress.recv < recvs.count, case let .deliverToSecondary(_, .entry(entry)) = choice,
@@ -222,7 +222,7 @@ public struct MirrorPlan: RecordedPlan {
         if case .crashSecondary = choice, role == .recordedCrash { progress.secondaryCrashes += 1 }
     }
 
-    public func hash(_ progress: Progress, into hasher: inout StableHasher) {
+    package func hash(_ progress: Progress, into hasher: inout StableHasher) {
         hasher.combine(progress.next)
         hasher.combine(progress.recv)
         hasher.combine(progress.secondaryCrashes)
@@ -230,7 +230,7 @@ public struct MirrorPlan: RecordedPlan {
 
     /// A write is fed from the trace (its stream, barrier deps); every other step is the
     /// simulation's own.
-    public func apply(_ choice: MirrorSimulation.Choice, to state: inout MirrorSimulation) {
+    package func apply(_ choice: MirrorSimulation.Choice, to state: inout MirrorSimulation) {
         guard case let .write(lsn) = choice, writes.indices.contains(lsn - 1) else { return state.apply(choice) }
         let observed = state.monitor.observed
         state.written += 1

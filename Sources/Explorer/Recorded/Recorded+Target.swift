@@ -11,10 +11,10 @@ import Trace
 /// `--from` there names the trace where it lives now).
 extension Recorded: ExplorationTarget {
     /// The system's name.
-    public static var system: String { Plan.System.system }
+    package static var system: String { Plan.System.system }
 
     /// `from=... digest=... window=N crashes=N` and the plan's settings.
-    public var configurationText: String {
+    package var configurationText: String {
         var text = "from=" + source.files.map(Self.percentEncoded).joined(separator: "+")
         text += " digest=" + Self.hex(source.digest) + " window=\(window) crashes=\(crashes)"
         let settings = plan.settingsText
@@ -23,7 +23,7 @@ extension Recorded: ExplorationTarget {
 
     /// The start state of a configuration text, reading the trace it names; nil when anything
     /// fails (`load(configuration:files:)` says what).
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         guard let loaded = try? Self.load(configuration: text) else { return nil }
         self = loaded
     }
@@ -31,7 +31,7 @@ extension Recorded: ExplorationTarget {
     /// The start state of a configuration text: the trace re-read from the files it names (or
     /// from `files`, when given: the same trace elsewhere), its digest checked. Throws naming
     /// what is missing or changed.
-    public static func load(configuration text: String, files: [String]? = nil) throws(TraceInputError) -> Self {
+    package static func load(configuration text: String, files: [String]? = nil) throws(TraceInputError) -> Self {
         func bad(_ why: String) -> TraceInputError {
             TraceInputError(file: "", line: 0, message: "the \(system) configuration \"\(text)\" \(why)")
         }
@@ -69,10 +69,10 @@ extension Recorded: ExplorationTarget {
     }
 
     /// The system's trace so far.
-    public func encodedTrace() -> [UInt8] { base.encodedTrace() }
+    package func encodedTrace() -> [UInt8] { base.encodedTrace() }
 
     /// The same state, keeping no trace.
-    public func withoutTrace() -> Self {
+    package func withoutTrace() -> Self {
         var copy = self
         copy.base = base.withoutTrace()
         return copy

@@ -15,16 +15,16 @@ import Trace
 /// The order of the choices offered puts the recorded one last, so that a depth-first search
 /// goes down the recording in place (its parent's state handed on rather than copied) after
 /// every branch off it.
-public struct Recorded<Plan: RecordedPlan>: Explorable {
+package struct Recorded<Plan: RecordedPlan>: Explorable {
     /// A choice of the system with its role against the recording.
-    public struct Choice: Hashable, Sendable, CustomStringConvertible {
+    package struct Choice: Hashable, Sendable, CustomStringConvertible {
         /// The system's choice.
-        public var base: Plan.System.Choice
+        package var base: Plan.System.Choice
         /// How it stands against the recording.
-        public var role: RecordedRole
+        package var role: RecordedRole
 
         /// The system's description, marked when it strays or crashes off the recording.
-        public var description: String {
+        package var description: String {
             switch role {
             case .recorded, .free: base.description
             case .recordedCrash: "\(base) (as recorded)"
@@ -35,26 +35,26 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
     }
 
     /// The trace's workload and schedule.
-    public let plan: Plan
+    package let plan: Plan
     /// The system's state.
-    public internal(set) var base: Plan.System
+    package internal(set) var base: Plan.System
     /// Where the state is in the schedule.
-    public internal(set) var progress: Plan.Progress
+    package internal(set) var progress: Plan.Progress
     /// Strays allowed per execution.
-    public let window: Int
+    package let window: Int
     /// Strays taken so far.
-    public internal(set) var strays = 0
+    package internal(set) var strays = 0
     /// Crashes off the recording allowed per execution.
-    public let crashes: Int
+    package let crashes: Int
     /// Crashes off the recording taken so far.
-    public internal(set) var crashesTaken = 0
+    package internal(set) var crashesTaken = 0
     /// Where crash points are tallied; no part of the state.
     var tally: CrashPointTally?
     /// Where the trace came from, for tokens.
-    public let source: RecordedSource
+    package let source: RecordedSource
 
     /// The start of `plan`, within `window` strays and `crashes` crashes off the recording.
-    public init(plan: Plan, window: Int, crashes: Int, source: RecordedSource) {
+    package init(plan: Plan, window: Int, crashes: Int, source: RecordedSource) {
         self.plan = plan
         self.base = plan.start
         self.progress = plan.startProgress
@@ -64,7 +64,7 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
     }
 
     /// The same state tallying its crash points into `tally`.
-    public func collecting(_ tally: CrashPointTally) -> Self {
+    package func collecting(_ tally: CrashPointTally) -> Self {
         var copy = self
         copy.tally = tally
         return copy
@@ -74,7 +74,7 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
 
     /// Crash points and crash states first, then strays while the window allows, then the
     /// recorded choice (see the type's doc for why it comes last).
-    public func choices() -> [Choice] {
+    package func choices() -> [Choice] {
         let all = base.choices()
         if all.isEmpty { return [] }
         let roles = plan.roles(of: all, in: base, progress: progress)
@@ -91,7 +91,7 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
     }
 
     /// Takes a choice; counts a stray or a crash off the recording, and tallies crash points.
-    public mutating func apply(_ choice: Choice) {
+    package mutating func apply(_ choice: Choice) {
         switch choice.role {
         case .stray: strays += 1
         case .crash: crashesTaken += 1
@@ -104,7 +104,7 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
 
     /// The system's fingerprint with the progress and, where they still decide something, the
     /// strays and crashes left.
-    public func fingerprint() -> UInt64 {
+    package func fingerprint() -> UInt64 {
         var hash = StableHasher()
         hash.combine(base.fingerprint())
         plan.hash(progress, into: &hash)
@@ -115,7 +115,7 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
 
     /// Independent where the system says so and the two orders meet in one state here (the
     /// roles, so the strays counted, may differ between the orders).
-    public func independent(_ a: Choice, _ b: Choice) -> Bool {
+    package func independent(_ a: Choice, _ b: Choice) -> Bool {
         guard base.independent(a.base, b.base) else { return false }
         // The trial's steps are not explored ones: they tally no crash point.
         var trial = self
@@ -124,23 +124,23 @@ public struct Recorded<Plan: RecordedPlan>: Explorable {
     }
 
     /// The system's verdict.
-    public func violation() -> ExplorationViolation? { base.violation() }
+    package func violation() -> ExplorationViolation? { base.violation() }
 
     /// The system's lanes.
-    public func lane(of choice: Choice) -> Int { base.lane(of: choice.base) }
+    package func lane(of choice: Choice) -> Int { base.lane(of: choice.base) }
 }
 
 /// Where a recorded exploration's trace came from, as a replay token names it: the files
 /// (absolute paths) and a digest of the events the plan took, so that a replay re-reads them
 /// and refuses a trace that changed.
-public struct RecordedSource: Sendable, Hashable {
+package struct RecordedSource: Sendable, Hashable {
     /// The trace files, absolute.
-    public var files: [String]
+    package var files: [String]
     /// `RecordedTrace.digest` of the trace's events.
-    public var digest: UInt64
+    package var digest: UInt64
 
     /// Makes a source.
-    public init(files: [String], digest: UInt64) {
+    package init(files: [String], digest: UInt64) {
         self.files = files
         self.digest = digest
     }

@@ -1,7 +1,7 @@
 import Trace
 
 /// How one choice of a system stands against a recorded schedule (`RecordedPlan.roles`).
-public enum RecordedRole: UInt8, Sendable, Hashable {
+package enum RecordedRole: UInt8, Sendable, Hashable {
     /// What the recording does here: free, and the path `--window 0` follows.
     case recorded
     /// The recording's own crash (power loss, a node's crash) here: free, and a crash point.
@@ -22,7 +22,7 @@ public enum RecordedRole: UInt8, Sendable, Hashable {
 ///
 /// A plan is a value made once per exploration (its arrays are shared by every state);
 /// `Progress` is the little each state needs to know where it is in the schedule.
-public protocol RecordedPlan: Sendable {
+package protocol RecordedPlan: Sendable {
     /// The system explored.
     associatedtype System: ExplorationTarget
     /// Where a state is in the recorded schedule (beyond what the system's state says).
@@ -58,20 +58,20 @@ public protocol RecordedPlan: Sendable {
 
 extension RecordedPlan {
     /// The system's own step.
-    public func apply(_ choice: System.Choice, to state: inout System) { state.apply(choice) }
+    package func apply(_ choice: System.Choice, to state: inout System) { state.apply(choice) }
 }
 
 /// Keeps a set of crash points (fingerprints of states where power failed or a node crashed)
 /// across the threads of one exploration, for "crash points covered".
-public final class CrashPointTally: Sendable {
+package final class CrashPointTally: Sendable {
     private let points = Locked<Set<UInt64>>([])
 
     /// An empty tally.
-    public init() {}
+    package init() {}
 
     /// Notes a crash at the state with `fingerprint`.
     func insert(_ fingerprint: UInt64) { _ = points.withLock { $0.insert(fingerprint) } }
 
     /// Distinct crash points seen.
-    public var count: Int { points.withLock { $0.count } }
+    package var count: Int { points.withLock { $0.count } }
 }

@@ -9,16 +9,16 @@ import Trace
 /// (`TraceFileReader`), every header must name the same system, and a `(node, seq)` may occur
 /// once. Happens-before across nodes is not rebuilt: the explorers take only what each node
 /// recorded in its own order (and the causes the events carry).
-public struct RecordedTrace: Sendable {
+package struct RecordedTrace: Sendable {
     /// The system every header names.
-    public var system: TraceSystem
+    package var system: TraceSystem
     /// The files, in the order given (events' `location.file` indexes it).
-    public var files: [String]
+    package var files: [String]
     /// Every event, grouped by node (nodes in first-appearance order), each node's in seq order.
-    public var events: [TraceEvent]
+    package var events: [TraceEvent]
 
     /// Reads `files` (already resolved: no directories) as one trace.
-    public init(files: [String]) throws(TraceInputError) {
+    package init(files: [String]) throws(TraceInputError) {
         guard !files.isEmpty else { throw TraceInputError(file: "", line: 0, message: "no trace files given") }
         self.files = files
         var system: TraceSystem?
@@ -65,25 +65,25 @@ public struct RecordedTrace: Sendable {
     }
 
     /// Makes a trace from events already in memory (tests); `files` names where they came from.
-    public init(system: TraceSystem, events: [TraceEvent], files: [String] = ["<memory>"]) {
+    package init(system: TraceSystem, events: [TraceEvent], files: [String] = ["<memory>"]) {
         self.system = system
         self.events = events
         self.files = files
     }
 
     /// The error that refuses `event`: its file and line, and why.
-    public func refusal(_ event: TraceEvent, _ reason: String) -> TraceInputError {
+    package func refusal(_ event: TraceEvent, _ reason: String) -> TraceInputError {
         let file = files.indices.contains(event.location.file) ? files[event.location.file] : files.joined(separator: ", ")
         return TraceInputError(file: file, line: event.location.line, message: reason)
     }
 
     /// The error that refuses the whole trace (no one line is to blame).
-    public func refusal(_ reason: String) -> TraceInputError {
+    package func refusal(_ reason: String) -> TraceInputError {
         TraceInputError(file: files.joined(separator: ", "), line: 0, message: reason)
     }
 
     /// Refuses a trace of another system than `expected`.
-    public func expect(_ expected: TraceSystem) throws(TraceInputError) {
+    package func expect(_ expected: TraceSystem) throws(TraceInputError) {
         guard system == expected else {
             throw TraceInputError(
                 file: files[0], line: 1,
@@ -94,7 +94,7 @@ public struct RecordedTrace: Sendable {
 
     /// A stable 64-bit digest of the events that decide a workload (`TraceEncoder`'s bytes of
     /// each), for replay tokens: a trace changed since the exploration is refused.
-    public static func digest(_ events: [TraceEvent]) -> UInt64 {
+    package static func digest(_ events: [TraceEvent]) -> UInt64 {
         var hash = StableHasher()
         var bytes: [UInt8] = []
         for var event in events {

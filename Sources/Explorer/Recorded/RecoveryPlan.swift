@@ -35,23 +35,23 @@ package struct RegistrationList: Sendable, Hashable {
 /// succeeding where it failed, timing out) strays. The trace's crashes may come at any step (a
 /// trace does not place the framework's crash among the workers' steps), free; `--crashes`
 /// adds more, at every step.
-public struct RecoveryPlan: RecordedPlan {
-    public typealias System = RecoverySimulation
+package struct RecoveryPlan: RecordedPlan {
+    package typealias System = RecoverySimulation
 
     /// The crashes of the trace taken so far.
-    public struct Progress: Sendable, Hashable {
+    package struct Progress: Sendable, Hashable {
         var crashesTaken = 0
     }
 
     /// Each consumer's recorded outcome (by index); `.ok` for one that never ended.
     let outcomes: [RecoverySimulation.Ending]
-    public let start: RecoverySimulation
-    public var startProgress: Progress { Progress() }
-    public let settingsText: String
-    public let recordedCrashes: Int
-    public let summary: String
+    package let start: RecoverySimulation
+    package var startProgress: Progress { Progress() }
+    package let settingsText: String
+    package let recordedCrashes: Int
+    package let summary: String
 
-    public init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
+    package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var faults = RecoveryCoreFaults.none
         for (key, value) in settings {
             guard key == "faults" else { throw trace.refusal("unknown recovery setting \(key)=\(value)") }
@@ -115,7 +115,7 @@ public struct RecoveryPlan: RecordedPlan {
             + "\(failed) failing or timing out, \(crashCount) crash\(crashCount == 1 ? "" : "es")"
     }
 
-    public func roles(of choices: [RecoverySimulation.Choice], in state: RecoverySimulation,
+    package func roles(of choices: [RecoverySimulation.Choice], in state: RecoverySimulation,
                       progress: Progress) -> [RecordedRole] {
         choices.map { choice in
             switch choice {
@@ -126,12 +126,12 @@ public struct RecoveryPlan: RecordedPlan {
         }
     }
 
-    public func advance(_ progress: inout Progress, taking choice: RecoverySimulation.Choice, role: RecordedRole,
+    package func advance(_ progress: inout Progress, taking choice: RecoverySimulation.Choice, role: RecordedRole,
                         after _: RecoverySimulation) {
         if role == .recordedCrash { progress.crashesTaken += 1 }
     }
 
-    public func hash(_ progress: Progress, into hasher: inout StableHasher) {
+    package func hash(_ progress: Progress, into hasher: inout StableHasher) {
         hasher.combine(progress.crashesTaken)
     }
 }

@@ -2,7 +2,7 @@ extension RecoverySimulation {
     /// One thing that can happen next. Consumers are numbered in registration order (`c0` is 0).
     /// A choice names what happens, not when: the same choice in two states is the same
     /// transition (each consumer tags, untags or processes a given log at most once per run).
-    public enum Choice: Sendable, Hashable, CustomStringConvertible {
+    package enum Choice: Sendable, Hashable, CustomStringConvertible {
         /// The consumer's action tags its own log.
         case tag(consumer: Int)
         /// The consumer's action untags its own log.
@@ -16,7 +16,7 @@ extension RecoverySimulation {
         case crash
 
         /// The consumer the choice belongs to; nil for a crash.
-        public var consumer: Int? {
+        package var consumer: Int? {
             switch self {
             case let .tag(c), let .untag(c), let .process(c, _), let .end(c, _): c
             case .crash: nil
@@ -24,7 +24,7 @@ extension RecoverySimulation {
         }
 
         /// `c1 tags c1.log`, `c3 processes c0.log`, `c2 fails`, `the framework crashes`, ...
-        public var description: String {
+        package var description: String {
             switch self {
             case let .tag(c): "c\(c) tags \(RecoverySimulation.logName(of: c))"
             case let .untag(c): "c\(c) untags \(RecoverySimulation.logName(of: c))"
@@ -38,7 +38,7 @@ extension RecoverySimulation {
     }
 
     /// How a running consumer's action ends.
-    public enum Ending: Sendable, Hashable {
+    package enum Ending: Sendable, Hashable {
         /// It returns, once its steps are done.
         case ok
         /// It throws, at any step it is not waiting in (uses up one failure).

@@ -8,19 +8,19 @@ extension RecoverySimulation {
     ///
     /// Its `description` (`consumers=5 workers=2 failures=1 crashes=1 seed=0`) is what replay
     /// tokens carry, and `init?(parsing:)` reads it back.
-    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+    package struct Configuration: Sendable, Hashable, CustomStringConvertible {
         /// Consumers registered in every run (`c0`, `c1`, ...), at least 1.
-        public var consumers: Int
+        package var consumers: Int
         /// Workers consumers run on, at least 1.
-        public var workers: Int
+        package var workers: Int
         /// How many consumers may fail (throw, or time out if they have a timeout) over the
         /// whole execution, across runs; at least 0.
-        public var failures: Int
+        package var failures: Int
         /// How many times the framework may crash; after each crash a new run registers the
         /// same consumers and begins again. At least 0.
-        public var crashes: Int
+        package var crashes: Int
         /// Picks the dependency graph (see `registrations`) and which consumer has a timeout.
-        public var seed: UInt64
+        package var seed: UInt64
         /// Seeded bugs of the core (tests and `plumb explore selftest`).
         package var faults = RecoveryCoreFaults.none
         /// The consumers every run registers when given explicitly (`plumb explore recovery
@@ -29,7 +29,7 @@ extension RecoverySimulation {
         package var explicitRegistrations: RegistrationList?
 
         /// Makes a configuration; check `problem` before exploring it.
-        public init(consumers: Int = 5, workers: Int = 2, failures: Int = 1, crashes: Int = 1, seed: UInt64 = 0) {
+        package init(consumers: Int = 5, workers: Int = 2, failures: Int = 1, crashes: Int = 1, seed: UInt64 = 0) {
             self.consumers = consumers
             self.workers = workers
             self.failures = failures
@@ -40,7 +40,7 @@ extension RecoverySimulation {
         /// Reads `consumers=5 workers=2 failures=1 crashes=1 seed=0`: keys in any order, each at
         /// most once, separated by spaces; a missing key keeps its default. Nil when malformed
         /// or out of range.
-        public init?(parsing text: String) {
+        package init?(parsing text: String) {
             self.init()
             guard let pairs = ConfigurationText.pairs(text) else { return nil }
             for (key, value) in pairs {
@@ -64,7 +64,7 @@ extension RecoverySimulation {
         }
 
         /// What is out of range, for the CLI to report; nil when the configuration is valid.
-        public var problem: String? {
+        package var problem: String? {
             if consumers < 1 || consumers > 1_000 { return "consumers must be between 1 and 1000" }
             if workers < 1 || workers > 64 { return "workers must be between 1 and 64" }
             if failures < 0 { return "failures must be at least 0" }
@@ -74,7 +74,7 @@ extension RecoverySimulation {
 
         /// `consumers=5 workers=2 failures=1 crashes=1 seed=0`, and ` faults=a+b` when seeded
         /// bugs are on.
-        public var description: String {
+        package var description: String {
             let on = SeededFault.allCases.filter { $0.system == RecoverySimulation.system && $0.isOn(in: faults) }
             return "consumers=\(consumers) workers=\(workers) failures=\(failures) crashes=\(crashes) seed=\(seed)"
                 + (on.isEmpty ? "" : " faults=" + on.map(\.rawValue).joined(separator: "+"))

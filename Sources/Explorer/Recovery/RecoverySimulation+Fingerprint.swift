@@ -24,7 +24,7 @@ extension RecoverySimulation {
     ///   recorded in it. So its part of the verdict is settled, and it is clean, or the path
     ///   would have stopped there. The spec compares seqs only along one node and through
     ///   causes, so shifting a node's seqs changes messages, never the invariant broken.
-    public func fingerprint() -> UInt64 {
+    package func fingerprint() -> UInt64 {
         var hasher = RecoveryDigest()
         hasher.int(crashesLeft)
         hasher.int(failuresLeft)

@@ -18,7 +18,7 @@ extension RecoverySimulation.Configuration {
     ///   simulation decides when it fires).
     ///
     /// `explicitRegistrations`, when set, are taken instead.
-    public var registrations: [ConsumerRegistration] {
+    package var registrations: [ConsumerRegistration] {
         if let explicitRegistrations { return explicitRegistrations.items }
         var rng = SplitMix64(seed: seed)
         let name = { (i: Int) in "c\(i)" }

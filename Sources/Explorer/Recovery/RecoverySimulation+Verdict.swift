@@ -5,12 +5,12 @@ import Trace
 extension RecoverySimulation {
     /// The invariant of a walk that can no longer move: checked by the explorer only, since a
     /// trace may legally stop anywhere (`plumb check` passes such a trace).
-    public static let stuckInvariant = "recovery.stuck"
+    package static let stuckInvariant = "recovery.stuck"
 
     /// The first violation of the trace so far, as `plumb check` would judge it (the `recovery`
     /// spec, end-of-trace rules included; an invalid trace is `trace.input`); else a run that
     /// is walking while no consumer can ever move again (`recovery.stuck`).
-    public func violation() -> ExplorationViolation? {
+    package func violation() -> ExplorationViolation? {
         if let verdict { return verdict }
         if core.phase == .walking, consumerChoices().isEmpty {
             let running = programs.indices.filter { if case .running = programs[$0] { true } else { false } }
@@ -47,7 +47,7 @@ extension RecoverySimulation {
     /// Ends record on the framework (`observe`, and what they start or skip), and untags may
     /// grant other consumers' requests, so ends and untags are dependent on each other; a
     /// crash is dependent on everything.
-    public func independent(_ a: Choice, _ b: Choice) -> Bool {
+    package func independent(_ a: Choice, _ b: Choice) -> Bool {
         guard let ca = a.consumer, let cb = b.consumer, ca != cb else { return false }
         switch (a, b) {
         case (.tag, _), (_, .tag):
@@ -63,7 +63,7 @@ extension RecoverySimulation {
     }
 
     /// The actor a choice belongs to: 0 for the framework's crash, `c + 1` for consumer `c`.
-    public func lane(of choice: Choice) -> Int {
+    package func lane(of choice: Choice) -> Int {
         choice.consumer.map { $0 + 1 } ?? 0
     }
 }

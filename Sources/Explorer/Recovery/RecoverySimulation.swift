@@ -21,9 +21,9 @@ import Trace
 /// A value type: the explorer copies it to branch. Deterministic: no clock (the core's
 /// timeouts fire when the explorer says so; events keep `t` unset), no randomness (the graph
 /// comes from the configuration's seed), no iteration over hashed collections.
-public struct RecoverySimulation: Explorable {
+package struct RecoverySimulation: Explorable {
     /// The system name replay tokens carry.
-    public static let system = "recovery"
+    package static let system = "recovery"
 
     /// What a consumer's action is doing in the current run.
     enum Program: Sendable, Hashable {
@@ -37,7 +37,7 @@ public struct RecoverySimulation: Explorable {
     }
 
     /// The bounds.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// What every run registers.
     let registrations: [ConsumerRegistration]
     /// Each consumer's steps (see `scripts(_:)`).
@@ -45,15 +45,15 @@ public struct RecoverySimulation: Explorable {
     /// Consumer index by name.
     let index: [String: Int]
     /// The core, as the live runtime would hold it.
-    public private(set) var core: RecoveryCore
+    package private(set) var core: RecoveryCore
     /// Each consumer's action in the current run.
     var programs: [Program]
     /// Failures (throws and timeouts) still allowed.
-    public private(set) var failuresLeft: Int
+    package private(set) var failuresLeft: Int
     /// Crashes still allowed.
-    public private(set) var crashesLeft: Int
+    package private(set) var crashesLeft: Int
     /// Every event recorded so far, in the order the core returned them: a valid trace.
-    public private(set) var events: [TraceEvent] = []
+    package private(set) var events: [TraceEvent] = []
     /// Whether `events` is kept (replays) or only judged (searches, see `withoutTrace()`).
     var keepsTrace = true
     /// Per node (framework, then `w0`, `w1`, ...): its last seq.
@@ -69,7 +69,7 @@ public struct RecoverySimulation: Explorable {
 
     /// The start state: run 1 has registered every consumer and begun (the core already
     /// started what was ready), with the configuration's seeded bugs, if any.
-    public init(_ configuration: Configuration) {
+    package init(_ configuration: Configuration) {
         self.init(configuration, faults: configuration.faults)
     }
 
@@ -100,7 +100,7 @@ public struct RecoverySimulation: Explorable {
     /// The choices enabled now: for each running consumer in order, its next step (or its
     /// return, once its steps are done), its failure and its timeout while failures remain;
     /// then a crash while crashes remain. None once the run is done.
-    public func choices() -> [Choice] {
+    package func choices() -> [Choice] {
         guard core.phase == .walking else { return [] }
         var result = consumerChoices()
         if crashesLeft > 0 { result.append(.crash) }
@@ -131,7 +131,7 @@ public struct RecoverySimulation: Explorable {
 
     /// Takes one enabled choice: feeds the core what the consumer or the power did, carries
     /// out the actions, and judges the trace so far.
-    public mutating func apply(_ choice: Choice) {
+    package mutating func apply(_ choice: Choice) {
         let recorded = monitor.observed
         switch choice {
         case let .tag(c):
