@@ -10,11 +10,11 @@ extension BlockDevice {
     }
 
     /// The device's size in bytes.
-    public var byteCount: Int { blockSize * blockCount }
+    package var byteCount: Int { blockSize * blockCount }
 
     /// Throws unless `count` (at least 0) blocks from `block` lie on the device; every device
     /// calls it so that range errors read alike.
-    public func checkBlocks(_ operation: String, block: Int, count: Int) throws(BlockDeviceError) {
+    package func checkBlocks(_ operation: String, block: Int, count: Int) throws(BlockDeviceError) {
         guard block >= 0, count >= 0, block <= blockCount, count <= blockCount - block else {
             throw BlockDeviceError(
                 operation: operation, device: errorName,
@@ -24,7 +24,7 @@ extension BlockDevice {
 
     /// Throws unless `byteCount` bytes are whole blocks that fit from `block`; returns how many
     /// blocks they are.
-    public func checkWrite(block: Int, byteCount: Int) throws(BlockDeviceError) -> Int {
+    package func checkWrite(block: Int, byteCount: Int) throws(BlockDeviceError) -> Int {
         guard byteCount % blockSize == 0 else {
             throw BlockDeviceError(
                 operation: "write", device: errorName,
@@ -45,7 +45,7 @@ extension BlockDevice {
 
     /// The `count` bytes at byte `offset`, at any alignment: reads the covering blocks once and
     /// slices them.
-    public func readBytes(at offset: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
+    package func readBytes(at offset: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
         try checkBytes("read", offset: offset, count: count)
         guard count > 0 else { return [] }
         let first = offset / blockSize
@@ -57,7 +57,7 @@ extension BlockDevice {
 
     /// `readBytes(at:count:)` with `overlay` (newer bytes, such as the staging area's) laid
     /// over it in order, later extents winning; overlay bytes outside the range are ignored.
-    public func readBytes(at offset: Int, count: Int, overlay: [ByteExtent]) throws(BlockDeviceError) -> [UInt8] {
+    package func readBytes(at offset: Int, count: Int, overlay: [ByteExtent]) throws(BlockDeviceError) -> [UInt8] {
         var result = try readBytes(at: offset, count: count)
         result.withUnsafeMutableBytes { target in
             for extent in overlay {
@@ -116,7 +116,7 @@ extension BlockDevice {
     }
 
     /// The blocks `patch(extents)` reads (those the extents leave partly unwritten), ascending.
-    public func patchedPartialBlocks(_ extents: [ByteExtent]) -> [Int] {
+    package func patchedPartialBlocks(_ extents: [ByteExtent]) -> [Int] {
         partialBlocks(of: Self.union(of: extents))
     }
 

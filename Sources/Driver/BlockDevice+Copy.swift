@@ -3,7 +3,7 @@
 
 extension MemoryBlockDevice {
     /// An independent device with the same name, geometry and bytes.
-    public func copy() -> MemoryBlockDevice {
+    package func copy() -> MemoryBlockDevice {
         let copy = MemoryBlockDevice(blockSize: blockSize, blockCount: blockCount, name: name)
         copy.bytes = bytes
         return copy
@@ -13,7 +13,7 @@ extension MemoryBlockDevice {
 extension VolatileCacheDevice {
     /// An independent cache with the same name and pending writes over `base`, which the
     /// caller gives (usually a copy of this cache's `base`).
-    public func copy(over base: any BlockDevice) -> VolatileCacheDevice {
+    package func copy(over base: any BlockDevice) -> VolatileCacheDevice {
         let copy = VolatileCacheDevice(base: base, name: name)
         copy.pending = pending
         return copy

@@ -22,7 +22,7 @@ public protocol BlockDevice: AnyObject {
 }
 
 /// The size of a sector: the unit a write can tear at.
-public let sectorSize = 512
+package let sectorSize = 512
 
 /// A device operation that failed, with where and why.
 public struct BlockDeviceError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -52,7 +52,7 @@ public struct ByteExtent: Sendable, Equatable {
     public var bytes: [UInt8]
 
     /// Makes an extent.
-    public init(offset: Int, bytes: [UInt8]) {
+    package init(offset: Int, bytes: [UInt8]) {
         self.offset = offset
         self.bytes = bytes
     }
@@ -66,7 +66,7 @@ public struct DeviceRange: Sendable, Equatable {
     public var count: Int
 
     /// Makes a range.
-    public init(offset: Int, count: Int) {
+    package init(offset: Int, count: Int) {
         self.offset = offset
         self.count = count
     }

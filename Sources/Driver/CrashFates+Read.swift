@@ -5,25 +5,25 @@ import Trace
 extension CrashFates {
     /// One content a read of undecided sectors can return, and the fate assignments that give
     /// it (a disjunction of boxes over the writes the read involves).
-    public struct ReadOutcome: Sendable, Equatable {
+    package struct ReadOutcome: Sendable, Equatable {
         /// The bytes read, `sectorSize` per sector.
-        public var bytes: [UInt8]
+        package var bytes: [UInt8]
         /// The constraint choosing this outcome adds.
-        public var constraint: Constraint
+        package var constraint: Constraint
         /// The writes that keep some sector read in the first fate class giving it (for
         /// descriptions).
-        public var showing: [Int]
+        package var showing: [Int]
     }
 
     /// One way a sector can get its content: from a write (its index) or the medium (nil),
     /// under a box of fates (`writes`, `masks`).
-    public struct Source: Sendable, Equatable {
+    package struct Source: Sendable, Equatable {
         /// The write whose bytes show, or nil for the medium's own.
-        public var write: Int?
+        package var write: Int?
         /// The writes the box constrains.
-        public var writes: [Int]
+        package var writes: [Int]
         /// The allowed values of each of `writes`.
-        public var masks: [UInt64]
+        package var masks: [UInt64]
     }
 
     /// The distinct contents a read of `sectors` (ranges, ascending and disjoint; the content
@@ -34,7 +34,7 @@ extension CrashFates {
     /// Only the writes alive in `sectors` are enumerated, and each only by which of its
     /// sectors there it keeps (a write of 8 sectors read at 1 has two classes of fates, not
     /// 9); a class joins an outcome only if the constraints so far allow it.
-    public func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8]) -> [ReadOutcome] {
+    package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8]) -> [ReadOutcome] {
         let involved = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sectors) != 0 }
         guard !involved.isEmpty else { return [] }
         let classes = involved.map { fateClasses(of: writes[$0], in: sectors) }
@@ -79,7 +79,7 @@ extension CrashFates {
     /// Takes `outcome` (one of `outcomes(sectors:medium:)`) as what the read returned: its
     /// constraint joins the others and the domains narrow to what it allows. The caller then
     /// writes the bytes to the medium and calls `overwrite(sectors:)`.
-    public mutating func observe(_ outcome: ReadOutcome) {
+    package mutating func observe(_ outcome: ReadOutcome) {
         constraints.append(outcome.constraint)
         propagate()
     }
@@ -87,7 +87,7 @@ extension CrashFates {
     /// The ways `sector` can get its content: from each write alive there that may survive
     /// there with no later one surviving over it, or from the medium; empty when no write is
     /// alive there. Boxes use the domains only (not the constraints).
-    public func sources(ofSector sector: Int) -> [Source] {
+    package func sources(ofSector sector: Int) -> [Source] {
         let covering = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sector ..< sector + 1) != 0 }
         guard !covering.isEmpty else { return [] }
         var result: [Source] = []
@@ -109,7 +109,7 @@ extension CrashFates {
     }
 
     /// The bytes `sector` shows from `source`, given the medium's own.
-    public func bytes(ofSector sector: Int, from source: Source, medium: [UInt8]) -> [UInt8] {
+    package func bytes(ofSector sector: Int, from source: Source, medium: [UInt8]) -> [UInt8] {
         guard let w = source.write else { return medium }
         let at = (sector - writes[w].firstSector) * sectorSize
         return Array(writes[w].bytes[at ..< at + sectorSize])

@@ -3,7 +3,7 @@
 extension CrashFates {
     /// Whether some fate assignment satisfies the domains and every constraint with each of
     /// `restricted` also in its mask of `masks`.
-    public func satisfiable(restricting restricted: [Int] = [], to masks: [UInt64] = []) -> Bool {
+    package func satisfiable(restricting restricted: [Int] = [], to masks: [UInt64] = []) -> Bool {
         var domains = writes.map(\.domain)
         for (j, w) in restricted.enumerated() {
             domains[w] &= masks[j]
@@ -30,7 +30,7 @@ extension CrashFates {
     /// Every fate assignment the domains and constraints allow (one value per write, in
     /// `writes` order), at most `limit` of them: for tests and small references only (the
     /// count is the product of the domains).
-    public func assignments(limit: Int = 1 << 20) -> [[Int]] {
+    package func assignments(limit: Int = 1 << 20) -> [[Int]] {
         var result: [[Int]] = []
         var current = [Int](repeating: 0, count: writes.count)
         func visit(_ w: Int) {
@@ -52,7 +52,7 @@ extension CrashFates {
 
     /// Whether the assignment `fates` (one value per write) satisfies the domains and every
     /// constraint.
-    public func allows(_ fates: [Int]) -> Bool {
+    package func allows(_ fates: [Int]) -> Bool {
         for (w, value) in fates.enumerated() where writes[w].domain & (1 << UInt64(value)) == 0 { return false }
         return constraints.allSatisfy { constraint in
             constraint.boxes.contains { box in
@@ -63,7 +63,7 @@ extension CrashFates {
 
     /// The medium's image under the assignment `fates`: `medium` (every byte of it) with each
     /// write's kept, alive sectors laid over it in order.
-    public func image(_ fates: [Int], over medium: [UInt8]) -> [UInt8] {
+    package func image(_ fates: [Int], over medium: [UInt8]) -> [UInt8] {
         var bytes = medium
         for (w, write) in writes.enumerated() {
             for i in 0 ..< min(fates[w], write.sectors) where write.alive & (1 << UInt64(i)) != 0 {
@@ -75,12 +75,12 @@ extension CrashFates {
     }
 
     /// `cached write 2 lost, cached write 5 torn after 1 sector`: an assignment in words.
-    public func describe(_ fates: [Int]) -> String {
+    package func describe(_ fates: [Int]) -> String {
         zip(writes, fates).map(Self.describe).joined(separator: ", ")
     }
 
     /// `cached write 5 torn after 1 sector`: one write's fate in words.
-    public static func describe(write: Write, fate value: Int) -> String {
+    package static func describe(write: Write, fate value: Int) -> String {
         let fate = value == 0 ? "lost" : value >= write.sectors ? "durable" : "torn after \(value) sector\(value == 1 ? "" : "s")"
         return "\(write.name) \(fate)"
     }

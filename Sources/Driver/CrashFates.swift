@@ -26,60 +26,60 @@ import Trace
 ///
 /// A value type; deterministic (arrays only, no hashed iteration). Writes of more than 63
 /// sectors are not supported (a precondition): domains are 64-bit masks.
-public struct CrashFates: Sendable, Equatable {
+package struct CrashFates: Sendable, Equatable {
     /// One write a cut left undecided.
-    public struct Write: Sendable, Equatable {
+    package struct Write: Sendable, Equatable {
         /// The first sector of the medium it covers.
-        public var firstSector: Int
+        package var firstSector: Int
         /// How many sectors it covers.
-        public var sectors: Int
+        package var sectors: Int
         /// Its bytes (`sectors * sectorSize`).
-        public var bytes: [UInt8]
+        package var bytes: [UInt8]
         /// Bit `i` set: its sector `i` is still alive (no durable write covered it since).
-        public var alive: UInt64
+        package var alive: UInt64
         /// Bit `v` set: `t == v` is still possible (`0 ... sectors`).
-        public var domain: UInt64
+        package var domain: UInt64
         /// Which cut it came from (1 for the first), for descriptions.
-        public var cut: Int
+        package var cut: Int
         /// Its place among the writes of that cut, from 0 (oldest first), for descriptions.
-        public var place: Int
+        package var place: Int
         /// A stable hash of `bytes`.
         var digest: UInt64
 
         /// The sectors of the medium it covers.
-        public var range: Range<Int> { firstSector ..< firstSector + sectors }
+        package var range: Range<Int> { firstSector ..< firstSector + sectors }
     }
 
     /// One read's outcome: the fates of `writes` (indices into `writes`) lie in one of `boxes`,
     /// each box a mask of allowed values per write (in `writes` order).
-    public struct Constraint: Sendable, Equatable {
+    package struct Constraint: Sendable, Equatable {
         /// The writes it involves, ascending.
-        public var writes: [Int]
+        package var writes: [Int]
         /// The allowed boxes: `boxes[b][j]` masks the values of `writes[j]` allowed in box `b`.
-        public var boxes: [[UInt64]]
+        package var boxes: [[UInt64]]
     }
 
     /// The undecided writes, in cache order (later ones win where they survive).
-    public internal(set) var writes: [Write] = []
+    package internal(set) var writes: [Write] = []
     /// What reads decided, beyond the domains.
-    public internal(set) var constraints: [Constraint] = []
+    package internal(set) var constraints: [Constraint] = []
     /// How many cuts handed writes here.
-    public internal(set) var cuts = 0
+    package internal(set) var cuts = 0
     /// Sectors per block of the medium.
-    public let sectorsPerBlock: Int
+    package let sectorsPerBlock: Int
 
     /// No undecided write, on a medium of `blockSize`-byte blocks.
-    public init(blockSize: Int) {
+    package init(blockSize: Int) {
         precondition(blockSize % sectorSize == 0, "blocks are whole sectors")
         sectorsPerBlock = blockSize / sectorSize
     }
 
     /// Whether no write is undecided anywhere.
-    public var isEmpty: Bool { writes.isEmpty }
+    package var isEmpty: Bool { writes.isEmpty }
 
     /// The number of fate assignments still possible if the constraints are ignored: the
     /// product of the domains' sizes (an upper bound; exact right after a cut).
-    public var assignmentBound: Double {
+    package var assignmentBound: Double {
         writes.reduce(1) { $0 * Double($1.domain.nonzeroBitCount) }
     }
 
@@ -92,7 +92,7 @@ public struct CrashFates: Sendable, Equatable {
     /// of whole blocks, at most 63 sectors each, whose fates are independent: a device persists
     /// no long write atomically or in order, so this allows every content the whole write's
     /// prefix tearing allows, and more.
-    public mutating func add(cutWrites: [(block: Int, bytes: [UInt8])], torn: Bool) {
+    package mutating func add(cutWrites: [(block: Int, bytes: [UInt8])], torn: Bool) {
         cuts += 1
         let piece = (63 / sectorsPerBlock) * sectorsPerBlock * sectorSize
         precondition(piece > 0, "a block of \(sectorsPerBlock) sectors (at most 63 supported)")
@@ -117,7 +117,7 @@ public struct CrashFates: Sendable, Equatable {
     }
 
     /// A durable write covered `sectors`: no undecided write shows there any more.
-    public mutating func overwrite(sectors: Range<Int>) {
+    package mutating func overwrite(sectors: Range<Int>) {
         guard !writes.isEmpty, !sectors.isEmpty else { return }
         var changed = false
         for w in writes.indices {
@@ -131,7 +131,7 @@ public struct CrashFates: Sendable, Equatable {
     }
 
     /// Whether an undecided write is alive at any of `sectors`.
-    public func touches(sectors: Range<Int>) -> Bool {
+    package func touches(sectors: Range<Int>) -> Bool {
         writes.contains { $0.alive & $0.mask(of: sectors) != 0 }
     }
 
@@ -165,7 +165,7 @@ public struct CrashFates: Sendable, Equatable {
 
     /// Adds the fates' state to `hash`: each write's place, bytes, alive sectors and domain,
     /// and the constraints, in order.
-    public func hash(into hash: inout StableHasher) {
+    package func hash(into hash: inout StableHasher) {
         hash.combine(writes.count)
         for write in writes {
             hash.combine(write.firstSector)
@@ -199,5 +199,5 @@ extension CrashFates.Write {
     }
 
     /// `cached write 3`, `cached write 2 of power loss 2`.
-    public var name: String { "cached write \(place + 1)" + (cut > 1 ? " of power loss \(cut)" : "") }
+    package var name: String { "cached write \(place + 1)" + (cut > 1 ? " of power loss \(cut)" : "") }
 }

@@ -13,21 +13,21 @@ public struct DeviceLayout: Sendable, Equatable {
     /// Blocks on the device.
     public var blockCount: Int
     /// First block of the ledger.
-    public var ledgerStart: Int
+    package var ledgerStart: Int
     /// Blocks of the ledger.
-    public var ledgerBlocks: Int
+    package var ledgerBlocks: Int
     /// First block of chunk-map copy 0 (copy 1 follows it).
-    public var mapStart: Int
+    package var mapStart: Int
     /// Blocks of one chunk-map copy.
-    public var mapBlocks: Int
+    package var mapBlocks: Int
     /// First block of the journal ring.
-    public var journalStart: Int
+    package var journalStart: Int
     /// Blocks of the journal ring.
-    public var journalBlocks: Int
+    package var journalBlocks: Int
     /// First block of the data area (physical chunk 0).
-    public var dataStart: Int
+    package var dataStart: Int
     /// Physical chunks in the data area: the logical ones plus the spares.
-    public var physicalChunks: Int
+    package var physicalChunks: Int
     /// Bytes callers address: the device's capacity as they see it (whole logical chunks).
     public var dataBytes: Int
     /// The staging the journal and the spares are sized for, and the chunk size.
@@ -35,7 +35,7 @@ public struct DeviceLayout: Sendable, Equatable {
 
     /// The layout for a device of `blockCount` blocks of `blockSize`, or nil when the device is
     /// too small to hold the journal, the spare chunks and a data area of at least one region.
-    public static func make(blockSize: Int, blockCount: Int, staging: StagingConfig) -> DeviceLayout? {
+    package static func make(blockSize: Int, blockCount: Int, staging: StagingConfig) -> DeviceLayout? {
         guard blockSize >= 512, blockSize % sectorSize == 0, staging.regionBytes >= blockSize,
               staging.regionCount >= 2, staging.chunkBytes >= blockSize, staging.chunkBytes % blockSize == 0,
               blockCount > 0 else { return nil }
@@ -65,13 +65,13 @@ public struct DeviceLayout: Sendable, Equatable {
     }
 
     /// Bytes per chunk.
-    public var chunkBytes: Int { staging.chunkBytes }
+    package var chunkBytes: Int { staging.chunkBytes }
 
     /// Logical chunks: what the chunk map has an entry for.
-    public var logicalChunks: Int { dataBytes / staging.chunkBytes }
+    package var logicalChunks: Int { dataBytes / staging.chunkBytes }
 
     /// The most blocks one segment (one region's records) takes in the journal.
-    public var maxSegmentBlocks: Int {
+    package var maxSegmentBlocks: Int {
         (staging.regionBytes + SegmentHeader.size + blockSize - 1) / blockSize
     }
 
@@ -82,7 +82,7 @@ public struct DeviceLayout: Sendable, Equatable {
     }
 
     /// The most ids ranges the ledger holds.
-    public var ledgerCapacity: Int { ledgerBlocks * blockSize / IDRange.size }
+    package var ledgerCapacity: Int { ledgerBlocks * blockSize / IDRange.size }
 
     /// Where a segment that follows one ending at ring position `end` starts: at `end`, or at
     /// the ring's start when fewer than `maxSegmentBlocks` remain (writer and recovery agree).
@@ -94,15 +94,15 @@ public struct DeviceLayout: Sendable, Equatable {
     func block(ofChunk chunk: Int) -> Int { dataStart + chunk * (staging.chunkBytes / blockSize) }
 
     /// The first block of chunk-map copy `copy` (0 or 1).
-    public func mapBlock(copy: Int) -> Int { mapStart + copy * mapBlocks }
+    package func mapBlock(copy: Int) -> Int { mapStart + copy * mapBlocks }
 }
 
 /// A run of consecutive request ids, `first ..< first + count`: how the ledger stores ids.
-public struct IDRange: Sendable, Equatable {
+package struct IDRange: Sendable, Equatable {
     /// The first id.
-    public var first: Int
+    package var first: Int
     /// How many.
-    public var count: Int
+    package var count: Int
     /// Bytes per range on disk.
     static let size = 16
 }

@@ -4,7 +4,7 @@ extension DriverContentsModel {
     /// one range without a pass over every request (the live driver verifies 256 MiB in 4 MiB
     /// ranges over 200,000 requests). Made by `writerIndex(shift:)`; valid until the model
     /// changes.
-    public struct WriterIndex: Sendable {
+    package struct WriterIndex: Sendable {
         /// Bytes per bucket, as a shift.
         let shift: Int
         /// Per bucket, the indices in `requests` of the requests that write into it, ascending.
@@ -12,7 +12,7 @@ extension DriverContentsModel {
     }
 
     /// An index of the requests the model holds now.
-    public func writerIndex(shift: Int = 20) -> WriterIndex {
+    package func writerIndex(shift: Int = 20) -> WriterIndex {
         let end = requests.reduce(0) { max($0, $1.offset + $1.length) }
         var buckets = [[Int32]](repeating: [], count: (end >> shift) + 1)
         for (at, request) in requests.enumerated() where request.length > 0 {
@@ -24,7 +24,7 @@ extension DriverContentsModel {
     }
 
     /// The requests that write into `range`, in arrival order (found through `index` if given).
-    public func writers(of range: Range<Int>, index: WriterIndex? = nil) -> [Request] {
+    package func writers(of range: Range<Int>, index: WriterIndex? = nil) -> [Request] {
         guard !range.isEmpty else { return [] }
         guard let index else { return requests.filter { $0.range.overlaps(range) } }
         let first = range.lowerBound >> index.shift
@@ -45,7 +45,7 @@ extension DriverContentsModel {
     /// Writes each of `writers` (in arrival order) that the area shows over `image`, which holds
     /// the bytes of `range`; returns the parts of `range` they wrote, in the order written.
     @discardableResult
-    public func apply(
+    package func apply(
         _ writers: [Request], to image: inout [UInt8], at range: Range<Int>, bytes: (Request) -> [UInt8]
     ) -> [Range<Int>] {
         var written: [Range<Int>] = []
@@ -63,7 +63,7 @@ extension DriverContentsModel {
     /// What `range` of the data area must hold: `initial` (its content before the model's
     /// requests; by default the model's `base`) with every request the area shows written over
     /// it in arrival order.
-    public func expected(_ range: Range<Int>, initial: [UInt8]? = nil, bytes: (Request) -> [UInt8]) -> [UInt8] {
+    package func expected(_ range: Range<Int>, initial: [UInt8]? = nil, bytes: (Request) -> [UInt8]) -> [UInt8] {
         var image = initial ?? Array(base[range])
         precondition(image.count == range.count, "the initial content must cover the range")
         apply(writers(of: range), to: &image, at: range, bytes: bytes)
@@ -71,13 +71,13 @@ extension DriverContentsModel {
     }
 
     /// What the whole data area must hold, for a model that holds it (`base`).
-    public func expected(bytes: (Request) -> [UInt8]) -> [UInt8] {
+    package func expected(bytes: (Request) -> [UInt8]) -> [UInt8] {
         expected(0 ..< base.count, bytes: bytes)
     }
 
     /// The first offset where `actual` differs from `expected` and how many bytes differ, for
     /// messages; nil when they are equal.
-    public static func difference(_ actual: [UInt8], _ expected: [UInt8]) -> (first: Int, count: Int)? {
+    package static func difference(_ actual: [UInt8], _ expected: [UInt8]) -> (first: Int, count: Int)? {
         guard actual != expected else { return nil }
         let differing = (0 ..< min(actual.count, expected.count)).filter { actual[$0] != expected[$0] }
         return (differing.first ?? min(actual.count, expected.count), differing.count + abs(actual.count - expected.count))

@@ -22,35 +22,35 @@ import Trace
 /// requests write), requests are kept, and queries take the initial content.
 ///
 /// A value type; `Sendable`.
-public struct DriverContentsModel: Sendable {
+package struct DriverContentsModel: Sendable {
     /// One request of the trace, as the model knows it.
-    public struct Request: Sendable, Equatable {
+    package struct Request: Sendable, Equatable {
         /// The caller's id.
-        public var id: Int
+        package var id: Int
         /// Data-area offset of its first byte.
-        public var offset: Int
+        package var offset: Int
         /// Its length in bytes.
-        public var length: Int
+        package var length: Int
         /// Its place among every submit the model saw, from 0.
-        public var arrival: Int
+        package var arrival: Int
         /// The epoch it was submitted in, from 0.
-        public var epoch: Int
+        package var epoch: Int
         /// Whether its `complete` was recorded (it is staged).
-        public var completed = false
+        package var completed = false
         /// Whether a recovery named it `recovered`.
-        public var recovered = false
+        package var recovered = false
 
         /// The bytes it writes.
-        public var range: Range<Int> { offset ..< offset + length }
+        package var range: Range<Int> { offset ..< offset + length }
     }
 
     /// The data area before `requests` (from offset 0), when the model holds it; empty when it
     /// does not (then queries take the initial content).
-    public private(set) var base: [UInt8]
+    package private(set) var base: [UInt8]
     /// A stable hash of `base`, for fingerprints.
     private var baseDigest: UInt64
     /// The requests not folded into `base`, in arrival order.
-    public private(set) var requests: [Request] = []
+    package private(set) var requests: [Request] = []
     /// The index in `requests` of each of their ids, kept only while there are more than
     /// `indexedAbove` of them (an explorer's few requests are found faster by a scan, and a
     /// dictionary copied with every explored state costs more than it saves).
@@ -62,24 +62,24 @@ public struct DriverContentsModel: Sendable {
     /// Submits seen, folded ones included.
     private var submits = 0
     /// The current epoch, counted from 0.
-    public private(set) var epoch = 0
+    package private(set) var epoch = 0
     /// The epochs a crash ended (of those with requests not folded).
     private var crashed: Set<Int> = []
     /// Whether a crash ended the epoch and its recovery has not reached `online` yet.
-    public private(set) var recovering = false
+    package private(set) var recovering = false
     /// The ids the current (or last) recovery pass named, in order: with the current epoch's
     /// requests, what the core knows as deps.
-    public private(set) var recoveredThisPass: [Int] = []
+    package private(set) var recoveredThisPass: [Int] = []
 
     /// A model of a data area that holds `base` (the whole area, from offset 0), or of one whose
     /// content the queries are given (`base` empty).
-    public init(base: [UInt8] = []) {
+    package init(base: [UInt8] = []) {
         self.base = base
         baseDigest = Self.digest(base)
     }
 
     /// Takes one event of the trace, in order.
-    public mutating func observe(_ event: TraceEvent) {
+    package mutating func observe(_ event: TraceEvent) {
         switch event.kind {
         case let .submit(_, id, offset, length, _):
             requests.append(Request(id: id, offset: offset, length: length, arrival: submits, epoch: epoch))
@@ -108,17 +108,17 @@ public struct DriverContentsModel: Sendable {
 
     /// Whether the data area must show `request` now: staged in an epoch no crash ended, or
     /// named by the recovery after its epoch's crash.
-    public func shows(_ request: Request) -> Bool {
+    package func shows(_ request: Request) -> Bool {
         request.recovered || (request.completed && !crashed.contains(request.epoch))
     }
 
     /// Whether `request` was lost: its epoch ended in a crash and no recovery named it.
-    public func lost(_ request: Request) -> Bool {
+    package func lost(_ request: Request) -> Bool {
         !request.recovered && crashed.contains(request.epoch)
     }
 
     /// The request with id `id`, if the model holds it.
-    public func request(id: Int) -> Request? {
+    package func request(id: Int) -> Request? {
         index(of: id).map { requests[$0] }
     }
 
@@ -137,10 +137,10 @@ public struct DriverContentsModel: Sendable {
 
     /// The ids of the current epoch's requests (during a recovery, the crashed epoch's), in
     /// arrival order.
-    public var arrivals: [Int] { requests[epochStart...].map(\.id) }
+    package var arrivals: [Int] { requests[epochStart...].map(\.id) }
 
     /// Of the requests of epochs a crash ended: those a recovery named, and those lost.
-    public var crashFates: (recovered: Int, lost: Int) {
+    package var crashFates: (recovered: Int, lost: Int) {
         var fates = (recovered: 0, lost: 0)
         for request in requests where crashed.contains(request.epoch) {
             if request.recovered { fates.recovered += 1 } else { fates.lost += 1 }
@@ -152,12 +152,12 @@ public struct DriverContentsModel: Sendable {
 
     /// How many ids the core knows as deps now (`knownID(at:)`): the current epoch's requests
     /// and the ids its recovery named; during a recovery, only the ids named so far.
-    public var knownCount: Int {
+    package var knownCount: Int {
         (recovering ? 0 : requests.count - epochStart) + recoveredThisPass.count
     }
 
     /// Known id number `index` (0 ..< `knownCount`).
-    public func knownID(at index: Int) -> Int {
+    package func knownID(at index: Int) -> Int {
         let current = recovering ? 0 : requests.count - epochStart
         return index < current ? requests[epochStart + index].id : recoveredThisPass[index - current]
     }
@@ -167,7 +167,7 @@ public struct DriverContentsModel: Sendable {
     /// Writes every request of a finished epoch that the area shows into `base`, in arrival
     /// order, and forgets those requests; `bytes` gives a request's bytes. Only for a model
     /// that holds the whole data area; call it after the `online` that ends a recovery.
-    public mutating func fold(bytes: (Request) -> [UInt8]) {
+    package mutating func fold(bytes: (Request) -> [UInt8]) {
         guard epochStart > 0 else { return }
         precondition(!base.isEmpty, "fold needs a model that holds the data area")
         for request in requests[..<epochStart] where shows(request) {
@@ -184,7 +184,7 @@ public struct DriverContentsModel: Sendable {
     /// requests' ids in order with which ones recovery named, the ids of this recovery pass, and
     /// outside a recovery, which requests are staged. Left out: arrival and epoch numbers,
     /// which only count; a model that folds has no other epoch's requests.
-    public func hash(into hash: inout StableHasher) {
+    package func hash(into hash: inout StableHasher) {
         hash.combine(baseDigest)
         hash.combine(recovering)
         hash.combine(requests.count)

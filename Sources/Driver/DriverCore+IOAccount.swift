@@ -1,8 +1,8 @@
 /// What an outstanding I/O of the core is for, told for people: the explorer names each I/O's
 /// request and role in its step descriptions. Read-only: asking changes nothing in the core.
-public struct IOAccount: Sendable, Hashable, CustomStringConvertible {
+package struct IOAccount: Sendable, Hashable, CustomStringConvertible {
     /// The role of an I/O in the core's protocol.
-    public enum Role: String, Sendable, Hashable {
+    package enum Role: String, Sendable, Hashable {
         /// A sealed segment's write to the journal ring.
         case journal = "journal"
         /// A record's out-of-place write to the data area.
@@ -20,20 +20,20 @@ public struct IOAccount: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// One request an I/O carries: its id and the interface that submitted it.
-    public struct Request: Sendable, Hashable {
+    package struct Request: Sendable, Hashable {
         /// The request's id.
-        public var id: Int
+        package var id: Int
         /// The interface that submitted it.
-        public var iface: Int
+        package var iface: Int
     }
 
     /// What the I/O does for the core.
-    public var role: Role
+    package var role: Role
     /// The requests whose bytes it carries, in arrival order; empty for I/O of no request.
-    public var requests: [Request]
+    package var requests: [Request]
 
     /// `request 2 on iface 1`, `requests 1, 3 on ifaces 0, 1`, or empty when it carries none.
-    public var description: String {
+    package var description: String {
         guard let first = requests.first else { return "" }
         if requests.count == 1 { return "request \(first.id) on iface \(first.iface)" }
         let ifaces = requests.map(\.iface).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
@@ -45,7 +45,7 @@ public struct IOAccount: Sendable, Hashable, CustomStringConvertible {
 extension DriverCore {
     /// What outstanding I/O `ticket` is for, or nil when the core awaits no such I/O. `block`,
     /// the first block an out-of-place data write goes to, tells which record it carries.
-    public func account(of ticket: IOTicket, block: Int? = nil) -> IOAccount? {
+    package func account(of ticket: IOTicket, block: Int? = nil) -> IOAccount? {
         guard let purpose = pendingIO[ticket] else { return nil }
         switch purpose {
         case let .journal(seq):

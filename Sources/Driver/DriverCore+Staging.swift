@@ -222,7 +222,7 @@ extension DriverCore {
     /// Where the data area's bytes `offset ..< offset + length` sit on the device now, in order:
     /// what a check of the device's contents reads (the staged bytes not included). Empty before
     /// a format or mount.
-    public func dataRanges(offset: Int, length: Int) -> [DeviceRange] {
+    package func dataRanges(offset: Int, length: Int) -> [DeviceRange] {
         guard let layout, !chunkMap.isEmpty, length > 0, offset >= 0, offset <= layout.dataBytes - length else { return [] }
         return Self.pieces(offset: offset, length: length, map: chunkMap, layout: layout)
     }

@@ -1,9 +1,9 @@
 /// Names one I/O the core asked for, so its completion can find it again.
 public struct IOTicket: Hashable, Sendable, CustomStringConvertible {
     /// The number, unique within one core.
-    public var raw: Int
+    package var raw: Int
     /// Makes a ticket.
-    public init(_ raw: Int) { self.raw = raw }
+    package init(_ raw: Int) { self.raw = raw }
     /// `io#N`.
     public var description: String { "io#\(raw)" }
 }
@@ -11,7 +11,7 @@ public struct IOTicket: Hashable, Sendable, CustomStringConvertible {
 /// Names one caller's read, so its answer can find the caller again.
 public struct ReadTicket: Hashable, Sendable {
     /// The runtime's number for the read.
-    public var raw: Int
+    package var raw: Int
     /// Makes a ticket.
     public init(_ raw: Int) { self.raw = raw }
 }
@@ -60,7 +60,7 @@ public struct StagingConfig: Sendable, Equatable {
     }
 
     /// The number of regions.
-    public var regionCount: Int { stagingBytes / regionBytes }
+    package var regionCount: Int { stagingBytes / regionBytes }
 }
 
 /// Why the core did not take a submit, sync or read. Nothing is recorded for it.
@@ -137,7 +137,7 @@ public struct RecoverySummary: Sendable, Equatable {
     public var epoch: Int
 
     /// Makes a summary.
-    public init(segments: Int, recovered: Int, bytesReplayed: Int, stop: String, epoch: Int) {
+    package init(segments: Int, recovered: Int, bytesReplayed: Int, stop: String, epoch: Int) {
         self.segments = segments
         self.recovered = recovered
         self.bytesReplayed = bytesReplayed

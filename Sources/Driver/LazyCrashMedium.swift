@@ -12,21 +12,21 @@ import Trace
 /// the cache lays its own writes over (the simulated runtime does both).
 ///
 /// Not thread-safe: call it from one thread at a time.
-public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
+package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// The bytes under the undecided writes.
-    public let memory: MemoryBlockDevice
+    package let memory: MemoryBlockDevice
     /// The undecided writes and what was decided of them.
-    public internal(set) var fates: CrashFates
+    package internal(set) var fates: CrashFates
     /// A stable hash of `memory`'s bytes, kept up to date by every write through this medium
     /// (the XOR of each block's hash with its number), so that a state's fingerprint need not
     /// hash the whole medium after each flush. Writes to `memory` that bypass this medium are
     /// not seen.
-    public private(set) var digest: UInt64 = 0
+    package private(set) var digest: UInt64 = 0
     /// Each block's hash, as `digest` combines it.
     private var blockDigests: [UInt64]
 
     /// A medium over `memory` with nothing undecided.
-    public init(memory: MemoryBlockDevice) {
+    package init(memory: MemoryBlockDevice) {
         self.memory = memory
         fates = CrashFates(blockSize: memory.blockSize)
         blockDigests = []
@@ -35,7 +35,7 @@ public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     }
 
     /// An independent copy over `memory` (a copy of this one's, with the same bytes).
-    public func copy(over memory: MemoryBlockDevice) -> LazyCrashMedium {
+    package func copy(over memory: MemoryBlockDevice) -> LazyCrashMedium {
         let copy = LazyCrashMedium(memory: memory, fates: fates, blockDigests: blockDigests, digest: digest)
         return copy
     }
@@ -71,19 +71,19 @@ public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     }
 
     /// `memory`'s name.
-    public var description: String { memory.name }
+    package var description: String { memory.name }
     /// `memory`'s block size.
-    public var blockSize: Int { memory.blockSize }
+    package var blockSize: Int { memory.blockSize }
     /// `memory`'s block count.
-    public var blockCount: Int { memory.blockCount }
+    package var blockCount: Int { memory.blockCount }
 
     /// `memory`'s bytes (see the type's notes on undecided sectors).
-    public func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
+    package func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
         try memory.read(block: block, count: count)
     }
 
     /// Writes to `memory`, durable at once; no undecided write shows there any more.
-    public func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
+    package func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
         try memory.write(block: block, bytes, fua: fua)
         rehash(block ..< block + bytes.count / blockSize)
         let perBlock = fates.sectorsPerBlock
@@ -91,10 +91,10 @@ public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     }
 
     /// Does nothing: every write is durable when it returns.
-    public func flush() throws(BlockDeviceError) {}
+    package func flush() throws(BlockDeviceError) {}
 
     /// The sectors of `blocks` (ascending), as ranges of consecutive sectors.
-    public func sectors(of blocks: [Int]) -> [Range<Int>] {
+    package func sectors(of blocks: [Int]) -> [Range<Int>] {
         let perBlock = fates.sectorsPerBlock
         var ranges: [Range<Int>] = []
         for block in blocks {
@@ -109,7 +109,7 @@ public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
 
     /// The distinct contents a read of `sectors` (ascending, disjoint ranges) can return
     /// (`CrashFates.outcomes`); empty when they are decided.
-    public func outcomes(sectors: [Range<Int>]) -> [CrashFates.ReadOutcome] {
+    package func outcomes(sectors: [Range<Int>]) -> [CrashFates.ReadOutcome] {
         fates.outcomes(sectors: sectors) { range in
             Array(memory.bytes[range.lowerBound * sectorSize ..< range.upperBound * sectorSize])
         }
@@ -117,7 +117,7 @@ public final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
 
     /// Takes `outcome` as the content of `sectors`: the fates learn it, `memory` holds it, and
     /// the sectors are decided from now on.
-    public func decide(sectors: [Range<Int>], outcome: CrashFates.ReadOutcome) {
+    package func decide(sectors: [Range<Int>], outcome: CrashFates.ReadOutcome) {
         fates.observe(outcome)
         var at = 0
         for range in sectors {

@@ -5,16 +5,16 @@
 /// `BlockDeviceError`.
 ///
 /// Not thread-safe: call it from one thread at a time.
-public final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
+package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
     /// The name errors give for the device.
-    public let name: String
+    package let name: String
     /// Bytes per block.
-    public let blockSize: Int
+    package let blockSize: Int
     /// How many blocks the device holds.
-    public let blockCount: Int
+    package let blockCount: Int
     /// The whole content, `blockSize * blockCount` bytes, for tests and model comparisons;
     /// setting it to another length traps.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         didSet {
             precondition(bytes.count == blockSize * blockCount, "\(name): content must stay \(blockSize * blockCount) bytes")
         }
@@ -22,7 +22,7 @@ public final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
 
     /// A zeroed device of `blockCount` blocks of `blockSize` bytes (a positive multiple of
     /// `sectorSize`).
-    public init(blockSize: Int = 4096, blockCount: Int, name: String = "memory") {
+    package init(blockSize: Int = 4096, blockCount: Int, name: String = "memory") {
         precondition(blockSize > 0 && blockSize % sectorSize == 0, "block size must be a positive multiple of \(sectorSize)")
         precondition(blockCount >= 0, "block count must not be negative")
         self.name = name
@@ -32,21 +32,21 @@ public final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
     }
 
     /// The device's name.
-    public var description: String { name }
+    package var description: String { name }
 
     /// Reads `count` whole blocks starting at `block`.
-    public func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
+    package func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
         try checkBlocks("read", block: block, count: count)
         return Array(bytes[block * blockSize..<(block + count) * blockSize])
     }
 
     /// Writes whole blocks starting at `block`; durable at once, with or without `fua`.
-    public func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
+    package func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
         _ = try checkWrite(block: block, byteCount: bytes.count)
         let start = block * blockSize
         self.bytes.replaceSubrange(start..<start + bytes.count, with: bytes)
     }
 
     /// Does nothing: every write is durable when it returns.
-    public func flush() throws(BlockDeviceError) {}
+    package func flush() throws(BlockDeviceError) {}
 }

@@ -1,18 +1,18 @@
 import Trace
 
 /// How many pending writes a random power cut lost, kept whole, or tore.
-public struct CutReport: Sendable, Equatable {
+package struct CutReport: Sendable, Equatable {
     /// The writes that were pending.
-    public var writes: Int
+    package var writes: Int
     /// Writes of which nothing reached the medium.
-    public var lost: Int
+    package var lost: Int
     /// Writes that reached the medium whole.
-    public var durable: Int
+    package var durable: Int
     /// Writes of which only some sectors reached the medium.
-    public var torn: Int
+    package var torn: Int
 
     /// Makes a report.
-    public init(writes: Int = 0, lost: Int = 0, durable: Int = 0, torn: Int = 0) {
+    package init(writes: Int = 0, lost: Int = 0, durable: Int = 0, torn: Int = 0) {
         self.writes = writes
         self.lost = lost
         self.durable = durable
@@ -28,7 +28,7 @@ extension VolatileCacheDevice {
     ///
     /// A `.torn` write's ranges must lie within its sectors; its other sectors keep what
     /// `base` held. The device stays usable afterwards, as after a reboot.
-    public func cut(_ fates: (_ index: Int, _ sectors: Int) -> WriteFate) throws(BlockDeviceError) {
+    package func cut(_ fates: (_ index: Int, _ sectors: Int) -> WriteFate) throws(BlockDeviceError) {
         let writes = pending
         pending = []
         for (index, write) in writes.enumerated() {
@@ -58,7 +58,7 @@ extension VolatileCacheDevice {
     ///
     /// The same seed and pending writes give the same outcome on every platform.
     @discardableResult
-    public func cut(seed: UInt64, tornFraction: Double = 0.25) throws(BlockDeviceError) -> CutReport {
+    package func cut(seed: UInt64, tornFraction: Double = 0.25) throws(BlockDeviceError) -> CutReport {
         var random = SplitMix64(seed: seed)
         var report = CutReport(writes: pending.count)
         try cut { _, sectors in

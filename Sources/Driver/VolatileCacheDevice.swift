@@ -13,7 +13,7 @@
 /// could do too, by tearing the whole write).
 ///
 /// Not thread-safe: call it from one thread at a time (the runtimes serialize device calls).
-public final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
+package final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
     /// One write held in the cache: whole blocks from `block`.
     struct PendingWrite {
         var block: Int
@@ -21,36 +21,36 @@ public final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
     }
 
     /// The durable medium under the cache.
-    public let base: any BlockDevice
+    package let base: any BlockDevice
     /// The name errors give for the device.
-    public let name: String
+    package let name: String
     /// The writes since the last flush or cut, oldest first.
     var pending: [PendingWrite] = []
 
     /// A cache with nothing pending over `base`.
-    public init(base: any BlockDevice, name: String = "cache") {
+    package init(base: any BlockDevice, name: String = "cache") {
         self.base = base
         self.name = name
     }
 
     /// The device's name.
-    public var description: String { name }
+    package var description: String { name }
 
     /// `base`'s block size.
-    public var blockSize: Int { base.blockSize }
+    package var blockSize: Int { base.blockSize }
 
     /// `base`'s block count.
-    public var blockCount: Int { base.blockCount }
+    package var blockCount: Int { base.blockCount }
 
     /// How many writes are pending (a cut decides the fate of each).
-    public var pendingWrites: Int { pending.count }
+    package var pendingWrites: Int { pending.count }
 
     /// The size in sectors of each pending write, oldest first.
-    public var pendingWriteSectors: [Int] { pending.map { $0.bytes.count / sectorSize } }
+    package var pendingWriteSectors: [Int] { pending.map { $0.bytes.count / sectorSize } }
 
     /// Reads `count` blocks from `block`: `base`'s bytes with the pending writes laid over
     /// them in order.
-    public func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
+    package func read(block: Int, count: Int) throws(BlockDeviceError) -> [UInt8] {
         try checkBlocks("read", block: block, count: count)
         var result = try base.read(block: block, count: count)
         let end = block + count
@@ -69,7 +69,7 @@ public final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
 
     /// Without `fua`, keeps the write pending; with `fua`, writes it to `base` with `fua` and
     /// drops the blocks it overwrites from the pending writes.
-    public func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
+    package func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
         let count = try checkWrite(block: block, byteCount: bytes.count)
         guard count > 0 else { return }
         guard fua else {
@@ -81,7 +81,7 @@ public final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
     }
 
     /// Applies every pending write to `base` in order, flushes `base`, and clears the cache.
-    public func flush() throws(BlockDeviceError) {
+    package func flush() throws(BlockDeviceError) {
         var applied = 0
         defer { pending.removeFirst(applied) }
         for write in pending {

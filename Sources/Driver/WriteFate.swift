@@ -1,6 +1,6 @@
 /// What a power cut does to one write still in a volatile cache: the choice an explorer of
 /// crash outcomes makes for each pending write (see `VolatileCacheDevice.cut(_:)`).
-public enum WriteFate: Sendable, Equatable {
+package enum WriteFate: Sendable, Equatable {
     /// Nothing of the write reaches the medium.
     case lost
     /// All of the write reaches the medium.

@@ -11,7 +11,7 @@ extension DriverModel {
     ///
     /// Mismatches are reported (the first `maxReported` runs, each with its offset and the ids
     /// that wrote there), not thrown: see `DriverVerification.check()`. Throws what a read throws.
-    public func verify(
+    package func verify(
         through driver: LiveDriver, label: String, chunk: Int = 4 << 20, maxReported: Int = 20
     ) async throws -> DriverVerification {
         let s = snapshot()
@@ -94,64 +94,64 @@ extension DriverModel {
 }
 
 /// What one verification of a `DriverModel` found.
-public struct DriverVerification: Sendable, Equatable {
+package struct DriverVerification: Sendable, Equatable {
     /// When it ran (`after recovery`, `after shutdown and mount`, ...).
-    public var label: String
+    package var label: String
     /// Requests submitted so far.
-    public var requests: Int
+    package var requests: Int
     /// Of those, the ones that survived (their epoch did not crash, or recovery named them).
-    public var survivors = 0
+    package var survivors = 0
     /// And the ones lost in a crash.
-    public var lost = 0
+    package var lost = 0
     /// Bytes compared: every byte some request touched.
-    public var bytesCompared = 0
+    package var bytesCompared = 0
     /// Touched bytes whose initial content was not captured, so not compared.
-    public var bytesNotCompared = 0
+    package var bytesNotCompared = 0
     /// Bytes that differ from the model.
-    public var mismatchedBytes = 0
+    package var mismatchedBytes = 0
     /// The first runs of differing bytes.
-    public var mismatches: [DriverMismatch] = []
+    package var mismatches: [DriverMismatch] = []
 
     /// Makes an empty result.
-    public init(label: String, requests: Int) {
+    package init(label: String, requests: Int) {
         self.label = label
         self.requests = requests
     }
 
     /// Whether every compared byte matched.
-    public var passed: Bool { mismatchedBytes == 0 }
+    package var passed: Bool { mismatchedBytes == 0 }
 
     /// Throws the mismatches, if any.
-    public func check() throws(DriverVerificationError) {
+    package func check() throws(DriverVerificationError) {
         if !passed { throw DriverVerificationError(verification: self) }
     }
 }
 
 /// A run of bytes of the data area that differ from the model.
-public struct DriverMismatch: Sendable, Equatable, CustomStringConvertible {
+package struct DriverMismatch: Sendable, Equatable, CustomStringConvertible {
     /// A request that wrote the first byte of the run.
-    public struct Writer: Sendable, Equatable {
+    package struct Writer: Sendable, Equatable {
         /// Its id.
-        public var id: Int
+        package var id: Int
         /// Its place in the arrival order.
-        public var arrival: Int
+        package var arrival: Int
         /// Whether the model counts it as surviving.
-        public var survived: Bool
+        package var survived: Bool
     }
 
     /// Data-area offset of the first differing byte.
-    public var offset: Int
+    package var offset: Int
     /// Differing bytes from there on.
-    public var length: Int
+    package var length: Int
     /// The first byte as the model expects it.
-    public var expected: UInt8
+    package var expected: UInt8
     /// The first byte as the driver read it.
-    public var actual: UInt8
+    package var actual: UInt8
     /// Every request that wrote the first byte, in arrival order.
-    public var writers: [Writer]
+    package var writers: [Writer]
 
     /// `offset 123 (45 bytes): expected 0x12, read 0x34; writers: 17 (survived), 40 (lost)`.
-    public var description: String {
+    package var description: String {
         let who = writers.isEmpty ? "none (initial content)"
             : writers.map { "\($0.id) (\($0.survived ? "survived" : "lost"))" }.joined(separator: ", ")
         return "offset \(offset) (\(length) bytes): expected 0x\(String(expected, radix: 16)), read 0x\(String(actual, radix: 16)); writers in arrival order: \(who)"
@@ -159,12 +159,12 @@ public struct DriverMismatch: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The data area differs from the model: thrown by `DriverVerification.check()`.
-public struct DriverVerificationError: Error, Sendable, CustomStringConvertible {
+package struct DriverVerificationError: Error, Sendable, CustomStringConvertible {
     /// The verification that failed.
-    public var verification: DriverVerification
+    package var verification: DriverVerification
 
     /// Where and which ids.
-    public var description: String {
+    package var description: String {
         "verification \(verification.label) failed: \(verification.mismatchedBytes) of \(verification.bytesCompared) bytes differ; "
             + verification.mismatches.map(\.description).joined(separator: "; ")
     }

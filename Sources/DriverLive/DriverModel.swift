@@ -13,7 +13,7 @@ import Trace
 ///
 /// `verify(through:label:)` (in `DriverModel+Verify.swift`) compares every byte any request
 /// touched with what the driver's read path returns. Thread-safe: one lock guards the state.
-public final class DriverModel: TraceRecorder, @unchecked Sendable {
+package final class DriverModel: TraceRecorder, @unchecked Sendable {
     /// The state behind `lock`.
     struct State {
         /// What the data area must hold (it holds no base: the initial content is `initial`).
@@ -27,16 +27,16 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     private var state = State()
     private let next: any TraceRecorder
     /// The seed the payloads are drawn from.
-    public let seed: UInt64
+    package let seed: UInt64
 
     /// A model whose requests carry `payload(seed: seed, ...)`, passing events on to `next`.
-    public init(seed: UInt64, forwardingTo next: any TraceRecorder) {
+    package init(seed: UInt64, forwardingTo next: any TraceRecorder) {
         self.seed = seed
         self.next = next
     }
 
     /// The bytes request `id` writes: a pure function of the seed, the id and the length.
-    public static func payload(seed: UInt64, id: Int, length: Int) -> [UInt8] {
+    package static func payload(seed: UInt64, id: Int, length: Int) -> [UInt8] {
         var random = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: id) &* 0xD1B5_4A32_D192_ED03))
         return [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
@@ -56,12 +56,12 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     }
 
     /// This model's payload of request `id`.
-    public func payload(id: Int, length: Int) -> [UInt8] { Self.payload(seed: seed, id: id, length: length) }
+    package func payload(id: Int, length: Int) -> [UInt8] { Self.payload(seed: seed, id: id, length: length) }
 
     // MARK: - TraceRecorder
 
     /// Passes the event on, then learns from it.
-    public func record(_ event: TraceEvent) {
+    package func record(_ event: TraceEvent) {
         next.record(event)
         lock.withLock { _ in
             state.contents.observe(event)
@@ -70,19 +70,19 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     }
 
     /// Passes the event on.
-    public func record(extension event: ExtensionEvent) { next.record(extension: event) }
+    package func record(extension event: ExtensionEvent) { next.record(extension: event) }
 
     /// Flushes the recorder events are passed on to.
-    public func flush() { next.flush() }
+    package func flush() { next.flush() }
 
     // MARK: - Queries
 
     /// Counts of the driver events seen so far.
-    public var counts: DriverTraceCounts { lock.withLock { _ in state.counts } }
+    package var counts: DriverTraceCounts { lock.withLock { _ in state.counts } }
 
     /// Up to `count` distinct ids the driver knows in this epoch (submitted, or named by its
     /// recovery), drawn with `random`: deps the driver takes.
-    public func knownIDs(_ count: Int, using random: inout SplitMix64) -> [Int] {
+    package func knownIDs(_ count: Int, using random: inout SplitMix64) -> [Int] {
         lock.withLock { _ in
             let known = state.contents.knownCount
             guard known > 0 else { return [] }
@@ -96,13 +96,13 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
     }
 
     /// Fates of the requests of epochs that ended in a crash: recovered and lost.
-    public func crashFates() -> (recovered: Int, lost: Int) {
+    package func crashFates() -> (recovered: Int, lost: Int) {
         lock.withLock { _ in state.contents.crashFates }
     }
 
     /// Reads `ranges` of the data area through `driver` as the initial content (for an image
     /// that is not fresh: bytes outside them are not compared). Call before any request.
-    public func captureInitial(through driver: LiveDriver, ranges: [Range<Int>], chunk: Int = 4 << 20) async throws {
+    package func captureInitial(through driver: LiveDriver, ranges: [Range<Int>], chunk: Int = 4 << 20) async throws {
         var initial: [(offset: Int, bytes: [UInt8])] = []
         for range in Self.merged(ranges) {
             var at = range.lowerBound
@@ -133,22 +133,22 @@ public final class DriverModel: TraceRecorder, @unchecked Sendable {
 }
 
 /// How many driver events of each kind a `DriverModel` saw.
-public struct DriverTraceCounts: Sendable, Equatable {
+package struct DriverTraceCounts: Sendable, Equatable {
     /// `submit` events.
-    public var submitted = 0
+    package var submitted = 0
     /// `complete` events.
-    public var completed = 0
+    package var completed = 0
     /// `durable` events.
-    public var durable = 0
+    package var durable = 0
     /// `sync_done` events.
-    public var syncsDone = 0
+    package var syncsDone = 0
     /// `crash` events.
-    public var crashes = 0
+    package var crashes = 0
     /// `recovered` events.
-    public var recovered = 0
+    package var recovered = 0
 
     /// None yet.
-    public init() {}
+    package init() {}
 
     /// Counts one event.
     mutating func count(_ kind: EventKind) {

@@ -19,32 +19,32 @@ import Trace
 /// driver recovers, the other interfaces' calls in flight finish (or fail with the power), and
 /// the data area is verified against the model before the workload goes on. At the end the
 /// driver is shut down, the device mounted again, and verified once more.
-public struct DriverWorkload: Sendable {
+package struct DriverWorkload: Sendable {
     /// Writes in all.
-    public var requests: Int
+    package var requests: Int
     /// Interfaces (concurrent writers).
-    public var ifaces: Int
+    package var ifaces: Int
     /// Cut the power once this request (1...`requests`) was submitted.
-    public var crashAt: Int?
+    package var crashAt: Int?
     /// Names the workload: sizes, offsets, payloads, deps, the cut's outcome.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Each interface syncs after this many of its requests.
-    public var syncEvery = 200
+    package var syncEvery = 200
     /// Percent of requests with deps.
-    public var depPercent = 5
+    package var depPercent = 5
     /// Percent of requests larger than 8 KiB.
-    public var largePercent = 3
+    package var largePercent = 3
     /// The largest request (before the region limit).
-    public var largeMax = 256 << 10
+    package var largeMax = 256 << 10
     /// The requests up to `crashAt` that go out with the device's flushes held
     /// (`LiveDriver.holdFlushes`) and without the interfaces' periodic syncs: a disk slow to
     /// flush before the power goes, so that the cut finds their writes in its cache.
-    public var cacheWindow = 1000
+    package var cacheWindow = 1000
     /// How likely the cut tears a cached write of several sectors (`LiveDriver.powerCut`).
-    public var tornFraction = 0.5
+    package var tornFraction = 0.5
 
     /// What the data area held before the workload.
-    public enum InitialContent: Sendable {
+    package enum InitialContent: Sendable {
         /// Zeros: a freshly formatted image.
         case zeros
         /// Whatever the image holds: the touched ranges are read through the driver first.
@@ -52,57 +52,57 @@ public struct DriverWorkload: Sendable {
     }
 
     /// The power cut and what came of it.
-    public struct Crash: Sendable {
+    package struct Crash: Sendable {
         /// The request after which the power was cut.
-        public var afterRequest: Int
+        package var afterRequest: Int
         /// What the volatile cache lost, kept and tore.
-        public var cut: CutReport
+        package var cut: CutReport
         /// What recovery found.
-        public var recovery: RecoverySummary
+        package var recovery: RecoverySummary
         /// Requests of the crashed epoch recovery named, and those it did not (lost).
-        public var recovered: Int
+        package var recovered: Int
         /// Requests of the crashed epoch that were lost.
-        public var lost: Int
+        package var lost: Int
         /// The data area against the model, right after recovery.
-        public var verification: DriverVerification
+        package var verification: DriverVerification
     }
 
     /// What a run did.
-    public struct Report: Sendable {
+    package struct Report: Sendable {
         /// Writes attempted.
-        public var requests = 0
+        package var requests = 0
         /// Writes that completed (staged).
-        public var staged = 0
+        package var staged = 0
         /// Writes that failed because the power was cut while they waited.
-        public var lostInFlight = 0
+        package var lostInFlight = 0
         /// Bytes of the completed writes.
-        public var bytes = 0
+        package var bytes = 0
         /// Writes that named deps.
-        public var withDeps = 0
+        package var withDeps = 0
         /// Syncs that finished, and those the power cut ended.
-        public var syncs = 0
+        package var syncs = 0
         /// Syncs that failed because the power was cut.
-        public var syncsLost = 0
+        package var syncsLost = 0
         /// Wall time of the writes and syncs, from the first submit to the end of the shutdown,
         /// without the verification after the crash.
-        public var elapsed: Duration = .zero
+        package var elapsed: Duration = .zero
         /// The power cut, if there was one.
-        public var crash: Crash?
+        package var crash: Crash?
         /// What the mount after the shutdown found.
-        public var remount: RecoverySummary?
+        package var remount: RecoverySummary?
         /// The data area against the model after shutdown and mount.
-        public var finalVerification: DriverVerification?
+        package var finalVerification: DriverVerification?
         /// Driver events seen in the trace.
-        public var events = DriverTraceCounts()
+        package var events = DriverTraceCounts()
 
         /// Whether every verification passed.
-        public var passed: Bool {
+        package var passed: Bool {
             (crash?.verification.passed ?? true) && (finalVerification?.passed ?? false)
         }
     }
 
     /// A workload; see each property.
-    public init(requests: Int, ifaces: Int, crashAt: Int? = nil, seed: UInt64 = 1) {
+    package init(requests: Int, ifaces: Int, crashAt: Int? = nil, seed: UInt64 = 1) {
         self.requests = requests
         self.ifaces = ifaces
         self.crashAt = crashAt
@@ -111,7 +111,7 @@ public struct DriverWorkload: Sendable {
 
     /// Where request `id` writes and how much: a function of the seed and the id, within a data
     /// area of `dataBytes`, at most `maxBytes`.
-    public func geometry(id: Int, dataBytes: Int, maxBytes: Int) -> (offset: Int, length: Int) {
+    package func geometry(id: Int, dataBytes: Int, maxBytes: Int) -> (offset: Int, length: Int) {
         var random = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: id) &* 0x9E37_79B9_7F4A_7C15)
         func uniform(_ range: ClosedRange<Int>) -> Int {
             range.lowerBound + Int(random.next() % UInt64(range.count))
@@ -123,7 +123,7 @@ public struct DriverWorkload: Sendable {
     }
 
     /// Every range requests 1...`requests` write: what an image's initial content must cover.
-    public func touchedRanges(dataBytes: Int, maxBytes: Int) -> [Range<Int>] {
+    package func touchedRanges(dataBytes: Int, maxBytes: Int) -> [Range<Int>] {
         DriverModel.merged((1 ... max(requests, 1)).map { id in
             let g = geometry(id: id, dataBytes: dataBytes, maxBytes: maxBytes)
             return g.offset ..< g.offset + g.length
@@ -135,7 +135,7 @@ public struct DriverWorkload: Sendable {
     ///
     /// Throws a driver error that the workload did not expect (one before the power cut, or
     /// other than a lost power or a refusal while recovering); mismatches are in the report.
-    public func run(
+    package func run(
         driver: LiveDriver, device: any BlockDevice, model: DriverModel, initial: InitialContent = .zeros
     ) async throws -> Report {
         let maxBytes = driver.maxRequestBytes(deps: 3)

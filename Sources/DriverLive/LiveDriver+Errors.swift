@@ -35,24 +35,24 @@ public enum LiveDriverError: Error, Sendable, Equatable, CustomStringConvertible
 
 /// Device operations a `LiveDriver` carried out: what the I/O thread did, for summaries and
 /// benchmarks.
-public struct LiveDriverStatistics: Sendable, Equatable {
+package struct LiveDriverStatistics: Sendable, Equatable {
     /// Block writes (journal segments, superblocks, format).
-    public var writes = 0
+    package var writes = 0
     /// Bytes of block writes.
-    public var bytesWritten = 0
+    package var bytesWritten = 0
     /// Read-modify-write patches (checkpoints into the data area, ledger updates, replays).
-    public var patches = 0
+    package var patches = 0
     /// Bytes the patches carried.
-    public var bytesPatched = 0
+    package var bytesPatched = 0
     /// Flushes of the device's cache.
-    public var flushes = 0
+    package var flushes = 0
     /// Block reads (recovery) and callers' reads served.
-    public var reads = 0
+    package var reads = 0
     /// Batches of completions fed to the core.
-    public var completionBatches = 0
+    package var completionBatches = 0
     /// Completions fed to the core.
-    public var completions = 0
+    package var completions = 0
 
     /// Nothing yet.
-    public init() {}
+    package init() {}
 }

@@ -88,7 +88,7 @@ public final class LiveDriver: Sendable {
     /// recorded. Returns the last seq recorded, for the `recover` that takes the trace over.
     /// The device's cache is the caller's to cut: it holds every write since the last flush
     /// that completed.
-    public func halt() -> Int {
+    package func halt() -> Int {
         runtime.halt()
     }
 
@@ -100,7 +100,7 @@ public final class LiveDriver: Sendable {
     /// none does, so a hold never keeps a caller waiting. For tests and `plumb record`, to cut
     /// the power with writes in flight whatever the timing: nothing the driver was told durable
     /// is at risk.
-    public func holdFlushes() {
+    package func holdFlushes() {
         runtime.holdFlushes()
     }
 
@@ -178,7 +178,7 @@ public final class LiveDriver: Sendable {
     /// sync or read throws `LiveDriverError.powerLost`; calls made until the core is online
     /// again are refused. Returns what the cut did once the core is online; throws when
     /// recovery fails (`LiveDriverError.failed`) or the device does (`BlockDeviceError`).
-    public func powerCut(seed: UInt64, tornFraction: Double = 0.25) async throws -> CutReport {
+    package func powerCut(seed: UInt64, tornFraction: Double = 0.25) async throws -> CutReport {
         try await withCheckedThrowingContinuation { continuation in
             runtime.requestCut(seed: seed, tornFraction: tornFraction, continuation)
         }
@@ -188,7 +188,7 @@ public final class LiveDriver: Sendable {
     public var lastRecovery: RecoverySummary? { runtime.withState { $0.lastRecovery } }
 
     /// Counts of the device operations carried out so far.
-    public var statistics: LiveDriverStatistics { runtime.withState { $0.statistics } }
+    package var statistics: LiveDriverStatistics { runtime.withState { $0.statistics } }
 
     /// The largest request (in bytes) with `deps` dependencies that one staging region takes.
     public func maxRequestBytes(deps: Int = 0) -> Int {

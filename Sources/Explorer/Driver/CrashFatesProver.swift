@@ -13,9 +13,9 @@ import Z3
 /// the bad sources' boxes. Solvers are reused with push/pop (Z3 contexts are not thread-safe:
 /// a solver is checked out by one thread at a time from a pool), and every query's answer and
 /// time are tallied (`Tally`).
-public final class CrashFatesProver: @unchecked Sendable {
+package final class CrashFatesProver: @unchecked Sendable {
     /// The answer to one question.
-    public enum Answer: Sendable, Equatable {
+    package enum Answer: Sendable, Equatable {
         /// No allowed assignment gives a bad source: the class is closed.
         case unsat
         /// This assignment (one value per write) gives one.
@@ -25,24 +25,24 @@ public final class CrashFatesProver: @unchecked Sendable {
     }
 
     /// What the prover answered so far.
-    public struct Tally: Sendable, Equatable {
+    package struct Tally: Sendable, Equatable {
         /// Queries asked.
-        public var queries = 0
+        package var queries = 0
         /// Of them, answered UNSAT (a class closed).
-        public var unsat = 0
+        package var unsat = 0
         /// Answered SAT (a counterexample).
-        public var sat = 0
+        package var sat = 0
         /// Answered unknown.
-        public var unknown = 0
+        package var unknown = 0
         /// Wall seconds in Z3 (building terms and checking).
-        public var seconds = 0.0
+        package var seconds = 0.0
 
         /// Nothing answered.
-        public init() {}
+        package init() {}
     }
 
     /// The prover the simulations share.
-    public static let shared = CrashFatesProver()
+    package static let shared = CrashFatesProver()
 
     /// One solver, owned by whichever thread checked it out.
     private final class Slot: @unchecked Sendable {
@@ -54,14 +54,14 @@ public final class CrashFatesProver: @unchecked Sendable {
     private let tallied = Locked(Tally())
 
     /// A prover with no solver made yet.
-    public init() {}
+    package init() {}
 
     /// What it answered so far.
-    public var tally: Tally { tallied.withLock { $0 } }
+    package var tally: Tally { tallied.withLock { $0 } }
 
     /// Whether some assignment `fates` allows gives one of `bad` (sources from
     /// `CrashFates.sources(ofSector:)`).
-    public func someAllowed(_ fates: CrashFates, gives bad: [CrashFates.Source]) -> Answer {
+    package func someAllowed(_ fates: CrashFates, gives bad: [CrashFates.Source]) -> Answer {
         let clock = ContinuousClock()
         let started = clock.now
         let slot = free.withLock { $0.popLast() } ?? Slot()

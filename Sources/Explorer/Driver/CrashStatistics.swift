@@ -14,34 +14,34 @@ import Trace
 /// A recovery state the search reaches from two crash points is explored, and tallied, once,
 /// for the first; with several threads, which one that is depends on timing, and threads
 /// exploring a state twice can tally a run twice: exact figures come from one thread.
-public final class CrashStatistics: @unchecked Sendable {
+package final class CrashStatistics: @unchecked Sendable {
     /// One crash point.
-    public struct Point: Sendable, Equatable {
+    package struct Point: Sendable, Equatable {
         /// Writes in the cache when power failed.
-        public var cachedWrites: Int
+        package var cachedWrites: Int
         /// The fate assignments of those writes (one eager recovery each).
-        public var fateAssignments: Double
+        package var fateAssignments: Double
         /// Recovery runs from it that the search completed.
-        public var recoveryRuns = 0
+        package var recoveryRuns = 0
         /// Whether a Z3 query closed every remaining fate assignment of it.
-        public var z3Closed = false
+        package var z3Closed = false
     }
 
     /// The totals.
-    public struct Summary: Sendable, Equatable {
+    package struct Summary: Sendable, Equatable {
         /// Distinct crash points.
-        public var crashPoints = 0
+        package var crashPoints = 0
         /// The most cached writes at one.
-        public var maxCachedWrites = 0
+        package var maxCachedWrites = 0
         /// Recovery runs in all.
-        public var recoveryRuns = 0
+        package var recoveryRuns = 0
         /// Fate assignments in all: what eager enumeration runs recovery on.
-        public var fateAssignments = 0.0
+        package var fateAssignments = 0.0
         /// Crash points a Z3 query closed.
-        public var z3ClosedCrashPoints = 0
+        package var z3ClosedCrashPoints = 0
         /// Contents checks with undecided sectors that no source could break (closed without a
         /// query: every possible content of every undecided sector is the model's).
-        public var closedWithoutQuery = 0
+        package var closedWithoutQuery = 0
     }
 
     private struct State: Sendable {
@@ -55,10 +55,10 @@ public final class CrashStatistics: @unchecked Sendable {
     private let state = Locked(State())
 
     /// An empty tally.
-    public init() {}
+    package init() {}
 
     /// The totals so far (sums over crash points, in no hashed order that shows).
-    public var summary: Summary {
+    package var summary: Summary {
         state.withLock { s in
             var summary = Summary(crashPoints: s.points.count, recoveryRuns: s.runs.count)
             for key in s.points.keys.sorted() {
@@ -74,7 +74,7 @@ public final class CrashStatistics: @unchecked Sendable {
 
     /// The crash point with the most cached writes at a first power loss (ties: the smaller
     /// fingerprint), as the state just before power failed, with its tally.
-    public var largest: (state: DriverSimulation, point: Point)? {
+    package var largest: (state: DriverSimulation, point: Point)? {
         state.withLock { s in
             guard let largest = s.largest, let point = s.points[largest.fingerprint] else { return nil }
             return (largest.state, point)

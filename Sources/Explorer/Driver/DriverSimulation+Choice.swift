@@ -4,7 +4,7 @@ extension DriverSimulation {
     /// One nondeterministic step of the simulated driver. Its identity is stable across states:
     /// an I/O is named by its ticket (unique within the run), a caller step by its interface and
     /// request, a fate by the pending write's index within the power cut.
-    public enum Choice: Hashable, Sendable, CustomStringConvertible {
+    package enum Choice: Hashable, Sendable, CustomStringConvertible {
         /// The device does the outstanding I/O `io` and reports its completion to the core;
         /// `purpose` says what the I/O is for (it is no part of the choice's identity).
         case complete(io: Int, Operation, Purpose = Purpose())
@@ -29,7 +29,7 @@ extension DriverSimulation {
         case fate(write: Int, of: Int, sectors: Int, Fate)
 
         /// What happens to one pending write at a power loss.
-        public enum Fate: Hashable, Sendable, CustomStringConvertible {
+        package enum Fate: Hashable, Sendable, CustomStringConvertible {
             /// Nothing of it reaches the medium.
             case lost
             /// All of it reaches the medium.
@@ -47,7 +47,7 @@ extension DriverSimulation {
             }
 
             /// `lost`, `durable`, `torn after 2 sectors`.
-            public var description: String {
+            package var description: String {
                 switch self {
                 case .lost: "lost"
                 case .durable: "durable"
@@ -57,7 +57,7 @@ extension DriverSimulation {
         }
 
         /// A short account of an outstanding I/O, for descriptions.
-        public enum Operation: Hashable, Sendable, CustomStringConvertible {
+        package enum Operation: Hashable, Sendable, CustomStringConvertible {
             /// A write of `blocks` blocks at `block`.
             case write(block: Int, blocks: Int)
             /// A read-modify-write of `bytes` bytes in `extents` extents.
@@ -79,7 +79,7 @@ extension DriverSimulation {
             }
 
             /// `write 2 blocks at 30`, `patch 428 bytes in 2 extents`, `flush`, `read 2 blocks at 0`.
-            public var description: String {
+            package var description: String {
                 switch self {
                 case let .write(block, blocks): "write \(blocks) block\(blocks == 1 ? "" : "s") at \(block)"
                 case let .patch(extents, bytes): "patch \(bytes) bytes in \(extents) extent\(extents == 1 ? "" : "s")"
@@ -92,32 +92,32 @@ extension DriverSimulation {
         /// Which content a read of undecided sectors returns: number `content` (from 0) of the
         /// `of` distinct contents it can return. `note` (which cached writes show) is for
         /// descriptions only and no part of its identity.
-        public struct Reading: Hashable, Sendable, CustomStringConvertible {
+        package struct Reading: Hashable, Sendable, CustomStringConvertible {
             /// The content's number, from 0.
-            public var content: Int
+            package var content: Int
             /// How many distinct contents the read can return.
-            public var of: Int
+            package var of: Int
             /// Which cached writes show in it, for people.
-            public var note: String
+            package var note: String
 
             /// Makes a reading.
-            public init(content: Int, of: Int, note: String = "") {
+            package init(content: Int, of: Int, note: String = "") {
                 self.content = content
                 self.of = of
                 self.note = note
             }
 
             /// Equal when the content and the count are.
-            public static func == (a: Reading, b: Reading) -> Bool { a.content == b.content && a.of == b.of }
+            package static func == (a: Reading, b: Reading) -> Bool { a.content == b.content && a.of == b.of }
 
             /// Hashes the content and the count.
-            public func hash(into hasher: inout Hasher) {
+            package func hash(into hasher: inout Hasher) {
                 hasher.combine(content)
                 hasher.combine(of)
             }
 
             /// `content 2 of 3 (cached write 4 shows)`.
-            public var description: String {
+            package var description: String {
                 "content \(content + 1) of \(of)" + (note.isEmpty ? "" : " (\(note))")
             }
         }
@@ -125,21 +125,21 @@ extension DriverSimulation {
         /// What an outstanding I/O is for (`IOAccount`), for descriptions only: any two are
         /// equal and it hashes nothing, so a choice is the same choice with or without it
         /// (the search's sleep sets and state counts do not see it).
-        public struct Purpose: Hashable, Sendable, CustomStringConvertible {
+        package struct Purpose: Hashable, Sendable, CustomStringConvertible {
             /// The core's account of the I/O; nil when not known.
-            public var account: IOAccount?
+            package var account: IOAccount?
 
             /// Makes a purpose.
-            public init(_ account: IOAccount? = nil) { self.account = account }
+            package init(_ account: IOAccount? = nil) { self.account = account }
 
             /// Always true: the purpose is no part of a choice's identity.
-            public static func == (_: Purpose, _: Purpose) -> Bool { true }
+            package static func == (_: Purpose, _: Purpose) -> Bool { true }
 
             /// Hashes nothing (see `==`).
-            public func hash(into _: inout Hasher) {}
+            package func hash(into _: inout Hasher) {}
 
             /// `request 2 on iface 1: journal` (the role, after the requests when any).
-            public var description: String {
+            package var description: String {
                 guard let account else { return "" }
                 return account.requests.isEmpty ? account.role.rawValue : "\(account): \(account.role.rawValue)"
             }
@@ -147,7 +147,7 @@ extension DriverSimulation {
 
         /// For counterexamples: `io#7 completes (flush)`, `iface 1 submits request 2`,
         /// `io#4 completes (request 2 on iface 1: journal write of 2 blocks at 20)`, ...
-        public var description: String {
+        package var description: String {
             switch self {
             case let .complete(io, operation, purpose):
                 purpose.account == nil || operation == .flush ? "io#\(io) completes (\(operation))"

@@ -8,9 +8,9 @@ extension DriverSimulation {
     /// followed by ` states=eager` only when crash states are enumerated eagerly, and
     /// ` faults=a+b` only when a seeded bug is on. `init?(parsing:)` reads that form
     /// back; keys may come in any order and missing ones take their defaults.
-    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+    package struct Configuration: Sendable, Hashable, CustomStringConvertible {
         /// How a power loss decides what survives of the cached writes.
-        public enum CrashStates: String, Sendable, Hashable, CaseIterable {
+        package enum CrashStates: String, Sendable, Hashable, CaseIterable {
             /// Every fate of every cached write is a choice at the power loss (lost, durable,
             /// torn after each sector): one recovery per fate assignment. The reference.
             case eager
@@ -22,26 +22,26 @@ extension DriverSimulation {
 
 
         /// Interfaces (callers), each submitting its share of the requests in order (>= 1).
-        public var ifaces: Int
+        package var ifaces: Int
         /// Write requests in all, dealt round-robin over the interfaces (see `Workload`).
-        public var requests: Int
+        package var requests: Int
         /// Power losses in all, at any step (also during a recovery).
-        public var crashes: Int
+        package var crashes: Int
         /// Whether a cached write may also tear at a power loss, keeping only its first k
         /// sectors (for each k); otherwise each pending write is only lost or durable.
-        public var torn: Bool
+        package var torn: Bool
         /// Whether power losses decide the cached writes' fates eagerly or lazily.
-        public var crashStates: CrashStates
+        package var crashStates: CrashStates
         /// Staging regions of the simulated device (2 ... 16; each one block): more regions let
         /// more journal segments wait for one flush, so more writes sit in the cache. The
         /// device grows by 6 blocks a region (`DriverSimulation.blockCount(regions:)`).
-        public var regions = 2
+        package var regions = 2
         /// Seeded bugs of the core (tests only).
         package var faults: DriverCoreFaults
 
         /// Makes a configuration; the defaults are the CLI's `--ifaces 2 --requests 4
         /// --crashes 1 --torn`.
-        public init(ifaces: Int = 2, requests: Int = 4, crashes: Int = 1, torn: Bool = true,
+        package init(ifaces: Int = 2, requests: Int = 4, crashes: Int = 1, torn: Bool = true,
                     crashStates: CrashStates = .lazy) {
             self.init(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn, crashStates: crashStates,
                       faults: .none)
@@ -60,7 +60,7 @@ extension DriverSimulation {
 
         /// Whether every bound is in range: 1 to 8 interfaces, 0 to 16 requests (the data area
         /// of the tiny device holds the workload's offsets), 0 to 4 crashes, 2 to 16 regions.
-        public var isValid: Bool {
+        package var isValid: Bool {
             (1...8).contains(ifaces) && (0...16).contains(requests) && (0...4).contains(crashes) && (2...16).contains(regions)
         }
 
@@ -86,7 +86,7 @@ extension DriverSimulation {
         }
 
         /// `ifaces=2 requests=4 crashes=1 torn=1` (and ` faults=...`).
-        public var description: String {
+        package var description: String {
             var text = "ifaces=\(ifaces) requests=\(requests) crashes=\(crashes) torn=\(torn ? 1 : 0)"
             if regions != 2 { text += " regions=\(regions)" }
             if crashStates == .eager { text += " states=eager" }
@@ -98,7 +98,7 @@ extension DriverSimulation {
         /// Reads the `description` form; nil for an unknown or repeated key, a value that is not
         /// a number (`torn` also takes `true`, `false`, `yes`, `no`; `states` takes `lazy` or
         /// `eager`), or bounds out of range.
-        public init?(parsing text: String) {
+        package init?(parsing text: String) {
             self.init()
             guard let pairs = ConfigurationText.pairs(text) else { return nil }
             for (key, value) in pairs {

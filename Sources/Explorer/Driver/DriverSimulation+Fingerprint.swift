@@ -34,7 +34,7 @@ extension DriverSimulation {
     /// So states that differ only in the order of steps that commute (a flush completion that
     /// records `durable` events and a caller's submit, say) merge, and so do the continuations
     /// of recoveries reached by different histories that left the same disk, core and spec.
-    public func fingerprint() -> UInt64 {
+    package func fingerprint() -> UInt64 {
         var hash = StableHasher()
         core.hash(into: &hash)
         hash.combine(mediumDigest)

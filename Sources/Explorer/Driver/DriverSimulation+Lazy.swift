@@ -52,7 +52,7 @@ extension DriverSimulation {
 
     /// The fate assignments of the writes in the cache now: 2 each (lost, durable), or with
     /// `torn` 1 + its sectors.
-    public var cachedFateAssignments: Double { pendingFateAssignments }
+    package var cachedFateAssignments: Double { pendingFateAssignments }
 
     /// The fate assignments of the writes pending now: (2, or 1 + sectors with `torn`) each.
     var pendingFateAssignments: Double {
@@ -81,7 +81,7 @@ extension DriverSimulation {
 
     /// The same state, tallying its power losses and recoveries into `statistics` (what
     /// `plumb explore driver` reports); copies share it.
-    public func collecting(_ statistics: CrashStatistics) -> Self {
+    package func collecting(_ statistics: CrashStatistics) -> Self {
         var copy = self
         copy.statistics = statistics
         return copy

@@ -4,21 +4,21 @@ import Driver
 // finding crash points with a given number of cached writes (for `plumb bench explore`).
 extension DriverSimulation {
     /// The recoveries run from one power loss.
-    public struct RecoveryCount: Sendable, Equatable {
+    package struct RecoveryCount: Sendable, Equatable {
         /// Recovery runs: with eager crash states one per fate assignment; with lazy ones one
         /// per distinct sequence of contents the recovery's reads returned.
-        public var runs: Int
+        package var runs: Int
         /// With eager crash states, the distinct images the assignments left (a search's
         /// cache runs recovery once per image); with lazy ones, `runs`.
-        public var images: Int
+        package var images: Int
         /// False when `limit` stopped the count.
-        public var complete: Bool
+        package var complete: Bool
     }
 
     /// Power fails here (the first power loss: no fate undecided yet) with `mode` crash states:
     /// every recovery from it, each to its end (online, failed, or a violation), no further
     /// power loss and no caching, counted up to `limit` runs. Nil when power cannot fail here.
-    public func recoveriesAfterPowerLoss(_ mode: Configuration.CrashStates, limit: Int = 1 << 16) -> RecoveryCount? {
+    package func recoveriesAfterPowerLoss(_ mode: Configuration.CrashStates, limit: Int = 1 << 16) -> RecoveryCount? {
         guard crashesLeft > 0, [.online, .recovering, .stopping].contains(core.phase), disk.lazy.fates.isEmpty else {
             return nil
         }
@@ -49,13 +49,13 @@ extension DriverSimulation {
     }
 
     /// The writes in the cache now.
-    public var cachedWrites: Int { disk.cache.pendingWrites }
+    package var cachedWrites: Int { disk.cache.pendingWrites }
 
     /// A state of `configuration` (before any power loss) with at least `cachedWrites`
     /// writes in the cache, found by a depth-first search without power losses that tries a
     /// caller's step first and a flush's completion last (so writes gather in the cache), over
     /// at most `limit` distinct states. Nil when none of them has that many.
-    public static func crashPoint(cachedWrites: Int, _ configuration: Configuration, limit: Int = 200_000) -> DriverSimulation? {
+    package static func crashPoint(cachedWrites: Int, _ configuration: Configuration, limit: Int = 200_000) -> DriverSimulation? {
         func rank(_ choice: Choice) -> Int {
             switch choice {
             case .submit: 0

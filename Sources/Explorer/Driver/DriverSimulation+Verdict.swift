@@ -6,11 +6,11 @@ import Trace
 extension DriverSimulation {
     /// The invariant the data-area check reports: not a trace invariant (a trace carries no
     /// bytes), so `plumb check` passes a trace that only breaks this one.
-    public static let contentsInvariant = "driver.contents"
+    package static let contentsInvariant = "driver.contents"
     /// The invariant an execution breaks when it ends before the driver stopped (every caller
     /// done, the shutdown asked for, nothing outstanding), or when a recovery does not end:
     /// the driver is stuck.
-    public static let stuckInvariant = "driver.stuck"
+    package static let stuckInvariant = "driver.stuck"
 
     /// Brings `verdict` up to date after a step: the spec's first violation on the events so
     /// far, else what the runtime found during the step.

@@ -14,9 +14,9 @@ extension DriverSimulation {
     /// Every fourth request from the third (`k % 4 == 2`) instead covers the whole chunk (one
     /// block) that holds that offset, so it is written out of place and remaps the chunk under
     /// its neighbours' bytes. Interface 0 syncs after its last submit.
-    public struct Workload: Sendable {
+    package struct Workload: Sendable {
         /// One step of a caller's program.
-        public enum Step: Sendable, Hashable {
+        package enum Step: Sendable, Hashable {
             /// Submit `requests[index]`.
             case submit(index: Int)
             /// Sync the interface.
@@ -24,12 +24,12 @@ extension DriverSimulation {
         }
 
         /// The requests, by index (`id == index + 1`).
-        public let requests: [WriteRequest]
+        package let requests: [WriteRequest]
         /// Each interface's program, in order.
-        public let programs: [[Step]]
+        package let programs: [[Step]]
 
         /// The workload of `requests` requests over `ifaces` interfaces.
-        public init(ifaces: Int, requests count: Int) {
+        package init(ifaces: Int, requests count: Int) {
             var requests: [WriteRequest] = []
             var programs = [[Step]](repeating: [], count: ifaces)
             for k in 0..<count {
@@ -49,6 +49,6 @@ extension DriverSimulation {
         }
 
         /// The request with id `id`.
-        public func request(id: Int) -> WriteRequest { requests[id - 1] }
+        package func request(id: Int) -> WriteRequest { requests[id - 1] }
     }
 }

@@ -35,21 +35,21 @@ import Trace
 /// `DriverContentsModel` (`driver.contents`): byte for byte, and where undecided writes may
 /// still show, for every fate assignment the reads so far allow, by Z3
 /// (`DriverSimulation+Contents.swift`).
-public struct DriverSimulation: Explorable {
+package struct DriverSimulation: Explorable {
     /// The system name replay tokens carry.
-    public static let system = "driver"
+    package static let system = "driver"
     /// Bytes per block of the simulated device (one sector).
-    public static let blockSize = 512
+    package static let blockSize = 512
     /// Blocks of the simulated device.
-    public static let blockCount = 42
+    package static let blockCount = 42
     /// The staging the device is formatted for: two regions of one block, and one-block chunks
     /// (so a request of a whole aligned block is written out of place).
-    public static let staging = StagingConfig(stagingBytes: 1024, regionBytes: 512, chunkBytes: 512)
+    package static let staging = StagingConfig(stagingBytes: 1024, regionBytes: 512, chunkBytes: 512)
     /// Blocks of the simulated device with `regions` staging regions: 42 for two, 6 more a
     /// region (4 of journal ring, 2 spare chunks), so the data area stays 6 chunks.
-    public static func blockCount(regions: Int) -> Int { 30 + 6 * regions }
+    package static func blockCount(regions: Int) -> Int { 30 + 6 * regions }
     /// The staging of the simulated device with `regions` regions of one block.
-    public static func staging(regions: Int) -> StagingConfig {
+    package static func staging(regions: Int) -> StagingConfig {
         StagingConfig(stagingBytes: 512 * regions, regionBytes: 512, chunkBytes: 512)
     }
     /// The format's nonce (the live runtime draws one; the simulation fixes it).
@@ -85,13 +85,13 @@ public struct DriverSimulation: Explorable {
     }
 
     /// The bounds.
-    public internal(set) var configuration: Configuration
+    package internal(set) var configuration: Configuration
     /// What the callers do.
-    public let workload: Workload
+    package let workload: Workload
     /// The driver's core.
-    public internal(set) var core: DriverCore
+    package internal(set) var core: DriverCore
     /// Every trace event, in the order recorded: a valid `driver` trace for `plumb check`.
-    public internal(set) var events: [TraceEvent] = []
+    package internal(set) var events: [TraceEvent] = []
     /// Whether `events` is kept (replays) or only judged (searches, see `withoutTrace()`).
     var keepsTrace = true
 
@@ -137,7 +137,7 @@ public struct DriverSimulation: Explorable {
     /// The start state of `configuration`: a device that held an earlier image (see
     /// `DriverDisk.holdPreviousImage`), formatted (its I/O done in order; a power loss before
     /// the first `online` makes no driver trace) and online, nothing submitted.
-    public init(_ configuration: Configuration) {
+    package init(_ configuration: Configuration) {
         precondition(configuration.isValid, "invalid driver configuration \(configuration)")
         self.configuration = configuration
         workload = Workload(ifaces: configuration.ifaces, requests: configuration.requests)
@@ -162,7 +162,7 @@ public struct DriverSimulation: Explorable {
     }
 
     /// The start state of the configuration a replay token names; nil when it does not parse.
-    public init?(parsing configuration: String) {
+    package init?(parsing configuration: String) {
         guard let parsed = Configuration(parsing: configuration) else { return nil }
         self.init(parsed)
     }
@@ -173,7 +173,7 @@ public struct DriverSimulation: Explorable {
     /// otherwise the outstanding I/O (oldest first; an I/O that reads undecided sectors once
     /// per distinct content it can read), the callers' next steps (by interface), `idle`, the
     /// shutdown, and a power loss while crashes remain.
-    public func choices() -> [Choice] {
+    package func choices() -> [Choice] {
         if verdict != nil { return [] }
         if let fates { return fateChoices(after: fates.count) }
         var result = outstanding.flatMap(completions(of:))
@@ -197,7 +197,7 @@ public struct DriverSimulation: Explorable {
     }
 
     /// Takes one enabled choice, then brings the verdict up to date.
-    public mutating func apply(_ choice: Choice) {
+    package mutating func apply(_ choice: Choice) {
         let recorded = monitor.observed
         switch choice {
         case let .complete(io, _, _):
@@ -235,7 +235,7 @@ public struct DriverSimulation: Explorable {
     /// those that do include a read or a patch completing beside a caller's submit that only
     /// stages, and a silent completion beside another interface's step. Since the fingerprint
     /// leaves out the seqs of the spec's stamps (see `fingerprint()`), a trial finds them.
-    public func independent(_ a: Choice, _ b: Choice) -> Bool {
+    package func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (a, b) {
         case (.complete, .complete), (.complete, .submit), (.submit, .complete),
              (.complete, .sync), (.sync, .complete),
@@ -252,13 +252,13 @@ public struct DriverSimulation: Explorable {
     }
 
     /// The verdict so far.
-    public func violation() -> ExplorationViolation? { verdict }
+    package func violation() -> ExplorationViolation? { verdict }
 
     /// Interface `i`'s caller is lane `i`; the runtime's `idle` is lane `ifaces`; the
     /// controller's shutdown `ifaces + 1`; power (losses and fates) `ifaces + 2`; and each I/O
     /// is a lane of its own, `ifaces + 3 + ticket`, since a disk completes its queue in any
     /// order (with one lane for the device, PCT would only ever complete the oldest I/O).
-    public func lane(of choice: Choice) -> Int {
+    package func lane(of choice: Choice) -> Int {
         switch choice {
         case let .submit(_, iface), let .sync(iface): iface
         case .idle: configuration.ifaces
