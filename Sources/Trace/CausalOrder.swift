@@ -17,24 +17,6 @@ public struct CausalOrder {
         case needsPrescan(node: String)
     }
 
-    private struct Queue {
-        let file: Int
-        let node: Int
-        /// Where the queue is in its node's `nonEmpty` while it holds events.
-        var slot = -1
-        var items: [TraceEvent] = []
-        var head = 0
-        var isEmpty: Bool { head == items.count }
-        var first: TraceEvent? { head < items.count ? items[head] : nil }
-        mutating func push(_ e: TraceEvent) { items.append(e) }
-        mutating func pop() {
-            head += 1
-            if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
-            else if head > 4096 && head * 2 > items.count { items.removeFirst(head); head = 0 }
-        }
-        var count: Int { items.count - head }
-    }
-
     private struct NodeInfo {
         var name: String
         var processed = SeqSet()
@@ -71,7 +53,10 @@ public struct CausalOrder {
     private var nodeIndex: [ExactName: Int] = [:]
     private var nodes: [NodeInfo] = []
     private var queueIndex: [Int: Int] = [:]  // file * 1_000_003 + node
-    private var queues: [Queue] = []
+    /// Per file: the node of its latest event and that node's queue of the file (most files
+    /// hold one node), so that most events skip `queueIndex`.
+    private var lastQueue: [(node: Int, queue: Int)]
+    private var queues: [EventQueue] = []
     private var candidates: [Int] = []
     private var pendingCount = 0
 
@@ -126,6 +111,7 @@ public struct CausalOrder {
         }
         self.buffered = Array(repeating: 0, count: paths.count)
         self.fileNodes = Array(repeating: [], count: paths.count)
+        self.lastQueue = Array(repeating: (-1, -1), count: paths.count)
         self.paths = paths
         self.system = window.system
         self.allowTruncated = allowTruncated
@@ -182,7 +168,7 @@ public struct CausalOrder {
         let key = file &* 1_000_003 &+ node
         if let q = queueIndex[key] { return q }
         queueIndex[key] = queues.count
-        queues.append(Queue(file: file, node: node))
+        queues.append(EventQueue(file: file, node: node))
         return queues.count - 1
     }
 
@@ -193,7 +179,10 @@ public struct CausalOrder {
             while let q = candidates.popLast() {
                 if let event = try take(from: q) { return event }
             }
-            if try !readMore() {
+            switch try readMore() {
+            case .read: continue
+            case .ready(let event): return event
+            case .ended:
                 if pendingCount == 0 { return nil }
                 try diagnoseStuck()
             }
@@ -202,7 +191,34 @@ public struct CausalOrder {
 
     /// Hands out the head of queue `q` if it is ready; otherwise parks the queue.
     private mutating func take(from q: Int) throws(Failure) -> TraceEvent? {
-        guard var event = queues[q].first else { return nil }
+        guard var event = queues[q].first, try ready(&event, queue: q) else { return nil }
+        let n = queues[q].node
+        queues[q].pop()
+        if let head = queues[q].first {
+            if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: head.seq, queue: q)) }
+        } else {
+            emptied(q)
+        }
+        pendingCount -= 1
+        buffered[queues[q].file] -= 1
+        handedOut(event.seq, of: n)
+        candidates.append(q)
+        wake(n)
+        wakeOrder(n)
+        return event
+    }
+
+    /// Notes that node `n`'s event `seq` was handed out (its waiters are woken by the caller).
+    @inline(__always) private mutating func handedOut(_ seq: Int, of n: Int) {
+        nodes[n].processed.append(seq)
+        nodes[n].processedMax = seq
+        eventCount += 1
+    }
+
+    /// Whether `event`, the head of queue `q` (or read for it while it is empty), may be handed
+    /// out: every event that happens before it was. If so, its causes that name no event are
+    /// removed; if not, the queue is parked where it waits.
+    private mutating func ready(_ event: inout TraceEvent, queue q: Int) throws(Failure) -> Bool {
         let n = queues[q].node
         if event.seq <= nodes[n].processedMax {
             if nodes[n].processed.contains(event.seq) {
@@ -214,39 +230,24 @@ public struct CausalOrder {
         // ended has nothing waiting, and no queue's head is lower. Only the lowest head can go
         // on, so only it is woken (`wakeOrder`) when the node's queues or files change.
         if nodes[n].files.count > 1 {
-            if nodes[n].emptyUnfinished > 0 { return nil }
-            if let top = validTop(n), top.seq < event.seq { return nil }
+            if nodes[n].emptyUnfinished > 0 { return false }
+            if let top = validTop(n), top.seq < event.seq { return false }
         }
         // Causes.
-        var kept = event.causes
-        var dropped = false
-        var i = 0
-        while i < kept.count {
-            let cause = kept[i]
-            switch try resolve(cause, of: event) {
-            case .present: i += 1
-            case .void: kept.remove(at: i); dropped = true
+        var dropped: [Int] = []
+        for i in event.causes.indices {
+            switch try resolve(event.causes[i], of: event) {
+            case .present: continue
+            case .void: dropped.append(i)
             case .waitFor(let m):
                 nodes[m].waiters.append(q)
-                return nil
+                return false
             }
         }
-        if dropped { event.causes = kept }
-        queues[q].pop()
-        if let head = queues[q].first {
-            if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: head.seq, queue: q)) }
-        } else {
-            emptied(q)
+        if !dropped.isEmpty {
+            event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
         }
-        pendingCount -= 1
-        buffered[queues[q].file] -= 1
-        nodes[n].processed.append(event.seq)
-        nodes[n].processedMax = event.seq
-        eventCount += 1
-        candidates.append(q)
-        wake(n)
-        wakeOrder(n)
-        return event
+        return true
     }
 
     /// Queue `q` ran empty: it leaves its node's non-empty queues, and its file, if unfinished,
@@ -353,23 +354,32 @@ public struct CausalOrder {
         throw .input(error(at: event, "cause \(cause) names a seq past the end of node \"\(cause.node)\"'s capture, which \(end); if the capture was cut off, check with --truncated"))
     }
 
-    /// Reads one more line from the open file with the fewest events waiting; false when every
-    /// file ended.
-    private mutating func readMore() throws(Failure) -> Bool {
+    /// What `readMore` did: every file had `ended`; a line was `read` (what it holds, if
+    /// anything, waits in a queue); or an event was read that is next in the order (`ready`).
+    private enum ReadResult { case ended, read, ready(TraceEvent) }
+
+    /// Reads one more line from the open file with the fewest events waiting. Called only when
+    /// no queue is a candidate, so an event read for an empty queue of a node in one file is
+    /// the next one tried whatever happens: it is tried at once, and queued only if it must wait
+    /// (the streaming case, a file per node, queues nothing).
+    private mutating func readMore() throws(Failure) -> ReadResult {
         let read: (file: Int, item: TraceItem?)?
         do { read = try window.read(fewest: buffered) } catch { throw .input(error) }
-        guard let (f, item) = read else { return false }
-        switch item {
+        guard let (f, item) = consume read else { return .ended }
+        switch consume item {
         case nil:
             droppedTruncatedLines = window.droppedCutLines
             ended(file: f)
         case .extensionEvent(let id)?:
             if let id { nodes[intern(id.node)].extensionSeqs.insert(id.seq) }
-        case .event(let event)?:
+        case .event(var event)?:
             let n = intern(event.node)
             let q: Int
-            if let known = queueIndex[f &* 1_000_003 &+ n] {
+            if lastQueue[f].node == n {
+                q = lastQueue[f].queue
+            } else if let known = queueIndex[f &* 1_000_003 &+ n] {
                 q = known
+                lastQueue[f] = (n, q)
             } else {
                 q = queue(file: f, node: n)
                 if prescanned {
@@ -377,10 +387,22 @@ public struct CausalOrder {
                 } else {
                     add(file: f, to: n)
                 }
+                lastQueue[f] = (n, q)
             }
             if event.seq > nodes[n].maxSeen { nodes[n].maxSeen = event.seq }
+            let streaming = queues[q].isEmpty && nodes[n].files.count == 1 && pendingCount < maxPending
+            if streaming {
+                // Tried at once, as `take` would (it is the only candidate): handed out, or
+                // queued below with its queue parked.
+                if pendingCount + 1 > peakPending { peakPending = pendingCount + 1 }
+                if try ready(&event, queue: q) {
+                    handedOut(event.seq, of: n)
+                    wake(n)
+                    return .ready(event)
+                }
+            }
             if queues[q].isEmpty {
-                candidates.append(q)
+                if !streaming { candidates.append(q) }
                 queues[q].slot = nodes[n].nonEmpty.count
                 nodes[n].nonEmpty.append(q)
                 nodes[n].emptyUnfinished -= 1
@@ -394,7 +416,7 @@ public struct CausalOrder {
             // A head appeared: the node's lowest queue may go on now.
             if queues[q].count == 1 { wakeOrder(n) }
         }
-        return true
+        return .read
     }
 
     /// File `f` ended: its nodes' parked queues may now go on; once every file ended, every

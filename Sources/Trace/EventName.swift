@@ -57,17 +57,36 @@ enum EventName: String, CaseIterable {
         }
     }
 
-    /// The names with their spelling, for matching bytes.
-    private static let spellings: [(name: EventName, bytes: [UInt8])] =
-        allCases.map { ($0, Array($0.rawValue.utf8)) }
-
-    /// The event spelled by the `count` bytes at `p`, if any.
+    /// The event spelled by the `count` bytes at `p`, if any: by first byte, then length and bytes.
     static func identify(_ p: UnsafePointer<UInt8>, _ count: Int) -> EventName? {
-        for (name, bytes) in spellings where bytes.count == count {
-            let equal = bytes.withUnsafeBufferPointer { memoryEqual(p, $0.baseAddress!, count) }
-            if equal { return name }
+        @inline(__always) func spells(_ word: StaticString) -> Bool {
+            count == word.utf8CodeUnitCount && memoryEqual(p, word.utf8Start, count)
         }
-        return nil
+        guard count > 0 else { return nil }
+        switch p[0] {
+        case UInt8(ascii: "a"):
+            return spells("append") ? .append : spells("assign") ? .assign : spells("apply") ? .apply
+                : spells("ack") ? .ack : spells("acked") ? .acked : nil
+        case UInt8(ascii: "b"): return spells("begin") ? .begin : nil
+        case UInt8(ascii: "c"):
+            return spells("commit") ? .commit : spells("complete") ? .complete : spells("crash") ? .crash : nil
+        case UInt8(ascii: "d"):
+            return spells("drop") ? .drop : spells("durable") ? .durable : spells("done") ? .done : nil
+        case UInt8(ascii: "e"): return spells("end") ? .end : nil
+        case UInt8(ascii: "n"): return spells("notify") ? .notify : nil
+        case UInt8(ascii: "o"): return spells("online") ? .online : spells("observe") ? .observe : nil
+        case UInt8(ascii: "p"): return spells("path") ? .path : spells("process") ? .process : nil
+        case UInt8(ascii: "r"):
+            return spells("recv") ? .recv : spells("recovered") ? .recovered : spells("register") ? .register
+                : spells("reject") ? .reject : nil
+        case UInt8(ascii: "s"):
+            return spells("send") ? .send : spells("submit") ? .submit : spells("stage") ? .stage
+                : spells("sync") ? .sync : spells("sync_done") ? .syncDone : spells("start") ? .start
+                : spells("skip") ? .skip : nil
+        case UInt8(ascii: "t"): return spells("takeover") ? .takeover : spells("tag") ? .tag : nil
+        case UInt8(ascii: "u"): return spells("untag") ? .untag : nil
+        default: return nil
+        }
     }
 
     /// Reads the event's own fields from `f`, per its table row.

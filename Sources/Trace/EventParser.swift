@@ -63,10 +63,15 @@ public struct EventParser: Sendable {
         return try withUnsafeTemporaryAllocation(of: Int.self, capacity: FieldSlots.capacity) {
             (cells) throws(TraceInputError) -> TraceLine in
             let slots = FieldSlots(cells: cells)
-            try cursor.scanObject(into: slots)
-            cursor.skipWhitespace()
-            guard cursor.pos == cursor.end else {
-                throw cursor.syntax("unexpected text after the object")
+            // Most lines are in the plain shape writers produce: scanned quickly. Any other
+            // line is scanned in full, which validates it and words its errors.
+            var quick = cursor
+            if !quick.scanPlainObject(into: slots, wholeLine: true) {
+                try cursor.scanObject(into: slots)
+                cursor.skipWhitespace()
+                guard cursor.pos == cursor.end else {
+                    throw cursor.syntax("unexpected text after the object")
+                }
             }
             let fields = ObjectFields(base: base, end: line.count, slots: slots)
             if fields.offset(.format) != nil { return .header(try header(fields)) }

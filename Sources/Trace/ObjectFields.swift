@@ -405,8 +405,11 @@ struct ObjectFields {
         return try withUnsafeTemporaryAllocation(of: Int.self, capacity: FieldSlots.capacity) {
             (cells) throws(TraceInputError) -> R in
             let slots = FieldSlots(cells: cells)
-            var cursor = JSONCursor(base: base, end: end, pos: at)
-            try cursor.scanObject(into: slots, field: FieldName(parent: parent, index: index))
+            var quick = JSONCursor(base: base, end: end, pos: at)
+            if !quick.scanPlainObject(into: slots, wholeLine: false) {
+                var cursor = JSONCursor(base: base, end: end, pos: at)
+                try cursor.scanObject(into: slots, field: FieldName(parent: parent, index: index))
+            }
             return try body(ObjectFields(base: base, end: end, slots: slots, parent: parent, index: index))
         }
     }

@@ -11,7 +11,7 @@ final class PrefetchingReader: @unchecked Sendable {
     /// What the thread hands over.
     fileprivate enum Chunk {
         /// Items parsed, in line order.
-        case items([TraceItem])
+        case items(ItemBatch)
         /// The file's input error; nothing follows it.
         case failed(TraceInputError)
         /// The file's end, with the reader's count of lines dropped as cut off mid-write.
@@ -20,9 +20,8 @@ final class PrefetchingReader: @unchecked Sendable {
 
     /// The queue the thread fills.
     private let channel: Channel
-    /// The chunk being handed out, and the position in it.
-    private var current: [TraceItem] = []
-    private var position = 0
+    /// The chunk being handed out.
+    private var current: ItemBatch?
     /// Whether the end or an error was handed out.
     private var finished = false
 
@@ -55,16 +54,12 @@ final class PrefetchingReader: @unchecked Sendable {
 
     /// The next item of the file, nil at its end; throws what the file's parser threw.
     func next() throws(TraceInputError) -> TraceItem? {
-        if position < current.count {
-            position += 1
-            return current[position - 1]
-        }
+        if let item = current?.take() { return item }
         if finished { return nil }
         switch channel.take() {
         case .items(let items):
             current = items
-            position = 1
-            return items[0]
+            return items.take()
         case .failed(let error):
             finished = true
             throw error
@@ -123,26 +118,24 @@ private final class Channel: @unchecked Sendable {
     /// or `stop()`; the reader (and its file) is released when this returns.
     func produce(_ reader: TraceFileReader, batch: Int) {
         var reader = reader
-        var items: [TraceItem] = []
-        items.reserveCapacity(batch)
+        var items = ItemBatch(capacity: batch)
         while true {
             let chunk: PrefetchingReader.Chunk
             do {
                 if let item = try reader.next() {
                     items.append(item)
-                    if items.count < batch { continue }
+                    if !items.isFull { continue }
                     chunk = .items(items)
-                    items = []
-                    items.reserveCapacity(batch)
+                    items = ItemBatch(capacity: batch)
                 } else if !items.isEmpty {
                     chunk = .items(items)
-                    items = []
+                    items = ItemBatch(capacity: batch)
                 } else {
                     chunk = .end(droppedCutLines: reader.droppedCutLines)
                 }
             } catch {
                 if !items.isEmpty && !put(.items(items), bytesRead: reader.bytesRead) { return }
-                items = []
+                items = ItemBatch(capacity: batch)
                 chunk = .failed(error)
             }
             guard put(chunk, bytesRead: reader.bytesRead) else { return }
@@ -163,5 +156,52 @@ private final class Channel: @unchecked Sendable {
         bytes = bytesRead
         condition.broadcast()
         return true
+    }
+}
+
+/// A batch of items parsed from one file, handed from the reader thread to the consumer: the
+/// thread appends, then gives the batch away; the consumer moves each item out in turn. An item
+/// is never copied on the way (nor are its strings and arrays retained and released).
+///
+/// Used by one thread at a time, the channel's lock ordering the handover.
+final class ItemBatch: @unchecked Sendable {
+    /// The items; `[taken, count)` are initialized.
+    private let items: UnsafeMutablePointer<TraceItem>
+    /// How many items the batch holds at most.
+    let capacity: Int
+    /// Items appended.
+    private var count = 0
+    /// Items moved out.
+    private var taken = 0
+
+    /// An empty batch for `capacity` items.
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        items = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        (items + taken).deinitialize(count: count - taken)
+        items.deallocate()
+    }
+
+    /// Whether no more items fit.
+    var isFull: Bool { count == capacity }
+
+    /// Whether every item appended was taken (or none was appended).
+    var isEmpty: Bool { taken == count }
+
+    /// Appends `item`; the batch must not be full.
+    func append(_ item: consuming TraceItem) {
+        precondition(count < capacity, "batch full")
+        (items + count).initialize(to: item)
+        count += 1
+    }
+
+    /// Moves out the next item, nil when every one was taken.
+    func take() -> TraceItem? {
+        guard taken < count else { return nil }
+        taken += 1
+        return (items + taken - 1).move()
     }
 }

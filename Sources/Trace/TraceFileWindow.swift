@@ -89,7 +89,7 @@ struct TraceFileWindow {
             stopAll()
             throw error
         }
-        if item == nil {
+        if case .none = item {
             droppedCutLines += readers[best]!.droppedCutLines
             bytesOfFinished += readers[best]!.bytesRead
             readers[best] = nil

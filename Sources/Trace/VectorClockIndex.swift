@@ -130,29 +130,28 @@ public struct VectorClockIndex: Sendable {
         nodes[n].lastSeq = seq
         for cause in causes {
             guard let c = find(cause.node), c != n else { continue }
-            let other = clock(of: c, at: cause.seq)
             if nodes[n].clock.count < nodes.count {
                 nodes[n].clock += Array(repeating: -1, count: nodes.count - nodes[n].clock.count)
                 nodes[n].components += Array(repeating: Component(), count: nodes.count - nodes[n].components.count)
             }
-            for k in other.indices where k != n && other[k] > nodes[n].clock[k] {
-                nodes[n].clock[k] = other[k]
-                nodes[n].components[k].changes.append(Change(seq: seq, value: other[k], viaNode: c, viaSeq: cause.seq))
+            // The cause's vector clock, entry by entry, without building it: its own entry is
+            // its seq; the others, the node's current clock or its clock at that seq.
+            let current = cause.seq >= nodes[c].lastSeq
+            for k in 0..<nodes.count where k != n {
+                let value: Int
+                if k == c {
+                    value = cause.seq
+                } else if current {
+                    value = k < nodes[c].clock.count ? nodes[c].clock[k] : -1
+                } else {
+                    value = k < nodes[c].components.count ? nodes[c].components[k].value(atOrBefore: cause.seq) : -1
+                }
+                if value > nodes[n].clock[k] {
+                    nodes[n].clock[k] = value
+                    nodes[n].components[k].changes.append(Change(seq: seq, value: value, viaNode: c, viaSeq: cause.seq))
+                }
             }
         }
-    }
-
-    /// The vector clock of node `n`'s event `seq`: its own entry is `seq`.
-    private func clock(of n: Int, at seq: Int) -> [Int] {
-        let node = nodes[n]
-        var clock = Array(repeating: -1, count: nodes.count)
-        if seq >= node.lastSeq {
-            for k in node.clock.indices { clock[k] = node.clock[k] }
-        } else {
-            for k in node.components.indices { clock[k] = node.components[k].value(atOrBefore: seq) }
-        }
-        clock[n] = seq
-        return clock
     }
 
     /// The greatest seq of `node` that happens-before or is `b` (nil when none does).
