@@ -71,34 +71,41 @@ struct ExploreMirror: AsyncParsableCommand {
         abstract: "Explore the mirror: deliveries on every path in any order, path failures and returns, crashes.")
 
     /// Streams of the log.
-    @Option(help: "Streams the log is parsed into (1...64).") var streams = 2
+    @Option(help: "Streams the log is parsed into (1...64; default 2).") var streams: Int?
     /// Interconnect paths.
-    @Option(help: "Interconnect paths (1...64).") var paths = 2
+    @Option(help: "Interconnect paths (1...64; default 2).") var paths: Int?
     /// Client writes.
-    @Option(help: "Client writes (0...\(Self.maxRecords)).") var records = 3
+    @Option(help: "Client writes (0...\(Self.maxRecords); default 3).") var records: Int?
     /// Crashes.
     @Option(help: "Crashes (0...2): 1 crashes the primary (the secondary takes over) or the secondary; 2 both.") var crashes = 1
     /// Path failures.
-    @Option(help: "Path failures, each may come back (0...\(Self.maxRecords)).") var pathFailures = 1
+    @Option(help: "Path failures, each may come back (0...\(Self.maxRecords); default 1).") var pathFailures: Int?
     /// A barrier every N records.
-    @Option(help: "A barrier every N records (0: none; 0...\(Self.maxRecords)).") var barriers = 2
+    @Option(help: "A barrier every N records (0: none; 0...\(Self.maxRecords); default 2).") var barriers: Int?
     /// The most records, path failures and records between barriers taken.
     static let maxRecords = 10_000
     @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
 
+    /// The configuration the options describe (the defaults where a bound is not given).
+    var configurationValue: MirrorSimulation.Configuration {
+        MirrorSimulation.Configuration(
+            streams: streams ?? 2, paths: paths ?? 2, records: records ?? 3, crashes: crashes,
+            pathFailures: pathFailures ?? 1, barrierEvery: barriers ?? 2)
+    }
+
     /// Checks each bound's range, then the seeded bugs and the configuration as a whole.
     func validate() throws {
-        try OptionRange.check("--streams", streams, 1...64)
-        try OptionRange.check("--paths", paths, 1...64)
-        try OptionRange.check("--records", records, 0...Self.maxRecords)
+        try recorded.refuse(["--streams": streams, "--paths": paths, "--records": records,
+                             "--path-failures": pathFailures, "--barriers": barriers])
+        let c = configurationValue
+        try OptionRange.check("--streams", c.streams, 1...64)
+        try OptionRange.check("--paths", c.paths, 1...64)
+        try OptionRange.check("--records", c.records, 0...Self.maxRecords)
         try OptionRange.check("--crashes", crashes, 0...2)
-        try OptionRange.check("--path-failures", pathFailures, 0...Self.maxRecords)
-        try OptionRange.check("--barriers", barriers, 0...Self.maxRecords)
+        try OptionRange.check("--path-failures", c.pathFailures, 0...Self.maxRecords)
+        try OptionRange.check("--barriers", c.barrierEvery, 0...Self.maxRecords)
         try options.validateFaults(for: MirrorSimulation.system)
-        let c = MirrorSimulation.Configuration(
-            streams: streams, paths: paths, records: records, crashes: crashes, pathFailures: pathFailures,
-            barrierEvery: barriers)
         guard c.isValid else {
             throw ValidationError("bounds out of range: 1-64 streams and paths, 0-2 crashes, nothing negative")
         }
@@ -113,9 +120,7 @@ struct ExploreMirror: AsyncParsableCommand {
             let start = try recorded.start(MirrorPlan.self, crashes: crashes, settings: settings)
             throw recorded.explore(start, runner: ExploreRunner(options: options))
         }
-        let c = MirrorSimulation.Configuration(
-            streams: streams, paths: paths, records: records, crashes: crashes, pathFailures: pathFailures,
-            barrierEvery: barriers)
+        let c = configurationValue
         guard let start = MirrorSimulation(parsing: options.configuration(c.description)) else {
             throw ValidationError("the configuration \(options.configuration(c.description)) does not parse")
         }
@@ -130,9 +135,10 @@ struct ExploreDriver: AsyncParsableCommand {
         abstract: "Explore the driver: I/O completions in any order, power loss at every step, every fate of the cache.")
 
     /// Interfaces.
-    @Option(help: "Interfaces submitting writes (1...8).") var ifaces = 2
+    @Option(help: "Interfaces submitting writes (1...8; default 2).") var ifaces: Int?
     /// Write requests.
-    @Option(help: "Write requests in all, 0...16 (overlapping ranges, deps across interfaces, a sync).") var requests = 4
+    @Option(help: "Write requests in all, 0...16 (overlapping ranges, deps across interfaces, a sync; default 4).")
+    var requests: Int?
     /// Power losses.
     @Option(help: "Power losses, also during recovery (0...4).") var crashes = 1
     @Flag(help: "Cached writes may tear at sector boundaries when power fails.") var torn = false
@@ -155,7 +161,7 @@ struct ExploreDriver: AsyncParsableCommand {
 
     /// The configuration the options describe.
     var configurationValue: DriverSimulation.Configuration {
-        var c = DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn,
+        var c = DriverSimulation.Configuration(ifaces: ifaces ?? 2, requests: requests ?? 4, crashes: crashes, torn: torn,
                                                crashStates: crashStates)
         c.regions = regions
         return c
@@ -163,8 +169,10 @@ struct ExploreDriver: AsyncParsableCommand {
 
     /// Checks each bound's range, then the seeded bugs and the configuration as a whole.
     func validate() throws {
-        try OptionRange.check("--ifaces", ifaces, 1...8)
-        try OptionRange.check("--requests", requests, 0...16)
+        try recorded.refuse(["--ifaces": ifaces, "--requests": requests])
+        let c = configurationValue
+        try OptionRange.check("--ifaces", c.ifaces, 1...8)
+        try OptionRange.check("--requests", c.requests, 0...16)
         try OptionRange.check("--crashes", crashes, 0...4)
         try OptionRange.check("--regions", regions, 2...16)
         try options.validateFaults(for: DriverSimulation.system)
@@ -172,7 +180,7 @@ struct ExploreDriver: AsyncParsableCommand {
             guard recorded.isOn else { throw ValidationError("--size goes with --from TRACE...") }
             try OptionRange.check("--size", size, 1...(1 << 36), "bytes")
         }
-        guard DriverSimulation.Configuration(ifaces: ifaces, requests: requests, crashes: crashes, torn: torn).isValid else {
+        guard c.isValid else {
             throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes")
         }
     }
@@ -217,28 +225,33 @@ struct ExploreRecovery: AsyncParsableCommand {
         abstract: "Explore the recovery framework: consumers finishing in any order, failures, timeouts, crashes.")
 
     /// Consumers.
-    @Option(help: "Consumers, 1...1000 (a fixed graph of deps, after and logs edges, drawn from --graph-seed).") var consumers = 5
+    @Option(help: "Consumers, 1...1000 (a fixed graph of deps, after and logs edges, drawn from --graph-seed; default 5).")
+    var consumers: Int?
     /// Workers.
-    @Option(help: "Workers (1...64).") var workers = 2
+    @Option(help: "Workers (1...64; default 2).") var workers: Int?
     /// Consumers that may fail.
-    @Option(help: "Consumers that may fail or time out (0...--consumers).") var failures = 1
+    @Option(help: "Consumers that may fail or time out (0...--consumers; default 1).") var failures: Int?
     /// Crashes of the framework.
     @Option(help: "Crashes of the framework, then a new run begins (0...64).") var crashes = 1
     /// Seed of the graph.
-    @Option(help: "Seed of the dependency graph (any 64-bit unsigned number).") var graphSeed: UInt64 = 0
+    @Option(help: "Seed of the dependency graph (any 64-bit unsigned number; default 0).") var graphSeed: UInt64?
     @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
 
     var configurationValue: RecoverySimulation.Configuration {
         RecoverySimulation.Configuration(
-            consumers: consumers, workers: workers, failures: failures, crashes: crashes, seed: graphSeed)
+            consumers: consumers ?? 5, workers: workers ?? 2, failures: failures ?? 1, crashes: crashes,
+            seed: graphSeed ?? 0)
     }
 
     /// Checks each bound's range, then the configuration as a whole and the seeded bugs.
     func validate() throws {
-        try OptionRange.check("--consumers", consumers, 1...1_000)
-        try OptionRange.check("--workers", workers, 1...64)
-        try OptionRange.check("--failures", failures, 0...consumers, "(at most --consumers)")
+        try recorded.refuse(["--consumers": consumers, "--workers": workers, "--failures": failures,
+                             "--graph-seed": graphSeed.map { Int(truncatingIfNeeded: $0) }])
+        let c = configurationValue
+        try OptionRange.check("--consumers", c.consumers, 1...1_000)
+        try OptionRange.check("--workers", c.workers, 1...64)
+        try OptionRange.check("--failures", c.failures, 0...c.consumers, "(at most --consumers)")
         try OptionRange.check("--crashes", crashes, 0...64)
         if let problem = configurationValue.problem { throw ValidationError(problem) }
         try options.validateFaults(for: RecoverySimulation.system)

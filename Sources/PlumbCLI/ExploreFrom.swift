@@ -9,7 +9,7 @@ import Trace
 struct ExploreFromOptions: ParsableArguments {
     @Option(parsing: .upToNextOption, help: ArgumentHelp(
         "Explore around a captured trace: files, directories, rotated and gzip files forming one trace, as for `plumb check`. "
-            + "Its workload and schedule replace the bounds (--ifaces, --requests, --streams, --consumers, ...). "
+            + "Its workload and schedule replace the bounds (--ifaces, --requests, --streams, --consumers, ...), which are refused with it. "
             + "Example: plumb explore driver --from /tmp/d/driver.jsonl --window 1.",
         valueName: "TRACE"))
     var from: [String] = []
@@ -30,6 +30,13 @@ struct ExploreFromOptions: ParsableArguments {
     func validate() throws {
         try OptionRange.check("--window", window, 0...Self.maxWindow)
         if !isOn, window != 0 { throw ValidationError("--window goes with --from TRACE...") }
+    }
+
+    /// Refuses a generated workload's bound given with --from (the trace's workload replaces
+    /// them, so a bound there would be silently ignored); `given` maps each option to its value.
+    func refuse(_ given: [String: Int?]) throws {
+        guard isOn, let name = given.filter({ $0.value != nil }).keys.sorted().first else { return }
+        throw ValidationError("\(name) does not go with --from: the trace's workload and schedule replace the generated one")
     }
 
     /// Resolves the paths as `plumb check` does (directories to their trace files) and makes

@@ -121,6 +121,19 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("nothing.jsonl"), missing.stderr)
     }
 
+    func testAGeneratedWorkloadsBoundWithFromExitsTwoNamingIt() throws {
+        // The trace's workload replaces the bounds: one given anyway is refused, not ignored.
+        for (system, flag) in [("driver", "--requests"), ("mirror", "--records"), ("recovery", "--consumers")] {
+            let run = try plumb(["explore", system, "--from", path("any.jsonl"), flag, "3"])
+            XCTAssertEqual(run.status, 2, "\(system) \(flag): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("\(flag) does not go with --from"), run.stderr)
+        }
+        // Settings of the simulated runtime still go with it.
+        let settings = try plumb(["explore", "driver", "--from", path("nothing.jsonl"), "--regions", "4", "--torn"])
+        XCTAssertEqual(settings.status, 2)
+        XCTAssertTrue(settings.stderr.contains("nothing.jsonl") && !settings.stderr.contains("does not go"), settings.stderr)
+    }
+
     func testHelpTeachesFromAndWindow() throws {
         let help = try plumb(["explore", "--help"])
         XCTAssertTrue(help.stdout.contains("--from"), help.stdout)
