@@ -84,7 +84,7 @@ struct ExploreRunner {
         }
         line?.finish()
         if report.interrupted {
-            printInterrupted(report, system: S.system, start: start)
+            printInterrupted(report, system: S.system, start: start, from: from?(report))
             return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
         }
         let crashSection = crashStates?(report)
@@ -188,14 +188,17 @@ struct ExploreRunner {
     }
 
     /// What an interrupted search covered, on standard error: no verdict, no report, no
-    /// counterexample files; the violations found so far (not shrunk) with their tokens.
-    func printInterrupted<S: ExplorationTarget>(_ report: ExplorationReport, system: String, start: S) {
+    /// counterexample files; with --from, the crash points covered so far; the violations
+    /// found so far (not shrunk) with their tokens.
+    func printInterrupted<S: ExplorationTarget>(_ report: ExplorationReport, system: String, start: S,
+                                                from: FromReport? = nil) {
         let seconds = report.elapsed.seconds
         var lines = [
             "explore \(system) [\(start.configurationText)] interrupted after \(String(format: "%.2f", seconds)) s; "
                 + "no verdict, the search was not finished",
             "covered so far: \(report.states) states, \(report.executions) executions, "
                 + "\(report.transitions) transitions, max depth \(report.maxDepth)",
+        ] + (from?.lines ?? []) + [
             report.violationsFound == 0
                 ? "found so far: no violation"
                 : "found so far: \(report.violationsFound) violating state(s); not shrunk:",
