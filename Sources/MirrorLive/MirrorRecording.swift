@@ -99,9 +99,10 @@ public struct MirrorRecording: Sendable {
         /// trace writers) over the same span as `workloadElapsed`.
         public var workloadCPU: Duration
         /// The part of `workloadCPU` spent on the two event-loop threads (primary, secondary):
-        /// the controllers themselves, with the encoding of their trace lines.
+        /// the controllers themselves, with the packing of their trace events.
         public var workloadLoopCPU: Duration
-        /// The part of `workloadCPU` the trace writers spent writing the traces (zero untraced).
+        /// The part of `workloadCPU` the trace writer threads spent encoding and writing the
+        /// traces' lines (zero untraced).
         public var workloadTraceWriterCPU: Duration
         /// From submission to commit, per committed write; empty unless the options ask for
         /// `measuresCommitLatency`.

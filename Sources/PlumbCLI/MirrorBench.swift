@@ -36,8 +36,9 @@ struct MirrorBench: AsyncParsableCommand {
             controllers and the trace writers) over each run's workload, divided by its records; \
             medians for the traced and untraced runs and their difference, the recording's CPU \
             per record. Where it goes: the two event-loop threads (the controllers, with the \
-            encoding of trace lines), the trace writers' write(2) calls, and the rest (the \
-            client's task, the runtime).
+            packing of trace events into the recorders' buffers), the trace writer threads \
+            (turning those buffers into lines and writing them), and the rest (the client's \
+            task, the runtime).
 
             Commit latency: a client paced at --rate writes/s (well under capacity) over 4 \
             capped paths with tracing on, for --latency-seconds; each write is timed on the \

@@ -41,9 +41,9 @@ struct MirrorBenchReport {
     struct CPU {
         /// Every thread of the process.
         var total: Double
-        /// The two event-loop threads: the controllers, with the encoding of trace lines.
+        /// The two event-loop threads: the controllers, with the packing of trace events.
         var loops: Double
-        /// The trace writers' `write(2)` calls.
+        /// The trace writer threads: encoding the lines and writing them.
         var writers: Double
         /// Everything else: the client's task, the runtime.
         var rest: Double

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 import SystemPackage
 
 /// Records events to a trace file: the header first, then one line per event.
@@ -11,14 +10,20 @@ import SystemPackage
 /// With `partialUntilFinished`, lines go to `path + ".partial"` and `finish()` renames that file
 /// to `path`: a file under `path` is then always a whole recording, and one cut short (a crash, a
 /// kill, an interrupt) keeps the `.partial` name that `plumb check DIR` skips. Lines are written
-/// whole (the buffer holds whole lines), so a cut leaves at most a causeless tail.
+/// whole (a buffer holds whole lines), so a cut leaves at most a causeless tail.
 ///
-/// Lines are encoded straight into an in-memory buffer (`TraceEncoder`: bytes, no intermediate
-/// strings or objects); when it exceeds `bufferLimit` (256 KiB by default) the whole buffer is
-/// handed to a writer thread (a serial queue) and recording goes on into a fresh one, so the
-/// recording thread never waits for `write(2)`. `flush()` hands every line recorded so far to the
-/// operating system and waits until it is written, so a simulated crash handler can call it and
-/// lose nothing (it does not `fsync`: that guards against power loss, not crashes).
+/// The recording thread does as little as it can: an event of numbers only, by the recorder's
+/// node with at most one cause from its usual peer (nearly every event of the mirror and the
+/// driver: all but those with `deps`), is copied as 64 bytes of numbers (`TracePackedEvent`)
+/// into an in-memory buffer; any other event is encoded there as its line (`TraceEncoder`:
+/// bytes, no intermediate strings or objects).
+/// When the buffer exceeds `bufferLimit` (256 KiB by default) it is handed whole to a writer
+/// thread (`TraceFileWriter`), which turns the packed events into their lines, the same bytes
+/// as encoding the events, and writes them; recording goes on into a fresh buffer, so the
+/// recording thread neither encodes JSON nor waits for `write(2)`. `flush()` hands every line
+/// recorded so far to the operating system and waits until it is written, so a simulated crash
+/// handler can call it and lose nothing (it does not `fsync`: that guards against power loss,
+/// not crashes).
 ///
 /// Thread-safe: every method takes one lock (a bare pthread mutex around the state, which is
 /// reached through a pointer: no closure and no exclusivity check per event), so lines of
@@ -36,77 +41,30 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
     /// The header written first.
     public let header: TraceHeader
 
+    private typealias Chunk = TraceFileWriter.Chunk
+
     private struct State {
         var fd: FileDescriptor?
-        /// The buffer lines are encoded into (fields of the state, not of the chunk object, so
-        /// that an event touches one place).
-        var lines: TraceLineWriter
+        /// The buffer events are packed (or encoded) into (fields of the state, not of the
+        /// chunk object, so that an event touches one place).
+        var entries: TraceLineWriter
         var error: Errno?
-        /// The node openings the lines use most, encoded once.
+        /// The node openings the lines encoded here use most, encoded once.
         var prefixes = TraceNodePrefixes()
-    }
-
-    /// What the writer gives back, under a lock of its own: the writer never takes the
-    /// recorder's lock, so a recording thread waiting for a writer slot under that lock
-    /// cannot block it.
-    private struct Returns: Sendable {
-        /// Buffers the writer has written, emptied, for reuse: no fresh allocation (and its
-        /// page faults) per hand-over.
-        var spare: [Chunk] = []
-        /// The writer's first error.
-        var error: Errno?
-        /// CPU time the writer spent in `write(2)` (its thread's clock), in nanoseconds.
-        var writeNanoseconds = 0
-    }
-
-    /// A buffer of raw memory that lines are encoded into (`TraceLineWriter`), handed whole to
-    /// the writer and back.
-    ///
-    /// Not thread-safe: owned by the recorder's locked state, then by the writer while it
-    /// writes it, never by both.
-    private final class Chunk: @unchecked Sendable {
-        var base: UnsafeMutablePointer<UInt8>
-        var count = 0
-        var capacity: Int
-
-        init(capacity: Int) {
-            self.capacity = capacity
-            base = .allocate(capacity: capacity)
-        }
-
-        /// Takes over the memory of `lines`.
-        init(_ lines: TraceLineWriter) {
-            (base, count, capacity) = (lines.base, lines.count, lines.capacity)
-        }
-
-        deinit { base.deallocate() }
-
-        /// Gives the memory to a writer of lines (the chunk must not be used after).
-        func lend() -> TraceLineWriter {
-            let lines = TraceLineWriter(base: base, count: 0, capacity: capacity, owned: true)
-            base = .allocate(capacity: 1)
-            capacity = 1
-            count = 0
-            return lines
-        }
-
-        /// The bytes written.
-        var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+        /// The node whose events are packed: the first event's.
+        var node = ""
+        /// The node whose causes are packed: the first single cause's.
+        var causeNode = ""
+        var hasNode = false
+        var hasCauseNode = false
     }
 
     /// The state, guarded by `mutex` (see `locked`).
     private let state: UnsafeMutablePointer<State>
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let bufferLimit: Int
-    /// The writer thread: writes handed-over buffers in order.
-    private let writer = DispatchQueue(label: "plumb.trace-writer")
-    /// Buffers that may wait for the writer at once: a recording faster than the disk waits
-    /// here rather than holding ever more memory (about 2 MiB of buffers, 2 to 8 of them: 8
-    /// of the default size).
-    private let slots: DispatchSemaphore
-    /// Written buffers kept for reuse (at most 4, and no more than the slots).
-    private let spares: Int
-    private let returns = Locked(Returns())
+    /// The writer thread: encodes and writes handed-over buffers in order.
+    private let writer: TraceFileWriter
 
     /// Creates (or truncates) the file at `path` and writes the header, with `meta` if given.
     /// With `partialUntilFinished`, removes a file left at `path` by an earlier recording (so
@@ -121,9 +79,10 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
         writingPath = partialUntilFinished ? path + ".partial" : path
         self.header = TraceHeader(system: system)
         self.bufferLimit = max(bufferLimit, 1)
+        // Buffers that may wait for the writer at once (about 2 MiB of them, 2 to 8), and
+        // written buffers kept for reuse (at most 4, and no more than the slots): no fresh
+        // allocation, and its page faults, per hand-over.
         let slotCount = min(max((2 << 20) / self.bufferLimit, 2), 8)
-        slots = DispatchSemaphore(value: slotCount)
-        spares = min(slotCount, 4)
         if partialUntilFinished, unlink(path) != 0, errno != ENOENT { throw Errno(rawValue: errno) }
         let fd: FileDescriptor
         do {
@@ -133,24 +92,33 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
         } catch {
             throw (error as? Errno) ?? .ioError
         }
-        var lines = Chunk(capacity: max(bufferLimit, 1) + 64 << 10).lend()
-        TraceEncoder.write(TraceHeader(system: system), meta: meta, to: &lines)
+        do {
+            writer = try TraceFileWriter(
+                fd: fd, slots: slotCount, spares: min(slotCount, 4), outputCapacity: self.bufferLimit * 3 / 2 + 64 << 10)
+        } catch {
+            try? fd.close()
+            throw error
+        }
+        var entries = Chunk(capacity: self.bufferLimit + 64 << 10).lend()
+        Self.rawLine(in: &entries) { TraceEncoder.write(TraceHeader(system: system), meta: meta, to: &$0) }
         state = .allocate(capacity: 1)
-        state.initialize(to: State(fd: fd, lines: lines))
+        state.initialize(to: State(fd: fd, entries: entries))
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
         // The header goes out at once: the file is a valid trace even if nothing follows.
         flush()
-        if let error = locked({ $0.error }) {
-            try? fd.close()
-            throw error
+        if locked({ $0.error }) != nil {
+            // `close()` stops the writer and closes the file once (`deinit` then finds it
+            // closed), and throws the error.
+            try close()
         }
     }
 
     deinit {
         try? close()
-        state.pointee.lines.base.deallocate()
+        writer.stop()
+        state.pointee.entries.base.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
         pthread_mutex_destroy(mutex)
@@ -166,14 +134,31 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
         return body(&state.pointee)
     }
 
-    /// Appends the event's line to the buffer, writing the buffer out once it is full.
+    /// Packs the event into the buffer (or appends its line), handing the buffer to the writer
+    /// once it is full.
     ///
     /// Dropped after `close()` or after a write error.
     public func record(_ event: TraceEvent) {
         pthread_mutex_lock(mutex)
-        if state.pointee.fd != nil, state.pointee.error == nil {
-            TraceEncoder.write(event, to: &state.pointee.lines, prefixes: &state.pointee.prefixes)
-            if state.pointee.lines.count >= bufferLimit { handOver(&state.pointee) }
+        let s = state
+        if s.pointee.fd != nil, s.pointee.error == nil {
+            if !s.pointee.hasNode {
+                s.pointee.node = event.node
+                s.pointee.hasNode = true
+            }
+            if !s.pointee.hasCauseNode, event.causes.count == 1 {
+                s.pointee.causeNode = event.causes[0].node
+                s.pointee.hasCauseNode = true
+            }
+            if let packed = TracePackedEvent(event, node: s.pointee.node, causeNode: s.pointee.causeNode) {
+                s.pointee.entries.reserve(TracePackedEvent.stride)
+                UnsafeMutableRawPointer(s.pointee.entries.base + s.pointee.entries.count)
+                    .storeBytes(of: packed, as: TracePackedEvent.self)
+                s.pointee.entries.count += TracePackedEvent.stride
+            } else {
+                Self.rawLine(in: &s.pointee.entries) { TraceEncoder.write(event, to: &$0, prefixes: &s.pointee.prefixes) }
+            }
+            if s.pointee.entries.count >= bufferLimit { handOver(&s.pointee) }
         }
         pthread_mutex_unlock(mutex)
     }
@@ -182,22 +167,35 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
     public func record(extension event: ExtensionEvent) {
         locked { state in
             guard state.fd != nil, state.error == nil else { return }
-            TraceEncoder.write(extension: event, to: &state.lines)
-            if state.lines.count >= bufferLimit { handOver(&state) }
+            Self.rawLine(in: &state.entries) { TraceEncoder.write(extension: event, to: &$0) }
+            if state.entries.count >= bufferLimit { handOver(&state) }
         }
+    }
+
+    /// Appends a line that `body` encodes, as an entry of its own: a `rawLine` header, the
+    /// line, and padding to 8 bytes.
+    private static func rawLine(in entries: inout TraceLineWriter, _ body: (inout TraceLineWriter) -> Void) {
+        let headerAt = entries.count
+        entries.reserve(TracePackedEvent.stride)
+        entries.count += TracePackedEvent.stride
+        body(&entries)
+        let count = entries.count - headerAt - TracePackedEvent.stride
+        let padded = (count + 7) & ~7
+        entries.reserve(padded - count)
+        entries.count = headerAt + TracePackedEvent.stride + padded
+        UnsafeMutableRawPointer(entries.base + headerAt).storeBytes(of: .rawLine(count: count), as: TracePackedEvent.self)
     }
 
     /// Writes every buffered line to the file, and waits until every buffer handed to the
     /// writer is written.
     public func flush() {
         locked { handOver(&$0) }
-        writer.sync {}
-        takeWriterError()
+        takeWriterError(writer.drain())
     }
 
     /// Makes the writer's first error the recorder's (later events are then dropped).
-    private func takeWriterError() {
-        guard let failure = returns.withLock({ $0.error }) else { return }
+    private func takeWriterError(_ failure: Errno?) {
+        guard let failure else { return }
         locked { if $0.error == nil { $0.error = failure } }
     }
 
@@ -205,12 +203,18 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
     ///
     /// Closing twice is harmless; events recorded afterwards are dropped.
     public func close() throws(Errno) {
-        locked { handOver(&$0) }
-        writer.sync {}
-        takeWriterError()
+        // The descriptor leaves the state with the last buffer: a `record` racing with this
+        // finds the recorder closed and drops its event rather than handing the stopped writer
+        // a buffer.
+        let fd: FileDescriptor? = locked { state in
+            handOver(&state)
+            defer { state.fd = nil }
+            return state.fd
+        }
+        takeWriterError(writer.drain())
+        writer.stop()
         let error: Errno? = locked { state in
-            if let fd = state.fd {
-                state.fd = nil
+            if let fd {
                 do {
                     try fd.close()
                 } catch {
@@ -233,47 +237,23 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
 
     /// Hands the buffer to the writer (holding the lock) and starts a fresh one.
     private func handOver(_ state: inout State) {
-        guard let fd = state.fd, state.lines.count > 0, state.error == nil else {
-            state.lines.count = 0
+        guard state.fd != nil, state.entries.count > 0, state.error == nil else {
+            state.entries.count = 0
             return
         }
-        let chunk = Chunk(state.lines)
-        let (spare, failure) = returns.withLock { ($0.spare.popLast(), $0.error) }
-        state.lines = (spare ?? Chunk(capacity: bufferLimit + 64 << 10)).lend()
+        let chunk = Chunk(state.entries, node: state.node, causeNode: state.causeNode)
+        let (spare, failure) = writer.takeSpare()
+        state.entries = (spare ?? Chunk(capacity: bufferLimit + 64 << 10)).lend()
         if let failure { state.error = failure }
-        // The chunk is the writer's until it comes back through `spare`. The writer takes only
-        // the `returns` lock, so waiting for a slot here, under the recorder's lock, cannot
-        // deadlock.
-        slots.wait()
-        writer.async { [returns = self.returns, slots = self.slots, spares = self.spares] in
-            var failure: Errno?
-            let cpuBefore = Self.threadCPUNanoseconds()
-            do {
-                _ = try fd.writeAll(chunk.bytes)
-            } catch {
-                failure = (error as? Errno) ?? .ioError
-            }
-            let cpu = Self.threadCPUNanoseconds() - cpuBefore
-            chunk.count = 0
-            returns.withLock { returns in
-                returns.writeNanoseconds += cpu
-                if returns.error == nil, let failure { returns.error = failure }
-                if returns.spare.count < spares { returns.spare.append(chunk) }
-            }
-            slots.signal()
-        }
+        // The chunk is the writer's until it comes back as a spare. The writer never takes the
+        // recorder's lock, so waiting for a slot here, under that lock, cannot deadlock.
+        writer.submit(chunk)
     }
 
-    /// CPU time the writer thread has spent writing this recording's buffers so far (what the
-    /// recording costs beyond encoding on the recording threads); for benchmarks.
+    /// CPU time the writer thread has spent turning this recording's buffers into lines and
+    /// writing them so far (what the recording costs beyond packing events on the recording
+    /// threads); for benchmarks.
     public var writerCPUTime: Duration {
-        .nanoseconds(returns.withLock { $0.writeNanoseconds })
-    }
-
-    /// The calling thread's CPU time, in nanoseconds.
-    static func threadCPUNanoseconds() -> Int {
-        var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-        return now.tv_sec * 1_000_000_000 + now.tv_nsec
+        .nanoseconds(writer.cpuNanoseconds)
     }
 }

@@ -69,25 +69,63 @@ public enum TraceEncoder {
             fields(event.kind, &c)
             if event.causes.count == 1 {
                 c.raw(",\"cause\":")
-                TraceNodePrefixes.write(event.causes[0].node, slot: &prefixes.cause, &c)
-                c.int(event.causes[0].seq)
-                c.byte(UInt8(ascii: "}"))
+                cause(event.causes[0].node, event.causes[0].seq, &c, &prefixes)
             } else if !event.causes.isEmpty {
                 c.raw(",\"cause\":[")
                 for index in event.causes.indices {
                     if index > 0 { c.byte(UInt8(ascii: ",")) }
-                    TraceNodePrefixes.write(event.causes[index].node, slot: &prefixes.cause, &c)
-                    c.int(event.causes[index].seq)
-                    c.byte(UInt8(ascii: "}"))
+                    cause(event.causes[index].node, event.causes[index].seq, &c, &prefixes)
                 }
                 c.byte(UInt8(ascii: "]"))
             }
-            if let t = event.t {
-                c.raw(",\"t\":")
-                c.int(t)
-            }
-            c.raw("}\n")
+            end(event.t, &c)
         }
+    }
+
+    /// Writes a packed event's line and a newline (what `write(_:to:prefixes:)` writes for the
+    /// event it was packed from): `node` recorded it, `causeNode` made its cause if it has one;
+    /// its `seq` and `t` count on the digits of the line before (`numbers`). The cursor must
+    /// have `packedBound(node:causeNode:)` bytes of room.
+    @inline(__always)
+    static func write(
+        _ event: TracePackedEvent, kind: TracePackedKind, node: String, causeNode: String,
+        to c: inout TraceLineCursor, prefixes: inout TraceNodePrefixes, numbers: inout TraceRunningNumbers
+    ) {
+        TraceNodePrefixes.write(node, slot: &prefixes.own, &c)
+        numbers.writeSeq(event.seq, &c)
+        kind.write(&c)
+        if event.hasCause {
+            c.raw(",\"cause\":")
+            cause(causeNode, event.causeSeq, &c, &prefixes)
+        }
+        if event.hasT {
+            c.raw(",\"t\":")
+            numbers.writeT(event.t, &c)
+        }
+        c.raw("}\n")
+    }
+
+    /// The most bytes a packed event's line takes (see `bound(_:)`).
+    static func packedBound(node: String, causeNode: String) -> Int {
+        320 &+ TraceLineCursor.bound(node) &+ 96 &+ TraceLineCursor.bound(causeNode)
+    }
+
+    /// One cause: `{"node":NAME,"seq":N}`.
+    @inline(__always)
+    private static func cause(_ node: String, _ seq: Int, _ c: inout TraceLineCursor, _ prefixes: inout TraceNodePrefixes) {
+        TraceNodePrefixes.write(node, slot: &prefixes.cause, &c)
+        c.int(seq)
+        c.byte(UInt8(ascii: "}"))
+    }
+
+    /// `,"t":N` if there is a time, then `}` and the newline.
+    @inline(__always)
+    private static func end(_ t: Int?, _ c: inout TraceLineCursor) {
+        if let t {
+            c.raw(",\"t\":")
+            c.int(t)
+        }
+        c.raw("}\n")
     }
 
     /// The most bytes the event's line takes: 320 for the fixed pieces, the longest name, up
@@ -141,17 +179,14 @@ public enum TraceEncoder {
         w.raw("}\n")
     }
 
-    /// `,"ev":"NAME"` and the event's own fields, each as `,"key":value`.
+    /// `,"ev":"NAME"` and the event's own fields, each as `,"key":value`: the numbers of the
+    /// kinds that have only numbers through `TracePackedKind` (as the recorder's writer thread
+    /// writes them), then a list if there is one; the kinds with strings here.
     private static func fields(_ kind: EventKind, _ c: inout TraceLineCursor) {
-        switch kind {
-        case let .append(lsn, stream, sn, deps):
-            c.raw(",\"ev\":\"append\",\"lsn\":")
-            c.int(lsn)
-            c.raw(",\"stream\":")
-            c.int(stream)
-            c.raw(",\"sn\":")
-            c.int(sn)
-            if !deps.isEmpty {
+        if let packed = TracePackedKind(kind) {
+            packed.write(&c)
+            switch kind {
+            case let .append(_, _, _, deps) where !deps.isEmpty:
                 c.raw(",\"deps\":[")
                 for index in deps.indices {
                     c.raw(index > 0 ? ",{\"stream\":" : "{\"stream\":")
@@ -161,79 +196,19 @@ public enum TraceEncoder {
                     c.byte(UInt8(ascii: "}"))
                 }
                 c.byte(UInt8(ascii: "]"))
-            }
-        case let .assign(stream, path):
-            c.raw(",\"ev\":\"assign\",\"stream\":")
-            c.int(stream)
-            c.raw(",\"path\":")
-            c.int(path)
-        case let .path(path, up):
-            c.raw(",\"ev\":\"path\",\"path\":")
-            c.int(path)
-            c.raw(",\"up\":")
-            c.bool(up)
-        case let .send(stream, sn, path):
-            c.raw(",\"ev\":\"send\",\"stream\":")
-            streamSNPath(stream, sn, path, &c)
-        case let .recv(stream, sn, path):
-            c.raw(",\"ev\":\"recv\",\"stream\":")
-            streamSNPath(stream, sn, path, &c)
-        case let .apply(stream, sn):
-            c.raw(",\"ev\":\"apply\",\"stream\":")
-            streamSN(stream, sn, &c)
-        case let .drop(stream, sn):
-            c.raw(",\"ev\":\"drop\",\"stream\":")
-            streamSN(stream, sn, &c)
-        case let .ack(stream, sn):
-            c.raw(",\"ev\":\"ack\",\"stream\":")
-            streamSN(stream, sn, &c)
-        case let .acked(stream, sn):
-            c.raw(",\"ev\":\"acked\",\"stream\":")
-            streamSN(stream, sn, &c)
-        case let .commit(lsn):
-            c.raw(",\"ev\":\"commit\",\"lsn\":")
-            c.int(lsn)
-        case .takeover:
-            c.raw(",\"ev\":\"takeover\"")
-        case let .submit(iface, id, off, len, deps):
-            c.raw(",\"ev\":\"submit\",\"iface\":")
-            c.int(iface)
-            c.raw(",\"id\":")
-            c.int(id)
-            c.raw(",\"off\":")
-            c.int(off)
-            c.raw(",\"len\":")
-            c.int(len)
-            if !deps.isEmpty {
+            case let .submit(_, _, _, _, deps) where !deps.isEmpty:
                 c.raw(",\"deps\":[")
                 for index in deps.indices {
                     if index > 0 { c.byte(UInt8(ascii: ",")) }
                     c.int(deps[index])
                 }
                 c.byte(UInt8(ascii: "]"))
+            default:
+                break
             }
-        case let .stage(id, region):
-            c.raw(",\"ev\":\"stage\",\"id\":")
-            c.int(id)
-            c.raw(",\"region\":")
-            c.int(region)
-        case let .complete(id):
-            c.raw(",\"ev\":\"complete\",\"id\":")
-            c.int(id)
-        case let .durable(id):
-            c.raw(",\"ev\":\"durable\",\"id\":")
-            c.int(id)
-        case let .recovered(id):
-            c.raw(",\"ev\":\"recovered\",\"id\":")
-            c.int(id)
-        case let .sync(iface):
-            c.raw(",\"ev\":\"sync\",\"iface\":")
-            c.int(iface)
-        case let .syncDone(iface):
-            c.raw(",\"ev\":\"sync_done\",\"iface\":")
-            c.int(iface)
-        case .online:
-            c.raw(",\"ev\":\"online\"")
+            return
+        }
+        switch kind {
         case let .register(consumer, deps, after, logs):
             c.raw(",\"ev\":\"register\",\"consumer\":")
             c.string(consumer)
@@ -252,8 +227,6 @@ public enum TraceEncoder {
             c.string(consumer)
             c.raw(",\"reason\":")
             c.string(reason)
-        case .begin:
-            c.raw(",\"ev\":\"begin\"")
         case let .notify(consumer):
             c.raw(",\"ev\":\"notify\",\"consumer\":")
             c.string(consumer)
@@ -284,28 +257,10 @@ public enum TraceEncoder {
         case let .skip(consumer):
             c.raw(",\"ev\":\"skip\",\"consumer\":")
             c.string(consumer)
-        case let .done(ok):
-            c.raw(",\"ev\":\"done\",\"ok\":")
-            c.bool(ok)
-        case .crash:
-            c.raw(",\"ev\":\"crash\"")
+        default:
+            // Packed above.
+            break
         }
-    }
-
-    /// `N,"sn":N,"path":N` (after a `"stream":` key).
-    @inline(__always)
-    private static func streamSNPath(_ stream: Int, _ sn: Int, _ path: Int, _ c: inout TraceLineCursor) {
-        streamSN(stream, sn, &c)
-        c.raw(",\"path\":")
-        c.int(path)
-    }
-
-    /// `N,"sn":N` (after a `"stream":` key).
-    @inline(__always)
-    private static func streamSN(_ stream: Int, _ sn: Int, _ c: inout TraceLineCursor) {
-        c.int(stream)
-        c.raw(",\"sn\":")
-        c.int(sn)
     }
 
     /// `"C","log":"L"` (after a `"consumer":` key).

@@ -4,7 +4,8 @@
 ///
 /// It writes at `base + count`, growing into a fresh heap allocation when a piece does not fit
 /// (`owned` then says the memory is the writer's: whoever takes `base` back frees it). A
-/// `FileRecorder` lends it its buffer, so lines are encoded where they will be written from;
+/// `FileRecorder` lends it its buffer, so packed events and lines go where the writer thread
+/// takes them from, and that thread encodes into one of its own, written from as it is;
 /// `appending(to:)` lends it stack memory for the `[UInt8]` API.
 ///
 /// Not thread-safe: a value used by one thread at a time, like the memory it points to. It is
@@ -145,7 +146,7 @@ struct TraceLineWriter: @unchecked Sendable {
 
     /// Writes `value` (< 10^8) as exactly eight digits, leading zeros included.
     @inline(__always)
-    private static func writeEightDigits(_ value: UInt, at out: UnsafeMutablePointer<UInt8>) {
+    static func writeEightDigits(_ value: UInt, at out: UnsafeMutablePointer<UInt8>) {
         let high = value / 10_000, low = value % 10_000
         let pairs = digitPairs.utf8Start
         let a = Int(truncatingIfNeeded: high / 100) &* 2, b = Int(truncatingIfNeeded: high % 100) &* 2

@@ -44,6 +44,76 @@ final class EncoderEquivalenceTests: XCTestCase {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
         XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""])
     }
+
+    /// A controller's recorder sees one node and one peer: its numeric events are packed on the
+    /// recording thread and encoded by the writer thread, the others encoded at once, in between.
+    func testFileRecorderMatchesTheReferenceForPackedEvents() throws {
+        let directory = readerMakeDirectory()
+        defer { readerRemoveDirectory(directory) }
+        var generator = EncoderSampleGenerator(seed: 0xFACE)
+        let events = (0..<20_000).map { _ in
+            var event = generator.event()
+            event.node = "primary"
+            event.causes = event.causes.prefix(generator.below(4) == 0 ? 2 : 1).map {
+                EventID(node: generator.below(20) == 0 ? "elsewhere" : "secondary", seq: $0.seq)
+            }
+            return event
+        }
+        XCTAssertLessThanOrEqual(MemoryLayout<TracePackedEvent>.size, TracePackedEvent.stride, "an entry fits its stride")
+        XCTAssertLessThanOrEqual(MemoryLayout<TracePackedEvent>.alignment, 8, "entries are 8-byte aligned")
+        let packed = events.filter { TracePackedEvent($0, node: "primary", causeNode: "secondary") != nil }
+        XCTAssertGreaterThan(packed.count, events.count / 3, "most numeric events are packed")
+        for event in packed.prefix(2_000) {
+            let entry = try XCTUnwrap(TracePackedEvent(event, node: "primary", causeNode: "secondary"))
+            var line = TraceLineWriter(base: .allocate(capacity: 4096), count: 0, capacity: 4096, owned: true)
+            var prefixes = TraceNodePrefixes()
+            var numbers = TraceRunningNumbers()
+            line.withCursor(reserving: TraceEncoder.packedBound(node: "primary", causeNode: "secondary")) { c in
+                TraceEncoder.write(entry, kind: entry.kind!, node: "primary", causeNode: "secondary", to: &c,
+                                   prefixes: &prefixes, numbers: &numbers)
+            }
+            XCTAssertEqual(String(decoding: UnsafeBufferPointer(start: line.base, count: line.count), as: UTF8.self), referenceLine(event) + "\n")
+            line.base.deallocate()
+        }
+        let path = directory + "/packed.jsonl"
+        let recorder = try FileRecorder(path: path, system: .mirror, bufferLimit: 4096)
+        for event in events { recorder.record(event) }
+        try recorder.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""])
+    }
+
+    /// The writer counts a node's `seq` up in its digits and keeps its clock's upper digits:
+    /// seqs one after another across every digit count (9 to 10, 999 to 1000), jumps, negative
+    /// and huge ones, and clocks across 10^8 boundaries, small, negative and missing.
+    func testFileRecorderMatchesTheReferenceForRunningNumbers() throws {
+        let directory = readerMakeDirectory()
+        defer { readerRemoveDirectory(directory) }
+        var seqs = Array(0...1_205) + Array(9_990...10_010) + [99_999, 100_000, 100_001, 5, 6, -3, -2, 7]
+        seqs += [Int.max - 2, Int.max - 1, Int.max, 0, 1]
+        var generator = EncoderSampleGenerator(seed: 99)
+        var clock = 99_999_000
+        let events = seqs.enumerated().map { index, seq in
+            clock += [1, 7, 250_000, 99_999_999, 1][generator.below(5)]
+            let t: Int? = switch index % 50 {
+            case 0: nil
+            case 1: -clock
+            case 2: generator.below(100_000_000)
+            case 3: Int.max - generator.below(10)
+            default: clock
+            }
+            return TraceEvent(node: "primary", seq: seq, kind: .send(stream: index % 8, sn: index, path: index % 4),
+                              causes: index % 3 == 0 ? [EventID(node: "secondary", seq: index)] : [], t: t)
+        }
+        let path = directory + "/running.jsonl"
+        let recorder = try FileRecorder(path: path, system: .mirror, bufferLimit: 4096)
+        for event in events { recorder.record(event) }
+        try recorder.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""])
+    }
 }
 
 /// Random events of every kind, with names from a small pool (so openings repeat) and now and
