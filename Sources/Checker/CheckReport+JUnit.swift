@@ -3,13 +3,13 @@ import Trace
 
 extension CheckReport {
     /// A JUnit XML document holding the given `<testsuite>` elements.
-    public static func junitDocument(_ suites: [String]) -> String {
+    package static func junitDocument(_ suites: [String]) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n" + suites.joined() + "</testsuites>\n"
     }
 
     /// This trace as one JUnit `<testsuite>` for CI systems: a test case per invariant (an input
     /// error is one case).
-    public func junitSuite(name: String) -> String {
+    package func junitSuite(name: String) -> String {
         var cases = ""
         var failures = 0, errors = 0, count = 0
         if let error {

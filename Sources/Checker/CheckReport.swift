@@ -15,7 +15,7 @@ public struct CheckReport: Sendable {
         case unknown
 
         /// The documented exit code.
-        public var exitCode: Int32 {
+        package var exitCode: Int32 {
             switch self {
             case .pass: 0
             case .fail: 1
@@ -86,7 +86,7 @@ public struct CheckReport: Sendable {
     /// Per violation (same index as `violations`): the event of the replay after which the
     /// violation was certain, the earliest line to look at (see `CheckSink.decision`); nil
     /// where unknown.
-    public var decidedAt: [EventStamp?] = []
+    package var decidedAt: [EventStamp?] = []
     /// Per invariant, the violations found beyond those kept.
     public var suppressed: [Invariant: Int] = [:]
     /// Per invariant and engine, what was proved.
@@ -101,7 +101,7 @@ public struct CheckReport: Sendable {
     public var stats: Stats
     /// Recordings in the directories named that were not read because they are still being
     /// written or were cut short (`NAME.partial`; see `TraceInputs.isPartial`).
-    public var skippedPartialFiles: [String] = []
+    package var skippedPartialFiles: [String] = []
     /// The first few obligations the solver left undecided (a timeout or resource limit), to
     /// name when the verdict is inconclusive; `unprovedCount` counts them all.
     public var unproved: [UnprovedObligation] = []
@@ -149,7 +149,7 @@ public struct CheckReport: Sendable {
     }
 
     /// A report for input that could not be read.
-    public static func inputError(_ error: TraceInputError, files: [String]) -> CheckReport {
+    package static func inputError(_ error: TraceInputError, files: [String]) -> CheckReport {
         CheckReport(error: error, violations: [], suppressed: [:], proofs: [], disagreements: [], files: files, system: nil, stats: Stats())
     }
 }

@@ -36,7 +36,7 @@ public struct Checker: Sendable {
             public var bytesRead: Int
 
             /// Progress of `events` replayed, `bytesRead` bytes read.
-            public init(events: Int, bytesRead: Int) {
+            package init(events: Int, bytesRead: Int) {
                 self.events = events
                 self.bytesRead = bytesRead
             }

@@ -19,9 +19,9 @@ import Trace
 /// `.nodeClock`, it is the event's own `t` (nanoseconds, written in microseconds); an event
 /// without `t` takes the previous `t` on its node (0 before any); the clocks of different nodes
 /// are not synchronised, which `otherData` says.
-public struct ChromeTraceConverter {
+package struct ChromeTraceConverter {
     /// What the `ts` of an event is.
-    public enum TimeAxis: String, Sendable, CaseIterable {
+    package enum TimeAxis: String, Sendable, CaseIterable {
         /// The event's position in the linearization of happens-before, in microseconds.
         case rank
         /// The node's own clock `t`, carried forward over events without one.
@@ -29,7 +29,7 @@ public struct ChromeTraceConverter {
     }
 
     /// Why a conversion stopped.
-    public enum Failure: Error {
+    package enum Failure: Error {
         /// The input is not a valid trace: exit 2, naming the file and line.
         case input(TraceInputError)
         /// The output could not be written (what the sink threw).
@@ -37,15 +37,15 @@ public struct ChromeTraceConverter {
     }
 
     /// What a finished conversion wrote.
-    public struct Summary: Sendable, Equatable {
+    package struct Summary: Sendable, Equatable {
         /// Events written as slices (`x-` events are not in the trace).
-        public var events = 0
+        package var events = 0
         /// Nodes, one track each.
-        public var nodes = 0
+        package var nodes = 0
         /// Cause links written as flow ends.
-        public var causeLinks = 0
+        package var causeLinks = 0
         /// Causes dropped because the capture was cut off (`--truncated`).
-        public var droppedTruncatedCauses = 0
+        package var droppedTruncatedCauses = 0
     }
 
     /// The flow events' name and category (Perfetto keys v1 flows by id, category and name).
@@ -66,7 +66,7 @@ public struct ChromeTraceConverter {
 
     /// A converter for the trace read from `files` that hands its output, in pieces, to
     /// `write` (which throws to stop it).
-    public init(timeAxis: TimeAxis, files: [String], write: @escaping ([UInt8]) throws -> Void) {
+    package init(timeAxis: TimeAxis, files: [String], write: @escaping ([UInt8]) throws -> Void) {
         self.timeAxis = timeAxis
         self.files = files
         self.write = write
@@ -75,7 +75,7 @@ public struct ChromeTraceConverter {
     /// Reads the trace in `files` in happens-before order and writes it out whole. A trace of
     /// several files is scanned once first (`CausalOrder`'s prescan), so that nothing written
     /// has to be taken back. On an input error the output written so far is cut short.
-    public static func convert(
+    package static func convert(
         files: [String], timeAxis: TimeAxis, allowTruncated: Bool = false,
         maxPending: Int = CausalOrder.defaultMaxPending, write: @escaping ([UInt8]) throws -> Void
     ) throws(Failure) -> Summary {
@@ -111,7 +111,7 @@ public struct ChromeTraceConverter {
     }
 
     /// Writes the opening of the document and the process's name.
-    public mutating func begin(system: TraceSystem) throws(Failure) {
+    package mutating func begin(system: TraceSystem) throws(Failure) {
         // Node clocks are nanoseconds: show them so; ranks are whole microseconds.
         raw(timeAxis == .nodeClock ? "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n" : "{\"traceEvents\":[\n")
         raw("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":")
@@ -122,7 +122,7 @@ public struct ChromeTraceConverter {
 
     /// Writes one event, handed out in happens-before order: its track's name the first time
     /// its node shows up, its slice, its flow start, and a flow end per cause.
-    public mutating func add(_ event: TraceEvent) throws(Failure) {
+    package mutating func add(_ event: TraceEvent) throws(Failure) {
         let tid = track(event.node)
         let ts: Timestamp
         switch timeAxis {
@@ -161,7 +161,7 @@ public struct ChromeTraceConverter {
 
     /// Closes the event list and writes `otherData`: the system, the files, the time axis and
     /// what it means, and the counts.
-    public mutating func finish(system: TraceSystem, files: [String], summary: Summary) throws(Failure) {
+    package mutating func finish(system: TraceSystem, files: [String], summary: Summary) throws(Failure) {
         raw("\n],\"otherData\":{\"generator\":\"plumb convert --to chrome-trace\",\"system\":")
         string(system.rawValue)
         raw(",\"files\":[")

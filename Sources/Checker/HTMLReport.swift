@@ -22,14 +22,14 @@ import Trace
 public struct HTMLReport: Sendable {
     /// A violation found outside the trace (an explorer check such as the driver's contents),
     /// shown above the timeline since no trace event carries it.
-    public struct OtherViolation: Sendable {
+    package struct OtherViolation: Sendable {
         /// The check's name.
-        public var invariant: String
+        package var invariant: String
         /// What went wrong.
-        public var message: String
+        package var message: String
 
         /// Makes one.
-        public init(invariant: String, message: String) {
+        package init(invariant: String, message: String) {
             self.invariant = invariant
             self.message = message
         }
@@ -42,16 +42,16 @@ public struct HTMLReport: Sendable {
     /// Lines under the heading: where the trace came from (an exploration, a replay token).
     public var context: [String] = []
     /// Numbered lines shown under the context (an explorer's schedule).
-    public var schedule: [String] = []
+    package var schedule: [String] = []
     /// A violation the trace itself does not show.
-    public var otherViolation: OtherViolation?
+    package var otherViolation: OtherViolation?
     /// The files to read the events from, when the report names them otherwise (standard
     /// input, copied to a temporary file, is `<stdin>` in the report); nil: the report's files.
-    public var readFrom: [String]?
+    package var readFrom: [String]?
     /// Whether the trace is a capture cut short (read as `plumb check --truncated` read it).
     public var allowTruncated = false
     /// Violations drawn with their steps; the rest are listed only.
-    public static let violationsDrawn = 20
+    package static let violationsDrawn = 20
 
     /// Makes a renderer with the defaults.
     public init() {}
@@ -214,7 +214,7 @@ public struct HTMLReport: Sendable {
     }
 
     /// `text` safe inside HTML text and attribute values: `& < > " '` as entities, NUL as U+FFFD.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

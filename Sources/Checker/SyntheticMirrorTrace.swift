@@ -2,23 +2,23 @@ import Trace
 
 /// A generated mirror trace that obeys every invariant: the input of `plumb bench check` and of
 /// the engine-agreement tests. Deterministic for a seed.
-public struct SyntheticMirrorTrace: Sendable {
+package struct SyntheticMirrorTrace: Sendable {
     /// The number of streams records are spread over.
-    public var streams = 8
+    package var streams = 8
     /// The number of interconnect paths.
-    public var paths = 4
+    package var paths = 4
     /// Entries per stream between cumulative acks.
-    public var ackEvery = 4
+    package var ackEvery = 4
     /// Records sent ahead before the secondary catches up (how far line order strays).
-    public var window = 32
+    package var window = 32
     /// Seed of the key choice.
-    public var seed: UInt64 = 1
+    package var seed: UInt64 = 1
 
     /// The default shape: 8 streams over 4 paths, acks every 4 entries.
-    public init() {}
+    package init() {}
 
     /// Emits about `events` events, primary and secondary interleaved in a happens-before order.
-    public func generate(events target: Int, emit: (TraceEvent) -> Void) {
+    package func generate(events target: Int, emit: (TraceEvent) -> Void) {
         var rng = SplitMix64(seed: seed)
         var primarySeq = 0, secondarySeq = 0
         var t: Int = 1_700_000_000_000_000_000

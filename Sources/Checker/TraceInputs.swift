@@ -16,7 +16,7 @@ public enum TraceInputs {
     /// Whether a file name marks a recording still being written or cut short: a trace name
     /// (`.jsonl`, `.jsonl.gz`) with `.partial` after it (`primary.jsonl.partial`,
     /// `primary.jsonl.gz.partial`), or such a file compressed later (`primary.jsonl.partial.gz`).
-    public static func isPartial(_ name: String) -> Bool {
+    package static func isPartial(_ name: String) -> Bool {
         var stem = Substring(name)
         if stem.hasSuffix(".gz") { stem = stem.dropLast(3) }
         guard stem.hasSuffix(".partial") else { return false }
@@ -59,14 +59,14 @@ public enum TraceInputs {
     }
 
     /// The files `select` reads (skipped `.partial` files are left out silently).
-    public static func files(for arguments: [String]) throws(TraceInputError) -> [String] {
+    package static func files(for arguments: [String]) throws(TraceInputError) -> [String] {
         try select(arguments).files
     }
 
     /// The sentence that reports skipped `.partial` files, e.g. "skipped 1 file still being
     /// written or cut short: DIR/primary.jsonl.partial; name it to check it, with --truncated
     /// if it was cut".
-    public static func skippedNote(_ skipped: [String]) -> String {
+    package static func skippedNote(_ skipped: [String]) -> String {
         let one = skipped.count == 1
         return "skipped \(skipped.count) file\(one ? "" : "s") still being written or cut short: "
             + skipped.joined(separator: ", ")

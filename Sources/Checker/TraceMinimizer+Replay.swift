@@ -32,7 +32,7 @@ extension TraceMinimizer {
 
     /// Checks a minimized trace once with Z3 (the engine of record), as `plumb check` would;
     /// `confirms(_:invariant:)` says whether it still fails the same way.
-    public static func confirm(file: String, allowTruncated: Bool, timeout: Duration = .seconds(30)) -> CheckReport {
+    package static func confirm(file: String, allowTruncated: Bool, timeout: Duration = .seconds(30)) -> CheckReport {
         var options = Checker.Options()
         options.allowTruncated = allowTruncated
         options.solverTimeout = timeout
@@ -40,7 +40,7 @@ extension TraceMinimizer {
     }
 
     /// Whether `report` (of a minimized trace) fails with `result`'s invariant.
-    public static func confirms(_ report: CheckReport, _ result: Result) -> Bool {
+    package static func confirms(_ report: CheckReport, _ result: Result) -> Bool {
         report.verdict == .fail && report.violations.contains { $0.invariant == result.invariant }
     }
 }

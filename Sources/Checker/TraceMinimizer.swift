@@ -23,9 +23,9 @@ import Trace
 ///
 /// Memory grows with the trace (its lines are kept): meant for captures up to a few million
 /// events. Not thread-safe; one minimization at a time.
-public struct TraceMinimizer {
+package struct TraceMinimizer {
     /// Why a trace could not be minimized.
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         /// The input is not a valid trace.
         case input(TraceInputError)
         /// The trace breaks no invariant: there is nothing to keep failing.
@@ -34,7 +34,7 @@ public struct TraceMinimizer {
         case notBroken(Invariant, broken: [Invariant])
 
         /// The reason, for a person.
-        public var description: String {
+        package var description: String {
             switch self {
             case .input(let error): "not a valid trace: \(error)"
             case .passes: "the trace breaks no invariant, so there is nothing to minimize"
@@ -45,23 +45,23 @@ public struct TraceMinimizer {
     }
 
     /// What a minimization produced.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The invariant the result still breaks.
-        public var invariant: Invariant
+        package var invariant: Invariant
         /// The violation kept: the same invariant, citing the same events, as in the original.
-        public var violation: Violation
+        package var violation: Violation
         /// Events of the original trace (`x-` events not counted).
-        public var originalEvents: Int
+        package var originalEvents: Int
         /// Events of the minimized trace.
-        public var keptEvents: Int
+        package var keptEvents: Int
         /// Candidate traces replayed to get there.
-        public var candidatesTried: Int
+        package var candidatesTried: Int
         /// Whether the search ran to its end (the result is 1-minimal), rather than stopping
         /// at `timeLimit` with a result that still fails but may not be the smallest.
-        public var complete: Bool
+        package var complete: Bool
         /// The minimized trace file: the first file's header line, the `x-` lines its causes
         /// name, then its events' lines as written, in happens-before order.
-        public var bytes: [UInt8]
+        package var bytes: [UInt8]
     }
 
     /// One event of the trace, with its line as written.
@@ -73,12 +73,12 @@ public struct TraceMinimizer {
     }
 
     /// The files of the trace.
-    public let files: [String]
+    package let files: [String]
     /// Whether the trace is a capture cut short (`--truncated`).
-    public let allowTruncated: Bool
+    package let allowTruncated: Bool
     /// How long the search may take: past it, the smallest failing trace found so far is the
     /// result (marked not `complete`). Ten minutes unless set.
-    public var timeLimit: Duration = .seconds(600)
+    package var timeLimit: Duration = .seconds(600)
     /// The system the trace is of.
     let system: TraceSystem
     /// The events in a linearization of happens-before.
@@ -94,7 +94,7 @@ public struct TraceMinimizer {
 
     /// Reads the whole trace (every check of `plumb check` applies: an invalid trace is an input
     /// error).
-    public init(files: [String], allowTruncated: Bool = false) throws(Failure) {
+    package init(files: [String], allowTruncated: Bool = false) throws(Failure) {
         self.files = files
         self.allowTruncated = allowTruncated
         var order: CausalOrder
@@ -166,16 +166,16 @@ public struct TraceMinimizer {
     }
 
     /// The number of events read.
-    public var eventCount: Int { entries.count }
+    package var eventCount: Int { entries.count }
 
     /// `minimize(invariant:)` by the invariant's name (`mirror.commit-after-mirror`).
-    public func minimize(invariantNamed name: String) throws(Failure) -> Result {
+    package func minimize(invariantNamed name: String) throws(Failure) -> Result {
         try minimize(invariant: Invariant(rawValue: name))
     }
 
     /// Minimizes the trace while it keeps breaking `invariant` with the same events (the
     /// first violation of it the graph engine finds); with no invariant, the first violation's.
-    public func minimize(invariant: Invariant? = nil) throws(Failure) -> Result {
+    package func minimize(invariant: Invariant? = nil) throws(Failure) -> Result {
         var tries = 0
         let all = Array(entries.indices)
         let found = replay(all)

@@ -3,7 +3,7 @@ import NIOCore
 
 /// Why bytes on a path are not a frame. Any of these closes the path: it counts as a path
 /// failure, never as data.
-public enum FrameError: Error, Sendable, Equatable {
+package enum FrameError: Error, Sendable, Equatable {
     /// The length prefix exceeds the limit (garbage, or a peer that is not ours).
     case tooLong(length: Int, limit: Int)
     /// The body's CRC-32 differs from the one the sender wrote.
@@ -14,14 +14,14 @@ public enum FrameError: Error, Sendable, Equatable {
 
 /// Length-prefixed, checksummed frames: `[UInt32 body length][UInt32 CRC-32 of body][body]`,
 /// big-endian.
-public enum FrameCodec {
+package enum FrameCodec {
     /// Header bytes before each body.
-    public static let headerSize = 8
+    package static let headerSize = 8
     /// The largest body accepted: 16 MiB.
-    public static let maxBody = 16 << 20
+    package static let maxBody = 16 << 20
 
     /// Appends `body` as one frame to `out`.
-    public static func encode(_ body: ByteBuffer, into out: inout ByteBuffer) {
+    package static func encode(_ body: ByteBuffer, into out: inout ByteBuffer) {
         out.writeInteger(UInt32(body.readableBytes))
         out.writeInteger(CRC32.checksum(body.readableBytesView))
         out.writeImmutableBuffer(body)
@@ -30,7 +30,7 @@ public enum FrameCodec {
     /// Takes one whole frame's body off the front of `buffer`, or returns nil (consuming
     /// nothing) when the frame is not complete yet.
     /// A frame whose length prefix exceeds `limit` is an error at once (before its body arrives).
-    public static func decode(_ buffer: inout ByteBuffer, limit: Int = maxBody) throws(FrameError) -> ByteBuffer? {
+    package static func decode(_ buffer: inout ByteBuffer, limit: Int = maxBody) throws(FrameError) -> ByteBuffer? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
               let sum = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self)
         else { return nil }

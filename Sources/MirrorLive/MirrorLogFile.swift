@@ -41,9 +41,9 @@ public enum MirrorLogFileError: Error, Sendable, Equatable, CustomStringConverti
 /// the order the batches were taken.
 public final class MirrorLogFile: @unchecked Sendable {
     /// The file's path.
-    public let path: String
+    package let path: String
     /// The open file (written by `write(_:to:)`).
-    public let descriptor: Int32
+    package let descriptor: Int32
     private var batch = ByteBufferAllocator().buffer(capacity: 64 << 10)
     private var closed = false
 
@@ -53,7 +53,7 @@ public final class MirrorLogFile: @unchecked Sendable {
     }
 
     /// Creates (or truncates) the file and writes its header, fsynced with its directory.
-    public convenience init(path: String) throws(MirrorLogFileError) {
+    package convenience init(path: String) throws(MirrorLogFileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         self.init(path: path, descriptor: fd)
@@ -66,7 +66,7 @@ public final class MirrorLogFile: @unchecked Sendable {
     /// off the file (fsynced), and returns the file positioned after its last whole frame, with
     /// what it holds (`tornBytes` tells how much was cut). A file shorter than its header is
     /// started afresh.
-    public static func reopen(path: String) throws(MirrorLogFileError) -> (file: MirrorLogFile, contents: MirrorLogFormat.Contents) {
+    package static func reopen(path: String) throws(MirrorLogFileError) -> (file: MirrorLogFile, contents: MirrorLogFormat.Contents) {
         let contents = try contents(path: path)
         guard contents.validLength > 0 else { return (try MirrorLogFile(path: path), contents) }
         let fd = open(path, O_WRONLY | O_CLOEXEC)
@@ -86,20 +86,20 @@ public final class MirrorLogFile: @unchecked Sendable {
     deinit { if !closed { posixClose(descriptor) } }
 
     /// Adds one record to the batch.
-    public func append(_ record: MirrorRecord) {
+    package func append(_ record: MirrorRecord) {
         MirrorLogFormat.appendRecord(record, into: &batch)
     }
 
     /// Adds the takeover at `epoch` to the batch: from it on, the file is what the secondary serves.
-    public func appendTakeover(epoch: Int) {
+    package func appendTakeover(epoch: Int) {
         MirrorLogFormat.appendTakeover(epoch: epoch, into: &batch)
     }
 
     /// Whether records were appended since the batch was last taken.
-    public var hasBatch: Bool { batch.readableBytes > 0 }
+    package var hasBatch: Bool { batch.readableBytes > 0 }
 
     /// Takes the batch appended so far (to pass to `write(_:to:)`), leaving an empty one.
-    public func takeBatch() -> ByteBuffer? {
+    package func takeBatch() -> ByteBuffer? {
         guard batch.readableBytes > 0 else { return nil }
         let taken = batch
         batch = ByteBufferAllocator().buffer(capacity: max(64 << 10, taken.readableBytes))
@@ -108,7 +108,7 @@ public final class MirrorLogFile: @unchecked Sendable {
 
     /// Writes `batch` at the file's position and fsyncs the file: on return, every frame in it
     /// survives a power loss.
-    public static func write(_ batch: ByteBuffer, to descriptor: Int32, path: String) throws(MirrorLogFileError) {
+    package static func write(_ batch: ByteBuffer, to descriptor: Int32, path: String) throws(MirrorLogFileError) {
         let failure: String? = batch.withUnsafeReadableBytes { bytes in
             var done = 0
             while done < bytes.count {
@@ -125,13 +125,13 @@ public final class MirrorLogFile: @unchecked Sendable {
     }
 
     /// Writes and fsyncs the batch on this thread (nothing to do when it is empty).
-    public func flush() throws(MirrorLogFileError) {
+    package func flush() throws(MirrorLogFileError) {
         guard !closed, let taken = takeBatch() else { return }
         try Self.write(taken, to: descriptor, path: path)
     }
 
     /// Flushes and closes the file; closing twice is harmless.
-    public func close() throws(MirrorLogFileError) {
+    package func close() throws(MirrorLogFileError) {
         guard !closed else { return }
         defer {
             closed = true

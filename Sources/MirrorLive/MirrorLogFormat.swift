@@ -22,15 +22,15 @@ import Trace
 /// with its offset.
 public enum MirrorLogFormat {
     /// The magic bytes that open the file.
-    public static let magic: [UInt8] = Array("PLMBMLOG".utf8)
+    package static let magic: [UInt8] = Array("PLMBMLOG".utf8)
     /// The format version this code writes and reads.
-    public static let version: UInt32 = 1
+    package static let version: UInt32 = 1
     /// Bytes of the file header.
-    public static let headerSize = 16
+    package static let headerSize = 16
     /// Bytes before each frame's body.
-    public static let frameHeaderSize = 12
+    package static let frameHeaderSize = 12
     /// The largest body accepted (a record of 16 MiB of payload and its fields).
-    public static let maxBody = (16 << 20) + 64
+    package static let maxBody = (16 << 20) + 64
 
     static let recordType: UInt8 = 1, takeoverType: UInt8 = 2
 
@@ -100,7 +100,7 @@ public enum MirrorLogFormat {
     ///
     /// Throws `MirrorLogFileError.damaged` (with the offset) for a bad header, an unknown version
     /// or a bad frame that is not the file's tail.
-    public static func read(_ bytes: UnsafeRawBufferPointer, path: String) throws(MirrorLogFileError) -> Contents {
+    package static func read(_ bytes: UnsafeRawBufferPointer, path: String) throws(MirrorLogFileError) -> Contents {
         guard bytes.count >= headerSize else {
             if bytes.allSatisfy({ $0 == 0 }) || Array(bytes) == Array(magic.prefix(bytes.count)) {
                 // A file created and cut before its header was whole: nothing was ever acknowledged.

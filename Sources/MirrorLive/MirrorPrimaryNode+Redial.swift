@@ -13,7 +13,7 @@ public struct MirrorPathComeback: Sendable, Equatable {
     public var sent: Int
 
     /// Makes a comeback record.
-    public init(path: Int, afterRecords: Int, sent: Int) {
+    package init(path: Int, afterRecords: Int, sent: Int) {
         self.path = path
         self.afterRecords = afterRecords
         self.sent = sent

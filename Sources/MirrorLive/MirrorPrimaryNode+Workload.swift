@@ -15,12 +15,12 @@ public struct MirrorWorkload: Sendable {
     /// Every `barrierEvery`-th write depends on the write before it (0: no barriers).
     public var barrierEvery = 16
     /// Close this path's connection once `afterRecords` writes were submitted.
-    public var failPath: (path: Int, afterRecords: Int)?
+    package var failPath: (path: Int, afterRecords: Int)?
     /// Dial this path again once `afterRecords` writes were submitted (after `failPath` took it
     /// down): it passes the handshake again and takes streams again once it is up.
-    public var restorePath: (path: Int, afterRecords: Int)?
+    package var restorePath: (path: Int, afterRecords: Int)?
     /// Crash the primary once this many writes were submitted.
-    public var crashAfter: Int?
+    package var crashAfter: Int?
     /// Paces the client: write `i` (from 0) is submitted no earlier than `i / writesPerSecond`
     /// seconds after the run starts (and only while the window has room); nil submits as fast
     /// as the window allows.
@@ -34,7 +34,7 @@ public struct MirrorWorkload: Sendable {
 
     /// The payload of write `index` (from 0), which a fresh primary logs as lsn `index + 1`:
     /// derived from the index, so a copy of the log can be checked byte for byte.
-    public static func payload(index: Int, size: Int) -> [UInt8] {
+    package static func payload(index: Int, size: Int) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: size) { bytes, count in
             let base = index &* 31
             for i in 0..<size { bytes[i] = UInt8(truncatingIfNeeded: base &+ i) }

@@ -120,13 +120,13 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
 
     /// Closes one path's connection, as a failing interconnect would, and keeps the path down
     /// (not dialed again) until `restorePath(_:)`.
-    public func failPath(_ path: Int) async {
+    package func failPath(_ path: Int) async {
         try? await loop.submit { self.holdPathDown(path) }.get()
     }
 
     /// Brings a failed path back: dials it now (and again every `redialDelay` until it is up),
     /// authenticates it, and lets it take streams again.
-    public func restorePath(_ path: Int) async {
+    package func restorePath(_ path: Int) async {
         try? await loop.submit { self.restorePathNow(path) }.get()
     }
 
@@ -156,7 +156,7 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
     }
 
     /// The `x-` notes recorded (also written to the trace).
-    public func recordedNotes() async -> [MirrorNote] {
+    package func recordedNotes() async -> [MirrorNote] {
         (try? await loop.submit { self.notes }.get()) ?? []
     }
 

@@ -202,7 +202,7 @@ public final class MirrorSecondaryNode: PathEndpoint, @unchecked Sendable {
     }
 
     /// The `x-` notes recorded (also written to the trace).
-    public func recordedNotes() async -> [MirrorNote] {
+    package func recordedNotes() async -> [MirrorNote] {
         (try? await loop.submit { self.notes }.get()) ?? []
     }
 

@@ -40,7 +40,7 @@ public enum MirrorKeyFileError: Error, Sendable, Equatable, CustomStringConverti
 /// owner only (mode 0600 or 0400): a file that group or others may read or write is refused.
 extension MirrorSharedKey {
     /// The word that opens the key line.
-    public static let fileTag = "plumb-mirror-key-v1"
+    package static let fileTag = "plumb-mirror-key-v1"
 
     /// Reads the key from the key file at `path`, refusing a file that group or others can
     /// read or write.
@@ -58,7 +58,7 @@ extension MirrorSharedKey {
     }
 
     /// The key in the key file's text (see the format above); `path` names the file in errors.
-    public static func parse(_ text: String, path: String) throws(MirrorKeyFileError) -> MirrorSharedKey {
+    package static func parse(_ text: String, path: String) throws(MirrorKeyFileError) -> MirrorSharedKey {
         var found: (line: Int, key: MirrorSharedKey)?
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -88,7 +88,7 @@ extension MirrorSharedKey {
     }
 
     /// The key file's text for this key.
-    public var fileText: String {
+    package var fileText: String {
         let hex = bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
         return """
             # plumb mirror shared key (format: `plumb mirror keygen --help`). Both controllers need

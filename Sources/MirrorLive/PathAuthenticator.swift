@@ -7,38 +7,38 @@ import Crypto
 /// checks it and answers `HMAC(key, "plumb-mirror/listener" | connector nonce | listener nonce |
 /// path)`, which the connector checks. Both sides prove the key without sending it, a recorded
 /// handshake cannot be replayed (each side's nonce is fresh), and the path number is bound in.
-public struct PathAuthenticator: Sendable {
+package struct PathAuthenticator: Sendable {
     /// Bytes of each nonce.
-    public static let nonceSize = 32
+    package static let nonceSize = 32
 
     let key: MirrorSharedKey
 
     /// Makes an authenticator for the shared `key`.
-    public init(key: MirrorSharedKey) { self.key = key }
+    package init(key: MirrorSharedKey) { self.key = key }
 
     /// A fresh random nonce.
-    public static func nonce() -> [UInt8] {
+    package static func nonce() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<nonceSize).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     /// The connector's proof.
-    public func connectorProof(listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> [UInt8] {
+    package func connectorProof(listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> [UInt8] {
         mac("plumb-mirror/connector", listenerNonce, connectorNonce, path)
     }
 
     /// The listener's proof.
-    public func listenerProof(listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> [UInt8] {
+    package func listenerProof(listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> [UInt8] {
         mac("plumb-mirror/listener", connectorNonce, listenerNonce, path)
     }
 
     /// Whether `proof` is the connector's proof (compared in constant time).
-    public func checkConnector(_ proof: [UInt8], listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> Bool {
+    package func checkConnector(_ proof: [UInt8], listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> Bool {
         check(proof, "plumb-mirror/connector", listenerNonce, connectorNonce, path)
     }
 
     /// Whether `proof` is the listener's proof (compared in constant time).
-    public func checkListener(_ proof: [UInt8], listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> Bool {
+    package func checkListener(_ proof: [UInt8], listenerNonce: [UInt8], connectorNonce: [UInt8], path: Int) -> Bool {
         check(proof, "plumb-mirror/listener", connectorNonce, listenerNonce, path)
     }
 

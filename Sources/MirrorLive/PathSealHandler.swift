@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 
 /// Why a frame after the handshake was refused.
-public enum FrameAuthenticationError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum FrameAuthenticationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The frame's tag does not match: forged, altered, replayed, reordered or dropped on the way.
     case badTag(frame: UInt64)
     /// The frame is too short to hold a tag.
@@ -12,7 +12,7 @@ public enum FrameAuthenticationError: Error, Sendable, Equatable, CustomStringCo
     case malformedBatch(frame: UInt64)
 
     /// A sentence for the operator's log.
-    public var description: String {
+    package var description: String {
         switch self {
         case .badTag(let frame): "frame \(frame) failed authentication (forged, altered or replayed)"
         case let .tooShort(frame, length): "frame \(frame) failed authentication (\(length) bytes, shorter than its tag)"

@@ -3,7 +3,7 @@ import NIOCore
 import Trace
 
 /// Why a frame body is not a message.
-public enum WireError: Error, Sendable, Equatable {
+package enum WireError: Error, Sendable, Equatable {
     /// The first byte names no message type.
     case unknownType(UInt8)
     /// The body ends before the message does.
@@ -15,7 +15,7 @@ public enum WireError: Error, Sendable, Equatable {
 }
 
 /// Everything said on a path: the handshake, then the mirror's messages.
-public enum WireMessage: Sendable, Equatable {
+package enum WireMessage: Sendable, Equatable {
     /// Listener to connector: prove you hold the key, over this nonce.
     case challenge(nonce: [UInt8])
     /// Connector to listener: which path this connection is, its own nonce, and its proof.
@@ -33,7 +33,7 @@ public enum WireMessage: Sendable, Equatable {
     static let entryType: UInt8 = 10, ackType: UInt8 = 11, fencedType: UInt8 = 12
 
     /// Writes the message (a frame body) into `out`.
-    public func encode(into out: inout ByteBuffer) {
+    package func encode(into out: inout ByteBuffer) {
         switch self {
         case .challenge(let nonce):
             out.writeInteger(Self.challengeType)
@@ -70,7 +70,7 @@ public enum WireMessage: Sendable, Equatable {
     }
 
     /// Reads one message from a whole frame body.
-    public static func decode(_ body: ByteBuffer) throws(WireError) -> WireMessage {
+    package static func decode(_ body: ByteBuffer) throws(WireError) -> WireMessage {
         var body = body
         guard let type = body.readInteger(as: UInt8.self) else { throw .shortBody(type: 0) }
         var reader = Reader(buffer: body, type: type)

@@ -4,14 +4,14 @@
 /// an event, no cycle) and gives a linearization that keeps line order wherever happens-before
 /// allows, so that specs can replay it. For traces in files, `CausalOrder` does the same in
 /// bounded memory; this is for events made in memory (tests, the explorer).
-public struct HappensBeforeGraph: Sendable {
+package struct HappensBeforeGraph: Sendable {
     /// The events in a linearization of happens-before.
-    public private(set) var linearized: [TraceEvent]
+    package private(set) var linearized: [TraceEvent]
     /// The reachability index over `linearized`.
-    public private(set) var clocks: VectorClockIndex
+    package private(set) var clocks: VectorClockIndex
 
     /// Orders `events` by happens-before, or throws the first structural input error.
-    public init(events: [TraceEvent]) throws(TraceInputError) {
+    package init(events: [TraceEvent]) throws(TraceInputError) {
         let count = events.count
         var position: [EventID: Int] = [:]
         position.reserveCapacity(count)

@@ -18,25 +18,25 @@ import Darwin
 /// Memory stays bounded by the longest line (at most `maxLineLength`) plus one chunk; a longer
 /// line is an input error. The file is closed at its end or when the source is released.
 /// Not thread-safe: one reader at a time.
-public final class LineSource {
+package final class LineSource {
     /// The default size of one read from the file: 1 MiB.
-    public static let defaultChunkSize = 1 << 20
+    package static let defaultChunkSize = 1 << 20
     /// The default longest line accepted: 16 MiB.
-    public static let defaultMaxLineLength = 16 << 20
+    package static let defaultMaxLineLength = 16 << 20
 
     /// The file's path, as given to `init`; errors name it.
-    public let path: String
+    package let path: String
     /// The number of lines handed out so far, i.e. the 1-based number of the latest line.
-    public private(set) var lineNumber = 0
+    package private(set) var lineNumber = 0
     /// Whether the file is gzip data (it starts with `1f 8b`).
-    public private(set) var isGzip = false
+    package private(set) var isGzip = false
     /// Whether the latest line handed out is the file's last and had no newline after it
     /// (what a writer cut off mid-line leaves; see `--truncated`).
-    public private(set) var lastLineUnterminated = false
+    package private(set) var lastLineUnterminated = false
 
     /// Bytes of the file read so far (of the compressed file, for gzip): how far through the
     /// file a progress line is.
-    public private(set) var bytesRead = 0
+    package private(set) var bytesRead = 0
     /// For gzip, the bytes read before inflating began (the magic bytes and what came with them).
     private var prefixBytes = 0
 
@@ -56,7 +56,7 @@ public final class LineSource {
     ///
     /// Throws a `TraceInputError` naming the file: at line 0 when it cannot be opened, at
     /// line 1 when its first bytes cannot be read or zlib cannot start.
-    public init(
+    package init(
         path: String, chunkSize: Int = LineSource.defaultChunkSize,
         maxLineLength: Int = LineSource.defaultMaxLineLength
     ) throws(TraceInputError) {
@@ -98,7 +98,7 @@ public final class LineSource {
     /// The bytes stay valid only until the next call or until the source is released; copy
     /// what must outlive that. Throws a `TraceInputError` naming the file and the line being
     /// read when the file cannot be read, its gzip data is corrupt, or the line is too long.
-    public func nextLine() throws(TraceInputError) -> UnsafeBufferPointer<UInt8>? {
+    package func nextLine() throws(TraceInputError) -> UnsafeBufferPointer<UInt8>? {
         while true {
             let base = buffer.baseAddress!  // again each time: makeRoom may move the buffer
             if scanned < end,

@@ -10,12 +10,12 @@ import Darwin
 /// the explorer's parallel search, the live runtimes; `Locked(())` guards state kept beside it).
 /// Portable to every platform the package supports, where `Synchronization.Mutex` needs macOS 15.
 /// Thread-safe.
-public final class Locked<State: Sendable>: @unchecked Sendable {
+package final class Locked<State: Sendable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
 
     /// Guards `state`.
-    public init(_ state: State) {
+    package init(_ state: State) {
         self.state = state
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -29,7 +29,7 @@ public final class Locked<State: Sendable>: @unchecked Sendable {
     }
 
     /// Runs `body` with the state, holding the lock.
-    public func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
+    package func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)
