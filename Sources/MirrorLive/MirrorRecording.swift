@@ -7,55 +7,55 @@ import Trace
 /// One recorded run of the live mirror: a secondary and a primary as two endpoints in this
 /// process, talking over loopback, each recording its trace to its own file
 /// (`primary.jsonl`, `secondary.jsonl`). What `plumb record mirror` and the live tests run.
-public struct MirrorRecording: Sendable {
+package struct MirrorRecording: Sendable {
     /// The run's shape.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Client writes.
-        public var records: Int
+        package var records: Int
         /// Streams the log is parsed into.
-        public var streams: Int
+        package var streams: Int
         /// Paths (TCP connections).
-        public var paths: Int
+        package var paths: Int
         /// Fail this path after this many writes.
-        public var failPath: (path: Int, afterRecords: Int)?
+        package var failPath: (path: Int, afterRecords: Int)?
         /// Bring the failed path back after this many writes: the primary dials it again,
         /// authenticates it with the same handshake, and it takes streams again once it is up.
-        public var restorePath: (path: Int, afterRecords: Int)?
+        package var restorePath: (path: Int, afterRecords: Int)?
         /// Whether the primary dials a lost path (closed by the peer or by a corrupt frame) again
         /// on its own, `redialDelay` later. A path failed by `failPath` waits for `restorePath`.
-        public var redialsLostPaths = true
+        package var redialsLostPaths = true
         /// How long the primary waits before dialing a path again, and between failed attempts.
-        public var redialDelay = TimeAmount.milliseconds(100)
+        package var redialDelay = TimeAmount.milliseconds(100)
         /// Crash the primary after this many writes, then let the secondary take over.
-        public var crashPrimaryAt: Int?
+        package var crashPrimaryAt: Int?
         /// The directory the trace files go to (created if missing).
-        public var outputDirectory: String
+        package var outputDirectory: String
         /// Payload bytes per write.
-        public var payloadSize = 64
+        package var payloadSize = 64
         /// Writes outstanding at most.
-        public var window = 1024
+        package var window = 1024
         /// The shared key (a fresh random one by default).
-        public var key = MirrorSharedKey.random()
+        package var key = MirrorSharedKey.random()
         /// Where the secondary keeps its copy of the log on disk (nil: in memory only).
-        public var secondaryLogPath: String?
+        package var secondaryLogPath: String?
         /// Seconds to wait for the secondary's takeover.
-        public var takeoverTimeout = 30
+        package var takeoverTimeout = 30
         /// Limits what the primary writes on each path to this many bytes per second (a token
         /// bucket in the runtime, see `MirrorPrimaryNode.Configuration.pathBytesPerSecond`);
         /// nil: as fast as loopback takes them.
-        public var pathBytesPerSecond: Int?
+        package var pathBytesPerSecond: Int?
         /// Whether the controllers record their traces. False hands every event to a recorder
         /// that discards it and writes no trace file (`Summary.files` is empty): the same run
         /// without the recording's cost, for measuring that cost.
-        public var recordsTraces = true
+        package var recordsTraces = true
         /// Paces the client to this many writes per second (`MirrorWorkload.writesPerSecond`);
         /// nil: as fast as the window allows.
-        public var writesPerSecond: Int?
+        package var writesPerSecond: Int?
         /// Whether to time every write from submission to commit (`Summary.commitLatencies`).
-        public var measuresCommitLatency = false
+        package var measuresCommitLatency = false
 
         /// Makes options; see each property.
-        public init(records: Int, streams: Int, paths: Int, outputDirectory: String) {
+        package init(records: Int, streams: Int, paths: Int, outputDirectory: String) {
             self.records = records
             self.streams = streams
             self.paths = paths
@@ -64,61 +64,61 @@ public struct MirrorRecording: Sendable {
     }
 
     /// What the run did.
-    public struct Summary: Sendable {
+    package struct Summary: Sendable {
         /// Writes submitted by the client.
-        public var submitted: Int
+        package var submitted: Int
         /// Writes committed.
-        public var committed: Int
+        package var committed: Int
         /// Entry sends per path (first sends and resends).
-        public var sentPerPath: [Int]
+        package var sentPerPath: [Int]
         /// Every time a path came back after it went down, with the entries it carried since
         /// (also counted in `sentPerPath`).
-        public var comebacks: [MirrorPathComeback]
+        package var comebacks: [MirrorPathComeback]
         /// Sends of an entry that had been sent before.
-        public var resent: Int
+        package var resent: Int
         /// Entries the secondary applied.
-        public var applied: Int
+        package var applied: Int
         /// Duplicates the secondary dropped.
-        public var dropped: Int
+        package var dropped: Int
         /// Whether the primary crashed.
-        public var crashed: Bool
+        package var crashed: Bool
         /// The secondary's epoch after its takeover, if it took over.
-        public var takeoverEpoch: Int?
+        package var takeoverEpoch: Int?
         /// Records the secondary holds.
-        public var secondaryRecords: Int
+        package var secondaryRecords: Int
         /// Committed lsns missing from the secondary's copy of the log, or held there with
         /// another payload than the client wrote (0 unless something is wrong).
-        public var lostCommits: Int
+        package var lostCommits: Int
         /// Wall time of the run.
-        public var elapsed: Duration
+        package var elapsed: Duration
         /// Wall time of the client workload alone: from the first write submitted to the last
         /// commit (or the crash) and the traces' last lines handed to the operating system,
         /// without connecting, the takeover and shutting down.
-        public var workloadElapsed: Duration
+        package var workloadElapsed: Duration
         /// CPU time (user and system, every thread of this process: both controllers, their
         /// trace writers) over the same span as `workloadElapsed`.
-        public var workloadCPU: Duration
+        package var workloadCPU: Duration
         /// The part of `workloadCPU` spent on the two event-loop threads (primary, secondary):
         /// the controllers themselves, with the packing of their trace events.
-        public var workloadLoopCPU: Duration
+        package var workloadLoopCPU: Duration
         /// The part of `workloadCPU` the trace writer threads spent encoding and writing the
         /// traces' lines (zero untraced).
-        public var workloadTraceWriterCPU: Duration
+        package var workloadTraceWriterCPU: Duration
         /// From submission to commit, per committed write; empty unless the options ask for
         /// `measuresCommitLatency`.
-        public var commitLatencies: [Duration]
+        package var commitLatencies: [Duration]
         /// The trace files written.
-        public var files: [String]
+        package var files: [String]
     }
 
     /// The options in force.
-    public var options: Options
+    package var options: Options
 
     /// Makes a run.
-    public init(options: Options) { self.options = options }
+    package init(options: Options) { self.options = options }
 
     /// Runs it; `log` gets the operator's lines (path failures, refused peers, the takeover).
-    public func run(log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Summary {
+    package func run(log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Summary {
         let clock = ContinuousClock()
         let start = clock.now
         try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
@@ -218,7 +218,7 @@ public struct MirrorRecording: Sendable {
 
 extension MirrorRecording {
     /// The CPU time this process used so far (user and system, all threads).
-    public static func processCPUTime() -> Duration {
+    package static func processCPUTime() -> Duration {
         var usage = rusage()
         #if canImport(Glibc)
         getrusage(RUSAGE_SELF.rawValue, &usage)

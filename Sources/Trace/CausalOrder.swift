@@ -7,9 +7,9 @@
 /// strays from happens-before (what is still pending), not with their length, and is bounded:
 /// more than `maxPending` waiting events is an input error naming the option that raises it.
 /// Time is linear in the events and the files. A value type, used by one task.
-public struct CausalOrder {
+package struct CausalOrder {
     /// Why reading stopped.
-    public enum Failure: Error, Sendable {
+    package enum Failure: Error, Sendable {
         /// The input is not a valid trace.
         case input(TraceInputError)
         /// A node's events are spread over several files with interleaved seqs; the files must
@@ -44,9 +44,9 @@ public struct CausalOrder {
     /// Per file: the nodes it holds (as far as read, or as the prescan found).
     private var fileNodes: [[Int]]
     /// The files, as the user named them, in the order given.
-    public let paths: [String]
+    package let paths: [String]
     /// The system all headers name.
-    public let system: TraceSystem
+    package let system: TraceSystem
     private let allowTruncated: Bool
     private let prescanned: Bool
 
@@ -61,30 +61,30 @@ public struct CausalOrder {
     private var pendingCount = 0
 
     /// The default bound on waiting events (`maxPending`): 4,000,000, some 700 MiB.
-    public static let defaultMaxPending = 4_000_000
+    package static let defaultMaxPending = 4_000_000
     /// The most events that may wait for their causes at once; one more is an input error.
-    public let maxPending: Int
+    package let maxPending: Int
     /// The most files open at once.
-    public var maxOpenFiles: Int { window.maxOpen }
+    package var maxOpenFiles: Int { window.maxOpen }
     /// The most files that were open at once.
-    public var peakOpenFiles: Int { window.peakOpen }
+    package var peakOpenFiles: Int { window.peakOpen }
 
     /// Causes dropped because they named seqs past the end of a node's capture (`--truncated`).
-    public private(set) var droppedTruncatedCauses = 0
+    package private(set) var droppedTruncatedCauses = 0
     /// Last lines dropped because they were cut off mid-write (`--truncated`): no newline after
     /// them and not valid JSON; at most one per file.
-    public private(set) var droppedTruncatedLines = 0
+    package private(set) var droppedTruncatedLines = 0
     /// Causes that named `x-` events, and so named no event.
-    public private(set) var droppedExtensionCauses = 0
+    package private(set) var droppedExtensionCauses = 0
     /// Events handed out so far.
-    public private(set) var eventCount = 0
+    package private(set) var eventCount = 0
     /// Bytes of the files read so far (compressed bytes for gzip), a little ahead of the
     /// events handed out: what a progress line shows.
-    public var bytesRead: Int { window.bytesRead }
+    package var bytesRead: Int { window.bytesRead }
     /// Heads of queues looked at to keep node order: a measure of the work per event.
     private(set) var orderCheckSteps = 0
     /// The most events held in queues at once: the window the trace needed.
-    public private(set) var peakPending = 0
+    package private(set) var peakPending = 0
 
     /// Opens the first files and checks that their headers agree (a file opened later is
     /// checked when it is opened).
@@ -96,7 +96,7 @@ public struct CausalOrder {
     ///   - maxPending: the most events that may wait for their causes at once.
     ///   - maxOpenFiles: the most files open at once; by default a quarter of `ulimit -n`,
     ///     between 8 and 256.
-    public init(
+    package init(
         paths: [String], allowTruncated: Bool = false, prescan: Bool = false,
         maxPending: Int = CausalOrder.defaultMaxPending, maxOpenFiles: Int? = nil
     ) throws(Failure) {
@@ -174,7 +174,7 @@ public struct CausalOrder {
 
     /// The next event in happens-before order, with causes that name no event removed;
     /// nil at the end of the trace.
-    public mutating func next() throws(Failure) -> TraceEvent? {
+    package mutating func next() throws(Failure) -> TraceEvent? {
         while true {
             while let q = candidates.popLast() {
                 if let event = try take(from: q) { return event }

@@ -1,5 +1,5 @@
 /// What one line of a trace file holds.
-public enum TraceLine: Sendable, Equatable {
+package enum TraceLine: Sendable, Equatable {
     /// An empty line, or one of only JSON whitespace (space, tab, CR, LF).
     case blank
     /// A header line (an object with a `format` key).
@@ -23,25 +23,25 @@ public enum TraceLine: Sendable, Equatable {
 /// `TraceInputError`s with an empty file and line 0; `TraceFileReader` fills those in.
 ///
 /// A value type without state: safe to use from any thread.
-public struct EventParser: Sendable {
+package struct EventParser: Sendable {
     /// The system whose table events are checked against; nil before a header was seen.
     ///
     /// With nil, every event name of every system is accepted, each with its own system's
     /// node rules (`crash` on any node).
-    public var system: TraceSystem?
+    package var system: TraceSystem?
 
     /// Makes a parser for events of `system`.
-    public init(system: TraceSystem?) {
+    package init(system: TraceSystem?) {
         self.system = system
     }
 
     /// Parses one line (without its line end; trailing whitespace is allowed).
-    public func parse(_ line: UnsafeBufferPointer<UInt8>) throws(TraceInputError) -> TraceLine {
+    package func parse(_ line: UnsafeBufferPointer<UInt8>) throws(TraceInputError) -> TraceLine {
         try parse(line, requireHeader: false)
     }
 
     /// Parses one line given as bytes.
-    public func parse(_ line: [UInt8]) throws(TraceInputError) -> TraceLine {
+    package func parse(_ line: [UInt8]) throws(TraceInputError) -> TraceLine {
         let result = line.withUnsafeBufferPointer { bytes in
             Result { () throws(TraceInputError) in try parse(bytes, requireHeader: false) }
         }
@@ -49,7 +49,7 @@ public struct EventParser: Sendable {
     }
 
     /// Parses one line given as a string.
-    public func parse(_ line: String) throws(TraceInputError) -> TraceLine {
+    package func parse(_ line: String) throws(TraceInputError) -> TraceLine {
         try parse(Array(line.utf8))
     }
 

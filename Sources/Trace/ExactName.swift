@@ -9,31 +9,31 @@ import Darwin
 /// Swift's `String` equality uses canonical equivalence, so `"w\u{e9}"` and `"we\u{301}"` are
 /// equal strings; in a trace they are two different nodes. Use this as a key wherever a name
 /// read from a trace identifies something.
-public struct ExactName: Hashable, Sendable, CustomStringConvertible {
+package struct ExactName: Hashable, Sendable, CustomStringConvertible {
     /// The name as read.
-    public let string: String
+    package let string: String
 
     /// Wraps a name.
-    public init(_ string: String) { self.string = string }
+    package init(_ string: String) { self.string = string }
 
     /// Byte-wise equality of the UTF-8 encodings.
-    public static func == (lhs: ExactName, rhs: ExactName) -> Bool {
+    package static func == (lhs: ExactName, rhs: ExactName) -> Bool {
         lhs.string.exactlyEquals(rhs.string)
     }
 
     /// Hashes the UTF-8 bytes.
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(exactBytesOf: string)
     }
 
     /// The name.
-    public var description: String { string }
+    package var description: String { string }
 }
 
 extension String {
     /// Whether the two strings have the same UTF-8 bytes (not merely canonically equivalent).
     @inlinable
-    public func exactlyEquals(_ other: String) -> Bool {
+    package func exactlyEquals(_ other: String) -> Bool {
         // Lengths first: O(1) for native strings, and most names that differ differ in length.
         guard utf8.count == other.utf8.count else { return false }
         // Identical representations hold identical bytes (a small string stores its bytes
@@ -57,7 +57,7 @@ extension String {
 extension Hasher {
     /// Feeds the UTF-8 bytes of `string`, so equal bytes hash equally and nothing else matters.
     @inlinable
-    public mutating func combine(exactBytesOf string: String) {
+    package mutating func combine(exactBytesOf string: String) {
         var copy = string
         copy.withUTF8 { combine(bytes: UnsafeRawBufferPointer($0)) }
     }

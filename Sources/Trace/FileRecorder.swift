@@ -253,7 +253,7 @@ public final class FileRecorder: TraceRecorder, @unchecked Sendable {
     /// CPU time the writer thread has spent turning this recording's buffers into lines and
     /// writing them so far (what the recording costs beyond packing events on the recording
     /// threads); for benchmarks.
-    public var writerCPUTime: Duration {
+    package var writerCPUTime: Duration {
         .nanoseconds(writer.cpuNanoseconds)
     }
 }

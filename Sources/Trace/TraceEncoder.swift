@@ -5,9 +5,9 @@
 /// Optional empty arrays (`deps`, `after`, `logs`) and a nil `reason` are left out. For every
 /// event `e`, parsing `encode(e)` gives back `e` (but for `location`, which is not written).
 /// Stateless: safe to use from any thread.
-public enum TraceEncoder {
+package enum TraceEncoder {
     /// The header line, without a line end; `meta` is written with its keys sorted.
-    public static func encode(_ header: TraceHeader, meta: [String: String]? = nil) -> [UInt8] {
+    package static func encode(_ header: TraceHeader, meta: [String: String]? = nil) -> [UInt8] {
         var out: [UInt8] = []
         append(header, meta: meta, to: &out)
         out.removeLast()
@@ -15,7 +15,7 @@ public enum TraceEncoder {
     }
 
     /// The event's line, without a line end.
-    public static func encode(_ event: TraceEvent) -> [UInt8] {
+    package static func encode(_ event: TraceEvent) -> [UInt8] {
         var out: [UInt8] = []
         append(event, to: &out)
         out.removeLast()
@@ -23,7 +23,7 @@ public enum TraceEncoder {
     }
 
     /// Appends the header's line and a newline to `out`.
-    public static func append(_ header: TraceHeader, meta: [String: String]? = nil, to out: inout [UInt8]) {
+    package static func append(_ header: TraceHeader, meta: [String: String]? = nil, to out: inout [UInt8]) {
         TraceLineWriter.appending(to: &out) { write(header, meta: meta, to: &$0) }
     }
 
@@ -49,7 +49,7 @@ public enum TraceEncoder {
     }
 
     /// Appends the event's line and a newline to `out`.
-    public static func append(_ event: TraceEvent, to out: inout [UInt8]) {
+    package static func append(_ event: TraceEvent, to out: inout [UInt8]) {
         TraceLineWriter.appending(to: &out) { write(event, to: &$0) }
     }
 
@@ -158,7 +158,7 @@ public enum TraceEncoder {
     }
 
     /// Appends an `x-` event as one line, with `"\n"`.
-    public static func append(extension event: ExtensionEvent, to out: inout [UInt8]) {
+    package static func append(extension event: ExtensionEvent, to out: inout [UInt8]) {
         TraceLineWriter.appending(to: &out) { write(extension: event, to: &$0) }
     }
 

@@ -1,7 +1,7 @@
 /// One step of a happens-before path: the same node's order, or a `cause` link.
-public struct HappensBeforeStep: Sendable, Hashable {
+package struct HappensBeforeStep: Sendable, Hashable {
     /// How `from` is ordered before `to`.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// Both on one node, `from.seq < to.seq`.
         case program
         /// `from` is named in `to`'s `cause`.
@@ -9,14 +9,14 @@ public struct HappensBeforeStep: Sendable, Hashable {
     }
 
     /// The earlier event.
-    public var from: EventID
+    package var from: EventID
     /// The later event.
-    public var to: EventID
+    package var to: EventID
     /// Why `from` is before `to`.
-    public var kind: Kind
+    package var kind: Kind
 
     /// Makes a step.
-    public init(from: EventID, to: EventID, kind: Kind) {
+    package init(from: EventID, to: EventID, kind: Kind) {
         self.from = from
         self.to = to
         self.kind = kind
@@ -30,7 +30,7 @@ public struct HappensBeforeStep: Sendable, Hashable {
 /// cause brought news of the other node, the news, and the cause that brought it. Memory grows
 /// by one small entry per cross-node message, not per event.
 /// A value type; not shared between tasks.
-public struct VectorClockIndex: Sendable {
+package struct VectorClockIndex: Sendable {
     /// One change of node `i`'s knowledge of node `j`: at its event `seq`, of `j`'s seq
     /// `value`, through the cause `(viaNode, viaSeq)`.
     private struct Change: Sendable {
@@ -77,13 +77,13 @@ public struct VectorClockIndex: Sendable {
     package private(set) var namesDigest = StableHasher().value
 
     /// An empty index.
-    public init() {}
+    package init() {}
 
     /// The nodes seen so far, in order of first appearance.
-    public var nodeNames: [String] { nodes.map(\.name) }
+    package var nodeNames: [String] { nodes.map(\.name) }
 
     /// The number of clock changes kept (one per cross-node message that brought news).
-    public var snapshotCount: Int {
+    package var snapshotCount: Int {
         nodes.reduce(0) { total, node in total + node.components.reduce(0) { $0 + $1.changes.count } }
     }
 
@@ -96,13 +96,13 @@ public struct VectorClockIndex: Sendable {
     }
 
     /// Whether `id` was added (or is below a node's latest seq).
-    public func contains(_ id: EventID) -> Bool {
+    package func contains(_ id: EventID) -> Bool {
         guard let n = find(id.node) else { return false }
         return id.seq <= nodes[n].lastSeq
     }
 
     /// The greatest seq added for `node`, if any.
-    public func lastSeq(of node: String) -> Int? {
+    package func lastSeq(of node: String) -> Int? {
         guard let n = find(node), nodes[n].lastSeq >= 0 else { return nil }
         return nodes[n].lastSeq
     }
@@ -124,7 +124,7 @@ public struct VectorClockIndex: Sendable {
 
     /// Adds the next event of a linearization. Its node's earlier events and all its causes
     /// must have been added already.
-    public mutating func add(node: String, seq: Int, causes: [EventID]) {
+    package mutating func add(node: String, seq: Int, causes: [EventID]) {
         let n = intern(node)
         precondition(seq > nodes[n].lastSeq, "events of one node must be added in seq order")
         nodes[n].lastSeq = seq
@@ -155,7 +155,7 @@ public struct VectorClockIndex: Sendable {
     }
 
     /// The greatest seq of `node` that happens-before or is `b` (nil when none does).
-    public func latestKnown(of node: String, at b: EventID) -> Int? {
+    package func latestKnown(of node: String, at b: EventID) -> Int? {
         guard let j = find(node), let i = find(b.node) else { return nil }
         let value = latestKnown(of: j, atNode: i, seq: b.seq)
         return value >= 0 ? value : nil
@@ -182,14 +182,14 @@ public struct VectorClockIndex: Sendable {
     package func lastSeq(ofNode i: Int) -> Int { nodes[i].lastSeq }
 
     /// Whether `a` happens-before `b`; both must have been added.
-    public func happensBefore(_ a: EventID, _ b: EventID) -> Bool {
+    package func happensBefore(_ a: EventID, _ b: EventID) -> Bool {
         if a.node.exactlyEquals(b.node) { return a.seq < b.seq }
         guard let known = latestKnown(of: a.node, at: b) else { return false }
         return known >= a.seq
     }
 
     /// A path of steps from `a` to `b` when `a` happens-before `b`, else nil.
-    public func path(from a: EventID, to b: EventID) -> [HappensBeforeStep]? {
+    package func path(from a: EventID, to b: EventID) -> [HappensBeforeStep]? {
         guard happensBefore(a, b) else { return nil }
         var steps: [HappensBeforeStep] = []
         buildPath(from: a, to: b, into: &steps)
