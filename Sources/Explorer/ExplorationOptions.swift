@@ -35,7 +35,8 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
     /// The walks random and PCT search take when the budget has no execution limit.
     package static let defaultWalks = 1_000
 
-    /// Makes options; the defaults are a sound, stopping, single-threaded exhaustive search.
+    /// Makes options; the defaults are a sound, stopping, single-threaded exhaustive search
+    /// of the whole space (the package sets `shard` and `recordFingerprints` afterwards).
     public init(
         strategy: ExplorationStrategy = .exhaustive,
         depthBound: Int? = nil,
@@ -48,28 +49,6 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
         shrinkAttempts: Int = 1_000,
         canonicalLimit: Int = 1_000_000
     ) {
-        self.init(strategy: strategy, depthBound: depthBound, stateCaching: stateCaching,
-                  partialOrderReduction: partialOrderReduction, keepGoing: keepGoing,
-                  maxCounterexamples: maxCounterexamples, budget: budget, shard: .whole, parallelism: parallelism,
-                  shrinkAttempts: shrinkAttempts, recordFingerprints: false, canonicalLimit: canonicalLimit)
-    }
-
-    /// Makes options, with the package's own: a shard of a split exploration, and the
-    /// fingerprints kept to union the shards' states.
-    package init(
-        strategy: ExplorationStrategy = .exhaustive,
-        depthBound: Int? = nil,
-        stateCaching: Bool = true,
-        partialOrderReduction: Bool = true,
-        keepGoing: Bool = false,
-        maxCounterexamples: Int = 10,
-        budget: ExplorationBudget = .unlimited,
-        shard: Shard = .whole,
-        parallelism: Int = 1,
-        shrinkAttempts: Int = 1_000,
-        recordFingerprints: Bool = false,
-        canonicalLimit: Int = 1_000_000
-    ) {
         self.strategy = strategy
         self.depthBound = depthBound
         self.stateCaching = stateCaching
@@ -77,10 +56,10 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
         self.keepGoing = keepGoing
         self.maxCounterexamples = maxCounterexamples
         self.budget = budget
-        self.shard = shard
+        shard = .whole
         self.parallelism = parallelism
         self.shrinkAttempts = shrinkAttempts
-        self.recordFingerprints = recordFingerprints
+        recordFingerprints = false
         self.canonicalLimit = canonicalLimit
     }
 }

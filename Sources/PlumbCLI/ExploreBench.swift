@@ -146,8 +146,11 @@ struct ExploreBench: AsyncParsableCommand {
     }
 
     func reduction<S: ExplorationTarget>(_ start: S) {
-        let (on, _) = Self.measure(start, ExplorationOptions(recordFingerprints: true))
-        let (off, _) = Self.measure(start, ExplorationOptions(partialOrderReduction: false, recordFingerprints: true))
+        var options = ExplorationOptions()
+        options.recordFingerprints = true
+        let (on, _) = Self.measure(start, options)
+        options.partialOrderReduction = false
+        let (off, _) = Self.measure(start, options)
         let same = on.verdict == off.verdict && on.fingerprints == off.fingerprints
         emit(Self.row([S.system, start.configurationText, "\(on.executions)", "\(off.executions)", "\(on.transitions)",
                         "\(off.transitions)", String(format: "%.2fx", Double(off.transitions) / Double(max(on.transitions, 1))),

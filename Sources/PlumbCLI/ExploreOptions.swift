@@ -111,11 +111,13 @@ struct ExploreOptions: ParsableArguments {
         case .random: .random(seed: seed)
         case .pct: .pct(seed: seed, depth: pctDepth)
         }
-        return ExplorationOptions(
+        var options = ExplorationOptions(
             strategy: strategy, depthBound: depth, stateCaching: !noCache,
             partialOrderReduction: !noReduction, keepGoing: keepGoing,
             budget: ExplorationBudget(executions: executions, time: seconds.map { .milliseconds(Int64($0 * 1000)) }),
-            shard: (try? resolvedShard()) ?? .whole, parallelism: jobs)
+            parallelism: jobs)
+        options.shard = (try? resolvedShard()) ?? .whole
+        return options
     }
 
     /// The environment variable a Kubernetes Indexed Job sets to each pod's index.

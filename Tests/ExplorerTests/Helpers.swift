@@ -7,10 +7,13 @@ func explore<S: Explorable>(
     budget: ExplorationBudget = .unlimited, shard: Shard = .whole, parallelism: Int = 1,
     shrinkAttempts: Int = 1_000, fingerprints: Bool = false
 ) -> ExplorationReport {
-    Exploration(start: start, options: ExplorationOptions(
+    var options = ExplorationOptions(
         strategy: strategy, depthBound: depthBound, stateCaching: caching,
-        partialOrderReduction: reduction, keepGoing: keepGoing, budget: budget, shard: shard,
-        parallelism: parallelism, shrinkAttempts: shrinkAttempts, recordFingerprints: fingerprints)).run()
+        partialOrderReduction: reduction, keepGoing: keepGoing, budget: budget,
+        parallelism: parallelism, shrinkAttempts: shrinkAttempts)
+    options.shard = shard
+    options.recordFingerprints = fingerprints
+    return Exploration(start: start, options: options).run()
 }
 
 /// The four combinations of state caching and partial-order reduction.
