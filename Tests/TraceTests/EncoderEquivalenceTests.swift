@@ -36,13 +36,7 @@ final class EncoderEquivalenceTests: XCTestCase {
         var generator = EncoderSampleGenerator(seed: 42)
         // Mostly one node with one peer (what the cache is for), and now and then others.
         let events = (0..<20_000).map { _ in generator.event() }
-        let path = directory + "/random.jsonl"
-        let recorder = try FileRecorder(path: path, system: .mirror, bufferLimit: 4096)
-        for event in events { recorder.record(event) }
-        try recorder.close()
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""])
+        try assertRecordsTheReference(events, at: directory + "/random.jsonl")
     }
 
     /// A controller's recorder sees one node and one peer: its numeric events are packed on the
@@ -75,13 +69,7 @@ final class EncoderEquivalenceTests: XCTestCase {
             XCTAssertEqual(String(decoding: UnsafeBufferPointer(start: line.base, count: line.count), as: UTF8.self), referenceLine(event) + "\n")
             line.base.deallocate()
         }
-        let path = directory + "/packed.jsonl"
-        let recorder = try FileRecorder(path: path, system: .mirror, bufferLimit: 4096)
-        for event in events { recorder.record(event) }
-        try recorder.close()
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""])
+        try assertRecordsTheReference(events, at: directory + "/packed.jsonl")
     }
 
     /// The writer counts a node's `seq` up in its digits and keeps its clock's upper digits:
@@ -106,30 +94,30 @@ final class EncoderEquivalenceTests: XCTestCase {
             return TraceEvent(node: "primary", seq: seq, kind: .send(stream: index % 8, sn: index, path: index % 4),
                               causes: index % 3 == 0 ? [EventID(node: "secondary", seq: index)] : [], t: t)
         }
-        let path = directory + "/running.jsonl"
+        try assertRecordsTheReference(events, at: directory + "/running.jsonl")
+    }
+
+    /// Records `events` with a small-buffered `FileRecorder` at `path` and checks that the file
+    /// holds exactly the reference lines after its header.
+    private func assertRecordsTheReference(_ events: [TraceEvent], at path: String,
+                                           file: StaticString = #filePath, line: UInt = #line) throws {
         let recorder = try FileRecorder(path: path, system: .mirror, bufferLimit: 4096)
         for event in events { recorder.record(event) }
         try recorder.close()
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""])
+        XCTAssertEqual(Array(lines), events.map { Substring(referenceLine($0)) } + [""], file: file, line: line)
     }
 }
 
 /// Random events of every kind, with names from a small pool (so openings repeat) and now and
 /// then a fresh one.
 struct EncoderSampleGenerator {
-    var state: UInt64
+    var bits: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { bits = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { bits.next() }
 
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
