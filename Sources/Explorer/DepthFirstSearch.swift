@@ -94,7 +94,10 @@ final class DepthFirstSearch<System: Explorable> {
             let choice = stack[top].choices[index]
             var childSleep: [Choice] = []
             if options.partialOrderReduction {
-                childSleep = stack[top].sleep.filter { stack[top].state!.independent($0, choice) }
+                // Through a pointer: the array's getter would copy the frame, state and all.
+                childSleep = stack.withUnsafeBufferPointer { frames in
+                    frames[top].sleep.filter { frames[top].state!.independent($0, choice) }
+                }
                 stack[top].sleep.append(choice)
             }
             var child = stack[top].state!

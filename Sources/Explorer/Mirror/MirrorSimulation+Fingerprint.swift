@@ -10,7 +10,9 @@ extension MirrorSimulation {
     ///    connected, what each node believes about it, and every message in flight each way,
     ///    without the seq it carries (the event its receiver will name as cause);
     /// 3. the two cores (`MirrorPrimary.hash(into:)`, `MirrorSecondary.hash(into:)`: their
-    ///    state without seq counters and summary counters);
+    ///    state without seq counters and summary counters); a crashed core only as crashed:
+    ///    nothing here restarts it or feeds it again (its log would matter to a restart), so
+    ///    the states a crash leaves behind merge whatever the dead node held;
     /// 4. what the survivors' check reads: the lsns committed, and the secondary's copy of the
     ///    log (as it stood at the takeover, once there was one), each as its count and the sum
     ///    of its items' 64-bit digests, kept up to date as items come (`commitsDigest`,
@@ -50,8 +52,8 @@ extension MirrorSimulation {
             h.combine(path.toPrimary.count)
             for message in path.toPrimary { Self.hash(message, into: &h, sources: &sources) }
         }
-        primary.hash(into: &h)
-        secondary.hash(into: &h)
+        if primary.mode == .crashed { h.combine(-1) } else { primary.hash(into: &h) }
+        if secondary.mode == .crashed { h.combine(-1) } else { secondary.hash(into: &h) }
         h.combine(commits.count)
         h.combine(commitsDigest)
         h.combine(persistedAtTakeover != nil)
