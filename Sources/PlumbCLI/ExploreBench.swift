@@ -34,7 +34,7 @@ struct ExploreBench: AsyncParsableCommand {
             Parallel: the middle size on --jobs threads against one, with the load average of \
             the machine before and after (another process on the machine makes a poor speed-up).
 
-            SPIN: when `spin` and `gcc` are installed (apt-get install -y spin) and --spin-model \
+            SPIN: when `spin` and `gcc` are installed (bash scripts/setup.sh --bench) and --spin-model \
             names the mirror's Promela model, SPIN's exhaustive search of R records per stream \
             (2 streams, 2 paths) beside `plumb explore mirror --records 2R --crashes 0` (the same \
             number of records in all; the models differ, see the model's README): states, CPU \
@@ -232,7 +232,7 @@ struct ExploreBench: AsyncParsableCommand {
     /// SPIN on the Promela model, beside plumb on as many records in all.
     func spin() {
         guard Self.which("spin") != nil, Self.which("gcc") != nil else {
-            emit("spin: not installed (apt-get install -y spin gcc), so no side-by-side figures")
+            emit("spin: not installed (bash scripts/setup.sh --bench installs it), so no side-by-side figures")
             return
         }
         guard FileManager.default.fileExists(atPath: spinModel) else {
