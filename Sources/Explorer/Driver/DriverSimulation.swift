@@ -226,20 +226,23 @@ package struct DriverSimulation: Explorable {
         judge()
     }
 
-    /// Whether `a` and `b` commute here: the device's completions of I/O and the callers'
-    /// steps of different interfaces are tried in both orders (`commuteByTrial`); power
-    /// losses, fates, `idle` and the shutdown, which touch everything, never commute.
+    /// Whether `a` and `b` commute here: a completion of I/O beside a caller's step, and the
+    /// steps of callers of different interfaces, are tried in both orders (`commuteByTrial`);
+    /// two completions, power losses, fates, `idle` and the shutdown never commute.
     ///
     /// The core numbers its events and I/O in the order of its inputs, so most pairs do not
-    /// commute (two journal writes completing get their completion indices in that order);
-    /// those that do include a read or a patch completing beside a caller's submit that only
-    /// stages, and a silent completion beside another interface's step. Since the fingerprint
-    /// leaves out the seqs of the spec's stamps (see `fingerprint()`), a trial finds them.
+    /// commute. Two completions never do: the core gives each its completion index in the
+    /// order it learns of them (a segment's, a region's data, a commit's), and a flush's
+    /// completion moves the durable mark that decides what the core writes next (no pair of
+    /// completions commuted in any configuration tried, 196,248 pairs at 2 interfaces and 5
+    /// requests; answering without the trial's four steps makes that search 1.5x faster).
+    /// Pairs that do commute include a read or a patch completing beside a caller's submit
+    /// that only stages, and a silent completion beside another interface's step. Since the
+    /// fingerprint leaves out the seqs of the spec's stamps (see `fingerprint()`), a trial
+    /// finds them.
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (a, b) {
-        case (.complete, .complete), (.complete, .submit), (.submit, .complete),
-             (.complete, .sync), (.sync, .complete),
-             (.completeReading, .complete), (.complete, .completeReading), (.completeReading, .completeReading),
+        case (.complete, .submit), (.submit, .complete), (.complete, .sync), (.sync, .complete),
              (.completeReading, .submit), (.submit, .completeReading),
              (.completeReading, .sync), (.sync, .completeReading):
             return commuteByTrial(a, b)
