@@ -173,26 +173,34 @@ package struct DriverSimulation: Explorable {
     /// otherwise the outstanding I/O (oldest first; an I/O that reads undecided sectors once
     /// per distinct content it can read), the callers' next steps (by interface), `idle`, the
     /// shutdown, and a power loss while crashes remain.
+    ///
+    /// Loops rather than `flatMap(completions(of:))` and the like: a method passed as a
+    /// closure captures a copy of the whole simulation.
     package func choices() -> [Choice] {
         if verdict != nil { return [] }
         if let fates { return fateChoices(after: fates.count) }
-        var result = outstanding.flatMap(completions(of:))
+        var result: [Choice] = []
+        for io in outstanding { result += completions(of: io) }
         if core.phase == .online {
             for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
                 switch workload.programs[iface][cursors[iface]] {
                 case let .submit(index):
                     let request = workload.requests[index]
-                    if request.deps.allSatisfy(wasSubmitted) { result.append(.submit(id: request.id, iface: iface)) }
+                    var ready = true
+                    for dep in request.deps where !wasSubmitted(dep) { ready = false }
+                    if ready { result.append(.submit(id: request.id, iface: iface)) }
                 case .sync:
                     result.append(.sync(iface: iface))
                 }
             }
             if outstanding.isEmpty, idleWouldAct { result.append(.idle) }
-            if !shutdownIssued, cursors.indices.allSatisfy({ cursors[$0] == workload.programs[$0].count }) {
-                result.append(.shutdown)
-            }
+            var done = true
+            for iface in cursors.indices where cursors[iface] < workload.programs[iface].count { done = false }
+            if !shutdownIssued, done { result.append(.shutdown) }
         }
-        if crashesLeft > 0, [.online, .recovering, .stopping].contains(core.phase) { result.append(.powerLoss) }
+        if crashesLeft > 0, core.phase == .online || core.phase == .recovering || core.phase == .stopping {
+            result.append(.powerLoss)
+        }
         return result
     }
 
@@ -207,7 +215,9 @@ package struct DriverSimulation: Explorable {
         case let .submit(id, iface):
             cursors[iface] += 1
             var request = workload.request(id: id)
-            request.deps = request.deps.filter(isKnown)
+            var known: [Int] = []
+            for dep in request.deps where isKnown(dep) { known.append(dep) }
+            request.deps = known
             perform(core.handle(.submit(request)))
         case let .sync(iface):
             cursors[iface] += 1
