@@ -25,7 +25,9 @@ struct ExploreBench: AsyncParsableCommand {
 
             Flat cost: the mirror's µs per state at 5 records over that at 3, with --crashes 0 \
             and 1, in --flat-rounds paired rounds (each round runs both sizes, so both see the \
-            same load); the median ratio is the figure.
+            same load); the median ratio is the figure. Beside it the same ratio per \
+            transition, and the transitions per state at each size (with crashes these grow with \
+            the bound: the states a crash leaves behind take few steps and merge more).
 
             Reduction: the middle size with partial-order reduction on and off (state caching \
             on): executions and transitions explored by each, and whether the states and \
