@@ -22,6 +22,12 @@
 /// revisited shallower is explored again in full, and a path ending at (or partly re-exploring)
 /// a truncated entry counts as truncated too. A cycle back to a state still being explored
 /// counts as truncated when there is a bound, since its entry is not complete yet.
+///
+/// Threads: each search is one thread's, with its own table; without a depth bound the threads
+/// of one exploration also claim the states they enter in a shared table (`ClaimedStates`),
+/// which is one more earlier visit under the rule above, and a thread hands the untaken choices
+/// of its shallowest frame to a thread that waits (`SearchQueue`), with the sleep sets it
+/// would have given them.
 final class DepthFirstSearch<System: Explorable> {
     typealias Choice = System.Choice
 
@@ -48,6 +54,10 @@ final class DepthFirstSearch<System: Explorable> {
     let options: ExplorationOptions
     let control: SearchControl
     let thread: Int
+    /// The states the threads of this search entered, when there are other threads.
+    let claimed: ClaimedStates?
+    /// Where to hand over work to waiting threads, when there are other threads.
+    private var queue: SearchQueue<System>?
     /// What this thread counted and found.
     var tally = SearchTally()
     private var stack: [Frame] = []
@@ -59,18 +69,27 @@ final class DepthFirstSearch<System: Explorable> {
     /// Steps between checkpoints with the shared control.
     static var checkpointInterval: Int { 32 }
 
-    init(options: ExplorationOptions, control: SearchControl, thread: Int) {
+    init(options: ExplorationOptions, control: SearchControl, thread: Int, claimed: ClaimedStates? = nil) {
         self.options = options
         self.control = control
         self.thread = thread
+        self.claimed = claimed
     }
 
-    /// Explores the subtrees of `nodes` in order, sharing the cache; sets `tally.finished`
-    /// when all were explored.
-    func run(_ nodes: [SearchNode<System>]) {
+    /// Explores the subtrees of the nodes the threads' `queue` hands out, handing over work
+    /// when another thread waits for some (without a depth bound: a subtree handed over could
+    /// be cut by it, and the cache entry above would not know); sets `tally.finished` unless
+    /// stopped.
+    func run(queue: SearchQueue<System>) {
+        queue.begin()
+        if options.depthBound == nil { self.queue = queue }
+        run { queue.take(isOver: control.isOver) }
+    }
+
+    private func run(next: () -> SearchNode<System>?) {
         // A thread that starts after the time is up (queued behind the others) does nothing.
         if control.isOver() { stopped = true }
-        for node in nodes {
+        while let node = next() {
             if shouldStop() { break }
             explore(node)
         }
@@ -89,6 +108,8 @@ final class DepthFirstSearch<System: Explorable> {
                 continue
             }
             if shouldStop() { break }
+            // A checkpoint may have handed the frame's last choices over.
+            if stack[top].next == stack[top].toExplore.count { continue }
             let index = stack[top].toExplore[stack[top].next]
             stack[top].next += 1
             let choice = stack[top].choices[index]
@@ -168,7 +189,14 @@ final class DepthFirstSearch<System: Explorable> {
                                                       countedOnly: false))
                 }
             } else {
-                toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
+                // Another thread's claim is a visit too: take only what it left (see `ClaimedStates`).
+                let other = claimed?.claim(fingerprint, sleep: sleepMask)
+                if let other, other & ~sleepMask == 0 {
+                    tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false, onStack: 0,
+                                                      countedOnly: false))
+                    return endPath(truncated: false)
+                }
+                toExplore = choices.indices.filter { i in !asleep(sleepMask, i) && (other.map { asleep($0, i) } ?? true) }
                 tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false, onStack: 1,
                                                   countedOnly: false))
             }
@@ -233,7 +261,33 @@ final class DepthFirstSearch<System: Explorable> {
             let (goOn, others) = control.checkpoint(thread: thread, snapshot, depth: stack.last?.depth ?? 0)
             othersExecutions = others
             if !goOn { stopped = true }
+            if !stopped, let queue, queue.isHungry { donate(to: queue) }
         }
         return stopped
+    }
+
+    /// Hands the choices not taken yet at the shallowest frame that has some to `queue`, as the
+    /// nodes this search would have reached, with the sleep sets it would have given them.
+    private func donate(to queue: SearchQueue<System>) {
+        guard let f = stack.indices.first(where: { stack[$0].next < stack[$0].toExplore.count }),
+              let state = stack[f].state else { return }
+        let prefix = Array(path.prefix(path.count - (stack.count - 1 - f)))
+        var nodes: [SearchNode<System>] = []
+        while stack[f].next < stack[f].toExplore.count {
+            let index = stack[f].toExplore[stack[f].next]
+            stack[f].next += 1
+            let choice = stack[f].choices[index]
+            var childSleep: [Choice] = []
+            if options.partialOrderReduction {
+                childSleep = stack[f].sleep.filter { state.independent($0, choice) }
+                stack[f].sleep.append(choice)
+            }
+            var child = state
+            child.apply(choice)
+            tally.transitions += 1
+            nodes.append(SearchNode(state: child, depth: stack[f].depth + 1, sleep: childSleep, path: prefix + [index]))
+        }
+        stack[f].state = nil
+        queue.donate(nodes)
     }
 }

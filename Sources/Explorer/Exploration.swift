@@ -1,3 +1,5 @@
+import Trace
+
 /// One exploration: the explorer's search engine, independent of any system. Runs the search
 /// the options describe from an `Explorable` start state and returns what it found and covered;
 /// it prints nothing (the CLI formats the report and the progress). Not named `Explorer`, so
@@ -99,12 +101,14 @@ public struct Exploration<System: Explorable>: Sendable {
         if shard.count > 1 {
             nodes = Self.deal(splitter.split(nodes, target: 4 * shard.count), parts: shard.count)[shard.index]
         }
-        let parts = threads > 1 ? Self.deal(splitter.split(nodes, target: 4 * threads), parts: threads) : [nodes]
+        // Threads take the subtrees from one queue, in depth-first order, as they finish one.
+        let queue = SearchQueue(threads > 1 ? splitter.split(nodes, target: 4 * threads) : nodes)
         var total = splitter.tally
         total.finished = true
-        for part in Self.inParallel(parts.count, { thread in
-            let search = DepthFirstSearch<System>(options: options, control: control, thread: thread)
-            search.run(parts[thread])
+        let claimed = threads > 1 && options.stateCaching && options.depthBound == nil ? ClaimedStates() : nil
+        for part in Self.inParallel(threads, { thread in
+            let search = DepthFirstSearch<System>(options: options, control: control, thread: thread, claimed: claimed)
+            search.run(queue: queue)
             return search.tally
         }) {
             total.merge(part, limit: options.maxCounterexamples)

@@ -43,7 +43,11 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: "The number of parts, with --shard auto (1...\(OptionRange.maxShards)).")
     var shards: Int?
 
-    @Option(help: "Threads to explore with: \(OptionRange.jobsHelp).")
+    @Option(help: """
+        Threads to explore with: \(OptionRange.jobsHelp). They share the states they have \
+        entered and hand untaken choices to a thread that waits: the states, the verdict and \
+        the first counterexample are the same on any number.
+        """)
     var jobs: Int = 1
 
     @Flag(help: "Turn partial-order reduction (sleep sets) off.")
