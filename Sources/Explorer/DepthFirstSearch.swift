@@ -80,10 +80,15 @@ final class DepthFirstSearch<System: Explorable> {
     /// when another thread waits for some (without a depth bound: a subtree handed over could
     /// be cut by it, and the cache entry above would not know); sets `tally.finished` unless
     /// stopped.
-    func run(queue: SearchQueue<System>) {
+    /// With `start`, this thread's own copy of the start state, each node's state is replayed
+    /// from it (see `Explorable.rebuilt()`).
+    func run(queue: SearchQueue<System>, start: System? = nil) {
         queue.begin()
         if options.depthBound == nil { self.queue = queue }
-        run { queue.take(isOver: control.isOver) }
+        run {
+            guard let node = queue.take(isOver: control.isOver) else { return nil }
+            return start.map { node.replayed(from: $0) } ?? node
+        }
     }
 
     private func run(next: () -> SearchNode<System>?) {

@@ -33,11 +33,20 @@ public protocol Explorable: Sendable {
     /// The lane (actor) `choice` belongs to: a path, a worker, the device. PCT search gives each
     /// lane a priority and runs the highest-priority lane's choice. Defaults to 0 (one lane).
     func lane(of choice: Choice) -> Int
+
+    /// This start state built again from nothing, sharing no storage with it; nil when the
+    /// system cannot (the default). A search on several threads gives each its own, and each
+    /// thread replays its subtrees' paths from it: threads that retain and release one shared
+    /// buffer at every branch slow each other down.
+    func rebuilt() -> Self?
 }
 
 extension Explorable {
     /// One lane for every choice (PCT then always takes the first enabled choice).
     public func lane(of choice: Choice) -> Int { 0 }
+
+    /// None: every thread shares the start state's storage.
+    public func rebuilt() -> Self? { nil }
 }
 
 /// An invariant an execution broke, found by the explorer.

@@ -108,7 +108,8 @@ public struct Exploration<System: Explorable>: Sendable {
         let claimed = threads > 1 && options.stateCaching && options.depthBound == nil ? ClaimedStates() : nil
         for part in Self.inParallel(threads, { thread in
             let search = DepthFirstSearch<System>(options: options, control: control, thread: thread, claimed: claimed)
-            search.run(queue: queue)
+            let own = threads > 1 ? start.rebuilt().flatMap { $0.fingerprint() == start.fingerprint() ? $0 : nil } : nil
+            search.run(queue: queue, start: own)
             return search.tally
         }) {
             total.merge(part, limit: options.maxCounterexamples)

@@ -17,6 +17,15 @@ package protocol ExplorationTarget: Explorable {
     func withoutTrace() -> Self
 }
 
+extension ExplorationTarget {
+    /// The start state of `configurationText` parsed again, keeping its trace or not as `self`
+    /// does: new storage throughout (see `Explorable.rebuilt()`).
+    func rebuilt(keepingTrace: Bool) -> Self? {
+        guard let fresh = Self(parsing: configurationText) else { return nil }
+        return keepingTrace ? fresh : fresh.withoutTrace()
+    }
+}
+
 extension MirrorSimulation {
     /// The same state, keeping no trace from now on (see `ExplorationTarget`).
     package func withoutTrace() -> Self {
@@ -24,6 +33,9 @@ extension MirrorSimulation {
         copy.keepsTrace = false
         return copy
     }
+
+    /// This start state parsed again from its configuration (see `Explorable.rebuilt()`).
+    package func rebuilt() -> Self? { rebuilt(keepingTrace: keepsTrace) }
 }
 
 extension DriverSimulation {
@@ -33,6 +45,9 @@ extension DriverSimulation {
         copy.keepsTrace = false
         return copy
     }
+
+    /// This start state parsed again from its configuration (see `Explorable.rebuilt()`).
+    package func rebuilt() -> Self? { rebuilt(keepingTrace: keepsTrace) }
 }
 
 extension RecoverySimulation {
@@ -42,6 +57,9 @@ extension RecoverySimulation {
         copy.keepsTrace = false
         return copy
     }
+
+    /// This start state parsed again from its configuration (see `Explorable.rebuilt()`).
+    package func rebuilt() -> Self? { rebuilt(keepingTrace: keepsTrace) }
 }
 
 extension ExplorationTarget {

@@ -10,3 +10,21 @@ struct SearchNode<System: Explorable>: Sendable {
     /// The choice indices from the start to the node.
     var path: [Int]
 }
+
+extension SearchNode {
+    /// The node with its state reached again from `start` along its path: the same state (the
+    /// systems are deterministic) in storage of its own. The node as it is when the replay does
+    /// not reach a state with its fingerprint.
+    func replayed(from start: System) -> SearchNode {
+        var state = start
+        for index in path {
+            let choices = state.choices()
+            guard choices.indices.contains(index) else { return self }
+            state.apply(choices[index])
+        }
+        guard state.fingerprint() == self.state.fingerprint() else { return self }
+        var node = self
+        node.state = state
+        return node
+    }
+}

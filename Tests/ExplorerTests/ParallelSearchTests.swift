@@ -42,6 +42,33 @@ final class ParallelSearchTests: XCTestCase {
         }
     }
 
+    func testEachSystemRebuildsItsStartAndANodeIsReplayedOntoIt() throws {
+        func check<S: ExplorationTarget>(_ start: S, file: StaticString = #filePath, line: UInt = #line) throws {
+            let rebuilt = try XCTUnwrap(start.rebuilt(), file: file, line: line)
+            XCTAssertEqual(rebuilt.fingerprint(), start.fingerprint(), file: file, line: line)
+            XCTAssertTrue(rebuilt.encodedTrace() == start.encodedTrace(), file: file, line: line)
+            var state = start
+            var path: [Int] = []
+            while path.count < 8, !state.choices().isEmpty {
+                let choices = state.choices()
+                path.append(choices.count / 2)
+                state.apply(choices[choices.count / 2])
+            }
+            let node = SearchNode(state: state, depth: path.count, sleep: [], path: path).replayed(from: rebuilt)
+            XCTAssertEqual(node.state.fingerprint(), state.fingerprint(), file: file, line: line)
+            XCTAssertTrue(node.state.encodedTrace() == state.encodedTrace(), file: file, line: line)
+        }
+        let mirror = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=2 records=2 crashes=1 failures=1"))
+        try check(mirror)
+        try check(mirror.withoutTrace())
+        let driver = try XCTUnwrap(DriverSimulation(parsing: DriverSimulationTests.small))
+        try check(driver)
+        try check(driver.withoutTrace())
+        let recovery = RecoverySimulation(RecoverySimulation.Configuration(consumers: 4, workers: 2, failures: 1, crashes: 1))
+        try check(recovery)
+        try check(recovery.withoutTrace())
+    }
+
     func testAQueueEndsOnceEveryThreadThatStartedWaits() {
         let queue = SearchQueue([SearchNode(state: Counters(k: 1, m: 1), depth: 0, sleep: [], path: [])])
         queue.begin()
