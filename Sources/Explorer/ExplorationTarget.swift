@@ -19,9 +19,10 @@ package protocol ExplorationTarget: Explorable {
 
 extension ExplorationTarget {
     /// The start state of `configurationText` parsed again, keeping its trace or not as `self`
-    /// does: new storage throughout (see `Explorable.rebuilt()`).
+    /// does: new storage throughout (see `Explorable.rebuilt()`); nil unless the text reads
+    /// back to itself.
     func rebuilt(keepingTrace: Bool) -> Self? {
-        guard let fresh = Self(parsing: configurationText) else { return nil }
+        guard let fresh = Self(parsing: configurationText), fresh.configurationText == configurationText else { return nil }
         return keepingTrace ? fresh : fresh.withoutTrace()
     }
 }
@@ -46,8 +47,13 @@ extension DriverSimulation {
         return copy
     }
 
-    /// This start state parsed again from its configuration (see `Explorable.rebuilt()`).
-    package func rebuilt() -> Self? { rebuilt(keepingTrace: keepsTrace) }
+    /// This start state parsed again from its configuration (see `Explorable.rebuilt()`),
+    /// tallying into the same `statistics`.
+    package func rebuilt() -> Self? {
+        guard var fresh = rebuilt(keepingTrace: keepsTrace) else { return nil }
+        fresh.statistics = statistics
+        return fresh
+    }
 }
 
 extension RecoverySimulation {

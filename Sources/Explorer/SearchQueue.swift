@@ -55,6 +55,7 @@ final class SearchQueue<System: Explorable>: Sendable {
     /// every thread waits with nothing queued, or when `isOver` says the search stopped.
     func take(isOver: () -> Bool) -> SearchNode<System>? {
         var waited = false
+        var pause: UInt32 = 100
         while true {
             let (node, done): (SearchNode<System>?, Bool) = state.withLock { s in
                 if s.next < s.nodes.count {
@@ -69,7 +70,9 @@ final class SearchQueue<System: Explorable>: Sendable {
             if let node { return node }
             if done || isOver() { return nil }
             waited = true
-            usleep(200)
+            // Polls, backing off to 10 ms (with a depth bound no work is handed over).
+            usleep(pause)
+            pause = min(2 * pause, 10_000)
         }
     }
 }

@@ -69,6 +69,19 @@ final class ParallelSearchTests: XCTestCase {
         try check(recovery.withoutTrace())
     }
 
+    func testTheDriversCrashTallyIsTheSameOnAnyNumberOfThreads() throws {
+        // Each thread replays its subtrees from a start of its own, which must tally into the
+        // same place: crash points and recoveries are sets of states, so the counts agree.
+        let bounds = "ifaces=1 requests=3 crashes=1 torn=1"
+        let one = CrashStatistics(), three = CrashStatistics()
+        XCTAssertTrue(explore(try XCTUnwrap(DriverSimulation(parsing: bounds)).collecting(one)).exhaustive)
+        XCTAssertTrue(explore(try XCTUnwrap(DriverSimulation(parsing: bounds)).collecting(three), parallelism: 3).exhaustive)
+        XCTAssertGreaterThan(one.summary.crashPoints, 0)
+        XCTAssertEqual(three.summary.crashPoints, one.summary.crashPoints)
+        XCTAssertEqual(three.summary.maxCachedWrites, one.summary.maxCachedWrites)
+        XCTAssertEqual(three.summary.recoveryRuns, one.summary.recoveryRuns)
+    }
+
     func testAQueueEndsOnceEveryThreadThatStartedWaits() {
         let queue = SearchQueue([SearchNode(state: Counters(k: 1, m: 1), depth: 0, sleep: [], path: [])])
         queue.begin()
