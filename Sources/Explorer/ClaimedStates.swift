@@ -1,41 +1,95 @@
 import Trace
 
-/// The states the threads of one exhaustive search have entered, shared between them, so that
-/// a thread does not explore again what another thread has taken on.
+/// The visited set of an exhaustive search on several threads: the states the threads have
+/// entered, each with a sleep mask, shared by all of them (it replaces their own tables).
 ///
-/// Each thread keeps its own `VisitedTable` (what its depth-first search needs); a state new to
-/// a thread is claimed here with its sleep mask. The mask stored is the intersection of those
-/// of every claim: each claimant takes every enabled choice outside its own mask, or leaves to
-/// the earlier claimants those outside theirs. So the rule a thread applies to its own revisits
-/// (see `DepthFirstSearch`) holds across threads: a claim whose mask covers the stored one is
-/// pruned; otherwise the claimant takes only the choices asleep in the stored mask and awake in
-/// its own. A state claimed but not yet finished is finished by its claimant (a search stopped
-/// early is not exhaustive anyway), so the same states are reached: only the duplicate work
-/// goes. Verdicts do not depend on it (the first counterexample is the canonical one whatever
-/// the split), nor does `states`, the union of the threads' tables.
+/// The mask stored is the intersection of those of every visit: each visitor takes every
+/// enabled choice outside its own mask, or leaves to the earlier visitors those outside
+/// theirs. So the rule of `DepthFirstSearch` holds across threads: a visit whose mask covers
+/// the stored one is pruned; otherwise the visitor takes only the choices asleep in the stored
+/// mask and awake in its own. A state entered but not finished yet is finished by the thread
+/// that entered it (a search stopped early is not exhaustive anyway), so the same states are
+/// reached as on one thread: only the duplicate work goes. Verdicts do not depend on it (the
+/// first counterexample is the canonical one whatever the split).
 ///
 /// Used only without a depth bound (where a revisit shallower may need more than the mask
-/// says). About 30 bytes a state beside the threads' tables. Thread-safe: 64 stripes, each
-/// behind its own lock.
+/// says, which `VisitedTable` keeps per thread). 16 bytes a slot (fingerprint and mask), open
+/// addressing, at most 3/4 full. Thread-safe: 64 stripes, each behind its own lock.
 final class ClaimedStates: Sendable {
-    private let stripes: [Locked<[UInt64: UInt64]>]
+    private struct Stripe: Sendable {
+        /// Fingerprints (0: empty; 0 is stored as 1) and their masks, slot by slot.
+        var slots: [(key: UInt64, sleep: UInt64)] = Array(repeating: (0, 0), count: 256)
+        var count = 0
+
+        func slot(of key: UInt64, hash: UInt64) -> (index: Int, found: Bool) {
+            let mask = slots.count - 1
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                if slots[i].key == key { return (i, true) }
+                if slots[i].key == 0 { return (i, false) }
+                i = (i + 1) & mask
+            }
+        }
+
+        mutating func grow() {
+            let old = slots
+            slots = Array(repeating: (0, 0), count: 2 * old.count)
+            for entry in old where entry.key != 0 {
+                slots[slot(of: entry.key, hash: ClaimedStates.hash(entry.key)).index] = entry
+            }
+        }
+    }
+
+    private let stripes: [Locked<Stripe>]
 
     /// An empty set.
     init() {
-        stripes = (0..<64).map { _ in Locked([:]) }
+        stripes = (0..<64).map { _ in Locked(Stripe()) }
     }
 
+    private static func hash(_ key: UInt64) -> UInt64 { key &* 0x9E37_79B9_7F4A_7C15 }
+
+    private func stripe(of key: UInt64) -> Locked<Stripe> { stripes[Int(truncatingIfNeeded: Self.hash(key) >> 58)] }
+
     /// Claims `fingerprint` for a visit with sleep mask `sleep`; returns the mask stored before
-    /// (nil when the state is new to every thread) and stores its intersection with `sleep`.
+    /// (nil when no thread entered the state yet) and stores its intersection with `sleep`.
     func claim(_ fingerprint: UInt64, sleep: UInt64) -> UInt64? {
-        let stripe = stripes[Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> 58)]
-        return stripe.withLock { table in
-            guard let old = table[fingerprint] else {
-                table[fingerprint] = sleep
-                return nil
+        let key = fingerprint == 0 ? 1 : fingerprint
+        return stripe(of: key).withLock { s in
+            var (i, found) = s.slot(of: key, hash: Self.hash(key))
+            if found {
+                let old = s.slots[i].sleep
+                s.slots[i].sleep = old & sleep
+                return old
             }
-            table[fingerprint] = old & sleep
-            return old
+            if 4 * (s.count + 1) > 3 * s.slots.count {
+                s.grow()
+                i = s.slot(of: key, hash: Self.hash(key)).index
+            }
+            s.slots[i] = (key, sleep)
+            s.count += 1
+            return nil
         }
+    }
+
+    /// Whether a thread entered `fingerprint`.
+    func contains(_ fingerprint: UInt64) -> Bool {
+        let key = fingerprint == 0 ? 1 : fingerprint
+        return stripe(of: key).withLock { $0.slot(of: key, hash: Self.hash(key)).found }
+    }
+
+    /// The states entered.
+    var count: Int { stripes.reduce(0) { total, s in total + s.withLock { $0.count } } }
+
+    /// Bytes the table holds, over the states it stores.
+    var bytesPerState: Double {
+        let slots = stripes.reduce(0) { total, s in total + s.withLock { $0.slots.count } }
+        let count = self.count
+        return count == 0 ? 0 : Double(slots * 16) / Double(count)
+    }
+
+    /// Every fingerprint stored, in no particular order (as stored: 0 reads as 1).
+    var fingerprints: [UInt64] {
+        stripes.flatMap { s in s.withLock { $0.slots.lazy.map(\.key).filter { $0 != 0 } } }
     }
 }

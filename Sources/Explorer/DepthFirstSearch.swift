@@ -23,11 +23,11 @@
 /// a truncated entry counts as truncated too. A cycle back to a state still being explored
 /// counts as truncated when there is a bound, since its entry is not complete yet.
 ///
-/// Threads: each search is one thread's, with its own table; without a depth bound the threads
-/// of one exploration also claim the states they enter in a shared table (`ClaimedStates`),
-/// which is one more earlier visit under the rule above, and a thread hands the untaken choices
-/// of its shallowest frame to a thread that waits (`SearchQueue`), with the sleep sets it
-/// would have given them.
+/// Threads: each search is one thread's. Without a depth bound the threads of one exploration
+/// keep one table between them instead of their own (`ClaimedStates`: another thread's visit is
+/// one more earlier visit under the rule above), and a thread hands the untaken choices of its
+/// shallowest frame to a thread that waits (`SearchQueue`), with the sleep sets it would have
+/// given them.
 final class DepthFirstSearch<System: Explorable> {
     typealias Choice = System.Choice
 
@@ -154,14 +154,20 @@ final class DepthFirstSearch<System: Explorable> {
     /// says whether to explore below it.
     private func enter(_ state: consuming System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
         let fingerprint = state.fingerprint()
-        let isNew = tally.seen.insert(fingerprint)
+        // With other threads the shared table is the cache (see `ClaimedStates`); a state that
+        // ends a path is claimed as explored (mask 0).
+        let isNew = claimed == nil ? tally.seen.insert(fingerprint) : false
         tally.maxDepth = max(tally.maxDepth, depth)
         if let violation = state.violation() {
+            if let claimed, claimed.claim(fingerprint, sleep: 0) == nil { tally.claims += 1 }
             record(violation)
             return endPath(truncated: false)
         }
         let choices = state.choices()
-        if choices.isEmpty { return endPath(truncated: false) }
+        if choices.isEmpty {
+            if let claimed, claimed.claim(fingerprint, sleep: 0) == nil { tally.claims += 1 }
+            return endPath(truncated: false)
+        }
         // The sleep set as indices into `choices`; those past the mask's reach are woken.
         var sleepMask: UInt64 = 0
         var sleep: [Choice] = []
@@ -177,7 +183,13 @@ final class DepthFirstSearch<System: Explorable> {
         var toExplore: [Int]
         // Whether what an earlier visit covered from here may be cut short (see the type's doc).
         var inherited = false
-        if options.stateCaching {
+        if let claimed {
+            // Another thread's visit, or an earlier one of this thread: take only what it left.
+            let other = claimed.claim(fingerprint, sleep: sleepMask)
+            if other == nil { tally.claims += 1 }
+            if let other, other & ~sleepMask == 0 { return endPath(truncated: false) }
+            toExplore = choices.indices.filter { i in !asleep(sleepMask, i) && (other.map { asleep($0, i) } ?? true) }
+        } else if options.stateCaching {
             if !isNew, let old = tally.seen.entry(fingerprint) {
                 inherited = old.truncated || (old.onStack > 0 && options.depthBound != nil)
                 if old.truncated && depth < old.depth {
@@ -194,22 +206,15 @@ final class DepthFirstSearch<System: Explorable> {
                                                       countedOnly: false))
                 }
             } else {
-                // Another thread's claim is a visit too: take only what it left (see `ClaimedStates`).
-                let other = claimed?.claim(fingerprint, sleep: sleepMask)
-                if let other, other & ~sleepMask == 0 {
-                    tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false, onStack: 0,
-                                                      countedOnly: false))
-                    return endPath(truncated: false)
-                }
-                toExplore = choices.indices.filter { i in !asleep(sleepMask, i) && (other.map { asleep($0, i) } ?? true) }
+                toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
                 tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false, onStack: 1,
                                                   countedOnly: false))
             }
         } else {
             toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
         }
-        var frame = Frame(state: state, fingerprint: fingerprint, depth: depth, choices: choices,
-                          toExplore: toExplore, sleep: sleep, cached: options.stateCaching, truncated: inherited)
+        var frame = Frame(state: state, fingerprint: fingerprint, depth: depth, choices: choices, toExplore: toExplore,
+                          sleep: sleep, cached: options.stateCaching && claimed == nil, truncated: inherited)
         if toExplore.isEmpty {
             finishLeaf(frame)
             return endPath(truncated: inherited)
@@ -248,7 +253,7 @@ final class DepthFirstSearch<System: Explorable> {
     }
 
     private var snapshot: SearchControl.Snapshot {
-        SearchControl.Snapshot(states: tally.seen.count, executions: tally.executions,
+        SearchControl.Snapshot(states: tally.seen.count + tally.claims, executions: tally.executions,
                                transitions: tally.transitions)
     }
 

@@ -78,7 +78,7 @@ public struct Exploration<System: Explorable>: Sendable {
         return ExplorationReport(
             verdict: tally.violations > 0 ? .violation : .pass,
             exhaustive: isExhaustive,
-            states: tally.seen.count,
+            states: tally.states,
             executions: tally.executions,
             transitions: tally.transitions,
             maxDepth: tally.maxDepth,
@@ -88,8 +88,8 @@ public struct Exploration<System: Explorable>: Sendable {
             elapsed: control.clock.now - control.started,
             counterexamples: tally.counterexamples,
             options: options,
-            fingerprints: options.recordFingerprints ? tally.seen.fingerprints.sorted() : nil,
-            bytesPerState: tally.seen.bytesPerState,
+            fingerprints: options.recordFingerprints ? tally.fingerprints.sorted() : nil,
+            bytesPerState: tally.bytesPerState,
             interrupted: interrupted)
     }
 
@@ -114,6 +114,7 @@ public struct Exploration<System: Explorable>: Sendable {
         }) {
             total.merge(part, limit: options.maxCounterexamples)
         }
+        total.claimed = claimed
         return total
     }
 
