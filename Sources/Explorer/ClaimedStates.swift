@@ -1,7 +1,7 @@
 import Trace
 
-/// The visited set of an exhaustive search on several threads: the states the threads have
-/// entered, each with a sleep mask, shared by all of them (it replaces their own tables).
+/// The visited set of an exhaustive search without a depth bound: the states its threads have
+/// entered (one thread or several), each with a sleep mask, shared by all of them.
 ///
 /// The mask stored is the intersection of those of every visit: each visitor takes every
 /// enabled choice outside its own mask, or leaves to the earlier visitors those outside
@@ -12,13 +12,14 @@ import Trace
 /// reached as on one thread: only the duplicate work goes. Verdicts do not depend on it (the
 /// first counterexample is the canonical one whatever the split).
 ///
-/// Used only without a depth bound (where a revisit shallower may need more than the mask
-/// says, which `VisitedTable` keeps per thread). 16 bytes a slot (fingerprint and mask), open
-/// addressing, at most 3/4 full. Thread-safe: 64 stripes, each behind its own lock.
+/// With a depth bound a revisit shallower may need more than the mask says: those searches
+/// keep a `VisitedTable` per thread, with depths. 16 bytes a slot (fingerprint and mask), open
+/// addressing, at most 3/4 full, so 21 to 43 bytes a state. Thread-safe: 64 stripes, each
+/// behind its own lock.
 final class ClaimedStates: Sendable {
     private struct Stripe: Sendable {
         /// Fingerprints (0: empty; 0 is stored as 1) and their masks, slot by slot.
-        var slots: [(key: UInt64, sleep: UInt64)] = Array(repeating: (0, 0), count: 256)
+        var slots: [(key: UInt64, sleep: UInt64)] = Array(repeating: (0, 0), count: 64)
         var count = 0
 
         func slot(of key: UInt64, hash: UInt64) -> (index: Int, found: Bool) {

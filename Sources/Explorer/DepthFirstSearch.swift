@@ -24,10 +24,10 @@
 /// counts as truncated when there is a bound, since its entry is not complete yet.
 ///
 /// Threads: each search is one thread's. Without a depth bound the threads of one exploration
-/// keep one table between them instead of their own (`ClaimedStates`: another thread's visit is
-/// one more earlier visit under the rule above), and a thread hands the untaken choices of its
-/// shallowest frame to a thread that waits (`SearchQueue`), with the sleep sets it would have
-/// given them.
+/// keep one table between them (`ClaimedStates`: another thread's visit is one more earlier
+/// visit under the rule above; depths and on-stack counts are then not needed), and a thread
+/// hands the untaken choices of its shallowest frame to a thread that waits (`SearchQueue`),
+/// with the sleep sets it would have given them.
 final class DepthFirstSearch<System: Explorable> {
     typealias Choice = System.Choice
 
@@ -54,7 +54,7 @@ final class DepthFirstSearch<System: Explorable> {
     let options: ExplorationOptions
     let control: SearchControl
     let thread: Int
-    /// The states the threads of this search entered, when there are other threads.
+    /// The threads' shared visited set, when there is no depth bound.
     let claimed: ClaimedStates?
     /// Where to hand over work to waiting threads, when there are other threads.
     private var queue: SearchQueue<System>?
@@ -154,8 +154,8 @@ final class DepthFirstSearch<System: Explorable> {
     /// says whether to explore below it.
     private func enter(_ state: consuming System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
         let fingerprint = state.fingerprint()
-        // With other threads the shared table is the cache (see `ClaimedStates`); a state that
-        // ends a path is claimed as explored (mask 0).
+        // Without a depth bound the threads' shared table is the cache (see `ClaimedStates`);
+        // a state that ends a path is claimed as explored (mask 0).
         let isNew = claimed == nil ? tally.seen.insert(fingerprint) : false
         tally.maxDepth = max(tally.maxDepth, depth)
         if let violation = state.violation() {

@@ -1,5 +1,6 @@
-/// The explorer's visited set: for each state fingerprint, what the depth-first search needs to
-/// know of its earlier visits, in a fixed 24 bytes a slot (open addressing, linear probing, at
+/// The visited set of a depth-bounded search (without a bound: `ClaimedStates`), the split and
+/// the walks: for each state fingerprint, what the depth-first search needs to know of its
+/// earlier visits, in a fixed 24 bytes a slot (open addressing, linear probing, at
 /// most 3/4 full, so 24 to 64 bytes a state; `bytesPerState` says which).
 ///
 /// A slot holds the fingerprint, the sleep set the state was explored with as a bit mask over

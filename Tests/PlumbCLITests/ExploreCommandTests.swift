@@ -30,7 +30,7 @@ final class ExploreCommandTests: XCTestCase {
         XCTAssertGreaterThan(report["executions"] as? Int ?? 0, 0)
         // The visited set's memory, and the chance a fingerprint collision hid a state.
         let bytes = try XCTUnwrap(report["bytes_per_state"] as? Double)
-        XCTAssertGreaterThanOrEqual(bytes, 24)
+        XCTAssertGreaterThanOrEqual(bytes, 16)
         XCTAssertLessThanOrEqual(bytes, 2048)
         let omission = try XCTUnwrap(report["omission_probability"] as? Double)
         XCTAssertGreaterThan(omission, 0)
