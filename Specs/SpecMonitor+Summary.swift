@@ -38,8 +38,11 @@ extension SpecMonitor {
     /// them: an order-preserving renaming, under which every answer the sink can give now or
     /// later is the same. Two states with equal summaries (and equal cores, which the caller
     /// hashes without their seq counters) have the same future verdicts, up to the seqs
-    /// printed in messages.
-    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID]) {
+    /// printed in messages. A node in `silent` records no event again (a crashed node that is
+    /// never restarted): its current clock, which only its next events would start from, is left
+    /// out, so histories that differ only in what it heard before it died hash alike.
+    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID],
+                         silent: [String] = []) {
         h.combine(inputError != nil)
         h.combine(firstViolation?.invariant.rawValue ?? "")
         // The spec's node indices as the clocks'.
@@ -47,8 +50,10 @@ extension SpecMonitor {
         for i in nodes.indices { clockIndex[i] = clocks.nodeIndex(nodes[i]) ?? -1 }
         var sourceNodes = [Int](repeating: -1, count: sources.count)
         for j in sources.indices { sourceNodes[j] = clocks.nodeIndex(sources[j].node) ?? -1 }
+        var silentNodes: [Int] = []
+        for name in silent { if let i = clocks.nodeIndex(name) { silentNodes.append(i) } }
         hashRanks(of: clocks, into: &h, held: held.values, clockIndex: clockIndex,
-                  sourceNodes: sourceNodes, sources: sources)
+                  sourceNodes: sourceNodes, sources: sources, silent: silentNodes)
     }
 }
 
@@ -57,14 +62,15 @@ extension SpecMonitor {
 /// Not generic, so it runs specialized whatever the spec; its scratch space is on the stack.
 private func hashRanks(
     of clocks: VectorClockIndex, into h: inout StableHasher,
-    held: [Int], clockIndex: [Int], sourceNodes: [Int], sources: [EventID]
+    held: [Int], clockIndex: [Int], sourceNodes: [Int], sources: [EventID], silent: [Int]
 ) {
     // Nodes in name order; `order[k]` is the index in `clocks` of the k-th.
     let order = clocks.nodesInNameOrder
     let n = order.count
     h.combine(clocks.namesDigest)
     let heldCount = held.count / 3
-    let rows = n + heldCount + sources.count
+    let current = order.filter { !silent.contains($0) }
+    let rows = current.count + heldCount + sources.count
     withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + rows + n) { scratch in
         let values = scratch.baseAddress!
         let ranks = values + rows * n
@@ -84,7 +90,7 @@ private func hashRanks(
             }
             row += 1
         }
-        for i in order { fill(node: i, seq: clocks.lastSeq(ofNode: i)) }
+        for i in current { fill(node: i, seq: clocks.lastSeq(ofNode: i)) }
         var j = 0
         while j < held.count {
             let node = held[j]
@@ -122,6 +128,7 @@ private func hashRanks(
         }
         // Ranks are below `rows`, so four go in one word when rows < 2^16 (the counts are
         // hashed first, so the words still read back one way).
+        h.combine(current.count)
         h.combine(heldCount)
         h.combine(sources.count)
         var word: UInt64 = 0
@@ -139,15 +146,19 @@ private func hashRanks(
         func putRow(_ r: Int) {
             for k in 0..<n { put(ranks[r * n + k]) }
         }
-        for r in 0..<n { putRow(r) }
+        for (r, i) in current.enumerated() {
+            put(position[i])
+            putRow(r)
+        }
+        let c = current.count
         for t in 0..<heldCount {
             let node = held[3 * t]
             let i = node >= 0 && node < clockIndex.count ? clockIndex[node] : -1
             put(i < 0 ? -1 : position[i])
             put(held[3 * t + 2])
-            putRow(n + t)
+            putRow(c + t)
         }
-        for s in sources.indices { putRow(n + heldCount + s) }
+        for s in sources.indices { putRow(c + heldCount + s) }
         if filled > 0 { h.combine(word) }
     }
 }

@@ -21,8 +21,8 @@ extension MirrorSimulation {
     ///    with chance about 2^-64, the order of any fingerprint collision);
     /// 5. the judge (`SpecMonitor.summary`): the mirror spec's state, each event stamp it holds
     ///    replaced by the rank of its seqs among those of the other stamps, of the nodes'
-    ///    current clocks and of the clocks of the events that the messages in flight name as
-    ///    cause (the "sources"); a stamp no happens-before question will involve again (an
+    ///    current clocks (but a crashed node's: it records nothing again) and of the clocks of
+    ///    the events that the messages in flight name as cause (the "sources"); a stamp no happens-before question will involve again (an
     ///    entry's append, a path event, a crash: only ever cited in messages) by whether it is
     ///    there (`MirrorSpec.hash(into:stamps:)`).
     ///
@@ -62,7 +62,10 @@ extension MirrorSimulation {
         h.combine(verdict != nil)
         var held = HeldStamps()
         monitor.spec.hash(into: &h, stamps: &held)
-        monitor.summary(into: &h, held: held, nodes: monitor.spec.nodes, sources: sources)
+        var silent: [String] = []
+        if primary.mode == .crashed { silent.append(MirrorNode.primary) }
+        if secondary.mode == .crashed { silent.append(MirrorNode.secondary) }
+        monitor.summary(into: &h, held: held, nodes: monitor.spec.nodes, sources: sources, silent: silent)
         return h.value
     }
 
