@@ -33,7 +33,7 @@ struct ExploreBench: AsyncParsableCommand {
             on): executions and transitions explored by each, and whether the states and \
             verdicts match.
 
-            Parallel: the middle size on --jobs threads against one, with the load average of \
+            Parallel: the middle size on --jobs threads against one in paired rounds, with the load average of \
             the machine before and after (another process on the machine makes a poor speed-up).
 
             SPIN: when `spin` and `gcc` are installed (bash scripts/setup.sh --bench) and --spin-model \
@@ -159,13 +159,25 @@ struct ExploreBench: AsyncParsableCommand {
                         same ? "yes" : "NO (\(on.states)/\(off.states) states)"]))
     }
 
+    /// Paired rounds (one thread, then `jobs`) until the single-thread runs add up to two
+    /// seconds (at least 3 rounds, at most 15; one with --quick): a short search timed once is
+    /// mostly noise.
     func parallel<S: ExplorationTarget>(_ start: S) {
         let before = Self.loadAverage()
-        let one = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
-        let many = Exploration(start: start.withoutTrace(), options: ExplorationOptions(parallelism: jobs)).run()
-        let s1 = one.elapsed.seconds, sN = many.elapsed.seconds
-        emit("  \(S.system) [\(start.configurationText)]: " + String(format: "%.2fx (%.2f s on one thread, %.2f s on %d)", s1 / sN, s1, sN, jobs)
-              + "; load average \(before) before, \(Self.loadAverage()) after; states \(one.states) / \(many.states)")
+        var ones: [Double] = [], manys: [Double] = [], ratios: [Double] = []
+        var states = (one: 0, many: 0)
+        repeat {
+            let one = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
+            let many = Exploration(start: start.withoutTrace(), options: ExplorationOptions(parallelism: jobs)).run()
+            ones.append(one.elapsed.seconds)
+            manys.append(many.elapsed.seconds)
+            ratios.append(one.elapsed.seconds / max(many.elapsed.seconds, 1e-9))
+            states = (one.states, many.states)
+        } while !quick && (ratios.count < 3 || (ones.reduce(0, +) < 2 && ratios.count < 15))
+        emit("  \(S.system) [\(start.configurationText)]: "
+              + String(format: "%.2fx median of %d paired rounds (%.2f-%.2fx; %.2f s on one thread, %.2f s on %d, medians)",
+                       Self.median(ratios), ratios.count, ratios.min()!, ratios.max()!, Self.median(ones), Self.median(manys), jobs)
+              + "; load average \(before) before, \(Self.loadAverage()) after; states \(states.one) / \(states.many)")
     }
 
     /// Lazy crash states against eager ones: at crash points with 2, 4, 6 and 8 cached writes
