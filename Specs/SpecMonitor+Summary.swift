@@ -69,7 +69,8 @@ private func hashRanks(
     let n = order.count
     h.combine(clocks.namesDigest)
     let heldCount = held.count / 3
-    let current = order.filter { !silent.contains($0) }
+    // The nodes whose current clocks are in play (a filtered copy only when some are silent).
+    let current = silent.isEmpty ? order : order.filter { !silent.contains($0) }
     let rows = current.count + heldCount + sources.count
     withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + rows + n) { scratch in
         let values = scratch.baseAddress!

@@ -79,9 +79,8 @@ final class DepthFirstSearch<System: Explorable> {
     /// Explores the subtrees of the nodes the threads' `queue` hands out, handing over work
     /// when another thread waits for some (without a depth bound: a subtree handed over could
     /// be cut by it, and the cache entry above would not know); sets `tally.finished` unless
-    /// stopped.
-    /// With `start`, this thread's own copy of the start state, each node's state is replayed
-    /// from it (see `Explorable.rebuilt()`).
+    /// stopped. With `start`, this thread's own copy of the start state, each node's state is
+    /// replayed from it (see `Explorable.rebuilt()`).
     func run(queue: SearchQueue<System>, start: System? = nil) {
         queue.begin()
         if options.depthBound == nil { self.queue = queue }

@@ -17,16 +17,6 @@ package protocol ExplorationTarget: Explorable {
     func withoutTrace() -> Self
 }
 
-extension ExplorationTarget {
-    /// The start state of `configurationText` parsed again, keeping its trace or not as `self`
-    /// does: new storage throughout (see `Explorable.rebuilt()`); nil unless the text reads
-    /// back to itself.
-    func rebuilt(keepingTrace: Bool) -> Self? {
-        guard let fresh = Self(parsing: configurationText), fresh.configurationText == configurationText else { return nil }
-        return keepingTrace ? fresh : fresh.withoutTrace()
-    }
-}
-
 extension MirrorSimulation {
     /// The same state, keeping no trace from now on (see `ExplorationTarget`).
     package func withoutTrace() -> Self {
@@ -75,6 +65,13 @@ extension ExplorationTarget {
         TraceEncoder.append(TraceHeader(system: system), meta: ["configuration": configuration], to: &out)
         for event in events { TraceEncoder.append(event, to: &out) }
         return out
+    }
+    /// The start state of `configurationText` parsed again, keeping its trace or not as `self`
+    /// does: new storage throughout (see `Explorable.rebuilt()`); nil unless the text reads
+    /// back to itself.
+    func rebuilt(keepingTrace: Bool) -> Self? {
+        guard let fresh = Self(parsing: configurationText), fresh.configurationText == configurationText else { return nil }
+        return keepingTrace ? fresh : fresh.withoutTrace()
     }
 }
 

@@ -23,7 +23,6 @@ struct SearchTally: Sendable {
     /// violation, its own or another thread's).
     var finished = false
 
-    /// Adds `other` into this tally, keeping at most `limit` counterexamples.
     /// The states reached: `seen`, with the shared table's when the threads had one.
     var states: Int {
         guard let claimed else { return seen.count }
@@ -39,6 +38,7 @@ struct SearchTally: Sendable {
     /// Bytes of visited set a state (the shared table's, when the threads had one).
     var bytesPerState: Double { claimed?.bytesPerState ?? seen.bytesPerState }
 
+    /// Adds `other` into this tally, keeping at most `limit` counterexamples.
     mutating func merge(_ other: SearchTally, limit: Int) {
         seen.formUnion(other.seen)
         claims += other.claims

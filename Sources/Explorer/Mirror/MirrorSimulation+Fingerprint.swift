@@ -22,9 +22,10 @@ extension MirrorSimulation {
     /// 5. the judge (`SpecMonitor.summary`): the mirror spec's state, each event stamp it holds
     ///    replaced by the rank of its seqs among those of the other stamps, of the nodes'
     ///    current clocks (but a crashed node's: it records nothing again) and of the clocks of
-    ///    the events that the messages in flight name as cause (the "sources"); a stamp no happens-before question will involve again (an
-    ///    entry's append, a path event, a crash: only ever cited in messages) by whether it is
-    ///    there (`MirrorSpec.hash(into:stamps:)`).
+    ///    the events that the messages in flight name as cause (the "sources"); a stamp no
+    ///    happens-before question will involve again (an entry's append, a path event, a
+    ///    crash: only ever cited in messages) by whether it is there
+    ///    (`MirrorSpec.hash(into:stamps:)`).
     ///
     /// Why equal fingerprints mean equal futures and verdicts: the cores are deterministic and
     /// read no seq but to number their next events (always above every earlier one), so equal
