@@ -131,3 +131,14 @@ extension MirrorSpec {
         }
     }
 }
+
+extension SpecMonitor where S == MirrorSpec {
+    /// Hashes the judge of a mirror execution: the spec's state (`MirrorSpec.hash(into:stamps:)`)
+    /// and then `summary` of the stamps it holds, the clocks, `sources` and `silent`. One
+    /// concrete call, so the explorer does not copy the monitor to reach the generic one.
+    package func hashMirror(into h: inout StableHasher, sources: [EventID], silent: [String]) {
+        var held = HeldStamps()
+        spec.hash(into: &h, stamps: &held)
+        summary(into: &h, held: held, nodes: spec.nodes, sources: sources, silent: silent)
+    }
+}

@@ -38,7 +38,8 @@ extension DriverSimulation {
     }
 
     /// The spec's first violation on `events` (fed each event once by `monitor`), or an input error of the trace (`trace.input`).
-    func specVerdict() -> ExplorationViolation? {
+    /// `mutating` only so that the monitor is passed by address (see `MirrorSimulation.judge`).
+    mutating func specVerdict() -> ExplorationViolation? {
         switch monitor.verdict() {
         case .failure(let error):
             return ExplorationViolation(invariant: "trace.input", message: "the simulated trace is not valid: \(error)",

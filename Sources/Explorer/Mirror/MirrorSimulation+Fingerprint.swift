@@ -61,12 +61,10 @@ extension MirrorSimulation {
         h.combine(persistedAtTakeover ?? persisted.count)
         h.combine(persistedDigest)
         h.combine(verdict != nil)
-        var held = HeldStamps()
-        monitor.spec.hash(into: &h, stamps: &held)
         var silent: [String] = []
         if primary.mode == .crashed { silent.append(MirrorNode.primary) }
         if secondary.mode == .crashed { silent.append(MirrorNode.secondary) }
-        monitor.summary(into: &h, held: held, nodes: monitor.spec.nodes, sources: sources, silent: silent)
+        monitor.hashMirror(into: &h, sources: sources, silent: silent)
         return h.value
     }
 

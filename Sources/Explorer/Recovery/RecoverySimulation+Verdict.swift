@@ -26,7 +26,8 @@ extension RecoverySimulation {
 
     /// The `recovery` spec's first violation on the events so far (fed each event once by
     /// `monitor`, end-of-trace rules included; an invalid trace is `trace.input`).
-    func judge() -> ExplorationViolation? {
+    /// `mutating` only so that the monitor is passed by address (see `MirrorSimulation.judge`).
+    mutating func judge() -> ExplorationViolation? {
         switch monitor.verdict() {
         case .failure(let error):
             return ExplorationViolation(invariant: "trace.input", message: "\(error)", kind: .traceInvariant)
