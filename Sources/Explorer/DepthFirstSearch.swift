@@ -45,9 +45,10 @@ final class DepthFirstSearch<System: Explorable> {
         var truncated = false
     }
 
-    /// The entry of a node: a frame to push, or the end of a path (and whether it was cut).
+    /// The entry of a node: its frame pushed on the stack, or the end of a path (and whether
+    /// it was cut).
     private enum Entry {
-        case push(Frame)
+        case pushed
         case leaf(truncated: Bool)
     }
 
@@ -103,8 +104,8 @@ final class DepthFirstSearch<System: Explorable> {
 
     private func explore(_ node: SearchNode<System>) {
         path = node.path
-        guard case .push(let root) = enter(node.state, depth: node.depth, sleep: node.sleep) else { return }
-        stack = [root]
+        stack.removeAll()
+        guard case .pushed = enter(node.state, depth: node.depth, sleep: node.sleep) else { return }
         while !stack.isEmpty {
             let top = stack.count - 1
             if stack[top].next == stack[top].toExplore.count {
@@ -131,8 +132,8 @@ final class DepthFirstSearch<System: Explorable> {
             tally.transitions += 1
             path.append(index)
             switch enter(child, depth: stack[top].depth + 1, sleep: childSleep) {
-            case .push(let frame):
-                stack.append(frame)
+            case .pushed:
+                break
             case .leaf(let truncated):
                 path.removeLast()
                 if truncated { stack[top].truncated = true }
@@ -150,7 +151,8 @@ final class DepthFirstSearch<System: Explorable> {
     }
 
     /// Visits a state reached with `sleep`: checks it, consults the cache and the bound, and
-    /// says whether to explore below it.
+    /// pushes its frame when there is something to explore below it (the state moves into
+    /// the frame on the stack: no copy).
     private func enter(_ state: consuming System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
         let fingerprint = state.fingerprint()
         // Without a depth bound the threads' shared table is the cache (see `ClaimedStates`);
@@ -224,7 +226,8 @@ final class DepthFirstSearch<System: Explorable> {
             finishLeaf(frame)
             return endPath(truncated: true)
         }
-        return .push(frame)
+        stack.append(frame)
+        return .pushed
     }
 
     /// Completes the cache entry of a node whose exploration is over.
