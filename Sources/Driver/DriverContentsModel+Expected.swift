@@ -78,7 +78,21 @@ extension DriverContentsModel {
     /// The first offset where `actual` differs from `expected` and how many bytes differ, for
     /// messages; nil when they are equal.
     package static func difference(_ actual: [UInt8], _ expected: [UInt8]) -> (first: Int, count: Int)? {
-        guard actual != expected else { return nil }
+        // Equal, almost always: compared a word at a time (the arrays' `==` goes byte by byte).
+        let equal = actual.count == expected.count && actual.withUnsafeBytes { a in
+            expected.withUnsafeBytes { b in
+                var i = 0
+                while i + 8 <= a.count {
+                    if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                        return false
+                    }
+                    i += 8
+                }
+                while i < a.count, a[i] == b[i] { i += 1 }
+                return i == a.count
+            }
+        }
+        guard !equal else { return nil }
         let differing = (0 ..< min(actual.count, expected.count)).filter { actual[$0] != expected[$0] }
         return (differing.first ?? min(actual.count, expected.count), differing.count + abs(actual.count - expected.count))
     }

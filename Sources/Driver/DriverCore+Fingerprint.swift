@@ -28,7 +28,8 @@ extension DriverCore {
         hasher.combine(waitingHead)
         hasher.combine(arrivals)
         hasher.combine(durableArrivals)
-        hasher.combine(known.sorted())
+        hasher.combine(known.count)
+        hasher.combine(knownDigest)
         hasher.combine(syncs.count)
         for (iface, targets) in syncs.sorted(by: { $0.key < $1.key }) {
             hasher.combine(iface)

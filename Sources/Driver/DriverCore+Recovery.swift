@@ -107,7 +107,7 @@ extension DriverCore {
             let summary = RecoverySummary(
                 segments: state.segments, recovered: state.recoveredCount, bytesReplayed: state.bytes,
                 stop: state.stop, epoch: sb.epoch)
-            if state.traced { known = Set(state.ids) }
+            if state.traced { setKnown(Set(state.ids)) }
             goOnline(sb, summary: summary, &out)
             if state.traced { record(.online, &out) }
         }

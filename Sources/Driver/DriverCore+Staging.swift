@@ -7,7 +7,7 @@ extension DriverCore {
     mutating func submit(_ request: WriteRequest, _ out: inout [Action]) {
         guard phase == .online, let layout else { return out.append(.refused(.notOnline)) }
         if let refusal = check(request, layout) { return out.append(.refused(refusal)) }
-        known.insert(request.id)
+        know(request.id)
         record(.submit(iface: request.iface, id: request.id, off: request.offset,
                        len: request.bytes.count, deps: request.deps), &out)
         let arrival = Arrival(request: request, arrival: arrivals)

@@ -126,8 +126,12 @@ public struct DriverCore: Sendable {
     // Arrivals and durability in the current epoch.
     var arrivals = 0
     var durableArrivals = 0
-    /// Ids submitted in this epoch or recovered at its start (for deps and duplicates).
-    var known: Set<Int> = []
+    /// Ids submitted in this epoch or recovered at its start (for deps and duplicates); set
+    /// through `know(_:)` and `setKnown(_:)`, which keep `knownDigest`.
+    private(set) var known: Set<Int> = []
+    /// The sum of the known ids' hashes: what the fingerprint takes of `known`, in a time that
+    /// does not grow with the ids (a multiset sum, like the explorer's other running digests).
+    private(set) var knownDigest: UInt64 = 0
     /// Per interface, the arrival count each pending sync waits for, oldest first.
     var syncs: [Int: [Int]] = [:]
     /// Per interface, one past its latest arrival.
@@ -238,7 +242,7 @@ public struct DriverCore: Sendable {
         waitingHead = 0
         arrivals = 0
         durableArrivals = 0
-        known = []
+        setKnown([])
         syncs = [:]
         lastArrival = [:]
         journal = JournalState()
@@ -253,4 +257,21 @@ public struct DriverCore: Sendable {
         recovery = nil
         shutdownRequested = false
     }
+}
+
+extension DriverCore {
+    /// Adds `id` to `known`.
+    mutating func know(_ id: Int) {
+        if known.insert(id).inserted { knownDigest &+= Self.digest(ofKnown: id) }
+    }
+
+    /// Makes `ids` the known ids.
+    mutating func setKnown(_ ids: Set<Int>) {
+        known = ids
+        knownDigest = 0
+        for id in ids { knownDigest &+= Self.digest(ofKnown: id) }
+    }
+
+    /// One known id's term of `knownDigest`.
+    private static func digest(ofKnown id: Int) -> UInt64 { StableHasher.hash(UInt64(bitPattern: Int64(id))) }
 }

@@ -53,10 +53,7 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
         hash.combine(block)
         let size = memory.blockSize
         memory.bytes.withUnsafeBytes { all in
-            // Blocks are whole sectors, so whole 8-byte words.
-            for word in stride(from: block * size, to: (block + 1) * size, by: 8) {
-                hash.combine(UInt64(littleEndian: all.loadUnaligned(fromByteOffset: word, as: UInt64.self)))
-            }
+            hash.combine(contiguous: UnsafeRawBufferPointer(rebasing: all[block * size ..< (block + 1) * size]))
         }
         return hash.value
     }

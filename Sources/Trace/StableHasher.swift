@@ -64,7 +64,7 @@ public struct StableHasher: Sendable {
     /// time, and a buffer of 32 bytes or more first in four independent lanes (xxHash64's
     /// round), which the processor runs side by side: a driver's blocks hash about four
     /// times faster than through one chain of `combine`.
-    mutating func combine(contiguous raw: UnsafeRawBufferPointer) {
+    package mutating func combine(contiguous raw: UnsafeRawBufferPointer) {
         combine(raw.count)
         var offset = 0
         if raw.count >= 32 {
@@ -97,10 +97,15 @@ public struct StableHasher: Sendable {
         return ((acc << 31) | (acc >> 33)) &* 0x9E37_79B1_85EB_CA87
     }
 
-    /// Hashes integers with their count.
+    /// Hashes integers with their count (four or more as their bytes, through the lanes of
+    /// `combine(contiguous:)`).
     public mutating func combine(_ values: [Int]) {
         combine(values.count)
-        for value in values { combine(value) }
+        guard values.count >= 4 else {
+            for value in values { combine(value) }
+            return
+        }
+        values.withUnsafeBytes { combine(contiguous: $0) }
     }
 
     /// Hashes a string's UTF-8 bytes with their length.

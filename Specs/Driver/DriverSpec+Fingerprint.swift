@@ -26,11 +26,10 @@ extension DriverSpec {
             hasher.combine(id)
             request.hash(into: &hasher)
         }
+        // A multiset sum (see `settle`): the same for the same settled requests, whatever order
+        // they settled in, and it costs the same however many there are.
         hasher.combine(settled.count)
-        for (id, done) in settled.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(id)
-            done.hash(into: &hasher)
-        }
+        hasher.combine(settledDigest)
         hasher.combine(ifaces.count)
         for (i, state) in ifaces.sorted(by: { $0.key < $1.key }) {
             hasher.combine(i)

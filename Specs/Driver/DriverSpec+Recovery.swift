@@ -44,7 +44,7 @@ extension DriverSpec {
         } else if var done = settled[id] {
             if phase == .recovering, done.recovered == nil {
                 done.recovered = Mark(stamp)
-                settled[id] = done
+                settle(id, done)
             }
         } else if lost.contains(id) {
             lifecycle("request \(id) is recovered at \(stamp.id), but it was lost at an earlier crash "
@@ -188,6 +188,7 @@ extension DriverSpec {
         }
         requests = [:]
         settled = [:]
+        settledDigest = 0
         for i in ifaces.keys { ifaces[i]!.restart() }
         phase = .running
         epochCrash = nil

@@ -41,6 +41,10 @@ package struct DriverSpec: Spec {
     var requests: [Int: Request] = [:]
     /// The current epoch's requests that are done and in their interface's durable prefix.
     var settled: [Int: Settled] = [:]
+    /// The sum of each settled request's digest, kept by `settle(_:_:)` (and zeroed with
+    /// `settled`): the fingerprint hashes this instead of every settled request, which grow
+    /// with the trace.
+    var settledDigest: UInt64 = 0
     /// Per interface: arrival order, durable prefix, syncs.
     var ifaces: [Int: Iface] = [:]
     /// Every id submitted so far.
@@ -243,8 +247,21 @@ package struct DriverSpec: Spec {
               request.waiter == nil, request.depWaiter == nil, request.depsDurable,
               request.arrival <= ifaces[request.iface]?.frontier ?? 0
         else { return }
-        settled[id] = Settled(iface: request.iface, arrival: request.arrival, since: Mark(since))
+        settle(id, Settled(iface: request.iface, arrival: request.arrival, since: Mark(since)))
         requests[id] = nil
+    }
+
+    /// Records `done` as the settled state of `id`, keeping `settledDigest` the sum of the
+    /// settled requests' digests (the id and `Settled.hash`).
+    mutating func settle(_ id: Int, _ done: Settled) {
+        func digest(_ value: Settled) -> UInt64 {
+            var h = StableHasher()
+            h.combine(id)
+            value.hash(into: &h)
+            return h.value
+        }
+        if let old = settled.updateValue(done, forKey: id) { settledDigest &-= digest(old) }
+        settledDigest &+= digest(done)
     }
 }
 

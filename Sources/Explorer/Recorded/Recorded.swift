@@ -34,8 +34,21 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
         }
     }
 
+    /// What every state of one exploration shares, behind one reference: copying a state
+    /// (once per step) then retains one object, not each array of the plan and its start.
+    private final class Shared: Sendable {
+        let plan: Plan
+        let source: RecordedSource
+
+        init(plan: Plan, source: RecordedSource) {
+            self.plan = plan
+            self.source = source
+        }
+    }
+
+    private let shared: Shared
     /// The trace's workload and schedule.
-    package let plan: Plan
+    package var plan: Plan { shared.plan }
     /// The system's state.
     package internal(set) var base: Plan.System
     /// Where the state is in the schedule.
@@ -51,16 +64,15 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     /// Where crash points are tallied; no part of the state.
     var tally: CrashPointTally?
     /// Where the trace came from, for tokens.
-    package let source: RecordedSource
+    package var source: RecordedSource { shared.source }
 
     /// The start of `plan`, within `window` strays and `crashes` crashes off the recording.
     package init(plan: Plan, window: Int, crashes: Int, source: RecordedSource) {
-        self.plan = plan
+        shared = Shared(plan: plan, source: source)
         self.base = plan.start
         self.progress = plan.startProgress
         self.window = window
         self.crashes = crashes
-        self.source = source
     }
 
     /// The same state tallying its crash points into `tally`.
@@ -77,7 +89,7 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     package func choices() -> [Choice] {
         let all = base.choices()
         if all.isEmpty { return [] }
-        let roles = plan.roles(of: all, in: base, progress: progress)
+        let roles = shared.plan.roles(of: all, in: base, progress: progress)
         var first: [Choice] = [], strayed: [Choice] = [], last: [Choice] = []
         for (choice, role) in zip(all, roles) {
             switch role {
@@ -98,8 +110,8 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
         default: break
         }
         if let tally, choice.role == .crash || choice.role == .recordedCrash { tally.insert(fingerprint()) }
-        plan.apply(choice.base, to: &base)
-        plan.advance(&progress, taking: choice.base, role: choice.role, after: base)
+        shared.plan.apply(choice.base, to: &base)
+        shared.plan.advance(&progress, taking: choice.base, role: choice.role, after: base)
     }
 
     /// The system's fingerprint with the progress and, where they still decide something, the
@@ -107,7 +119,7 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     package func fingerprint() -> UInt64 {
         var hash = StableHasher()
         hash.combine(base.fingerprint())
-        plan.hash(progress, into: &hash)
+        shared.plan.hash(progress, into: &hash)
         hash.combine(window - strays)
         hash.combine(crashes - crashesTaken)
         return hash.value
