@@ -51,6 +51,13 @@ package struct DriverContentsModel: Sendable {
     private var baseDigest: UInt64
     /// The requests not folded into `base`, in arrival order.
     package private(set) var requests: [Request] = []
+    /// The fingerprint's account of `requests`, kept as they change so that hashing the model
+    /// costs the same however many there are: the sum, over the requests, of a hash of the
+    /// position, id and whether a recovery named it (a sum of terms that name their position
+    /// tells sequences apart as a hash of the sequence does).
+    private var orderDigest: UInt64 = 0
+    /// The same for which requests are staged: the sum of a hash of each staged one's position.
+    private var completedDigest: UInt64 = 0
     /// The index in `requests` of each of their ids, kept only while there are more than
     /// `indexedAbove` of them (an explorer's few requests are found faster by a scan, and a
     /// dictionary copied with every explored state costs more than it saves).
@@ -83,18 +90,26 @@ package struct DriverContentsModel: Sendable {
         switch event.kind {
         case let .submit(_, id, offset, length, _):
             requests.append(Request(id: id, offset: offset, length: length, arrival: submits, epoch: epoch))
+            orderDigest &+= Self.orderTerm(requests.count - 1, requests[requests.count - 1])
             submits += 1
             if requests.count > Self.indexedAbove {
                 if position.isEmpty { reindex() } else { position[id] = requests.count - 1 }
             }
         case let .complete(id):
-            if let at = index(of: id) { requests[at].completed = true }
+            if let at = index(of: id), !requests[at].completed {
+                requests[at].completed = true
+                completedDigest &+= Self.completedTerm(at)
+            }
         case .crash:
             crashed.insert(epoch)
             recovering = true
             recoveredThisPass = []
         case let .recovered(id):
-            if let at = index(of: id) { requests[at].recovered = true }
+            if let at = index(of: id), !requests[at].recovered {
+                orderDigest &-= Self.orderTerm(at, requests[at])
+                requests[at].recovered = true
+                orderDigest &+= Self.orderTerm(at, requests[at])
+            }
             recoveredThisPass.append(id)
         case .online:
             guard recovering else { return }
@@ -176,6 +191,12 @@ package struct DriverContentsModel: Sendable {
         requests.removeFirst(epochStart)
         epochStart = 0
         reindex()
+        orderDigest = 0
+        completedDigest = 0
+        for (at, request) in requests.enumerated() {
+            orderDigest &+= Self.orderTerm(at, request)
+            if request.completed { completedDigest &+= Self.completedTerm(at) }
+        }
         crashed = crashed.filter { $0 >= epoch }
         baseDigest = Self.digest(base)
     }
@@ -188,12 +209,25 @@ package struct DriverContentsModel: Sendable {
         hash.combine(baseDigest)
         hash.combine(recovering)
         hash.combine(requests.count)
-        for request in requests {
-            hash.combine(request.id)
-            hash.combine(request.recovered)
-            if !recovering { hash.combine(request.completed) }
-        }
+        hash.combine(orderDigest)
+        if !recovering { hash.combine(completedDigest) }
         hash.combine(recoveredThisPass)
+    }
+
+    /// A request's term of `orderDigest` at position `at`.
+    private static func orderTerm(_ at: Int, _ request: Request) -> UInt64 {
+        var hash = StableHasher()
+        hash.combine(at, request.id)
+        hash.combine(request.recovered)
+        return hash.value
+    }
+
+    /// A staged request's term of `completedDigest` at position `at`.
+    private static func completedTerm(_ at: Int) -> UInt64 {
+        var hash = StableHasher()
+        hash.combine(-1)
+        hash.combine(at)
+        return hash.value
     }
 
     private static func digest(_ bytes: [UInt8]) -> UInt64 {
