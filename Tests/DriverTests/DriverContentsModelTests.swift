@@ -84,6 +84,32 @@ final class DriverContentsModelTests: XCTestCase {
         XCTAssertNotEqual(ha.value, hb.value)
     }
 
+    /// The hash is kept as the requests change (not recomputed from them): the same requests in
+    /// the same order hash alike however their `complete` events interleaved; another arrival
+    /// order, or a request recovered, hashes otherwise.
+    func testHashesFollowArrivalOrderNotTheOrderOfCompletions() {
+        func value(_ model: DriverContentsModel) -> UInt64 {
+            var h = StableHasher()
+            model.hash(into: &h)
+            return h.value
+        }
+        var a = DriverContentsModel(base: [0, 0, 0, 0])
+        var b = a
+        var c = a
+        for id in 1 ... 40 { submit(&a, id: id, offset: id % 4, length: 1) }
+        for id in 1 ... 40 { submit(&b, id: id, offset: id % 4, length: 1, complete: false) }
+        for id in (1 ... 40).reversed() { b.observe(event(.complete(id: id))) }
+        XCTAssertEqual(value(a), value(b))
+        for id in [2, 1] + Array(3 ... 40) { submit(&c, id: id, offset: id % 4, length: 1) }
+        XCTAssertNotEqual(value(a), value(c))
+        var recovered = a
+        recovered.observe(event(.crash))
+        var crashed = a
+        crashed.observe(event(.crash))
+        recovered.observe(event(.recovered(id: 7)))
+        XCTAssertNotEqual(value(recovered), value(crashed))
+    }
+
     func testTheSimulatedDriverMatchesTheModelAfterEveryCrash() {
         var crashes = 0, torn = 0, reads = 0
         for seed: UInt64 in 1 ... 30 {
