@@ -25,7 +25,7 @@ extension MirrorPrimary {
             while !streams[s].pending.isEmpty, streams[s].pending[0].sentOn == path {
                 let done = streams[s].pending.removeFirst()
                 streams[s].acked = done.sn
-                uncommitted[done.lsn] = nil
+                noteCommitted(done.lsn)
                 stats.committed += 1
                 out.append(.record(event(.commit(lsn: done.lsn))))
                 out.append(.commit(lsn: done.lsn))

@@ -41,10 +41,6 @@ extension MirrorPrimary {
         h.combine(pathIsUp.count)
         for up in pathIsUp { h.combine(up) }
         h.combine(uncommitted.count)
-        for lsn in uncommitted.keys.sorted() {
-            h.combine(lsn)
-            h.combine(uncommitted[lsn]!.stream)
-            h.combine(uncommitted[lsn]!.sn)
-        }
+        h.combine(uncommittedDigest)
     }
 }

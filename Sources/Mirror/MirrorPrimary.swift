@@ -136,8 +136,12 @@ public struct MirrorPrimary: Sendable {
     var seq = 0
     var streams: [Stream]
     var pathIsUp: [Bool]
-    /// Uncommitted lsns and their entries, to resolve deps.
-    var uncommitted: [Int: StreamEntry] = [:]
+    /// Uncommitted lsns and their entries, to resolve deps; changed through
+    /// `noteUncommitted(_:_:)` and `noteCommitted(_:)`, which keep `uncommittedDigest`.
+    private(set) var uncommitted: [Int: StreamEntry] = [:]
+    /// The sum of a hash of each uncommitted lsn with its entry: what the explorer's fingerprint
+    /// takes of `uncommitted`, at a cost that does not grow with it (`hash(into:)`).
+    private(set) var uncommittedDigest: UInt64 = 0
 
     /// Makes a primary with `streams` streams and `paths` paths (all down until `.pathUp`),
     /// running at generation `epoch`.
@@ -202,7 +206,7 @@ public struct MirrorPrimary: Sendable {
         lastLSN += 1
         let sn = streams[s].nextSN
         streams[s].nextSN += 1
-        uncommitted[lastLSN] = StreamEntry(stream: s, sn: sn)
+        noteUncommitted(lastLSN, StreamEntry(stream: s, sn: sn))
         stats.appended += 1
         out.append(.record(event(.append(lsn: lastLSN, stream: s, sn: sn, deps: deps))))
         streams[s].pending.append(Pending(
@@ -228,7 +232,7 @@ public struct MirrorPrimary: Sendable {
             while streams[s].acked < sn {
                 let done = streams[s].pending.removeFirst()
                 streams[s].acked = done.sn
-                uncommitted[done.lsn] = nil
+                noteCommitted(done.lsn)
                 stats.committed += 1
                 out.append(.record(event(.commit(lsn: done.lsn))))
                 out.append(.commit(lsn: done.lsn))
@@ -263,4 +267,25 @@ public enum MirrorPrimaryError: Error, Sendable, Equatable {
     case unknownDependency(lsn: Int, latest: Int)
     /// The primary is crashed, rejoining or fenced, and takes no writes.
     case notServing(MirrorPrimary.Mode)
+}
+
+extension MirrorPrimary {
+    /// Records `lsn` as uncommitted, written as `entry`.
+    mutating func noteUncommitted(_ lsn: Int, _ entry: StreamEntry) {
+        if let old = uncommitted.updateValue(entry, forKey: lsn) { uncommittedDigest &-= Self.digest(lsn, old) }
+        uncommittedDigest &+= Self.digest(lsn, entry)
+    }
+
+    /// Records `lsn` as committed.
+    mutating func noteCommitted(_ lsn: Int) {
+        if let old = uncommitted.removeValue(forKey: lsn) { uncommittedDigest &-= Self.digest(lsn, old) }
+    }
+
+    /// One uncommitted lsn's term of `uncommittedDigest`.
+    private static func digest(_ lsn: Int, _ entry: StreamEntry) -> UInt64 {
+        var h = StableHasher()
+        h.combine(lsn)
+        h.combine(entry.stream, entry.sn)
+        return h.value
+    }
 }
