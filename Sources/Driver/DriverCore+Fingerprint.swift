@@ -113,17 +113,13 @@ extension IOPurpose {
 }
 
 extension IDRange {
-    /// Hashes the run's first id and length.
-    func hash(into hasher: inout StableHasher) {
-        hasher.combine(first)
-        hasher.combine(count)
-    }
-
     /// Hashes a list of runs (a segment's ids, the ledger) with its count.
     static func hash(_ ranges: [IDRange], into hasher: inout StableHasher) {
         hasher.combine(ranges.count)
         // Two integers each, no padding: hashed as their bytes, through the hasher's lanes
         // (the ledger grows with the requests).
+        assert(MemoryLayout<IDRange>.size == 2 * MemoryLayout<Int>.size
+               && MemoryLayout<IDRange>.stride == MemoryLayout<IDRange>.size, "IDRange must be two Ints, unpadded")
         ranges.withUnsafeBytes { hasher.combine(contiguous: $0) }
     }
 }

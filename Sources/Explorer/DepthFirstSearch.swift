@@ -104,7 +104,7 @@ final class DepthFirstSearch<System: Explorable> {
 
     private func explore(_ node: SearchNode<System>) {
         path = node.path
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
         guard case .pushed = enter(node.state, depth: node.depth, sleep: node.sleep) else { return }
         while !stack.isEmpty {
             let top = stack.count - 1

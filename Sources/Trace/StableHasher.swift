@@ -98,7 +98,8 @@ public struct StableHasher: Sendable {
     }
 
     /// Hashes integers with their count (four or more as their bytes, through the lanes of
-    /// `combine(contiguous:)`).
+    /// `combine(contiguous:)`; the bytes are the host's, so a big-endian host hashes them
+    /// otherwise: fingerprints compare within one build on one kind of host).
     public mutating func combine(_ values: [Int]) {
         combine(values.count)
         guard values.count >= 4 else {

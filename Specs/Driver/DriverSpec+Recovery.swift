@@ -187,8 +187,7 @@ extension DriverSpec {
                 submit: r.submit, deps: r.deps, staged: r.staged, completed: r.completed, durable: r.durable)
         }
         requests = [:]
-        settled = [:]
-        settledDigest = 0
+        clearSettled()
         for i in ifaces.keys { ifaces[i]!.restart() }
         phase = .running
         epochCrash = nil

@@ -40,11 +40,10 @@ package struct DriverSpec: Spec {
     /// The current epoch's requests that are still open (see `settleIfDone`).
     var requests: [Int: Request] = [:]
     /// The current epoch's requests that are done and in their interface's durable prefix.
-    var settled: [Int: Settled] = [:]
-    /// The sum of each settled request's digest, kept by `settle(_:_:)` (and zeroed with
-    /// `settled`): the fingerprint hashes this instead of every settled request, which grow
-    /// with the trace.
-    var settledDigest: UInt64 = 0
+    private(set) var settled: [Int: Settled] = [:]
+    /// The sum of each settled request's digest, kept by `settle(_:_:)` and `clearSettled()`:
+    /// the fingerprint hashes this instead of every settled request, which grow with the trace.
+    private(set) var settledDigest: UInt64 = 0
     /// Per interface: arrival order, durable prefix, syncs.
     var ifaces: [Int: Iface] = [:]
     /// Every id submitted so far.
@@ -262,6 +261,12 @@ package struct DriverSpec: Spec {
         }
         if let old = settled.updateValue(done, forKey: id) { settledDigest &-= digest(old) }
         settledDigest &+= digest(done)
+    }
+
+    /// Forgets every settled request (a new epoch begins).
+    mutating func clearSettled() {
+        settled = [:]
+        settledDigest = 0
     }
 }
 

@@ -107,6 +107,9 @@ final class DriverContentsModelTests: XCTestCase {
         var crashed = a
         crashed.observe(event(.crash))
         recovered.observe(event(.recovered(id: 7)))
+        // A second power loss empties this pass's list in both: only the flag tells them apart.
+        recovered.observe(event(.crash))
+        crashed.observe(event(.crash))
         XCTAssertNotEqual(value(recovered), value(crashed))
     }
 

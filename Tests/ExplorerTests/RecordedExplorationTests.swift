@@ -29,6 +29,13 @@ final class RecordedExplorationTests: XCTestCase {
                         source: RecordedSource(files: trace.files, digest: RecordedTrace.digest(trace.events)))
     }
 
+    /// A replay token carries the trace's digest; it must read the same in every later build
+    /// (the hasher's faster paths must not reach it), or an old token on an unchanged trace
+    /// would be refused as if the trace had changed.
+    func testTheTraceDigestOfATokenDoesNotChangeFromBuildToBuild() {
+        XCTAssertEqual(RecordedTrace.digest(Self.driverTrace().events), 10_751_698_708_498_166_203)
+    }
+
     func testWindowZeroWithoutCrashesReplaysTheTraceAsOneExecution() throws {
         let start = try Self.start(window: 0, crashes: 0)
         let report = Exploration(start: start).run()

@@ -37,15 +37,19 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     /// What every state of one exploration shares, behind one reference: copying a state
     /// (once per step) then retains one object, not each array of the plan and its start.
     private final class Shared: Sendable {
+        /// The trace's workload and schedule.
         let plan: Plan
+        /// Where the trace came from.
         let source: RecordedSource
 
+        /// Shares `plan` and `source`.
         init(plan: Plan, source: RecordedSource) {
             self.plan = plan
             self.source = source
         }
     }
 
+    /// The plan and the source, shared by every state of the exploration.
     private let shared: Shared
     /// The trace's workload and schedule.
     package var plan: Plan { shared.plan }
