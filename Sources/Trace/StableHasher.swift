@@ -62,8 +62,8 @@ public struct StableHasher: Sendable {
 
     /// Hashes contiguous bytes with their length, as `combine(bytes:)` does: eight bytes at a
     /// time, and a buffer of 32 bytes or more first in four independent lanes (xxHash64's
-    /// round), which the processor runs side by side: a driver's blocks hash about four
-    /// times faster than through one chain of `combine`.
+    /// round), which the processor runs side by side rather than one after another (the
+    /// driver's search, which hashes blocks on every state, took 10% less CPU).
     package mutating func combine(contiguous raw: UnsafeRawBufferPointer) {
         combine(raw.count)
         var offset = 0

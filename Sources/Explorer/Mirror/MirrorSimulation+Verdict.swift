@@ -12,7 +12,8 @@ extension MirrorSimulation {
     /// already recorded.
     ///
     /// `mutating` only so that the monitor is passed by address: a non-mutating call into the
-    /// generic monitor of another module copies it first (8% of a mirror search).
+    /// generic monitor of another module copies it first (this copy and the fingerprint's were
+    /// 8% of a mirror search).
     mutating func judge() -> ExplorationViolation? {
         switch monitor.verdict() {
         case .failure(let error):
