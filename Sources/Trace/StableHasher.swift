@@ -82,6 +82,20 @@ public struct StableHasher: Sendable {
             combine(c)
             combine(d)
         }
+        combineWords(raw, from: offset)
+    }
+
+    /// Hashes contiguous bytes with their length eight at a time through `combine(_: UInt64)`
+    /// alone: a value no later speed-up of this type may change (a replay token keeps one).
+    package mutating func combineWordByWord(_ raw: UnsafeRawBufferPointer) {
+        combine(raw.count)
+        combineWords(raw, from: 0)
+    }
+
+    /// The bytes of `raw` from `offset`, eight at a time (little-endian), the last word padded
+    /// with zeros.
+    private mutating func combineWords(_ raw: UnsafeRawBufferPointer, from start: Int) {
+        var offset = start
         while offset + 8 <= raw.count {
             combine(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8

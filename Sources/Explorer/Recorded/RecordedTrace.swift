@@ -93,9 +93,9 @@ package struct RecordedTrace: Sendable {
     }
 
     /// A stable 64-bit digest of the events that decide a workload (`TraceEncoder`'s bytes of
-    /// each), for replay tokens: a trace changed since the exploration is refused. Each event's
-    /// bytes go through `combine(_: UInt64)` eight at a time, never the hasher's faster paths
-    /// (they may change from build to build; a token's digest must not).
+    /// each), for replay tokens: a trace changed since the exploration is refused. Hashed word
+    /// by word (`combineWordByWord`), never through the hasher's faster paths, which may change
+    /// from build to build; a token's digest must not.
     package static func digest(_ events: [TraceEvent]) -> UInt64 {
         var hash = StableHasher()
         var bytes: [UInt8] = []
@@ -104,17 +104,7 @@ package struct RecordedTrace: Sendable {
             event.location = .none
             bytes.removeAll(keepingCapacity: true)
             TraceEncoder.append(event, to: &bytes)
-            hash.combine(bytes.count)
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset + 8 <= raw.count {
-                    hash.combine(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                    offset += 8
-                }
-                var tail: UInt64 = 0
-                for i in offset ..< raw.count { tail |= UInt64(raw[i]) << (UInt64(i - offset) * 8) }
-                if offset < raw.count { hash.combine(tail) }
-            }
+            bytes.withUnsafeBytes { hash.combineWordByWord($0) }
         }
         return hash.value
     }
