@@ -70,6 +70,37 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// `body` of the value of `key`, if it is there, read in place: the value is not copied,
+    /// so a look at one field of a value that holds arrays costs no reference counting.
+    func read<R>(_ key: Key, _ body: (Value) -> R) -> R? {
+        guard let i = index(of: key) else { return nil }
+        return body(elements[i].value)
+    }
+
+    /// Changes the value of `key` in place, if it is there; returns what `body` returned.
+    @discardableResult
+    mutating func modify<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
+        guard let i = index(of: key) else { return nil }
+        return body(&elements[i].value)
+    }
+
+    /// Sets the value of `key`; returns whether the key is new.
+    @discardableResult
+    mutating func set(_ value: Value, forKey key: Key) -> Bool {
+        let i = lowerBound(key)
+        if i < elements.count && elements[i].key == key {
+            elements[i].value = value
+            return false
+        }
+        elements.insert((key, value), at: i)
+        return true
+    }
+
+    /// Changes the value at `index` (into `elements`) in place.
+    mutating func modifyValue<R>(at index: Int, _ body: (inout Value) -> R) -> R {
+        body(&elements[index].value)
+    }
+
     /// Removes `key`; returns its value, if it was there.
     @discardableResult
     mutating func removeValue(forKey key: Key) -> Value? {

@@ -54,7 +54,7 @@ extension MirrorSpec {
     /// takeover one obligation per stream covers every committed entry of it (the stream-order
     /// obligations chain the smaller sns to that apply).
     mutating func noteCommittedApply(_ entry: StreamEntry, _ apply: Stamp) {
-        let known = streams[entry.stream]?.committedApply
+        let known = streams.read(entry.stream) { $0.committedApply } ?? nil
         if known == nil || entry.sn > known!.sn {
             streams[entry.stream, default: StreamState()].committedApply = (entry.sn, apply)
         }
@@ -66,8 +66,10 @@ extension MirrorSpec {
         guard takeover == nil else { return }
         takeover = stamp
         for s in streams.keys {
-            guard let (sn, apply) = streams[s]!.committedApply else { continue }
-            streams[s]!.committedApply = nil
+            guard let (sn, apply) = streams.modify(s, { state in
+                defer { state.committedApply = nil }
+                return state.committedApply
+            }) ?? nil else { continue }
             sink.require(
                 .mirrorNoLoss, eventStamp(apply), happensBefore: eventStamp(stamp),
                 message: "stream \(s) sn \(sn) is committed, but the secondary's apply of it at "

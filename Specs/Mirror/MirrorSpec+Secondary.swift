@@ -5,7 +5,7 @@ extension MirrorSpec {
     /// `recv(s, n, p)`: remembers the latest receipt of an entry not applied yet (a duplicate of an
     /// applied entry can no longer be needed).
     mutating func recv(_ entry: StreamEntry, at stamp: Stamp) {
-        if streams[entry.stream]?.applied.contains(entry.sn) == true { return }
+        if streams.read(entry.stream, { $0.applied.contains(entry.sn) }) == true { return }
         entries[entry, default: EntryState()].recv = stamp
     }
 
@@ -13,7 +13,7 @@ extension MirrorSpec {
     /// and a commit of the entry that was observed before it.
     mutating func apply(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
-        let applied = streams[s]?.applied ?? Applied()
+        let applied = streams.read(s) { $0.applied } ?? Applied()
         let again = applied.contains(n)
 
         // mirror.stream-order: sn 1, 2, ..., k, each once, in that order.
@@ -38,7 +38,7 @@ extension MirrorSpec {
         }
         if again {
             // Everything else was judged at the first apply, which this one follows.
-            streams[s]!.applied.last = stamp
+            streams.modify(s) { $0.applied.last = stamp }
             return
         }
 
@@ -113,8 +113,8 @@ extension MirrorSpec {
     mutating func ack(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
         guard n >= 1 else { return }
-        let stream = streams[s] ?? StreamState()
-        let applied = stream.applied
+        let applied = streams.read(s) { $0.applied } ?? Applied()
+        let acked = streams.read(s) { $0.acked } ?? 0
         guard applied.prefix >= n else {
             let message = applied.contains(n)
                 ? "the secondary acknowledged stream \(s) up to sn \(n) at \(id(stamp)), but sn "
@@ -130,9 +130,9 @@ extension MirrorSpec {
                 message: "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)), but its "
                     + "apply at \(id(apply)) does not happen before it")
         }
-        guard n > stream.acked else { return }
-        streams[s]!.acked = n
-        for sn in (stream.acked + 1)...n { forgetIfDone(StreamEntry(stream: s, sn: sn)) }
+        guard n > acked else { return }
+        streams.modify(s) { $0.acked = n }
+        for sn in (acked + 1)...n { forgetIfDone(StreamEntry(stream: s, sn: sn)) }
     }
 
     /// At the first apply of `entry`: fills the slot of every entry appended before it that
@@ -156,7 +156,7 @@ extension MirrorSpec {
     /// An apply of `entry` observed so far: its own, or, forgotten, the latest of its stream.
     func appliedStamp(of entry: StreamEntry) -> Stamp? {
         if let apply = entries[entry]?.apply { return apply }
-        guard let applied = streams[entry.stream]?.applied, applied.contains(entry.sn) else { return nil }
+        guard let applied = streams.read(entry.stream, { $0.applied }), applied.contains(entry.sn) else { return nil }
         return applied.last
     }
 
@@ -191,7 +191,7 @@ extension MirrorSpec {
     /// no unapplied entry waits for it as a dep.
     mutating func forgetIfDone(_ entry: StreamEntry) {
         guard let state = entries[entry], state.apply != nil, state.committed, state.pins <= 0,
-              state.pendingCommit == nil, entry.sn <= streams[entry.stream]?.acked ?? 0
+              state.pendingCommit == nil, entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0
         else { return }
         entries[entry] = nil
     }

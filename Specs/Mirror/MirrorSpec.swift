@@ -32,7 +32,7 @@ package struct MirrorSpec: Spec {
     /// Per stream: what the primary appended and assigned, and what the secondary applied.
     var streams = SortedMap<Int, StreamState>()
     /// Entries in flight: known to some event, and not yet applied, acknowledged and committed.
-    var entries = SortedMap<StreamEntry, EntryState>()
+    var entries = StreamEntryMap<EntryState>()
     /// Every lsn appended so far (to catch a second append and commits of unknown lsns).
     var appendedLSNs = IntKeySet()
     /// Appended records whose lsn has not been committed yet.
@@ -137,7 +137,7 @@ package struct MirrorSpec: Spec {
         lsn: Int, _ entry: StreamEntry, deps: [StreamEntry], at stamp: Stamp, sink: SpecSink
     ) {
         let lsnTwice = appendedLSNs.contains(lsn)
-        let entryTwice = streams[entry.stream]?.appended.contains(entry.sn) ?? false
+        let entryTwice = streams.read(entry.stream) { $0.appended.contains(entry.sn) } ?? false
         if lsnTwice {
             sink.report(Violation(
                 .mirrorStreamOrder,
@@ -170,9 +170,9 @@ package struct MirrorSpec: Spec {
             for dep in deps {
                 if let applied = entries[dep]?.apply {
                     known.append(applied)
-                } else if let stream = streams[dep.stream], stream.applied.contains(dep.sn) {
+                } else if streams.read(dep.stream, { $0.applied.contains(dep.sn) }) == true {
                     // Applied, and its stamp forgotten: the stream's latest apply follows it.
-                    known.append(stream.applied.last)
+                    known.append(streams.read(dep.stream) { $0.applied.last } ?? nil)
                 } else {
                     // Not applied yet: its first apply fills the slot (see `resolvePinners`).
                     known.append(nil)
@@ -194,7 +194,7 @@ package struct MirrorSpec: Spec {
     mutating func send(_ entry: StreamEntry, path: Int, at stamp: Stamp, sink: SpecSink) {
         var problems: [String] = []
         var events = [eventStamp(stamp)]
-        let assignment = streams[entry.stream]?.assign
+        let assignment = streams.read(entry.stream) { $0.assign } ?? nil
         if let assignment {
             if assignment.path != path {
                 problems.append("stream \(entry.stream) is assigned to path \(assignment.path) "
@@ -215,7 +215,7 @@ package struct MirrorSpec: Spec {
                     + problems.joined(separator: " and "),
                 events: events))
         } else if let assignment, !assignment.proved {
-            streams[entry.stream]!.assign!.proved = true
+            streams.modify(entry.stream) { $0.assign!.proved = true }
             sink.require(
                 .mirrorAssignedPath, eventStamp(assignment.stamp), happensBefore: eventStamp(stamp),
                 message: "the primary sent \(Self.describe(entry)) on path \(path) at \(id(stamp)), "
