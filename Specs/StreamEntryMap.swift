@@ -46,6 +46,19 @@ struct StreamEntryMap<Value: Sendable>: Sendable {
         }
     }
 
+    /// `body` of the value of `key`, if it is there, read in place (see `SortedMap.read`).
+    func read<R>(_ key: StreamEntry, _ body: (Value) -> R) -> R? {
+        guard let s = streams.index(of: key.stream) else { return nil }
+        return streams.elements[s].value.read(key.sn, body)
+    }
+
+    /// Changes the value of `key` in place, if it is there; returns what `body` returned.
+    @discardableResult
+    mutating func modify<R>(_ key: StreamEntry, _ body: (inout Value) -> R) -> R? {
+        guard let s = streams.index(of: key.stream) else { return nil }
+        return streams.modifyValue(at: s) { $0.modify(key.sn, body) } ?? nil
+    }
+
     /// Removes `key`; returns its value, if it was there.
     @discardableResult
     mutating func removeValue(forKey key: StreamEntry) -> Value? {

@@ -17,9 +17,10 @@ extension MirrorSpec {
 
     /// Judges the first commit of `lsn`, whose record is `entry`, now that both are known.
     mutating func judgeCommit(lsn: Int, _ entry: StreamEntry, commit: Stamp, sink: SpecSink) {
-        var state = entries[entry] ?? EntryState()
-        state.committed = true
-        if let apply = state.apply {
+        // Changed in place: the entry's state holds arrays, and a copy out and back costs more
+        // than the rest of a commit.
+        entries[entry, default: EntryState()].committed = true
+        if let apply = entries.read(entry, { $0.apply }) ?? nil {
             sink.require(
                 .mirrorCommitAfterMirror, eventStamp(apply), happensBefore: eventStamp(commit),
                 message: "lsn \(lsn) (\(Self.describe(entry))) was committed at \(id(commit)), but "
@@ -35,7 +36,7 @@ extension MirrorSpec {
             }
         } else {
             // The apply is not observed yet, so it does not happen before the commit.
-            state.pendingCommit = commit
+            entries.modify(entry) { $0.pendingCommit = commit }
             if let takeover {
                 sink.report(Violation(
                     .mirrorNoLoss,
@@ -46,7 +47,6 @@ extension MirrorSpec {
                 unappliedCommits.insert(entry)
             }
         }
-        entries[entry] = state
         forgetIfDone(entry)
     }
 

@@ -21,7 +21,7 @@ extension MirrorSpec {
             sink.report(Violation(
                 .mirrorStreamOrder,
                 "stream \(s) applied sn \(n) again at \(id(stamp)); it was already applied",
-                events: [eventStamp(stamp)] + (entries[entry]?.apply.map { [eventStamp($0)] } ?? [])))
+                events: [eventStamp(stamp)] + ((entries.read(entry) { $0.apply } ?? nil).map { [eventStamp($0)] } ?? [])))
         } else if n != applied.greatest &+ 1 {
             let what = n < applied.greatest
                 ? "after sn \(applied.greatest)"
@@ -103,7 +103,7 @@ extension MirrorSpec {
         }
         entries[entry] = state
         for dep in unpin {
-            entries[dep]?.pins -= 1
+            entries.modify(dep) { $0.pins -= 1 }
             forgetIfDone(dep)
         }
         forgetIfDone(entry)
@@ -124,7 +124,7 @@ extension MirrorSpec {
             return
         }
         // The entry's own apply, or (forgotten) the stream's latest, which follows it.
-        if let apply = entries[entry]?.apply ?? applied.last {
+        if let apply = (entries.read(entry) { $0.apply } ?? nil) ?? applied.last {
             sink.require(
                 .mirrorAckAfterApply, eventStamp(apply), happensBefore: eventStamp(stamp),
                 message: "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)), but its "
@@ -155,7 +155,7 @@ extension MirrorSpec {
 
     /// An apply of `entry` observed so far: its own, or, forgotten, the latest of its stream.
     func appliedStamp(of entry: StreamEntry) -> Stamp? {
-        if let apply = entries[entry]?.apply { return apply }
+        if let apply = entries.read(entry, { $0.apply }) ?? nil { return apply }
         guard let applied = streams.read(entry.stream, { $0.applied }), applied.contains(entry.sn) else { return nil }
         return applied.last
     }
@@ -166,7 +166,7 @@ extension MirrorSpec {
         _ entry: StreamEntry, deps: [StreamEntry], apply: Stamp, append: Stamp, sink: SpecSink
     ) {
         for dep in deps {
-            var depApply = entries[dep]?.apply ?? lateSession?.applies[dep]
+            var depApply = (entries.read(dep) { $0.apply } ?? nil) ?? lateSession?.applies[dep]
             if depApply == nil, let before = lateSession?.before[dep.stream], before.contains(dep.sn) {
                 // Applied before the session began, so before this entry: that time's latest
                 // apply of its stream follows it.
@@ -190,9 +190,10 @@ extension MirrorSpec {
     /// Forgets an entry once nothing can need it any more: applied, acknowledged, committed, and
     /// no unapplied entry waits for it as a dep.
     mutating func forgetIfDone(_ entry: StreamEntry) {
-        guard let state = entries[entry], state.apply != nil, state.committed, state.pins <= 0,
-              state.pendingCommit == nil, entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0
-        else { return }
-        entries[entry] = nil
+        let done = entries.read(entry) { state in
+            state.apply != nil && state.committed && state.pins <= 0 && state.pendingCommit == nil
+        }
+        guard done == true, entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0 else { return }
+        entries.removeValue(forKey: entry)
     }
 }

@@ -168,7 +168,7 @@ package struct MirrorSpec: Spec {
             entries[entry] = state
             var known: [Stamp?] = []
             for dep in deps {
-                if let applied = entries[dep]?.apply {
+                if let applied = entries.read(dep, { $0.apply }) ?? nil {
                     known.append(applied)
                 } else if streams.read(dep.stream, { $0.applied.contains(dep.sn) }) == true {
                     // Applied, and its stamp forgotten: the stream's latest apply follows it.
@@ -180,7 +180,7 @@ package struct MirrorSpec: Spec {
                     pinners[dep, default: []].append(entry)
                 }
             }
-            entries[entry]!.depApplies = known
+            entries.modify(entry) { $0.depApplies = known }
         }
         if let commit = commitsAwaitingAppend.removeValue(forKey: lsn) {
             judgeCommit(lsn: lsn, entry, commit: commit, sink: sink)
