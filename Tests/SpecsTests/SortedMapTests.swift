@@ -25,6 +25,30 @@ final class SortedMapTests: XCTestCase {
         XCTAssertEqual(map.mapValues { $0 * 2 }.values, map.values.map { $0 * 2 })
     }
 
+    /// The mirror spec's entries: the same answers, count and order as one sorted map, which
+    /// the fingerprint relies on (it hashes the entries in that order).
+    func testStreamEntryMapAgreesWithOneSortedMap() {
+        var rng = SplitMix64(seed: 13)
+        var map = StreamEntryMap<Int>()
+        var reference = SortedMap<StreamEntry, Int>()
+        for step in 0..<5_000 {
+            let key = StreamEntry(stream: Int(rng.next() % 6) - 1, sn: Int(rng.next() % 12))
+            switch rng.next() % 6 {
+            case 0: map[key] = step; reference[key] = step
+            case 1: XCTAssertEqual(map.removeValue(forKey: key), reference.removeValue(forKey: key))
+            case 2: map[key, default: 0] += 1; reference[key, default: 0] += 1
+            case 3: map[key] = nil; reference[key] = nil
+            case 4: XCTAssertEqual(map.modify(key) { $0 += 2; return $0 }, reference.modify(key) { $0 += 2; return $0 })
+            default: XCTAssertEqual(map.read(key) { $0 * 3 }, reference.read(key) { $0 * 3 })
+            }
+            XCTAssertEqual(map[key], reference[key])
+            XCTAssertEqual(map.count, reference.count)
+        }
+        XCTAssertEqual(map.elements.map(\.key), reference.keys)
+        XCTAssertEqual(map.elements.map(\.value), reference.values)
+        XCTAssertEqual(map.isEmpty, reference.isEmpty)
+    }
+
     func testSortedSetAgreesWithASet() {
         var rng = SplitMix64(seed: 11)
         var set = SortedSet<Int>()
