@@ -26,7 +26,9 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
 
     /// The index of the first key not below `key`.
     func lowerBound(_ key: Key) -> Int {
-        // Most lookups are of the greatest key or past it.
+        // Small integer keys from 0 (streams, paths) usually sit at their own index.
+        if let k = key as? Int, k >= 0, k < elements.count, elements[k].key == key { return k }
+        // Most other lookups are of the greatest key or past it.
         if let last = elements.last, last.key < key { return elements.count }
         var lo = 0, hi = elements.count
         while lo < hi {
@@ -74,7 +76,8 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
     /// so a look at one field of a value that holds arrays costs no reference counting.
     func read<R>(_ key: Key, _ body: (Value) -> R) -> R? {
         guard let i = index(of: key) else { return nil }
-        return body(elements[i].value)
+        // Through the buffer: the array's getter would copy the pair out first.
+        return elements.withUnsafeBufferPointer { body($0[i].value) }
     }
 
     /// Changes the value of `key` in place, if it is there; returns what `body` returned.
