@@ -42,7 +42,12 @@ extension MirrorSpec {
             return
         }
 
-        var state = entries[entry] ?? EntryState()
+        // Moved out and back in, not copied: an empty state stands in meanwhile. Nothing below
+        // reads this entry from the map but an entry naming itself as a dep (its apply is nil
+        // either way: this is its first apply), and the write-back replaces whatever changed
+        // there, as a copy's write-back would.
+        var state = EntryState()
+        let present = entries.modify(entry) { swap(&state, &$0) } != nil
 
         // mirror.apply-after-recv.
         if let recv = state.recv {
@@ -101,7 +106,7 @@ extension MirrorSpec {
                     + "\(id(commit)) before the secondary applied it at \(id(stamp))")
             if takeover == nil { noteCommittedApply(entry, stamp) }
         }
-        entries[entry] = state
+        if present { entries.modify(entry) { swap(&state, &$0) } } else { entries[entry] = state }
         for dep in unpin {
             entries.modify(dep) { $0.pins -= 1 }
             forgetIfDone(dep)
