@@ -51,14 +51,7 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
     subscript(key: Key) -> Value? {
         get { index(of: key).map { elements[$0].value } }
         set {
-            let i = lowerBound(key)
-            let found = i < elements.count && elements[i].key == key
-            switch (found, newValue) {
-            case (true, let value?): elements[i].value = value
-            case (true, nil): elements.remove(at: i)
-            case (false, let value?): elements.insert((key, value), at: i)
-            case (false, nil): break
-            }
+            if let newValue { set(newValue, forKey: key) } else { removeValue(forKey: key) }
         }
     }
 

@@ -23,10 +23,7 @@ struct StreamEntryMap<Value: Sendable>: Sendable {
 
     /// The value of `key`; setting nil removes it.
     subscript(key: StreamEntry) -> Value? {
-        get {
-            guard let s = streams.index(of: key.stream) else { return nil }
-            return streams.elements[s].value[key.sn]
-        }
+        get { read(key) { $0 } }
         set {
             if let newValue {
                 if streams[key.stream, default: SortedMap()].set(newValue, forKey: key.sn) { count += 1 }
@@ -48,8 +45,7 @@ struct StreamEntryMap<Value: Sendable>: Sendable {
 
     /// `body` of the value of `key`, if it is there, read in place (see `SortedMap.read`).
     func read<R>(_ key: StreamEntry, _ body: (Value) -> R) -> R? {
-        guard let s = streams.index(of: key.stream) else { return nil }
-        return streams.elements[s].value.read(key.sn, body)
+        streams.read(key.stream) { $0.read(key.sn, body) } ?? nil
     }
 
     /// Changes the value of `key` in place, if it is there; returns what `body` returned.
@@ -78,22 +74,25 @@ struct StreamEntryMap<Value: Sendable>: Sendable {
         /// Walks the streams, and each stream's sns, in order.
         struct Iterator: IteratorProtocol {
             fileprivate let streams: SortedMap<Int, SortedMap<Int, Value>>
+            /// The next stream, and the entries of the current one (taken once per stream).
             fileprivate var s = 0
+            fileprivate var current: (stream: Int, sns: SortedMap<Int, Value>)?
             fileprivate var i = 0
 
             /// The next entry.
             mutating func next() -> (key: StreamEntry, value: Value)? {
-                while s < streams.count {
-                    let stream = streams.elements[s]
-                    if i < stream.value.count {
-                        let (sn, value) = stream.value.elements[i]
+                while true {
+                    if let current, i < current.sns.count {
+                        let (sn, value) = current.sns.elements[i]
                         i += 1
-                        return (StreamEntry(stream: stream.key, sn: sn), value)
+                        return (StreamEntry(stream: current.stream, sn: sn), value)
                     }
+                    guard s < streams.count else { return nil }
+                    let next = streams.elements[s]
+                    current = (next.key, next.value)
                     s += 1
                     i = 0
                 }
-                return nil
             }
         }
 

@@ -72,7 +72,7 @@ final class CheckSink: SpecSink {
     /// value otherwise copies the value first (a retain and a release of each of its arrays),
     /// once per obligation.
     private func inPlace(_ a: EventID, _ b: EventID) -> Bool {
-        withUnsafeMutablePointer(to: &clocks) { $0.pointee.happensBefore(a, b) }
+        withUnsafePointer(to: &clocks) { $0.pointee.happensBefore(a, b) }
     }
 
     func require(

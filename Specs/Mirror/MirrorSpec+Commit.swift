@@ -20,7 +20,7 @@ extension MirrorSpec {
         // Changed in place: the entry's state holds arrays, and a copy out and back costs more
         // than the rest of a commit.
         entries[entry, default: EntryState()].committed = true
-        if let apply = entries.read(entry, { $0.apply }) ?? nil {
+        if let apply = ownApply(of: entry) {
             sink.require(
                 .mirrorCommitAfterMirror, eventStamp(apply), happensBefore: eventStamp(commit),
                 message: "lsn \(lsn) (\(Self.describe(entry))) was committed at \(id(commit)), but "

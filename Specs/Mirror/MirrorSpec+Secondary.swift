@@ -21,7 +21,7 @@ extension MirrorSpec {
             sink.report(Violation(
                 .mirrorStreamOrder,
                 "stream \(s) applied sn \(n) again at \(id(stamp)); it was already applied",
-                events: [eventStamp(stamp)] + ((entries.read(entry) { $0.apply } ?? nil).map { [eventStamp($0)] } ?? [])))
+                events: [eventStamp(stamp)] + (ownApply(of: entry).map { [eventStamp($0)] } ?? [])))
         } else if n != applied.greatest &+ 1 {
             let what = n < applied.greatest
                 ? "after sn \(applied.greatest)"
@@ -42,10 +42,10 @@ extension MirrorSpec {
             return
         }
 
-        // Moved out and back in, not copied: an empty state stands in meanwhile. Nothing below
-        // reads this entry from the map but an entry naming itself as a dep (its apply is nil
-        // either way: this is its first apply), and the write-back replaces whatever changed
-        // there, as a copy's write-back would.
+        // Moved out and back in, not copied: an empty state stands in meanwhile. Only an entry
+        // that names itself as a dep reads it there (through its own pinners, in
+        // `resolvePinners`): it finds no slot to fill, so its pin is released once, by the
+        // unpin below (a copy left its old state there, and the pin was released twice).
         var state = EntryState()
         let present = entries.modify(entry) { swap(&state, &$0) } != nil
 
@@ -129,7 +129,7 @@ extension MirrorSpec {
             return
         }
         // The entry's own apply, or (forgotten) the stream's latest, which follows it.
-        if let apply = (entries.read(entry) { $0.apply } ?? nil) ?? applied.last {
+        if let apply = ownApply(of: entry) ?? applied.last {
             sink.require(
                 .mirrorAckAfterApply, eventStamp(apply), happensBefore: eventStamp(stamp),
                 message: "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)), but its "
@@ -158,9 +158,12 @@ extension MirrorSpec {
         return released
     }
 
+    /// The first apply of `entry`, while the spec still holds its state.
+    func ownApply(of entry: StreamEntry) -> Stamp? { entries.read(entry) { $0.apply } ?? nil }
+
     /// An apply of `entry` observed so far: its own, or, forgotten, the latest of its stream.
     func appliedStamp(of entry: StreamEntry) -> Stamp? {
-        if let apply = entries.read(entry, { $0.apply }) ?? nil { return apply }
+        if let apply = ownApply(of: entry) { return apply }
         guard let applied = streams.read(entry.stream, { $0.applied }), applied.contains(entry.sn) else { return nil }
         return applied.last
     }
@@ -171,7 +174,7 @@ extension MirrorSpec {
         _ entry: StreamEntry, deps: [StreamEntry], apply: Stamp, append: Stamp, sink: SpecSink
     ) {
         for dep in deps {
-            var depApply = (entries.read(dep) { $0.apply } ?? nil) ?? lateSession?.applies[dep]
+            var depApply = ownApply(of: dep) ?? lateSession?.applies[dep]
             if depApply == nil, let before = lateSession?.before[dep.stream], before.contains(dep.sn) {
                 // Applied before the session began, so before this entry: that time's latest
                 // apply of its stream follows it.

@@ -168,7 +168,7 @@ package struct MirrorSpec: Spec {
             entries[entry] = state
             var known: [Stamp?] = []
             for dep in deps {
-                if let applied = entries.read(dep, { $0.apply }) ?? nil {
+                if let applied = ownApply(of: dep) {
                     known.append(applied)
                 } else if streams.read(dep.stream, { $0.applied.contains(dep.sn) }) == true {
                     // Applied, and its stamp forgotten: the stream's latest apply follows it.

@@ -247,6 +247,20 @@ final class MirrorSpecTests: XCTestCase {
         }
     }
 
+    /// An entry that names itself as a dep breaks the barrier, and its own apply releases the
+    /// pin it put on itself once: the state then equals that of an entry with no dep.
+    func testAnEntryThatIsItsOwnDepIsJudgedAndUnpinnedOnce() throws {
+        var t = MirrorTraceBuilder()
+        t.p(.assign(stream: 1, path: 0))
+        t.append(1, 1, 1, deps: [entry(1, 1)])
+        t.transfer(1, 1)
+        t.s(.apply(stream: 1, sn: 1))
+        XCTAssertEqual(try t.check().brokenInvariants, [.mirrorBarrier])
+        let spec = try runSpec(t.events)
+        XCTAssertEqual(spec.entries[entry(1, 1)]?.pins, 0)
+        XCTAssertNotNil(spec.entries[entry(1, 1)]?.apply)
+    }
+
     func testLateBarrierFindsADepAppliedAndForgottenAfterTheEntry() throws {
         var t = MirrorTraceBuilder()
         t.p(.assign(stream: 1, path: 0))
