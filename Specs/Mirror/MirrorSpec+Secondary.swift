@@ -118,8 +118,7 @@ extension MirrorSpec {
     mutating func ack(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
         guard n >= 1 else { return }
-        let applied = streams.read(s) { $0.applied } ?? Applied()
-        let acked = streams.read(s) { $0.acked } ?? 0
+        let (applied, acked) = streams.read(s) { ($0.applied, $0.acked) } ?? (Applied(), 0)
         guard applied.prefix >= n else {
             let message = applied.contains(n)
                 ? "the secondary acknowledged stream \(s) up to sn \(n) at \(id(stamp)), but sn "

@@ -168,11 +168,9 @@ package struct MirrorSpec: Spec {
             entries[entry] = state
             var known: [Stamp?] = []
             for dep in deps {
-                if let applied = ownApply(of: dep) {
+                if let applied = appliedStamp(of: dep) {
+                    // Its own apply, or, forgotten, its stream's latest, which follows it.
                     known.append(applied)
-                } else if streams.read(dep.stream, { $0.applied.contains(dep.sn) }) == true {
-                    // Applied, and its stamp forgotten: the stream's latest apply follows it.
-                    known.append(streams.read(dep.stream) { $0.applied.last } ?? nil)
                 } else {
                     // Not applied yet: its first apply fills the slot (see `resolvePinners`).
                     known.append(nil)

@@ -43,6 +43,15 @@ private struct MirrorTraceBuilder: TraceBuilding {
         p(.commit(lsn: lsn))
     }
 
+    /// A record assigned to path 0, appended with `deps`, sent, received and applied (not
+    /// acknowledged or committed).
+    mutating func applied(_ lsn: Int, _ stream: Int, _ sn: Int, deps: [StreamEntry]) {
+        p(.assign(stream: stream, path: 0))
+        append(lsn, stream, sn, deps: deps)
+        transfer(stream, sn)
+        s(.apply(stream: stream, sn: sn))
+    }
+
     /// Replays the trace through `MirrorSpec`.
     func check() throws -> SpecRunner.Outcome {
         try SpecRunner.run(MirrorSpec.self, events: events)
@@ -224,10 +233,7 @@ final class MirrorSpecTests: XCTestCase {
 
     func testDepThatIsNeverAppliedBreaksBarrier() throws {
         var t = MirrorTraceBuilder()
-        t.p(.assign(stream: 2, path: 0))
-        t.append(2, 2, 1, deps: [entry(1, 1)])
-        t.transfer(2, 1)
-        t.s(.apply(stream: 2, sn: 1))
+        t.applied(2, 2, 1, deps: [entry(1, 1)])
         XCTAssertEqual(try t.check().brokenInvariants, [.mirrorBarrier])
     }
 
@@ -251,10 +257,7 @@ final class MirrorSpecTests: XCTestCase {
     /// pin it put on itself once: the state then equals that of an entry with no dep.
     func testAnEntryThatIsItsOwnDepIsJudgedAndUnpinnedOnce() throws {
         var t = MirrorTraceBuilder()
-        t.p(.assign(stream: 1, path: 0))
-        t.append(1, 1, 1, deps: [entry(1, 1)])
-        t.transfer(1, 1)
-        t.s(.apply(stream: 1, sn: 1))
+        t.applied(1, 1, 1, deps: [entry(1, 1)])
         XCTAssertEqual(try t.check().brokenInvariants, [.mirrorBarrier])
         let spec = try runSpec(t.events)
         XCTAssertEqual(spec.entries[entry(1, 1)]?.pins, 0)
