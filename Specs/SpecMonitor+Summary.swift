@@ -41,10 +41,17 @@ extension SpecMonitor {
     /// printed in messages. A node in `silent` records no event again (a crashed node that is
     /// never restarted): its current clock, which only its next events would start from, is left
     /// out, so histories that differ only in what it heard before it died hash alike.
+    ///
+    /// `quiet`, when given, gets the same summary as it would read with no message in flight
+    /// (no sources): what a crash leaves behind, since it loses every message. It costs one
+    /// more ranking of the clocks already read, not a second reading.
     package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID],
-                         silent: [String] = []) {
+                         silent: [String] = [], quiet: inout StableHasher?) {
+        let verdict = firstViolation?.invariant.rawValue ?? ""
         h.combine(inputError != nil)
-        h.combine(firstViolation?.invariant.rawValue ?? "")
+        h.combine(verdict)
+        quiet?.combine(inputError != nil)
+        quiet?.combine(verdict)
         // The spec's node indices as the clocks'.
         var clockIndex = [Int](repeating: -1, count: nodes.count)
         for i in nodes.indices { clockIndex[i] = clocks.nodeIndex(nodes[i]) ?? -1 }
@@ -52,30 +59,84 @@ extension SpecMonitor {
         for j in sources.indices { sourceNodes[j] = clocks.nodeIndex(sources[j].node) ?? -1 }
         var silentNodes: [Int] = []
         for name in silent { if let i = clocks.nodeIndex(name) { silentNodes.append(i) } }
-        hashRanks(of: clocks, into: &h, held: held.values, clockIndex: clockIndex,
+        hashRanks(of: clocks, into: &h, quiet: &quiet, held: held.values, clockIndex: clockIndex,
                   sourceNodes: sourceNodes, sources: sources, silent: silentNodes)
+    }
+
+    /// `summary` without the quiet one.
+    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID],
+                         silent: [String] = []) {
+        var quiet: StableHasher? = nil
+        summary(into: &h, held: held, nodes: nodes, sources: sources, silent: silent, quiet: &quiet)
     }
 }
 
 /// The clock part of `SpecMonitor.summary`: nodes by name, and each clock in play (the nodes'
 /// current clocks, each held stamp's, each source's) as the ranks of its values per node.
 /// Not generic, so it runs specialized whatever the spec; its scratch space is on the stack.
+/// `quiet` (when given) gets the same without the sources' rows, which come last.
 private func hashRanks(
-    of clocks: VectorClockIndex, into h: inout StableHasher,
+    of clocks: VectorClockIndex, into h: inout StableHasher, quiet: inout StableHasher?,
     held: [Int], clockIndex: [Int], sourceNodes: [Int], sources: [EventID], silent: [Int]
 ) {
     // Nodes in name order; `order[k]` is the index in `clocks` of the k-th.
     let order = clocks.nodesInNameOrder
     let n = order.count
     h.combine(clocks.namesDigest)
+    quiet?.combine(clocks.namesDigest)
     let heldCount = held.count / 3
     // The nodes whose current clocks are in play (a filtered copy only when some are silent).
     let current = silent.isEmpty ? order : order.filter { !silent.contains($0) }
     let rows = current.count + heldCount + sources.count
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + rows + n) { scratch in
+    // Hashes a table of ranks (the current clocks' rows, the held stamps', then `sources`
+    // rows), each row with what it is the clock of.
+    func emitRanks(_ ranks: UnsafeMutablePointer<Int>, rows: Int, sources: Int, position: UnsafeMutablePointer<Int>,
+                   into h: inout StableHasher) {
+        // Ranks are below `rows`, so four go in one word when rows < 2^16 (the counts are
+        // hashed first, so the words still read back one way).
+        h.combine(current.count)
+        h.combine(heldCount)
+        h.combine(sources)
+        var word: UInt64 = 0
+        var filled: UInt64 = 0
+        func put(_ value: Int) {
+            guard rows < 1 << 16 else { return h.combine(value) }
+            word |= UInt64(truncatingIfNeeded: value &+ 1) << (16 * filled)
+            filled += 1
+            if filled == 4 {
+                h.combine(word)
+                word = 0
+                filled = 0
+            }
+        }
+        func putRow(_ r: Int) {
+            for k in 0..<n { put(ranks[r * n + k]) }
+        }
+        for (r, i) in current.enumerated() {
+            put(position[i])
+            putRow(r)
+        }
+        let c = current.count
+        for t in 0..<heldCount {
+            let node = held[3 * t]
+            let i = node >= 0 && node < clockIndex.count ? clockIndex[node] : -1
+            put(i < 0 ? -1 : position[i])
+            put(held[3 * t + 2])
+            putRow(c + t)
+        }
+        for s in 0..<sources { putRow(c + heldCount + s) }
+        if filled > 0 { h.combine(word) }
+    }
+
+    // The rows of the quiet summary: all but the sources'.
+    let quietRows = quiet == nil ? 0 : current.count + heldCount
+    // Its own table only when there are sources to leave out (else it is the full one).
+    let quietTable = sources.isEmpty ? 0 : quietRows
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + quietTable * n + rows + n) { scratch in
         let values = scratch.baseAddress!
         let ranks = values + rows * n
-        let column = ranks + rows * n
+        let quietRanks = quietTable > 0 ? ranks + rows * n : ranks
+        let column = ranks + rows * n + quietTable * n
         let position = column + rows
         for (k, i) in order.enumerated() { position[i] = k }
 
@@ -126,40 +187,20 @@ private func hashRanks(
                 }
                 ranks[r * n + k] = lo
             }
-        }
-        // Ranks are below `rows`, so four go in one word when rows < 2^16 (the counts are
-        // hashed first, so the words still read back one way).
-        h.combine(current.count)
-        h.combine(heldCount)
-        h.combine(sources.count)
-        var word: UInt64 = 0
-        var filled: UInt64 = 0
-        func put(_ value: Int) {
-            guard rows < 1 << 16 else { return h.combine(value) }
-            word |= UInt64(truncatingIfNeeded: value &+ 1) << (16 * filled)
-            filled += 1
-            if filled == 4 {
-                h.combine(word)
-                word = 0
-                filled = 0
+            guard quietTable > 0 else { continue }
+            // The quiet rank of a value: how many of the ranks the quiet rows use lie below its
+            // own (`column` now counts them).
+            for d in 0..<distinct { column[d] = 0 }
+            for r in 0..<quietRows { column[ranks[r * n + k]] = 1 }
+            var below = 0
+            for d in 0..<distinct {
+                let used = column[d]
+                column[d] = below
+                below += used
             }
+            for r in 0..<quietRows { quietRanks[r * n + k] = column[ranks[r * n + k]] }
         }
-        func putRow(_ r: Int) {
-            for k in 0..<n { put(ranks[r * n + k]) }
-        }
-        for (r, i) in current.enumerated() {
-            put(position[i])
-            putRow(r)
-        }
-        let c = current.count
-        for t in 0..<heldCount {
-            let node = held[3 * t]
-            let i = node >= 0 && node < clockIndex.count ? clockIndex[node] : -1
-            put(i < 0 ? -1 : position[i])
-            put(held[3 * t + 2])
-            putRow(c + t)
-        }
-        for s in sources.indices { putRow(c + heldCount + s) }
-        if filled > 0 { h.combine(word) }
+        emitRanks(ranks, rows: rows, sources: sources.count, position: position, into: &h)
+        if quiet != nil { emitRanks(quietRanks, rows: quietRows, sources: 0, position: position, into: &quiet!) }
     }
 }

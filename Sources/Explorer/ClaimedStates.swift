@@ -73,6 +73,16 @@ final class ClaimedStates: Sendable {
         }
     }
 
+    /// The mask stored for `fingerprint` (0: every enabled choice is taken from it, so any
+    /// visit is pruned); nil when no thread entered it.
+    func sleepMask(of fingerprint: UInt64) -> UInt64? {
+        let key = fingerprint == 0 ? 1 : fingerprint
+        return stripe(of: key).withLock { s in
+            let (i, found) = s.slot(of: key, hash: Self.hash(key))
+            return found ? s.slots[i].sleep : nil
+        }
+    }
+
     /// Whether a thread entered `fingerprint`.
     func contains(_ fingerprint: UInt64) -> Bool {
         let key = fingerprint == 0 ? 1 : fingerprint

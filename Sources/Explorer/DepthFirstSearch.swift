@@ -23,6 +23,12 @@
 /// a truncated entry counts as truncated too. A cycle back to a state still being explored
 /// counts as truncated when there is a bound, since its entry is not complete yet.
 ///
+/// Successor keys (`Explorable.fingerprint(successorKeys:)`), without a depth bound: a step
+/// whose key led earlier to a state whose stored mask the step's sleep set covers would be
+/// pruned on arrival, so it is counted as taken (a transition and the end of a path, as the
+/// pruned visit counts) without copying the state or applying the step. A key that led to a
+/// violation is not remembered: each visit of a violating state counts.
+///
 /// Threads: each search is one thread's. Without a depth bound the threads of one exploration
 /// keep one table between them (`ClaimedStates`: another thread's visit is one more earlier
 /// visit under the rule above; depths and on-stack counts are then not needed), and a thread
@@ -43,6 +49,14 @@ final class DepthFirstSearch<System: Explorable> {
         var sleep: [Choice]
         var cached: Bool
         var truncated = false
+        /// Successor keys by index into `choices` (see the type's doc).
+        var keys: [(index: Int, key: UInt64)] = []
+
+        /// The successor key of choice `index`, if it has one.
+        func key(of index: Int) -> UInt64? {
+            for entry in keys where entry.index == index { return entry.key }
+            return nil
+        }
     }
 
     /// The entry of a node: its frame pushed on the stack, or the end of a path (and whether
@@ -66,6 +80,12 @@ final class DepthFirstSearch<System: Explorable> {
     private var ticks = 0
     private var othersExecutions = 0
     private var stopped = false
+    /// Where successor keys led (only with `claimed`).
+    private var memo = SuccessorMemo<Choice>()
+    /// Scratch for `fingerprint(successorKeys:)`.
+    private var keys: [(choice: Choice, key: UInt64)] = []
+    /// The last state entered (nil when it broke an invariant).
+    private var entered: SuccessorMemo<Choice>.Successor?
 
     /// Steps between checkpoints with the shared control.
     static var checkpointInterval: Int { 32 }
@@ -126,12 +146,24 @@ final class DepthFirstSearch<System: Explorable> {
                 }
                 stack[top].sleep.append(choice)
             }
+            let key = stack[top].key(of: index)
+            if let key, let claimed, let successor = memo.successor(of: key),
+               let mask = claimed.sleepMask(of: successor.fingerprint),
+               Self.covers(childSleep, mask, of: successor.choices) {
+                if stack[top].next == stack[top].toExplore.count { stack[top].state = nil }
+                tally.transitions += 1
+                tally.maxDepth = max(tally.maxDepth, stack[top].depth + 1)
+                _ = endPath(truncated: false)
+                continue
+            }
             var child = stack[top].state!
             if stack[top].next == stack[top].toExplore.count { stack[top].state = nil }
             child.apply(choice)
             tally.transitions += 1
             path.append(index)
-            switch enter(child, depth: stack[top].depth + 1, sleep: childSleep) {
+            let entry = enter(child, depth: stack[top].depth + 1, sleep: childSleep)
+            if let key, let entered { memo.remember(key, led: entered) }
+            switch entry {
             case .pushed:
                 break
             case .leaf(let truncated):
@@ -154,7 +186,9 @@ final class DepthFirstSearch<System: Explorable> {
     /// pushes its frame when there is something to explore below it (the state moves into
     /// the frame on the stack: no copy).
     private func enter(_ state: consuming System, depth: Int, sleep sleepIn: [Choice]) -> Entry {
-        let fingerprint = state.fingerprint()
+        keys.removeAll(keepingCapacity: true)
+        let fingerprint = claimed == nil ? state.fingerprint() : state.fingerprint(successorKeys: &keys)
+        entered = nil
         // Without a depth bound the threads' shared table is the cache (see `ClaimedStates`);
         // a state that ends a path is claimed as explored (mask 0).
         let isNew = claimed == nil ? tally.seen.insert(fingerprint) : false
@@ -165,6 +199,7 @@ final class DepthFirstSearch<System: Explorable> {
             return endPath(truncated: false)
         }
         let choices = state.choices()
+        entered = .init(fingerprint: fingerprint, choices: choices)
         if choices.isEmpty {
             if let claimed, claimed.claim(fingerprint, sleep: 0) == nil { tally.claims += 1 }
             return endPath(truncated: false)
@@ -216,6 +251,9 @@ final class DepthFirstSearch<System: Explorable> {
         }
         var frame = Frame(state: state, fingerprint: fingerprint, depth: depth, choices: choices, toExplore: toExplore,
                           sleep: sleep, cached: options.stateCaching && claimed == nil, truncated: inherited)
+        for (choice, key) in keys {
+            if let i = choices.firstIndex(of: choice) { frame.keys.append((i, key)) }
+        }
         if toExplore.isEmpty {
             finishLeaf(frame)
             return endPath(truncated: inherited)
@@ -228,6 +266,18 @@ final class DepthFirstSearch<System: Explorable> {
         }
         stack.append(frame)
         return .pushed
+    }
+
+    /// Whether a visit with sleep set `sleep` to a state whose enabled choices are `choices`
+    /// would be pruned by its stored mask `mask`: every choice the mask names is asleep.
+    private static func covers(_ sleep: [Choice], _ mask: UInt64, of choices: [Choice]) -> Bool {
+        var rest = mask
+        while rest != 0 {
+            let i = rest.trailingZeroBitCount
+            guard i < choices.count, sleep.contains(choices[i]) else { return false }
+            rest &= rest - 1
+        }
+        return true
     }
 
     /// Completes the cache entry of a node whose exploration is over.

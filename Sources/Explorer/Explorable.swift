@@ -21,6 +21,14 @@ public protocol Explorable: Sendable {
     /// `StableHasher` from the trace library).
     func fingerprint() -> UInt64
 
+    /// The fingerprint, and in `keys` a key for each enabled choice (if any) whose successor is
+    /// decided by part of this state alone, such as a crash that forgets the crashed node:
+    /// two states whose keys for one choice are equal lead by it to states with equal
+    /// fingerprints, and the keys of different choices differ. The exhaustive search remembers
+    /// the state each key led to, and where that state is explored in full already it counts
+    /// the step without taking it. Defaults to `fingerprint()` and no keys.
+    func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64
+
     /// Whether `a` and `b`, both enabled now, commute: neither disables the other, and taking
     /// them in either order leads to states with the same future (the same choices, verdicts
     /// and successors; equal fingerprints are the simplest proof, see `commuteByTrial`). Used
@@ -47,6 +55,9 @@ extension Explorable {
 
     /// None: every thread shares the start state's storage.
     public func rebuilt() -> Self? { nil }
+
+    /// `fingerprint()`, and no keys.
+    public func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64 { fingerprint() }
 }
 
 /// An invariant an execution broke, found by the explorer.

@@ -75,6 +75,12 @@ struct ExploreBench: AsyncParsableCommand {
             try OptionRange.check("--spin-records", r, 1...Self.maxSpinRecords)
         }
         try OptionRange.check("--flat-rounds", flatRounds, 1...100)
+        for part in only?.split(separator: ",", omittingEmptySubsequences: false) ?? [] {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard Self.parts.contains(name) else {
+                throw ValidationError("--only \(only ?? ""): \"\(name)\" is not a part; give some of \(Self.parts.joined(separator: ", ")), comma-separated")
+            }
+        }
         guard (1...3600).contains(fromSeconds) else { throw ValidationError("--from-seconds must be in 1...3600; got \(fromSeconds)") }
     }
 
@@ -85,6 +91,21 @@ struct ExploreBench: AsyncParsableCommand {
     @Flag(help: "Small configurations: a quick run for tests.")
     var quick = false
 
+    /// The parts to run (all when nil).
+    @Option(help: ArgumentHelp(
+        "The parts to run, comma-separated: \(Self.parts.joined(separator: ", ")) (default: all).",
+        valueName: "parts"))
+    var only: String?
+
+    /// Every part, in the order the benchmark runs them.
+    static let parts = ["scaling", "flat", "reduction", "crash-states", "parallel", "from", "spin"]
+
+    /// Whether to run `part` (see `--only`).
+    func runs(_ part: String) -> Bool {
+        guard let only else { return true }
+        return only.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == part }
+    }
+
     /// Wall seconds each `--from` search may take (see `fromTraces`).
     @Option(help: "Seconds each explore --from search of a recorded driver trace may take (1...3600).")
     var fromSeconds = 60.0
@@ -92,37 +113,44 @@ struct ExploreBench: AsyncParsableCommand {
     func run() async throws {
         emit("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
         emit("")
-        emit("scaling (exhaustive, one thread, caching and reduction on):")
-        emit(Self.row(["system", "configuration", "states", "transitions", "executions", "CPU s", "µs/state", "growth"]))
         let mirrorSizes = quick ? [1, 2, 3] : [3, 4, 5]
         let driverSizes = quick ? [1, 2, 3] : [3, 4, 5]
         let recoverySizes = quick ? [3, 4, 5] : [5, 6, 7]
-        scale(mirrorSizes.map { MirrorSimulation(.init(streams: 2, paths: 2, records: $0, crashes: 0)) })
-        scale(driverSizes.map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })
-        scale(recoverySizes.map { RecoverySimulation(.init(consumers: $0, workers: 2, failures: 1, crashes: 1)) })
-        emit("")
-        flatness(rounds: quick ? 1 : flatRounds)
-
-        emit("")
-        emit("reduction (caching on; reduction on against off):")
-        emit(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "same"]))
-        reduction(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
-        reduction(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
-        reduction(RecoverySimulation(.init(consumers: recoverySizes[1], workers: 2, failures: 1, crashes: 1)))
-
-        emit("")
-        crashStates()
-
-        emit("")
-        emit("parallel (--jobs \(jobs) against one thread, wall time):")
-        parallel(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
-        parallel(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
-
-        emit("")
-        fromTraces(seconds: quick ? 5 : fromSeconds)
-
-        emit("")
-        spin()
+        if runs("scaling") {
+            emit("scaling (exhaustive, one thread, caching and reduction on):")
+            emit(Self.row(["system", "configuration", "states", "transitions", "executions", "CPU s", "µs/state", "growth"]))
+            scale(mirrorSizes.map { MirrorSimulation(.init(streams: 2, paths: 2, records: $0, crashes: 0)) })
+            scale(driverSizes.map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })
+            scale(recoverySizes.map { RecoverySimulation(.init(consumers: $0, workers: 2, failures: 1, crashes: 1)) })
+            emit("")
+        }
+        if runs("flat") {
+            flatness(rounds: quick ? 1 : flatRounds)
+            emit("")
+        }
+        if runs("reduction") {
+            emit("reduction (caching on; reduction on against off):")
+            emit(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "same"]))
+            reduction(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
+            reduction(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
+            reduction(RecoverySimulation(.init(consumers: recoverySizes[1], workers: 2, failures: 1, crashes: 1)))
+            emit("")
+        }
+        if runs("crash-states") {
+            crashStates()
+            emit("")
+        }
+        if runs("parallel") {
+            emit("parallel (--jobs \(jobs) against one thread, wall time):")
+            parallel(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
+            parallel(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
+            emit("")
+        }
+        if runs("from") {
+            fromTraces(seconds: quick ? 5 : fromSeconds)
+            emit("")
+        }
+        if runs("spin") { spin() }
     }
 
     // MARK: Parts

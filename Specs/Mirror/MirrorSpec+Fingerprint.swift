@@ -136,9 +136,14 @@ extension SpecMonitor where S == MirrorSpec {
     /// Hashes the judge of a mirror execution: the spec's state (`MirrorSpec.hash(into:stamps:)`)
     /// and then `summary` of the stamps it holds, the clocks, `sources` and `silent`. One
     /// concrete call, so the explorer does not copy the monitor to reach the generic one.
-    package func hashMirror(into h: inout StableHasher, sources: [EventID], silent: [String]) {
+    /// `quiet`, when given, gets the same with no message in flight (see `summary`).
+    package func hashMirror(into h: inout StableHasher, sources: [EventID], silent: [String],
+                            quiet: inout StableHasher?) {
         var held = HeldStamps()
-        spec.hash(into: &h, stamps: &held)
-        summary(into: &h, held: held, nodes: spec.nodes, sources: sources, silent: silent)
+        var state = StableHasher()
+        spec.hash(into: &state, stamps: &held)
+        h.combine(state.value)
+        quiet?.combine(state.value)
+        summary(into: &h, held: held, nodes: spec.nodes, sources: sources, silent: silent, quiet: &quiet)
     }
 }

@@ -52,4 +52,79 @@ final class MirrorFingerprintTests: XCTestCase {
                            Set(uncached.counterexamples.map(\.violation.invariant)), bounds)
         }
     }
+
+    /// A crash's successor key (what the search uses to skip a step into a state it explored
+    /// in full) decides the state: every pair of reachable states with one key for a crash
+    /// leads by it to one fingerprint, and some keys are shared, so the test is not vacuous.
+    func testACrashKeyDecidesTheStateTheCrashLeadsTo() throws {
+        for bounds in ["streams=2 paths=2 records=3 crashes=1 failures=1",
+                       "streams=2 paths=2 records=2 crashes=2 failures=1 barriers=1",
+                       "streams=2 paths=1 records=2 crashes=1 failures=1 faults=commitsBeforeAck",
+                       "streams=1 paths=2 records=2 crashes=1 failures=1 faults=appliesAfterTakeover"] {
+            let start = try XCTUnwrap(MirrorSimulation(parsing: bounds)).withoutTrace()
+            var led: [UInt64: UInt64] = [:]
+            var seen: Set<UInt64> = []
+            var shared = 0
+            var stack = [start]
+            while let state = stack.popLast() {
+                var keys: [(choice: MirrorSimulation.Choice, key: UInt64)] = []
+                let fingerprint = state.fingerprint(successorKeys: &keys)
+                XCTAssertEqual(fingerprint, state.fingerprint(), bounds)
+                guard seen.insert(fingerprint).inserted, state.violation() == nil else { continue }
+                let choices = state.choices()
+                XCTAssertEqual(keys.map(\.choice), choices.filter { $0 == .crashPrimary || $0 == .crashSecondary },
+                               bounds)
+                for (choice, key) in keys {
+                    var child = state
+                    child.apply(choice)
+                    if let old = led[key] {
+                        shared += 1
+                        XCTAssertEqual(old, child.fingerprint(), "\(bounds): \(choice)")
+                    }
+                    led[key] = child.fingerprint()
+                }
+                for choice in choices {
+                    var child = state
+                    child.apply(choice)
+                    stack.append(child)
+                }
+            }
+            XCTAssertGreaterThan(shared, 0, "\(bounds): no key met twice")
+        }
+    }
+
+    /// Skipping steps by successor keys changes nothing a search reports: the same states,
+    /// transitions, executions, verdicts and counterexamples as a search that takes them all.
+    func testSearchesWithAndWithoutSuccessorKeysReportAlike() throws {
+        for bounds in ["streams=2 paths=2 records=3 crashes=1 failures=1",
+                       "streams=2 paths=1 records=2 crashes=2 failures=1 barriers=1",
+                       "streams=2 paths=1 records=2 crashes=1 failures=1 faults=commitsBeforeAck",
+                       "streams=1 paths=2 records=2 crashes=1 failures=1 faults=skipsResendAfterPathFailure"] {
+            let start = try XCTUnwrap(MirrorSimulation(parsing: bounds))
+            for keepGoing in [false, true] {
+                for reduction in [true, false] {
+                    let with = explore(start, reduction: reduction, keepGoing: keepGoing)
+                    let without = explore(WithoutSuccessorKeys(system: start), reduction: reduction, keepGoing: keepGoing)
+                    let label = "\(bounds) keepGoing=\(keepGoing) reduction=\(reduction)"
+                    XCTAssertEqual(with.states, without.states, label)
+                    XCTAssertEqual(with.transitions, without.transitions, label)
+                    XCTAssertEqual(with.executions, without.executions, label)
+                    XCTAssertEqual(with.verdict, without.verdict, label)
+                    XCTAssertEqual(with.violationsFound, without.violationsFound, label)
+                    XCTAssertEqual(with.maxDepth, without.maxDepth, label)
+                    XCTAssertEqual(with.counterexamples.map(\.path), without.counterexamples.map(\.path), label)
+                }
+            }
+        }
+    }
+}
+
+/// `system` without successor keys: every step is taken.
+private struct WithoutSuccessorKeys<System: Explorable>: Explorable {
+    var system: System
+    func choices() -> [System.Choice] { system.choices() }
+    mutating func apply(_ choice: System.Choice) { system.apply(choice) }
+    func fingerprint() -> UInt64 { system.fingerprint() }
+    func independent(_ a: System.Choice, _ b: System.Choice) -> Bool { system.independent(a, b) }
+    func violation() -> ExplorationViolation? { system.violation() }
 }

@@ -103,6 +103,8 @@ final class OptionRangeTests: XCTestCase {
         assertRefused(["bench", "driver", "--rounds", "0"], "--rounds 0 is out of range: allowed are 1...1000")
         assertRefused(["bench", "explore", "--spin-records", "2,x"], "--spin-records 2,x: \"x\" is not a number")
         assertRefused(["bench", "explore", "--spin-records", "0"], "--spin-records 0 is out of range: allowed are 1...64")
+        assertAccepted(["bench", "explore", "--only", "flat, spin"])
+        assertRefused(["bench", "explore", "--only", "flat,spn"], "--only flat,spn: \"spn\" is not a part; give some of scaling, flat, reduction, crash-states, parallel, from, spin, comma-separated")
     }
 
     func testHelpSaysTheRanges() throws {

@@ -6,8 +6,9 @@ extension MirrorSimulation {
     /// A stable 64-bit hash (`StableHasher`) of the state, not of how it was reached:
     ///
     /// 1. the configuration (bounds, workload, seeded bugs);
-    /// 2. the runtime: records written, failures and crashes used, and per path whether it is
-    ///    connected, what each node believes about it, and every message in flight each way,
+    /// 2. the runtime: records written (until the primary crashes: it writes no more), failures
+    ///    used (until a node crashes: no path reconnects then, so none can fail) and crashes
+    ///    used, and per path whether it is connected, what each node believes about it, and every message in flight each way,
     ///    without the seq it carries (the event its receiver will name as cause);
     /// 3. the two cores (`MirrorPrimary.hash(into:)`, `MirrorSecondary.hash(into:)`: their
     ///    state without seq counters and summary counters); a crashed core only as crashed:
@@ -40,11 +41,31 @@ extension MirrorSimulation {
     /// verdicts and successors' fingerprints, and that caching finds every violation a search
     /// without caching finds.
     package func fingerprint() -> UInt64 {
+        var keys: [(choice: Choice, key: UInt64)] = []
+        return fingerprint(successorKeys: &keys, wanted: false)
+    }
+
+    /// The fingerprint, and a key for each crash enabled here (see below).
+    package func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64 {
+        fingerprint(successorKeys: &keys, wanted: true)
+    }
+
+    /// Why a crash's key decides the state it leads to: a crash of one node breaks every path,
+    /// so no message is left in flight and the flags of the crashed node's side all read
+    /// down; it feeds only the crashed core (hashed as crashed afterwards) and records one
+    /// event there, at that node's current clock. So the state after it is a function of the
+    /// counters (as the state after it counts them), the survivor's core and flags, the
+    /// commits and the persisted copy (all hashed as the fingerprint hashes them) and the judge as it would read with no message
+    /// in flight (`SpecMonitor.summary`'s `quiet`, which keeps the crashed node's current
+    /// clock: the crash event's causes). The key leaves out what the crash forgets: the
+    /// crashed core and the messages in flight. A test checks over whole small spaces that
+    /// equal keys lead to equal fingerprints.
+    private func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)], wanted: Bool) -> UInt64 {
+        let primaryCrashed = primary.mode == .crashed
+        let base = baseDigest(primaryCrashed: primaryCrashed, crashed: primaryCrashed || secondary.mode == .crashed,
+                              crashes: crashes)
         var h = StableHasher()
-        h.combine(configurationDigest)
-        h.combine(written)
-        h.combine(failures)
-        h.combine(crashes)
+        h.combine(base)
         var sources: [EventID] = []
         for path in paths {
             h.combine((path.connected ? 1 : 0) | (path.primarySeesUp ? 2 : 0) | (path.secondarySeesUp ? 4 : 0))
@@ -53,19 +74,51 @@ extension MirrorSimulation {
             h.combine(path.toPrimary.count)
             for message in path.toPrimary { Self.hash(message, into: &h, sources: &sources) }
         }
-        if primary.mode == .crashed { h.combine(-1) } else { primary.hash(into: &h) }
-        if secondary.mode == .crashed { h.combine(-1) } else { secondary.hash(into: &h) }
-        h.combine(commits.count)
-        h.combine(commitsDigest)
-        h.combine(persistedAtTakeover != nil)
-        h.combine(persistedAtTakeover ?? persisted.count)
-        h.combine(persistedDigest)
-        h.combine(verdict != nil)
+        var primaryHash = StableHasher()
+        if primary.mode == .crashed { primaryHash.combine(-1) } else { primary.hash(into: &primaryHash) }
+        var secondaryHash = StableHasher()
+        if secondary.mode == .crashed { secondaryHash.combine(-1) } else { secondary.hash(into: &secondaryHash) }
+        h.combine(primaryHash.value)
+        h.combine(secondaryHash.value)
         var silent: [String] = []
         if primary.mode == .crashed { silent.append(MirrorNode.primary) }
         if secondary.mode == .crashed { silent.append(MirrorNode.secondary) }
-        monitor.hashMirror(into: &h, sources: sources, silent: silent)
+        let crashable = wanted && crashes < configuration.crashes && verdict == nil
+        var quiet: StableHasher? = crashable ? StableHasher() : nil
+        monitor.hashMirror(into: &h, sources: sources, silent: silent, quiet: &quiet)
+        if let quiet {
+            func key(_ choice: Choice, survivor: StableHasher, seesUp: (Path) -> Bool) {
+                var k = StableHasher()
+                k.combine(choice == .crashPrimary ? 1 : 2)
+                k.combine(baseDigest(primaryCrashed: primaryCrashed || choice == .crashPrimary, crashed: true,
+                                     crashes: crashes + 1))
+                k.combine(survivor.value)
+                for path in paths { k.combine(seesUp(path)) }
+                k.combine(quiet.value)
+                keys.append((choice, k.value))
+            }
+            if primary.mode == .running { key(.crashPrimary, survivor: secondaryHash, seesUp: \.secondarySeesUp) }
+            if secondary.mode != .crashed { key(.crashSecondary, survivor: primaryHash, seesUp: \.primarySeesUp) }
+        }
         return h.value
+    }
+
+    /// The counters and the survivors' records, as the future reads them: once a node has
+    /// crashed no path reconnects (a comeback needs both nodes), so the failures used no longer
+    /// matter; once the primary has crashed, neither do the records written.
+    private func baseDigest(primaryCrashed: Bool, crashed: Bool, crashes: Int) -> UInt64 {
+        var base = StableHasher()
+        base.combine(configurationDigest)
+        base.combine(primaryCrashed ? -1 : written)
+        base.combine(crashed ? -1 : failures)
+        base.combine(crashes)
+        base.combine(commits.count)
+        base.combine(commitsDigest)
+        base.combine(persistedAtTakeover != nil)
+        base.combine(persistedAtTakeover ?? persisted.count)
+        base.combine(persistedDigest)
+        base.combine(verdict != nil)
+        return base.value
     }
 
     /// The digest of the bounds and the seeded bugs.
