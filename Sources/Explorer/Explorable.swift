@@ -24,7 +24,7 @@ public protocol Explorable: Sendable {
     /// The fingerprint, and in `keys` a key for each enabled choice (if any) whose successor is
     /// decided by part of this state alone, such as a crash that forgets the crashed node:
     /// two states whose keys for one choice are equal lead by it to states with equal
-    /// fingerprints, and the keys of different choices differ. The exhaustive search remembers
+    /// fingerprints and equal verdicts, and the keys of different choices differ. The exhaustive search remembers
     /// the state each key led to, and where that state is explored in full already it counts
     /// the step without taking it. Defaults to `fingerprint()` and no keys.
     func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64

@@ -41,6 +41,24 @@ extension RecoverySimulation {
         return hasher.value
     }
 
+    /// The fingerprint, and a key for the crash when one is enabled: a crash abandons every
+    /// consumer and the next run begins afresh, registering the same graph, and earlier runs
+    /// leave nothing in the core but seq counters, which the fingerprint counts from the run's
+    /// start (see above). So the state after a crash is decided by the budgets and the run
+    /// alone, whatever the run had done. A test checks over whole small spaces that equal keys
+    /// lead to equal fingerprints and verdicts.
+    package func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64 {
+        if core.phase == .walking, crashesLeft > 0 {
+            var hasher = RecoveryDigest()
+            hasher.int(-1)
+            hasher.int(crashesLeft)
+            hasher.int(failuresLeft)
+            hasher.int(core.run)
+            keys.append((.crash, hasher.value))
+        }
+        return fingerprint()
+    }
+
     /// A number for each phase.
     static func code(of phase: RecoveryCore.Phase) -> Int {
         switch phase {
