@@ -46,7 +46,7 @@ extension SpecMonitor {
     /// (no sources): what a crash leaves behind, since it loses every message. It costs one
     /// more ranking of the clocks already read, not a second reading.
     package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID],
-                         silent: [String] = [], quiet: inout StableHasher?) {
+                         silent: [String], quiet: inout StableHasher?) {
         let verdict = firstViolation?.invariant.rawValue ?? ""
         h.combine(inputError != nil)
         h.combine(verdict)
@@ -61,13 +61,6 @@ extension SpecMonitor {
         for name in silent { if let i = clocks.nodeIndex(name) { silentNodes.append(i) } }
         hashRanks(of: clocks, into: &h, quiet: &quiet, held: held.values, clockIndex: clockIndex,
                   sourceNodes: sourceNodes, sources: sources, silent: silentNodes)
-    }
-
-    /// `summary` without the quiet one.
-    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID],
-                         silent: [String] = []) {
-        var quiet: StableHasher? = nil
-        summary(into: &h, held: held, nodes: nodes, sources: sources, silent: silent, quiet: &quiet)
     }
 }
 

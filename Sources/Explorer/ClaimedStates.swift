@@ -84,10 +84,7 @@ final class ClaimedStates: Sendable {
     }
 
     /// Whether a thread entered `fingerprint`.
-    func contains(_ fingerprint: UInt64) -> Bool {
-        let key = fingerprint == 0 ? 1 : fingerprint
-        return stripe(of: key).withLock { $0.slot(of: key, hash: Self.hash(key)).found }
-    }
+    func contains(_ fingerprint: UInt64) -> Bool { sleepMask(of: fingerprint) != nil }
 
     /// The states entered.
     var count: Int { stripes.reduce(0) { total, s in total + s.withLock { $0.count } } }

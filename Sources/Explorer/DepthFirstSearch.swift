@@ -80,8 +80,8 @@ final class DepthFirstSearch<System: Explorable> {
     private var ticks = 0
     private var othersExecutions = 0
     private var stopped = false
-    /// Where successor keys led (only with `claimed`).
-    private var memo = SuccessorMemo<Choice>()
+    /// Where successor keys led (only with `claimed`, the table a skip consults).
+    private var memo: SuccessorMemo<Choice>?
     /// Scratch for `fingerprint(successorKeys:)`.
     private var keys: [(choice: Choice, key: UInt64)] = []
     /// The last state entered (nil when it broke an invariant).
@@ -95,6 +95,7 @@ final class DepthFirstSearch<System: Explorable> {
         self.control = control
         self.thread = thread
         self.claimed = claimed
+        if claimed != nil { memo = SuccessorMemo() }
     }
 
     /// Explores the subtrees of the nodes the threads' `queue` hands out, handing over work
@@ -147,7 +148,7 @@ final class DepthFirstSearch<System: Explorable> {
                 stack[top].sleep.append(choice)
             }
             let key = stack[top].key(of: index)
-            if let key, let claimed, let successor = memo.successor(of: key),
+            if let key, let claimed, let successor = memo?.successor(of: key),
                let mask = claimed.sleepMask(of: successor.fingerprint),
                Self.covers(childSleep, mask, of: successor.choices) {
                 if stack[top].next == stack[top].toExplore.count { stack[top].state = nil }
@@ -162,7 +163,7 @@ final class DepthFirstSearch<System: Explorable> {
             tally.transitions += 1
             path.append(index)
             let entry = enter(child, depth: stack[top].depth + 1, sleep: childSleep)
-            if let key, let entered { memo.remember(key, led: entered) }
+            if let key, let entered { memo?.remember(key, led: entered) }
             switch entry {
             case .pushed:
                 break

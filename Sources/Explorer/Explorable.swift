@@ -24,9 +24,10 @@ public protocol Explorable: Sendable {
     /// The fingerprint, and in `keys` a key for each enabled choice (if any) whose successor is
     /// decided by part of this state alone, such as a crash that forgets the crashed node:
     /// two states whose keys for one choice are equal lead by it to states with equal
-    /// fingerprints and equal verdicts, and the keys of different choices differ. The exhaustive search remembers
-    /// the state each key led to, and where that state is explored in full already it counts
-    /// the step without taking it. Defaults to `fingerprint()` and no keys.
+    /// fingerprints and equal verdicts, and the keys of different choices differ. The
+    /// exhaustive search remembers the state each key led to, and where a visit of that state
+    /// would be pruned on arrival (it is entered already, with nothing left for this visit to
+    /// take) it counts the step without taking it. Defaults to `fingerprint()` and no keys.
     func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64
 
     /// Whether `a` and `b`, both enabled now, commute: neither disables the other, and taking

@@ -10,10 +10,14 @@ struct SuccessorMemo<Choice> {
         var choices: [Choice]
     }
 
+    /// Slots as a power of two.
     private static var bits: Int { 16 }
+    /// The key each slot holds (0: none).
     private var keys = [UInt64](repeating: 0, count: 1 << bits)
+    /// What the key in the same slot led to.
     private var successors = [Successor?](repeating: nil, count: 1 << bits)
 
+    /// The slot of `key`: its top bits after a multiplicative mix.
     private static func slot(of key: UInt64) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
     }

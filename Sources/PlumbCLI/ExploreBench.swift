@@ -75,11 +75,9 @@ struct ExploreBench: AsyncParsableCommand {
             try OptionRange.check("--spin-records", r, 1...Self.maxSpinRecords)
         }
         try OptionRange.check("--flat-rounds", flatRounds, 1...100)
-        for part in only?.split(separator: ",", omittingEmptySubsequences: false) ?? [] {
-            let name = part.trimmingCharacters(in: .whitespaces)
-            guard Self.parts.contains(name) else {
-                throw ValidationError("--only \(only ?? ""): \"\(name)\" is not a part; give some of \(Self.parts.joined(separator: ", ")), comma-separated")
-            }
+        for name in onlyParts ?? [] where !Self.parts.contains(name) {
+            throw ValidationError("--only \(only ?? ""): \"\(name)\" is not a part; give some of "
+                + Self.parts.joined(separator: ", ") + ", comma-separated")
         }
         guard (1...3600).contains(fromSeconds) else { throw ValidationError("--from-seconds must be in 1...3600; got \(fromSeconds)") }
     }
@@ -100,11 +98,13 @@ struct ExploreBench: AsyncParsableCommand {
     /// Every part, in the order the benchmark runs them.
     static let parts = ["scaling", "flat", "reduction", "crash-states", "parallel", "from", "spin"]
 
-    /// Whether to run `part` (see `--only`).
-    func runs(_ part: String) -> Bool {
-        guard let only else { return true }
-        return only.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == part }
+    /// The parts `--only` names, as given (nil: every part).
+    var onlyParts: [String]? {
+        only?.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
+
+    /// Whether to run `part` (see `--only`).
+    func runs(_ part: String) -> Bool { onlyParts?.contains(part) ?? true }
 
     /// Wall seconds each `--from` search may take (see `fromTraces`).
     @Option(help: "Seconds each explore --from search of a recorded driver trace may take (1...3600).")

@@ -1,9 +1,11 @@
 @testable import Explorer
+import Foundation
 import XCTest
 
 /// Successor keys (`Explorable.fingerprint(successorKeys:)`) let the search count a crash as a
-/// step without taking it, where the key led before to a state explored in full. That is sound
-/// only if a key decides the state it leads to, and it must change nothing a search reports.
+/// step without taking it, where the key led before to a state whose visit would be pruned on
+/// arrival. That is sound only if a key decides the state it leads to, and it must change
+/// nothing a search reports.
 final class SuccessorKeyTests: XCTestCase {
     func testAMirrorCrashKeyDecidesTheStateTheCrashLeadsTo() throws {
         for bounds in ["streams=2 paths=2 records=3 crashes=1 failures=1",
@@ -78,13 +80,18 @@ final class SuccessorKeyTests: XCTestCase {
         XCTAssertGreaterThan(shared, 0, "\(label): no key met twice", file: file, line: line)
     }
 
+    /// Searches with keys and without report alike, on one thread and on two; on one thread
+    /// and a passing space, the search with keys applies fewer steps (it skips some).
     private func assertKeysChangeNothing<S: Explorable>(
         _ start: S, _ label: String, file: StaticString = #filePath, line: UInt = #line
     ) {
         for keepGoing in [false, true] {
             for reduction in [true, false] {
-                let with = explore(start, reduction: reduction, keepGoing: keepGoing)
-                let without = explore(WithoutSuccessorKeys(system: start), reduction: reduction, keepGoing: keepGoing)
+                let taken = (with: StepCounter(), without: StepCounter())
+                let with = explore(Counted(system: start, counter: taken.with), reduction: reduction,
+                                   keepGoing: keepGoing)
+                let without = explore(WithoutSuccessorKeys(system: Counted(system: start, counter: taken.without)),
+                                      reduction: reduction, keepGoing: keepGoing)
                 let mode = "\(label) keepGoing=\(keepGoing) reduction=\(reduction)"
                 XCTAssertEqual(with.states, without.states, mode, file: file, line: line)
                 XCTAssertEqual(with.transitions, without.transitions, mode, file: file, line: line)
@@ -94,9 +101,48 @@ final class SuccessorKeyTests: XCTestCase {
                 XCTAssertEqual(with.maxDepth, without.maxDepth, mode, file: file, line: line)
                 XCTAssertEqual(with.counterexamples.map(\.path), without.counterexamples.map(\.path), mode,
                                file: file, line: line)
+                if with.verdict == .pass {
+                    XCTAssertLessThan(taken.with.count, taken.without.count, "\(mode): no step skipped",
+                                      file: file, line: line)
+                }
             }
         }
+        let with = explore(start, parallelism: 2)
+        let without = explore(WithoutSuccessorKeys(system: start), parallelism: 2)
+        XCTAssertEqual(with.states, without.states, "\(label) on two threads", file: file, line: line)
+        XCTAssertEqual(with.verdict, without.verdict, "\(label) on two threads", file: file, line: line)
+        XCTAssertEqual(with.counterexamples.first?.path, without.counterexamples.first?.path,
+                       "\(label) on two threads", file: file, line: line)
     }
+}
+
+/// Counts the steps applied through `Counted` systems. Thread-safe (behind a lock).
+private final class StepCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var steps = 0
+
+    /// The steps applied so far.
+    var count: Int { lock.withLock { steps } }
+
+    /// Counts one step.
+    func add() { lock.withLock { steps += 1 } }
+}
+
+/// `system`, counting every step it applies in `counter`; its successor keys are its own.
+private struct Counted<System: Explorable>: Explorable {
+    var system: System
+    let counter: StepCounter
+    func choices() -> [System.Choice] { system.choices() }
+    mutating func apply(_ choice: System.Choice) {
+        counter.add()
+        system.apply(choice)
+    }
+    func fingerprint() -> UInt64 { system.fingerprint() }
+    func fingerprint(successorKeys keys: inout [(choice: System.Choice, key: UInt64)]) -> UInt64 {
+        system.fingerprint(successorKeys: &keys)
+    }
+    func independent(_ a: System.Choice, _ b: System.Choice) -> Bool { system.independent(a, b) }
+    func violation() -> ExplorationViolation? { system.violation() }
 }
 
 /// `system` without successor keys: every step is taken.

@@ -8,8 +8,9 @@ extension MirrorSimulation {
     /// 1. the configuration (bounds, workload, seeded bugs);
     /// 2. the runtime: records written (until the primary crashes: it writes no more), failures
     ///    used (until a node crashes: no path reconnects then, so none can fail) and crashes
-    ///    used, and per path whether it is connected, what each node believes about it, and every message in flight each way,
-    ///    without the seq it carries (the event its receiver will name as cause);
+    ///    used, and per path whether it is connected, what each node believes about it, and
+    ///    every message in flight each way, without the seq it carries (the event its receiver
+    ///    will name as cause);
     /// 3. the two cores (`MirrorPrimary.hash(into:)`, `MirrorSecondary.hash(into:)`: their
     ///    state without seq counters and summary counters); a crashed core only as crashed:
     ///    nothing here restarts it or feeds it again (its log would matter to a restart), so
@@ -52,14 +53,15 @@ extension MirrorSimulation {
 
     /// Why a crash's key decides the state it leads to: a crash of one node breaks every path,
     /// so no message is left in flight and the flags of the crashed node's side all read
-    /// down; it feeds only the crashed core (hashed as crashed afterwards) and records one
-    /// event there, at that node's current clock. So the state after it is a function of the
-    /// counters (as the state after it counts them), the survivor's core and flags, the
-    /// commits and the persisted copy (all hashed as the fingerprint hashes them) and the judge as it would read with no message
-    /// in flight (`SpecMonitor.summary`'s `quiet`, which keeps the crashed node's current
-    /// clock: the crash event's causes). The key leaves out what the crash forgets: the
-    /// crashed core and the messages in flight. A test checks over whole small spaces that
-    /// equal keys lead to equal fingerprints.
+    /// down; it feeds only the crashed core (hashed as crashed afterwards), which records one
+    /// `crash` event, a stamp the spec holds only as there. So the state after it is a
+    /// function of the counters (as the state after it counts them), the survivor's core and
+    /// flags, the commits and the persisted copy (all hashed as the fingerprint hashes them)
+    /// and the judge as it would read with no message in flight (`SpecMonitor.summary`'s
+    /// `quiet`; it still ranks the crashing node's current clock, which the state after the
+    /// crash leaves out: more than the key needs, never less). The key leaves out what the
+    /// crash forgets: the crashed core and the messages in flight. A test checks over whole
+    /// small spaces that equal keys lead to equal fingerprints and verdicts.
     private func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)], wanted: Bool) -> UInt64 {
         let primaryCrashed = primary.mode == .crashed
         let base = baseDigest(primaryCrashed: primaryCrashed, crashed: primaryCrashed || secondary.mode == .crashed,

@@ -16,8 +16,7 @@ extension MirrorSimulation {
         /// The secondary's crash: its core, every connection, what the secondary believes of
         /// each path, and the crash count.
         case secondaryCrash
-        /// Anything: crashes, comebacks, and a `fenced` delivery (the primary then closes every
-        /// path).
+        /// Anything: comebacks, and a `fenced` delivery (the primary then closes every path).
         case everything
     }
 
