@@ -52,9 +52,29 @@ extension MirrorSimulation {
     ///   crash count nor the flags that enable the crash; the crash breaks connections, which
     ///   does not disable a step that delivers nothing. A delivery does not commute with a
     ///   crash: the crash empties the queue it delivers from.
-    /// Two steps of one node never commute here: the core's result (and the seq of its events)
-    /// depends on their order.
+    /// - two acks of different streams delivered to the primary (on different paths: only a
+    ///   queue's head is delivered): each reads and changes only its own stream (its acked sn,
+    ///   its pending entries, their uncommitted lsns) and reads the flag of its own path, which
+    ///   neither changes; each records its `acked` event and its commits. The core ends alike,
+    ///   the same lsns are committed (a multiset in the fingerprint) and the spec, which judges
+    ///   each group against the secondary's events only, ends alike: only the order of the two
+    ///   groups on the primary differs, which the fingerprint's ranks do not see.
+    /// - the secondary noticing two different paths down: each clears its own path's flag and
+    ///   records a `path` event, a stamp the spec keeps only as there; the takeover waits for
+    ///   both.
+    /// Other pairs of steps of one node do not commute: the core's result depends on their
+    /// order (a write's deps on what an ack committed, a path's notice on where a write goes).
+    /// The two same-node pairs commute as states, not as traces (see `Explorable.independent`);
+    /// a test checks every independent pair over whole small spaces, seeded faults included.
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
+        switch (a, b) {
+        case let (.deliverToPrimary(_, .ack(x)), .deliverToPrimary(_, .ack(y))):
+            return x.stream != y.stream
+        case let (.secondaryNoticesDown(p), .secondaryNoticesDown(q)):
+            return p != q
+        default:
+            break
+        }
         switch (Self.footprint(a), Self.footprint(b)) {
         case (.primary, .secondary), (.secondary, .primary):
             return true
