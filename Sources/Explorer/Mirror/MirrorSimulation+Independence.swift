@@ -55,13 +55,15 @@ extension MirrorSimulation {
     /// - two acks of different streams delivered to the primary (on different paths: only a
     ///   queue's head is delivered): each reads and changes only its own stream (its acked sn,
     ///   its pending entries, their uncommitted lsns) and reads the flag of its own path, which
-    ///   neither changes; each records its `acked` event and its commits. The core ends alike,
-    ///   the same lsns are committed (a multiset in the fingerprint) and the spec, which judges
-    ///   each group against the secondary's events only, ends alike: only the order of the two
-    ///   groups on the primary differs, which the fingerprint's ranks do not see.
+    ///   neither changes; each records its `acked` event (which the spec ignores) and its
+    ///   commits. The core ends alike and the same lsns are committed (a multiset in the
+    ///   fingerprint). The commits of the group taken second know of the other ack too, but
+    ///   the spec keeps no commit's stamp here (a commit waits only for an append, and the
+    ///   primary appends before it sends) and judges each against its entry's apply, which
+    ///   happens before the ack in either order (the secondary acks only what it applied).
     /// - the secondary noticing two different paths down: each clears its own path's flag and
-    ///   records a `path` event, a stamp the spec keeps only as there; the takeover waits for
-    ///   both.
+    ///   records a `path` event, which the spec keeps only for the primary; the takeover waits
+    ///   for both.
     /// Other pairs of steps of one node do not commute: the core's result depends on their
     /// order (a write's deps on what an ack committed, a path's notice on where a write goes).
     /// The two same-node pairs commute as states, not as traces (see `Explorable.independent`);
