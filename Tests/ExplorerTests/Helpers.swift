@@ -18,3 +18,18 @@ func explore<S: Explorable>(
 
 /// The four combinations of state caching and partial-order reduction.
 let searchModes: [(caching: Bool, reduction: Bool)] = [(true, true), (true, false), (false, true), (false, false)]
+
+/// Hands `visit` every state reachable from `start`, once per fingerprint (depth first).
+func forEachReachableState<S: Explorable>(from start: S, _ visit: (S) -> Void) {
+    var seen: Set<UInt64> = []
+    var stack = [start]
+    while let state = stack.popLast() {
+        guard seen.insert(state.fingerprint()).inserted else { continue }
+        visit(state)
+        for choice in state.choices() {
+            var child = state
+            child.apply(choice)
+            stack.append(child)
+        }
+    }
+}

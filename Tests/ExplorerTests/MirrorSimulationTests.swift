@@ -187,11 +187,8 @@ final class MirrorSimulationTests: XCTestCase {
                      "streams=2 paths=2 records=3 crashes=0 failures=0 faults=ignoresBarriers",
                      "streams=2 paths=2 records=2 crashes=0 failures=2 faults=appliesAfterTakeover"] {
             let start = try XCTUnwrap(MirrorSimulation(parsing: text), text)
-            var seen: Set<UInt64> = []
             var violations = 0
-            var stack = [start]
-            while let state = stack.popLast() {
-                guard seen.insert(state.fingerprint()).inserted else { continue }
+            forEachReachableState(from: start) { state in
                 if state.violation() != nil { violations += 1 }
                 let choices = state.choices()
                 for (i, a) in choices.enumerated() {
@@ -217,11 +214,6 @@ final class MirrorSimulationTests: XCTestCase {
                             twoNodes += 1
                         }
                     }
-                }
-                for choice in choices {
-                    var child = state
-                    child.apply(choice)
-                    stack.append(child)
                 }
             }
             if text.contains("faults=") { XCTAssertGreaterThan(violations, 0, "\(text): the fault never shows") }

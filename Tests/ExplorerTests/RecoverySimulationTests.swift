@@ -153,10 +153,7 @@ final class RecoverySimulationTests: XCTestCase {
     /// and reach states with equal fingerprints.
     func testIndependentChoicesCommute() {
         var checked = 0
-        var seen: Set<UInt64> = []
-        var stack = [Simulation(Configuration(consumers: 5, workers: 3, failures: 1, crashes: 0))]
-        while let state = stack.popLast() {
-            guard seen.insert(state.fingerprint()).inserted else { continue }
+        forEachReachableState(from: Simulation(Configuration(consumers: 5, workers: 3, failures: 1, crashes: 0))) { state in
             let choices = state.choices()
             for (i, a) in choices.enumerated() {
                 for b in choices[(i + 1)...] where state.independent(a, b) {
@@ -171,11 +168,6 @@ final class RecoverySimulationTests: XCTestCase {
                     XCTAssertEqual(ab.fingerprint(), ba.fingerprint(), "\(a) and \(b) do not commute")
                     checked += 1
                 }
-            }
-            for choice in choices {
-                var child = state
-                child.apply(choice)
-                stack.append(child)
             }
         }
         XCTAssertGreaterThan(checked, 100)
