@@ -40,7 +40,8 @@ struct ExploreBench: AsyncParsableCommand {
             names the mirror's Promela model, SPIN's exhaustive search of R records per stream \
             (2 streams, 2 paths) beside `plumb explore mirror --records 2R --crashes 0` (the same \
             number of records in all; the models differ, see the model's README): states, CPU \
-            seconds (SPIN's user time; its system time, mostly zeroing its hash table, beside it), \
+            seconds (SPIN's user time, averaged over runs until half a second has passed; its \
+            system time, mostly zeroing its hash table, beside it), \
             microseconds per state, and the ratio of CPU time.
 
             From a trace: `plumb explore driver --from` on traces this binary records with `plumb \
@@ -295,18 +296,29 @@ struct ExploreBench: AsyncParsableCommand {
                 emit("  R=\(r): SPIN or gcc failed")
                 continue
             }
-            // pan's own CPU time, as bash's `time` reports it (user and system).
-            guard let out = Self.shell(["bash", "-c", "TIMEFORMAT='cpu %U %S'; time ./pan -m10000000 2>&1"],
-                                       in: work.path, stderr: true) else {
+            // pan's own CPU time, as bash's `time` reports it (user and system), averaged over
+            // runs until half a second of user time has passed: a small model takes a few
+            // milliseconds, too few for one reading to compare.
+            var out = ""
+            var user = 0.0, system = 0.0, runs = 0
+            while runs == 0 || (user < 0.5 && runs < 50) {
+                guard let run = Self.shell(["bash", "-c", "TIMEFORMAT='cpu %U %S'; time ./pan -m10000000 2>&1"],
+                                           in: work.path, stderr: true) else { break }
+                let times = run.split(separator: "\n").last { $0.hasPrefix("cpu ") }?.split(separator: " ").dropFirst()
+                    .compactMap { Double($0) } ?? []
+                user += times.first ?? 0
+                system += times.dropFirst().first ?? 0
+                runs += 1
+                out = run
+            }
+            guard runs > 0 else {
                 emit("  R=\(r): pan failed")
                 continue
             }
-            let times = out.split(separator: "\n").last { $0.hasPrefix("cpu ") }?.split(separator: " ").dropFirst()
-                .compactMap { Double($0) } ?? []
             // User time, as SPIN's README quotes it: pan's system time is mostly the zeroing of
             // its default hash table, a fixed cost printed beside it.
-            let spinCPU = times.first ?? 0
-            let spinSystem = times.dropFirst().first ?? 0
+            let spinCPU = user / Double(runs)
+            let spinSystem = system / Double(runs)
             let spinStates = Self.number(after: "states, stored", in: out) ?? 0
             let (report, cpu) = Self.measure(MirrorSimulation(.init(streams: 2, paths: 2, records: 2 * r, crashes: 0)),
                                              ExplorationOptions())
