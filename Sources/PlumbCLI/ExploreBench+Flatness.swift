@@ -10,10 +10,12 @@ extension ExploreBench {
     /// the machine was. Beside it, the same ratio per transition (per step taken): with
     /// crashes, the states a crash leaves behind take few steps each and merge more as the
     /// bound grows, so the steps per state grow with the bound even where a step's cost does
-    /// not.
+    /// not; and the states before any crash (those of the `--crashes 0` space), whose steps
+    /// cost more (two live nodes, messages in flight), grow to a larger share of all.
     func flatness(rounds: Int) {
         let (small, large) = quick ? (1, 2) : (3, 5)
         emit("flat cost per state (mirror, 2 streams x 2 paths, µs/state at \(large) records over \(small); \(rounds) paired rounds):")
+        var uncrashed: (small: Int, large: Int) = (0, 0)
         for crashes in [0, 1] {
             var ratios: [Double] = []
             var stepRatios: [Double] = []
@@ -35,6 +37,15 @@ extension ExploreBench {
                 ratios.append(b.perState / max(a.perState, 1e-9))
                 stepRatios.append(b.perTransition / max(a.perTransition, 1e-9))
             }
+            let share: String
+            if crashes == 0 {
+                uncrashed = (smallCost.first?.states ?? 0, largeCost.first?.states ?? 0)
+                share = ""
+            } else {
+                share = String(format: "; states before any crash %.0f%%, %.0f%%",
+                               100 * Double(uncrashed.small) / Double(max(smallCost.first?.states ?? 0, 1)),
+                               100 * Double(uncrashed.large) / Double(max(largeCost.first?.states ?? 0, 1)))
+            }
             emit("  --crashes \(crashes): " + String(
                 format: "%.2fx median (%.2f-%.2fx); µs/state %.1f at %d records, %.1f at %d (medians); "
                     + "per transition %.2fx (µs/transition %.2f, %.2f; transitions/state %.2f, %.2f)",
@@ -42,12 +53,13 @@ extension ExploreBench {
                 Self.median(smallCost.map(\.perState)), small, Self.median(largeCost.map(\.perState)), large,
                 Self.median(stepRatios), Self.median(smallCost.map(\.perTransition)),
                 Self.median(largeCost.map(\.perTransition)), smallCost.first?.transitionsPerState ?? 0,
-                largeCost.first?.transitionsPerState ?? 0))
+                largeCost.first?.transitionsPerState ?? 0) + share)
         }
     }
 
     /// CPU µs per state and per transition of one exhaustive search.
     struct Cost {
+        var states: Int
         var perState: Double
         var perTransition: Double
         var transitionsPerState: Double
@@ -63,7 +75,7 @@ extension ExploreBench {
             runs += 1
         }
         let perRun = cpu / Double(runs) * 1e6
-        return Cost(perState: perRun / Double(max(report.states, 1)),
+        return Cost(states: report.states, perState: perRun / Double(max(report.states, 1)),
                     perTransition: perRun / Double(max(report.transitions, 1)),
                     transitionsPerState: Double(report.transitions) / Double(max(report.states, 1)))
     }

@@ -27,7 +27,9 @@ struct ExploreBench: AsyncParsableCommand {
             and 1, in --flat-rounds paired rounds (each round runs both sizes, so both see the \
             same load); the median ratio is the figure. Beside it the same ratio per \
             transition, and the transitions per state at each size (with crashes these grow with \
-            the bound: the states a crash leaves behind take few steps and merge more).
+            the bound: the states a crash leaves behind take few steps and merge more), and with \
+            crashes the share of states before any crash (the --crashes 0 space), whose steps \
+            cost most: it grows with the bound too.
 
             Reduction: the middle size with partial-order reduction on and off (state caching \
             on): executions and transitions explored by each, and whether the states and \
