@@ -61,6 +61,14 @@ extension MirrorSimulation {
     ///   the spec keeps no commit's stamp here (a commit waits only for an append, and the
     ///   primary appends before it sends) and judges each against its entry's apply, which
     ///   happens before the ack in either order (the secondary acks only what it applied).
+    /// - two acks of one stream with different sns, k < m: the secondary acks the prefix it
+    ///   applied, which only grows, so the ack of m was recorded after the ack of k. Taken k
+    ///   first, the primary commits up to k, then up to m; taken m first, it commits up to m
+    ///   and then ignores k (at or below its acked sn: no event). The core ends alike, the same
+    ///   lsns are committed, and the primary's clock knows the secondary up to the ack of m
+    ///   either way (the commits' stamps differ, but the spec keeps none, as above). Two acks
+    ///   of one (stream, sn), a resend acked on two paths, do not commute: the one taken first
+    ///   names its own ack event as cause, which decides what the primary's clock knows.
     /// - the secondary noticing two different paths down: each clears its own path's flag and
     ///   records a `path` event, which the spec keeps only for the primary; the takeover waits
     ///   for both.
@@ -71,7 +79,7 @@ extension MirrorSimulation {
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (a, b) {
         case let (.deliverToPrimary(_, .ack(x)), .deliverToPrimary(_, .ack(y))):
-            return x.stream != y.stream
+            return x != y
         case let (.secondaryNoticesDown(p), .secondaryNoticesDown(q)):
             return p != q
         default:
