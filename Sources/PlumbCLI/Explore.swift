@@ -145,6 +145,13 @@ struct ExploreDriver: AsyncParsableCommand {
     /// Staging regions of the simulated device.
     @Option(help: "Staging regions of the simulated device, 2...16 (more let more writes wait in the cache for one flush).")
     var regions = 2
+    /// What the requests write.
+    @Option(help: ArgumentHelp(
+        "mixed (the default): requests of half a staging region, every fourth a whole chunk written out of place; "
+            + "region-sized: each request fills a region alone and is written inline, one journal segment each, so with "
+            + "--regions enough a cached write per request can wait for one flush (deep crash states).",
+        valueName: "mixed|region-sized"))
+    var workload: DriverSimulation.Workload.Kind?
     /// How power losses decide the cached writes' fates.
     @Option(help: ArgumentHelp(
         "lazy (the default): the cached writes' fates stay undecided at a power loss; a read branches once per distinct "
@@ -164,12 +171,13 @@ struct ExploreDriver: AsyncParsableCommand {
         var c = DriverSimulation.Configuration(ifaces: ifaces ?? 2, requests: requests ?? 4, crashes: crashes, torn: torn,
                                                crashStates: crashStates)
         c.regions = regions
+        c.workload = workload ?? .mixed
         return c
     }
 
     /// Checks each bound's range, then the seeded bugs and the configuration as a whole.
     func validate() throws {
-        try recorded.refuse(["--ifaces": ifaces, "--requests": requests])
+        try recorded.refuse(["--ifaces": ifaces, "--requests": requests, "--workload": workload.map { _ in 1 }])
         let c = configurationValue
         try OptionRange.check("--ifaces", c.ifaces, 1...8)
         try OptionRange.check("--requests", c.requests, 0...16)
@@ -217,6 +225,7 @@ extension ExploreDriver {
 }
 
 extension DriverSimulation.Configuration.CrashStates: ExpressibleByArgument {}
+extension DriverSimulation.Workload.Kind: ExpressibleByArgument {}
 
 /// `plumb explore recovery`.
 struct ExploreRecovery: AsyncParsableCommand {

@@ -30,8 +30,13 @@ final class DriverSimulationTests: XCTestCase {
         XCTAssertEqual(DriverSimulation.Configuration(parsing: "requests=1 states=lazy")?.description,
                        "ifaces=2 requests=1 crashes=1 torn=1")
         XCTAssertEqual(DriverSimulation.Configuration().crashStates, .lazy)
+        let deep = DriverSimulation.Configuration(parsing: "workload=region-sized regions=8 requests=3")
+        XCTAssertEqual(deep?.workload, .regionSized)
+        XCTAssertEqual(deep?.description, "ifaces=2 requests=3 crashes=1 torn=1 regions=8 workload=region-sized")
+        XCTAssertEqual(DriverSimulation.Configuration(parsing: "workload=mixed")?.description,
+                       "ifaces=2 requests=4 crashes=1 torn=1")
         for bad in ["ifaces=0", "requests=x", "crashes=1 crashes=2", "torn=maybe", "faults=nonsense", "width=3", "ifaces",
-                    "states=sometimes"] {
+                    "states=sometimes", "workload=huge", "regions=17"] {
             XCTAssertNil(DriverSimulation.Configuration(parsing: bad), bad)
         }
     }

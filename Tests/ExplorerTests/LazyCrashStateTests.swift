@@ -14,6 +14,7 @@ final class LazyCrashStateTests: XCTestCase {
         "ifaces=2 requests=2 crashes=1 torn=1",
         "ifaces=1 requests=3 crashes=1 torn=0",
         "ifaces=1 requests=2 crashes=2 torn=1",
+        "ifaces=1 requests=3 crashes=1 torn=1 regions=4 workload=region-sized",
     ]
 
     func testLazyAndEagerGiveTheSameVerdicts() throws {
@@ -85,6 +86,22 @@ final class LazyCrashStateTests: XCTestCase {
         XCTAssertTrue(lazy.complete && eager.complete)
         XCTAssertGreaterThanOrEqual(Double(eager.runs), point.pendingFateAssignments)
         XCTAssertLessThan(lazy.runs * 4, eager.runs, "lazy \(lazy), eager \(eager)")
+    }
+
+    func testRegionSizedRequestsGatherTwelveCachedWritesAndLazyNeedsAHundredTimesFewerRuns() throws {
+        // One journal segment per request, and a flush held back: twelve writes in the cache.
+        var configuration = DriverSimulation.Configuration(ifaces: 1, requests: 13, crashes: 1, torn: true)
+        configuration.regions = 16
+        configuration.workload = .regionSized
+        let point = try XCTUnwrap(DriverSimulation.crashPoint(cachedWrites: 12, configuration))
+        XCTAssertGreaterThanOrEqual(point.cachedWrites, 12)
+        let lazy = try XCTUnwrap(point.recoveriesAfterPowerLoss(.lazy))
+        XCTAssertTrue(lazy.complete)
+        // Recovery reads every cached segment: a run per prefix of them that reached the medium.
+        XCTAssertGreaterThan(lazy.runs, point.cachedWrites, "lazy \(lazy)")
+        // Eager runs one recovery per fate assignment (checked against eager itself above).
+        XCTAssertGreaterThanOrEqual(point.pendingFateAssignments, 4096)
+        XCTAssertLessThanOrEqual(Double(lazy.runs) * 100, point.pendingFateAssignments, "lazy \(lazy)")
     }
 
     func testTheProverAgreesWithBacktracking() throws {

@@ -5,7 +5,8 @@ extension DriverSimulation {
     /// how often power may fail, and whether cached writes may tear.
     ///
     /// Its `description` is also its replay-token form: `ifaces=2 requests=4 crashes=1 torn=1`,
-    /// followed by ` states=eager` only when crash states are enumerated eagerly, and
+    /// followed by ` regions=8` and ` workload=region-sized` only when not the defaults,
+    /// ` states=eager` only when crash states are enumerated eagerly, and
     /// ` faults=a+b` only when a seeded bug is on. `init?(parsing:)` reads that form
     /// back; keys may come in any order and missing ones take their defaults.
     package struct Configuration: Sendable, Hashable, CustomStringConvertible {
@@ -36,6 +37,8 @@ extension DriverSimulation {
         /// more journal segments wait for one flush, so more writes sit in the cache. The
         /// device grows by 6 blocks a region (`DriverSimulation.blockCount(regions:)`).
         package var regions = 2
+        /// What the workload's requests write (see `Workload`).
+        package var workload = Workload.Kind.mixed
         /// Seeded bugs of the core (tests only).
         package var faults: DriverCoreFaults
 
@@ -89,6 +92,7 @@ extension DriverSimulation {
         package var description: String {
             var text = "ifaces=\(ifaces) requests=\(requests) crashes=\(crashes) torn=\(torn ? 1 : 0)"
             if regions != 2 { text += " regions=\(regions)" }
+            if workload != .mixed { text += " workload=\(workload.rawValue)" }
             if crashStates == .eager { text += " states=eager" }
             let faults = faultsOn
             if !faults.isEmpty { text += " faults=" + faults.joined(separator: "+") }
@@ -97,7 +101,7 @@ extension DriverSimulation {
 
         /// Reads the `description` form; nil for an unknown or repeated key, a value that is not
         /// a number (`torn` also takes `true`, `false`, `yes`, `no`; `states` takes `lazy` or
-        /// `eager`), or bounds out of range.
+        /// `eager`; `workload` takes `mixed` or `region-sized`), or bounds out of range.
         package init?(parsing text: String) {
             self.init()
             guard let pairs = ConfigurationText.pairs(text) else { return nil }
@@ -108,6 +112,9 @@ extension DriverSimulation {
                 case "states":
                     guard let states = CrashStates(rawValue: value) else { return nil }
                     crashStates = states
+                case "workload":
+                    guard let kind = Workload.Kind(rawValue: value) else { return nil }
+                    workload = kind
                 case "torn":
                     switch value {
                     case "1", "true", "yes": torn = true

@@ -53,8 +53,11 @@ extension DriverSimulation {
 
     /// A state of `configuration` (before any power loss) with at least `cachedWrites`
     /// writes in the cache, found by a depth-first search without power losses that tries a
-    /// caller's step first and a flush's completion last (so writes gather in the cache), over
-    /// at most `limit` distinct states. Nil when none of them has that many.
+    /// caller's step first and a flush's completion last (so writes gather in the cache), and
+    /// the oldest I/O first among completions (so the cached writes are the journal's next
+    /// ones, not later ones behind writes still in flight, which a power loss drops and
+    /// recovery stops at), over at most `limit` distinct states. Nil when none of them has
+    /// that many.
     package static func crashPoint(cachedWrites: Int, _ configuration: Configuration, limit: Int = 200_000) -> DriverSimulation? {
         func rank(_ choice: Choice) -> Int {
             switch choice {
@@ -72,7 +75,9 @@ extension DriverSimulation {
             guard seen.insert(state.fingerprint()).inserted else { continue }
             if state.cachedWrites >= cachedWrites { return state }
             guard state.verdict == nil else { continue }
-            for choice in state.choices().filter({ $0 != .powerLoss }).sorted(by: { rank($0) > rank($1) }) {
+            let next = state.choices().filter { $0 != .powerLoss }.enumerated()
+            // Pushed last, taken first: the lowest rank, then the earliest in `choices()` order.
+            for (_, choice) in next.sorted(by: { (rank($0.element), $0.offset) > (rank($1.element), $1.offset) }) {
                 var child = state
                 child.apply(choice)
                 stack.append(child)

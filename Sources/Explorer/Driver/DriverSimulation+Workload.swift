@@ -14,7 +14,22 @@ extension DriverSimulation {
     /// Every fourth request from the third (`k % 4 == 2`) instead covers the whole chunk (one
     /// block) that holds that offset, so it is written out of place and remaps the chunk under
     /// its neighbours' bytes. Interface 0 syncs after its last submit.
+    ///
+    /// With the `regionSized` kind every request instead writes 400 bytes inline at the same
+    /// offsets: one request fills a staging region, so each is a journal segment of its own,
+    /// and nothing waits for out-of-place data to be flushed before its segment is written.
+    /// With a flush outstanding, a cached write per request can then gather (given regions
+    /// enough): the deep crash states that the default kind, whose segments hold two requests
+    /// and queue behind out-of-place data, never reaches past about eight.
     package struct Workload: Sendable {
+        /// What the requests write.
+        package enum Kind: String, Sendable, Hashable, CaseIterable {
+            /// Half a region each, every fourth a whole chunk written out of place (the default).
+            case mixed
+            /// A whole region each, all inline: one journal segment per request.
+            case regionSized = "region-sized"
+        }
+
         /// One step of a caller's program.
         package enum Step: Sendable, Hashable {
             /// Submit `requests[index]`.
@@ -29,13 +44,13 @@ extension DriverSimulation {
         package let programs: [[Step]]
 
         /// The workload of `requests` requests over `ifaces` interfaces.
-        package init(ifaces: Int, requests count: Int) {
+        package init(ifaces: Int, requests count: Int, kind: Kind = .mixed) {
             var requests: [WriteRequest] = []
             var programs = [[Step]](repeating: [], count: ifaces)
             for k in 0..<count {
                 let id = k + 1
-                let whole = k % 4 == 2
-                let length = whole ? DriverSimulation.blockSize : 210 + 8 * (k % 2)
+                let whole = kind == .mixed && k % 4 == 2
+                let length = whole ? DriverSimulation.blockSize : kind == .regionSized ? 400 : 210 + 8 * (k % 2)
                 var offset = 400 + 120 * (k % 8) + 1024 * (k / 8)
                 if whole { offset -= offset % DriverSimulation.blockSize }
                 let bytes = (0..<length).map { UInt8(truncatingIfNeeded: id * 37 + $0) }

@@ -140,7 +140,7 @@ package struct DriverSimulation: Explorable {
     package init(_ configuration: Configuration) {
         precondition(configuration.isValid, "invalid driver configuration \(configuration)")
         self.configuration = configuration
-        workload = Workload(ifaces: configuration.ifaces, requests: configuration.requests)
+        workload = Workload(ifaces: configuration.ifaces, requests: configuration.requests, kind: configuration.workload)
         core = DriverCore()
         core.faults = configuration.faults
         let blockCount = Self.blockCount(regions: configuration.regions)
