@@ -14,7 +14,8 @@ extension MirrorSimulation {
     /// 3. the two cores (`MirrorPrimary.hash(into:)`, `MirrorSecondary.hash(into:)`: their
     ///    state without seq counters and summary counters); a crashed core only as crashed:
     ///    nothing here restarts it or feeds it again (its log would matter to a restart), so
-    ///    the states a crash leaves behind merge whatever the dead node held;
+    ///    the states a crash leaves behind merge whatever the dead node held (each core's hash
+    ///    is kept from step to step: `primaryDigest`, `secondaryDigest`);
     /// 4. what the survivors' check reads: the lsns committed, and the secondary's copy of the
     ///    log (as it stood at the takeover, once there was one), each as its count and the sum
     ///    of its items' 64-bit digests, kept up to date as items come (`commitsDigest`,
@@ -76,12 +77,8 @@ extension MirrorSimulation {
             h.combine(path.toPrimary.count)
             for message in path.toPrimary { Self.hash(message, into: &h, sources: &sources) }
         }
-        var primaryHash = StableHasher()
-        if primary.mode == .crashed { primaryHash.combine(-1) } else { primary.hash(into: &primaryHash) }
-        var secondaryHash = StableHasher()
-        if secondary.mode == .crashed { secondaryHash.combine(-1) } else { secondary.hash(into: &secondaryHash) }
-        h.combine(primaryHash.value)
-        h.combine(secondaryHash.value)
+        h.combine(primaryDigest)
+        h.combine(secondaryDigest)
         var silent: [String] = []
         if primary.mode == .crashed { silent.append(MirrorNode.primary) }
         if secondary.mode == .crashed { silent.append(MirrorNode.secondary) }
@@ -89,18 +86,18 @@ extension MirrorSimulation {
         var quiet: StableHasher? = crashable ? StableHasher() : nil
         monitor.hashMirror(into: &h, sources: sources, silent: silent, quiet: &quiet)
         if let quiet {
-            func key(_ choice: Choice, survivor: StableHasher, seesUp: (Path) -> Bool) {
+            func key(_ choice: Choice, survivor: UInt64, seesUp: (Path) -> Bool) {
                 var k = StableHasher()
                 k.combine(choice == .crashPrimary ? 1 : 2)
                 k.combine(baseDigest(primaryCrashed: primaryCrashed || choice == .crashPrimary, crashed: true,
                                      crashes: crashes + 1))
-                k.combine(survivor.value)
+                k.combine(survivor)
                 for path in paths { k.combine(seesUp(path)) }
                 k.combine(quiet.value)
                 keys.append((choice, k.value))
             }
-            if primary.mode == .running { key(.crashPrimary, survivor: secondaryHash, seesUp: \.secondarySeesUp) }
-            if secondary.mode != .crashed { key(.crashSecondary, survivor: primaryHash, seesUp: \.primarySeesUp) }
+            if primary.mode == .running { key(.crashPrimary, survivor: secondaryDigest, seesUp: \.secondarySeesUp) }
+            if secondary.mode != .crashed { key(.crashSecondary, survivor: primaryDigest, seesUp: \.primarySeesUp) }
         }
         return h.value
     }
@@ -121,6 +118,20 @@ extension MirrorSimulation {
         base.combine(persistedDigest)
         base.combine(verdict != nil)
         return base.value
+    }
+
+    /// A core's hash as the fingerprint takes it: a crashed core only as crashed.
+    static func digest(of primary: MirrorPrimary) -> UInt64 {
+        var h = StableHasher()
+        if primary.mode == .crashed { h.combine(-1) } else { primary.hash(into: &h) }
+        return h.value
+    }
+
+    /// The secondary's hash as the fingerprint takes it: a crashed core only as crashed.
+    static func digest(of secondary: MirrorSecondary) -> UInt64 {
+        var h = StableHasher()
+        if secondary.mode == .crashed { h.combine(-1) } else { secondary.hash(into: &h) }
+        return h.value
     }
 
     /// The digest of the bounds and the seeded bugs.

@@ -31,6 +31,7 @@ extension MirrorSimulation {
                 }
             }
         }
+        primaryDigest = Self.digest(of: primary)
     }
 
     /// Feeds the secondary one input and carries out its actions in order.
@@ -54,6 +55,7 @@ extension MirrorSimulation {
                 persistedAtTakeover = persisted.count
             }
         }
+        secondaryDigest = Self.digest(of: secondary)
     }
 
     /// Breaks a path's connection: whatever is in flight on it, either way, is lost, and later
