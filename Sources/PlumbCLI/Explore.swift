@@ -189,7 +189,7 @@ struct ExploreDriver: AsyncParsableCommand {
             try OptionRange.check("--size", size, 1...(1 << 36), "bytes")
         }
         guard c.isValid else {
-            throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes")
+            throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes, 2-16 regions")
         }
     }
 

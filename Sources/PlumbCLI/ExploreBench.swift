@@ -37,8 +37,8 @@ struct ExploreBench: AsyncParsableCommand {
 
             Crash states: every recovery from one power loss, lazily and eagerly, at crash points \
             with 4, 8, 12 and 16 writes in the device's cache (one interface, 16 requests, \
-            --regions 16 --workload region-sized: one journal segment per request; the default \
-            workload holds at most 8), with recovery runs, CPU seconds and how many times fewer \
+            --regions 16 --workload region-sized: one journal segment per request; with the \
+            default workload no crash point past 8 was found), with recovery runs, CPU seconds and how many times fewer \
             lazily; eager runs past 2^16 fate assignments are counted, not run (est.). Then one \
             exhaustive lazy search with Z3's queries, and the seeded bug Z3 finds.
 
@@ -220,9 +220,8 @@ struct ExploreBench: AsyncParsableCommand {
 
     /// Lazy crash states against eager ones: at crash points with 4, 8, 12 and 16 cached
     /// writes (found by `DriverSimulation.crashPoint` on one interface, 16 region-sized
-    /// requests, 16 regions, torn writes: with the default workload, whose segments hold two
-    /// requests and wait for out-of-place data, the driver never holds more than 8 writes in
-    /// its cache), every recovery from the power loss each way; eager recoveries past 2^16
+    /// requests, 16 regions, torn writes; see `DriverSimulation.Workload` for why not the
+    /// default workload), every recovery from the power loss each way; eager recoveries past 2^16
     /// fate assignments are not run (their count is the assignments, their time extrapolated
     /// from a run of 2^12, both marked est.). Then one exhaustive lazy search: its crash
     /// points, recovery runs, and Z3's queries, and the same for the seeded bug Z3 finds

@@ -52,6 +52,19 @@ final class DriverSimulationTests: XCTestCase {
         }
     }
 
+    func testRegionSizedRequestsEachFillOneRegionInsideTheDataArea() throws {
+        let workload = DriverSimulation.Workload(ifaces: 1, requests: 16, kind: .regionSized)
+        let start = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=16 regions=16 workload=region-sized"))
+        let layout = try XCTUnwrap(start.core.layout)
+        for request in workload.requests {
+            // Staged inline (not whole chunks), alone in a region: two never fit one.
+            XCTAssertLessThanOrEqual(request.bytes.count, layout.maxRequestBytes(deps: request.deps.count), "\(request.id)")
+            XCTAssertGreaterThan(2 * request.bytes.count, layout.maxRequestBytes(deps: 0), "\(request.id)")
+            XCTAssertNotEqual(request.bytes.count % DriverSimulation.blockSize, 0)
+            XCTAssertLessThanOrEqual(request.offset + request.bytes.count, layout.logicalChunks * layout.chunkBytes, "\(request.id)")
+        }
+    }
+
     func testTheSmallConfigurationIsExhaustedWithTheSameStatesEveryWay() throws {
         let start = try XCTUnwrap(DriverSimulation(parsing: Self.smallEager))
         let first = explore(start)

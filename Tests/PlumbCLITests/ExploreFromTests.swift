@@ -123,8 +123,9 @@ final class ExploreFromTests: XCTestCase {
 
     func testAGeneratedWorkloadsBoundWithFromExitsTwoNamingIt() throws {
         // The trace's workload replaces the bounds: one given anyway is refused, not ignored.
-        for (system, flag) in [("driver", "--requests"), ("mirror", "--records"), ("recovery", "--consumers")] {
-            let run = try plumb(["explore", system, "--from", path("any.jsonl"), flag, "3"])
+        for (system, flag, value) in [("driver", "--requests", "3"), ("driver", "--workload", "mixed"), ("mirror", "--records", "3"),
+                                      ("recovery", "--consumers", "3")] {
+            let run = try plumb(["explore", system, "--from", path("any.jsonl"), flag, value])
             XCTAssertEqual(run.status, 2, "\(system) \(flag): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("\(flag) does not go with --from"), run.stderr)
         }

@@ -88,7 +88,8 @@ extension DriverSimulation {
             return true
         }
 
-        /// `ifaces=2 requests=4 crashes=1 torn=1` (and ` faults=...`).
+        /// `ifaces=2 requests=4 crashes=1 torn=1`, then the keys not at their defaults (see the
+        /// type's doc).
         package var description: String {
             var text = "ifaces=\(ifaces) requests=\(requests) crashes=\(crashes) torn=\(torn ? 1 : 0)"
             if regions != 2 { text += " regions=\(regions)" }

@@ -20,7 +20,8 @@ extension DriverSimulation {
     /// and nothing waits for out-of-place data to be flushed before its segment is written.
     /// With a flush outstanding, a cached write per request can then gather (given regions
     /// enough): the deep crash states that the default kind, whose segments hold two requests
-    /// and queue behind out-of-place data, never reaches past about eight.
+    /// and queue behind out-of-place data, does not reach (a search of 200,000 states at 4
+    /// interfaces, 16 requests and 16 regions finds none with more than 8 cached writes).
     package struct Workload: Sendable {
         /// What the requests write.
         package enum Kind: String, Sendable, Hashable, CaseIterable {

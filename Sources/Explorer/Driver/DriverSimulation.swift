@@ -25,7 +25,8 @@ import Trace
 ///   (`Choice.completeReading`), and taking one decides only what that content depends on.
 ///
 /// The device is tiny so that states stay few: 42 blocks of 512 bytes (one sector each), two
-/// staging regions of 512 bytes, so a 12-block journal ring and a 12-block data area. It is a
+/// staging regions of 512 bytes, so a 12-block journal ring and a data area of 6 one-block
+/// chunks (10 blocks with the spares that out-of-place writes go to). It is a
 /// reused device: an earlier image's journal segments and data are still on it, so recovery
 /// must tell that image's segments from the explored one's (the format's nonce anchors the
 /// chain for that).

@@ -120,17 +120,20 @@ extension MirrorSimulation {
         return base.value
     }
 
-    /// A core's hash as the fingerprint takes it: a crashed core only as crashed.
+    /// The primary's hash as the fingerprint takes it (`primaryDigest`).
     static func digest(of primary: MirrorPrimary) -> UInt64 {
-        var h = StableHasher()
-        if primary.mode == .crashed { h.combine(-1) } else { primary.hash(into: &h) }
-        return h.value
+        coreDigest(crashed: primary.mode == .crashed, primary.hash)
     }
 
-    /// The secondary's hash as the fingerprint takes it: a crashed core only as crashed.
+    /// The secondary's hash as the fingerprint takes it (`secondaryDigest`).
     static func digest(of secondary: MirrorSecondary) -> UInt64 {
+        coreDigest(crashed: secondary.mode == .crashed, secondary.hash)
+    }
+
+    /// A core's hash: a crashed core only as crashed (nothing feeds it again).
+    private static func coreDigest(crashed: Bool, _ hash: (inout StableHasher) -> Void) -> UInt64 {
         var h = StableHasher()
-        if secondary.mode == .crashed { h.combine(-1) } else { secondary.hash(into: &h) }
+        if crashed { h.combine(-1) } else { hash(&h) }
         return h.value
     }
 

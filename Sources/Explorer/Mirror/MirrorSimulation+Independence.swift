@@ -61,20 +61,21 @@ extension MirrorSimulation {
     ///   the spec keeps no commit's stamp here (a commit waits only for an append, and the
     ///   primary appends before it sends) and judges each against its entry's apply, which
     ///   happens before the ack in either order (the secondary acks only what it applied).
-    /// - two acks of one stream with different sns, k < m: the secondary acks the prefix it
-    ///   applied, which only grows, so the ack of m was recorded after the ack of k. Taken k
+    /// - two acks of one stream with different sns, k < m: the secondary acks the greatest sn
+    ///   it applied, which only grows, so the ack of m was recorded after the ack of k. Taken k
     ///   first, the primary commits up to k, then up to m; taken m first, it commits up to m
     ///   and then ignores k (at or below its acked sn: no event). The core ends alike, the same
     ///   lsns are committed, and the primary's clock knows the secondary up to the ack of m
-    ///   either way (the commits' stamps differ, but the spec keeps none, as above). Two acks
-    ///   of one (stream, sn), a resend acked on two paths, do not commute: the one taken first
-    ///   names its own ack event as cause, which decides what the primary's clock knows.
+    ///   either way. The commits' stamps differ, but the spec keeps none (as above; a commit
+    ///   of an entry not applied yet is kept only as pending, by presence). Two acks of one
+    ///   (stream, sn), a resend acked on two paths, do not commute: the one taken first names
+    ///   its own ack event as cause, which decides what the primary's clock knows.
     /// - the secondary noticing two different paths down: each clears its own path's flag and
     ///   records a `path` event, which the spec keeps only for the primary; the takeover waits
     ///   for both.
     /// Other pairs of steps of one node do not commute: the core's result depends on their
     /// order (a write's deps on what an ack committed, a path's notice on where a write goes).
-    /// The two same-node pairs commute as states, not as traces (see `Explorable.independent`);
+    /// The same-node pairs commute as states, not as traces (see `Explorable.independent`);
     /// a test checks every independent pair over whole small spaces, seeded faults included.
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
         switch (a, b) {

@@ -70,8 +70,8 @@ package struct MirrorSimulation: Explorable {
     var persistedDigest: UInt64 = 0
     /// The digest of the configuration, computed once.
     let configurationDigest: UInt64
-    /// The primary's hash as the fingerprint takes it, kept up to date by `feedPrimary` (a
-    /// step feeds one core, so the other's hash carries over unchanged).
+    /// The primary's hash as the fingerprint takes it, kept up to date by `feedPrimary` (most
+    /// steps feed one core, so the other's hash carries over unchanged).
     var primaryDigest: UInt64 = 0
     /// The secondary's hash as the fingerprint takes it, kept up to date by `feedSecondary`.
     var secondaryDigest: UInt64 = 0
