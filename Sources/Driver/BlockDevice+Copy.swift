@@ -1,14 +1,6 @@
 /// Copies of the simulated devices, so that a simulated runtime can branch: the explorer keeps
 /// its devices in a value type and copies them before changing a shared one (copy-on-write).
-
-extension MemoryBlockDevice {
-    /// An independent device with the same name, geometry and bytes.
-    package func copy() -> MemoryBlockDevice {
-        let copy = MemoryBlockDevice(blockSize: blockSize, blockCount: blockCount, name: name)
-        copy.bytes = bytes
-        return copy
-    }
-}
+/// (`MemoryBlockDevice.copy()` shares its pages until written.)
 
 extension VolatileCacheDevice {
     /// An independent cache with the same name and pending writes over `base`, which the

@@ -18,32 +18,26 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// The undecided writes and what was decided of them.
     package internal(set) var fates: CrashFates
     /// A stable hash of `memory`'s bytes, kept up to date by every write through this medium
-    /// (the XOR of each block's hash with its number), so that a state's fingerprint need not
-    /// hash the whole medium after each flush. Writes to `memory` that bypass this medium are
-    /// not seen.
+    /// (the XOR of each block's hash with its number: a write takes its blocks' old hashes out
+    /// and puts the new ones in), so that a state's fingerprint need not hash the whole medium
+    /// after each flush. Writes to `memory` that bypass this medium are not seen.
     package private(set) var digest: UInt64 = 0
-    /// Each block's hash, as `digest` combines it.
-    private var blockDigests: [UInt64]
 
     /// A medium over `memory` with nothing undecided.
     package init(memory: MemoryBlockDevice) {
         self.memory = memory
         fates = CrashFates(blockSize: memory.blockSize)
-        blockDigests = []
-        blockDigests = (0 ..< memory.blockCount).map(blockDigest)
-        digest = blockDigests.reduce(0, ^)
+        digest = (0 ..< memory.blockCount).reduce(0) { $0 ^ blockDigest($1) }
     }
 
     /// An independent copy over `memory` (a copy of this one's, with the same bytes).
     package func copy(over memory: MemoryBlockDevice) -> LazyCrashMedium {
-        let copy = LazyCrashMedium(memory: memory, fates: fates, blockDigests: blockDigests, digest: digest)
-        return copy
+        LazyCrashMedium(memory: memory, fates: fates, digest: digest)
     }
 
-    private init(memory: MemoryBlockDevice, fates: CrashFates, blockDigests: [UInt64], digest: UInt64) {
+    private init(memory: MemoryBlockDevice, fates: CrashFates, digest: UInt64) {
         self.memory = memory
         self.fates = fates
-        self.blockDigests = blockDigests
         self.digest = digest
     }
 
@@ -51,20 +45,15 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     private func blockDigest(_ block: Int) -> UInt64 {
         var hash = StableHasher()
         hash.combine(block)
-        let size = memory.blockSize
-        memory.bytes.withUnsafeBytes { all in
-            hash.combine(contiguous: UnsafeRawBufferPointer(rebasing: all[block * size ..< (block + 1) * size]))
-        }
+        memory.withUnsafeBytes(ofBlock: block) { hash.combine(contiguous: $0) }
         return hash.value
     }
 
-    /// Brings `digest` up to date after `blocks` changed.
-    private func rehash(_ blocks: Range<Int>) {
-        for block in blocks {
-            let new = blockDigest(block)
-            digest ^= blockDigests[block] ^ new
-            blockDigests[block] = new
-        }
+    /// Runs `change`, which changes `blocks` of `memory`, keeping `digest` up to date.
+    private func rehashing<E: Error>(_ blocks: Range<Int>, _ change: () throws(E) -> Void) throws(E) {
+        for block in blocks { digest ^= blockDigest(block) }
+        try change()
+        for block in blocks { digest ^= blockDigest(block) }
     }
 
     /// `memory`'s name.
@@ -81,8 +70,10 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
 
     /// Writes to `memory`, durable at once; no undecided write shows there any more.
     package func write(block: Int, _ bytes: [UInt8], fua: Bool) throws(BlockDeviceError) {
-        try memory.write(block: block, bytes, fua: fua)
-        rehash(block ..< block + bytes.count / blockSize)
+        _ = try checkWrite(block: block, byteCount: bytes.count)
+        try rehashing(block ..< block + bytes.count / blockSize) { () throws(BlockDeviceError) in
+            try memory.write(block: block, bytes, fua: fua)
+        }
         let perBlock = fates.sectorsPerBlock
         fates.overwrite(sectors: block * perBlock ..< (block + bytes.count / blockSize) * perBlock)
     }
@@ -108,7 +99,7 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// (`CrashFates.outcomes`); empty when they are decided.
     package func outcomes(sectors: [Range<Int>]) -> [CrashFates.ReadOutcome] {
         fates.outcomes(sectors: sectors) { range in
-            Array(memory.bytes[range.lowerBound * sectorSize ..< range.upperBound * sectorSize])
+            memory.bytes(in: range.lowerBound * sectorSize ..< range.upperBound * sectorSize)
         }
     }
 
@@ -119,9 +110,10 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
         var at = 0
         for range in sectors {
             let count = range.count * sectorSize
-            memory.bytes.replaceSubrange(range.lowerBound * sectorSize ..< range.upperBound * sectorSize,
-                                         with: outcome.bytes[at ..< at + count])
-            rehash(range.lowerBound / fates.sectorsPerBlock ..< (range.upperBound - 1) / fates.sectorsPerBlock + 1)
+            let blocks = range.lowerBound / fates.sectorsPerBlock ..< (range.upperBound - 1) / fates.sectorsPerBlock + 1
+            rehashing(blocks) {
+                memory.replaceBytes(at: range.lowerBound * sectorSize, with: outcome.bytes[at ..< at + count])
+            }
             at += count
             fates.overwrite(sectors: range)
         }

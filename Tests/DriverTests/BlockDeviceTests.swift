@@ -65,6 +65,30 @@ final class BlockDeviceTests: XCTestCase {
         XCTAssertEqual(Array(device.bytes[512..<1536]), block(7, count: 2))
     }
 
+    func testAMemoryCopySharesPagesYetStaysIndependent() throws {
+        // 200 blocks of 512 bytes: pages of 64 blocks, the last one of 8.
+        let device = MemoryBlockDevice(blockSize: 512, blockCount: 200)
+        var random = SplitMix64(seed: 7)
+        let image = randomBytes(200 * 512, &random)
+        device.bytes = image
+        XCTAssertEqual(device.bytes, image)
+        let copy = device.copy()
+        // Writes across page boundaries, and into the short last page, change one device only.
+        try device.write(block: 62, block(9, count: 4), fua: false)
+        try copy.write(block: 196, block(5, count: 4), fua: false)
+        var expected = image
+        expected.replaceSubrange(62 * 512 ..< 66 * 512, with: block(9, count: 4))
+        XCTAssertEqual(device.bytes, expected)
+        var copied = image
+        copied.replaceSubrange(196 * 512 ..< 200 * 512, with: block(5, count: 4))
+        XCTAssertEqual(copy.bytes, copied)
+        for range in [0 ..< 0, 100 ..< 40_000, 32_700 ..< 32_900, 102_300 ..< 102_400] {
+            XCTAssertEqual(device.bytes(in: range), Array(expected[range]), "\(range)")
+            XCTAssertEqual(copy.bytes(in: range), Array(copied[range]), "\(range)")
+        }
+        XCTAssertEqual(device.withUnsafeBytes(ofBlock: 63) { Array($0) }, block(9))
+    }
+
     func testMemoryBoundsAndAlignment() {
         let device = MemoryBlockDevice(blockSize: 512, blockCount: 4, name: "mem0")
         assertError("read", device: "mem0") { _ = try device.read(block: 3, count: 2) }

@@ -54,7 +54,7 @@ extension DriverSimulation {
 
         var bad: [CrashFates.Source] = []
         for sector in undecided {
-            let medium = Array(disk.medium.bytes[sector.sector * sectorSize ..< (sector.sector + 1) * sectorSize])
+            let medium = disk.medium.bytes(in: sector.sector * sectorSize ..< (sector.sector + 1) * sectorSize)
             for source in fates.sources(ofSector: sector.sector) {
                 let shown = fates.bytes(ofSector: sector.sector, from: source, medium: medium)
                 if !shown[sector.within].elementsEqual(expected[sector.logical ..< sector.logical + sector.within.count]) {
