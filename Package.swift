@@ -42,7 +42,7 @@ let package = Package(
         ]),
 
         // Executable specifications of the three systems.
-        .target(name: "Specs", dependencies: ["Trace"], path: "Specs"),
+        .target(name: "Specs", dependencies: ["Trace"], path: "Specs", exclude: ["README.md"]),
 
         // The checker: replays a trace through the specs and proves obligations.
         .target(name: "Checker", dependencies: ["Trace", "Specs", "Z3"]),

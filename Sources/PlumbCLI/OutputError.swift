@@ -129,7 +129,9 @@ struct OutputError: Error, CustomStringConvertible {
             }
         }
         switch ns.code {
-        case NSFileNoSuchFileError, NSFileWriteNoPermissionError where !FileManager.default.fileExists(atPath: parent(of: path)):
+        case NSFileNoSuchFileError:
+            return "the folder \(parent(of: path)) does not exist"
+        case NSFileWriteNoPermissionError where !FileManager.default.fileExists(atPath: parent(of: path)):
             return "the folder \(parent(of: path)) does not exist"
         case NSFileWriteNoPermissionError: return "permission denied"
         case NSFileWriteOutOfSpaceError: return "no space left on the device"
