@@ -216,9 +216,10 @@ final class MirrorSimulationTests: XCTestCase {
                             XCTAssertNotEqual(Self.node(of: a), Self.node(of: b), "\(text): \(a) and \(b)")
                             XCTAssertEqual(Self.cores(ab), Self.cores(ba), "\(text): \(a) and \(b) do not commute")
                             XCTAssertEqual(Self.perNode(ab), Self.perNode(ba), "\(text): \(a) and \(b) do not commute")
-                            // Equal per-node traces: `plumb check` gives both one verdict. The
-                            // monitor's message may tell the same violation from the other side
-                            // (it saw the nodes' events in another order).
+                            // The written traces get one verdict, message and all, from the
+                            // checker (the explorer's monitor saw the nodes' events in another
+                            // order, so its message may tell the same violation from the other side).
+                            XCTAssertEqual(Self.checked(ab), Self.checked(ba), "\(text): \(a) and \(b)")
                             XCTAssertEqual(ab.violation()?.kind, ba.violation()?.kind, "\(text): \(a) and \(b)")
                             twoNodes += 1
                         }
@@ -246,6 +247,14 @@ final class MirrorSimulationTests: XCTestCase {
     /// Each node's events, in the order it recorded them.
     private static func perNode(_ state: MirrorSimulation) -> [String: [TraceEvent]] {
         Dictionary(grouping: state.events, by: \.node)
+    }
+
+    /// What the checker finds in the state's trace, read node by node as `plumb check` reads
+    /// one file per node: every violation with its message.
+    private static func checked(_ state: MirrorSimulation) -> [String] {
+        let events = state.events.sorted { ($0.node, $0.seq) < ($1.node, $1.seq) }
+        guard let outcome = try? SpecRunner.run(MirrorSpec.self, events: events) else { return ["not a valid trace"] }
+        return outcome.violations.map { "\($0.invariant.rawValue): \($0.message)" }
     }
 
     /// The cores and the runtime, without the judge.
