@@ -23,6 +23,26 @@ package struct HeldStamps: Sendable {
     }
 }
 
+/// A message in flight, as the clock summary reads it: the event its receiver will name as
+/// cause, and the receiver.
+///
+/// The cause's clock matters only through the clocks of the receiver's later events, and
+/// there its entry for the receiver itself never counts: the receiver's own entry is its own
+/// seq, above anything another node knows of it. So the summary leaves that entry out, and
+/// two states whose messages differ only in what the sender knew of the receiver hash alike.
+package struct InFlight: Sendable {
+    /// The event the receiver will name as cause.
+    package var cause: EventID
+    /// The node the message is for.
+    package var receiver: String
+
+    /// A message whose receiver will name `cause`.
+    package init(cause: EventID, receiver: String) {
+        self.cause = cause
+        self.receiver = receiver
+    }
+}
+
 extension SpecMonitor {
     /// Hashes what every future verdict depends on beyond the spec's own structure, and nothing
     /// of the history beyond it, so that two executions that reach one state by different
@@ -30,22 +50,26 @@ extension SpecMonitor {
     ///
     /// The caller hashes the spec's state itself (its own `hash(into:stamps:)`), which hands
     /// over each event stamp it holds in `held`, naming nodes by `nodes` (the spec's table).
-    /// A stamp matters to the future only through happens-before: the spec compares it with
-    /// other stamps it holds, and with events still to come, whose vector clocks are the
-    /// current clocks of the nodes raised by the clocks of the `sources` (the events that
-    /// messages in flight name as their cause). So every seq involved, per node (held stamps,
-    /// their clocks, the sources' clocks, the current clocks), is replaced by its rank among
-    /// them: an order-preserving renaming, under which every answer the sink can give now or
-    /// later is the same. Two states with equal summaries (and equal cores, which the caller
-    /// hashes without their seq counters) have the same future verdicts, up to the seqs
-    /// printed in messages. A node in `silent` records no event again (a crashed node that is
-    /// never restarted): its current clock, which only its next events would start from, is left
-    /// out, so histories that differ only in what it heard before it died hash alike.
+    /// A stamp matters to the future only through happens-before (`SpecSink.happensBefore`,
+    /// `require`): whether a held stamp happens before another held stamp or before an event
+    /// still to come. Stamp `a` of node `k` happens before `b` when `b`'s clock knows `k` up to
+    /// `a`'s seq; an event still to come has as clock its node's current clock raised, entry by
+    /// entry, to the clocks of the `sources` it receives (the events that messages in flight
+    /// name as their cause), and a seq of its own above every seq in play. So a clock's entry
+    /// for node `k` is only ever compared with the seqs of the held stamps of `k` (a maximum of
+    /// entries reaches such a seq when one of them does), never with another entry. Every entry
+    /// of every clock in play (held stamps', sources', the current clocks) is replaced by how
+    /// many of those seqs it reaches: every answer the sink can give now or later stays the
+    /// same. Two states with equal summaries (and equal cores, which the caller hashes without
+    /// their seq counters) have the same future verdicts, up to the seqs printed in messages.
+    /// A node in `silent` records no event again (a crashed node that is never restarted): its
+    /// current clock, which only its next events would start from, is left out, so histories
+    /// that differ only in what it heard before it died hash alike.
     ///
     /// `quiet`, when given, gets the same summary as it would read with no message in flight
-    /// (no sources): what a crash leaves behind, since it loses every message. It costs one
-    /// more ranking of the clocks already read, not a second reading.
-    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [EventID],
+    /// (no sources): what a crash leaves behind, since it loses every message. The sources
+    /// change no other row's count, so it costs only hashing those rows again.
+    package func summary(into h: inout StableHasher, held: HeldStamps, nodes: [String], sources: [InFlight],
                          silent: [String], quiet: inout StableHasher?) {
         let verdict = firstViolation?.invariant.rawValue ?? ""
         h.combine(inputError != nil)
@@ -55,8 +79,11 @@ extension SpecMonitor {
         // The spec's node indices as the clocks'.
         var clockIndex = [Int](repeating: -1, count: nodes.count)
         for i in nodes.indices { clockIndex[i] = clocks.nodeIndex(nodes[i]) ?? -1 }
-        var sourceNodes = [Int](repeating: -1, count: sources.count)
-        for j in sources.indices { sourceNodes[j] = clocks.nodeIndex(sources[j].node) ?? -1 }
+        var sourceNodes = [Int](repeating: -1, count: 2 * sources.count)
+        for j in sources.indices {
+            sourceNodes[2 * j] = clocks.nodeIndex(sources[j].cause.node) ?? -1
+            sourceNodes[2 * j + 1] = clocks.nodeIndex(sources[j].receiver) ?? -1
+        }
         var silentNodes: [Int] = []
         for name in silent { if let i = clocks.nodeIndex(name) { silentNodes.append(i) } }
         hashRanks(of: clocks, into: &h, quiet: &quiet, held: held.values, clockIndex: clockIndex,
@@ -65,12 +92,13 @@ extension SpecMonitor {
 }
 
 /// The clock part of `SpecMonitor.summary`: nodes by name, and each clock in play (the nodes'
-/// current clocks, each held stamp's, each source's) as the ranks of its values per node.
+/// current clocks, each held stamp's, each source's) as, per node, how many of the held
+/// stamps' seqs of that node its entry reaches (its rank).
 /// Not generic, so it runs specialized whatever the spec; its scratch space is on the stack.
 /// `quiet` (when given) gets the same without the sources' rows, which come last.
 private func hashRanks(
     of clocks: VectorClockIndex, into h: inout StableHasher, quiet: inout StableHasher?,
-    held: [Int], clockIndex: [Int], sourceNodes: [Int], sources: [EventID], silent: [Int]
+    held: [Int], clockIndex: [Int], sourceNodes: [Int], sources: [InFlight], silent: [Int]
 ) {
     // Nodes in name order; `order[k]` is the index in `clocks` of the k-th.
     let order = clocks.nodesInNameOrder
@@ -121,15 +149,12 @@ private func hashRanks(
         if filled > 0 { h.combine(word) }
     }
 
-    // The rows of the quiet summary: all but the sources'.
-    let quietRows = quiet == nil ? 0 : current.count + heldCount
-    // Its own table only when there are sources to leave out (else it is the full one).
-    let quietTable = sources.isEmpty ? 0 : quietRows
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + quietTable * n + rows + n) { scratch in
+    // The rows of the quiet summary: all but the sources' (ranks do not depend on those).
+    let quietRows = current.count + heldCount
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * rows * n + rows + n) { scratch in
         let values = scratch.baseAddress!
         let ranks = values + rows * n
-        let quietRanks = quietTable > 0 ? ranks + rows * n : ranks
-        let column = ranks + rows * n + quietTable * n
+        let column = ranks + rows * n
         let position = column + rows
         for (k, i) in order.enumerated() { position[i] = k }
 
@@ -152,14 +177,25 @@ private func hashRanks(
             fill(node: node >= 0 && node < clockIndex.count ? clockIndex[node] : -1, seq: held[j + 1])
             j += 3
         }
-        for s in sources.indices { fill(node: sourceNodes[s], seq: sources[s].seq) }
+        for s in sources.indices {
+            fill(node: sourceNodes[2 * s], seq: sources[s].cause.seq)
+            // The receiver's own entry never reaches a later clock (see `InFlight`).
+            let receiver = sourceNodes[2 * s + 1]
+            if receiver >= 0 { values[(row - 1) * n + position[receiver]] = -1 }
+        }
 
-        // Per node, the distinct values in play, sorted: a value's rank is its index there.
+        // Per node, the seqs of the held stamps of that node, sorted and distinct: the only
+        // values a clock's entry for the node is ever compared with (see `summary`). A value's
+        // rank is how many of them it reaches.
+        let c = current.count
         for k in 0..<n {
             var distinct = 0
-            for r in 0..<rows {
-                // Insertion into the sorted distinct values so far: few rows, mostly in order.
-                let v = values[r * n + k]
+            for t in 0..<heldCount {
+                let node = held[3 * t]
+                let i = node >= 0 && node < clockIndex.count ? clockIndex[node] : -1
+                guard i >= 0, position[i] == k else { continue }
+                // Insertion into the sorted distinct seqs so far: few stamps, mostly in order.
+                let v = values[(c + t) * n + k]
                 var at = distinct
                 while at > 0 && column[at - 1] > v { at -= 1 }
                 if at > 0 && column[at - 1] == v { continue }
@@ -176,24 +212,12 @@ private func hashRanks(
                 var lo = 0, hi = distinct
                 while lo < hi {
                     let mid = (lo + hi) >> 1
-                    if column[mid] < v { lo = mid + 1 } else { hi = mid }
+                    if column[mid] <= v { lo = mid + 1 } else { hi = mid }
                 }
                 ranks[r * n + k] = lo
             }
-            guard quietTable > 0 else { continue }
-            // The quiet rank of a value: how many of the ranks the quiet rows use lie below its
-            // own (`column` now counts them).
-            for d in 0..<distinct { column[d] = 0 }
-            for r in 0..<quietRows { column[ranks[r * n + k]] = 1 }
-            var below = 0
-            for d in 0..<distinct {
-                let used = column[d]
-                column[d] = below
-                below += used
-            }
-            for r in 0..<quietRows { quietRanks[r * n + k] = column[ranks[r * n + k]] }
         }
         emitRanks(ranks, rows: rows, sources: sources.count, position: position, into: &h)
-        if quiet != nil { emitRanks(quietRanks, rows: quietRows, sources: 0, position: position, into: &quiet!) }
+        if quiet != nil { emitRanks(ranks, rows: quietRows, sources: 0, position: position, into: &quiet!) }
     }
 }

@@ -137,7 +137,7 @@ extension SpecMonitor where S == MirrorSpec {
     /// and then `summary` of the stamps it holds, the clocks, `sources` and `silent`. One
     /// concrete call, so the explorer does not copy the monitor to reach the generic one.
     /// `quiet`, when given, gets the same with no message in flight (see `summary`).
-    package func hashMirror(into h: inout StableHasher, sources: [EventID], silent: [String],
+    package func hashMirror(into h: inout StableHasher, sources: [InFlight], silent: [String],
                             quiet: inout StableHasher?) {
         var held = HeldStamps()
         var state = StableHasher()

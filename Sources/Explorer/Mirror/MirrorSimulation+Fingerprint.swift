@@ -22,10 +22,11 @@ extension MirrorSimulation {
     ///    `persistedDigest`), so this part costs the same however many records were written
     ///    (the check reads neither in order; two different multisets of one size sum alike
     ///    with chance about 2^-64, the order of any fingerprint collision);
-    /// 5. the judge (`SpecMonitor.summary`): the mirror spec's state, each event stamp it holds
-    ///    replaced by the rank of its seqs among those of the other stamps, of the nodes'
-    ///    current clocks (but a crashed node's: it records nothing again) and of the clocks of
-    ///    the events that the messages in flight name as cause (the "sources"); a stamp no
+    /// 5. the judge (`SpecMonitor.summary`): the mirror spec's state, with each clock in play
+    ///    (each event stamp it holds, the nodes' current clocks but a crashed node's, which
+    ///    records nothing again, and the clocks of the events that the messages in flight name
+    ///    as cause, the "sources", without the receiver's own entry) reduced to which seqs of
+    ///    the stamps held it reaches, node by node; a stamp no
     ///    happens-before question will involve again (an entry's append, a path event, a
     ///    crash: only ever cited in messages) by whether it is there
     ///    (`MirrorSpec.hash(into:stamps:)`).
@@ -36,7 +37,7 @@ extension MirrorSimulation {
     /// event's causes are its node's earlier events and the sources, so its vector clock is the
     /// node's current clock raised by those of the sources it receives; every happens-before
     /// question the spec can ask, now or later, compares a held stamp with another held stamp,
-    /// a later event, or such a clock, and (5) keeps the order of all of these. So two states
+    /// a later event, or such a clock, and (5) keeps the answer of each. So two states
     /// with one fingerprint give the same verdicts on every continuation; only the seqs printed
     /// in violation messages may differ (the counterexample is replayed for its own). A test
     /// checks, over whole small spaces, that states merged this way have the same choices,
@@ -69,7 +70,7 @@ extension MirrorSimulation {
                               crashes: crashes)
         var h = StableHasher()
         h.combine(base)
-        var sources: [EventID] = []
+        var sources: [InFlight] = []
         for path in paths {
             h.combine((path.connected ? 1 : 0) | (path.primarySeesUp ? 2 : 0) | (path.secondarySeesUp ? 4 : 0))
             h.combine(path.toSecondary.count)
@@ -157,7 +158,7 @@ extension MirrorSimulation {
     }
 
     /// Hashes one message without the seq it carries, which joins `sources` instead.
-    static func hash(_ message: MirrorMessage, into h: inout StableHasher, sources: inout [EventID]) {
+    static func hash(_ message: MirrorMessage, into h: inout StableHasher, sources: inout [InFlight]) {
         switch message {
         case .entry(let e):
             h.combine(10)
@@ -172,13 +173,13 @@ extension MirrorSimulation {
                 h.combine(dep.sn)
             }
             h.combine(bytes: e.payload)
-            sources.append(EventID(node: MirrorNode.primary, seq: e.sendSeq))
+            sources.append(InFlight(cause: EventID(node: MirrorNode.primary, seq: e.sendSeq), receiver: MirrorNode.secondary))
         case let .ack(epoch, stream, sn, ackSeq):
             h.combine(11)
             h.combine(epoch)
             h.combine(stream)
             h.combine(sn)
-            sources.append(EventID(node: MirrorNode.secondary, seq: ackSeq))
+            sources.append(InFlight(cause: EventID(node: MirrorNode.secondary, seq: ackSeq), receiver: MirrorNode.primary))
         case .fenced(let epoch):
             h.combine(12)
             h.combine(epoch)
