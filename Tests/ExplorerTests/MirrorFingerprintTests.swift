@@ -11,7 +11,9 @@ final class MirrorFingerprintTests: XCTestCase {
                        "streams=1 paths=2 records=2 crashes=1 failures=1 faults=skipsResendAfterPathFailure",
                        "streams=2 paths=2 records=3 crashes=0 failures=1 barriers=0 faults=appliesOnReceipt",
                        "streams=2 paths=1 records=3 crashes=1 failures=1 barriers=1",
-                       "streams=2 paths=2 records=2 crashes=1 failures=1 barriers=1 faults=ignoresBarriers"] {
+                       "streams=2 paths=2 records=2 crashes=1 failures=1 barriers=1 faults=ignoresBarriers",
+                       "streams=2 paths=2 records=3 crashes=1 failures=1 barriers=2",
+                       "streams=2 paths=2 records=3 crashes=1 failures=1 faults=commitsBeforeAck"] {
             let start = try XCTUnwrap(MirrorSimulation(parsing: bounds)).withoutTrace()
             var seen: [UInt64: [String]] = [:]
             var merges = 0
