@@ -123,7 +123,7 @@ struct ExploreBench: AsyncParsableCommand {
     func run() async throws {
         emit("explorer benchmark (one run; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()))")
         emit("")
-        let mirrorSizes = quick ? [1, 2, 3] : [3, 4, 5]
+        let mirrorSizes = quick ? [1, 2, 3] : [5, 6, 7]
         let driverSizes = quick ? [1, 2, 3] : [3, 4, 5]
         let recoverySizes = quick ? [3, 4, 5] : [5, 6, 7]
         if runs("scaling") {

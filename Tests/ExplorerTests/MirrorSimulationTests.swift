@@ -182,6 +182,7 @@ final class MirrorSimulationTests: XCTestCase {
         var acks = 0
         var oneStreamAcks = 0
         var paths = 0
+        var ackWrites = 0
         var twoNodes = 0
         // Each seeded fault at bounds where it shows (the space holds a violation).
         for text in ["streams=2 paths=2 records=3 crashes=1 failures=1",
@@ -215,6 +216,7 @@ final class MirrorSimulationTests: XCTestCase {
                             acks += 1
                             if x.stream == y.stream { oneStreamAcks += 1 }
                         case (.secondaryNoticesDown, .secondaryNoticesDown): paths += 1
+                        case (.deliverToPrimary(_, .ack), .write), (.write, .deliverToPrimary(_, .ack)): ackWrites += 1
                         default:
                             XCTAssertNotEqual(Self.node(of: a), Self.node(of: b), "\(text): \(a) and \(b)")
                             XCTAssertEqual(Self.cores(ab), Self.cores(ba), "\(text): \(a) and \(b) do not commute")
@@ -234,6 +236,7 @@ final class MirrorSimulationTests: XCTestCase {
         XCTAssertGreaterThan(acks, 100)
         XCTAssertGreaterThan(oneStreamAcks, 20)
         XCTAssertGreaterThan(paths, 100)
+        XCTAssertGreaterThan(ackWrites, 100)
         XCTAssertGreaterThan(twoNodes, 1_000)
     }
 

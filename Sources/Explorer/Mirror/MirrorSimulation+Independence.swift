@@ -70,6 +70,14 @@ extension MirrorSimulation {
     ///   of an entry not applied yet is kept only as pending, by presence). Two acks of one
     ///   (stream, sn), a resend acked on two paths, do not commute: the one taken first names
     ///   its own ack event as cause, which decides what the primary's clock knows.
+    /// - an ack delivered to the primary and the client's write, where the core says they
+    ///   commute (`MirrorPrimary.ackCommutes`: the write assigns no path and names no dep that
+    ///   the ack commits or that the secondary applied, whose apply its append would know of in
+    ///   one order only; a dep not applied yet is named as such in either order). The
+    ///   events differ only in order: the append, a stamp the spec cites only, and the send,
+    ///   which the spec does not keep and whose message's cause is summarized without the
+    ///   secondary's own entry (what the primary knew of the ack); the commits' stamps are
+    ///   kept by none (as above).
     /// - the secondary noticing two different paths down: each clears its own path's flag and
     ///   records a `path` event, which the spec keeps only for the primary; the takeover waits
     ///   for both.
@@ -83,6 +91,11 @@ extension MirrorSimulation {
             return x != y
         case let (.secondaryNoticesDown(p), .secondaryNoticesDown(q)):
             return p != q
+        case let (.deliverToPrimary(_, .ack(x)), .write(lsn)), let (.write(lsn), .deliverToPrimary(_, .ack(x))):
+            let write = Self.write(lsn: lsn, configuration: configuration)
+            return primary.ackCommutes(stream: x.stream, sn: x.sn, withWriteOfKey: write.key, deps: write.deps) {
+                secondary.applied(stream: $0.stream) < $0.sn
+            }
         default:
             break
         }
