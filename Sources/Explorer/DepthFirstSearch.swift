@@ -141,10 +141,11 @@ final class DepthFirstSearch<System: Explorable> {
             let choice = stack[top].choices[index]
             var childSleep: [Choice] = []
             if options.partialOrderReduction {
-                // Through a pointer: the array's getter would copy the frame, state and all.
-                childSleep = stack.withUnsafeBufferPointer { frames in
-                    frames[top].sleep.filter { frames[top].state!.independent($0, choice) }
-                }
+                // The state is moved out to be asked and back (reading it in place copies it
+                // once per question where `independent` reads the state).
+                let parent = stack[top].state.take()!
+                childSleep = stack[top].sleep.filter { parent.independent($0, choice) }
+                stack[top].state = consume parent
                 stack[top].sleep.append(choice)
             }
             let key = stack[top].key(of: index)

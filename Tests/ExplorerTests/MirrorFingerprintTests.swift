@@ -17,8 +17,10 @@ final class MirrorFingerprintTests: XCTestCase {
             let start = try XCTUnwrap(MirrorSimulation(parsing: bounds)).withoutTrace()
             var seen: [UInt64: [String]] = [:]
             var merges = 0
-            var stack = [start]
-            while let state = stack.popLast() {
+            // Each state with whether to go on past it when it turns out merged: the successors
+            // of a merged state are compared too (one level), not only fingerprinted.
+            var stack = [(start, true)]
+            while let (state, onPastMerge) = stack.popLast() {
                 var signature = [state.violation()?.invariant ?? "-"]
                 var children: [MirrorSimulation] = []
                 if state.violation() == nil {
@@ -32,10 +34,11 @@ final class MirrorFingerprintTests: XCTestCase {
                 if let old = seen[state.fingerprint()] {
                     merges += 1
                     XCTAssertEqual(old, signature, bounds)
+                    if onPastMerge { stack += children.map { ($0, false) } }
                     continue
                 }
                 seen[state.fingerprint()] = signature
-                stack += children
+                stack += children.map { ($0, true) }
             }
             XCTAssertGreaterThan(merges, 0, "\(bounds): no state reached twice")
         }

@@ -72,17 +72,17 @@ extension MirrorSimulation {
     ///   its own ack event as cause, which decides what the primary's clock knows.
     /// - an ack delivered to the primary and the client's write, where the core says they
     ///   commute (`MirrorPrimary.ackCommutes`: the write assigns no path and names no dep that
-    ///   the ack commits or that the secondary applied, whose apply its append would know of in
-    ///   one order only; a dep not applied yet is named as such in either order). The
-    ///   events differ only in order: the append, a stamp the spec cites only, and the send,
-    ///   which the spec does not keep and whose message's cause is summarized without the
-    ///   secondary's own entry (what the primary knew of the ack); the commits' stamps are
-    ///   kept by none (as above).
+    ///   the ack commits). The events differ only in order. What the spec keeps of the append
+    ///   (its deps' applies, or pins) comes from the applies it has observed, the same in either
+    ///   order; the append is otherwise only cited; the spec does not keep the send, and its
+    ///   message's cause is summarized without the secondary's own entry (what the primary knew
+    ///   of the ack); the commits' stamps are kept by none (as above).
     /// - the secondary noticing two different paths down: each clears its own path's flag and
     ///   records a `path` event, which the spec keeps only for the primary; the takeover waits
     ///   for both.
-    /// Other pairs of steps of one node do not commute: the core's result depends on their
-    /// order (a write's deps on what an ack committed, a path's notice on where a write goes).
+    /// Other pairs of steps of one node are not taken as commuting: the core's result may
+    /// depend on their order (a write's deps on what an ack committed, a path's notice on where
+    /// a write goes).
     /// The same-node pairs commute as states, not as traces (see `Explorable.independent`);
     /// a test checks every independent pair over whole small spaces, seeded faults included.
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
@@ -92,10 +92,9 @@ extension MirrorSimulation {
         case let (.secondaryNoticesDown(p), .secondaryNoticesDown(q)):
             return p != q
         case let (.deliverToPrimary(_, .ack(x)), .write(lsn)), let (.write(lsn), .deliverToPrimary(_, .ack(x))):
-            let write = Self.write(lsn: lsn, configuration: configuration)
-            return primary.ackCommutes(stream: x.stream, sn: x.sn, withWriteOfKey: write.key, deps: write.deps) {
-                secondary.applied(stream: $0.stream) < $0.sn
-            }
+            // The write's key and deps as `write(lsn:configuration:)` makes them (not its payload).
+            return primary.ackCommutes(stream: x.stream, sn: x.sn, withWriteOfKey: UInt64(lsn),
+                                       deps: Self.deps(lsn: lsn, configuration: configuration))
         default:
             break
         }

@@ -217,9 +217,14 @@ package struct MirrorSimulation: Explorable {
     /// The client's write of record `lsn`: key `lsn`, payload `[lsn]`, and a barrier on the
     /// previous record where the configuration puts one.
     static func write(lsn: Int, configuration: Configuration) -> MirrorPrimary.Write {
+        MirrorPrimary.Write(key: UInt64(lsn), payload: payload(lsn: lsn), deps: deps(lsn: lsn, configuration: configuration))
+    }
+
+    /// The deps of record `lsn`: the previous record where the configuration puts a barrier.
+    static func deps(lsn: Int, configuration: Configuration) -> [Int] {
         let index = lsn - 1
         let barrier = configuration.barrierEvery > 0 && index % configuration.barrierEvery == 0 && index > 0
-        return MirrorPrimary.Write(key: UInt64(lsn), payload: payload(lsn: lsn), deps: barrier ? [lsn - 1] : [])
+        return barrier ? [lsn - 1] : []
     }
 
     /// The data the client writes in record `lsn`.
