@@ -109,12 +109,12 @@ final class MirrorSimulationTests: XCTestCase {
     /// One stream, two paths: 181 distinct states (with path failures, comebacks and a crash;
     /// 237 while the summary ranked each clock entry among all the values in play, not only
     /// against the held stamps' seqs of its node, and kept what a message's sender knew of its
-    /// receiver, 279 while the fingerprint still counted failures after a crash and records written
-    /// after the primary's, 297 while the summary still ranked a crashed node's current clock, 357 while the
-    /// fingerprint still hashed what a crashed core held, 538 while it hashed
-    /// the clocks of stamps only ever cited in messages,
-    /// 1,207 when states were told apart by their history), the same with and without
-    /// partial-order reduction and on every run.
+    /// receiver; 279 while the fingerprint still counted failures after a crash and records
+    /// written after the primary's; 297 while the summary still ranked a crashed node's current
+    /// clock; 357 while the fingerprint still hashed what a crashed core held; 538 while it
+    /// hashed the clocks of stamps only ever cited in messages; 1,207 when states were told
+    /// apart by their history), the same with and without partial-order reduction and on every
+    /// run.
     func testASmallConfigurationIsExhaustedWithAKnownNumberOfStates() throws {
         let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=1 paths=2 records=1 crashes=1 failures=1"))
         let first = explore(start)
@@ -133,10 +133,10 @@ final class MirrorSimulationTests: XCTestCase {
     }
 
     /// Two streams with a barrier, one path: 320 distinct states (383 with every clock entry
-    /// ranked among all the values in play, 439 with failures and records
-    /// written counted after a crash, 462 with a crashed node's
-    /// current clock ranked, 517 with what a crashed core held hashed, 811 with the clocks of stamps only cited in messages hashed, 1,414 told
-    /// apart by history).
+    /// ranked among all the values in play, 439 with failures and records written counted after
+    /// a crash, 462 with a crashed node's current clock ranked, 517 with what a crashed core held
+    /// hashed, 811 with the clocks of stamps only cited in messages hashed, 1,414 told apart by
+    /// history).
     func testABarrierConfigurationIsExhaustedWithAKnownNumberOfStates() throws {
         let start = try XCTUnwrap(MirrorSimulation(parsing: "streams=2 paths=1 records=2 crashes=1 failures=1"))
         for reduction in [true, false] {

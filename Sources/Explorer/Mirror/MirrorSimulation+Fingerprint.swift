@@ -173,13 +173,15 @@ extension MirrorSimulation {
                 h.combine(dep.sn)
             }
             h.combine(bytes: e.payload)
-            sources.append(InFlight(cause: EventID(node: MirrorNode.primary, seq: e.sendSeq), receiver: MirrorNode.secondary))
+            let cause = EventID(node: MirrorNode.primary, seq: e.sendSeq)
+            sources.append(InFlight(cause: cause, receiver: MirrorNode.secondary))
         case let .ack(epoch, stream, sn, ackSeq):
             h.combine(11)
             h.combine(epoch)
             h.combine(stream)
             h.combine(sn)
-            sources.append(InFlight(cause: EventID(node: MirrorNode.secondary, seq: ackSeq), receiver: MirrorNode.primary))
+            let cause = EventID(node: MirrorNode.secondary, seq: ackSeq)
+            sources.append(InFlight(cause: cause, receiver: MirrorNode.primary))
         case .fenced(let epoch):
             h.combine(12)
             h.combine(epoch)

@@ -217,7 +217,8 @@ package struct MirrorSimulation: Explorable {
     /// The client's write of record `lsn`: key `lsn`, payload `[lsn]`, and a barrier on the
     /// previous record where the configuration puts one.
     static func write(lsn: Int, configuration: Configuration) -> MirrorPrimary.Write {
-        MirrorPrimary.Write(key: UInt64(lsn), payload: payload(lsn: lsn), deps: deps(lsn: lsn, configuration: configuration))
+        MirrorPrimary.Write(key: UInt64(lsn), payload: payload(lsn: lsn),
+                            deps: deps(lsn: lsn, configuration: configuration))
     }
 
     /// The deps of record `lsn`: the previous record where the configuration puts a barrier.
