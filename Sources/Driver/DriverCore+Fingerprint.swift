@@ -6,21 +6,36 @@ import Trace
 // `node`, `faults`, and each region's `index` and `limit`. Sets and dictionaries are hashed
 // sorted by key (Swift seeds hashing per process). A test compares this hash with a reflection
 // encoding over explored states, so a field added later and forgotten here shows up there.
+//
+// Three counters name things rather than decide them, and are hashed as what the core can ask
+// of them (so states reached by histories of different lengths merge, above all the
+// continuations of crash points that recovered alike):
+// - `seq` only numbers the events recorded: left out (the driver spec's fingerprint leaves
+//   out its stamps' seqs too, see `DriverSimulation.fingerprint()`).
+// - `nextTicket` only names I/O: each outstanding ticket is hashed as how many tickets back
+//   from `nextTicket` it was given out (the simulation names its outstanding I/O alike).
+// - A completion index (`completions`, the flush marks, a segment's `written` or `patched`
+//   index, a region's `dataWritten`, a commit step's) is only ever compared with the durable
+//   mark, and every stored index is below `completions`, which every later flush mark is at
+//   least. So an index is hashed as its `CompletionMarks.rank`: below the durable mark, below
+//   the mark of the flush in flight, or neither; and the counters as whether a completion came
+//   since the last flush was issued and whether a flush is in flight past the durable mark.
 
 extension DriverCore {
     /// Hashes the core's whole state but for `node`, `layout` and `faults` (fixed for an
-    /// exploration), for the explorer's fingerprints: equal hashes mean the same future.
+    /// exploration), with its counters as what the core asks of them (see above), for the
+    /// explorer's fingerprints: equal hashes mean the same future, up to event seqs and ticket
+    /// numbers.
     package func hash(into hasher: inout StableHasher) {
         phase.hash(into: &hasher)
-        hasher.combine(seq)
-        hasher.combine(nextTicket)
         hasher.combine(pendingIO.count)
+        let marks = CompletionMarks(durable: durableMark, issued: flushIssuedMark)
         for (ticket, purpose) in pendingIO.sorted(by: { $0.key.raw < $1.key.raw }) {
-            ticket.hash(into: &hasher)
-            purpose.hash(into: &hasher)
+            hasher.combine(nextTicket - ticket.raw)
+            purpose.hash(into: &hasher, marks)
         }
         hasher.combine(regions.count)
-        for region in regions { region.hash(into: &hasher) }
+        for region in regions { region.hash(into: &hasher, marks) }
         hasher.combine(openRegion)
         hasher.combine(freeRegions)
         hasher.combine(waiting.count)
@@ -40,17 +55,16 @@ extension DriverCore {
             hasher.combine(iface)
             hasher.combine(arrival)
         }
-        journal.hash(into: &hasher)
+        journal.hash(into: &hasher, marks)
         hasher.combine(chunkMap)
         hasher.combine(checkpointMap)
         hasher.combine(freeChunks)
         hasher.combine(needsChunks)
-        hasher.combine(completions)
-        hasher.combine(durableMark)
-        hasher.combine(flushIssuedMark)
+        hasher.combine(completions > flushIssuedMark)
+        hasher.combine(durableMark < flushIssuedMark)
         if let flushInFlight {
             hasher.combine(1)
-            flushInFlight.hash(into: &hasher)
+            hasher.combine(nextTicket - flushInFlight.raw)
         } else {
             hasher.combine(0)
         }
@@ -78,16 +92,9 @@ extension DriverCore.Phase {
     }
 }
 
-extension IOTicket {
-    /// Hashes the ticket's number: which outstanding I/O it names.
-    func hash(into hasher: inout StableHasher) {
-        hasher.combine(raw)
-    }
-}
-
 extension IOPurpose {
     /// Hashes the case number, then the payload: what an outstanding I/O's completion does.
-    func hash(into hasher: inout StableHasher) {
+    func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         switch self {
         case let .journal(seq):
             hasher.combine(0)
@@ -98,7 +105,7 @@ extension IOPurpose {
             hasher.combine(count)
         case let .flush(mark):
             hasher.combine(2)
-            hasher.combine(mark)
+            hasher.combine(marks.rank(mark))
         case .ledger:
             hasher.combine(3)
         case .superblock:
@@ -138,14 +145,14 @@ extension WriteRequest {
 extension Region {
     /// Hashes the region's buffer and records; `index` and `limit` are left out (fixed for an
     /// exploration: the region's place in `regions` and the staging configuration).
-    func hash(into hasher: inout StableHasher) {
+    func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         hasher.combine(bytes: buffer)
         hasher.combine(records.count)
         for record in records { record.hash(into: &hasher) }
         hasher.combine(heldBytes)
         hasher.combine(inlineRecords)
         hasher.combine(dataWrites)
-        hasher.combine(dataWritten)
+        hasher.combine(dataWritten.map { marks.rank($0) })
         hasher.combine(displaced)
     }
 }
@@ -180,9 +187,9 @@ extension Arrival {
 extension JournalState {
     /// Hashes the writer's whole view of the journal: segments, retired segments, ring
     /// positions, chain, superblock, ledger and the commit in progress.
-    func hash(into hasher: inout StableHasher) {
+    func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         hasher.combine(segments.count)
-        for segment in segments { segment.hash(into: &hasher) }
+        for segment in segments { segment.hash(into: &hasher, marks) }
         hasher.combine(retired.count)
         for segment in retired { segment.hash(into: &hasher) }
         hasher.combine(head)
@@ -199,7 +206,7 @@ extension JournalState {
         IDRange.hash(ledger, into: &hasher)
         if let commit {
             hasher.combine(1)
-            commit.hash(into: &hasher)
+            commit.hash(into: &hasher, marks)
         } else {
             hasher.combine(0)
         }
@@ -210,7 +217,7 @@ extension JournalState {
 
 extension SegmentState {
     /// Hashes every field of a sealed segment, its stage last.
-    func hash(into hasher: inout StableHasher) {
+    func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         hasher.combine(seq)
         hasher.combine(region)
         hasher.combine(UInt64(prev))
@@ -220,13 +227,13 @@ extension SegmentState {
         hasher.combine(span)
         IDRange.hash(ids, into: &hasher)
         hasher.combine(endArrival)
-        stage.hash(into: &hasher)
+        stage.hash(into: &hasher, marks)
     }
 }
 
 extension SegmentState.Stage {
     /// Hashes the case number, then the completion index of `written` and `patched`.
-    func hash(into hasher: inout StableHasher) {
+    func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         switch self {
         case .queued:
             hasher.combine(0)
@@ -234,14 +241,14 @@ extension SegmentState.Stage {
             hasher.combine(1)
         case let .written(index):
             hasher.combine(2)
-            hasher.combine(index)
+            hasher.combine(marks.rank(index))
         case .durable:
             hasher.combine(3)
         case .patching:
             hasher.combine(4)
         case let .patched(index):
             hasher.combine(5)
-            hasher.combine(index)
+            hasher.combine(marks.rank(index))
         }
     }
 }
@@ -275,7 +282,7 @@ extension Superblock {
 
 extension CommitStep {
     /// Hashes the case number, then the payload: how far the superblock commit got.
-    func hash(into hasher: inout StableHasher) {
+    func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         switch self {
         case let .ledger(retired, ledger, mapChecksum):
             hasher.combine(0)
@@ -284,7 +291,7 @@ extension CommitStep {
             hasher.combine(UInt64(mapChecksum))
         case let .ledgerWritten(index, retired, ledger, mapChecksum):
             hasher.combine(1)
-            hasher.combine(index)
+            hasher.combine(marks.rank(index))
             hasher.combine(retired)
             IDRange.hash(ledger, into: &hasher)
             hasher.combine(UInt64(mapChecksum))
@@ -295,7 +302,7 @@ extension CommitStep {
             IDRange.hash(ledger, into: &hasher)
         case let .superWritten(index, sb, retired, ledger):
             hasher.combine(3)
-            hasher.combine(index)
+            hasher.combine(marks.rank(index))
             sb.hash(into: &hasher)
             hasher.combine(retired)
             IDRange.hash(ledger, into: &hasher)
@@ -379,4 +386,23 @@ extension HeldSegment {
         hasher.combine(position)
         hasher.combine(bytes: bytes)
     }
+}
+
+/// The durable mark and the mark of the flush issued last, against which a completion index is
+/// hashed (see the top of this file).
+struct CompletionMarks {
+    /// `DriverCore.durableMark`.
+    var durable: Int
+    /// `DriverCore.flushIssuedMark` (at least `durable`).
+    var issued: Int
+
+    /// 0 below the durable mark (flushed), 1 below the issued mark (flushed when the flush in
+    /// flight completes), 2 otherwise (waits for a flush not yet issued).
+    func rank(_ index: Int) -> Int { index < durable ? 0 : index < issued ? 1 : 2 }
+}
+
+extension DriverCore {
+    /// How many I/O tickets the core has given out: fingerprints name an outstanding I/O by how
+    /// far back from this its ticket was given out.
+    package var ticketsIssued: Int { nextTicket }
 }

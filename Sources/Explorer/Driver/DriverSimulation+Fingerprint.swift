@@ -7,10 +7,15 @@ extension DriverSimulation {
     /// - the core's whole state (`DriverCore.hash(into:)`: dictionaries and sets sorted, so no
     ///   hashing seed shows; left out, what is the same in every state of one exploration: the
     ///   device layout, the node name, the faults, and each staging region's number and size;
-    ///   a test compares it with a reflection encoding of every field over explored states);
+    ///   its counters read as the core reads them, so that histories of different lengths
+    ///   merge: no event seq, tickets counted back from the next one, completion indices
+    ///   against the flush marks; a test compares it with a reflection encoding of every
+    ///   field over explored states, and another that a core with its counters moved so acts
+    ///   as the original);
     /// - the disk: the medium's bytes and undecided writes (`mediumDigest`: `LazyCrashMedium.digest`
     ///   and `CrashFates.hash(into:)`) and the cache's pending writes in order;
-    /// - the runtime: the outstanding I/O and what each does, the callers' cursors, whether the
+    /// - the runtime: the outstanding I/O (named, as the core names it, back from the next
+    ///   ticket) and what each does, the callers' cursors, whether the
     ///   shutdown was asked for, the crashes left, the recovery's I/O count, the fates chosen in
     ///   a power cut in progress, and whether a violation was found;
     /// - the history, as far as the verdict on any continuation depends on it: the state of
@@ -19,8 +24,8 @@ extension DriverSimulation {
     ///   marks, the node name, and which crash lost which id, which only messages use), and the
     ///   contents model.
     ///
-    /// Why equal fingerprints mean equal futures and verdicts: the core is deterministic, so the
-    /// same core state fed the same inputs acts alike, and its inputs come from the runtime: the
+    /// Why equal fingerprints mean equal futures and verdicts (up to the numbering of events and
+    /// I/O): the core is deterministic, so the same core state fed the same inputs acts alike, and its inputs come from the runtime: the
     /// same outstanding I/O on the same disk completes with the same bytes, the same cursors
     /// submit the same requests (with the same deps kept: those the core knows), the same fates
     /// cut the same pending writes; the choices enabled are a function of all this. The spec
@@ -43,7 +48,7 @@ extension DriverSimulation {
         model.hash(into: &hash)
         hash.combine(outstanding.count)
         for io in outstanding {
-            hash.combine(io.ticket.raw)
+            hash.combine(core.ticketsIssued - io.ticket.raw)
             switch io.operation {
             case let .write(block, bytes):
                 hash.combine(1)
