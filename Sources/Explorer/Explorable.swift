@@ -36,6 +36,13 @@ public protocol Explorable: Sendable {
     /// for partial-order reduction; answering false is always safe.
     func independent(_ a: Choice, _ b: Choice) -> Bool
 
+    /// Whether partial-order reduction pays where states are cached: false where
+    /// `independent(_:_:)` mostly tries both orders (`commuteByTrial`, four steps a pair),
+    /// which then costs more than the steps its sleep sets prune (the cache already skips the
+    /// states they lead to). The command line then reduces only without caching
+    /// (`ExplorationOptions.suited(to:)`). Defaults to true.
+    static var reductionPaysWithCaching: Bool { get }
+
     /// The verdict on the execution so far: nil when no invariant is broken.
     func violation() -> ExplorationViolation?
 
@@ -59,6 +66,9 @@ extension Explorable {
 
     /// `fingerprint()`, and no keys.
     public func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64 { fingerprint() }
+
+    /// True: `independent(_:_:)` is cheap enough to pay with caching too.
+    public static var reductionPaysWithCaching: Bool { true }
 }
 
 /// An invariant an execution broke, found by the explorer.

@@ -63,3 +63,14 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
         self.canonicalLimit = canonicalLimit
     }
 }
+
+extension ExplorationOptions {
+    /// These options as the command line runs them for `System`: without reduction where
+    /// states are cached and the system's reduction does not pay for itself there
+    /// (`Explorable.reductionPaysWithCaching`); a report then says reduction was off.
+    package func suited<System: Explorable>(to _: System.Type) -> ExplorationOptions {
+        var options = self
+        if options.stateCaching, !System.reductionPaysWithCaching { options.partialOrderReduction = false }
+        return options
+    }
+}

@@ -12,7 +12,9 @@ struct Explore: AsyncParsableCommand {
             cached writes survive a power cut (and which sectors of them), which consumer \
             finishes first. Each execution's trace is checked with the same specifications as \
             `plumb check`. Exhaustive search uses state caching and partial-order reduction \
-            (sleep sets); random and pct search walk seeded schedules within a budget.
+            (sleep sets; the driver's only with --no-cache, since it tries pairs of steps both \
+            ways and that costs more than caching leaves to prune); random and pct search walk \
+            seeded schedules within a budget.
 
             A violation writes the execution's trace to --out as INVARIANT-N.jsonl, with the \
             first N not taken (a later run never overwrites it; `plumb check` rejects the trace \

@@ -32,8 +32,10 @@ struct ExploreBench: AsyncParsableCommand {
             cost most: it grows with the bound too.
 
             Reduction: the middle size with partial-order reduction on and off (state caching \
-            on): executions and transitions explored by each, and whether the states and \
-            verdicts match.
+            on): executions, transitions and CPU seconds of each, and whether the states and \
+            verdicts match. The driver's reduction tries pairs both ways and costs more than it \
+            prunes once states are cached, so `plumb explore driver` (and the other parts here) \
+            reduce it only with --no-cache.
 
             Crash states: every recovery from one power loss, lazily and eagerly, at crash points \
             with 4, 8, 12 and 16 writes in the device's cache (one interface, 16 requests, \
@@ -140,7 +142,8 @@ struct ExploreBench: AsyncParsableCommand {
         }
         if runs("reduction") {
             emit("reduction (caching on; reduction on against off):")
-            emit(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "same"]))
+            emit(Self.row(["system", "configuration", "execs on", "execs off", "trans on", "trans off", "ratio", "cpu on",
+                           "cpu off", "same"]))
             reduction(MirrorSimulation(.init(streams: 2, paths: 2, records: mirrorSizes[1], crashes: 0)))
             reduction(DriverSimulation(.init(ifaces: 2, requests: driverSizes[1], crashes: 1, torn: true)))
             reduction(RecoverySimulation(.init(consumers: recoverySizes[1], workers: 2, failures: 1, crashes: 1)))
@@ -188,12 +191,13 @@ struct ExploreBench: AsyncParsableCommand {
     func reduction<S: ExplorationTarget>(_ start: S) {
         var options = ExplorationOptions()
         options.recordFingerprints = true
-        let (on, _) = Self.measure(start, options)
+        let (on, cpuOn) = Self.measure(start, options, asGiven: true)
         options.partialOrderReduction = false
-        let (off, _) = Self.measure(start, options)
+        let (off, cpuOff) = Self.measure(start, options, asGiven: true)
         let same = on.verdict == off.verdict && on.fingerprints == off.fingerprints
         emit(Self.row([S.system, start.configurationText, "\(on.executions)", "\(off.executions)", "\(on.transitions)",
                         "\(off.transitions)", String(format: "%.2fx", Double(off.transitions) / Double(max(on.transitions, 1))),
+                        String(format: "%.2f s", cpuOn), String(format: "%.2f s", cpuOff),
                         same ? "yes" : "NO (\(on.states)/\(off.states) states)"]))
     }
 
@@ -205,8 +209,9 @@ struct ExploreBench: AsyncParsableCommand {
         var ones: [Double] = [], manys: [Double] = [], ratios: [Double] = []
         var states = (one: 0, many: 0)
         repeat {
-            let one = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
-            let many = Exploration(start: start.withoutTrace(), options: ExplorationOptions(parallelism: jobs)).run()
+            let one = Exploration(start: start.withoutTrace(), options: ExplorationOptions().suited(to: S.self)).run()
+            let many = Exploration(start: start.withoutTrace(),
+                                   options: ExplorationOptions(parallelism: jobs).suited(to: S.self)).run()
             ones.append(one.elapsed.seconds)
             manys.append(many.elapsed.seconds)
             ratios.append(one.elapsed.seconds / max(many.elapsed.seconds, 1e-9))
@@ -347,10 +352,12 @@ struct ExploreBench: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// Runs an exploration; returns its report and the CPU seconds it took.
-    static func measure<S: ExplorationTarget>(_ start: S, _ options: ExplorationOptions) -> (ExplorationReport, Double) {
+    /// Runs an exploration with `options` as `plumb explore` runs them (`suited(to:)`), or
+    /// `asGiven`; returns its report and the CPU seconds it took.
+    static func measure<S: ExplorationTarget>(_ start: S, _ options: ExplorationOptions,
+                                              asGiven: Bool = false) -> (ExplorationReport, Double) {
         let before = cpuSeconds(RUSAGE_SELF)
-        let report = Exploration(start: start.withoutTrace(), options: options).run()
+        let report = Exploration(start: start.withoutTrace(), options: asGiven ? options : options.suited(to: S.self)).run()
         return (report, cpuSeconds(RUSAGE_SELF) - before)
     }
 

@@ -50,7 +50,7 @@ struct ExploreOptions: ParsableArguments {
         """)
     var jobs: Int = 1
 
-    @Flag(help: "Turn partial-order reduction (sleep sets) off.")
+    @Flag(help: "Turn partial-order reduction (sleep sets) off (the driver reduces only with --no-cache anyway).")
     var noReduction = false
 
     @Flag(help: "Turn state caching off (every path explored to its end).")

@@ -72,7 +72,7 @@ struct ExploreRunner {
         // On a terminal a line rewritten in place (text reports only); off one, a line every
         // --progress-interval seconds (10), so that a long run in CI is not silent.
         let onTerminal = isatty(2) == 1
-        let exploration = Exploration(start: start.withoutTrace(), options: options.exploration)
+        let exploration = Exploration(start: start.withoutTrace(), options: options.exploration.suited(to: S.self))
         let line = onTerminal && options.format != .text ? nil : ExploreProgressLine(
             system: S.system, onTerminal: onTerminal,
             interval: .milliseconds(Int64(options.progressInterval * 1000)))

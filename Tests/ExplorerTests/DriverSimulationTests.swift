@@ -117,6 +117,19 @@ final class DriverSimulationTests: XCTestCase {
         XCTAssertEqual(counts, [80, 606, 662])
     }
 
+    /// The driver's trials cost more than the steps they prune once states are cached: the
+    /// command line's options for it (`suited(to:)`) reduce only without caching; the other
+    /// systems' reduce either way. Reduced or not, the states and verdict are the same (see the
+    /// tests above), so this only changes the time.
+    func testTheCommandLineReducesTheDriverOnlyWithoutCaching() {
+        XCTAssertFalse(ExplorationOptions().suited(to: DriverSimulation.self).partialOrderReduction)
+        XCTAssertFalse(ExplorationOptions().suited(to: Recorded<DriverPlan>.self).partialOrderReduction)
+        XCTAssertTrue(ExplorationOptions(stateCaching: false).suited(to: DriverSimulation.self).partialOrderReduction)
+        XCTAssertTrue(ExplorationOptions().suited(to: MirrorSimulation.self).partialOrderReduction)
+        XCTAssertTrue(ExplorationOptions().suited(to: RecoverySimulation.self).partialOrderReduction)
+        XCTAssertFalse(ExplorationOptions(partialOrderReduction: false).suited(to: MirrorSimulation.self).partialOrderReduction)
+    }
+
     func testReplayingAPathTwiceGivesTheSameTrace() throws {
         let start = try XCTUnwrap(DriverSimulation(parsing: Self.small))
         // A path that crashes with a write pending and tears it: take the last choice (the power

@@ -129,6 +129,9 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
         return hash.value
     }
 
+    /// As the system's (`--from` steps are the system's steps).
+    package static var reductionPaysWithCaching: Bool { Plan.System.reductionPaysWithCaching }
+
     /// Independent where the system says so and the two orders meet in one state here (the
     /// roles, so the strays counted, may differ between the orders).
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
