@@ -45,10 +45,9 @@ extension DriverSimulation {
         var hash = StableHasher()
         core.hash(into: &hash)
         let settled = settledDataStart
-        if let settled, let data = try? disk.cache.readBytes(
-            at: settled * Self.blockSize, count: disk.medium.blockCount * Self.blockSize - settled * Self.blockSize) {
+        if let settled {
             hash.combine(-1)
-            hash.combine(bytes: data)
+            disk.cache.hashReading(settled ..< disk.medium.blockCount, over: disk.medium, into: &hash)
         } else {
             hash.combine(mediumDigest)
             hash.combine(pendingDigest)
