@@ -22,38 +22,64 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// and puts the new ones in), so that a state's fingerprint need not hash the whole medium
     /// after each flush. Writes to `memory` that bypass this medium are not seen.
     package private(set) var digest: UInt64 = 0
+    /// The first block `upperDigest` covers (`split(at:)`; the whole medium's end until set).
+    package private(set) var splitBlock: Int
+    /// `digest` of the blocks from `splitBlock` on only (the explorer splits at the data area).
+    package private(set) var upperDigest: UInt64 = 0
 
     /// A medium over `memory` with nothing undecided.
     package init(memory: MemoryBlockDevice) {
         self.memory = memory
         fates = CrashFates(blockSize: memory.blockSize)
+        splitBlock = memory.blockCount
         digest = (0 ..< memory.blockCount).reduce(0) { $0 ^ blockDigest($1) }
     }
 
     /// An independent copy over `memory` (a copy of this one's, with the same bytes).
     package func copy(over memory: MemoryBlockDevice) -> LazyCrashMedium {
-        LazyCrashMedium(memory: memory, fates: fates, digest: digest)
+        LazyCrashMedium(memory: memory, fates: fates, digest: digest, splitBlock: splitBlock, upperDigest: upperDigest)
     }
 
-    private init(memory: MemoryBlockDevice, fates: CrashFates, digest: UInt64) {
+    private init(memory: MemoryBlockDevice, fates: CrashFates, digest: UInt64, splitBlock: Int, upperDigest: UInt64) {
         self.memory = memory
         self.fates = fates
         self.digest = digest
+        self.splitBlock = splitBlock
+        self.upperDigest = upperDigest
     }
 
-    /// The hash of block `block` of `memory`, with its number.
-    private func blockDigest(_ block: Int) -> UInt64 {
+    /// Keeps `upperDigest` from block `block` on, from now on.
+    package func split(at block: Int) {
+        splitBlock = min(max(block, 0), memory.blockCount)
+        upperDigest = (splitBlock ..< memory.blockCount).reduce(0) { $0 ^ blockDigest($1) }
+    }
+
+    /// The hash of block `block` holding `bytes`, with its number: what `digest` and
+    /// `upperDigest` XOR together, one per block.
+    package static func blockDigest(_ block: Int, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash = StableHasher()
         hash.combine(block)
-        memory.withUnsafeBytes(ofBlock: block) { hash.combine(contiguous: $0) }
+        hash.combine(contiguous: bytes)
         return hash.value
     }
 
-    /// Runs `change`, which changes `blocks` of `memory`, keeping `digest` up to date.
+    /// The hash of block `block` of `memory`, with its number.
+    package func blockDigest(_ block: Int) -> UInt64 {
+        memory.withUnsafeBytes(ofBlock: block) { Self.blockDigest(block, $0) }
+    }
+
+    /// Runs `change`, which changes `blocks` of `memory`, keeping the digests up to date.
     private func rehashing<E: Error>(_ blocks: Range<Int>, _ change: () throws(E) -> Void) throws(E) {
-        for block in blocks { digest ^= blockDigest(block) }
+        for block in blocks { unhash(block) }
         try change()
-        for block in blocks { digest ^= blockDigest(block) }
+        for block in blocks { unhash(block) }
+    }
+
+    /// Takes block `block`'s hash out of the digests, or puts it in (XOR does both).
+    private func unhash(_ block: Int) {
+        let hash = blockDigest(block)
+        digest ^= hash
+        if block >= splitBlock { upperDigest ^= hash }
     }
 
     /// `memory`'s name.

@@ -13,18 +13,25 @@ extension VolatileCacheDevice {
 }
 
 extension VolatileCacheDevice {
-    /// Hashes blocks `blocks` as a read through the cache returns them, block by block: from the
-    /// latest pending write that covers a block, else from `medium`, the durable bytes under the
-    /// cache (where no fate is undecided, what the base reads). Copies nothing, for the
-    /// explorer's fingerprints; equal contents hash alike whichever holds them.
-    package func hashReading(_ blocks: Range<Int>, over medium: MemoryBlockDevice, into hasher: inout StableHasher) {
-        for block in blocks {
-            if let write = pending.last(where: { $0.block <= block && block < $0.block + $0.bytes.count / blockSize }) {
-                let from = (block - write.block) * blockSize
-                write.bytes.withUnsafeBytes { hasher.combine(contiguous: UnsafeRawBufferPointer(rebasing: $0[from ..< from + blockSize])) }
-            } else {
-                medium.withUnsafeBytes(ofBlock: block) { hasher.combine(contiguous: $0) }
+    /// The XOR, over the blocks from `block` on that pending writes cover, of each block's hash
+    /// (`LazyCrashMedium.blockDigest`) as `medium` holds it and as the latest pending write over
+    /// it holds it: XORed into the medium's `upperDigest` (split at `block`), the digest of
+    /// those blocks as a read through the cache returns them. Costs the pending writes' bytes,
+    /// not the medium's, for the explorer's fingerprints.
+    package func readingDelta(from block: Int, over medium: LazyCrashMedium) -> UInt64 {
+        var delta: UInt64 = 0
+        var seen: Set<Int> = []
+        for write in pending.reversed() {
+            let end = write.block + write.bytes.count / blockSize
+            guard end > block else { continue }
+            for b in max(write.block, block) ..< end where seen.insert(b).inserted {
+                let from = (b - write.block) * blockSize
+                delta ^= medium.blockDigest(b)
+                delta ^= write.bytes.withUnsafeBytes {
+                    LazyCrashMedium.blockDigest(b, UnsafeRawBufferPointer(rebasing: $0[from ..< from + blockSize]))
+                }
             }
         }
+        return delta
     }
 }

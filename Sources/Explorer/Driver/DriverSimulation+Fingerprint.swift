@@ -45,9 +45,9 @@ extension DriverSimulation {
         var hash = StableHasher()
         core.hash(into: &hash)
         let settled = settledDataStart
-        if let settled {
+        if let settled, settled == disk.lazy.splitBlock {
             hash.combine(-1)
-            disk.cache.hashReading(settled ..< disk.medium.blockCount, over: disk.medium, into: &hash)
+            hash.combine(disk.lazy.upperDigest ^ disk.cache.readingDelta(from: settled, over: disk.lazy))
         } else {
             hash.combine(mediumDigest)
             hash.combine(pendingDigest)
@@ -105,6 +105,11 @@ extension DriverSimulation {
     /// the contents checks, through the cache, so what a read through the cache returns is all
     /// of the device a future depends on; a medium and pending writes that read alike merge. A
     /// test walks states with those blocks scrambled beside the originals. Nil otherwise.
+    ///
+    /// The fingerprint takes those blocks as the medium's digest from the data area on
+    /// (`LazyCrashMedium.upperDigest`, kept up to date by every write) with the pending writes'
+    /// change to it (`VolatileCacheDevice.readingDelta`): its cost does not grow with the device
+    /// (`--from` sizes the device to the trace).
     var settledDataStart: Int? {
         guard crashesLeft == 0, fates == nil, core.phase != .recovering, disk.lazy.fates.isEmpty else { return nil }
         return core.layout?.dataStart

@@ -158,6 +158,8 @@ package struct DriverSimulation: Explorable {
             preconditionFailure("the simulated device did not format: \(String(describing: found))")
         }
         model = DriverContentsModel(base: data)
+        // Once no power loss can come, fingerprints take the data area's digest alone.
+        if let layout = core.layout { disk.lazy.split(at: layout.dataStart) }
         pendingDigest = Self.digest(of: disk)
         specDigest = Self.digest(of: monitor.spec)
     }
