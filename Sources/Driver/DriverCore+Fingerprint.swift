@@ -1,9 +1,10 @@
 import Trace
 
 // The core's state as a stable hash, for the explorer's state fingerprints. It must cover every
-// stored property that decides the future; left out, by name wherever they occur, is only what
-// is the same in every state of one exploration: `layout` (the core's and each superblock's),
-// `node`, `faults`, and each region's `index` and `limit`. Sets and dictionaries are hashed
+// stored property that decides the future; left out, by name wherever they occur, is what is
+// the same in every state of one exploration: `layout` (the core's and each superblock's),
+// `node`, `faults`, and each region's `index` and `limit`; and the counters below are read only
+// as the core reads them. Sets and dictionaries are hashed
 // sorted by key (Swift seeds hashing per process). A test compares this hash with a reflection
 // encoding over explored states, so a field added later and forgotten here shows up there.
 //
@@ -232,7 +233,8 @@ extension SegmentState {
 }
 
 extension SegmentState.Stage {
-    /// Hashes the case number, then the completion index of `written` and `patched`.
+    /// Hashes the case number, then the rank of the completion index of `written` and
+    /// `patched` against the flush marks.
     func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         switch self {
         case .queued:

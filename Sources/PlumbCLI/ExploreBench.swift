@@ -129,7 +129,7 @@ struct ExploreBench: AsyncParsableCommand {
         let driverSizes = quick ? [1, 2, 3] : [3, 4, 5]
         let recoverySizes = quick ? [3, 4, 5] : [5, 6, 7]
         if runs("scaling") {
-            emit("scaling (exhaustive, one thread, caching and reduction on):")
+            emit("scaling (exhaustive, one thread, caching on, reduction as plumb explore runs it):")
             emit(Self.row(["system", "configuration", "states", "transitions", "executions", "CPU s", "µs/state", "growth"]))
             scale(mirrorSizes.map { MirrorSimulation(.init(streams: 2, paths: 2, records: $0, crashes: 0)) })
             scale(driverSizes.map { DriverSimulation(.init(ifaces: 2, requests: $0, crashes: 1, torn: true)) })

@@ -77,7 +77,7 @@ struct ExploreSelftest: AsyncParsableCommand {
         guard let start = S(parsing: fault.showingConfiguration + extra) else {
             return ("", ["the configuration \(fault.showingConfiguration + extra) does not parse"])
         }
-        let report = Exploration(start: start.withoutTrace(), options: ExplorationOptions()).run()
+        let report = Exploration(start: start.withoutTrace(), options: ExplorationOptions().suited(to: S.self)).run()
         guard let found = report.counterexamples.first else {
             return ("not found in \(report.states) states", ["no violation found (exhaustive: \(report.exhaustive))"])
         }

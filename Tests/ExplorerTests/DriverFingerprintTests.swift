@@ -95,8 +95,8 @@ final class DriverFingerprintTests: XCTestCase {
 
     /// Once no power loss can come, the fingerprint reads of the device only the data blocks
     /// through the cache (`settledDataStart`). So a state whose blocks before the data area are
-    /// scrambled and whose pending writes went to the medium must go on exactly as the
-    /// original: the same choices, and after each, the same fingerprint and verdict, to the end
+    /// scrambled, and (every other time) whose pending writes went to the medium, must go on
+    /// exactly as the original: the same choices, and after each, the same fingerprint and verdict, to the end
     /// of a random walk. Walks start at such states with and without a crash behind them.
     func testBytesNoLongerReadDoNotSplitStates() throws {
         var compared = 0, variants = 0
@@ -114,7 +114,7 @@ final class DriverFingerprintTests: XCTestCase {
                     variant.disk = DriverDisk(copying: state.disk)
                     let garbage = (0 ..< settled * DriverSimulation.blockSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                     variant.disk.medium.replaceBytes(at: 0, with: garbage[...])
-                    _ = try variant.disk.cache.perform(.flush)
+                    if variants % 2 == 0 { _ = try variant.disk.cache.perform(.flush) }
                     variant.mediumChanged()
                     variant.pendingDigest = DriverSimulation.digest(of: variant.disk)
                     variants += 1

@@ -27,8 +27,9 @@ extension DriverSimulation {
     ///   contents model.
     ///
     /// Why equal fingerprints mean equal futures and verdicts (up to the numbering of events and
-    /// I/O): the core is deterministic, so the same core state fed the same inputs acts alike, and its inputs come from the runtime: the
-    /// same outstanding I/O on the same disk completes with the same bytes, the same cursors
+    /// I/O): the core is deterministic, so the same core state fed the same inputs acts alike,
+    /// and its inputs come from the runtime: the same outstanding I/O on the same disk (once no
+    /// power loss can come, the same data blocks) completes with the same bytes, the same cursors
     /// submit the same requests (with the same deps kept: those the core knows), the same fates
     /// cut the same pending writes; the choices enabled are a function of all this. The spec
     /// judges a continuation from its state after the events so far; that state's stamps only

@@ -243,13 +243,13 @@ package struct DriverSimulation: Explorable {
     /// steps of callers of different interfaces, are tried in both orders (`commuteByTrial`);
     /// two completions, power losses, fates, `idle` and the shutdown never commute.
     ///
-    /// The core numbers its events and I/O in the order of its inputs, so most pairs do not
-    /// commute. Two completions never do: the I/O each sets off is queued in the order the
-    /// core learns of them, and a flush's completion moves the durable mark that decides what
-    /// the core writes next (no pair of completions commuted in any configuration tried,
-    /// 196,248 pairs at 2 interfaces and 5 requests, nor since fingerprints read completion
-    /// indices only against the flush marks; answering without the trial's four steps makes
-    /// that search 1.5x faster).
+    /// Most pairs do not commute: the core queues the I/O it sets off, and records its events,
+    /// in the order of its inputs. Two completions are not tried: the I/O each sets off is
+    /// queued in the order the core learns of them, and a flush's completion moves the durable
+    /// mark that decides what the core writes next (no pair of completions commuted in any
+    /// configuration tried, 196,248 pairs at 2 interfaces and 5 requests, when fingerprints
+    /// still told completion indices apart; answering without the trial's four steps made that
+    /// search 1.5x faster). Answering false is always sound.
     /// Pairs that do commute include a read or a patch completing beside a caller's submit
     /// that only stages, and a silent completion beside another interface's step. Since the
     /// fingerprint leaves out the seqs of the spec's stamps (see `fingerprint()`), a trial
