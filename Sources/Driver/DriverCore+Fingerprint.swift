@@ -31,10 +31,15 @@ extension DriverCore {
         phase.hash(into: &hasher)
         hasher.combine(pendingIO.count)
         let marks = CompletionMarks(durable: durableMark, issued: flushIssuedMark)
-        for (ticket, purpose) in pendingIO.sorted(by: { $0.key.raw < $1.key.raw }) {
-            hasher.combine(nextTicket - ticket.raw)
-            purpose.hash(into: &hasher, marks)
+        // A sum of one hash per entry: the same in any order, with no sorted copy.
+        var entries: UInt64 = 0
+        for (ticket, purpose) in pendingIO {
+            var entry = StableHasher()
+            entry.combine(nextTicket - ticket.raw)
+            purpose.hash(into: &entry, marks)
+            entries &+= entry.value
         }
+        hasher.combine(entries)
         hasher.combine(regions.count)
         for region in regions { region.hash(into: &hasher, marks) }
         hasher.combine(openRegion)
