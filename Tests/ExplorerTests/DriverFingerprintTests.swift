@@ -67,25 +67,13 @@ final class DriverFingerprintTests: XCTestCase {
                     state.apply(choices[Int(rng.next() % UInt64(choices.count))])
                     steps += 1
                     guard steps % 5 == 0 else { continue }
-                    var original = state
-                    var canonical = state.canonical()
+                    let original = state
+                    let canonical = state.canonical()
                     if canonical.core.completions != original.core.completions {
                         renumbered += 1
                     }
-                    XCTAssertEqual(canonical.fingerprint(), original.fingerprint())
-                    var walk = SplitMix64(seed: rng.next())
-                    while true {
-                        let a = original.choices(), b = canonical.choices()
-                        XCTAssertEqual(a.count, b.count, "\(configuration): the canonical state offers other choices")
-                        guard a.count == b.count, !a.isEmpty else { break }
-                        let i = Int(walk.next() % UInt64(a.count))
-                        original.apply(a[i])
-                        canonical.apply(b[i])
-                        compared += 1
-                        XCTAssertEqual(canonical.fingerprint(), original.fingerprint(),
-                                       "\(configuration): after \(a[i]) the canonical state differs")
-                        XCTAssertEqual(canonical.violation()?.invariant, original.violation()?.invariant)
-                    }
+                    compared += walkAlongside(original, canonical, seed: rng.next(), sameNames: false,
+                                              "\(configuration), canonical")
                 }
             }
         }
@@ -96,8 +84,9 @@ final class DriverFingerprintTests: XCTestCase {
     /// Once no power loss can come, the fingerprint reads of the device only the data blocks
     /// through the cache (`settledDataStart`). So a state whose blocks before the data area are
     /// scrambled, and (every other time) whose pending writes went to the medium, must go on
-    /// exactly as the original: the same choices, and after each, the same fingerprint and verdict, to the end
-    /// of a random walk. Walks start at such states with and without a crash behind them.
+    /// exactly as the original: the same choices, and after each, the same fingerprint and
+    /// verdict, to the end of a random walk. Walks start at such states with and without a
+    /// crash behind them.
     func testBytesNoLongerReadDoNotSplitStates() throws {
         var compared = 0, variants = 0
         for configuration in ["ifaces=1 requests=4 crashes=1 torn=1", "ifaces=2 requests=3 crashes=0 torn=0"] {
@@ -109,7 +98,6 @@ final class DriverFingerprintTests: XCTestCase {
                     let choices = state.choices()
                     state.apply(choices[Int(rng.next() % UInt64(choices.count))])
                     guard let settled = state.settledDataStart, rng.next() % 4 == 0 else { continue }
-                    var original = state
                     var variant = state
                     variant.disk = DriverDisk(copying: state.disk)
                     let garbage = (0 ..< settled * DriverSimulation.blockSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -118,25 +106,35 @@ final class DriverFingerprintTests: XCTestCase {
                     variant.mediumChanged()
                     variant.pendingDigest = DriverSimulation.digest(of: variant.disk)
                     variants += 1
-                    XCTAssertEqual(variant.fingerprint(), original.fingerprint())
-                    var walk = SplitMix64(seed: rng.next())
-                    while true {
-                        let a = original.choices(), b = variant.choices()
-                        XCTAssertEqual(a, b, "\(configuration): the variant offers other choices")
-                        guard a == b, !a.isEmpty else { break }
-                        let i = Int(walk.next() % UInt64(a.count))
-                        original.apply(a[i])
-                        variant.apply(a[i])
-                        compared += 1
-                        XCTAssertEqual(variant.fingerprint(), original.fingerprint(),
-                                       "\(configuration): after \(a[i]) the variant differs")
-                        XCTAssertEqual(variant.violation()?.invariant, original.violation()?.invariant)
-                    }
+                    compared += walkAlongside(state, variant, seed: rng.next(), sameNames: true, "\(configuration), scrambled")
                 }
             }
         }
         XCTAssertGreaterThan(variants, 100)
         XCTAssertGreaterThan(compared, 2_000)
+    }
+
+    /// Walks `original` and `other` side by side to the end, taking the same choice (by its
+    /// place) at random: both must offer as many choices (the same ones where `sameNames`), and
+    /// after each step have the same fingerprint and verdict. Returns the steps taken.
+    func walkAlongside(_ original: DriverSimulation, _ other: DriverSimulation, seed: UInt64, sameNames: Bool,
+                       _ what: String) -> Int {
+        XCTAssertEqual(other.fingerprint(), original.fingerprint(), what)
+        var original = original, other = other
+        var walk = SplitMix64(seed: seed)
+        var steps = 0
+        while true {
+            let a = original.choices(), b = other.choices()
+            XCTAssertEqual(a.count, b.count, "\(what): other choices")
+            if sameNames { XCTAssertEqual(a, b, "\(what): other choices") }
+            guard a.count == b.count, !a.isEmpty else { return steps }
+            let i = Int(walk.next() % UInt64(a.count))
+            original.apply(a[i])
+            other.apply(b[i])
+            steps += 1
+            XCTAssertEqual(other.fingerprint(), original.fingerprint(), "\(what): after \(a[i]) the states differ")
+            XCTAssertEqual(other.violation()?.invariant, original.violation()?.invariant, what)
+        }
     }
 
     func testEqualSpecHashesMeanEqualSpecs() throws {
