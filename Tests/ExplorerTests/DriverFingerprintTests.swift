@@ -56,26 +56,12 @@ final class DriverFingerprintTests: XCTestCase {
     /// without a crash left, at one and two interfaces.
     func testCanonicalCountersActAsTheOriginal() throws {
         var compared = 0, renumbered = 0
-        for configuration in ["ifaces=2 requests=3 crashes=1 torn=1", "ifaces=1 requests=5 crashes=1 torn=1"] {
-            let start = try XCTUnwrap(DriverSimulation(parsing: configuration))
-            var rng = SplitMix64(seed: 0xC0DE)
-            for _ in 0..<60 {
-                var state = start
-                var steps = 0
-                while !state.choices().isEmpty {
-                    let choices = state.choices()
-                    state.apply(choices[Int(rng.next() % UInt64(choices.count))])
-                    steps += 1
-                    guard steps % 5 == 0 else { continue }
-                    let original = state
-                    let canonical = state.canonical()
-                    if canonical.core.completions != original.core.completions {
-                        renumbered += 1
-                    }
-                    compared += walkAlongside(original, canonical, seed: rng.next(), sameNames: false,
-                                              "\(configuration), canonical")
-                }
-            }
+        try walk(["ifaces=2 requests=3 crashes=1 torn=1", "ifaces=1 requests=5 crashes=1 torn=1"], seed: 0xC0DE) {
+            state, step, rng, configuration in
+            guard step % 5 == 0 else { return }
+            let canonical = state.canonical()
+            if canonical.core.completions != state.core.completions { renumbered += 1 }
+            compared += walkAlongside(state, canonical, seed: rng.next(), sameNames: false, "\(configuration), canonical")
         }
         XCTAssertGreaterThan(compared, 5_000)
         XCTAssertGreaterThan(renumbered, 100)
@@ -89,29 +75,41 @@ final class DriverFingerprintTests: XCTestCase {
     /// crash behind them.
     func testBytesNoLongerReadDoNotSplitStates() throws {
         var compared = 0, variants = 0
-        for configuration in ["ifaces=1 requests=4 crashes=1 torn=1", "ifaces=2 requests=3 crashes=0 torn=0"] {
-            let start = try XCTUnwrap(DriverSimulation(parsing: configuration))
-            var rng = SplitMix64(seed: 0xB10C)
-            for _ in 0..<60 {
-                var state = start
-                while !state.choices().isEmpty {
-                    let choices = state.choices()
-                    state.apply(choices[Int(rng.next() % UInt64(choices.count))])
-                    guard let settled = state.settledDataStart, rng.next() % 4 == 0 else { continue }
-                    var variant = state
-                    variant.disk = DriverDisk(copying: state.disk)
-                    let garbage = (0 ..< settled * DriverSimulation.blockSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-                    variant.disk.medium.replaceBytes(at: 0, with: garbage[...])
-                    if variants % 2 == 0 { _ = try variant.disk.cache.perform(.flush) }
-                    variant.mediumChanged()
-                    variant.pendingDigest = DriverSimulation.digest(of: variant.disk)
-                    variants += 1
-                    compared += walkAlongside(state, variant, seed: rng.next(), sameNames: true, "\(configuration), scrambled")
-                }
-            }
+        try walk(["ifaces=1 requests=4 crashes=1 torn=1", "ifaces=2 requests=3 crashes=0 torn=0"], seed: 0xB10C) {
+            state, _, rng, configuration in
+            guard let settled = state.settledDataStart, rng.next() % 4 == 0 else { return }
+            var variant = state
+            variant.disk = DriverDisk(copying: state.disk)
+            let garbage = (0 ..< settled * DriverSimulation.blockSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            variant.disk.medium.replaceBytes(at: 0, with: garbage[...])
+            if variants % 2 == 0 { _ = try variant.disk.cache.perform(.flush) }
+            variant.mediumChanged()
+            variant.pendingDigest = DriverSimulation.digest(of: variant.disk)
+            variants += 1
+            compared += walkAlongside(state, variant, seed: rng.next(), sameNames: true, "\(configuration), scrambled")
         }
         XCTAssertGreaterThan(variants, 100)
         XCTAssertGreaterThan(compared, 2_000)
+    }
+
+    /// Calls `body` at every state (after its `step`-th step) of 60 random walks from each
+    /// configuration's start, with the walks' generator.
+    func walk(_ configurations: [String], seed: UInt64,
+              _ body: (DriverSimulation, _ step: Int, inout SplitMix64, _ configuration: String) throws -> Void) throws {
+        for configuration in configurations {
+            let start = try XCTUnwrap(DriverSimulation(parsing: configuration))
+            var rng = SplitMix64(seed: seed)
+            for _ in 0..<60 {
+                var state = start
+                var step = 0
+                while !state.choices().isEmpty {
+                    let choices = state.choices()
+                    state.apply(choices[Int(rng.next() % UInt64(choices.count))])
+                    step += 1
+                    try body(state, step, &rng, configuration)
+                }
+            }
+        }
     }
 
     /// Walks `original` and `other` side by side to the end, taking the same choice (by its
