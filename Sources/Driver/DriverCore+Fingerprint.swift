@@ -4,9 +4,10 @@ import Trace
 // stored property that decides the future; left out, by name wherever they occur, is what is
 // the same in every state of one exploration: `layout` (the core's and each superblock's),
 // `node`, `faults`, and each region's `index` and `limit`; and the counters below are read only
-// as the core reads them. Sets and dictionaries are hashed
-// sorted by key (Swift seeds hashing per process). A test compares this hash with a reflection
-// encoding over explored states, so a field added later and forgotten here shows up there.
+// as the core reads them. Sets and dictionaries are hashed sorted by key, or as a sum of one
+// hash per entry (Swift seeds hashing per process, so no iteration order may show). A test
+// compares this hash with a reflection encoding over explored states, so a field added later
+// and forgotten here shows up there.
 //
 // Three counters name things rather than decide them, and are hashed as what the core can ask
 // of them (so states reached by histories of different lengths merge, above all the
