@@ -4,8 +4,8 @@ import Trace
 
 extension DriverSimulation {
     /// A stable hash (`StableHasher`, the same in every process) over:
-    /// - the core's whole state (`DriverCore.hash(into:)`: dictionaries and sets sorted or summed, so no
-    ///   hashing seed shows; left out, what is the same in every state of one exploration: the
+    /// - the core's whole state (`DriverCore.hash(into:)`: dictionaries and sets sorted or
+    ///   summed, so no hashing seed shows; left out, what is the same in every state of one exploration: the
     ///   device layout, the node name, the faults, and each staging region's number and size;
     ///   its counters read as the core reads them, so that histories of different lengths
     ///   merge: no event seq, tickets counted back from the next one, completion indices
