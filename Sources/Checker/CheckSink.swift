@@ -7,9 +7,9 @@ import Trace
 /// Used by the replaying thread only; not thread-safe.
 final class CheckSink: SpecSink {
     /// Happens-before over the events replayed so far.
-    var clocks = VectorClockIndex()
+    @exclusivity(unchecked) var clocks = VectorClockIndex()
     /// Violations, in the order found (at most `keepPerInvariant` of each invariant).
-    private(set) var violations: [Violation] = []
+    @exclusivity(unchecked) private(set) var violations: [Violation] = []
     /// Violations found beyond those kept, per invariant.
     private(set) var suppressed: [Invariant: Int] = [:]
     private var kept: [Invariant: Int] = [:]
@@ -37,7 +37,7 @@ final class CheckSink: SpecSink {
     /// Per invariant seen, in order of first obligation: its count and the obligations waiting
     /// for the solver. A few invariants, found by a scan (names compare by identity first)
     /// rather than hashed per obligation.
-    private var slots: [Slot] = []
+    @exclusivity(unchecked) private var slots: [Slot] = []
     private var prover: Prover?
     /// Counterexamples asked of Z3 per invariant; past this the graph engine's order is shown.
     private let counterexampleLimit = 20

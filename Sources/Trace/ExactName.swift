@@ -32,18 +32,24 @@ package struct ExactName: Hashable, Sendable, CustomStringConvertible {
 
 extension String {
     /// Whether the two strings have the same UTF-8 bytes (not merely canonically equivalent).
-    @inlinable
+    @inlinable @inline(__always)
     package func exactlyEquals(_ other: String) -> Bool {
-        // Lengths first: O(1) for native strings, and most names that differ differ in length.
-        guard utf8.count == other.utf8.count else { return false }
         // Identical representations hold identical bytes (a small string stores its bytes
         // inline; a large one shares its buffer): the usual case of a name compared with
-        // itself, decided without touching the bytes. Different ones may still be equal.
+        // itself, decided inline without touching the bytes. Different ones may still be equal.
         if MemoryLayout<String>.size == 16 {
             let a = unsafeBitCast(self, to: (UInt64, UInt64).self)
             let b = unsafeBitCast(other, to: (UInt64, UInt64).self)
             if a == b { return true }
         }
+        return bytesEqual(other)
+    }
+
+    /// `exactlyEquals` past its quick test: the lengths, then the bytes.
+    @usableFromInline
+    func bytesEqual(_ other: String) -> Bool {
+        // Lengths first: O(1) for native strings, and most names that differ differ in length.
+        guard utf8.count == other.utf8.count else { return false }
         let contiguous = utf8.withContiguousStorageIfAvailable { a in
             other.utf8.withContiguousStorageIfAvailable { b in
                 a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)

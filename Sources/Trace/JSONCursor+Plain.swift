@@ -59,6 +59,14 @@ extension JSONCursor {
     /// to it is printable ASCII other than the backslash (so the bytes are the value).
     @inline(__always) private func plainStringEnd(from i: Int) -> Int? {
         var j = i
+        while j &+ 8 <= end {
+            let stops = Self.stringStops(lanes(at: j))
+            if stops != 0 {
+                let k = j &+ stops.trailingZeroBitCount &>> 3
+                return base[k] == UInt8(ascii: "\"") ? k : nil
+            }
+            j &+= 8
+        }
         while j < end {
             let b = base[j]
             if b == UInt8(ascii: "\"") { return j }

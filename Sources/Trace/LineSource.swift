@@ -27,26 +27,26 @@ package final class LineSource {
     /// The file's path, as given to `init`; errors name it.
     package let path: String
     /// The number of lines handed out so far, i.e. the 1-based number of the latest line.
-    package private(set) var lineNumber = 0
+    @exclusivity(unchecked) package private(set) var lineNumber = 0
     /// Whether the file is gzip data (it starts with `1f 8b`).
     package private(set) var isGzip = false
     /// Whether the latest line handed out is the file's last and had no newline after it
     /// (what a writer cut off mid-line leaves; see `--truncated`).
-    package private(set) var lastLineUnterminated = false
+    @exclusivity(unchecked) package private(set) var lastLineUnterminated = false
 
     /// Bytes of the file read so far (of the compressed file, for gzip): how far through the
     /// file a progress line is.
-    package private(set) var bytesRead = 0
+    @exclusivity(unchecked) package private(set) var bytesRead = 0
     /// For gzip, the bytes read before inflating began (the magic bytes and what came with them).
     private var prefixBytes = 0
 
-    private var buffer: UnsafeMutableBufferPointer<UInt8>
+    @exclusivity(unchecked) private var buffer: UnsafeMutableBufferPointer<UInt8>
     /// Unread bytes are `buffer[start..<end]`.
-    private var start = 0
-    private var end = 0
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
     /// Bytes `buffer[start..<scanned]` are known to hold no newline.
-    private var scanned = 0
-    private var atEnd = false
+    @exclusivity(unchecked) private var scanned = 0
+    @exclusivity(unchecked) private var atEnd = false
     private var fd: FileDescriptor?
     private var inflater: GzipInflater?
     private let chunkSize: Int

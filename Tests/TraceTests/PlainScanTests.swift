@@ -8,8 +8,12 @@ final class PlainScanTests: XCTestCase {
     /// The slots each scan fills for `line` (nil when the quick scan declines or the full scan
     /// throws), as `(offset, payload, tag)` per key.
     private func slots(_ line: String, quick: Bool) -> [[Int]]? {
-        let bytes = Array(line.utf8)
-        return bytes.withUnsafeBufferPointer { buffer -> [[Int]]? in
+        slots(bytes: Array(line.utf8), quick: quick)
+    }
+
+    /// The slots each scan fills for the line `bytes` (see `slots(_:quick:)`).
+    private func slots(bytes: [UInt8], quick: Bool) -> [[Int]]? {
+        bytes.withUnsafeBufferPointer { buffer -> [[Int]]? in
             let cells = UnsafeMutableBufferPointer<Int>.allocate(capacity: FieldSlots.capacity)
             defer { cells.deallocate() }
             let slots = FieldSlots(cells: cells)
@@ -74,6 +78,30 @@ final class PlainScanTests: XCTestCase {
         XCTAssertNil(parserRejection(others[2]))
         XCTAssertEqual(parserRejection(others[11]), #"duplicate key "seq" at column 40"#)
         XCTAssertEqual(parserRejection(others[6]), "not JSON: number with a leading zero at column 25")
+    }
+
+    /// The quick scan reads a string eight bytes at a time: every byte, at every position in
+    /// those eight and in the bytewise tail, ends the string, is kept, or declines the line as
+    /// the byte-by-byte rule says (printable ASCII but the quote and the backslash is kept).
+    func testEveryByteAtEveryPositionOfAStringIsJudgedAlike() {
+        for length in [1, 7, 8, 9, 16, 23] {
+            for position in 0..<length {
+                for byte in 0...255 where byte != Int(UInt8(ascii: "\"")) {
+                    var value = Array(repeating: UInt8(ascii: "a"), count: length)
+                    value[position] = UInt8(byte)
+                    let line = Array(#"{"node":""#.utf8) + value + Array(#"","seq":1,"ev":"crash"}"#.utf8)
+                    let plain = byte >= 0x20 && byte < 0x7F && byte != Int(UInt8(ascii: "\\"))
+                    let quick = slots(bytes: line, quick: true)
+                    XCTAssertEqual(quick != nil, plain, "byte \(byte) at \(position) of \(length)")
+                    if let quick { XCTAssertEqual(quick, slots(bytes: line, quick: false)) }
+                }
+                // A quote there ends the string early, so what follows is not plain JSON.
+                var cut = Array(repeating: UInt8(ascii: "a"), count: length)
+                cut[position] = UInt8(ascii: "\"")
+                let line = Array(#"{"node":""#.utf8) + cut + Array(#"","seq":1,"ev":"crash"}"#.utf8)
+                XCTAssertNil(slots(bytes: line, quick: true), "quote at \(position) of \(length)")
+            }
+        }
     }
 
     /// Lines in the plain shape and the same lines spaced out parse to the same events.
