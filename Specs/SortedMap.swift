@@ -24,16 +24,23 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
     /// The values, in key order (a copy).
     var values: [Value] { elements.map(\.value) }
 
+    /// The key at `index` (into `elements`), read in place: the array's getter would copy the
+    /// pair out, value and all, and retain what the value holds.
+    @inline(__always) private func key(at index: Int) -> Key {
+        elements.withUnsafeBufferPointer { $0[index].key }
+    }
+
     /// The index of the first key not below `key`.
     func lowerBound(_ key: Key) -> Int {
+        let count = elements.count
         // Small integer keys from 0 (streams, paths) usually sit at their own index.
-        if let k = key as? Int, k >= 0, k < elements.count, elements[k].key == key { return k }
+        if let k = key as? Int, k >= 0, k < count, self.key(at: k) == key { return k }
         // Most other lookups are of the greatest key or past it.
-        if let last = elements.last, last.key < key { return elements.count }
-        var lo = 0, hi = elements.count
+        if count > 0, self.key(at: count - 1) < key { return count }
+        var lo = 0, hi = count
         while lo < hi {
             let mid = (lo &+ hi) >> 1
-            if elements[mid].key < key { lo = mid &+ 1 } else { hi = mid }
+            if self.key(at: mid) < key { lo = mid &+ 1 } else { hi = mid }
         }
         return lo
     }
@@ -41,7 +48,7 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
     /// The index of `key`, if it is there.
     func index(of key: Key) -> Int? {
         let i = lowerBound(key)
-        return i < elements.count && elements[i].key == key ? i : nil
+        return i < elements.count && self.key(at: i) == key ? i : nil
     }
 
     /// Whether `key` is there.
@@ -60,7 +67,7 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
         get { index(of: key).map { elements[$0].value } ?? defaultValue() }
         _modify {
             let i = lowerBound(key)
-            if i == elements.count || elements[i].key != key { elements.insert((key, defaultValue()), at: i) }
+            if i == elements.count || self.key(at: i) != key { elements.insert((key, defaultValue()), at: i) }
             yield &elements[i].value
         }
     }
@@ -84,7 +91,7 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
     @discardableResult
     mutating func set(_ value: Value, forKey key: Key) -> Bool {
         let i = lowerBound(key)
-        if i < elements.count && elements[i].key == key {
+        if i < elements.count && self.key(at: i) == key {
             elements[i].value = value
             return false
         }

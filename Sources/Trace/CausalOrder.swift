@@ -266,7 +266,8 @@ package struct CausalOrder {
     /// An event of node `n` was handed out (or files ended): its waiters try again.
     private mutating func wake(_ n: Int) {
         if !nodes[n].waiters.isEmpty {
-            candidates.append(contentsOf: nodes[n].waiters)
+            // One by one: appending the array whole retains and releases it.
+            for i in nodes[n].waiters.indices { candidates.append(nodes[n].waiters[i]) }
             nodes[n].waiters.removeAll(keepingCapacity: true)
         }
     }

@@ -83,9 +83,10 @@ struct TraceFileWindow {
     /// error, having stopped every reader.
     mutating func read(fewest buffered: [Int]) throws(TraceInputError) -> (file: Int, item: TraceItem?)? {
         guard var best = open.first else { return nil }
-        for f in open.dropFirst() where buffered[f] < buffered[best] { best = f }
+        for i in 1..<open.count where buffered[open[i]] < buffered[best] { best = open[i] }
         let item: TraceItem?
-        do { item = try readers[best]!.next() } catch {
+        // Through the buffer: the reader is not retained and released around every event.
+        do { item = try readers.withUnsafeBufferPointer { (r) throws(TraceInputError) in try r[best].unsafelyUnwrapped.next() } } catch {
             stopAll()
             throw error
         }

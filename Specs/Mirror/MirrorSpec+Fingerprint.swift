@@ -55,9 +55,10 @@ extension MirrorSpec {
             let flags = (e.append != nil ? 1 : 0) | (e.recv != nil ? 2 : 0) | (e.apply != nil ? 4 : 0)
                 | (e.committed ? 8 : 0) | (e.pendingCommit != nil ? 16 : 0)
             h.combine(flags, e.pins)
-            h.combine(e.deps.count, e.depApplies.count)
-            for dep in e.deps { h.combine(dep.stream, dep.sn) }
-            for apply in e.depApplies { stamp(apply) }
+            let barrier = barriers.isEmpty ? nil : barriers[key]
+            h.combine(barrier?.deps.count ?? 0, barrier?.depApplies.count ?? 0)
+            for dep in barrier?.deps ?? [] { h.combine(dep.stream, dep.sn) }
+            for apply in barrier?.depApplies ?? [] { stamp(apply) }
             feed(e.recv)
             feed(e.apply)
         }

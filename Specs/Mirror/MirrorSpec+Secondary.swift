@@ -42,12 +42,12 @@ extension MirrorSpec {
             return
         }
 
-        // Moved out and back in, not copied: an empty state stands in meanwhile. Only an entry
-        // that names itself as a dep reads it there (through its own pinners, in
-        // `resolvePinners`): it finds no slot to fill, so its pin is released once, by the
-        // unpin below (a copy left its old state there, and the pin was released twice).
+        // Moved out and back in: an empty state stands in meanwhile. The barrier is taken out
+        // for good, so an entry that names itself as a dep (through its own pinners, in
+        // `resolvePinners`) finds no slot to fill: its pin is released once, by the unpin below.
         var state = EntryState()
         let present = entries.modify(entry) { swap(&state, &$0) } != nil
+        let barrier = barriers.removeValue(forKey: entry)
 
         // mirror.apply-after-recv.
         if let recv = state.recv {
@@ -66,7 +66,7 @@ extension MirrorSpec {
         // mirror.barrier: the entry's deps are applied before it.
         var unpin: [StreamEntry] = []
         if let append = state.append {
-            for (dep, known) in zip(state.deps, state.depApplies) {
+            for (dep, known) in zip(barrier?.deps ?? [], barrier?.depApplies ?? []) {
                 if known == nil { unpin.append(dep) }
                 let depApply = known ?? appliedStamp(of: dep)
                 if let depApply {
@@ -83,8 +83,6 @@ extension MirrorSpec {
                         events: [eventStamp(stamp), eventStamp(append)]))
                 }
             }
-            state.deps = []
-            state.depApplies = []
         } else {
             // The append (and so the deps) is not known yet: judged when it comes.
             if lateApplies == 0 { lateSession = LateSession(before: streams.mapValues(\.applied)) }
@@ -147,12 +145,13 @@ extension MirrorSpec {
         guard let waiting = pinners.removeValue(forKey: entry) else { return 0 }
         var released = 0
         for dependent in waiting {
-            guard var state = entries[dependent], state.apply == nil else { continue }
-            for k in state.deps.indices where state.deps[k] == entry && state.depApplies[k] == nil {
-                state.depApplies[k] = stamp
-                released += 1
+            guard entries.read(dependent, { $0.apply == nil }) == true else { continue }
+            barriers.modify(dependent) { barrier in
+                for k in barrier.deps.indices where barrier.deps[k] == entry && barrier.depApplies[k] == nil {
+                    barrier.depApplies[k] = stamp
+                    released += 1
+                }
             }
-            entries[dependent] = state
         }
         return released
     }

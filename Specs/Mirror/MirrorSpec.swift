@@ -47,6 +47,10 @@ package struct MirrorSpec: Spec {
     var takeover: Stamp?
     /// Each crashed node's crash, and what it recorded afterwards, by node (index in `nodes`).
     var deaths = SortedMap<Int32, Death>()
+    /// Per appended entry with deps, not applied yet: what its barrier still needs. Kept apart
+    /// from `entries`, so that an entry's state holds no array and copies without reference
+    /// counting (few entries have deps).
+    var barriers = StreamEntryMap<Barrier>()
     /// Per entry not applied yet, the appended entries that name it as a dep (and hold a pin
     /// on it), in the order appended: its first apply fills their slot for it.
     var pinners = SortedMap<StreamEntry, [StreamEntry]>()
@@ -164,7 +168,6 @@ package struct MirrorSpec: Spec {
             lateApplies -= 1
             if lateApplies == 0 { lateSession = nil }
         } else {
-            state.deps = deps
             entries[entry] = state
             var known: [Stamp?] = []
             for dep in deps {
@@ -178,7 +181,7 @@ package struct MirrorSpec: Spec {
                     pinners[dep, default: []].append(entry)
                 }
             }
-            entries.modify(entry) { $0.depApplies = known }
+            if !deps.isEmpty { barriers[entry] = Barrier(deps: deps, depApplies: known) }
         }
         if let commit = commitsAwaitingAppend.removeValue(forKey: lsn) {
             judgeCommit(lsn: lsn, entry, commit: commit, sink: sink)
@@ -307,11 +310,6 @@ extension MirrorSpec {
         var lsn: Int?
         /// Its `append`.
         var append: Stamp?
-        /// Its deps not yet judged (until its first apply).
-        var deps: [StreamEntry] = []
-        /// For each of `deps`, an apply of it known when the append was observed (nil: not
-        /// applied then, the dep is pinned).
-        var depApplies: [Stamp?] = []
         /// The latest `recv` of it before its first apply.
         var recv: Stamp?
         /// Its first `apply`.
@@ -322,6 +320,15 @@ extension MirrorSpec {
         var pendingCommit: Stamp?
         /// How many appended entries name it as a dep and are not applied yet.
         var pins = 0
+    }
+
+    /// The deps of an appended entry not applied yet, which its first apply judges.
+    struct Barrier: Sendable {
+        /// Its deps.
+        var deps: [StreamEntry]
+        /// For each of `deps`, an apply of it known when the append was observed (nil: not
+        /// applied then, the dep is pinned).
+        var depApplies: [Stamp?]
     }
 
     /// What the barrier of entries applied before their append needs, kept from the first such
