@@ -1,6 +1,5 @@
 /// Eight bytes of a line at a time, as the lanes of one `UInt64` (the first byte in the lowest
-/// lane): how the quick scan finds the end of a string and reads an integer's digits without a
-/// branch per byte.
+/// lane): how the quick scan finds the end of a string without a branch per byte.
 ///
 /// Each test below flags a lane by its high bit. A flag can be false only in a lane after a true
 /// one (a borrow runs from a flagged lane into the next), so the lowest flag is always true.

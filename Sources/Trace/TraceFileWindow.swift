@@ -86,7 +86,9 @@ struct TraceFileWindow {
         for i in 1..<open.count where buffered[open[i]] < buffered[best] { best = open[i] }
         let item: TraceItem?
         // Through the buffer: the reader is not retained and released around every event.
-        do { item = try readers.withUnsafeBufferPointer { (r) throws(TraceInputError) in try r[best].unsafelyUnwrapped.next() } } catch {
+        do {
+            item = try readers.withUnsafeBufferPointer { (r) throws(TraceInputError) in try r[best]!.next() }
+        } catch {
             stopAll()
             throw error
         }

@@ -17,8 +17,6 @@ extension MirrorSpec {
 
     /// Judges the first commit of `lsn`, whose record is `entry`, now that both are known.
     mutating func judgeCommit(lsn: Int, _ entry: StreamEntry, commit: Stamp, sink: SpecSink) {
-        // Changed in place: the entry's state holds arrays, and a copy out and back costs more
-        // than the rest of a commit.
         entries[entry, default: EntryState()].committed = true
         if let apply = ownApply(of: entry) {
             sink.require(

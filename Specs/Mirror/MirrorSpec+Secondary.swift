@@ -42,9 +42,10 @@ extension MirrorSpec {
             return
         }
 
-        // Moved out and back in: an empty state stands in meanwhile. The barrier is taken out
-        // for good, so an entry that names itself as a dep (through its own pinners, in
-        // `resolvePinners`) finds no slot to fill: its pin is released once, by the unpin below.
+        // The barrier is taken out for good first, so an entry that names itself as a dep
+        // (through its own pinners, in `resolvePinners`) finds no slot to fill: its pin is
+        // released once, by the unpin below. The state is moved out and back in (an empty one
+        // stands in meanwhile); a copy would do as well now that it holds no array.
         var state = EntryState()
         let present = entries.modify(entry) { swap(&state, &$0) } != nil
         let barrier = barriers.removeValue(forKey: entry)

@@ -52,8 +52,8 @@ enum EventNameCode {
         "skip", "done", "crash",
     ]
 
-    /// The name of `code`: `names[code]`, as a literal, so no array is reached and no string
-    /// is retained for the stamps that obligations cite.
+    /// The name of `code`: `names[code]`, as a literal for the mirror's names, so that the
+    /// stamps obligations cite skip the global array (its lazy start, retain and bounds check).
     static func name(_ code: UInt8) -> String {
         switch code {
         case 0: "append"

@@ -49,7 +49,8 @@ package struct MirrorSpec: Spec {
     var deaths = SortedMap<Int32, Death>()
     /// Per appended entry with deps, not applied yet: what its barrier still needs. Kept apart
     /// from `entries`, so that an entry's state holds no array and copies without reference
-    /// counting (few entries have deps).
+    /// counting (few entries have deps). Every key is also in `entries` (an entry is forgotten
+    /// only after its apply, which removes its barrier): the fingerprint hashes it there.
     var barriers = StreamEntryMap<Barrier>()
     /// Per entry not applied yet, the appended entries that name it as a dep (and hold a pin
     /// on it), in the order appended: its first apply fills their slot for it.
