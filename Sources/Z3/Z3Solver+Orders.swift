@@ -6,8 +6,10 @@ import CZ3
 ///
 /// Z3 checks every certificate itself: a program step holds when the first of its two events
 /// has the lower seq (numerals, which Z3 compares; a step between two node numbers is `false`,
-/// since nothing orders them); a cause step holds by its fact; "`a` happens-before `e`" follows
-/// from a step into `e` from `a`, or from one whose start `a` happens before (transitivity).
+/// since nothing orders them; each seq is written as its offset from the lowest seq of its node
+/// in the query, which keeps their order and lets every query share one table of numerals);
+/// a cause step holds by its fact; "`a` happens-before `e`" follows from a step into `e` from
+/// `a`, or from one whose start `a` happens before (transitivity).
 /// No event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
 /// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean chains
 /// cost 2 to 3 us a one-step goal and 10 to 25 us a three-step one.
@@ -68,7 +70,7 @@ extension Z3Solver {
         let range = goals ?? query.goals.indices
         push()
         defer { pop() }
-        var terms = OrderTerms(solver: self, goals: range.count)
+        var terms = OrderTerms(solver: self, query: query, goals: range.count)
         defer { terms.release() }
         // "Some goal fails": the disjunction of their negations.
         var failures: [Z3_ast?] = []
@@ -80,7 +82,7 @@ extension Z3Solver {
                 // compares), or always when the events are on two nodes (nothing orders them).
                 let (x, y) = (query.events[goal.before], query.events[goal.after])
                 failures.append(x.node == y.node
-                    ? try terms.keep(Z3_mk_le(context.raw, try terms.numeral(y.seq), try terms.numeral(x.seq)), "Z3_mk_le")
+                    ? try terms.keep(Z3_mk_le(context.raw, try terms.seq(y), try terms.seq(x)), "Z3_mk_le")
                     : try terms.keep(Z3_mk_true(context.raw), "Z3_mk_true"))
             } else {
                 failures.append(try terms.not(try terms.proof(of: goal, in: query)))
@@ -98,8 +100,17 @@ extension Z3Solver {
 private struct OrderTerms {
     let solver: Z3Solver
     let c: Z3_context
+    /// The terms every query of the solver shares.
+    private let table: Z3OrderTable
     private var kept: [Z3_ast] = []
+    /// Numerals outside the table's range, by value.
     private var numerals: [Int: Z3_ast] = [:]
+    /// Per node number (below `baseNodes`): what its seqs are written as offsets from, the
+    /// lowest of its seqs in the query, or 0 (seqs as they are) when its seqs span more than
+    /// the table holds.
+    private var bases: [Int] = []
+    /// Nodes numbered from `baseNodes` on write their seqs as they are.
+    private static let baseNodes = 64
     /// "a happens-before e" atoms, by `a * eventCount + e`.
     private var reach: [Int: Z3_ast] = [:]
     /// Cause facts made (and asserted) so far, by index.
@@ -116,11 +127,25 @@ private struct OrderTerms {
 
     /// Terms for a query of about `goals` goals (room made up front: growing the tables
     /// showed in profiles).
-    init(solver: Z3Solver, goals: Int) {
+    init(solver: Z3Solver, query: Z3OrderQuery, goals: Int) {
         self.solver = solver
         self.c = solver.context.raw
+        self.table = solver.orderTable
         kept.reserveCapacity(4 * goals)
-        numerals.reserveCapacity(2 * goals)
+        var low: [Int] = [], high: [Int] = []
+        for e in query.events where e.node >= 0 && e.node < Self.baseNodes {
+            if low.count <= e.node {
+                low += repeatElement(Int.max, count: e.node + 1 - low.count)
+                high += repeatElement(Int.min, count: e.node + 1 - high.count)
+            }
+            low[e.node] = min(low[e.node], e.seq)
+            high[e.node] = max(high[e.node], e.seq)
+        }
+        bases = low.indices.map { n in
+            guard low[n] <= high[n] else { return 0 }
+            let (span, overflow) = high[n].subtractingReportingOverflow(low[n])
+            return overflow || span >= Z3OrderTable.numeralLimit ? 0 : low[n]
+        }
     }
 
     /// Drops every reference taken.
@@ -146,7 +171,13 @@ private struct OrderTerms {
         try keep(Z3_mk_not(c, t), "Z3_mk_not")
     }
 
-    mutating func numeral(_ value: Int) throws(Z3Error) -> Z3_ast {
+    /// The numeral standing for `event`'s seq: its offset from its node's base. Two events of
+    /// one node compare as their seqs do (one base for both, and no offset overflows: the span
+    /// was checked), and the offsets are small, so most numerals come from the table.
+    mutating func seq(_ event: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
+        let base = event.node >= 0 && event.node < bases.count ? bases[event.node] : 0
+        let value = event.seq - base
+        if let shared = try table.numeral(value) { return shared }
         if let known = numerals[value] { return known }
         let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
         numerals[value] = made
@@ -157,18 +188,17 @@ private struct OrderTerms {
     /// events on two nodes, which no program step orders.
     mutating func program(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
         guard x.node == y.node else { return try keep(Z3_mk_false(c), "Z3_mk_false") }
-        return try keep(Z3_mk_lt(c, try numeral(x.seq), try numeral(y.seq)), "Z3_mk_lt")
+        return try keep(Z3_mk_lt(c, try seq(x), try seq(y)), "Z3_mk_lt")
     }
 
     /// The atom "event `a` happens-before event `e`".
     mutating func reaches(_ a: Int, _ e: Int, eventCount: Int) throws(Z3Error) -> Z3_ast {
         let key = a * eventCount + e
         if let known = reach[key] { return known }
-        precondition(reach.count < Int(Int32.max), "symbol numbers are 32-bit")
-        let made = try keep(
-            Z3_mk_const(c, Z3_mk_int_symbol(c, Int32(reach.count)), solver.context.boolSort), "Z3_mk_const")
-        reach[key] = made
-        return made
+        var made = try table.atom(.reach, reach.count)
+        if made == nil { made = try keep(Z3OrderTable.makeAtom(solver.context, .reach, reach.count), "Z3_mk_const") }
+        reach[key] = made!
+        return made!
     }
 
     /// The term "`goal.before` happens-before `goal.after`" by the goal's steps. A goal
@@ -204,8 +234,9 @@ private struct OrderTerms {
     mutating func fact(_ k: Int) throws(Z3Error) -> Z3_ast {
         if let known = causeFacts[k] { return known }
         // Named apart from the reach atoms: a string symbol per fact.
-        let made = try keep(
-            Z3_mk_const(c, Z3_mk_string_symbol(c, "cause\(k)"), solver.context.boolSort), "Z3_mk_const")
+        var shared = try table.atom(.cause, k)
+        if shared == nil { shared = try keep(Z3OrderTable.makeAtom(solver.context, .cause, k), "Z3_mk_const") }
+        let made = shared!
         try assert(made)
         causeFacts[k] = made
         return made

@@ -26,6 +26,8 @@ package final class Z3Solver: CustomStringConvertible {
     package private(set) var scopeDepth = 0
     /// The `timeout` parameter (milliseconds, `UInt32.max` for none) the solver has now.
     private var appliedTimeout: UInt32
+    /// Numerals and atoms that every order query of this solver shares (`checkSomeGoalFails`).
+    lazy var orderTable = Z3OrderTable(context: context)
 
     /// Creates a solver in `context`, optionally specialised to a logic and bounded in work.
     ///

@@ -1,0 +1,82 @@
+import CZ3
+
+/// Terms every order query of one solver uses again: small numerals and numbered Boolean
+/// atoms, each made once and referenced until the table goes away.
+///
+/// Making a term is most of an order query's cost: a numeral is a declaration with a rational
+/// parameter, hashed into the context's table of terms, and an atom a declaration and a
+/// constant; both are deleted again when the query drops them. Queries write seqs as small
+/// offsets (see `checkSomeGoalFails`) and number their atoms from zero, so the same few
+/// thousand terms serve every query. Not thread-safe, like the context that made the terms.
+final class Z3OrderTable {
+    /// The context that made every term here; kept alive until they are released.
+    private let context: Z3Context
+    /// Numerals by value, `0..<numeralLimit`; nil where not made yet.
+    private var numerals: [Z3_ast?] = []
+    /// Boolean atoms by number and kind (see `Atom`); nil where not made yet.
+    private var atoms: [[Z3_ast?]] = [[], []]
+
+    /// Numerals kept, from zero: queries of a few thousand events stay well below it.
+    static let numeralLimit = 1 << 14
+    /// Atoms kept of each kind: a query of 256 three-step goals numbers about 800.
+    static let atomLimit = 1 << 13
+
+    /// The kinds of atom, named apart so that one query's atoms never meet another kind's.
+    enum Atom: Int {
+        /// "An event happens-before another" (integer symbols from 0).
+        case reach = 0
+        /// A cause fact (string symbols `cause0`, `cause1`, ...).
+        case cause = 1
+    }
+
+    /// A table for the terms of `context`.
+    init(context: Z3Context) {
+        self.context = context
+    }
+
+    deinit {
+        for ast in numerals { if let ast { Z3_dec_ref(context.raw, ast) } }
+        for kind in atoms { for ast in kind { if let ast { Z3_dec_ref(context.raw, ast) } } }
+    }
+
+    /// The integer numeral `value`, if it is in the table's range (else nil: make it apart).
+    func numeral(_ value: Int) throws(Z3Error) -> Z3_ast? {
+        guard value >= 0 && value < Self.numeralLimit else { return nil }
+        if value < numerals.count, let known = numerals[value] { return known }
+        if numerals.count <= value { numerals += repeatElement(nil, count: value + 1 - numerals.count) }
+        let made = try keep(Z3_mk_int64(context.raw, Int64(value), context.intSort), "Z3_mk_int64")
+        numerals[value] = made
+        return made
+    }
+
+    /// The Boolean atom `number` of `kind`, if it is in the table's range (else nil).
+    func atom(_ kind: Atom, _ number: Int) throws(Z3Error) -> Z3_ast? {
+        guard number >= 0 && number < Self.atomLimit else { return nil }
+        let k = kind.rawValue
+        if number < atoms[k].count, let known = atoms[k][number] { return known }
+        if atoms[k].count <= number { atoms[k] += repeatElement(nil, count: number + 1 - atoms[k].count) }
+        let made = try keep(Self.makeAtom(context, kind, number), "Z3_mk_const")
+        atoms[k][number] = made
+        return made
+    }
+
+    /// A fresh Boolean constant for atom `number` of `kind` (not kept by any table).
+    static func makeAtom(_ context: Z3Context, _ kind: Atom, _ number: Int) -> Z3_ast? {
+        let c = context.raw
+        switch kind {
+        case .reach:
+            precondition(number <= Int(Int32.max), "symbol numbers are 32-bit")
+            return Z3_mk_const(c, Z3_mk_int_symbol(c, Int32(number)), context.boolSort)
+        case .cause:
+            return Z3_mk_const(c, Z3_mk_string_symbol(c, "cause\(number)"), context.boolSort)
+        }
+    }
+
+    /// References `ast` for the table's life, throwing the error of the call that made it.
+    private func keep(_ ast: Z3_ast?, _ call: String) throws(Z3Error) -> Z3_ast {
+        if let error = context.lastError(call) { throw error }
+        guard let ast else { throw Z3Error(code: .exception, message: "no result", call: call) }
+        Z3_inc_ref(context.raw, ast)
+        return ast
+    }
+}
