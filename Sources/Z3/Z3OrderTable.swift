@@ -15,11 +15,24 @@ final class Z3OrderTable {
     private var numerals: [Z3_ast?] = []
     /// Boolean atoms by number and kind (see `Atom`); nil where not made yet.
     private var atoms: [[Z3_ast?]] = [[], []]
+    /// Comparisons of two numerals of the table, by `key(op, x, y)`.
+    private var comparisons: [Int: Z3_ast] = [:]
 
     /// Numerals kept, from zero: queries of a few thousand events stay well below it.
     static let numeralLimit = 1 << 14
     /// Atoms kept of each kind: a query of 256 three-step goals numbers about 800.
     static let atomLimit = 1 << 13
+    /// Comparisons kept: queries of goals near each other in a trace compare the same small
+    /// offsets again and again.
+    static let comparisonLimit = 1 << 16
+
+    /// The comparisons of seqs that queries make.
+    enum Comparison: Int {
+        /// `x < y`.
+        case less = 0
+        /// `x <= y`.
+        case lessOrEqual = 1
+    }
 
     /// The kinds of atom, named apart so that one query's atoms never meet another kind's.
     enum Atom: Int {
@@ -37,6 +50,22 @@ final class Z3OrderTable {
     deinit {
         for ast in numerals { if let ast { Z3_dec_ref(context.raw, ast) } }
         for kind in atoms { for ast in kind { if let ast { Z3_dec_ref(context.raw, ast) } } }
+        for ast in comparisons.values { Z3_dec_ref(context.raw, ast) }
+    }
+
+    /// The comparison `op` of the numerals `x` and `y`, if both are in the table's range and
+    /// the table has room (else nil: make it apart).
+    func comparison(_ op: Comparison, _ x: Int, _ y: Int) throws(Z3Error) -> Z3_ast? {
+        guard x >= 0 && x < Self.numeralLimit && y >= 0 && y < Self.numeralLimit else { return nil }
+        let key = op.rawValue << 28 | x << 14 | y
+        if let known = comparisons[key] { return known }
+        guard comparisons.count < Self.comparisonLimit, let nx = try numeral(x), let ny = try numeral(y) else {
+            return nil
+        }
+        let c = context.raw
+        let made = try keep(op == .less ? Z3_mk_lt(c, nx, ny) : Z3_mk_le(c, nx, ny), "Z3_mk_lt")
+        comparisons[key] = made
+        return made
     }
 
     /// The integer numeral `value`, if it is in the table's range (else nil: make it apart).

@@ -82,15 +82,21 @@ extension Z3Solver {
                 // compares), or always when the events are on two nodes (nothing orders them).
                 let (x, y) = (query.events[goal.before], query.events[goal.after])
                 failures.append(x.node == y.node
-                    ? try terms.keep(Z3_mk_le(context.raw, try terms.seq(y), try terms.seq(x)), "Z3_mk_le")
+                    ? try terms.compare(.lessOrEqual, y, x)
                     : try terms.keep(Z3_mk_true(context.raw), "Z3_mk_true"))
             } else {
                 failures.append(try terms.not(try terms.proof(of: goal, in: query)))
             }
         }
-        try terms.assert(try terms.keep(failures.withUnsafeBufferPointer {
+        // One assertion for the query: the rules and facts, and that some goal fails.
+        terms.rules.append(try terms.keep(failures.withUnsafeBufferPointer {
             Z3_mk_or(context.raw, UInt32($0.count), $0.baseAddress)
         }, "Z3_mk_or"))
+        let all = terms.rules.count == 1 ? terms.rules[0]! : try terms.keep(terms.rules.withUnsafeBufferPointer {
+            Z3_mk_and(context.raw, UInt32($0.count), $0.baseAddress)
+        }, "Z3_mk_and")
+        Z3_solver_assert(context.raw, raw, all)
+        if let error = context.lastError("Z3_solver_assert") { throw error }
         return try check(timeout: timeout)
     }
 }
@@ -113,10 +119,13 @@ private struct OrderTerms {
     private static let baseNodes = 64
     /// "a happens-before e" atoms, by `a * eventCount + e`.
     private var reach: [Int: Z3_ast] = [:]
-    /// Cause facts made (and asserted) so far, by index.
+    /// Cause facts made so far, by index.
     private var causeFacts: [Int: Z3_ast] = [:]
-    /// Rules asserted so far, by origin and step, so goals that share steps share rules.
-    private var rules: Set<RuleKey> = []
+    /// Rules made so far, by origin and step, so goals that share steps share rules.
+    private var ruleKeys: Set<RuleKey> = []
+    /// The rules and cause facts, asserted with the goals in one conjunction (an assertion
+    /// each cost Z3 more than the term).
+    var rules: [Z3_ast?] = []
 
     private struct RuleKey: Hashable {
         var origin: Int
@@ -162,21 +171,19 @@ private struct OrderTerms {
         return ast
     }
 
-    mutating func assert(_ t: Z3_ast) throws(Z3Error) {
-        Z3_solver_assert(c, solver.raw, t)
-        if let error = solver.context.lastError("Z3_solver_assert") { throw error }
-    }
-
     mutating func not(_ t: Z3_ast) throws(Z3Error) -> Z3_ast {
         try keep(Z3_mk_not(c, t), "Z3_mk_not")
     }
 
-    /// The numeral standing for `event`'s seq: its offset from its node's base. Two events of
-    /// one node compare as their seqs do (one base for both, and no offset overflows: the span
-    /// was checked), and the offsets are small, so most numerals come from the table.
-    mutating func seq(_ event: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
-        let base = event.node >= 0 && event.node < bases.count ? bases[event.node] : 0
-        let value = event.seq - base
+    /// `event`'s seq as its offset from its node's base. Two events of one node compare as
+    /// their seqs do (one base for both, and no offset overflows: the span was checked), and
+    /// the offsets are small, so most numerals and comparisons come from the table.
+    private func offset(_ event: (node: Int, seq: Int)) -> Int {
+        event.seq - (event.node >= 0 && event.node < bases.count ? bases[event.node] : 0)
+    }
+
+    /// The numeral for `value`, from the table if it holds it.
+    private mutating func numeral(_ value: Int) throws(Z3Error) -> Z3_ast {
         if let shared = try table.numeral(value) { return shared }
         if let known = numerals[value] { return known }
         let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
@@ -184,11 +191,21 @@ private struct OrderTerms {
         return made
     }
 
+    /// The comparison of the seqs of two events of one node, in numerals for Z3 to compare.
+    mutating func compare(
+        _ op: Z3OrderTable.Comparison, _ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)
+    ) throws(Z3Error) -> Z3_ast {
+        let (ox, oy) = (offset(x), offset(y))
+        if let shared = try table.comparison(op, ox, oy) { return shared }
+        let (nx, ny) = (try numeral(ox), try numeral(oy))
+        return try keep(op == .less ? Z3_mk_lt(c, nx, ny) : Z3_mk_le(c, nx, ny), "Z3_mk_lt")
+    }
+
     /// "Lower seq", in numerals for Z3 to compare, for two events on one node; `false` for
     /// events on two nodes, which no program step orders.
     mutating func program(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
         guard x.node == y.node else { return try keep(Z3_mk_false(c), "Z3_mk_false") }
-        return try keep(Z3_mk_lt(c, try seq(x), try seq(y)), "Z3_mk_lt")
+        return try compare(.less, x, y)
     }
 
     /// The atom "event `a` happens-before event `e`".
@@ -203,9 +220,9 @@ private struct OrderTerms {
 
     /// The term "`goal.before` happens-before `goal.after`" by the goal's steps. A goal
     /// without steps is one program step from `before` to `after`. Otherwise, for each step
-    /// `x -> y` but the last, asserts the rule "the step holds, and `x` is `before` or
-    /// `before` happens-before it" implies "`before` happens-before `y`" (an atom per event
-    /// reached, so Z3 checks that the steps link up); the last step's premises are the term.
+    /// `x -> y` but the last, adds the rule "the step holds, and `x` is `before` or `before`
+    /// happens-before it" implies "`before` happens-before `y`" (an atom per event reached, so
+    /// Z3 checks that the steps link up); the last step's premises are the term.
     mutating func proof(of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery) throws(Z3Error) -> Z3_ast {
         let a = goal.before, n = query.events.count
         guard !goal.steps.isEmpty else { return try program(query.events[a], query.events[goal.after]) }
@@ -217,27 +234,30 @@ private struct OrderTerms {
             }
             let last = j == goal.steps.count - 1
             if last && to != goal.after { break }
-            if !last && !rules.insert(RuleKey(origin: a, from: from, to: to, cause: cause)).inserted { continue }
-            var premises: [Z3_ast?] = [cause >= 0 ? try fact(cause) : try program(query.events[from], query.events[to])]
-            if from != a { premises.append(try reaches(a, from, eventCount: n)) }
-            let all = premises.count == 1
-                ? premises[0]!
-                : try keep(premises.withUnsafeBufferPointer { Z3_mk_and(c, UInt32($0.count), $0.baseAddress) }, "Z3_mk_and")
-            if last { return all }
-            try assert(try keep(Z3_mk_implies(c, all, try reaches(a, to, eventCount: n)), "Z3_mk_implies"))
+            if !last && !ruleKeys.insert(RuleKey(origin: a, from: from, to: to, cause: cause)).inserted { continue }
+            let holds = cause >= 0 ? try fact(cause) : try program(query.events[from], query.events[to])
+            let premises: Z3_ast
+            if from == a {
+                premises = holds
+            } else {
+                let both: [Z3_ast?] = [holds, try reaches(a, from, eventCount: n)]
+                premises = try keep(both.withUnsafeBufferPointer { Z3_mk_and(c, 2, $0.baseAddress) }, "Z3_mk_and")
+            }
+            if last { return premises }
+            rules.append(try keep(Z3_mk_implies(c, premises, try reaches(a, to, eventCount: n)), "Z3_mk_implies"))
         }
         // The steps do not end at `after`: nothing proves the goal.
         return try reaches(a, goal.after, eventCount: n)
     }
 
-    /// The cause fact `k`, asserted the first time it is named.
+    /// The cause fact `k`, added to the rules the first time it is named.
     mutating func fact(_ k: Int) throws(Z3Error) -> Z3_ast {
         if let known = causeFacts[k] { return known }
         // Named apart from the reach atoms: a string symbol per fact.
         var shared = try table.atom(.cause, k)
         if shared == nil { shared = try keep(Z3OrderTable.makeAtom(solver.context, .cause, k), "Z3_mk_const") }
         let made = shared!
-        try assert(made)
+        rules.append(made)
         causeFacts[k] = made
         return made
     }
