@@ -109,30 +109,25 @@ private struct OrderTerms {
     /// The terms every query of the solver shares.
     private let table: Z3OrderTable
     private var kept: [Z3_ast] = []
-    /// Numerals outside the table's range, by value.
-    private var numerals: [Int: Z3_ast] = [:]
+    /// Integer numerals, by value, for the seqs of nodes too wide for the table.
+    private var integers: [Int: Z3_ast] = [:]
     /// Per node number (below `baseNodes`): what its seqs are written as offsets from, the
-    /// lowest of its seqs in the query, or 0 (seqs as they are) when its seqs span more than
-    /// the table holds.
-    private var bases: [Int] = []
-    /// Nodes numbered from `baseNodes` on write their seqs as they are.
+    /// lowest of its seqs in the query; nil when its seqs span more than the table holds,
+    /// and are written as they are, in integers.
+    private var bases: [Int?] = []
+    /// Nodes numbered from `baseNodes` on write their seqs in integers.
     private static let baseNodes = 64
-    /// "a happens-before e" atoms, by `a * eventCount + e`.
+    /// "a happens-before e" terms, by `a * eventCount + e`.
     private var reach: [Int: Z3_ast] = [:]
+    /// Free atoms made so far.
+    private var atoms = 0
     /// Cause facts made so far, by index.
     private var causeFacts: [Int: Z3_ast] = [:]
-    /// Rules made so far, by origin and step, so goals that share steps share rules.
-    private var ruleKeys: Set<RuleKey> = []
     /// The rules and cause facts, asserted with the goals in one conjunction (an assertion
     /// each cost Z3 more than the term).
     var rules: [Z3_ast?] = []
-
-    private struct RuleKey: Hashable {
-        var origin: Int
-        var from: Int
-        var to: Int
-        var cause: Int
-    }
+    /// The keys of `reach` whose term is a free atom (named before any step derived it).
+    private var free: Set<Int> = []
 
     /// Terms for a query of about `goals` goals (room made up front: growing the tables
     /// showed in profiles).
@@ -151,9 +146,9 @@ private struct OrderTerms {
             high[e.node] = max(high[e.node], e.seq)
         }
         bases = low.indices.map { n in
-            guard low[n] <= high[n] else { return 0 }
+            guard low[n] <= high[n] else { return nil }
             let (span, overflow) = high[n].subtractingReportingOverflow(low[n])
-            return overflow || span >= Z3OrderTable.numeralLimit ? 0 : low[n]
+            return overflow || !Z3OrderTable.holds(span) ? nil : low[n]
         }
     }
 
@@ -175,30 +170,28 @@ private struct OrderTerms {
         try keep(Z3_mk_not(c, t), "Z3_mk_not")
     }
 
-    /// `event`'s seq as its offset from its node's base. Two events of one node compare as
-    /// their seqs do (one base for both, and no offset overflows: the span was checked), and
-    /// the offsets are small, so most numerals and comparisons come from the table.
-    private func offset(_ event: (node: Int, seq: Int)) -> Int {
-        event.seq - (event.node >= 0 && event.node < bases.count ? bases[event.node] : 0)
-    }
-
-    /// The numeral for `value`, from the table if it holds it.
-    private mutating func numeral(_ value: Int) throws(Z3Error) -> Z3_ast {
-        if let shared = try table.numeral(value) { return shared }
-        if let known = numerals[value] { return known }
-        let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
-        numerals[value] = made
-        return made
-    }
-
-    /// The comparison of the seqs of two events of one node, in numerals for Z3 to compare.
+    /// The comparison of the seqs of two events of one node, in numerals for Z3 to compare:
+    /// offsets from the node's base in the table's bit-vectors (one base for both, so they
+    /// compare as the seqs do, and no offset overflows: the span was checked), or the seqs
+    /// themselves in integers for a node too wide for the table.
     mutating func compare(
         _ op: Z3OrderTable.Comparison, _ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)
     ) throws(Z3Error) -> Z3_ast {
-        let (ox, oy) = (offset(x), offset(y))
-        if let shared = try table.comparison(op, ox, oy) { return shared }
-        let (nx, ny) = (try numeral(ox), try numeral(oy))
+        if x.node >= 0 && x.node < bases.count, let base = bases[x.node] {
+            let (ox, oy) = (x.seq - base, y.seq - base)
+            if let shared = try table.comparison(op, ox, oy) { return shared }
+            return try keep(Z3OrderTable.compare(c, op, try table.numeral(ox), try table.numeral(oy)), "Z3_mk_bvult")
+        }
+        let (nx, ny) = (try integer(x.seq), try integer(y.seq))
         return try keep(op == .less ? Z3_mk_lt(c, nx, ny) : Z3_mk_le(c, nx, ny), "Z3_mk_lt")
+    }
+
+    /// The integer numeral `value`, made once per query.
+    private mutating func integer(_ value: Int) throws(Z3Error) -> Z3_ast {
+        if let known = integers[value] { return known }
+        let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
+        integers[value] = made
+        return made
     }
 
     /// "Lower seq", in numerals for Z3 to compare, for two events on one node; `false` for
@@ -208,21 +201,42 @@ private struct OrderTerms {
         return try compare(.less, x, y)
     }
 
-    /// The atom "event `a` happens-before event `e`".
+    /// The term "event `a` happens-before event `e`": what the steps derived, else a free atom.
     mutating func reaches(_ a: Int, _ e: Int, eventCount: Int) throws(Z3Error) -> Z3_ast {
         let key = a * eventCount + e
         if let known = reach[key] { return known }
-        var made = try table.atom(.reach, reach.count)
-        if made == nil { made = try keep(Z3OrderTable.makeAtom(solver.context, .reach, reach.count), "Z3_mk_const") }
+        var made = try table.atom(.reach, atoms)
+        if made == nil { made = try keep(Z3OrderTable.makeAtom(solver.context, .reach, atoms), "Z3_mk_const") }
+        atoms += 1
         reach[key] = made!
+        free.insert(key)
         return made!
     }
 
+    /// Adds `premises` as a way to derive "event `a` happens-before event `e`": the first
+    /// becomes its term, a later one a disjunct of it; where a goal already named its free
+    /// atom, the rule "`premises` implies the atom" (as if the atom were the term all along).
+    mutating func derive(_ a: Int, _ e: Int, eventCount: Int, by premises: Z3_ast) throws(Z3Error) {
+        let key = a * eventCount + e
+        guard let known = reach[key] else {
+            reach[key] = premises
+            return
+        }
+        if known == premises { return }
+        if free.contains(key) {
+            rules.append(try keep(Z3_mk_implies(c, premises, known), "Z3_mk_implies"))
+            return
+        }
+        let either: [Z3_ast?] = [known, premises]
+        reach[key] = try keep(either.withUnsafeBufferPointer { Z3_mk_or(c, 2, $0.baseAddress) }, "Z3_mk_or")
+    }
+
     /// The term "`goal.before` happens-before `goal.after`" by the goal's steps. A goal
-    /// without steps is one program step from `before` to `after`. Otherwise, for each step
-    /// `x -> y` but the last, adds the rule "the step holds, and `x` is `before` or `before`
-    /// happens-before it" implies "`before` happens-before `y`" (an atom per event reached, so
-    /// Z3 checks that the steps link up); the last step's premises are the term.
+    /// without steps is one program step from `before` to `after`. Otherwise each step
+    /// `x -> y` gives "`before` happens-before `y`" the term "the step holds, and `x` is
+    /// `before` or `before` happens-before it" (transitivity, written out); an event no step
+    /// reached has a free atom, which proves nothing, so the steps must link up for the
+    /// query to be UNSAT. The last step's term is the goal's.
     mutating func proof(of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery) throws(Z3Error) -> Z3_ast {
         let a = goal.before, n = query.events.count
         guard !goal.steps.isEmpty else { return try program(query.events[a], query.events[goal.after]) }
@@ -234,7 +248,6 @@ private struct OrderTerms {
             }
             let last = j == goal.steps.count - 1
             if last && to != goal.after { break }
-            if !last && !ruleKeys.insert(RuleKey(origin: a, from: from, to: to, cause: cause)).inserted { continue }
             let holds = cause >= 0 ? try fact(cause) : try program(query.events[from], query.events[to])
             let premises: Z3_ast
             if from == a {
@@ -244,7 +257,7 @@ private struct OrderTerms {
                 premises = try keep(both.withUnsafeBufferPointer { Z3_mk_and(c, 2, $0.baseAddress) }, "Z3_mk_and")
             }
             if last { return premises }
-            rules.append(try keep(Z3_mk_implies(c, premises, try reaches(a, to, eventCount: n)), "Z3_mk_implies"))
+            try derive(a, to, eventCount: n, by: premises)
         }
         // The steps do not end at `after`: nothing proves the goal.
         return try reaches(a, goal.after, eventCount: n)
