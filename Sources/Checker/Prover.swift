@@ -109,38 +109,33 @@ final class Prover {
         return proveGroup(invariant, query, obligations, origin: obligations.startIndex, disagreements: &disagreements)
     }
 
-    /// Goals across nodes: each with its steps, cause facts shared by the goals that use them.
+    /// Goals across nodes: each with its steps. Events are listed as the steps name them,
+    /// once per mention (the query tells events apart by node and seq), and each cause step
+    /// has its fact: hashing events to share them cost more than the solver saved.
     private func proveCrossing(
         _ invariant: Invariant, _ obligations: ArraySlice<OrderObligation>, disagreements: inout [String]
     ) -> CheckReport.ProofResult {
         var nodes = NodeNumbers()
-        var index: [EventID: Int] = [:]
         var events: [(node: Int, seq: Int)] = []
+        var causes: [(from: Int, to: Int)] = []
+        var goals: [Z3OrderQuery.Goal] = []
+        events.reserveCapacity(8 * obligations.count)
+        goals.reserveCapacity(obligations.count)
         func event(_ id: EventID) -> Int {
-            if let i = index[id] { return i }
-            index[id] = events.count
             events.append((nodes.number(id.node), id.seq))
             return events.count - 1
         }
-        var causeIndex: [Int: Int] = [:]
-        var causes: [(from: Int, to: Int)] = []
-        var goals: [Z3OrderQuery.Goal] = []
         for ob in obligations {
             var steps: [Z3OrderQuery.Step] = []
+            steps.reserveCapacity(ob.facts.count)
             for step in ob.facts {
                 let from = event(step.from), to = event(step.to)
                 switch step.kind {
                 case .program:
                     steps.append(.program(from: from, to: to))
                 case .cause:
-                    let key = from << 32 | to
-                    if let k = causeIndex[key] {
-                        steps.append(.cause(k))
-                    } else {
-                        causeIndex[key] = causes.count
-                        steps.append(.cause(causes.count))
-                        causes.append((from, to))
-                    }
+                    steps.append(.cause(causes.count))
+                    causes.append((from, to))
                 }
             }
             goals.append(Z3OrderQuery.Goal(before: event(ob.before), after: event(ob.after), steps: steps))

@@ -10,7 +10,7 @@ import CZ3
 /// offsets (see `checkSomeGoalFails`) and number their atoms from zero, so the same few
 /// thousand terms serve every query.
 ///
-/// Offsets are bit-vectors, compared unsigned (`bvult`, `bvule`): every offset in the table is
+/// Offsets are bit-vectors, compared unsigned (`bvule`): every offset in the table is
 /// below 2^14, so the comparison is the integers' order, and Z3 decides a comparison of two
 /// bit-vector numerals in under half the time it takes for integers (measured with Z3 4.8.12,
 /// queries of 256: 0.26 against 0.68 us a goal; its arithmetic rewriter normalizes both sides
@@ -24,7 +24,7 @@ final class Z3OrderTable {
     private var numerals: [Z3_ast?] = []
     /// Boolean atoms by number and kind (see `Atom`); nil where not made yet.
     private var atoms: [[Z3_ast?]] = [[], []]
-    /// Comparisons of two numerals of the table, by operator and values (see `comparison`).
+    /// Comparisons of two numerals of the table, by their values (see `comparison`).
     private var comparisons: [Int: Z3_ast] = [:]
 
     /// The width of an offset: more than `numeralLimit` needs, and the narrowest Z3 was
@@ -38,14 +38,6 @@ final class Z3OrderTable {
     /// Comparisons kept: queries of goals near each other in a trace compare the same small
     /// offsets again and again.
     static let comparisonLimit = 1 << 16
-
-    /// The comparisons of seqs that queries make.
-    enum Comparison: Int {
-        /// `x < y`.
-        case less = 0
-        /// `x <= y`.
-        case lessOrEqual = 1
-    }
 
     /// The kinds of atom, named apart so that one query's atoms never meet another kind's.
     enum Atom: Int {
@@ -73,21 +65,21 @@ final class Z3OrderTable {
     /// Whether `value` is an offset the table writes.
     static func holds(_ value: Int) -> Bool { value >= 0 && value < numeralLimit }
 
-    /// The comparison `op` of the offsets `x` and `y`, if both are in the table's range and the
-    /// table has room (else nil: make it apart, with `numeral`).
-    func comparison(_ op: Comparison, _ x: Int, _ y: Int) throws(Z3Error) -> Z3_ast? {
+    /// The comparison `x <= y` of the offsets `x` and `y` (unsigned), if both are in the
+    /// table's range and the table has room (else nil: make it apart, with `lessOrEqual`).
+    func comparison(_ x: Int, _ y: Int) throws(Z3Error) -> Z3_ast? {
         guard Self.holds(x) && Self.holds(y) else { return nil }
-        let key = op.rawValue << 28 | x << 14 | y
+        let key = x << 14 | y
         if let known = comparisons[key] { return known }
         guard comparisons.count < Self.comparisonLimit else { return nil }
-        let made = try keep(Self.compare(context.raw, op, try numeral(x), try numeral(y)), "Z3_mk_bvult")
+        let made = try keep(Self.lessOrEqual(context.raw, try numeral(x), try numeral(y)), "Z3_mk_bvule")
         comparisons[key] = made
         return made
     }
 
-    /// A fresh comparison `op` of two offset numerals (the caller references it).
-    static func compare(_ c: Z3_context, _ op: Comparison, _ x: Z3_ast, _ y: Z3_ast) -> Z3_ast? {
-        op == .less ? Z3_mk_bvult(c, x, y) : Z3_mk_bvule(c, x, y)
+    /// A fresh comparison `x <= y` of two offset numerals (the caller references it).
+    static func lessOrEqual(_ c: Z3_context, _ x: Z3_ast, _ y: Z3_ast) -> Z3_ast? {
+        Z3_mk_bvule(c, x, y)
     }
 
     /// The offset numeral `value`, which must be in the table's range.

@@ -6,13 +6,16 @@ import CZ3
 ///
 /// Z3 checks every certificate itself: a program step holds when the first of its two events
 /// has the lower seq (numerals, which Z3 compares; a step between two node numbers is `false`,
-/// since nothing orders them; each seq is written as its offset from the lowest seq of its node
-/// in the query, which keeps their order and lets every query share one table of numerals);
-/// a cause step holds by its fact; "`a` happens-before `e`" follows from a step into `e` from
-/// `a`, or from one whose start `a` happens before (transitivity).
-/// No event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
-/// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean chains
-/// cost 2 to 3 us a one-step goal and 10 to 25 us a three-step one.
+/// since nothing orders them); a cause step holds by its fact; "`a` happens-before `e`" follows
+/// from a step into `e` from `a`, or from one whose start `a` happens before (transitivity).
+/// Events are told apart by node and seq, so one event may be listed more than once.
+///
+/// Each seq is written as its offset from the lowest seq of its node in the query, a 16-bit
+/// numeral: offsets keep the seqs' order, and small ones let every query share one table of
+/// numerals and comparisons (`Z3OrderTable`). No event is a free integer position: measured on
+/// 1M-event traces, Z3's arithmetic over tens of thousands of free positions cost 50 to 250 us
+/// a goal; these numerals and Boolean facts cost about 0.3 us a one-step goal and 1.5 us a
+/// three-step one (Z3 4.8.12, queries of 256).
 package struct Z3OrderQuery: Sendable {
     /// One step of a certificate.
     package enum Step: Sendable, Equatable {
@@ -63,6 +66,10 @@ extension Z3Solver {
     /// their own, popped before this returns, so one solver answers many queries (far cheaper
     /// than a fresh solver each). Timeout, watchdog and cancellation as in `check`.
     ///
+    /// The query is one assertion: the cause facts the goals use, and "some goal fails", the
+    /// disjunction over the goals of the negations of their steps' conditions (a goal holds
+    /// when all of its conditions do).
+    ///
     /// - Throws: a `Z3Error` remembered from earlier, or a failure to make a term or to check.
     package func checkSomeGoalFails(
         _ query: Z3OrderQuery, goals: Range<Int>? = nil, timeout: Duration? = nil
@@ -72,30 +79,17 @@ extension Z3Solver {
         defer { pop() }
         var terms = OrderTerms(solver: self, query: query, goals: range.count)
         defer { terms.release() }
-        // "Some goal fails": the disjunction of their negations.
         var failures: [Z3_ast?] = []
-        failures.reserveCapacity(range.count)
-        for g in range {
-            let goal = query.goals[g]
-            if goal.steps.isEmpty {
-                // One program step: the goal fails when the seqs are not in order (numerals Z3
-                // compares), or always when the events are on two nodes (nothing orders them).
-                let (x, y) = (query.events[goal.before], query.events[goal.after])
-                failures.append(x.node == y.node
-                    ? try terms.compare(.lessOrEqual, y, x)
-                    : try terms.keep(Z3_mk_true(context.raw), "Z3_mk_true"))
-            } else {
-                failures.append(try terms.not(try terms.proof(of: goal, in: query)))
-            }
-        }
-        // One assertion for the query: the rules and facts, and that some goal fails.
-        terms.rules.append(try terms.keep(failures.withUnsafeBufferPointer {
+        failures.reserveCapacity(2 * range.count)
+        for g in range { try terms.failures(of: query.goals[g], in: query, into: &failures) }
+        var all = terms.facts
+        all.append(try terms.keep(failures.withUnsafeBufferPointer {
             Z3_mk_or(context.raw, UInt32($0.count), $0.baseAddress)
         }, "Z3_mk_or"))
-        let all = terms.rules.count == 1 ? terms.rules[0]! : try terms.keep(terms.rules.withUnsafeBufferPointer {
+        let assertion = all.count == 1 ? all[0]! : try terms.keep(all.withUnsafeBufferPointer {
             Z3_mk_and(context.raw, UInt32($0.count), $0.baseAddress)
         }, "Z3_mk_and")
-        Z3_solver_assert(context.raw, raw, all)
+        Z3_solver_assert(context.raw, raw, assertion)
         if let error = context.lastError("Z3_solver_assert") { throw error }
         return try check(timeout: timeout)
     }
@@ -117,17 +111,12 @@ private struct OrderTerms {
     private var bases: [Int?] = []
     /// Nodes numbered from `baseNodes` on write their seqs in integers.
     private static let baseNodes = 64
-    /// "a happens-before e" terms, by `a * eventCount + e`.
-    private var reach: [Int: Z3_ast] = [:]
     /// Free atoms made so far.
     private var atoms = 0
-    /// Cause facts made so far, by index.
+    /// The negations of the cause facts made so far, by index.
     private var causeFacts: [Int: Z3_ast] = [:]
-    /// The rules and cause facts, asserted with the goals in one conjunction (an assertion
-    /// each cost Z3 more than the term).
-    var rules: [Z3_ast?] = []
-    /// The keys of `reach` whose term is a free atom (named before any step derived it).
-    private var free: Set<Int> = []
+    /// The cause facts the goals use, asserted with them.
+    private(set) var facts: [Z3_ast?] = []
 
     /// Terms for a query of about `goals` goals (room made up front: growing the tables
     /// showed in profiles).
@@ -135,7 +124,7 @@ private struct OrderTerms {
         self.solver = solver
         self.c = solver.context.raw
         self.table = solver.orderTable
-        kept.reserveCapacity(4 * goals)
+        kept.reserveCapacity(2 * goals)
         var low: [Int] = [], high: [Int] = []
         for e in query.events where e.node >= 0 && e.node < Self.baseNodes {
             if low.count <= e.node {
@@ -166,24 +155,73 @@ private struct OrderTerms {
         return ast
     }
 
-    mutating func not(_ t: Z3_ast) throws(Z3Error) -> Z3_ast {
-        try keep(Z3_mk_not(c, t), "Z3_mk_not")
+    /// Appends to `out` the negations of the conditions that prove `goal`: "some goal fails"
+    /// is their disjunction. A goal without steps is one program step from `before` to
+    /// `after`. Otherwise each step `x -> y` proves "`before` happens-before `y`" from its own
+    /// condition and, unless `x` is `before`, the conditions that proved `before` reached `x`
+    /// (transitivity); an event that no step reached stands for a free atom, which proves
+    /// nothing, so the steps must link up for the query to be UNSAT. The conditions of the
+    /// last step, which must end at `after`, are the goal's.
+    mutating func failures(
+        of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery, into out: inout [Z3_ast?]
+    ) throws(Z3Error) {
+        let origin = query.events[goal.before], target = query.events[goal.after]
+        guard !goal.steps.isEmpty else {
+            out.append(try programFails(origin, target))
+            return
+        }
+        // The events reached so far, each with the negated conditions that reached it.
+        var reached: [(event: (node: Int, seq: Int), negated: [Z3_ast?])] = []
+        func same(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) -> Bool {
+            x.node == y.node && x.seq == y.seq
+        }
+        for (j, step) in goal.steps.enumerated() {
+            let from: (node: Int, seq: Int), to: (node: Int, seq: Int), fails: Z3_ast
+            switch step {
+            case .program(let f, let t):
+                (from, to) = (query.events[f], query.events[t])
+                fails = try programFails(from, to)
+            case .cause(let k):
+                (from, to) = (query.events[query.causes[k].from], query.events[query.causes[k].to])
+                fails = try factFails(k)
+            }
+            let last = j == goal.steps.count - 1
+            if last && !same(to, target) { break }
+            var negated: [Z3_ast?]
+            if same(from, origin) {
+                negated = []
+            } else if let known = reached.first(where: { same($0.event, from) }) {
+                negated = known.negated
+            } else {
+                negated = [try freeFails()]
+            }
+            negated.append(fails)
+            if last {
+                out += negated
+                return
+            }
+            reached.append((to, negated))
+        }
+        // The steps do not end at `after`: only what reached it proves the goal.
+        if let known = reached.first(where: { same($0.event, target) }) { out += known.negated } else {
+            out.append(try freeFails())
+        }
     }
 
-    /// The comparison of the seqs of two events of one node, in numerals for Z3 to compare:
-    /// offsets from the node's base in the table's bit-vectors (one base for both, so they
-    /// compare as the seqs do, and no offset overflows: the span was checked), or the seqs
-    /// themselves in integers for a node too wide for the table.
-    mutating func compare(
-        _ op: Z3OrderTable.Comparison, _ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)
-    ) throws(Z3Error) -> Z3_ast {
+    /// "A program step from `x` to `y` fails": for two events of one node, their seqs in
+    /// numerals for Z3 to compare, `y`'s not above `x`'s: offsets from the node's base in the
+    /// table's bit-vectors (one base for both, so they compare as the seqs do, and no offset
+    /// overflows: the span was checked), or the seqs themselves in integers for a node too wide
+    /// for the table. Always, for events on two nodes, which no program step orders.
+    mutating func programFails(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
+        guard x.node == y.node else { return try keep(Z3_mk_true(c), "Z3_mk_true") }
         if x.node >= 0 && x.node < bases.count, let base = bases[x.node] {
             let (ox, oy) = (x.seq - base, y.seq - base)
-            if let shared = try table.comparison(op, ox, oy) { return shared }
-            return try keep(Z3OrderTable.compare(c, op, try table.numeral(ox), try table.numeral(oy)), "Z3_mk_bvult")
+            if let shared = try table.comparison(oy, ox) { return shared }
+            return try keep(Z3OrderTable.lessOrEqual(c, try table.numeral(oy), try table.numeral(ox)), "Z3_mk_bvule")
         }
         let (nx, ny) = (try integer(x.seq), try integer(y.seq))
-        return try keep(op == .less ? Z3_mk_lt(c, nx, ny) : Z3_mk_le(c, nx, ny), "Z3_mk_lt")
+        return try keep(Z3_mk_le(c, ny, nx), "Z3_mk_le")
     }
 
     /// The integer numeral `value`, made once per query.
@@ -194,84 +232,24 @@ private struct OrderTerms {
         return made
     }
 
-    /// "Lower seq", in numerals for Z3 to compare, for two events on one node; `false` for
-    /// events on two nodes, which no program step orders.
-    mutating func program(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
-        guard x.node == y.node else { return try keep(Z3_mk_false(c), "Z3_mk_false") }
-        return try compare(.less, x, y)
-    }
-
-    /// The term "event `a` happens-before event `e`": what the steps derived, else a free atom.
-    mutating func reaches(_ a: Int, _ e: Int, eventCount: Int) throws(Z3Error) -> Z3_ast {
-        let key = a * eventCount + e
-        if let known = reach[key] { return known }
-        var made = try table.atom(.reach, atoms)
-        if made == nil { made = try keep(Z3OrderTable.makeAtom(solver.context, .reach, atoms), "Z3_mk_const") }
-        atoms += 1
-        reach[key] = made!
-        free.insert(key)
-        return made!
-    }
-
-    /// Adds `premises` as a way to derive "event `a` happens-before event `e`": the first
-    /// becomes its term, a later one a disjunct of it; where a goal already named its free
-    /// atom, the rule "`premises` implies the atom" (as if the atom were the term all along).
-    mutating func derive(_ a: Int, _ e: Int, eventCount: Int, by premises: Z3_ast) throws(Z3Error) {
-        let key = a * eventCount + e
-        guard let known = reach[key] else {
-            reach[key] = premises
-            return
-        }
-        if known == premises { return }
-        if free.contains(key) {
-            rules.append(try keep(Z3_mk_implies(c, premises, known), "Z3_mk_implies"))
-            return
-        }
-        let either: [Z3_ast?] = [known, premises]
-        reach[key] = try keep(either.withUnsafeBufferPointer { Z3_mk_or(c, 2, $0.baseAddress) }, "Z3_mk_or")
-    }
-
-    /// The term "`goal.before` happens-before `goal.after`" by the goal's steps. A goal
-    /// without steps is one program step from `before` to `after`. Otherwise each step
-    /// `x -> y` gives "`before` happens-before `y`" the term "the step holds, and `x` is
-    /// `before` or `before` happens-before it" (transitivity, written out); an event no step
-    /// reached has a free atom, which proves nothing, so the steps must link up for the
-    /// query to be UNSAT. The last step's term is the goal's.
-    mutating func proof(of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery) throws(Z3Error) -> Z3_ast {
-        let a = goal.before, n = query.events.count
-        guard !goal.steps.isEmpty else { return try program(query.events[a], query.events[goal.after]) }
-        for (j, step) in goal.steps.enumerated() {
-            let from: Int, to: Int, cause: Int
-            switch step {
-            case .program(let f, let t): (from, to, cause) = (f, t, -1)
-            case .cause(let k): (from, to, cause) = (query.causes[k].from, query.causes[k].to, k)
-            }
-            let last = j == goal.steps.count - 1
-            if last && to != goal.after { break }
-            let holds = cause >= 0 ? try fact(cause) : try program(query.events[from], query.events[to])
-            let premises: Z3_ast
-            if from == a {
-                premises = holds
-            } else {
-                let both: [Z3_ast?] = [holds, try reaches(a, from, eventCount: n)]
-                premises = try keep(both.withUnsafeBufferPointer { Z3_mk_and(c, 2, $0.baseAddress) }, "Z3_mk_and")
-            }
-            if last { return premises }
-            try derive(a, to, eventCount: n, by: premises)
-        }
-        // The steps do not end at `after`: nothing proves the goal.
-        return try reaches(a, goal.after, eventCount: n)
-    }
-
-    /// The cause fact `k`, added to the rules the first time it is named.
-    mutating func fact(_ k: Int) throws(Z3Error) -> Z3_ast {
+    /// "The cause fact `k` fails": the negation of its atom, which the query asserts (made,
+    /// and the fact added to `facts`, the first time it is named).
+    mutating func factFails(_ k: Int) throws(Z3Error) -> Z3_ast {
         if let known = causeFacts[k] { return known }
-        // Named apart from the reach atoms: a string symbol per fact.
-        var shared = try table.atom(.cause, k)
-        if shared == nil { shared = try keep(Z3OrderTable.makeAtom(solver.context, .cause, k), "Z3_mk_const") }
-        let made = shared!
-        rules.append(made)
+        // Named apart from the free atoms: a string symbol per fact.
+        var atom = try table.atom(.cause, k)
+        if atom == nil { atom = try keep(Z3OrderTable.makeAtom(solver.context, .cause, k), "Z3_mk_const") }
+        facts.append(atom)
+        let made = try keep(Z3_mk_not(c, atom), "Z3_mk_not")
         causeFacts[k] = made
         return made
+    }
+
+    /// The negation of a fresh free atom: an event no step reached.
+    mutating func freeFails() throws(Z3Error) -> Z3_ast {
+        var atom = try table.atom(.reach, atoms)
+        if atom == nil { atom = try keep(Z3OrderTable.makeAtom(solver.context, .reach, atoms), "Z3_mk_const") }
+        atoms += 1
+        return try keep(Z3_mk_not(c, atom), "Z3_mk_not")
     }
 }
