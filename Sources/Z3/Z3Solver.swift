@@ -28,6 +28,8 @@ package final class Z3Solver: CustomStringConvertible {
     private var appliedTimeout: UInt32
     /// Numerals and atoms that every order query of this solver shares (`checkSomeGoalFails`).
     lazy var orderTable = Z3OrderTable(context: context)
+    /// Interrupts a check that overruns its deadline; one for all of the solver's checks.
+    private lazy var watchdog = Z3Watchdog(context: context.raw)
 
     /// Creates a solver in `context`, optionally specialised to a logic and bounded in work.
     ///
@@ -161,12 +163,12 @@ package final class Z3Solver: CustomStringConvertible {
         let c = context.raw
         let cancellation = context.cancellation
         if let cancellation, !cancellation.begin(c) { return .unknown(reason: Z3Cancellation.reason) }
-        let watchdog = watchdogMilliseconds.map { Z3Watchdog(context: c, milliseconds: $0) }
+        if let watchdogMilliseconds { watchdog.arm(milliseconds: watchdogMilliseconds) }
         let answer = assumptions.withUnsafeBufferPointer { buffer in
             Z3_solver_check_assumptions(c, raw, UInt32(buffer.count), buffer.baseAddress)
         }
         let error = context.lastError("Z3_solver_check_assumptions")
-        let interrupted = watchdog?.disarm() ?? false
+        let interrupted = watchdogMilliseconds != nil && watchdog.disarm()
         cancellation?.end(c)
         // A cancelled check's answer is not used, whatever it was: the run is being abandoned.
         if let cancellation, cancellation.isCancelled { return .unknown(reason: Z3Cancellation.reason) }
