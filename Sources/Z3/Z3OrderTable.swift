@@ -25,7 +25,7 @@ final class Z3OrderTable {
     /// Boolean atoms by number and kind (see `Atom`); nil where not made yet.
     private var atoms: [[Z3_ast?]] = [[], []]
     /// Comparisons of two numerals of the table, by their values (see `comparison`).
-    private var comparisons: [Int: Z3_ast] = [:]
+    private var comparisons = Slots(capacity: 2 * comparisonLimit)
 
     /// The width of an offset: more than `numeralLimit` needs, and the narrowest Z3 was
     /// measured fastest with (32 and 64 bits cost a quarter more).
@@ -58,7 +58,7 @@ final class Z3OrderTable {
         let c = context.raw
         for ast in numerals { if let ast { Z3_dec_ref(c, ast) } }
         for kind in atoms { for ast in kind { if let ast { Z3_dec_ref(c, ast) } } }
-        for ast in comparisons.values { Z3_dec_ref(c, ast) }
+        for ast in comparisons.values { if let ast { Z3_dec_ref(c, ast) } }
         Z3_dec_ref(c, Z3_sort_to_ast(c, offsetSort))
     }
 
@@ -70,10 +70,11 @@ final class Z3OrderTable {
     func comparison(_ x: Int, _ y: Int) throws(Z3Error) -> Z3_ast? {
         guard Self.holds(x) && Self.holds(y) else { return nil }
         let key = x << 14 | y
-        if let known = comparisons[key] { return known }
+        let slot = comparisons.slot(of: key)
+        if let known = comparisons.values[slot] { return known }
         guard comparisons.count < Self.comparisonLimit else { return nil }
         let made = try keep(Self.lessOrEqual(context.raw, try numeral(x), try numeral(y)), "Z3_mk_bvule")
-        comparisons[key] = made
+        comparisons.insert(made, for: key, at: slot)
         return made
     }
 
@@ -121,5 +122,45 @@ final class Z3OrderTable {
         guard let ast else { throw Z3Error(code: .exception, message: "no result", call: call) }
         Z3_inc_ref(context.raw, ast)
         return ast
+    }
+}
+
+/// A hash table from non-negative integers to terms, open addressing with linear probing and
+/// a multiplicative hash: the table's lookup runs once per goal, and `Dictionary`'s hashing and
+/// generic key comparison showed in profiles. Never deletes; holds at most half its capacity,
+/// which the caller keeps to.
+private struct Slots {
+    /// The key in each slot, -1 where empty.
+    private var keys: [Int]
+    /// The term in each slot (nil where empty).
+    private(set) var values: [Z3_ast?]
+    /// Keys held.
+    private(set) var count = 0
+    /// log2 of the capacity.
+    private let bits: Int
+
+    /// An empty table of `capacity` slots, rounded up to a power of two.
+    init(capacity: Int) {
+        var bits = 1
+        while 1 << bits < capacity { bits += 1 }
+        self.bits = bits
+        keys = Array(repeating: -1, count: 1 << bits)
+        values = Array(repeating: nil, count: 1 << bits)
+    }
+
+    /// The slot that holds `key`, or the empty one where it would go.
+    func slot(of key: Int) -> Int {
+        let mask = (1 << bits) - 1
+        let hash = UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15
+        var i = Int(truncatingIfNeeded: hash >> UInt64(64 - bits))
+        while keys[i] != -1 && keys[i] != key { i = (i + 1) & mask }
+        return i
+    }
+
+    /// Puts `value` for `key` in `slot`, found empty by `slot(of:)`.
+    mutating func insert(_ value: Z3_ast, for key: Int, at slot: Int) {
+        keys[slot] = key
+        values[slot] = value
+        count += 1
     }
 }
