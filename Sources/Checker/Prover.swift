@@ -68,17 +68,24 @@ final class Prover {
     private func proveOrders(
         _ invariant: Invariant, _ obligations: ArraySlice<OrderObligation>, disagreements: inout [String]
     ) -> CheckReport.ProofResult {
-        let local = obligations.filter(\.isProgramOrder)
-        let crossing = obligations.filter { !$0.isProgramOrder }
+        // `CheckSink.compress` lists the goals on one node first: then the two kinds are
+        // slices of the batch (copying half a million goals cost more than finding them).
+        var local: ArraySlice<OrderObligation>, crossing: ArraySlice<OrderObligation>
+        let split = obligations.firstIndex { !$0.isProgramOrder } ?? obligations.endIndex
+        if obligations[split...].allSatisfy({ !$0.isProgramOrder }) {
+            (local, crossing) = (obligations[..<split], obligations[split...])
+        } else {
+            (local, crossing) = (obligations.filter(\.isProgramOrder)[...], obligations.filter { !$0.isProgramOrder }[...])
+        }
         // A query's cost per goal grows with its size (measured: 11 us a goal at 256, 26 us
         // at 1024; for goals on one node, 3% less CPU in all in queries of 256 than of 4096):
         // short queries keep it low.
         let chunk = 256
         var results: [CheckReport.ProofResult] = []
         for (goals, onOneNode) in [(local, true), (crossing, false)] {
-            var start = 0
-            while start < goals.count {
-                let end = min(start + chunk, goals.count)
+            var start = goals.startIndex
+            while start < goals.endIndex {
+                let end = min(start + chunk, goals.endIndex)
                 results.append(onOneNode
                     ? provePinned(invariant, goals[start..<end], disagreements: &disagreements)
                     : proveCrossing(invariant, goals[start..<end], disagreements: &disagreements))
