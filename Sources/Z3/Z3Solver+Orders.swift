@@ -64,7 +64,8 @@ extension Z3Solver {
     /// `query.goals`, all of them by default) unproved: `.unsat` proves every goal; `.sat`
     /// means some goal does not follow from its steps. The query's terms live in a scope of
     /// their own, popped before this returns, so one solver answers many queries (far cheaper
-    /// than a fresh solver each). Timeout, watchdog and cancellation as in `check`.
+    /// than a fresh solver each). The watchdog alone keeps the timeout (see `checkWatched`);
+    /// cancellation as in `check`.
     ///
     /// The query is one assertion: the cause facts the goals use, and "some goal fails", the
     /// disjunction over the goals of the negations of their steps' conditions (a goal holds
@@ -91,7 +92,7 @@ extension Z3Solver {
         }, "Z3_mk_and")
         Z3_solver_assert(context.raw, raw, assertion)
         if let error = context.lastError("Z3_solver_assert") { throw error }
-        return try check(timeout: timeout)
+        return try checkWatched(timeout: timeout)
     }
 }
 
