@@ -13,8 +13,8 @@ import CZ3
 /// Offsets are bit-vectors, compared unsigned (`bvule`): every offset in the table is
 /// below 2^14, so the comparison is the integers' order, and Z3 decides a comparison of two
 /// bit-vector numerals in under half the time it takes for integers (measured with Z3 4.8.12,
-/// queries of 256: 0.26 against 0.68 us a goal; its arithmetic rewriter normalizes both sides
-/// as polynomials first). Not thread-safe, like the context that made the terms.
+/// queries of 256: 0.26 against 0.68 us a goal, nearly all of it in the rewriter that
+/// evaluates the comparison). Not thread-safe, like the context that made the terms.
 final class Z3OrderTable {
     /// The context that made every term here; kept alive until they are released.
     private let context: Z3Context
@@ -41,7 +41,8 @@ final class Z3OrderTable {
 
     /// The kinds of atom, named apart so that one query's atoms never meet another kind's.
     enum Atom: Int {
-        /// "An event happens-before another" (integer symbols from 0).
+        /// A free atom, standing for an event that no step of a goal reached (integer symbols
+        /// from 0).
         case reach = 0
         /// A cause fact (string symbols `cause0`, `cause1`, ...).
         case cause = 1
