@@ -176,37 +176,53 @@ final class CheckSink: SpecSink {
     /// since each member's `before` is at or below that one on its node, and its `after` at or
     /// above the other. The solver proves each group's goal from its happens-before steps; a
     /// member adds only two seq comparisons on one node. Same-node obligations go one by one.
+    /// Reads the clocks where they lie (see `inPlace`): a copy per question showed in profiles.
     private func compress(_ batch: [(before: EventID, after: EventID)]) -> [OrderObligation] {
+        withUnsafePointer(to: &clocks) { compress(batch, clocks: $0) }
+    }
+
+    private func compress(
+        _ batch: [(before: EventID, after: EventID)], clocks: UnsafePointer<VectorClockIndex>
+    ) -> [OrderObligation] {
         var result: [OrderObligation] = []
         result.reserveCapacity(batch.count)
-        // Cross-node obligations by node pair: few pairs, found by a scan.
-        var groups: [(from: String, to: String, members: [(before: EventID, after: EventID)])] = []
+        // Cross-node obligations by node pair (few pairs, found by a scan), members as seqs:
+        // sorting and grouping copies of events cost a retain and a release of each name.
+        var groups: [(from: String, to: String, members: [(before: Int, after: Int)])] = []
         for ob in batch {
             if ob.before.node.exactlyEquals(ob.after.node) {
                 result.append(.programOrder(before: ob.before, after: ob.after))
             } else if let g = groups.firstIndex(where: {
                 $0.from.exactlyEquals(ob.before.node) && $0.to.exactlyEquals(ob.after.node)
             }) {
-                groups[g].members.append(ob)
+                groups[g].members.append((ob.before.seq, ob.after.seq))
             } else {
-                groups.append((ob.before.node, ob.after.node, [ob]))
+                groups.append((ob.before.node, ob.after.node, [(ob.before.seq, ob.after.seq)]))
             }
         }
-        func key(_ g: (from: String, to: String, members: [(before: EventID, after: EventID)])) -> [UInt8] {
+        func key(_ g: (from: String, to: String, members: [(before: Int, after: Int)])) -> [UInt8] {
             Array(g.from.utf8) + [0] + Array(g.to.utf8)
         }
         for group in groups.sorted(by: { key($0).lexicographicallyPrecedes(key($1)) }) {
-            let members = group.members.sorted { ($0.before.seq, $0.after.seq) < ($1.before.seq, $1.after.seq) }
+            // "before's node at seq l happens-before after's node at seq e", by node numbers
+            // found once (as `happensBefore` answers it for events on two nodes).
+            let from = clocks.pointee.nodeIndex(group.from), to = clocks.pointee.nodeIndex(group.to)
+            func happensBefore(_ l: Int, _ e: Int) -> Bool {
+                guard let from, let to else { return false }
+                let known = clocks.pointee.latestKnown(of: from, atNode: to, seq: e)
+                return known >= 0 && known >= l
+            }
+            let members = group.members.sorted { ($0.before, $0.after) < ($1.before, $1.after) }
             var latest = members[0].before, earliest = members[0].after
             var count = 0
             func close() {
-                let facts = clocks.path(from: latest, to: earliest) ?? []
-                result.append(OrderObligation(before: latest, after: earliest, facts: facts, covers: count))
+                let before = EventID(node: group.from, seq: latest), after = EventID(node: group.to, seq: earliest)
+                let facts = clocks.pointee.path(from: before, to: after) ?? []
+                result.append(OrderObligation(before: before, after: after, facts: facts, covers: count))
             }
             for m in members {
-                let newLatest = m.before.seq > latest.seq ? m.before : latest
-                let newEarliest = m.after.seq < earliest.seq ? m.after : earliest
-                if count == 0 || clocks.happensBefore(newLatest, newEarliest) {
+                let newLatest = max(m.before, latest), newEarliest = min(m.after, earliest)
+                if count == 0 || happensBefore(newLatest, newEarliest) {
                     count += 1
                     latest = newLatest
                     earliest = newEarliest

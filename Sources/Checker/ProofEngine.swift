@@ -18,10 +18,15 @@ final class ProofEngine: @unchecked Sendable {
     private let resourceLimit: Int?
     private let cancellation: CheckCancellation?
 
+    /// Solver threads by default: as many of two as the cores the replay leaves, and at least
+    /// one. On two cores a second solver thread only took turns with the first (measured on
+    /// 1M events: 0.04 s more CPU in all, no less wall time), and built a second table of terms.
+    static var defaultWorkers: Int { max(1, min(2, ProcessInfo.processInfo.activeProcessorCount - 1)) }
+
     /// Starts `workers` solver threads, each with its own Z3 context. Once `cancellation` is
     /// cancelled, batches still queued are dropped unproved and running queries end at once.
-    init(timeout: Duration, resourceLimit: Int? = nil, workers: Int = 2, capacity: Int = 8,
-         cancellation: CheckCancellation? = nil) {
+    init(timeout: Duration, resourceLimit: Int? = nil, workers: Int = ProofEngine.defaultWorkers,
+         capacity: Int = 8, cancellation: CheckCancellation? = nil) {
         self.timeout = timeout
         self.resourceLimit = resourceLimit
         self.cancellation = cancellation

@@ -151,7 +151,8 @@ package final class Z3Context {
     /// The error of the last Z3 call, if it failed; must be read right after that call.
     func lastError(_ call: String) -> Z3Error? {
         let code = Z3_get_error_code(raw)
-        guard code != Z3_OK else { return nil }
+        // Raw values compared: the enum's `!=` goes through a generic witness, once per Z3 call.
+        guard code.rawValue != Z3_OK.rawValue else { return nil }
         let message = Z3_get_error_msg(raw, code).map { String(cString: $0) } ?? ""
         return Z3Error(code: Z3Error.Code(code), message: message, call: call)
     }

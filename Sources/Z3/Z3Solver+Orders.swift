@@ -8,9 +8,14 @@ import CZ3
 /// has the lower seq (numerals, which Z3 compares; a step between two node numbers is `false`,
 /// since nothing orders them); a cause step holds by its fact; "`a` happens-before `e`" follows
 /// from a step into `e` from `a`, or from one whose start `a` happens before (transitivity).
-/// No event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
-/// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean chains
-/// cost 2 to 3 us a one-step goal and 10 to 25 us a three-step one.
+/// Events are told apart by node and seq, so one event may be listed more than once.
+///
+/// Each seq is written as its offset from the lowest seq of its node in the query, a 16-bit
+/// numeral: offsets keep the seqs' order, and small ones let every query share one table of
+/// numerals and comparisons (`Z3OrderTable`). No event is a free integer position: measured on
+/// 1M-event traces, Z3's arithmetic over tens of thousands of free positions cost 50 to 250 us
+/// a goal; these numerals and Boolean facts cost about 0.3 us a one-step goal and 1.5 us a
+/// three-step one (Z3 4.8.12, queries of 256).
 package struct Z3OrderQuery: Sendable {
     /// One step of a certificate.
     package enum Step: Sendable, Equatable {
@@ -59,7 +64,12 @@ extension Z3Solver {
     /// `query.goals`, all of them by default) unproved: `.unsat` proves every goal; `.sat`
     /// means some goal does not follow from its steps. The query's terms live in a scope of
     /// their own, popped before this returns, so one solver answers many queries (far cheaper
-    /// than a fresh solver each). Timeout, watchdog and cancellation as in `check`.
+    /// than a fresh solver each). The watchdog alone keeps the timeout (see `checkWatched`);
+    /// cancellation as in `check`.
+    ///
+    /// The query is one assertion: the cause facts the goals use, and "some goal fails", the
+    /// disjunction over the goals of the negations of their steps' conditions (a goal holds
+    /// when all of its conditions do).
     ///
     /// - Throws: a `Z3Error` remembered from earlier, or a failure to make a term or to check.
     package func checkSomeGoalFails(
@@ -68,28 +78,21 @@ extension Z3Solver {
         let range = goals ?? query.goals.indices
         push()
         defer { pop() }
-        var terms = OrderTerms(solver: self, goals: range.count)
+        var terms = OrderTerms(solver: self, query: query, goals: range.count)
         defer { terms.release() }
-        // "Some goal fails": the disjunction of their negations.
         var failures: [Z3_ast?] = []
-        failures.reserveCapacity(range.count)
-        for g in range {
-            let goal = query.goals[g]
-            if goal.steps.isEmpty {
-                // One program step: the goal fails when the seqs are not in order (numerals Z3
-                // compares), or always when the events are on two nodes (nothing orders them).
-                let (x, y) = (query.events[goal.before], query.events[goal.after])
-                failures.append(x.node == y.node
-                    ? try terms.keep(Z3_mk_le(context.raw, try terms.numeral(y.seq), try terms.numeral(x.seq)), "Z3_mk_le")
-                    : try terms.keep(Z3_mk_true(context.raw), "Z3_mk_true"))
-            } else {
-                failures.append(try terms.not(try terms.proof(of: goal, in: query)))
-            }
-        }
-        try terms.assert(try terms.keep(failures.withUnsafeBufferPointer {
+        failures.reserveCapacity(2 * range.count)
+        for g in range { try terms.failures(of: query.goals[g], in: query, into: &failures) }
+        var all = terms.facts
+        all.append(try terms.keep(failures.withUnsafeBufferPointer {
             Z3_mk_or(context.raw, UInt32($0.count), $0.baseAddress)
         }, "Z3_mk_or"))
-        return try check(timeout: timeout)
+        let assertion = all.count == 1 ? all[0]! : try terms.keep(all.withUnsafeBufferPointer {
+            Z3_mk_and(context.raw, UInt32($0.count), $0.baseAddress)
+        }, "Z3_mk_and")
+        Z3_solver_assert(context.raw, raw, assertion)
+        if let error = context.lastError("Z3_solver_assert") { throw error }
+        return try checkWatched(timeout: timeout)
     }
 }
 
@@ -98,29 +101,45 @@ extension Z3Solver {
 private struct OrderTerms {
     let solver: Z3Solver
     let c: Z3_context
+    /// The terms every query of the solver shares.
+    private let table: Z3OrderTable
     private var kept: [Z3_ast] = []
-    private var numerals: [Int: Z3_ast] = [:]
-    /// "a happens-before e" atoms, by `a * eventCount + e`.
-    private var reach: [Int: Z3_ast] = [:]
-    /// Cause facts made (and asserted) so far, by index.
+    /// Integer numerals, by value, for the seqs of nodes too wide for the table.
+    private var integers: [Int: Z3_ast] = [:]
+    /// Per node number (below `baseNodes`): what its seqs are written as offsets from, the
+    /// lowest of its seqs in the query; nil when its seqs span more than the table holds,
+    /// and are written as they are, in integers.
+    private var bases: [Int?] = []
+    /// Nodes numbered from `baseNodes` on write their seqs in integers.
+    private static let baseNodes = 64
+    /// Free atoms made so far.
+    private var atoms = 0
+    /// The negations of the cause facts made so far, by index.
     private var causeFacts: [Int: Z3_ast] = [:]
-    /// Rules asserted so far, by origin and step, so goals that share steps share rules.
-    private var rules: Set<RuleKey> = []
-
-    private struct RuleKey: Hashable {
-        var origin: Int
-        var from: Int
-        var to: Int
-        var cause: Int
-    }
+    /// The cause facts the goals use, asserted with them.
+    private(set) var facts: [Z3_ast?] = []
 
     /// Terms for a query of about `goals` goals (room made up front: growing the tables
     /// showed in profiles).
-    init(solver: Z3Solver, goals: Int) {
+    init(solver: Z3Solver, query: Z3OrderQuery, goals: Int) {
         self.solver = solver
         self.c = solver.context.raw
-        kept.reserveCapacity(4 * goals)
-        numerals.reserveCapacity(2 * goals)
+        self.table = solver.orderTable
+        kept.reserveCapacity(2 * goals)
+        var low: [Int] = [], high: [Int] = []
+        for e in query.events where e.node >= 0 && e.node < Self.baseNodes {
+            if low.count <= e.node {
+                low += repeatElement(Int.max, count: e.node + 1 - low.count)
+                high += repeatElement(Int.min, count: e.node + 1 - high.count)
+            }
+            low[e.node] = min(low[e.node], e.seq)
+            high[e.node] = max(high[e.node], e.seq)
+        }
+        bases = low.indices.map { n in
+            guard low[n] <= high[n] else { return nil }
+            let (span, overflow) = high[n].subtractingReportingOverflow(low[n])
+            return overflow || !Z3OrderTable.holds(span) ? nil : low[n]
+        }
     }
 
     /// Drops every reference taken.
@@ -137,77 +156,101 @@ private struct OrderTerms {
         return ast
     }
 
-    mutating func assert(_ t: Z3_ast) throws(Z3Error) {
-        Z3_solver_assert(c, solver.raw, t)
-        if let error = solver.context.lastError("Z3_solver_assert") { throw error }
-    }
-
-    mutating func not(_ t: Z3_ast) throws(Z3Error) -> Z3_ast {
-        try keep(Z3_mk_not(c, t), "Z3_mk_not")
-    }
-
-    mutating func numeral(_ value: Int) throws(Z3Error) -> Z3_ast {
-        if let known = numerals[value] { return known }
-        let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
-        numerals[value] = made
-        return made
-    }
-
-    /// "Lower seq", in numerals for Z3 to compare, for two events on one node; `false` for
-    /// events on two nodes, which no program step orders.
-    mutating func program(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
-        guard x.node == y.node else { return try keep(Z3_mk_false(c), "Z3_mk_false") }
-        return try keep(Z3_mk_lt(c, try numeral(x.seq), try numeral(y.seq)), "Z3_mk_lt")
-    }
-
-    /// The atom "event `a` happens-before event `e`".
-    mutating func reaches(_ a: Int, _ e: Int, eventCount: Int) throws(Z3Error) -> Z3_ast {
-        let key = a * eventCount + e
-        if let known = reach[key] { return known }
-        precondition(reach.count < Int(Int32.max), "symbol numbers are 32-bit")
-        let made = try keep(
-            Z3_mk_const(c, Z3_mk_int_symbol(c, Int32(reach.count)), solver.context.boolSort), "Z3_mk_const")
-        reach[key] = made
-        return made
-    }
-
-    /// The term "`goal.before` happens-before `goal.after`" by the goal's steps. A goal
-    /// without steps is one program step from `before` to `after`. Otherwise, for each step
-    /// `x -> y` but the last, asserts the rule "the step holds, and `x` is `before` or
-    /// `before` happens-before it" implies "`before` happens-before `y`" (an atom per event
-    /// reached, so Z3 checks that the steps link up); the last step's premises are the term.
-    mutating func proof(of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery) throws(Z3Error) -> Z3_ast {
-        let a = goal.before, n = query.events.count
-        guard !goal.steps.isEmpty else { return try program(query.events[a], query.events[goal.after]) }
+    /// Appends to `out` the negations of the conditions that prove `goal`: "some goal fails"
+    /// is their disjunction. A goal without steps is one program step from `before` to
+    /// `after`. Otherwise each step `x -> y` proves "`before` happens-before `y`" from its own
+    /// condition and, unless `x` is `before`, the conditions that proved `before` reached `x`
+    /// (transitivity); an event that no step reached stands for a free atom, which proves
+    /// nothing, so the steps must link up for the query to be UNSAT. The conditions of the
+    /// last step, which must end at `after`, are the goal's.
+    mutating func failures(
+        of goal: Z3OrderQuery.Goal, in query: Z3OrderQuery, into out: inout [Z3_ast?]
+    ) throws(Z3Error) {
+        let origin = query.events[goal.before], target = query.events[goal.after]
+        guard !goal.steps.isEmpty else {
+            out.append(try programFails(origin, target))
+            return
+        }
+        // The events reached so far, each with the negated conditions that reached it.
+        var reached: [(event: (node: Int, seq: Int), negated: [Z3_ast?])] = []
+        func same(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) -> Bool {
+            x.node == y.node && x.seq == y.seq
+        }
         for (j, step) in goal.steps.enumerated() {
-            let from: Int, to: Int, cause: Int
+            let from: (node: Int, seq: Int), to: (node: Int, seq: Int), fails: Z3_ast
             switch step {
-            case .program(let f, let t): (from, to, cause) = (f, t, -1)
-            case .cause(let k): (from, to, cause) = (query.causes[k].from, query.causes[k].to, k)
+            case .program(let f, let t):
+                (from, to) = (query.events[f], query.events[t])
+                fails = try programFails(from, to)
+            case .cause(let k):
+                (from, to) = (query.events[query.causes[k].from], query.events[query.causes[k].to])
+                fails = try factFails(k)
             }
             let last = j == goal.steps.count - 1
-            if last && to != goal.after { break }
-            if !last && !rules.insert(RuleKey(origin: a, from: from, to: to, cause: cause)).inserted { continue }
-            var premises: [Z3_ast?] = [cause >= 0 ? try fact(cause) : try program(query.events[from], query.events[to])]
-            if from != a { premises.append(try reaches(a, from, eventCount: n)) }
-            let all = premises.count == 1
-                ? premises[0]!
-                : try keep(premises.withUnsafeBufferPointer { Z3_mk_and(c, UInt32($0.count), $0.baseAddress) }, "Z3_mk_and")
-            if last { return all }
-            try assert(try keep(Z3_mk_implies(c, all, try reaches(a, to, eventCount: n)), "Z3_mk_implies"))
+            if last && !same(to, target) { break }
+            var negated: [Z3_ast?]
+            if same(from, origin) {
+                negated = []
+            } else if let known = reached.first(where: { same($0.event, from) }) {
+                negated = known.negated
+            } else {
+                negated = [try freeFails()]
+            }
+            negated.append(fails)
+            if last {
+                out += negated
+                return
+            }
+            reached.append((to, negated))
         }
-        // The steps do not end at `after`: nothing proves the goal.
-        return try reaches(a, goal.after, eventCount: n)
+        // The steps do not end at `after`: only what reached it proves the goal.
+        if let known = reached.first(where: { same($0.event, target) }) { out += known.negated } else {
+            out.append(try freeFails())
+        }
     }
 
-    /// The cause fact `k`, asserted the first time it is named.
-    mutating func fact(_ k: Int) throws(Z3Error) -> Z3_ast {
+    /// "A program step from `x` to `y` fails": for two events of one node, their seqs in
+    /// numerals for Z3 to compare, `y`'s not above `x`'s: offsets from the node's base in the
+    /// table's bit-vectors (one base for both, so they compare as the seqs do, and no offset
+    /// overflows: the span was checked), or the seqs themselves in integers for a node too wide
+    /// for the table. Always, for events on two nodes, which no program step orders.
+    mutating func programFails(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
+        guard x.node == y.node else { return try keep(Z3_mk_true(c), "Z3_mk_true") }
+        if x.node >= 0 && x.node < bases.count, let base = bases[x.node] {
+            let (ox, oy) = (x.seq - base, y.seq - base)
+            if let shared = try table.comparison(oy, ox) { return shared }
+            return try keep(Z3OrderTable.lessOrEqual(c, try table.numeral(oy), try table.numeral(ox)), "Z3_mk_bvule")
+        }
+        let (nx, ny) = (try integer(x.seq), try integer(y.seq))
+        return try keep(Z3_mk_le(c, ny, nx), "Z3_mk_le")
+    }
+
+    /// The integer numeral `value`, made once per query.
+    private mutating func integer(_ value: Int) throws(Z3Error) -> Z3_ast {
+        if let known = integers[value] { return known }
+        let made = try keep(Z3_mk_int64(c, Int64(value), solver.context.intSort), "Z3_mk_int64")
+        integers[value] = made
+        return made
+    }
+
+    /// "The cause fact `k` fails": the negation of its atom, which the query asserts (made,
+    /// and the fact added to `facts`, the first time it is named).
+    mutating func factFails(_ k: Int) throws(Z3Error) -> Z3_ast {
         if let known = causeFacts[k] { return known }
-        // Named apart from the reach atoms: a string symbol per fact.
-        let made = try keep(
-            Z3_mk_const(c, Z3_mk_string_symbol(c, "cause\(k)"), solver.context.boolSort), "Z3_mk_const")
-        try assert(made)
+        // Named apart from the free atoms: a string symbol per fact.
+        var atom = try table.atom(.cause, k)
+        if atom == nil { atom = try keep(Z3OrderTable.makeAtom(solver.context, .cause, k), "Z3_mk_const") }
+        facts.append(atom)
+        let made = try keep(Z3_mk_not(c, atom), "Z3_mk_not")
         causeFacts[k] = made
         return made
+    }
+
+    /// The negation of a fresh free atom: an event no step reached.
+    mutating func freeFails() throws(Z3Error) -> Z3_ast {
+        var atom = try table.atom(.reach, atoms)
+        if atom == nil { atom = try keep(Z3OrderTable.makeAtom(solver.context, .reach, atoms), "Z3_mk_const") }
+        atoms += 1
+        return try keep(Z3_mk_not(c, atom), "Z3_mk_not")
     }
 }

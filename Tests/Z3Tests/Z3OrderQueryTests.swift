@@ -39,4 +39,42 @@ final class Z3OrderQueryTests: XCTestCase {
         let across = Z3OrderQuery.Goal(before: 1, after: 2, steps: [.program(from: 1, to: 2)])
         XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: events, goals: [across])).isSat)
     }
+
+    func testAnEventListedTwiceIsOneEvent() throws {
+        let solver = Z3Solver(context: Z3Context(), logic: "QF_IDL")
+        // a#2 twice (indices 1 and 4): the program step reaches one, the cause starts at the other.
+        let listed = events + [(0, 2)]
+        let goal = Z3OrderQuery.Goal(before: 0, after: 3, steps: [.program(from: 0, to: 1), .cause(0), .program(from: 2, to: 3)])
+        let query = Z3OrderQuery(events: listed, causes: [(4, 2)], goals: [goal])
+        XCTAssertTrue(try solver.checkSomeGoalFails(query).isUnsat)
+    }
+
+    func testSeqsFarApartAreComparedToo() throws {
+        let solver = Z3Solver(context: Z3Context(), logic: "QF_IDL")
+        // Seqs spanning more than the shared table of numerals holds, on node 0 only.
+        let far: [(node: Int, seq: Int)] = [(0, 3), (0, 5_000_000), (1, 7), (1, 9)]
+        let good = [Z3OrderQuery.Goal(before: 0, after: 1, steps: []), Z3OrderQuery.Goal(before: 2, after: 3, steps: [])]
+        XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: far, goals: good)).isUnsat)
+        let bad = Z3OrderQuery.Goal(before: 1, after: 0, steps: [])
+        XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: far, goals: good + [bad])).isSat)
+        let chain = Z3OrderQuery.Goal(before: 0, after: 3, steps: [.program(from: 0, to: 1), .cause(0), .program(from: 2, to: 3)])
+        XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: far, causes: [(1, 2)], goals: [chain])).isUnsat)
+        let backwards = Z3OrderQuery.Goal(before: 1, after: 3, steps: [.program(from: 1, to: 0), .cause(0), .program(from: 2, to: 3)])
+        XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: far, causes: [(0, 2)], goals: [backwards])).isSat)
+    }
+
+    func testQueriesOfOneSolverStayApart() throws {
+        // The solver's queries share numerals and atoms: a broken query before or after a sound
+        // one changes neither answer.
+        let solver = Z3Solver(context: Z3Context(), logic: "QF_IDL")
+        let linked = Z3OrderQuery.Goal(before: 0, after: 3, steps: [.program(from: 0, to: 1), .cause(0), .program(from: 2, to: 3)])
+        let unlinked = Z3OrderQuery.Goal(before: 1, after: 3, steps: [.cause(0), .program(from: 2, to: 3)])
+        for _ in 0..<3 {
+            XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: events, causes: [(0, 2)], goals: [unlinked])).isSat)
+            XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: events, causes: [(1, 2)], goals: [linked])).isUnsat)
+            let local = Z3OrderQuery(events: events, goals: [Z3OrderQuery.Goal(before: 3, after: 2, steps: [])])
+            XCTAssertTrue(try solver.checkSomeGoalFails(local).isSat)
+        }
+        XCTAssertEqual(solver.scopeDepth, 0)
+    }
 }
