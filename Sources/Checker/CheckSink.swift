@@ -174,18 +174,22 @@ final class CheckSink: SpecSink {
     /// Groups cross-node obligations that one goal implies by program order alone: when the
     /// latest `before` of a group happens-before its earliest `after`, every member holds,
     /// since each member's `before` is at or below that one on its node, and its `after` at or
-    /// above the other. The solver proves each group's goal from its happens-before steps; a
-    /// member adds only two seq comparisons on one node. Same-node obligations go one by one.
+    /// above the other. The solver proves each group's goal from its happens-before steps, and
+    /// each member's two links to it, seq comparisons on one node, as goals of their own that
+    /// count no obligation (`covers` 0). Same-node obligations go one by one, first, with the
+    /// links (`Prover` takes the goals on one node as the batch's first slice).
     /// Reads the clocks where they lie (see `inPlace`): a copy per question showed in profiles.
     private func compress(_ batch: [(before: EventID, after: EventID)]) -> [OrderObligation] {
         withUnsafePointer(to: &clocks) { compress(batch, clocks: $0) }
     }
 
+    /// `compress(_:)` with the clocks at `clocks`.
     private func compress(
         _ batch: [(before: EventID, after: EventID)], clocks: UnsafePointer<VectorClockIndex>
     ) -> [OrderObligation] {
         var result: [OrderObligation] = []
         result.reserveCapacity(batch.count)
+        var crossing: [OrderObligation] = []
         // Cross-node obligations by node pair (few pairs, found by a scan), members as seqs:
         // sorting and grouping copies of events cost a retain and a release of each name.
         var groups: [(from: String, to: String, members: [(before: Int, after: Int)])] = []
@@ -215,10 +219,21 @@ final class CheckSink: SpecSink {
             let members = group.members.sorted { ($0.before, $0.after) < ($1.before, $1.after) }
             var latest = members[0].before, earliest = members[0].after
             var count = 0
+            var first = 0
             func close() {
                 let before = EventID(node: group.from, seq: latest), after = EventID(node: group.to, seq: earliest)
                 let facts = clocks.pointee.path(from: before, to: after) ?? []
-                result.append(OrderObligation(before: before, after: after, facts: facts, covers: count))
+                crossing.append(OrderObligation(before: before, after: after, facts: facts, covers: count))
+                // Each member's links to the group's goal, when it is not the goal's own event.
+                for m in members[first..<(first + count)] {
+                    if m.before < latest {
+                        result.append(.link(EventID(node: group.from, seq: m.before), before))
+                    }
+                    if earliest < m.after {
+                        result.append(.link(after, EventID(node: group.to, seq: m.after)))
+                    }
+                }
+                first += count
             }
             for m in members {
                 let newLatest = max(m.before, latest), newEarliest = min(m.after, earliest)
@@ -235,7 +250,7 @@ final class CheckSink: SpecSink {
             }
             close()
         }
-        return result
+        return result + crossing
     }
 
     private func solver() -> Prover {

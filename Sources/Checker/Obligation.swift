@@ -30,6 +30,15 @@ struct OrderObligation: Sendable {
         return ob
     }
 
+    /// "`before` happens-before `after`" on one node, linking a member of a group of
+    /// obligations to the group's goal (see `CheckSink.compress`): proved like `programOrder`,
+    /// it stands for no obligation of its own.
+    static func link(_ before: EventID, _ after: EventID) -> OrderObligation {
+        var ob = programOrder(before: before, after: after)
+        ob.covers = 0
+        return ob
+    }
+
     /// Both events on one node: the goal is that node's seq order, nothing else.
     var isProgramOrder: Bool {
         if sameNode { return true }

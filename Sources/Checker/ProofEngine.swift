@@ -31,6 +31,7 @@ final class ProofEngine: @unchecked Sendable {
         self.resourceLimit = resourceLimit
         self.cancellation = cancellation
         self.capacity = capacity
+        precondition(workers >= 1, "a proof engine needs a solver thread")
         self.running = workers
         for i in 0..<workers {
             let thread = Thread { [self] in self.run() }

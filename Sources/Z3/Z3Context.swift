@@ -22,7 +22,8 @@ package final class Z3Context {
     /// The default timeout for every check in this context, in milliseconds, if any.
     ///
     /// `Z3Solver.check` uses it when the call gives no timeout of its own, both as Z3's
-    /// `timeout` parameter and as the deadline of the interrupting watchdog.
+    /// `timeout` parameter and as the deadline of the interrupting watchdog;
+    /// `Z3Solver.checkWatched` as the watchdog's deadline alone.
     package let timeoutMilliseconds: Int?
 
     /// The cancellation every check in this context obeys, if any: once it is cancelled,

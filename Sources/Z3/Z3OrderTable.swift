@@ -7,7 +7,7 @@ import CZ3
 /// Making a term was most of an order query's cost: a numeral is a declaration with a rational
 /// parameter, hashed into the context's table of terms, and an atom a declaration and a
 /// constant; both were deleted again when the query dropped them. Queries write seqs as small
-/// offsets (see `checkSomeGoalFails`) and number their atoms from zero, so the same few
+/// offsets (see `Z3OrderQuery`) and number their atoms from zero, so the same few
 /// thousand terms serve every query.
 ///
 /// Offsets are bit-vectors, compared unsigned (`bvule`): every offset in the table is
@@ -33,7 +33,8 @@ final class Z3OrderTable {
     /// Numerals kept, from zero: queries of a few thousand events stay well below it. A query
     /// whose offsets of one node span more writes that node's seqs as integers (see `OrderTerms`).
     static let numeralLimit = 1 << 14
-    /// Atoms kept of each kind: a query of 256 three-step goals numbers about 800.
+    /// Atoms kept of each kind: a query of 256 three-step goals numbers about 800 (`Prover`
+    /// asks 128 at a time).
     static let atomLimit = 1 << 13
     /// Comparisons kept: queries of goals near each other in a trace compare the same small
     /// offsets again and again.

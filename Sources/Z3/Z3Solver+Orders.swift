@@ -12,7 +12,8 @@ import CZ3
 ///
 /// Each seq is written as its offset from the lowest seq of its node in the query, a 16-bit
 /// numeral: offsets keep the seqs' order, and small ones let every query share one table of
-/// numerals and comparisons (`Z3OrderTable`). No event is a free integer position: measured on
+/// numerals and comparisons (`Z3OrderTable`). A node whose seqs in the query span more than
+/// the table holds, or numbered 64 or more, has its seqs written as integers instead. No event is a free integer position: measured on
 /// 1M-event traces, Z3's arithmetic over tens of thousands of free positions cost 50 to 250 us
 /// a goal; these numerals and Boolean facts cost about 0.3 us a one-step goal and 1.5 us a
 /// three-step one (Z3 4.8.12, queries of 256).
@@ -62,9 +63,10 @@ package struct Z3OrderQuery: Sendable {
 extension Z3Solver {
     /// Asks whether the certificates of `query` leave some goal in `goals` (indices into
     /// `query.goals`, all of them by default) unproved: `.unsat` proves every goal; `.sat`
-    /// means some goal does not follow from its steps. The query's terms live in a scope of
-    /// their own, popped before this returns, so one solver answers many queries (far cheaper
-    /// than a fresh solver each). The watchdog alone keeps the timeout (see `checkWatched`);
+    /// means some goal does not follow from its steps. The query's assertion lives in a scope of
+    /// its own, popped before this returns, so one solver answers many queries (far cheaper
+    /// than a fresh solver each); its numerals, comparisons and atoms stay in the solver's
+    /// `Z3OrderTable` for the next query, never asserted there. The watchdog alone keeps the timeout (see `checkWatched`);
     /// cancellation as in `check`.
     ///
     /// The query is one assertion: the cause facts the goals use, and "some goal fails", the
@@ -99,10 +101,13 @@ extension Z3Solver {
 /// The terms of one order query, each referenced until `release`; not thread-safe (its
 /// solver's context is not).
 private struct OrderTerms {
+    /// The solver the query is asked of.
     let solver: Z3Solver
+    /// Its context, for the C calls.
     let c: Z3_context
     /// The terms every query of the solver shares.
     private let table: Z3OrderTable
+    /// Terms made for this query alone, referenced until `release`.
     private var kept: [Z3_ast] = []
     /// Integer numerals, by value, for the seqs of nodes too wide for the table.
     private var integers: [Int: Z3_ast] = [:]

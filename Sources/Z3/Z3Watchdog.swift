@@ -5,7 +5,9 @@ import Foundation
 /// Interrupts a solver's running check a little after its deadline, unless disarmed first.
 ///
 /// Z3's own `timeout` parameter is not reliable (a 20 s timeout was seen running past 200 s),
-/// so `Z3Solver.check` also arms its watchdog. When a deadline passes it calls `Z3_interrupt`,
+/// so `Z3Solver.check` also arms its watchdog, with some grace after Z3's own timeout; the
+/// many small order queries (`Z3Solver.checkWatched`) leave Z3's timeout unset and have the
+/// watchdog alone, at the deadline. When a deadline passes it calls `Z3_interrupt`,
 /// the one Z3 call allowed from another thread, which makes the running check return "unknown".
 ///
 /// One watchdog serves every check of its solver: arming and disarming only set the deadline
@@ -70,14 +72,21 @@ final class Z3Watchdog: @unchecked Sendable {
         lock.withLock {
             if timer == at { timer = nil }
             guard let deadline else { return }
-            if DispatchTime.now().uptimeNanoseconds >= deadline {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now >= deadline {
                 fired = true
                 Z3_interrupt(context)
+                // An interrupt that lands before Z3 has registered the check is lost: again
+                // every 20 ms while the check is still armed.
+                if timer == nil { schedule(now &+ Self.repeatNanoseconds) }
             } else if timer.map({ $0 > deadline }) ?? true {
                 schedule(deadline)
             }
         }
     }
+
+    /// How long after an interrupt the watchdog interrupts again, while the check runs on.
+    private static let repeatNanoseconds: UInt64 = 20_000_000
 
     /// How long after Z3's own timeout the watchdog interrupts: Z3 gets the first chance to
     /// stop cleanly, then a tenth of the timeout more, between 50 ms and 2 s.

@@ -93,6 +93,23 @@ final class EngineAgreementTests: XCTestCase {
         }
     }
 
+    /// The links that tie a member of a group of obligations to the group's goal are proved
+    /// by Z3 too, count no obligation, and one that does not hold is a disagreement.
+    func testLinksOfAGroupAreProvedAndCountNoObligation() {
+        let prover = Prover(timeout: .seconds(10))
+        let good = prover.prove(.orders(.mirrorCommitAfterMirror, [
+            .link(EventID(node: "secondary", seq: 2), EventID(node: "secondary", seq: 5)),
+            .link(EventID(node: "primary", seq: 9), EventID(node: "primary", seq: 12)),
+        ]))
+        XCTAssertEqual(good.result, .proved)
+        XCTAssertEqual(good.goals, 0)
+        let bad = prover.prove(.orders(.mirrorCommitAfterMirror, [
+            .link(EventID(node: "secondary", seq: 5), EventID(node: "secondary", seq: 2)),
+        ]))
+        XCTAssertEqual(bad.result, .refuted)
+        XCTAssertEqual(bad.disagreements.count, 1)
+    }
+
     func testRankingCertificateAndCycleRefutation() {
         let prover = Prover(timeout: .seconds(10))
         let edges: [(from: Int, to: Int)] = [(0, 1), (1, 2), (0, 2)]

@@ -49,6 +49,36 @@ final class Z3OrderQueryTests: XCTestCase {
         XCTAssertTrue(try solver.checkSomeGoalFails(query).isUnsat)
     }
 
+    /// Wrong certificates are caught on every way a seq is written: as an offset from its
+    /// node's lowest seq (seqs past 16 bits, the top offset), and as an integer (a span past
+    /// the table, node numbers of 64 or more).
+    func testWrongCertificatesAreCaughtOnEveryNumeralPath() throws {
+        let sets: [[(node: Int, seq: Int)]] = [
+            [(0, 65_535), (0, 65_537), (1, 7), (1, 9)],
+            [(0, -3), (0, 16_380), (1, 7), (1, 9)],
+            [(0, 0), (0, 16_384), (1, 7), (1, 9)],
+            [(70, 65_535), (70, 65_537), (71, 7), (71, 9)],
+        ]
+        for events in sets {
+            let solver = Z3Solver(context: Z3Context(), logic: "QF_IDL")
+            func fails(_ goals: [Z3OrderQuery.Goal], causes: [(from: Int, to: Int)] = [], _ range: Range<Int>? = nil) throws -> Bool {
+                try solver.checkSomeGoalFails(Z3OrderQuery(events: events, causes: causes, goals: goals), goals: range).isSat
+            }
+            let forward = Z3OrderQuery.Goal(before: 0, after: 1, steps: [])
+            let backward = Z3OrderQuery.Goal(before: 1, after: 0, steps: [])
+            XCTAssertFalse(try fails([forward]), "\(events)")
+            XCTAssertTrue(try fails([forward, backward]), "\(events)")
+            XCTAssertFalse(try fails([forward, backward], 0..<1), "\(events)")
+            XCTAssertTrue(try fails([Z3OrderQuery.Goal(before: 0, after: 0, steps: [])]), "\(events)")
+            let chain = Z3OrderQuery.Goal(before: 0, after: 3, steps: [.program(from: 0, to: 1), .cause(0), .program(from: 2, to: 3)])
+            XCTAssertFalse(try fails([chain], causes: [(1, 2)]), "\(events)")
+            let backA = Z3OrderQuery.Goal(before: 1, after: 3, steps: [.program(from: 1, to: 0), .cause(0), .program(from: 2, to: 3)])
+            XCTAssertTrue(try fails([backA], causes: [(0, 2)]), "\(events)")
+            let backB = Z3OrderQuery.Goal(before: 0, after: 2, steps: [.program(from: 0, to: 1), .cause(0), .program(from: 3, to: 2)])
+            XCTAssertTrue(try fails([backB], causes: [(1, 3)]), "\(events)")
+        }
+    }
+
     func testSeqsFarApartAreComparedToo() throws {
         let solver = Z3Solver(context: Z3Context(), logic: "QF_IDL")
         // Seqs spanning more than the shared table of numerals holds, on node 0 only.
