@@ -13,10 +13,10 @@ import CZ3
 /// Each seq is written as its offset from the lowest seq of its node in the query, a 16-bit
 /// numeral: offsets keep the seqs' order, and small ones let every query share one table of
 /// numerals and comparisons (`Z3OrderTable`). A node whose seqs in the query span more than
-/// the table holds, or numbered 64 or more, has its seqs written as integers instead. No event is a free integer position: measured on
-/// 1M-event traces, Z3's arithmetic over tens of thousands of free positions cost 50 to 250 us
-/// a goal; these numerals and Boolean facts cost about 0.3 us a one-step goal and 1.5 us a
-/// three-step one (Z3 4.8.12, queries of 256).
+/// the table holds, or numbered 64 or more, has its seqs written as integers instead. No
+/// event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
+/// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean facts
+/// cost about 0.3 us a one-step goal and 1.5 us a three-step one (Z3 4.8.12, queries of 256).
 package struct Z3OrderQuery: Sendable {
     /// One step of a certificate.
     package enum Step: Sendable, Equatable {
@@ -66,8 +66,8 @@ extension Z3Solver {
     /// means some goal does not follow from its steps. The query's assertion lives in a scope of
     /// its own, popped before this returns, so one solver answers many queries (far cheaper
     /// than a fresh solver each); its numerals, comparisons and atoms stay in the solver's
-    /// `Z3OrderTable` for the next query, never asserted there. The watchdog alone keeps the timeout (see `checkWatched`);
-    /// cancellation as in `check`.
+    /// `Z3OrderTable` for the next query, never asserted there. The watchdog alone keeps the
+    /// timeout (see `checkWatched`); cancellation as in `check`.
     ///
     /// The query is one assertion: the cause facts the goals use, and "some goal fails", the
     /// disjunction over the goals of the negations of their steps' conditions (a goal holds

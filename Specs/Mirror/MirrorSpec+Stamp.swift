@@ -34,7 +34,7 @@ extension MirrorSpec {
 
     /// The stamp as violations cite it.
     func eventStamp(_ stamp: Stamp) -> EventStamp {
-        EventStamp(id: id(stamp), name: EventNameCode.name(stamp.kind),
+        EventStamp(id: id(stamp), name: EventNameCode.names[Int(stamp.kind)],
                    location: SourceLocation(file: Int(stamp.file), line: stamp.line))
     }
 
@@ -51,26 +51,6 @@ enum EventNameCode {
         "register", "reject", "begin", "notify", "start", "tag", "untag", "process", "end", "observe",
         "skip", "done", "crash",
     ]
-
-    /// The name of `code`: `names[code]`, as a literal for the mirror's names, so that the
-    /// stamps obligations cite skip the global array (its lazy start, retain and bounds check).
-    static func name(_ code: UInt8) -> String {
-        switch code {
-        case 0: "append"
-        case 1: "assign"
-        case 2: "path"
-        case 3: "send"
-        case 4: "recv"
-        case 5: "apply"
-        case 6: "drop"
-        case 7: "ack"
-        case 8: "acked"
-        case 9: "commit"
-        case 10: "takeover"
-        case 31: "crash"
-        default: names[Int(code)]
-        }
-    }
 
     /// The code of `kind`'s name: its index in `names`.
     static func code(of kind: EventKind) -> UInt8 {
