@@ -93,9 +93,18 @@ package protocol Spec: Sendable {
     /// the explorer asks after every step (`SpecMonitor.verdict`). The default runs `finish`
     /// on a copy; a spec whose `finish` changes nothing implements it without the copy.
     func reportEnd(sink: SpecSink)
+    /// Hands `body` every event the state still holds, that it may yet ask about as the earlier
+    /// event of `SpecSink.happensBefore` or `require` or cite in a violation, and returns true
+    /// (events still to come need not be named). The checker then forgets the happens-before
+    /// history that no question about them needs: its memory follows what is still open, not
+    /// the trace's length. The default names none and returns false: keep all the history.
+    func forEachHeldEvent(_ body: (EventID) -> Void) -> Bool
 }
 
 extension Spec {
+    /// Cannot say: the checker keeps all the happens-before history.
+    package func forEachHeldEvent(_ body: (EventID) -> Void) -> Bool { false }
+
     /// Runs `finish` on a copy.
     package func reportEnd(sink: SpecSink) {
         var ending = self

@@ -7,8 +7,15 @@ package struct HeldStamps: Sendable {
     /// Three integers per stamp: node, seq, name.
     private(set) var values: [Int] = []
 
-    /// None yet (room for the few a spec holds).
-    package init() { values.reserveCapacity(3 * 32) }
+    /// Whether the stamps a fingerprint hashes by presence alone (`cited`) are added too: the
+    /// checker's list of what may still be asked about (`Spec.forEachHeldEvent`) wants them.
+    package let includesCited: Bool
+
+    /// None yet (room for the few a spec holds); with `includesCited`, cited stamps count too.
+    package init(includesCited: Bool = false) {
+        self.includesCited = includesCited
+        values.reserveCapacity(3 * 32)
+    }
 
     /// The number of stamps.
     var count: Int { values.count / 3 }
@@ -20,6 +27,15 @@ package struct HeldStamps: Sendable {
         values.append(node)
         values.append(seq)
         values.append(name)
+    }
+
+    /// Calls `body` with each stamp's node and seq, in the order added.
+    package func forEach(_ body: (_ node: Int, _ seq: Int) -> Void) {
+        var t = 0
+        while t < values.count {
+            body(values[t], values[t + 1])
+            t += 3
+        }
     }
 }
 

@@ -53,6 +53,7 @@ extension CheckReport {
             let s = report.stats
             stats = StatsJSON(
                 events: s.events, nodes: s.nodes, peakPending: s.peakPending, clockSnapshots: s.clockSnapshots,
+                peakClockChanges: s.peakClockChanges,
                 droppedTruncatedCauses: s.droppedTruncatedCauses, droppedTruncatedLines: s.droppedTruncatedLines,
                 droppedExtensionCauses: s.droppedExtensionCauses, prescanned: s.prescanned,
                 ms: (s.ms * 1000).rounded() / 1000)
@@ -123,6 +124,7 @@ extension CheckReport {
         package var nodes: Int
         package var peakPending: Int
         package var clockSnapshots: Int
+        package var peakClockChanges: Int
         package var droppedTruncatedCauses: Int
         package var droppedTruncatedLines: Int
         package var droppedExtensionCauses: Int
@@ -133,6 +135,7 @@ extension CheckReport {
             case events, nodes, prescanned, ms
             case peakPending = "peak_pending"
             case clockSnapshots = "clock_snapshots"
+            case peakClockChanges = "peak_clock_changes"
             case droppedTruncatedCauses = "dropped_truncated_causes"
             case droppedTruncatedLines = "dropped_truncated_lines"
             case droppedExtensionCauses = "dropped_extension_causes"

@@ -119,8 +119,11 @@ public struct CheckReport: Sendable {
         public var nodes = 0
         /// The most events held at once while restoring happens-before order.
         public var peakPending = 0
-        /// Vector-clock snapshots kept (one per cross-node receive).
+        /// Vector-clock changes made (one per cross-node receive that brought news).
         public var clockSnapshots = 0
+        /// The most vector-clock changes kept at once: the replay forgets those that no open
+        /// question needs, so this follows what is in flight, not the trace's length.
+        public var peakClockChanges = 0
         /// Causes dropped as past the end of a truncated capture.
         public var droppedTruncatedCauses = 0
         /// Last lines cut mid-write (no final newline, not JSON) dropped under `--truncated`.

@@ -6,8 +6,16 @@ import Trace
 ///
 /// Used by the replaying thread only; not thread-safe.
 final class CheckSink: SpecSink {
-    /// Happens-before over the events replayed so far.
-    @exclusivity(unchecked) var clocks = VectorClockIndex()
+    /// Happens-before over the events replayed so far, read and changed where it lies.
+    var clocks: VectorClockIndex {
+        _read { yield clockStorage.pointee }
+        _modify { yield &clockStorage.pointee }
+    }
+    /// `clocks`, at an address of its own, which questions pass on `inout`: a method called on
+    /// a struct stored in a class or behind a pointer, even through `withUnsafePointer(to:)`,
+    /// copied the struct first (a retain and a release of each of its arrays), once per
+    /// obligation; on an `inout` parameter, it reads in place.
+    private let clockStorage: UnsafeMutablePointer<VectorClockIndex>
     /// Violations, in the order found (at most `keepPerInvariant` of each invariant).
     @exclusivity(unchecked) private(set) var violations: [Violation] = []
     /// Violations found beyond those kept, per invariant.
@@ -49,6 +57,13 @@ final class CheckSink: SpecSink {
         self.timeout = timeout
         self.cancellation = cancellation
         self.window = window
+        clockStorage = .allocate(capacity: 1)
+        clockStorage.initialize(to: VectorClockIndex())
+    }
+
+    deinit {
+        clockStorage.deinitialize(count: 1)
+        clockStorage.deallocate()
     }
 
     func report(_ violation: Violation) { keep(violation) }
@@ -68,11 +83,10 @@ final class CheckSink: SpecSink {
 
     func happensBefore(_ a: EventID, _ b: EventID) -> Bool { inPlace(a, b) }
 
-    /// `clocks.happensBefore(a, b)` on the index where it lies: a call on a class's stored
-    /// value otherwise copies the value first (a retain and a release of each of its arrays),
-    /// once per obligation.
+    /// `clocks.happensBefore(a, b)`, read in place (see `clockStorage`).
     private func inPlace(_ a: EventID, _ b: EventID) -> Bool {
-        withUnsafePointer(to: &clocks) { $0.pointee.happensBefore(a, b) }
+        func ask(_ clocks: inout VectorClockIndex) -> Bool { clocks.happensBefore(a, b) }
+        return ask(&clockStorage.pointee)
     }
 
     func require(
@@ -144,6 +158,14 @@ final class CheckSink: SpecSink {
         for i in count..<decisions.count where decisions[i] == nil { decisions[i] = EventStamp(event) }
     }
 
+    /// Calls `body` with the earlier event of each obligation waiting for the solver: its
+    /// happens-before path is still to be found.
+    func forEachPendingBefore(_ body: (EventID) -> Void) {
+        for slot in slots {
+            for ob in slot.pending { body(ob.before) }
+        }
+    }
+
     /// Sends every obligation still waiting in a window to the solver.
     func flushAll() {
         for k in slots.indices.sorted(by: { slots[$0].invariant < slots[$1].invariant }) { flush(k) }
@@ -178,14 +200,14 @@ final class CheckSink: SpecSink {
     /// each member's two links to it, seq comparisons on one node, as goals of their own that
     /// count no obligation (`covers` 0). Same-node obligations go one by one, first, with the
     /// links (`Prover` takes the goals on one node as the batch's first slice).
-    /// Reads the clocks where they lie (see `inPlace`): a copy per question showed in profiles.
+    /// Reads the clocks in place (see `clockStorage`): a copy per question showed in profiles.
     private func compress(_ batch: [(before: EventID, after: EventID)]) -> [OrderObligation] {
-        withUnsafePointer(to: &clocks) { compress(batch, clocks: $0) }
+        compress(batch, clocks: &clockStorage.pointee)
     }
 
     /// `compress(_:)` with the clocks at `clocks`.
     private func compress(
-        _ batch: [(before: EventID, after: EventID)], clocks: UnsafePointer<VectorClockIndex>
+        _ batch: [(before: EventID, after: EventID)], clocks: inout VectorClockIndex
     ) -> [OrderObligation] {
         var result: [OrderObligation] = []
         result.reserveCapacity(batch.count)
@@ -210,10 +232,10 @@ final class CheckSink: SpecSink {
         for group in groups.sorted(by: { key($0).lexicographicallyPrecedes(key($1)) }) {
             // "before's node at seq l happens-before after's node at seq e", by node numbers
             // found once (as `happensBefore` answers it for events on two nodes).
-            let from = clocks.pointee.nodeIndex(group.from), to = clocks.pointee.nodeIndex(group.to)
+            let from = clocks.nodeIndex(group.from), to = clocks.nodeIndex(group.to)
             func happensBefore(_ l: Int, _ e: Int) -> Bool {
                 guard let from, let to else { return false }
-                let known = clocks.pointee.latestKnown(of: from, atNode: to, seq: e)
+                let known = clocks.latestKnown(of: from, atNode: to, seq: e)
                 return known >= 0 && known >= l
             }
             let members = group.members.sorted { ($0.before, $0.after) < ($1.before, $1.after) }
@@ -222,7 +244,7 @@ final class CheckSink: SpecSink {
             var first = 0
             func close() {
                 let before = EventID(node: group.from, seq: latest), after = EventID(node: group.to, seq: earliest)
-                let facts = clocks.pointee.path(from: before, to: after) ?? []
+                let facts = clocks.path(from: before, to: after) ?? []
                 crossing.append(OrderObligation(before: before, after: after, facts: facts, covers: count))
                 // Each member's links to the group's goal, when it is not the goal's own event.
                 for m in members[first..<(first + count)] {

@@ -23,6 +23,10 @@ public struct Checker: Sendable {
         public var maxPending = CausalOrder.defaultMaxPending
         /// Stops the check from another thread; the report is then marked `interrupted`.
         public var cancellation: CheckCancellation?
+        /// Clock changes kept before the replay first forgets those that no question still
+        /// open needs (`Spec.forEachHeldEvent`); after each time, twice what it kept. Small in
+        /// tests, so that forgetting runs often.
+        package var forgetClockChangesAt = 1 << 15
         /// Told how far the replay got, every thousand or so events, from the replaying thread
         /// (`plumb check`'s progress line); it must return quickly.
         public var progress: (@Sendable (Progress) -> Void)?
@@ -93,9 +97,9 @@ public struct Checker: Sendable {
         let start = clock.now
         do {
             switch order.system {
-            case .mirror: try Self.replay(MirrorSpec.self, &order, sink, cancellation, options.progress)
-            case .driver: try Self.replay(DriverSpec.self, &order, sink, cancellation, options.progress)
-            case .recovery: try Self.replay(RecoverySpec.self, &order, sink, cancellation, options.progress)
+            case .mirror: try Self.replay(MirrorSpec.self, &order, sink, options)
+            case .driver: try Self.replay(DriverSpec.self, &order, sink, options)
+            case .recovery: try Self.replay(RecoverySpec.self, &order, sink, options)
             }
         } catch {
             _ = engine?.finish()
@@ -110,6 +114,7 @@ public struct Checker: Sendable {
         stats.nodes = sink.clocks.nodeNames.count
         stats.peakPending = order.peakPending
         stats.clockSnapshots = sink.clocks.snapshotCount
+        stats.peakClockChanges = sink.clocks.peakKeptChangeCount
         stats.droppedTruncatedCauses = order.droppedTruncatedCauses
         stats.droppedTruncatedLines = order.droppedTruncatedLines
         stats.droppedExtensionCauses = order.droppedExtensionCauses
@@ -135,18 +140,22 @@ public struct Checker: Sendable {
     }
 
     /// Replays the trace through the spec; stops early, without the spec's final checks, once
-    /// `cancellation` is cancelled (looked at every `cancellationInterval` events).
+    /// the cancellation is cancelled (looked at every `cancellationInterval` events).
     private static func replay<S: Spec>(
-        _: S.Type, _ order: inout CausalOrder, _ sink: CheckSink, _ cancellation: CheckCancellation?,
-        _ progress: (@Sendable (Options.Progress) -> Void)?
+        _: S.Type, _ order: inout CausalOrder, _ sink: CheckSink, _ options: Options
     ) throws(CausalOrder.Failure) {
+        let cancellation = options.cancellation, progress = options.progress
         var spec = S()
         var sinceLook = 0
+        var forgetAt = options.forgetClockChangesAt
         while let event = try order.next() {
             sink.clocks.add(node: event.node, seq: event.seq, causes: event.causes)
             let kept = sink.violations.count
             spec.observe(event, sink: sink)
             if sink.violations.count != kept { sink.decided(by: event, since: kept) }
+            if sink.clocks.keptChangeCount >= forgetAt {
+                forgetAt = forgetHistory(spec, sink, least: options.forgetClockChangesAt)
+            }
             sinceLook += 1
             if sinceLook == cancellationInterval {
                 sinceLook = 0
@@ -156,6 +165,29 @@ public struct Checker: Sendable {
         }
         sink.finishing = true
         spec.finish(sink: sink)
+    }
+
+    /// Forgets the clock changes that no question about the events `spec` holds, or about
+    /// those waiting for the solver, needs. Returns the count of kept changes at which to
+    /// forget again: twice what is kept, at least `least`; never, when the spec cannot say.
+    private static func forgetHistory<S: Spec>(_ spec: S, _ sink: CheckSink, least: Int) -> Int {
+        var held = Array(repeating: [Int](), count: sink.clocks.nodeCount)
+        func note(_ id: EventID) {
+            if let j = sink.clocks.nodeIndex(id.node) { held[j].append(id.seq) }
+        }
+        guard spec.forEachHeldEvent(note) else { return .max }
+        sink.forEachPendingBefore(note)
+        for j in held.indices {
+            held[j].sort()
+            var distinct = 0
+            for seq in held[j] where distinct == 0 || held[j][distinct - 1] != seq {
+                held[j][distinct] = seq
+                distinct += 1
+            }
+            held[j].removeLast(held[j].count - distinct)
+        }
+        sink.clocks.forget(keeping: held)
+        return max(least, 2 * sink.clocks.keptChangeCount)
     }
 
     /// Events replayed between looks at the cancellation: well under a millisecond of work.

@@ -28,7 +28,9 @@ package struct HappensBeforeStep: Sendable, Hashable {
 ///
 /// A vector clock, stored as changes: for each node and each other node, the seqs at which a
 /// cause brought news of the other node, the news, and the cause that brought it. Memory grows
-/// by one small entry per cross-node message, not per event.
+/// by one small entry per cross-node message that brought news, not per event, until
+/// `forget(keeping:)` drops the changes that no question about the events still asked about
+/// needs.
 /// A value type; not shared between tasks.
 package struct VectorClockIndex: Sendable {
     /// One change of node `i`'s knowledge of node `j`: at its event `seq`, of `j`'s seq
@@ -82,10 +84,14 @@ package struct VectorClockIndex: Sendable {
     /// The nodes seen so far, in order of first appearance.
     package var nodeNames: [String] { nodes.map(\.name) }
 
-    /// The number of clock changes kept (one per cross-node message that brought news).
-    package var snapshotCount: Int {
-        nodes.reduce(0) { total, node in total + node.components.reduce(0) { $0 + $1.changes.count } }
-    }
+    /// The number of clock changes made (one per cross-node message that brought news), kept
+    /// or since forgotten.
+    package private(set) var snapshotCount = 0
+    /// The number of clock changes kept.
+    package private(set) var keptChangeCount = 0
+    /// The most clock changes kept at once.
+    package var peakKeptChangeCount: Int { max(peakBeforeForgetting, keptChangeCount) }
+    private var peakBeforeForgetting = 0
 
     private func find(_ name: String) -> Int? {
         if nodes.count <= 8 {
@@ -149,6 +155,8 @@ package struct VectorClockIndex: Sendable {
                 if value > nodes[n].clock[k] {
                     nodes[n].clock[k] = value
                     nodes[n].components[k].changes.append(Change(seq: seq, value: value, viaNode: c, viaSeq: cause.seq))
+                    snapshotCount += 1
+                    keptChangeCount += 1
                 }
             }
         }
@@ -188,20 +196,22 @@ package struct VectorClockIndex: Sendable {
         return known >= a.seq
     }
 
-    /// A path of steps from `a` to `b` when `a` happens-before `b`, else nil.
+    /// A path of steps from `a` to `b` when `a` happens-before `b`, else nil. Also nil when `a`
+    /// was left out of what `forget(keeping:)` kept, and the changes that would explain it are
+    /// gone.
     package func path(from a: EventID, to b: EventID) -> [HappensBeforeStep]? {
         guard happensBefore(a, b) else { return nil }
         var steps: [HappensBeforeStep] = []
-        buildPath(from: a, to: b, into: &steps)
-        return steps
+        return buildPath(from: a, to: b, into: &steps) ? steps : nil
     }
 
-    private func buildPath(from a: EventID, to b: EventID, into steps: inout [HappensBeforeStep]) {
+    private func buildPath(from a: EventID, to b: EventID, into steps: inout [HappensBeforeStep]) -> Bool {
         if a.node.exactlyEquals(b.node) {
             if a.seq < b.seq { steps.append(HappensBeforeStep(from: a, to: b, kind: .program)) }
-            return
+            return true
         }
         let i = find(b.node)!, j = find(a.node)!
+        guard j < nodes[i].components.count else { return false }
         // The earliest change of i's knowledge of j that covers a: values only grow.
         let changes = nodes[i].components[j].changes
         var lo = 0, hi = changes.count
@@ -209,11 +219,48 @@ package struct VectorClockIndex: Sendable {
             let mid = (lo + hi) / 2
             if changes[mid].value >= a.seq { hi = mid } else { lo = mid + 1 }
         }
-        precondition(lo < changes.count && changes[lo].seq <= b.seq, "no clock change explains \(a) -> \(b)")
+        guard lo < changes.count && changes[lo].seq <= b.seq else { return false }
         let receive = EventID(node: b.node, seq: changes[lo].seq)
         let cause = EventID(node: nodes[changes[lo].viaNode].name, seq: changes[lo].viaSeq)
-        buildPath(from: a, to: cause, into: &steps)
+        guard buildPath(from: a, to: cause, into: &steps) else { return false }
         steps.append(HappensBeforeStep(from: cause, to: receive, kind: .cause))
         if receive.seq < b.seq { steps.append(HappensBeforeStep(from: receive, to: b, kind: .program)) }
+        return true
+    }
+
+    /// Drops every clock change that no question about the events in `held`, or about events
+    /// added later, needs: `held[j]` lists, sorted and distinct, the seqs of node `j` (an index
+    /// into `nodeNames`) that may still be asked about as the earlier event of
+    /// `happensBefore` or `path`. Those answers stay exact; about other events, an order may
+    /// be missed, never invented. Memory then follows what is still asked about, not the
+    /// trace's length.
+    ///
+    /// A change of node `i`'s knowledge of `j` to `v`, the one before it being to `u`, is the
+    /// change that explains exactly the seqs of `j` in `u+1...v`: it is kept when one of them is
+    /// held. A dropped change is read as the one kept before it, a lower value, and only seqs
+    /// that no one asks about lie between the two, so every comparison with a held seq comes
+    /// out the same, here and in the clocks that later events build from these.
+    package mutating func forget(keeping held: [[Int]]) {
+        peakBeforeForgetting = peakKeptChangeCount
+        var kept = 0
+        for i in nodes.indices {
+            for j in nodes[i].components.indices where j != i {
+                let seqs = j < held.count ? held[j] : []
+                var next = 0, below = -1, count = 0
+                nodes[i].components[j].changes.withUnsafeMutableBufferPointer { changes in
+                    for k in changes.indices {
+                        let change = changes[k]
+                        while next < seqs.count && seqs[next] <= below { next += 1 }
+                        below = change.value
+                        guard next < seqs.count && seqs[next] <= change.value else { continue }
+                        changes[count] = change
+                        count += 1
+                    }
+                }
+                nodes[i].components[j].changes.removeLast(nodes[i].components[j].changes.count - count)
+                kept += count
+            }
+        }
+        keptChangeCount = kept
     }
 }

@@ -24,7 +24,10 @@ extension MirrorSpec {
             h.combine(true)
             held.add(node: Int(s.node), seq: s.seq, name: Int(s.kind))
         }
-        func cited(_ s: Stamp?) { h.combine(s != nil) }
+        func cited(_ s: Stamp?) {
+            h.combine(s != nil)
+            if held.includesCited, let s { held.add(node: Int(s.node), seq: s.seq, name: Int(s.kind)) }
+        }
         h.combine(streams.count)
         for (key, s) in streams.elements {
             h.combine(key)
@@ -61,6 +64,10 @@ extension MirrorSpec {
             for apply in barrier?.depApplies ?? [] { stamp(apply) }
             feed(e.recv)
             feed(e.apply)
+            if held.includesCited {
+                feed(e.append)
+                feed(e.pendingCommit)
+            }
         }
         appendedLSNs.hash(into: &h)
         h.combine(uncommitted.count)
@@ -130,6 +137,18 @@ extension MirrorSpec {
                 stamp(apply)
             }
         }
+    }
+}
+
+extension MirrorSpec {
+    /// Every stamp the state holds, found by the fingerprint's walk, which must name each one
+    /// (`hash(into:stamps:)`), cited ones included: a violation reported later may cite them.
+    package func forEachHeldEvent(_ body: (EventID) -> Void) -> Bool {
+        var held = HeldStamps(includesCited: true)
+        var ignored = StableHasher()
+        hash(into: &ignored, stamps: &held)
+        held.forEach { node, seq in body(EventID(node: nodes[node], seq: seq)) }
+        return true
     }
 }
 
