@@ -121,8 +121,9 @@ public struct CheckReport: Sendable {
         public var peakPending = 0
         /// Vector-clock changes made (one per cross-node receive that brought news).
         public var clockSnapshots = 0
-        /// The most vector-clock changes kept at once: the replay forgets those that no open
-        /// question needs, so this follows what is in flight, not the trace's length.
+        /// The most vector-clock changes kept at once. For a mirror trace the replay forgets
+        /// those that no open question needs, so this follows what is in flight, not the
+        /// trace's length.
         public var peakClockChanges = 0
         /// Causes dropped as past the end of a truncated capture.
         public var droppedTruncatedCauses = 0

@@ -285,15 +285,19 @@ final class CheckSink: SpecSink {
     /// A linearization of the events involved in which `after` precedes `before`: from Z3 when
     /// the solver is in use, else from the graph engine.
     private func counterexample(_ invariant: Invariant, before: EventStamp, after: EventStamp) -> [EventStamp] {
-        // The facts: how the latest event of before's node known to `after` reaches it.
+        // The facts: how the latest event of before's node known to `after` reaches it. Once
+        // clock history was forgotten, that path can be gone for an `after` that is not its
+        // node's latest (with three nodes or more): the anchor is then left out, not cited
+        // without the path that orders it before `after`.
         var facts: [HappensBeforeStep] = []
         if before.id.node.exactlyEquals(after.id.node) {
             if after.id.seq < before.id.seq {
                 facts = [HappensBeforeStep(from: after.id, to: before.id, kind: .program)]
             }
-        } else if let known = clocks.latestKnown(of: before.id.node, at: after.id) {
+        } else if let known = clocks.latestKnown(of: before.id.node, at: after.id),
+                  let path = clocks.path(from: EventID(node: before.id.node, seq: known), to: after.id) {
             let anchor = EventID(node: before.id.node, seq: known)
-            facts = clocks.path(from: anchor, to: after.id) ?? []
+            facts = path
             if known < before.id.seq {
                 facts.append(HappensBeforeStep(from: anchor, to: before.id, kind: .program))
             }

@@ -180,8 +180,8 @@ public struct Checker: Sendable {
         for j in held.indices {
             held[j].sort()
             var distinct = 0
-            for seq in held[j] where distinct == 0 || held[j][distinct - 1] != seq {
-                held[j][distinct] = seq
+            for k in held[j].indices where distinct == 0 || held[j][distinct - 1] != held[j][k] {
+                held[j][distinct] = held[j][k]
                 distinct += 1
             }
             held[j].removeLast(held[j].count - distinct)

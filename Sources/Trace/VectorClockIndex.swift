@@ -162,7 +162,8 @@ package struct VectorClockIndex: Sendable {
         }
     }
 
-    /// The greatest seq of `node` that happens-before or is `b` (nil when none does).
+    /// The greatest seq of `node` that happens-before or is `b` (nil when none does); after
+    /// `forget(keeping:)`, possibly an earlier one that happens-before `b`.
     package func latestKnown(of node: String, at b: EventID) -> Int? {
         guard let j = find(node), let i = find(b.node) else { return nil }
         let value = latestKnown(of: j, atNode: i, seq: b.seq)
@@ -178,8 +179,9 @@ package struct VectorClockIndex: Sendable {
     /// The index of node `name` among `nodeNames`, if it was seen.
     package func nodeIndex(_ name: String) -> Int? { find(name) }
 
-    /// The greatest seq of node `j` that happens-before or is node `i`'s event `seq` (-1: none);
-    /// nodes by index, for callers that ask many such questions.
+    /// The greatest seq of node `j` that happens-before or is node `i`'s event `seq` (-1: none;
+    /// after `forget(keeping:)`, possibly an earlier one that happens-before); nodes by index,
+    /// for callers that ask many such questions.
     package func latestKnown(of j: Int, atNode i: Int, seq: Int) -> Int {
         if i == j { return seq }
         guard j < nodes[i].components.count else { return -1 }
@@ -231,21 +233,42 @@ package struct VectorClockIndex: Sendable {
     /// Drops every clock change that no question about the events in `held`, or about events
     /// added later, needs: `held[j]` lists, sorted and distinct, the seqs of node `j` (an index
     /// into `nodeNames`) that may still be asked about as the earlier event of
-    /// `happensBefore` or `path`. Those answers stay exact; about other events, an order may
-    /// be missed, never invented. Memory then follows what is still asked about, not the
-    /// trace's length.
+    /// `happensBefore` or `path`; an event left out must never be asked about again. Those
+    /// answers stay exact. About other events an order may be missed, never invented, and
+    /// `latestKnown` may name an earlier event than the latest (a real one, which happens
+    /// before). What each node knows of each other node now stays explained too: a path from
+    /// it to the node's latest event is still found. Memory then follows what is still asked
+    /// about, not the trace's length.
     ///
     /// A change of node `i`'s knowledge of `j` to `v`, the one before it being to `u`, is the
     /// change that explains exactly the seqs of `j` in `u+1...v`: it is kept when one of them is
-    /// held. A dropped change is read as the one kept before it, a lower value, and only seqs
-    /// that no one asks about lie between the two, so every comparison with a held seq comes
-    /// out the same, here and in the clocks that later events build from these.
+    /// held or is what some node knows of `j` now. Below a node's latest event, a dropped
+    /// change is read as the one kept before it, a lower value, and only seqs that no one asks
+    /// about lie between the two, so every comparison with a held seq comes out the same, here
+    /// and in the clocks that later events build from these.
     package mutating func forget(keeping held: [[Int]]) {
+        // Per node `j`: the held seqs and what each node knows of `j` now, sorted and distinct.
+        var asked: [[Int]] = []
+        for j in nodes.indices {
+            var seqs = j < held.count ? held[j] : []
+            assert(zip(seqs, seqs.dropFirst()).allSatisfy { $0 < $1 }, "held seqs must be sorted and distinct")
+            for i in nodes.indices where i != j && j < nodes[i].clock.count && nodes[i].clock[j] >= 0 {
+                seqs.append(nodes[i].clock[j])
+            }
+            seqs.sort()
+            var distinct = 0
+            for k in seqs.indices where distinct == 0 || seqs[distinct - 1] != seqs[k] {
+                seqs[distinct] = seqs[k]
+                distinct += 1
+            }
+            seqs.removeLast(seqs.count - distinct)
+            asked.append(seqs)
+        }
         peakBeforeForgetting = peakKeptChangeCount
         var kept = 0
         for i in nodes.indices {
             for j in nodes[i].components.indices where j != i {
-                let seqs = j < held.count ? held[j] : []
+                let seqs = asked[j]
                 var next = 0, below = -1, count = 0
                 nodes[i].components[j].changes.withUnsafeMutableBufferPointer { changes in
                     for k in changes.indices {

@@ -2,8 +2,9 @@ import XCTest
 @testable import Trace
 
 /// `VectorClockIndex.forget(keeping:)`: every question about a held event is answered as by an
-/// index that forgets nothing, no answer claims an order that is not there, and what is kept
-/// is bounded by what is held, not by the trace's length.
+/// index that forgets nothing, no answer claims an order that is not there, what a node knows
+/// of another stays explained by a path, and what is kept is bounded by what is held, not by
+/// the trace's length.
 final class ForgetClockHistoryTests: XCTestCase {
     /// A random linearized trace: events with causes to random earlier events of other nodes.
     private func randomTrace(nodes: Int, events: Int, seed: UInt64) -> [TraceEvent] {
@@ -48,8 +49,9 @@ final class ForgetClockHistoryTests: XCTestCase {
                     var byNode = Array(repeating: [Int](), count: forgetting.nodeCount)
                     for id in held { byNode[forgetting.nodeIndex(id.node)!].append(id.seq) }
                     forgetting.forget(keeping: byNode.map { Array(Set($0)).sorted() })
-                    // Each held seq explains at most one change of each other node's knowledge.
-                    XCTAssertLessThanOrEqual(forgetting.keptChangeCount, Set(held).count * (nodes - 1), "seed \(seed) step \(step)")
+                    // Each held seq, and each seq some node knows now, explains at most one
+                    // change of each other node's knowledge.
+                    XCTAssertLessThanOrEqual(forgetting.keptChangeCount, (Set(held).count + nodes * (nodes - 1)) * (nodes - 1), "seed \(seed) step \(step)")
                 }
                 // Held events against this one, and, after forgetting, against every event.
                 for a in held {
@@ -59,6 +61,22 @@ final class ForgetClockHistoryTests: XCTestCase {
                         guard expected else { continue }
                         let path = try XCTUnwrap(forgetting.path(from: a, to: b), "seed \(seed) step \(step): \(a) -> \(b)")
                         XCTAssertEqual(path, full.path(from: a, to: b), "seed \(seed) step \(step): \(a) -> \(b)")
+                        for s in path where s.kind == .cause {
+                            XCTAssertTrue(causes[s.to]!.contains(s.from), "seed \(seed): \(s) is not a cause link")
+                        }
+                    }
+                }
+                // What each node's latest event knows of each other node: a real event that
+                // happens before it, with a path (the anchor of a counterexample); with two
+                // nodes, the very latest.
+                for i in 0..<forgetting.nodeCount {
+                    let b = EventID(node: forgetting.nodeName(i), seq: forgetting.lastSeq(ofNode: i))
+                    for j in 0..<forgetting.nodeCount where j != i {
+                        guard let known = forgetting.latestKnown(of: forgetting.nodeName(j), at: b) else { continue }
+                        let anchor = EventID(node: forgetting.nodeName(j), seq: known)
+                        XCTAssertTrue(full.happensBefore(anchor, b), "seed \(seed) step \(step): \(anchor) -> \(b)")
+                        if nodes == 2 { XCTAssertEqual(known, full.latestKnown(of: anchor.node, at: b), "seed \(seed) step \(step)") }
+                        let path = try XCTUnwrap(forgetting.path(from: anchor, to: b), "seed \(seed) step \(step): \(anchor) -> \(b)")
                         for s in path where s.kind == .cause {
                             XCTAssertTrue(causes[s.to]!.contains(s.from), "seed \(seed): \(s) is not a cause link")
                         }
