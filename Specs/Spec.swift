@@ -96,9 +96,9 @@ package protocol Spec: Sendable {
     /// Hands `body` every event the state still holds, that it may yet ask about as the earlier
     /// event of `SpecSink.happensBefore` or `require` or cite in a violation, and returns true
     /// (events still to come need not be named; an event once left out must never be asked
-    /// about or cited again). The checker then forgets the happens-before
-    /// history that no question about them needs: its memory follows what is still open, not
-    /// the trace's length. The default names none and returns false: keep all the history.
+    /// about or cited again). The checker then forgets the happens-before history that no
+    /// question about them needs: its memory follows what is still open, not the trace's
+    /// length. The default names none and returns false: keep all the history.
     func forEachHeldEvent(_ body: (EventID) -> Void) -> Bool
 }
 

@@ -58,16 +58,7 @@ final class ForgetClockHistoryCheckTests: XCTestCase {
     func testCounterexamplesAfterForgettingAreTheSame() throws {
         let folder = try TraceFixtures.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var events: [TraceEvent] = []
-        var acked = 0
-        SyntheticMirrorTrace().generate(events: 20_000) { event in
-            var event = event
-            if case .acked = event.kind {
-                acked += 1
-                if acked % 40 == 0 { event.causes = [] }
-            }
-            events.append(event)
-        }
+        let events = TraceFixtures.mirrorWithCutAcks(events: 20_000, every: 40)
         let file = folder.appendingPathComponent("mirror.jsonl")
         try TraceFixtures.write(events, system: .mirror, to: file)
         for useSolver in [false, true] {

@@ -50,17 +50,7 @@ final class MirrorHeldEventsTests: XCTestCase {
     }
 
     func testEveryStampOfALongTraceWithViolationsIsNamed() {
-        var events: [TraceEvent] = []
-        var acked = 0
-        SyntheticMirrorTrace().generate(events: 6_000) { event in
-            var event = event
-            if case .acked = event.kind {
-                acked += 1
-                if acked % 25 == 0 { event.causes = [] }
-            }
-            events.append(event)
-        }
-        assertHeldEventsCovered(events, every: 50, "synthetic trace")
+        assertHeldEventsCovered(TraceFixtures.mirrorWithCutAcks(events: 6_000, every: 25), every: 50, "synthetic trace")
     }
 }
 

@@ -36,6 +36,23 @@ enum TraceFixtures {
         return events
     }
 
+    /// A synthetic mirror recording of about `count` events in which every `every`-th `acked`
+    /// loses its cause: the commits each one let through are not mirrored in happens-before
+    /// (`mirror.commit-after-mirror`), violations spread over the whole trace.
+    static func mirrorWithCutAcks(events count: Int, every: Int) -> [TraceEvent] {
+        var events: [TraceEvent] = []
+        var acked = 0
+        SyntheticMirrorTrace().generate(events: count) { event in
+            var event = event
+            if case .acked = event.kind {
+                acked += 1
+                if acked % every == 0 { event.causes = [] }
+            }
+            events.append(event)
+        }
+        return events
+    }
+
     /// A good synthetic mirror recording of about `count` events with one violation planted:
     /// the `acked` nearest the middle loses its cause, so the commits it let through are no
     /// longer mirrored in happens-before (`mirror.commit-after-mirror`).
