@@ -409,11 +409,12 @@ package struct CausalOrder {
                 nodes[n].emptyUnfinished -= 1
                 if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: event.seq, queue: q)) }
             }
-            queues[q].push(event)
+            let location = event.location
+            queues[q].push(consume event)
             pendingCount += 1
             buffered[f] += 1
             if pendingCount > peakPending { peakPending = pendingCount }
-            if pendingCount > maxPending { throw tooManyPending(at: event) }
+            if pendingCount > maxPending { throw tooManyPending(at: location) }
             // A head appeared: the node's lowest queue may go on now.
             if queues[q].count == 1 { wakeOrder(n) }
         }
@@ -439,7 +440,7 @@ package struct CausalOrder {
 
     /// More than `maxPending` events wait: the error names the event read last, the count, the
     /// longest-waiting event, and the option that raises the bound.
-    private func tooManyPending(at event: TraceEvent) -> Failure {
+    private func tooManyPending(at read: SourceLocation) -> Failure {
         window.stopAll()
         var oldest: TraceEvent?
         for queue in queues {
@@ -462,7 +463,7 @@ package struct CausalOrder {
         }
         message += ". If the trace is right, raise the bound with --max-pending N (each waiting event "
             + "holds some 200 bytes)"
-        return .input(TraceInputError(file: paths[event.location.file], line: event.location.line, message: message))
+        return .input(TraceInputError(file: paths[read.file], line: read.line, message: message))
     }
 
     /// Every file is read and no waiting event is ready: a cause that names nothing, or a cycle.

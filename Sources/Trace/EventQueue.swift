@@ -26,7 +26,7 @@ struct EventQueue {
     var count: Int { items.count - head }
 
     /// Adds an event after the others.
-    mutating func push(_ e: TraceEvent) { items.append(e) }
+    mutating func push(_ e: consuming TraceEvent) { items.append(e) }
 
     /// Removes the first event.
     mutating func pop() {
