@@ -93,7 +93,7 @@ extension DriverSpec {
                 id: id, arrival: r.arrival, durable: r.sinceInEpoch ? r.since : nil,
                 recovered: r.recovered, since: r.since, submit: r.submit))
         }
-        for (id, s) in settled {
+        for (id, s) in settled.elements {
             let durable = s.since.stamp(node: node)
             byIface[s.iface, default: []].append(Judged(
                 id: id, arrival: s.arrival, durable: durable,
@@ -168,7 +168,7 @@ extension DriverSpec {
         // What was not recovered is lost and forgotten. A `durable` that waited for one of them
         // as a dep had a dep that is never durable.
         let lostNow = (requests.filter { $0.value.recovered == nil }.map(\.key)
-            + settled.filter { $0.value.recovered == nil }.map(\.key)).sorted()
+            + settled.elements.filter { $0.value.recovered == nil }.map(\.key)).sorted()
         var lostIds = IntKeySet()
         for id in lostNow {
             lost.insert(id)
