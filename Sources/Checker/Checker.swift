@@ -171,21 +171,13 @@ public struct Checker: Sendable {
     /// those waiting for the solver, needs. Returns the count of kept changes at which to
     /// forget again: twice what is kept, at least `least`; never, when the spec cannot say.
     private static func forgetHistory<S: Spec>(_ spec: S, _ sink: CheckSink, least: Int) -> Int {
-        var held = Array(repeating: [Int](), count: sink.clocks.nodeCount)
+        let names = sink.clocks.nodeNames
+        var held = Array(repeating: [Int](), count: names.count)
         func note(_ id: EventID) {
-            if let j = sink.clocks.nodeIndex(id.node) { held[j].append(id.seq) }
+            if let j = names.firstIndex(where: { $0.exactlyEquals(id.node) }) { held[j].append(id.seq) }
         }
         guard spec.forEachHeldEvent(note) else { return .max }
         sink.forEachPendingBefore(note)
-        for j in held.indices {
-            held[j].sort()
-            var distinct = 0
-            for k in held[j].indices where distinct == 0 || held[j][distinct - 1] != held[j][k] {
-                held[j][distinct] = held[j][k]
-                distinct += 1
-            }
-            held[j].removeLast(held[j].count - distinct)
-        }
         sink.clocks.forget(keeping: held)
         return max(least, 2 * sink.clocks.keptChangeCount)
     }
