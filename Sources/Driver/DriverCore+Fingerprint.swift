@@ -52,16 +52,24 @@ extension DriverCore {
         hasher.combine(durableArrivals)
         hasher.combine(known.count)
         hasher.combine(knownDigest)
+        // These two as sums of one hash per entry too: sorting them cost an array per state.
         hasher.combine(syncs.count)
-        for (iface, targets) in syncs.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(iface)
-            hasher.combine(targets)
+        var syncEntries: UInt64 = 0
+        for (iface, targets) in syncs {
+            var entry = StableHasher()
+            entry.combine(iface)
+            entry.combine(targets)
+            syncEntries &+= entry.value
         }
+        hasher.combine(syncEntries)
         hasher.combine(lastArrival.count)
-        for (iface, arrival) in lastArrival.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(iface)
-            hasher.combine(arrival)
+        var arrivalEntries: UInt64 = 0
+        for (iface, arrival) in lastArrival {
+            var entry = StableHasher()
+            entry.combine(iface, arrival)
+            arrivalEntries &+= entry.value
         }
+        hasher.combine(arrivalEntries)
         journal.hash(into: &hasher, marks)
         hasher.combine(chunkMap)
         hasher.combine(checkpointMap)
@@ -150,17 +158,35 @@ extension WriteRequest {
 }
 
 extension Region {
-    /// Hashes the region's buffer and records; `index` and `limit` are left out (fixed for an
-    /// exploration: the region's place in `regions` and the staging configuration).
+    /// Hashes the region's content (`contentHash()`, as last taken when it is unchanged since)
+    /// and its data writes; `index` and `limit` are left out (fixed for an exploration: the
+    /// region's place in `regions` and the staging configuration).
     func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
+        hasher.combine(contentChanged ? contentHash() : contentDigest)
+        hasher.combine(dataWrites)
+        hasher.combine(dataWritten.map { marks.rank($0) })
+    }
+
+    /// A hash of its buffer, records, held bytes, inline records and displaced chunks: what
+    /// only staging, sealing and reuse change.
+    func contentHash() -> UInt64 {
+        var hasher = StableHasher()
         hasher.combine(bytes: buffer)
         hasher.combine(records.count)
         for record in records { record.hash(into: &hasher) }
         hasher.combine(heldBytes)
         hasher.combine(inlineRecords)
-        hasher.combine(dataWrites)
-        hasher.combine(dataWritten.map { marks.rank($0) })
         hasher.combine(displaced)
+        return hasher.value
+    }
+}
+
+extension DriverCore {
+    /// Takes each region's content digest again where it changed, so that the next
+    /// fingerprints read it instead of hashing the region (the explorer calls this after
+    /// every step; a fingerprint without it is the same, only slower).
+    package mutating func refreshDigests() {
+        for r in regions.indices where regions[r].contentChanged { regions[r].refreshDigest() }
     }
 }
 

@@ -4,29 +4,41 @@ struct Region: Sendable {
     /// The region's number, as `stage` events name it.
     let index: Int
     /// The segment's bytes: a header placeholder, then the records; padded to blocks at seal.
-    var buffer: [UInt8]
+    var buffer: [UInt8] { didSet { contentChanged = true } }
     /// The records, in arrival order.
-    var records: [StagedRecord] = []
+    var records: [StagedRecord] = [] { didSet { contentChanged = true } }
     /// Bytes the buffer may reach before sealing (header plus the region's size); the payloads
     /// held for records written out of place have a budget of the region's size of their own.
     let limit: Int
     /// Payload bytes held for records written out of place (for reads until they retire).
-    var heldBytes = 0
+    var heldBytes = 0 { didSet { contentChanged = true } }
     /// Records whose payload is in the buffer: what a checkpoint patches.
-    var inlineRecords = 0
+    var inlineRecords = 0 { didSet { contentChanged = true } }
     /// Out-of-place data writes of its records still outstanding.
     var dataWrites = 0
     /// The completion index of its last out-of-place data write, if any completed.
     var dataWritten: Int?
     /// Physical chunks its out-of-place records took over from earlier data: free once a
     /// superblock commit moves the journal's tail past its segment.
-    var displaced: [Int] = []
+    var displaced: [Int] = [] { didSet { contentChanged = true } }
+    /// `contentHash()` as of the last `refreshDigest()`: what the explorer's fingerprints
+    /// take, so that they do not hash the buffer and records at every state.
+    private(set) var contentDigest: UInt64 = 0
+    /// Whether the content changed since `contentDigest` was taken.
+    private(set) var contentChanged = true
 
     init(index: Int, regionBytes: Int) {
         self.index = index
         self.limit = SegmentHeader.size + regionBytes
         buffer = [UInt8](repeating: 0, count: SegmentHeader.size)
         buffer.reserveCapacity(limit)
+    }
+
+    /// Takes `contentDigest` again if the content changed.
+    mutating func refreshDigest() {
+        guard contentChanged else { return }
+        contentDigest = contentHash()
+        contentChanged = false
     }
 
     /// Whether a record of `size` bytes in the buffer, holding `held` more bytes, still fits.

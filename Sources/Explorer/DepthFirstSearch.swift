@@ -158,8 +158,8 @@ final class DepthFirstSearch<System: Explorable> {
                 _ = endPath(truncated: false)
                 continue
             }
-            var child = stack[top].state!
-            if stack[top].next == stack[top].toExplore.count { stack[top].state = nil }
+            // The frame's last choice takes its state: moved out, not copied and then released.
+            var child = stack[top].next == stack[top].toExplore.count ? stack[top].state.take()! : stack[top].state!
             child.apply(choice)
             tally.transitions += 1
             path.append(index)

@@ -50,6 +50,11 @@ public protocol Explorable: Sendable {
     /// lane a priority and runs the highest-priority lane's choice. Defaults to 0 (one lane).
     func lane(of choice: Choice) -> Int
 
+    /// How `choice`, enabled now, reads in a counterexample: its `description` by default. A
+    /// system whose choices would cost work to describe at every state (what an I/O is for,
+    /// say) leaves that out of `choices()` and adds it here, when a path is replayed.
+    func describe(_ choice: Choice) -> String
+
     /// This start state built again from nothing, sharing no storage with it; nil when the
     /// system cannot (the default). A search on several threads gives each its own, and each
     /// thread replays its subtrees' paths from it: threads that retain and release one shared
@@ -60,6 +65,9 @@ public protocol Explorable: Sendable {
 extension Explorable {
     /// One lane for every choice (PCT then always takes the first enabled choice).
     public func lane(of choice: Choice) -> Int { 0 }
+
+    /// The choice's `description`.
+    public func describe(_ choice: Choice) -> String { choice.description }
 
     /// None: every thread shares the start state's storage.
     public func rebuilt() -> Self? { nil }

@@ -14,7 +14,7 @@ public func replay<System: Explorable>(
         guard choices.indices.contains(index) else {
             throw ReplayDivergence(step: step, index: index, choiceCount: choices.count)
         }
-        steps.append(choices[index].description)
+        steps.append(state.describe(choices[index]))
         state.apply(choices[index])
         if violation == nil, let found = state.violation() {
             violation = found

@@ -74,7 +74,7 @@ package struct Shrinker<System: Explorable>: Sendable {
         for (step, index) in path.enumerated() {
             let choices = state.choices()
             guard choices.indices.contains(index) else { return nil }
-            steps.append(choices[index].description)
+            steps.append(state.describe(choices[index]))
             state.apply(choices[index])
             if let violation = state.violation() {
                 guard violation.invariant == invariant else { return nil }

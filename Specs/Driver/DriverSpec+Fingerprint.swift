@@ -4,7 +4,8 @@ import Trace
 // every stored property that decides the verdict on any continuation; left out, by name wherever
 // they occur: `seq`, `line`, `file` (of a compact `Mark`), `node`, and `lostAt` (messages only);
 // an `EventStamp` is hashed as its event name alone (see `DriverSimulation.fingerprint()`). Sets
-// and dictionaries are hashed sorted by key (Swift seeds hashing per process). A test compares
+// are hashed sorted, dictionaries as a sum of one hash per entry (Swift seeds hashing per
+// process, so no iteration order may show). A test compares
 // this hash with a reflection encoding over explored states, so a field added later and
 // forgotten here shows up there.
 
@@ -21,33 +22,49 @@ extension DriverSpec {
         } else {
             hasher.combine(0)
         }
+        // Dictionaries as sums of one hash per entry, like `settled`: the same in any order,
+        // with no sorted copy at every event the explorer's spec sees.
         hasher.combine(requests.count)
-        for (id, request) in requests.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(id)
-            request.hash(into: &hasher)
-        }
+        hasher.combine(Self.sum(requests) { id, request, entry in
+            entry.combine(id)
+            request.hash(into: &entry)
+        })
         // A multiset sum (see `settle`): the same for the same settled requests, whatever order
         // they settled in, and it costs the same however many there are.
         hasher.combine(settled.count)
         hasher.combine(settledDigest)
         hasher.combine(ifaces.count)
-        for (i, state) in ifaces.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(i)
-            state.hash(into: &hasher)
-        }
+        hasher.combine(Self.sum(ifaces) { i, state, entry in
+            entry.combine(i)
+            state.hash(into: &entry)
+        })
         submitted.hash(into: &hasher)
         lost.hash(into: &hasher)
         hasher.combine(survivors.count)
-        for (id, survivor) in survivors.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(id)
-            survivor.hash(into: &hasher)
-        }
+        hasher.combine(Self.sum(survivors) { id, survivor, entry in
+            entry.combine(id)
+            survivor.hash(into: &entry)
+        })
         hasher.combine(unsubmittedDeps.count)
-        for (dep, waiters) in unsubmittedDeps.sorted(by: { $0.key < $1.key }) {
-            hasher.combine(dep)
-            hasher.combine(waiters.count)
-            for waiter in waiters { waiter.hash(into: &hasher) }
+        hasher.combine(Self.sum(unsubmittedDeps) { dep, waiters, entry in
+            entry.combine(dep)
+            entry.combine(waiters.count)
+            for waiter in waiters { waiter.hash(into: &entry) }
+        })
+    }
+
+    /// The sum of one stable hash per entry of `dictionary`, each made by `hash`: a hash of
+    /// the entries that no iteration order shows.
+    private static func sum<Value>(
+        _ dictionary: [Int: Value], _ hash: (Int, Value, inout StableHasher) -> Void
+    ) -> UInt64 {
+        var total: UInt64 = 0
+        for (key, value) in dictionary {
+            var entry = StableHasher()
+            hash(key, value, &entry)
+            total &+= entry.value
         }
+        return total
     }
 }
 

@@ -164,7 +164,7 @@ final class DriverSimulationTests: XCTestCase {
             try take(step, in: &state)
         }
         let write = try XCTUnwrap(state.choices().first { $0.description.hasPrefix("io#") })
-        XCTAssertEqual(write.description, "io#4 completes (requests 1, 2 on iface 0: journal write of 2 blocks at 20)")
+        XCTAssertEqual(state.describe(write), "io#4 completes (requests 1, 2 on iface 0: journal write of 2 blocks at 20)")
         state.apply(write)
         try take("power loss", in: &state)
         XCTAssertEqual(state.choices().map(\.description), [
@@ -188,28 +188,32 @@ final class DriverSimulationTests: XCTestCase {
         for step in ["iface 0 submits request 1", "iface 1 submits request 2", "iface 0 submits request 3"] {
             try take(step, in: &state)
         }
-        XCTAssertEqual(state.choices().map(\.description).filter { $0.hasPrefix("io#") }, [
+        XCTAssertEqual(state.choices().map(state.describe).filter { $0.hasPrefix("io#") }, [
             "io#4 completes (request 3 on iface 0: data write of 1 block at 38)",
             "io#5 completes (requests 1, 2 on ifaces 0, 1: journal write of 2 blocks at 20)",
         ])
         try take("io#4 completes (request 3 on iface 0: data write of 1 block at 38)", in: &state)
-        XCTAssertEqual(state.choices().map(\.description).filter { $0.hasPrefix("io#") }, [
+        XCTAssertEqual(state.choices().map(state.describe).filter { $0.hasPrefix("io#") }, [
             "io#5 completes (requests 1, 2 on ifaces 0, 1: journal write of 2 blocks at 20)",
             "io#6 completes (flush)",
         ])
-        // The purpose is no part of a choice's identity: sleep sets and state counts ignore it.
-        let described = try XCTUnwrap(state.choices().first { $0.description.hasPrefix("io#5") })
-        guard case let .complete(io, operation, purpose) = described else { return XCTFail("\(described)") }
-        XCTAssertNotNil(purpose.account)
-        XCTAssertEqual(described, .complete(io: io, operation))
-        XCTAssertEqual(described.hashValue, DriverSimulation.Choice.complete(io: io, operation).hashValue)
-        XCTAssertEqual(DriverSimulation.Choice.complete(io: io, operation).description, "io#5 completes (write 2 blocks at 20)")
+        // `choices()` leaves the purpose out (`describe` adds it), and it is no part of a
+        // choice's identity: sleep sets and state counts ignore it.
+        let plain = try XCTUnwrap(state.choices().first { $0.description.hasPrefix("io#5") })
+        guard case let .complete(io, operation, purpose) = plain else { return XCTFail("\(plain)") }
+        XCTAssertNil(purpose.account)
+        XCTAssertEqual(plain.description, "io#5 completes (write 2 blocks at 20)")
+        let account = try XCTUnwrap(state.core.account(of: IOTicket(io)))
+        let described = DriverSimulation.Choice.complete(io: io, operation, .init(account))
+        XCTAssertEqual(described.description, state.describe(plain))
+        XCTAssertEqual(described, plain)
+        XCTAssertEqual(described.hashValue, plain.hashValue)
     }
 
     /// Applies the enabled choice described as `description`.
     func take(_ description: String, in state: inout DriverSimulation,
               file: StaticString = #filePath, line: UInt = #line) throws {
-        let choice = try XCTUnwrap(state.choices().first { $0.description == description },
+        let choice = try XCTUnwrap(state.choices().first { state.describe($0) == description },
                                    "\(description) not in \(state.choices())", file: file, line: line)
         state.apply(choice)
     }

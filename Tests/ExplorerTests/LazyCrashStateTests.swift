@@ -73,7 +73,7 @@ final class LazyCrashStateTests: XCTestCase {
         var state = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=2 crashes=1 torn=1"))
         for step in ["iface 0 submits request 1", "iface 0 submits request 2", "iface 0 syncs",
                      "io#4 completes (requests 1, 2 on iface 0: journal write of 2 blocks at 20)", "power loss"] {
-            let choice = try XCTUnwrap(state.choices().first { $0.description == step }, "\(step) in \(state.choices())")
+            let choice = try XCTUnwrap(state.choices().first { state.describe($0) == step }, "\(step) in \(state.choices())")
             state.apply(choice)
         }
         var readings: [[String]] = []

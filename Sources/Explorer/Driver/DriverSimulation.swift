@@ -177,13 +177,13 @@ package struct DriverSimulation: Explorable {
     /// per distinct content it can read), the callers' next steps (by interface), `idle`, the
     /// shutdown, and a power loss while crashes remain.
     ///
-    /// Loops rather than `flatMap(completions(of:))` and the like: a method passed as a
+    /// Loops rather than `flatMap` and the like: a method passed as a
     /// closure captures a copy of the whole simulation.
     package func choices() -> [Choice] {
         if verdict != nil { return [] }
         if let fates { return fateChoices(after: fates.count) }
         var result: [Choice] = []
-        for io in outstanding { result += completions(of: io) }
+        for io in outstanding { appendCompletions(of: io, to: &result) }
         if core.phase == .online {
             for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
                 switch workload.programs[iface][cursors[iface]] {
@@ -235,6 +235,7 @@ package struct DriverSimulation: Explorable {
         case let .fate(_, _, _, fate):
             decide(fate)
         }
+        core.refreshDigests()
         if monitor.observed > recorded { specDigest = Self.digest(of: monitor.spec) }
         judge()
     }
