@@ -15,17 +15,18 @@ import Trace
 package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// The bytes under the undecided writes.
     package let memory: MemoryBlockDevice
+    // One caller at a time (above), so the hot fields skip Swift's run-time exclusivity check.
     /// The undecided writes and what was decided of them.
-    package internal(set) var fates: CrashFates
+    @exclusivity(unchecked) package internal(set) var fates: CrashFates
     /// A stable hash of `memory`'s bytes, kept up to date by every write through this medium
     /// (the XOR of each block's hash with its number: a write takes its blocks' old hashes out
     /// and puts the new ones in), so that a state's fingerprint need not hash the whole medium
     /// after each flush. Writes to `memory` that bypass this medium are not seen.
-    package private(set) var digest: UInt64 = 0
+    @exclusivity(unchecked) package private(set) var digest: UInt64 = 0
     /// The first block `upperDigest` covers (`split(at:)`; the whole medium's end until set).
     package private(set) var splitBlock: Int
     /// `digest` of the blocks from `splitBlock` on only (the explorer splits at the data area).
-    package private(set) var upperDigest: UInt64 = 0
+    @exclusivity(unchecked) package private(set) var upperDigest: UInt64 = 0
 
     /// A medium over `memory` with nothing undecided.
     package init(memory: MemoryBlockDevice) {

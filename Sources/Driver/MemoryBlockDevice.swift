@@ -19,8 +19,9 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
     package let blockCount: Int
     /// Blocks per page (the last page may hold fewer).
     private let pageBlocks: Int
+    // One caller at a time (above), so the hot fields skip Swift's run-time exclusivity check.
     /// The content, page by page.
-    private var pages: [[UInt8]]
+    @exclusivity(unchecked) private var pages: [[UInt8]]
 
     /// The whole content, `blockSize * blockCount` bytes, for tests and model comparisons (it
     /// copies every byte: hot paths read `bytes(in:)`); setting it to another length traps.

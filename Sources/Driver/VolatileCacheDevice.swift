@@ -24,8 +24,9 @@ package final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
     package let base: any BlockDevice
     /// The name errors give for the device.
     package let name: String
+    // One caller at a time (above), so the hot fields skip Swift's run-time exclusivity check.
     /// The writes since the last flush or cut, oldest first.
-    var pending: [PendingWrite] = []
+    @exclusivity(unchecked) var pending: [PendingWrite] = []
 
     /// A cache with nothing pending over `base`.
     package init(base: any BlockDevice, name: String = "cache") {
