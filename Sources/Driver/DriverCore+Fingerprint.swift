@@ -7,7 +7,9 @@ import Trace
 // as the core reads them. Sets and dictionaries are hashed sorted by key, or as a sum of one
 // hash per entry (Swift seeds hashing per process, so no iteration order may show). A test
 // compares this hash with a reflection encoding over explored states, so a field added later
-// and forgotten here shows up there.
+// and forgotten here shows up there. What changes seldom (a region's content, the chunk maps,
+// the journal's retired segments, superblock and ledger) is hashed once per change into a
+// digest kept beside it (`refreshDigests()`), and the fingerprint reads the digest.
 //
 // Three counters name things rather than decide them, and are hashed as what the core can ask
 // of them (so states reached by histories of different lengths merge, above all the
@@ -71,9 +73,7 @@ extension DriverCore {
         }
         hasher.combine(arrivalEntries)
         journal.hash(into: &hasher, marks)
-        hasher.combine(chunkMap)
-        hasher.combine(checkpointMap)
-        hasher.combine(freeChunks)
+        hasher.combine(mapsChanged ? mapsHash() : mapsDigest)
         hasher.combine(needsChunks)
         hasher.combine(completions > flushIssuedMark)
         hasher.combine(durableMark < flushIssuedMark)
@@ -182,11 +182,44 @@ extension Region {
 }
 
 extension DriverCore {
-    /// Takes each region's content digest again where it changed, so that the next
-    /// fingerprints read it instead of hashing the region (the explorer calls this after
-    /// every step; a fingerprint without it is the same, only slower).
+    /// Takes the digests of what changes seldom again where it changed (each region's content,
+    /// the chunk maps, the journal's retired segments, superblock and ledger), so that the next
+    /// fingerprints read them instead of hashing it all (the explorer calls this after every
+    /// step; a fingerprint without it is the same, only slower).
     package mutating func refreshDigests() {
         for r in regions.indices where regions[r].contentChanged { regions[r].refreshDigest() }
+        if mapsChanged {
+            mapsDigest = mapsHash()
+            mapsChanged = false
+        }
+        if journal.checkpointChanged { journal.refreshDigest() }
+    }
+
+    /// A hash of the chunk map, the checkpoint map and the free chunks.
+    func mapsHash() -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(chunkMap)
+        hasher.combine(checkpointMap)
+        hasher.combine(freeChunks)
+        return hasher.value
+    }
+}
+
+extension JournalState {
+    /// A hash of the retired segments, the superblock and the ledger: what only checkpoints
+    /// and superblock commits change.
+    func checkpointHash() -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(retired.count)
+        for segment in retired { segment.hash(into: &hasher) }
+        if let superblock {
+            hasher.combine(1)
+            superblock.hash(into: &hasher)
+        } else {
+            hasher.combine(0)
+        }
+        IDRange.hash(ledger, into: &hasher)
+        return hasher.value
     }
 }
 
@@ -223,20 +256,12 @@ extension JournalState {
     func hash(into hasher: inout StableHasher, _ marks: CompletionMarks) {
         hasher.combine(segments.count)
         for segment in segments { segment.hash(into: &hasher, marks) }
-        hasher.combine(retired.count)
-        for segment in retired { segment.hash(into: &hasher) }
+        hasher.combine(checkpointChanged ? checkpointHash() : checkpointDigest)
         hasher.combine(head)
         hasher.combine(used)
         hasher.combine(nextSeq)
         hasher.combine(UInt64(lastChecksum))
         hasher.combine(epoch)
-        if let superblock {
-            hasher.combine(1)
-            superblock.hash(into: &hasher)
-        } else {
-            hasher.combine(0)
-        }
-        IDRange.hash(ledger, into: &hasher)
         if let commit {
             hasher.combine(1)
             commit.hash(into: &hasher, marks)

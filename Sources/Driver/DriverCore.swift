@@ -142,11 +142,15 @@ public struct DriverCore: Sendable {
 
     // The chunk map.
     /// Logical chunk → physical chunk, as every arrival so far left it.
-    var chunkMap: [Int] = []
+    var chunkMap: [Int] = [] { didSet { mapsChanged = true } }
     /// The map as of the retired segments: what the next superblock commit writes.
-    var checkpointMap: [Int] = []
+    var checkpointMap: [Int] = [] { didSet { mapsChanged = true } }
     /// Physical chunks free to take, ascending.
-    var freeChunks: [Int] = []
+    var freeChunks: [Int] = [] { didSet { mapsChanged = true } }
+    /// `mapsHash()` as of the last `refreshDigests()` (the explorer's fingerprints read it).
+    var mapsDigest: UInt64 = 0
+    /// Whether the chunk maps changed since `mapsDigest` was taken.
+    var mapsChanged = true
     /// A large write waits for free chunks: a checkpoint and a commit would free some.
     var needsChunks = false
 

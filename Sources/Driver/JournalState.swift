@@ -3,7 +3,7 @@ struct JournalState: Sendable {
     /// Sealed segments not yet retired, oldest first; each still holds its region.
     var segments: [SegmentState] = []
     /// Checkpointed segments whose ring space awaits a superblock commit, oldest first.
-    var retired: [RetiredSegment] = []
+    var retired: [RetiredSegment] = [] { didSet { checkpointChanged = true } }
     /// Ring position the next segment is written at.
     var head = 0
     /// Ring blocks from the superblock's tail to `head`, wrap gaps included.
@@ -12,14 +12,26 @@ struct JournalState: Sendable {
     var lastChecksum: UInt32 = 0
     var epoch = 0
     /// The superblock as last written.
-    var superblock: Superblock?
+    var superblock: Superblock? { didSet { checkpointChanged = true } }
     /// The ledger as on disk (ranges of retired ids of this epoch).
-    var ledger: [IDRange] = []
+    var ledger: [IDRange] = [] { didSet { checkpointChanged = true } }
     var commit: CommitStep?
     /// A checkpoint patch (of every durable segment at its start) is out.
     var patchInFlight = false
     /// A queued segment is waiting for ring space.
     var needsSpace = false
+    /// `checkpointHash()` as of the last `refreshDigest()` (the explorer's fingerprints read it).
+    private(set) var checkpointDigest: UInt64 = 0
+    /// Whether the retired segments, the superblock or the ledger changed since
+    /// `checkpointDigest` was taken.
+    private(set) var checkpointChanged = true
+
+    /// Takes `checkpointDigest` again if what it covers changed.
+    mutating func refreshDigest() {
+        guard checkpointChanged else { return }
+        checkpointDigest = checkpointHash()
+        checkpointChanged = false
+    }
 
     /// Whether some sealed segment is not durable yet.
     var hasUndurableWrites: Bool {
