@@ -7,7 +7,7 @@
 /// from the same start give the same states and events, in any process (no clock, randomness,
 /// or iteration order of a `Set` or `Dictionary`).
 public protocol Explorable: Sendable {
-    /// One nondeterministic choice; its `description` is shown in counterexamples.
+    /// One nondeterministic choice; counterexamples show it as `describe(_:)` gives it.
     associatedtype Choice: Hashable & Sendable & CustomStringConvertible
 
     /// The choices enabled now, in a deterministic order. Empty: the execution is over.

@@ -6,7 +6,8 @@ extension DriverSimulation {
     /// request, a fate by the pending write's index within the power cut.
     package enum Choice: Hashable, Sendable, CustomStringConvertible {
         /// The device does the outstanding I/O `io` and reports its completion to the core;
-        /// `purpose` says what the I/O is for (it is no part of the choice's identity).
+        /// `purpose` says what the I/O is for (no part of the choice's identity; `choices()`
+        /// leaves it empty and `describe(_:)` fills it in for counterexamples).
         case complete(io: Int, Operation, Purpose = Purpose())
         /// With lazy crash states: the device does the outstanding I/O `io`, which reads sectors
         /// whose content the fates left undecided, and it returns the content `reading` names

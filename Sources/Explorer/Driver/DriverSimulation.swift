@@ -177,8 +177,8 @@ package struct DriverSimulation: Explorable {
     /// per distinct content it can read), the callers' next steps (by interface), `idle`, the
     /// shutdown, and a power loss while crashes remain.
     ///
-    /// Loops rather than `flatMap` and the like: a method passed as a
-    /// closure captures a copy of the whole simulation.
+    /// Loops rather than `flatMap` and the like: a method passed as a closure captures a copy
+    /// of the whole simulation.
     package func choices() -> [Choice] {
         if verdict != nil { return [] }
         if let fates { return fateChoices(after: fates.count) }
