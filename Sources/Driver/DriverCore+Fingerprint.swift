@@ -34,15 +34,11 @@ extension DriverCore {
         phase.hash(into: &hasher)
         hasher.combine(pendingIO.count)
         let marks = CompletionMarks(durable: durableMark, issued: flushIssuedMark)
-        // A sum of one hash per entry: the same in any order, with no sorted copy.
-        var entries: UInt64 = 0
-        for (ticket, purpose) in pendingIO {
-            var entry = StableHasher()
-            entry.combine(nextTicket - ticket.raw)
-            purpose.hash(into: &entry, marks)
-            entries &+= entry.value
-        }
-        hasher.combine(entries)
+        // Dictionaries as sums of one hash per entry: the same in any order, with no sorted copy.
+        hasher.combine(StableHasher.unorderedSum(pendingIO) { io, entry in
+            entry.combine(nextTicket - io.key.raw)
+            io.value.hash(into: &entry, marks)
+        })
         hasher.combine(regions.count)
         for region in regions { region.hash(into: &hasher, marks) }
         hasher.combine(openRegion)
@@ -54,24 +50,13 @@ extension DriverCore {
         hasher.combine(durableArrivals)
         hasher.combine(known.count)
         hasher.combine(knownDigest)
-        // These two as sums of one hash per entry too: sorting them cost an array per state.
         hasher.combine(syncs.count)
-        var syncEntries: UInt64 = 0
-        for (iface, targets) in syncs {
-            var entry = StableHasher()
-            entry.combine(iface)
-            entry.combine(targets)
-            syncEntries &+= entry.value
-        }
-        hasher.combine(syncEntries)
+        hasher.combine(StableHasher.unorderedSum(syncs) { sync, entry in
+            entry.combine(sync.key)
+            entry.combine(sync.value)
+        })
         hasher.combine(lastArrival.count)
-        var arrivalEntries: UInt64 = 0
-        for (iface, arrival) in lastArrival {
-            var entry = StableHasher()
-            entry.combine(iface, arrival)
-            arrivalEntries &+= entry.value
-        }
-        hasher.combine(arrivalEntries)
+        hasher.combine(StableHasher.unorderedSum(lastArrival) { last, entry in entry.combine(last.key, last.value) })
         journal.hash(into: &hasher, marks)
         hasher.combine(mapsChanged ? mapsHash() : mapsDigest)
         hasher.combine(needsChunks)

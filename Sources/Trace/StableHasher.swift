@@ -129,6 +129,22 @@ public struct StableHasher: Sendable {
         if done == nil { combine(bytes: string.utf8) }
     }
 
+    /// The sum of one stable hash per element of `elements`, each made by `hash` from a fresh
+    /// hasher: a hash of a set or a dictionary that no iteration order shows, with no sorted
+    /// copy.
+    @inlinable
+    public static func unorderedSum<S: Sequence>(
+        _ elements: S, _ hash: (S.Element, inout StableHasher) -> Void
+    ) -> UInt64 {
+        var total: UInt64 = 0
+        for element in elements {
+            var entry = StableHasher()
+            hash(element, &entry)
+            total &+= entry.value
+        }
+        return total
+    }
+
     /// The hash of everything combined so far.
     public var value: UInt64 { Self.mix(state ^ 0x1F83_D9AB_FB41_BD6B) }
 

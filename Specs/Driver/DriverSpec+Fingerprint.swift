@@ -25,46 +25,32 @@ extension DriverSpec {
         // Dictionaries as sums of one hash per entry, like `settled`: the same in any order,
         // with no sorted copy at every event the explorer's spec sees.
         hasher.combine(requests.count)
-        hasher.combine(Self.sum(requests) { id, request, entry in
-            entry.combine(id)
-            request.hash(into: &entry)
+        hasher.combine(StableHasher.unorderedSum(requests) { request, entry in
+            entry.combine(request.key)
+            request.value.hash(into: &entry)
         })
         // A multiset sum (see `settle`): the same for the same settled requests, whatever order
         // they settled in, and it costs the same however many there are.
         hasher.combine(settled.count)
         hasher.combine(settledDigest)
         hasher.combine(ifaces.count)
-        hasher.combine(Self.sum(ifaces) { i, state, entry in
-            entry.combine(i)
-            state.hash(into: &entry)
+        hasher.combine(StableHasher.unorderedSum(ifaces) { iface, entry in
+            entry.combine(iface.key)
+            iface.value.hash(into: &entry)
         })
         submitted.hash(into: &hasher)
         lost.hash(into: &hasher)
         hasher.combine(survivors.count)
-        hasher.combine(Self.sum(survivors) { id, survivor, entry in
-            entry.combine(id)
-            survivor.hash(into: &entry)
+        hasher.combine(StableHasher.unorderedSum(survivors) { survivor, entry in
+            entry.combine(survivor.key)
+            survivor.value.hash(into: &entry)
         })
         hasher.combine(unsubmittedDeps.count)
-        hasher.combine(Self.sum(unsubmittedDeps) { dep, waiters, entry in
-            entry.combine(dep)
-            entry.combine(waiters.count)
-            for waiter in waiters { waiter.hash(into: &entry) }
+        hasher.combine(StableHasher.unorderedSum(unsubmittedDeps) { dep, entry in
+            entry.combine(dep.key)
+            entry.combine(dep.value.count)
+            for waiter in dep.value { waiter.hash(into: &entry) }
         })
-    }
-
-    /// The sum of one stable hash per entry of `dictionary`, each made by `hash`: a hash of
-    /// the entries that no iteration order shows.
-    private static func sum<Value>(
-        _ dictionary: [Int: Value], _ hash: (Int, Value, inout StableHasher) -> Void
-    ) -> UInt64 {
-        var total: UInt64 = 0
-        for (key, value) in dictionary {
-            var entry = StableHasher()
-            hash(key, value, &entry)
-            total &+= entry.value
-        }
-        return total
     }
 }
 
