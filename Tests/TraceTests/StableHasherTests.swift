@@ -38,4 +38,78 @@ final class StableHasherTests: XCTestCase {
             XCTAssertEqual(seen.count, min(length, 80) + 2)
         }
     }
+
+    /// A replay token keeps a digest made through `combineWordByWord`: it must read the same
+    /// in every build, whatever `combine` becomes (these values are SplitMix64-per-word's).
+    func testWordByWordDigestNeverChanges() {
+        func digest(_ text: String) -> UInt64 {
+            var h = StableHasher()
+            Array(text.utf8).withUnsafeBytes { h.combineWordByWord($0) }
+            return h.value
+        }
+        XCTAssertEqual(digest(""), 0xCFF9_CA66_594D_174F)
+        XCTAssertEqual(digest("plumb"), 0x328A_946E_2336_17CE)
+        XCTAssertEqual(digest("{\"node\":\"driver\",\"seq\":1,\"ev\":\"online\"}"), 0xDB93_557A_3F0D_8E32)
+    }
+
+    /// Fingerprints are small structured values (counters, ids, flags): every pair of small
+    /// integers, in either order, and runs of zeros of every length must hash apart.
+    func testSmallStructuredInputsHashApart() {
+        var seen = Set<UInt64>()
+        for a in 0..<300 {
+            for b in 0..<300 {
+                var h = StableHasher()
+                h.combine(a)
+                h.combine(b)
+                seen.insert(h.value)
+            }
+        }
+        XCTAssertEqual(seen.count, 300 * 300)
+        var zeros = Set<UInt64>()
+        var h = StableHasher()
+        for _ in 0..<10_000 {
+            zeros.insert(h.value)
+            h.combine(0 as UInt64)
+        }
+        XCTAssertEqual(zeros.count, 10_000)
+    }
+
+    /// Flipping any one bit of any word flips about half the bits of the value (the explorer's
+    /// visited table keeps parts of it, so every part must depend on every input bit).
+    func testOneBitChangesHalfTheValue() {
+        var generator = SplitMix(seed: 7)
+        var flipped = 0, trials = 0
+        for _ in 0..<200 {
+            let words = (0..<3).map { _ in generator.next() }
+            let original = hash(words)
+            for index in words.indices {
+                for bit in 0..<64 {
+                    var changed = words
+                    changed[index] ^= 1 << UInt64(bit)
+                    let bits = (hash(changed) ^ original).nonzeroBitCount
+                    XCTAssertGreaterThan(bits, 8, "word \(index) bit \(bit)")
+                    flipped += bits
+                    trials += 1
+                }
+            }
+        }
+        let mean = Double(flipped) / Double(trials)
+        XCTAssertEqual(mean, 32, accuracy: 0.5)
+    }
+
+    private func hash(_ words: [UInt64]) -> UInt64 {
+        var h = StableHasher()
+        for word in words { h.combine(word) }
+        return h.value
+    }
+
+    /// A fixed-seed generator for the test's inputs.
+    private struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            return StableHasher.mix(state)
+        }
+    }
 }
