@@ -204,10 +204,24 @@ final class DepthFirstSearch<System: Explorable> {
             record(violation)
             return endPath(truncated: false)
         }
+        // Without a sleep set the claim needs no choices: a state some visit claimed in full
+        // ends here before they are asked for (most visits are such revisits, and the choices
+        // cost a tenth of a driver search). What the memo keeps for it then has no choices,
+        // which a stored mask of 0 does not read.
+        var claimedEarly: UInt64??
+        if let claimed, sleepIn.isEmpty {
+            let other = claimed.claim(fingerprint, sleep: 0)
+            if other == nil { tally.claims += 1 }
+            if other == 0 {
+                entered = .init(fingerprint: fingerprint, choices: [])
+                return endPath(truncated: false)
+            }
+            claimedEarly = .some(other)
+        }
         let choices = state.choices()
         entered = .init(fingerprint: fingerprint, choices: choices)
         if choices.isEmpty {
-            if let claimed, claimed.claim(fingerprint, sleep: 0) == nil { tally.claims += 1 }
+            if claimedEarly == nil, let claimed, claimed.claim(fingerprint, sleep: 0) == nil { tally.claims += 1 }
             return endPath(truncated: false)
         }
         // The sleep set as indices into `choices`; those past the mask's reach are woken.
@@ -227,8 +241,13 @@ final class DepthFirstSearch<System: Explorable> {
         var inherited = false
         if let claimed {
             // Another thread's visit, or an earlier one of this thread: take only what it left.
-            let other = claimed.claim(fingerprint, sleep: sleepMask)
-            if other == nil { tally.claims += 1 }
+            let other: UInt64?
+            if let early = claimedEarly {
+                other = early
+            } else {
+                other = claimed.claim(fingerprint, sleep: sleepMask)
+                if other == nil { tally.claims += 1 }
+            }
             if let other, other & ~sleepMask == 0 { return endPath(truncated: false) }
             toExplore = choices.indices.filter { i in !asleep(sleepMask, i) && (other.map { asleep($0, i) } ?? true) }
         } else if options.stateCaching {
