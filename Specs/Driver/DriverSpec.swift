@@ -102,6 +102,18 @@ package struct DriverSpec: Spec {
         }
     }
 
+    /// What `finish` would report, leaving the state as it is. In a running epoch with no
+    /// request waited for and no dep unsubmitted (what the explorer asks about after most
+    /// steps) that is nothing, found without the copy of the state and the sorted copy of the
+    /// requests that `finish` makes.
+    package func reportEnd(sink: SpecSink) {
+        if phase != .recovering, unsubmittedDeps.isEmpty, !requests.values.contains(where: { $0.waiter != nil }) {
+            return
+        }
+        var ending = self
+        ending.finish(sink: sink)
+    }
+
     /// Judges what only the end of the trace decides: a recovery still open is judged as it
     /// stands; in a running epoch, requests that a `durable` waited for and never became durable.
     package mutating func finish(sink: SpecSink) {

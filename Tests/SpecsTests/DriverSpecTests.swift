@@ -553,4 +553,39 @@ final class DriverSpecTests: XCTestCase {
         t.recovered(2)
         XCTAssertEqual(try t.check().brokenInvariants, [.driverNoLoss, .driverRecoveredPrefix])
     }
+
+    // MARK: - The explorer's judge
+
+    /// `reportEnd` (what the explorer asks after every step) reports what `finish` on a copy
+    /// would, after every event of traces that pass, wait on a request, name an unsubmitted
+    /// dep, and end in the middle of a recovery.
+    func testReportEndReportsWhatFinishWouldAfterEveryEvent() {
+        var t = DriverTraceBuilder()
+        t.write(1)
+        t.buffer(2)
+        t.write(3)
+        t.write(4, deps: [99])
+        t.add(.crash)
+        t.recovered(1)
+        t.recovered(3)
+        t.add(.online)
+        t.buffer(5, iface: 1)
+        t.write(6, deps: [5])
+        t.durable(5)
+        t.add(.crash)
+        t.recovered(6)
+        var spec = DriverSpec()
+        var nonEmpty = 0
+        for (index, event) in t.events.enumerated() {
+            spec.observe(event, sink: TrustingSink())
+            let reported = TrustingSink(), finished = TrustingSink()
+            spec.reportEnd(sink: reported)
+            var copy = spec
+            copy.finish(sink: finished)
+            XCTAssertEqual(reported.violations, finished.violations, "after event \(index + 1), \(event.kind.name)")
+            if !finished.violations.isEmpty { nonEmpty += 1 }
+        }
+        XCTAssertGreaterThan(nonEmpty, 5, "the trace must give finish something to report")
+        XCTAssertLessThan(nonEmpty, t.events.count, "and some prefixes with nothing to report")
+    }
 }
