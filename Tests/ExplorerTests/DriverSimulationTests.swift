@@ -1,5 +1,5 @@
 import Driver
-import Explorer
+@testable import Explorer
 import Specs
 import Trace
 import XCTest
@@ -216,5 +216,31 @@ final class DriverSimulationTests: XCTestCase {
         let choice = try XCTUnwrap(state.choices().first { state.describe($0) == description },
                                    "\(description) not in \(state.choices())", file: file, line: line)
         state.apply(choice)
+    }
+
+    /// The judge's stuck check asks `hasNoChoices`, which must answer as `choices().isEmpty`
+    /// does, at every state of random walks with and without power losses left, and past
+    /// the shutdown.
+    func testHasNoChoicesAnswersAsChoicesDo() throws {
+        var rng = SplitMix64(seed: 0x1D1E)
+        var checked = 0, idleStates = 0, ended = 0
+        for configuration in ["ifaces=2 requests=3 crashes=1 torn=1", "ifaces=1 requests=4 crashes=0", "ifaces=2 requests=2 crashes=2"] {
+            let start = try XCTUnwrap(DriverSimulation(parsing: configuration))
+            for _ in 0..<100 {
+                var state = start
+                while true {
+                    let choices = state.choices()
+                    XCTAssertEqual(state.hasNoChoices, choices.isEmpty, "\(configuration): \(choices)")
+                    checked += 1
+                    if choices.contains(where: { if case .idle = $0 { true } else { false } }) { idleStates += 1 }
+                    if choices.isEmpty { break }
+                    state.apply(choices[Int(rng.next() % UInt64(choices.count))])
+                }
+                ended += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 3_000)
+        XCTAssertGreaterThan(idleStates, 10, "the walks must reach states where only a trial of idle decides")
+        XCTAssertEqual(ended, 300)
     }
 }

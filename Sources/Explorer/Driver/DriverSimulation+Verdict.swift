@@ -31,7 +31,7 @@ extension DriverSimulation {
             }
         }
         // Outstanding I/O can always complete, so only a state without any asks for its choices.
-        if found == nil, core.phase != .stopped, outstanding.isEmpty, choices().isEmpty {
+        if found == nil, core.phase != .stopped, outstanding.isEmpty, hasNoChoices {
             report(Self.stuckInvariant, "nothing is left to do, but the driver is \(core.phase), not stopped")
         }
         verdict = found

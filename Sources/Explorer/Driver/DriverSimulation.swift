@@ -305,6 +305,30 @@ package struct DriverSimulation: Explorable {
         model.arrivals.contains(id) || model.recoveredThisPass.contains(id)
     }
 
+    /// Whether no choice is enabled: `choices().isEmpty`, answered without making the choices
+    /// and, unless nothing else is enabled, without trying `.idle` on a copy of the core (the
+    /// judge asks after every step that leaves no I/O outstanding).
+    var hasNoChoices: Bool {
+        if verdict != nil { return true }
+        // Every pending write has two fates at least, and every outstanding I/O a completion.
+        if fates != nil || !outstanding.isEmpty { return false }
+        let phase = core.phase
+        if crashesLeft > 0, phase == .online || phase == .recovering || phase == .stopping { return false }
+        guard phase == .online else { return true }
+        var done = true
+        for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
+            done = false
+            switch workload.programs[iface][cursors[iface]] {
+            case .sync:
+                return false
+            case let .submit(index):
+                if workload.requests[index].deps.allSatisfy(wasSubmitted) { return false }
+            }
+        }
+        if !shutdownIssued, done { return false }
+        return !idleWouldAct
+    }
+
     /// Whether `.idle` would make the core do something now.
     var idleWouldAct: Bool {
         var trial = core
