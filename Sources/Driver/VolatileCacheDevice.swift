@@ -1,3 +1,4 @@
+import Trace
 /// A disk with a volatile write cache, over any other device (its durable medium, `base`).
 ///
 /// A `write` without `fua` stays pending in the cache, in order, until `flush` applies every
@@ -16,8 +17,19 @@
 package final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
     /// One write held in the cache: whole blocks from `block`.
     struct PendingWrite {
-        var block: Int
-        var bytes: [UInt8]
+        let block: Int
+        let bytes: [UInt8]
+        /// The bytes hashed once, when the write reaches the cache, for the explorer's
+        /// fingerprints of every state it is pending in (`hashPending(into:)`).
+        let digest: UInt64
+
+        init(block: Int, bytes: [UInt8]) {
+            self.block = block
+            self.bytes = bytes
+            var hasher = StableHasher()
+            hasher.combine(bytes: bytes)
+            digest = hasher.value
+        }
     }
 
     /// The durable medium under the cache.

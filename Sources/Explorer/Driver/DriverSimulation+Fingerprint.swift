@@ -63,7 +63,7 @@ extension DriverSimulation {
             case let .write(block, bytes):
                 hash.combine(1)
                 hash.combine(block)
-                if block * Self.blockSize + bytes.count > live { hash.combine(bytes: bytes) } else { hash.combine(bytes.count) }
+                if block * Self.blockSize + bytes.count > live { hash.combine(io.bytesDigest) } else { hash.combine(bytes.count) }
             case let .patch(extents):
                 hash.combine(2)
                 hash.combine(extents.count)

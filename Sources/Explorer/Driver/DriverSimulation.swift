@@ -67,6 +67,22 @@ package struct DriverSimulation: Explorable {
         var ticket: IOTicket
         /// What to do (`BlockDevice.perform(_:)` does it).
         var operation: DeviceOperation
+        /// A write's bytes hashed once, when the core asks for it, for the fingerprints of
+        /// every state it is outstanding in (0 for other I/O).
+        let bytesDigest: UInt64
+
+        /// The I/O `ticket`, doing `operation`.
+        init(ticket: IOTicket, operation: DeviceOperation) {
+            self.ticket = ticket
+            self.operation = operation
+            if case let .write(_, bytes) = operation {
+                var hasher = StableHasher()
+                hasher.combine(bytes: bytes)
+                bytesDigest = hasher.value
+            } else {
+                bytesDigest = 0
+            }
+        }
 
         /// The first block a write goes to, or nil (for `DriverCore.account(of:block:)`).
         var block: Int? {
