@@ -14,9 +14,10 @@ import Trace
 ///
 /// With a depth bound a revisit shallower may need more than the mask says: those searches
 /// keep a `VisitedTable` per thread, with depths. 16 bytes a slot (fingerprint and mask), open
-/// addressing, at most 3/4 full, so 21 to 43 bytes a state. Thread-safe: 64 stripes, each
-/// behind its own lock.
-final class ClaimedStates: Sendable {
+/// addressing, at most 3/4 full, so 21 to 43 bytes a state. Thread-safe when made for several
+/// threads: 64 stripes, each behind its own lock; made for one, it takes no lock (a claim is
+/// made at every step), and only that thread may use it until the search is over.
+final class ClaimedStates: @unchecked Sendable {
     private struct Stripe: Sendable {
         /// Fingerprints (0: empty; 0 is stored as 1) and their masks, slot by slot.
         var slots: [(key: UInt64, sleep: UInt64)] = Array(repeating: (0, 0), count: 64)
@@ -42,21 +43,43 @@ final class ClaimedStates: Sendable {
     }
 
     private let stripes: [Locked<Stripe>]
+    /// The stripes, unlocked, of a table made for one thread (nil for several).
+    private let unlocked: Unlocked?
 
-    /// An empty set.
-    init() {
-        stripes = (0..<64).map { _ in Locked(Stripe()) }
+    /// The stripes of a table that one thread uses.
+    private final class Unlocked {
+        var stripes: [Stripe] = Array(repeating: Stripe(), count: 64)
+    }
+
+    /// An empty set for a search on `threads` threads.
+    init(threads: Int) {
+        unlocked = threads == 1 ? Unlocked() : nil
+        stripes = unlocked == nil ? (0..<64).map { _ in Locked(Stripe()) } : []
     }
 
     private static func hash(_ key: UInt64) -> UInt64 { key &* 0x9E37_79B9_7F4A_7C15 }
 
-    private func stripe(of key: UInt64) -> Locked<Stripe> { stripes[Int(truncatingIfNeeded: Self.hash(key) >> 58)] }
+    /// Runs `body` on the stripe of `key`, holding its lock when the table is shared.
+    private func withStripe<R>(of key: UInt64, _ body: (inout Stripe) -> R) -> R {
+        let i = Int(truncatingIfNeeded: Self.hash(key) >> 58)
+        if let unlocked { return body(&unlocked.stripes[i]) }
+        return stripes[i].withLock(body)
+    }
+
+    /// Runs `body` on every stripe in turn.
+    private func forEachStripe(_ body: (inout Stripe) -> Void) {
+        if let unlocked {
+            for i in unlocked.stripes.indices { body(&unlocked.stripes[i]) }
+        } else {
+            for stripe in stripes { stripe.withLock(body) }
+        }
+    }
 
     /// Claims `fingerprint` for a visit with sleep mask `sleep`; returns the mask stored before
     /// (nil when no thread entered the state yet) and stores its intersection with `sleep`.
     func claim(_ fingerprint: UInt64, sleep: UInt64) -> UInt64? {
         let key = fingerprint == 0 ? 1 : fingerprint
-        return stripe(of: key).withLock { s in
+        return withStripe(of: key) { s in
             var (i, found) = s.slot(of: key, hash: Self.hash(key))
             if found {
                 let old = s.slots[i].sleep
@@ -77,7 +100,7 @@ final class ClaimedStates: Sendable {
     /// visit is pruned); nil when no thread entered it.
     func sleepMask(of fingerprint: UInt64) -> UInt64? {
         let key = fingerprint == 0 ? 1 : fingerprint
-        return stripe(of: key).withLock { s in
+        return withStripe(of: key) { s in
             let (i, found) = s.slot(of: key, hash: Self.hash(key))
             return found ? s.slots[i].sleep : nil
         }
@@ -87,17 +110,24 @@ final class ClaimedStates: Sendable {
     func contains(_ fingerprint: UInt64) -> Bool { sleepMask(of: fingerprint) != nil }
 
     /// The states entered.
-    var count: Int { stripes.reduce(0) { total, s in total + s.withLock { $0.count } } }
+    var count: Int {
+        var total = 0
+        forEachStripe { total += $0.count }
+        return total
+    }
 
     /// Bytes the table holds, over the states it stores.
     var bytesPerState: Double {
-        let slots = stripes.reduce(0) { total, s in total + s.withLock { $0.slots.count } }
+        var slots = 0
+        forEachStripe { slots += $0.slots.count }
         let count = self.count
         return count == 0 ? 0 : Double(slots * 16) / Double(count)
     }
 
     /// Every fingerprint stored, in no particular order (as stored: 0 reads as 1).
     var fingerprints: [UInt64] {
-        stripes.flatMap { s in s.withLock { $0.slots.lazy.map(\.key).filter { $0 != 0 } } }
+        var keys: [UInt64] = []
+        forEachStripe { keys += $0.slots.lazy.map(\.key).filter { $0 != 0 } }
+        return keys
     }
 }

@@ -105,7 +105,7 @@ public struct Exploration<System: Explorable>: Sendable {
         let queue = SearchQueue(threads > 1 ? splitter.split(nodes, target: 4 * threads) : nodes)
         var total = splitter.tally
         total.finished = true
-        let claimed = options.stateCaching && options.depthBound == nil ? ClaimedStates() : nil
+        let claimed = options.stateCaching && options.depthBound == nil ? ClaimedStates(threads: threads) : nil
         for part in Self.inParallel(threads, { thread in
             let search = DepthFirstSearch<System>(options: options, control: control, thread: thread, claimed: claimed)
             let own = threads > 1 ? start.rebuilt().flatMap { $0.fingerprint() == start.fingerprint() ? $0 : nil } : nil
