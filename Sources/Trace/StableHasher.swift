@@ -1,33 +1,39 @@
 /// A 64-bit hash that is the same in every process and on every run, for fingerprints of
 /// states that the explorer stores, compares across threads and writes into shard reports.
 ///
-/// Swift's `Hasher` is seeded per process, so it cannot serve. Each 64-bit word is folded in
-/// with one full-width multiply, its two halves xored (the "folded multiply" of wyhash and
-/// foldhash: every input bit reaches the middle of the product), and `value` mixes the state
-/// with SplitMix64's finalizer (a bijection with full avalanche), so nearby values (seqs,
-/// counters) spread over the whole range. The fold costs a third of the latency of mixing
-/// every word with the finalizer, as this type did before (the driver's search took 0.89x
-/// the CPU). Feed values in a canonical order: sort what a `Set` or `Dictionary` holds, or
-/// sum one hash per entry (`unorderedSum`).
+/// Swift's `Hasher` is seeded per process, so it cannot serve. Each 64-bit word is mixed on
+/// its own with one full-width multiply, the product's halves xored (the "folded multiply" of
+/// wyhash and foldhash: every input bit reaches the middle of the product), and xored into
+/// the state after the state is multiplied by an odd constant and rotated. So each step is a
+/// bijection of the state (states that differ stay apart whatever follows, and no state is a
+/// fixed point), and the multiply of the word is off the state's chain of dependent steps:
+/// a third of the latency of mixing every word with SplitMix64's finalizer, as this type did
+/// before (the driver's search took 0.89x the CPU). `value` mixes the state with that
+/// finalizer (a bijection with full avalanche), so nearby values (seqs, counters) spread over
+/// the whole range. Feed values in a canonical order: sort what a `Set` or `Dictionary` holds,
+/// or sum one hash per entry (`unorderedSum`).
 ///
-/// Fingerprints compare within one build. What must stay the same across builds (a replay
-/// token's digest of a trace) goes through `combineWordByWord`, whose mixing never changes.
+/// Fingerprints compare within one build (a replay token's model stamp is one, so tokens of a
+/// build that hashed otherwise are refused, asking for the exploration to be run again). What
+/// must stay the same across builds (a replay token's digest of a trace) goes through
+/// `combineWordByWord`, whose mixing never changes.
 public struct StableHasher: Sendable {
     @usableFromInline var state: UInt64
 
     /// A hasher that has hashed nothing.
     public init() { state = 0x243F_6A88_85A3_08D3 }
 
-    /// Hashes one 64-bit word: the state xored with it, multiplied in full by an odd
-    /// constant, and the product's halves xored.
+    /// Hashes one 64-bit word (see the type's doc).
     @inlinable
-    public mutating func combine(_ word: UInt64) { state = Self.fold(state, word) }
+    public mutating func combine(_ word: UInt64) { state = Self.step(state, word) }
 
-    /// The state after `word`: the folded multiply.
+    /// The state after `word`: the state times an odd constant, rotated, xored with the
+    /// folded multiply of the word.
     @inlinable
-    static func fold(_ state: UInt64, _ word: UInt64) -> UInt64 {
-        let product = (state ^ word).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
-        return product.high ^ product.low
+    static func step(_ state: UInt64, _ word: UInt64) -> UInt64 {
+        let product = (word ^ 0x6A09_E667_F3BC_C909).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+        let scaled = state &* 0xBF58_476D_1CE4_E5B9
+        return (scaled << 23 | scaled >> 41) ^ (product.high ^ product.low)
     }
 
     /// Hashes an integer as its two's-complement word.
@@ -110,24 +116,24 @@ public struct StableHasher: Sendable {
     /// The bytes of `raw` from `offset`, eight at a time (little-endian), the last word padded
     /// with zeros.
     private mutating func combineWords(_ raw: UnsafeRawBufferPointer, from start: Int) {
-        combineWords(raw, from: start, counted: false, Self.fold)
+        combineWords(raw, from: start, counted: false, Self.step)
     }
 
-    /// Feeds `fold` the byte count (when `counted`), then the bytes of `raw` from `start`, eight
+    /// Feeds `step` the byte count (when `counted`), then the bytes of `raw` from `start`, eight
     /// at a time (little-endian), the last word padded with zeros.
     @inline(__always)
     private mutating func combineWords(
-        _ raw: UnsafeRawBufferPointer, from start: Int, counted: Bool, _ fold: (UInt64, UInt64) -> UInt64
+        _ raw: UnsafeRawBufferPointer, from start: Int, counted: Bool, _ step: (UInt64, UInt64) -> UInt64
     ) {
-        if counted { state = fold(state, UInt64(bitPattern: Int64(raw.count))) }
+        if counted { state = step(state, UInt64(bitPattern: Int64(raw.count))) }
         var offset = start
         while offset + 8 <= raw.count {
-            state = fold(state, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            state = step(state, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
         var tail: UInt64 = 0
         for i in offset..<raw.count { tail |= UInt64(raw[i]) << (UInt64(i - offset) * 8) }
-        if offset < raw.count { state = fold(state, tail) }
+        if offset < raw.count { state = step(state, tail) }
     }
 
     /// One lane's step over eight bytes (little-endian), as in xxHash64.

@@ -74,8 +74,34 @@ final class StableHasherTests: XCTestCase {
         XCTAssertEqual(zeros.count, 10_000)
     }
 
-    /// Flipping any one bit of any word flips about half the bits of the value (the explorer's
-    /// visited table keeps parts of it, so every part must depend on every input bit).
+    /// Each step is a bijection of the state: sequences that differ in one word never meet
+    /// again, whatever follows (runs of zeros included), and no word resets the state.
+    func testADifferenceIsNeverWashedOut() {
+        var generator = SplitMix(seed: 11)
+        let words = (0..<16).map { _ in generator.next() }
+        var seen = Set<UInt64>()
+        for position in words.indices {
+            for replacement: UInt64 in [0, 1, words[position] ^ 1, StableHasher().state] {
+                guard replacement != words[position] else { continue }
+                var changed = words
+                changed[position] = replacement
+                XCTAssertTrue(seen.insert(hash(changed + [0, 0, 0, 0])).inserted, "word \(position) as \(replacement)")
+            }
+        }
+        XCTAssertFalse(seen.contains(hash(words + [0, 0, 0, 0])))
+        var first = StableHasher(), second = StableHasher()
+        first.combine(first.state)
+        second.combine(second.state ^ 1)
+        for _ in 0..<8 {
+            first.combine(0 as UInt64)
+            second.combine(0 as UInt64)
+            XCTAssertNotEqual(first.value, second.value)
+        }
+    }
+
+    /// Flipping any one bit of any word, first or last, flips about half the bits of the value
+    /// (the explorer's visited table keeps parts of it, so every part must depend on every
+    /// input bit).
     func testOneBitChangesHalfTheValue() {
         var generator = SplitMix(seed: 7)
         var flipped = 0, trials = 0
