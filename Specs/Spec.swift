@@ -91,7 +91,8 @@ package protocol Spec: Sendable {
     mutating func finish(sink: SpecSink)
     /// Reports what `finish` would report if the trace ended here, leaving the state as it is:
     /// the explorer asks after every step (`SpecMonitor.verdict`). The default runs `finish`
-    /// on a copy; a spec whose `finish` changes nothing implements it without the copy.
+    /// on a copy; a spec whose `finish` changes nothing implements it without the copy, and
+    /// one that can tell cheaply that `finish` would report nothing answers so first.
     func reportEnd(sink: SpecSink)
     /// Hands `body` every event the state still holds, that it may yet ask about as the earlier
     /// event of `SpecSink.happensBefore` or `require` or cite in a violation, and returns true

@@ -4,7 +4,8 @@
 /// compared whole, so a slot never answers for another key.
 struct SuccessorMemo<Choice> {
     /// What a key led to: the state's fingerprint and its enabled choices (which the bits of a
-    /// sleep mask stored for it name).
+    /// sleep mask stored for it name; none for a state some visit had already claimed in full,
+    /// whose stored mask of 0 names none).
     struct Successor {
         var fingerprint: UInt64
         var choices: [Choice]

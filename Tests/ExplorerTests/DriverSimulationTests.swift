@@ -219,12 +219,15 @@ final class DriverSimulationTests: XCTestCase {
     }
 
     /// The judge's stuck check asks `hasNoChoices`, which must answer as `choices().isEmpty`
-    /// does, at every state of random walks with and without power losses left, and past
-    /// the shutdown.
+    /// does, at every state of random walks with and without power losses left, in eager
+    /// power cuts, and past the shutdown.
     func testHasNoChoicesAnswersAsChoicesDo() throws {
         var rng = SplitMix64(seed: 0x1D1E)
-        var checked = 0, idleStates = 0, ended = 0
-        for configuration in ["ifaces=2 requests=3 crashes=1 torn=1", "ifaces=1 requests=4 crashes=0", "ifaces=2 requests=2 crashes=2"] {
+        var checked = 0, idleStates = 0, fateStates = 0, ended = 0
+        for configuration in [
+            "ifaces=2 requests=3 crashes=1 torn=1", "ifaces=1 requests=4 crashes=0", "ifaces=2 requests=2 crashes=2",
+            "ifaces=1 requests=3 crashes=1 torn=1 states=eager",
+        ] {
             let start = try XCTUnwrap(DriverSimulation(parsing: configuration))
             for _ in 0..<100 {
                 var state = start
@@ -233,6 +236,7 @@ final class DriverSimulationTests: XCTestCase {
                     XCTAssertEqual(state.hasNoChoices, choices.isEmpty, "\(configuration): \(choices)")
                     checked += 1
                     if choices.contains(where: { if case .idle = $0 { true } else { false } }) { idleStates += 1 }
+                    if choices.contains(where: { if case .fate = $0 { true } else { false } }) { fateStates += 1 }
                     if choices.isEmpty { break }
                     state.apply(choices[Int(rng.next() % UInt64(choices.count))])
                 }
@@ -241,6 +245,7 @@ final class DriverSimulationTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 3_000)
         XCTAssertGreaterThan(idleStates, 10, "the walks must reach states where only a trial of idle decides")
-        XCTAssertEqual(ended, 300)
+        XCTAssertGreaterThan(fateStates, 0, "and states in an eager power cut, fates still to choose")
+        XCTAssertEqual(ended, 400)
     }
 }

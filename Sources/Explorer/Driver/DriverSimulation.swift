@@ -66,7 +66,7 @@ package struct DriverSimulation: Explorable {
         /// The core's name for it.
         var ticket: IOTicket
         /// What to do (`BlockDevice.perform(_:)` does it).
-        var operation: DeviceOperation
+        let operation: DeviceOperation
         /// A write's bytes hashed once, when the core asks for it, for the fingerprints of
         /// every state it is outstanding in (0 for other I/O).
         let bytesDigest: UInt64
@@ -338,7 +338,11 @@ package struct DriverSimulation: Explorable {
             case .sync:
                 return false
             case let .submit(index):
-                if workload.requests[index].deps.allSatisfy(wasSubmitted) { return false }
+                // A loop, not `allSatisfy(wasSubmitted)`: a method passed as a closure copies the
+                // whole simulation.
+                var ready = true
+                for dep in workload.requests[index].deps where !wasSubmitted(dep) { ready = false }
+                if ready { return false }
             }
         }
         if !shutdownIssued, done { return false }
