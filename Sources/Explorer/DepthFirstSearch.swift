@@ -44,7 +44,9 @@ final class DepthFirstSearch<System: Explorable> {
         var fingerprint: UInt64
         var depth: Int
         var choices: [Choice]
-        var toExplore: [Int]
+        /// The indices of the choices to take, in order; nil for all of them (no array to make
+        /// for most frames).
+        var toExplore: [Int]?
         var next = 0
         var sleep: [Choice]
         var cached: Bool
@@ -53,6 +55,12 @@ final class DepthFirstSearch<System: Explorable> {
         var keys: [(index: Int, key: UInt64)] = []
 
         /// The successor key of choice `index`, if it has one.
+        /// How many choices the frame takes.
+        var exploreCount: Int { toExplore?.count ?? choices.count }
+
+        /// The index in `choices` of the `k`th choice the frame takes.
+        func choiceIndex(_ k: Int) -> Int { toExplore?[k] ?? k }
+
         func key(of index: Int) -> UInt64? {
             for entry in keys where entry.index == index { return entry.key }
             return nil
@@ -131,14 +139,14 @@ final class DepthFirstSearch<System: Explorable> {
         guard case .pushed = enter(node.state, depth: node.depth, sleep: node.sleep) else { return }
         while !stack.isEmpty {
             let top = stack.count - 1
-            if stack[top].next == stack[top].toExplore.count {
+            if stack[top].next == stack[top].exploreCount {
                 finish(stack.removeLast())
                 continue
             }
             if shouldStop() { break }
             // A checkpoint may have handed the frame's last choices over.
-            if stack[top].next == stack[top].toExplore.count { continue }
-            let index = stack[top].toExplore[stack[top].next]
+            if stack[top].next == stack[top].exploreCount { continue }
+            let index = stack[top].choiceIndex(stack[top].next)
             stack[top].next += 1
             let choice = stack[top].choices[index]
             var childSleep: [Choice] = []
@@ -154,14 +162,14 @@ final class DepthFirstSearch<System: Explorable> {
             if let key, let claimed, let successor = memo?.successor(of: key),
                let mask = claimed.sleepMask(of: successor.fingerprint),
                Self.covers(childSleep, mask, of: successor.choices) {
-                if stack[top].next == stack[top].toExplore.count { stack[top].state = nil }
+                if stack[top].next == stack[top].exploreCount { stack[top].state = nil }
                 tally.transitions += 1
                 tally.maxDepth = max(tally.maxDepth, stack[top].depth + 1)
                 _ = endPath(truncated: false)
                 continue
             }
             // The frame's last choice takes its state: moved out, not copied and then released.
-            var child = stack[top].next == stack[top].toExplore.count ? stack[top].state.take()! : stack[top].state!
+            var child = stack[top].next == stack[top].exploreCount ? stack[top].state.take()! : stack[top].state!
             child.apply(choice)
             tally.transitions += 1
             path.append(index)
@@ -236,7 +244,7 @@ final class DepthFirstSearch<System: Explorable> {
             }
         }
         func asleep(_ mask: UInt64, _ i: Int) -> Bool { i < 64 && mask & (1 << UInt64(i)) != 0 }
-        var toExplore: [Int]
+        var toExplore: [Int]?
         // Whether what an earlier visit covered from here may be cut short (see the type's doc).
         var inherited = false
         if let claimed {
@@ -249,13 +257,14 @@ final class DepthFirstSearch<System: Explorable> {
                 if other == nil { tally.claims += 1 }
             }
             if let other, other & ~sleepMask == 0 { return endPath(truncated: false) }
-            toExplore = choices.indices.filter { i in !asleep(sleepMask, i) && (other.map { asleep($0, i) } ?? true) }
+            toExplore = sleepMask == 0 && other == nil
+                ? nil : choices.indices.filter { i in !asleep(sleepMask, i) && (other.map { asleep($0, i) } ?? true) }
         } else if options.stateCaching {
             if !isNew, let old = tally.seen.entry(fingerprint) {
                 inherited = old.truncated || (old.onStack > 0 && options.depthBound != nil)
                 if old.truncated && depth < old.depth {
                     inherited = false
-                    toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
+                    toExplore = sleepMask == 0 ? nil : choices.indices.filter { !asleep(sleepMask, $0) }
                     tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false,
                                                       onStack: old.onStack + 1, countedOnly: false))
                 } else if old.sleep & ~sleepMask == 0 {
@@ -267,19 +276,19 @@ final class DepthFirstSearch<System: Explorable> {
                                                       countedOnly: false))
                 }
             } else {
-                toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
+                toExplore = sleepMask == 0 ? nil : choices.indices.filter { !asleep(sleepMask, $0) }
                 tally.seen.set(fingerprint, .init(sleep: sleepMask, depth: depth, truncated: false, onStack: 1,
                                                   countedOnly: false))
             }
         } else {
-            toExplore = choices.indices.filter { !asleep(sleepMask, $0) }
+            toExplore = sleepMask == 0 ? nil : choices.indices.filter { !asleep(sleepMask, $0) }
         }
         var frame = Frame(state: state, fingerprint: fingerprint, depth: depth, choices: choices, toExplore: toExplore,
                           sleep: sleep, cached: options.stateCaching && claimed == nil, truncated: inherited)
         for (choice, key) in keys {
             if let i = choices.firstIndex(of: choice) { frame.keys.append((i, key)) }
         }
-        if toExplore.isEmpty {
+        if toExplore?.isEmpty == true {
             finishLeaf(frame)
             return endPath(truncated: inherited)
         }
@@ -356,12 +365,12 @@ final class DepthFirstSearch<System: Explorable> {
     /// Hands the choices not taken yet at the shallowest frame that has some to `queue`, as the
     /// nodes this search would have reached, with the sleep sets it would have given them.
     private func donate(to queue: SearchQueue<System>) {
-        guard let f = stack.indices.first(where: { stack[$0].next < stack[$0].toExplore.count }),
+        guard let f = stack.indices.first(where: { stack[$0].next < stack[$0].exploreCount }),
               let state = stack[f].state else { return }
         let prefix = Array(path.prefix(path.count - (stack.count - 1 - f)))
         var nodes: [SearchNode<System>] = []
-        while stack[f].next < stack[f].toExplore.count {
-            let index = stack[f].toExplore[stack[f].next]
+        while stack[f].next < stack[f].exploreCount {
+            let index = stack[f].choiceIndex(stack[f].next)
             stack[f].next += 1
             let choice = stack[f].choices[index]
             var childSleep: [Choice] = []
