@@ -1,4 +1,5 @@
 import Trace
+
 /// A disk with a volatile write cache, over any other device (its durable medium, `base`).
 ///
 /// A `write` without `fua` stays pending in the cache, in order, until `flush` applies every
@@ -23,6 +24,7 @@ package final class VolatileCacheDevice: BlockDevice, CustomStringConvertible {
         /// fingerprints of every state it is pending in (`hashPending(into:)`).
         let digest: UInt64
 
+        /// A write of `bytes` from `block`, with their digest.
         init(block: Int, bytes: [UInt8]) {
             self.block = block
             self.bytes = bytes

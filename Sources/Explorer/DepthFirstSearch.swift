@@ -54,13 +54,13 @@ final class DepthFirstSearch<System: Explorable> {
         /// Successor keys by index into `choices` (see the type's doc).
         var keys: [(index: Int, key: UInt64)] = []
 
-        /// The successor key of choice `index`, if it has one.
         /// How many choices the frame takes.
         var exploreCount: Int { toExplore?.count ?? choices.count }
 
         /// The index in `choices` of the `k`th choice the frame takes.
         func choiceIndex(_ k: Int) -> Int { toExplore?[k] ?? k }
 
+        /// The successor key of choice `index`, if it has one.
         func key(of index: Int) -> UInt64? {
             for entry in keys where entry.index == index { return entry.key }
             return nil
