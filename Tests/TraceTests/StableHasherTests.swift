@@ -77,7 +77,7 @@ final class StableHasherTests: XCTestCase {
     /// Each step is a bijection of the state: sequences that differ in one word never meet
     /// again, whatever follows (runs of zeros included), and no word resets the state.
     func testADifferenceIsNeverWashedOut() {
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         let words = (0..<16).map { _ in generator.next() }
         var seen = Set<UInt64>()
         for position in words.indices {
@@ -103,7 +103,7 @@ final class StableHasherTests: XCTestCase {
     /// (the explorer's visited table keeps parts of it, so every part must depend on every
     /// input bit).
     func testOneBitChangesHalfTheValue() {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var flipped = 0, trials = 0
         for _ in 0..<200 {
             let words = (0..<3).map { _ in generator.next() }
@@ -127,15 +127,5 @@ final class StableHasherTests: XCTestCase {
         var h = StableHasher()
         for word in words { h.combine(word) }
         return h.value
-    }
-
-    /// A fixed-seed generator for the test's inputs.
-    private struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            return StableHasher.mix(state)
-        }
     }
 }
