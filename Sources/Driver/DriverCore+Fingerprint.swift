@@ -34,11 +34,11 @@ extension DriverCore {
         phase.hash(into: &hasher)
         hasher.combine(pendingIO.count)
         let marks = CompletionMarks(durable: durableMark, issued: flushIssuedMark)
-        // Dictionaries as sums of one hash per entry: the same in any order, with no sorted copy.
-        hasher.combine(StableHasher.unorderedSum(pendingIO) { io, entry in
-            entry.combine(nextTicket - io.key.raw)
-            io.value.hash(into: &entry, marks)
-        })
+        // In ticket order, which is the order of the tickets counted back from `nextTicket`.
+        for io in pendingIO {
+            hasher.combine(nextTicket - io.key.raw)
+            io.value.hash(into: &hasher, marks)
+        }
         hasher.combine(regions.count)
         for region in regions { region.hash(into: &hasher, marks) }
         hasher.combine(openRegion)
@@ -51,6 +51,7 @@ extension DriverCore {
         hasher.combine(known.count)
         hasher.combine(knownDigest)
         hasher.combine(syncs.count)
+        // Dictionaries as sums of one hash per entry: the same in any order, with no sorted copy.
         hasher.combine(StableHasher.unorderedSum(syncs) { sync, entry in
             entry.combine(sync.key)
             entry.combine(sync.value)

@@ -113,7 +113,7 @@ public struct DriverCore: Sendable {
     var seq = 0
     var nextTicket = 0
     /// What each outstanding I/O is for.
-    var pendingIO: [IOTicket: IOPurpose] = [:]
+    var pendingIO = PendingIO()
 
     // Staging.
     var regions: [Region] = []
