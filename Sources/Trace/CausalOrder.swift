@@ -155,7 +155,7 @@ package struct CausalOrder {
     private mutating func intern(_ name: String) -> Int {
         // Few nodes: a scan of small strings beats hashing.
         if nodes.count <= 8 {
-            for i in nodes.indices where nodes[i].name.exactlyEquals(name) { return i }
+            if let i = firstIndexExactlyEqual(name, count: nodes.count, name: { nodes[$0].name }) { return i }
         } else if let n = nodeIndex[ExactName(name)] {
             return n
         }

@@ -34,15 +34,18 @@ extension String {
     /// Whether the two strings have the same UTF-8 bytes (not merely canonically equivalent).
     @inlinable @inline(__always)
     package func exactlyEquals(_ other: String) -> Bool {
-        // Identical representations hold identical bytes (a small string stores its bytes
-        // inline; a large one shares its buffer): the usual case of a name compared with
-        // itself, decided inline without touching the bytes. Different ones may still be equal.
-        if MemoryLayout<String>.size == 16 {
-            let a = unsafeBitCast(self, to: (UInt64, UInt64).self)
-            let b = unsafeBitCast(other, to: (UInt64, UInt64).self)
-            if a == b { return true }
-        }
-        return bytesEqual(other)
+        sameRepresentation(other) || bytesEqual(other)
+    }
+
+    /// Whether the two strings have identical representations, and so identical bytes (a small
+    /// string stores its bytes inline; a large one shares its buffer): the usual case of a name
+    /// compared with itself, decided inline without touching the bytes. False says nothing:
+    /// different representations may still hold equal bytes. Lookups among a few names try
+    /// this on every name before `exactlyEquals` on any (see `firstIndexExactlyEqual`).
+    @inlinable @inline(__always)
+    package func sameRepresentation(_ other: String) -> Bool {
+        guard MemoryLayout<String>.size == 16 else { return false }
+        return unsafeBitCast(self, to: (UInt64, UInt64).self) == unsafeBitCast(other, to: (UInt64, UInt64).self)
     }
 
     /// `exactlyEquals` past its quick test: the lengths, then the bytes.
@@ -67,4 +70,15 @@ extension Hasher {
         var copy = string
         copy.withUTF8 { combine(bytes: UnsafeRawBufferPointer($0)) }
     }
+}
+
+/// The index of the first of `count` names (`name(i)` is the i-th) with the bytes of `target`:
+/// first by representation alone, inline, then byte by byte. A trace names few nodes, and the
+/// name looked up is nearly always one the reader made for an earlier line of the same node,
+/// so the first pass answers without a call.
+@inlinable @inline(__always)
+package func firstIndexExactlyEqual(_ target: String, count: Int, name: (Int) -> String) -> Int? {
+    for i in 0..<count where name(i).sameRepresentation(target) { return i }
+    for i in 0..<count where name(i).bytesEqual(target) { return i }
+    return nil
 }

@@ -141,7 +141,7 @@ private struct LastSeqTable {
     mutating func update(_ node: String, seq: Int, line: Int) -> (seq: Int, line: Int)? {
         let position: Int?
         if nodes.count <= Self.linearLimit {
-            position = nodes.firstIndex { $0.exactlyEquals(node) }
+            position = firstIndexExactlyEqual(node, count: nodes.count) { nodes[$0] }
         } else {
             position = index[ExactName(node)]
         }

@@ -95,8 +95,7 @@ package struct VectorClockIndex: Sendable {
 
     private func find(_ name: String) -> Int? {
         if nodes.count <= 8 {
-            for i in nodes.indices where nodes[i].name.exactlyEquals(name) { return i }
-            return nil
+            return firstIndexExactlyEqual(name, count: nodes.count) { nodes[$0].name }
         }
         return index[ExactName(name)]
     }

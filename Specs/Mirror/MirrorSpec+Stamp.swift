@@ -27,7 +27,7 @@ extension MirrorSpec {
     /// The index of `node` in `nodes`, added when new. A trace names few nodes (two in a
     /// mirror trace), so a scan is quicker than hashing.
     mutating func intern(_ node: String) -> Int {
-        for i in nodes.indices where nodes[i].exactlyEquals(node) { return i }
+        if let i = firstIndexExactlyEqual(node, count: nodes.count, name: { nodes[$0] }) { return i }
         nodes.append(node)
         return nodes.count - 1
     }

@@ -206,6 +206,22 @@ final class SettledReadingsTests: XCTestCase {
         XCTAssertFalse(kelvin?.exactlyEquals("K") ?? true)
     }
 
+    func testNameLookupsFindEqualBytesInAnyRepresentation() {
+        // "primary" held in a heap buffer rather than inline: another representation, the same bytes.
+        var heap = String()
+        heap.reserveCapacity(64)
+        heap.append("prim")
+        heap.append("ary")
+        let names = ["secondary", heap, "p"]
+        XCTAssertFalse(heap.sameRepresentation("primary"))
+        XCTAssertTrue(heap.exactlyEquals("primary"))
+        XCTAssertEqual(firstIndexExactlyEqual("primary", count: names.count) { names[$0] }, 1)
+        XCTAssertEqual(firstIndexExactlyEqual("secondary", count: names.count) { names[$0] }, 0)
+        XCTAssertNil(firstIndexExactlyEqual("prim", count: names.count) { names[$0] })
+        // Canonically equivalent is not equal: KELVIN SIGN is not "K".
+        XCTAssertNil(firstIndexExactlyEqual("\u{212A}", count: 1) { _ in "K" })
+    }
+
     func testExtensionPrefixIsCaseSensitive() {
         assertRejects(#"{"node":"primary","seq":1,"ev":"X-debug"}"#, .mirror,
                       #"unknown event "X-debug" in field "ev" (only names starting with a lower-case "x-""#)
