@@ -131,7 +131,7 @@ package struct EventParser: Sendable {
             name = EventName.identify(f.base + span.start, count)
         }
         guard let name else { throw unknownEvent(try cursor.stringValue(span)) }
-        let node = try f.requiredString(.node)
+        let node = try f.requiredNode(.node)
         let seq = try f.natural(.seq)
         let t = try f.integer(.t, signed: true)
         let causes = try self.causes(f)
@@ -167,7 +167,7 @@ package struct EventParser: Sendable {
     }
 
     private func eventID(_ f: ObjectFields) throws(TraceInputError) -> EventID {
-        EventID(node: try f.requiredString(.node), seq: try f.natural(.seq))
+        EventID(node: try f.requiredNode(.node), seq: try f.natural(.seq))
     }
 
     /// Checks that `name` belongs to the trace's system and may be recorded on `node`.

@@ -299,6 +299,29 @@ struct ObjectFields {
         return try string(key, at: at)
     }
 
+    /// The string value of required node field `key`: the format's fixed node names come
+    /// without making a string (every event and every cause names a node).
+    func requiredNode(_ key: FieldKey) throws(TraceInputError) -> String {
+        guard let at = offset(key) else { throw missing(key) }
+        if slots.tag(key) == FieldSlots.plainTag, let name = Self.fixedNodeName(base + at + 1, slots.payload(key) - at - 1) {
+            return name
+        }
+        return try string(key, at: at)
+    }
+
+    /// The node name the format fixes (`primary`, `secondary`, `driver`, `framework`) spelled
+    /// by the `count` bytes at `p`, if any.
+    @inline(__always) private static func fixedNodeName(_ p: UnsafePointer<UInt8>, _ count: Int) -> String? {
+        switch count {
+        case 7: memoryEqual(p, ("primary" as StaticString).utf8Start, 7) ? "primary" : nil
+        case 9:
+            memoryEqual(p, ("secondary" as StaticString).utf8Start, 9) ? "secondary"
+                : memoryEqual(p, ("framework" as StaticString).utf8Start, 9) ? "framework" : nil
+        case 6: memoryEqual(p, ("driver" as StaticString).utf8Start, 6) ? "driver" : nil
+        default: nil
+        }
+    }
+
     /// The string at `at`, the value of `key`, using what the scan learned when it can.
     @inline(__always) private func string(_ key: FieldKey, at: Int) throws(TraceInputError) -> String {
         if slots.tag(key) == FieldSlots.plainTag {
