@@ -34,7 +34,8 @@ extension String {
     /// Whether the two strings have the same UTF-8 bytes (not merely canonically equivalent).
     @inlinable @inline(__always)
     package func exactlyEquals(_ other: String) -> Bool {
-        sameRepresentation(other) || bytesEqual(other)
+        // Lengths inline too: names of different nodes mostly differ in length.
+        sameRepresentation(other) || (utf8.count == other.utf8.count && bytesEqual(other))
     }
 
     /// Whether the two strings have identical representations, and so identical bytes (a small
