@@ -42,7 +42,7 @@ extension String {
     /// string stores its bytes inline; a large one shares its buffer): the usual case of a name
     /// compared with itself, decided inline without touching the bytes. False says nothing:
     /// different representations may still hold equal bytes. Lookups among a few names try
-    /// this on every name before `exactlyEquals` on any (see `firstIndexExactlyEqual`).
+    /// this on every name before comparing the bytes of any (see `firstIndexExactlyEqual`).
     @inlinable @inline(__always)
     package func sameRepresentation(_ other: String) -> Bool {
         guard MemoryLayout<String>.size == 16 else { return false }
@@ -75,8 +75,8 @@ extension Hasher {
 
 /// The index of the first of `count` names (`name(i)` is the i-th) with the bytes of `target`:
 /// first by representation alone, inline, then byte by byte. A trace names few nodes, and the
-/// name looked up is nearly always one the reader made for an earlier line of the same node,
-/// so the first pass answers without a call.
+/// name looked up nearly always has the representation of the one stored (the reader gives the
+/// format's fixed node names as literals), so the first pass answers without a call.
 @inlinable @inline(__always)
 package func firstIndexExactlyEqual(_ target: String, count: Int, name: (Int) -> String) -> Int? {
     for i in 0..<count where name(i).sameRepresentation(target) { return i }
