@@ -34,7 +34,7 @@ extension DriverCore {
         phase.hash(into: &hasher)
         hasher.combine(pendingIO.count)
         let marks = CompletionMarks(durable: durableMark, issued: flushIssuedMark)
-        // In ticket order, which is the order of the tickets counted back from `nextTicket`.
+        // In ticket order: the same for cores whose tickets, counted back from `nextTicket`, are.
         for io in pendingIO {
             hasher.combine(nextTicket - io.key.raw)
             io.value.hash(into: &hasher, marks)

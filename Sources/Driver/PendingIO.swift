@@ -2,7 +2,7 @@
 ///
 /// A few are outstanding at once, so this is an array sorted by ticket rather than a
 /// `Dictionary`: it reads in ticket order in every process, and the explorer, which copies a
-/// core at every step, copies it without hashing or allocating a hash table (0.97x the CPU of
+/// core at every step, copies it without hashing or allocating a hash table (0.99x the CPU of
 /// a driver search). A value type: safe to use from any thread.
 struct PendingIO: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The entries, by ascending ticket.
