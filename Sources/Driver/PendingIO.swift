@@ -1,16 +1,19 @@
 /// The I/O a core asked for and has not seen complete, by ticket.
 ///
 /// A few are outstanding at once, so this is an array sorted by ticket rather than a
-/// `Dictionary`: it reads in ticket order in every process, and the explorer, which copies a
-/// core at every step, copies it without hashing or allocating a hash table (0.99x the CPU of
-/// a driver search). A value type: safe to use from any thread.
+/// `Dictionary`: it reads in ticket order in every process, and the explorer, which copies and
+/// changes a core at every step, changes it without hashing tickets or allocating a hash table
+/// (0.99x the CPU of a driver search). A value type: safe to use from any thread.
 struct PendingIO: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The entries, by ascending ticket.
     private var entries: [(key: IOTicket, value: IOPurpose)] = []
 
     /// An empty table (`[:]`) or one holding the pairs given.
     init(dictionaryLiteral elements: (IOTicket, IOPurpose)...) {
-        for (ticket, purpose) in elements { self[ticket] = purpose }
+        for (ticket, purpose) in elements {
+            precondition(self[ticket] == nil, "\(ticket) given twice")
+            self[ticket] = purpose
+        }
     }
 
     /// How many are outstanding.

@@ -74,9 +74,10 @@ extension Hasher {
 }
 
 /// The index of the first of `count` names (`name(i)` is the i-th) with the bytes of `target`:
-/// first by representation alone, inline, then byte by byte. A trace names few nodes, and the
-/// name looked up nearly always has the representation of the one stored (the reader gives the
-/// format's fixed node names as literals), so the first pass answers without a call.
+/// first by representation alone, inline, then byte by byte. A trace names few nodes, and names
+/// of up to 15 UTF-8 bytes are stored inside the string, so equal ones have equal
+/// representations and the first pass answers without a call; longer names read from separate
+/// lines sit in separate buffers and fall to the byte pass.
 @inlinable @inline(__always)
 package func firstIndexExactlyEqual(_ target: String, count: Int, name: (Int) -> String) -> Int? {
     for i in 0..<count where name(i).sameRepresentation(target) { return i }
