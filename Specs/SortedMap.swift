@@ -33,8 +33,12 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
     /// The index of the first key not below `key`.
     func lowerBound(_ key: Key) -> Int {
         let count = elements.count
-        // Small integer keys from 0 (streams, paths) usually sit at their own index.
-        if let k = key as? Int, k >= 0, k < count, self.key(at: k) == key { return k }
+        // Integer keys are mostly dense (streams and paths from 0, sns, lsns): such a key sits
+        // as far from the first key's index as it is from the first key.
+        if let k = key as? Int, count > 0 {
+            let i = k &- (self.key(at: 0) as! Int)
+            if i >= 0, i < count, self.key(at: i) == key { return i }
+        }
         // Most other lookups are of the greatest key or past it.
         if count > 0, self.key(at: count - 1) < key { return count }
         var lo = 0, hi = count
