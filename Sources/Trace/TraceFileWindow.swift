@@ -84,11 +84,16 @@ struct TraceFileWindow {
     mutating func read(fewest buffered: [Int]) throws(TraceInputError) -> (file: Int, item: TraceItem?)? {
         guard var best = open.first else { return nil }
         for i in 1..<open.count where buffered[open[i]] < buffered[best] { best = open[i] }
+        // As a guaranteed reference (`readers` owns it): not retained and released around every
+        // event, a pair of atomic operations that cost 3% of a check.
+        let result = Unmanaged.passUnretained(readers[best]!)._withUnsafeGuaranteedRef { reader in
+            Result { () throws(TraceInputError) in try reader.next() }
+        }
         let item: TraceItem?
-        // Through the buffer: the reader is not retained and released around every event.
-        do {
-            item = try readers.withUnsafeBufferPointer { (r) throws(TraceInputError) in try r[best]!.next() }
-        } catch {
+        switch consume result {
+        case .success(let next):
+            item = next
+        case .failure(let error):
             stopAll()
             throw error
         }
