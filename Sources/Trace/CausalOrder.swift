@@ -191,11 +191,23 @@ package struct CausalOrder {
 
     /// Hands out the head of queue `q` if it is ready; otherwise parks the queue.
     private mutating func take(from q: Int) throws(Failure) -> TraceEvent? {
-        guard var event = queues[q].first, try ready(&event, queue: q) else { return nil }
+        guard !queues[q].isEmpty else { return nil }
+        var event = queues[q].takeFirst()
+        let isReady: Bool
+        do {
+            isReady = try ready(&event, queue: q)
+        } catch {
+            queues[q].restoreFirst(&event)
+            throw error
+        }
+        guard isReady else {
+            queues[q].restoreFirst(&event)
+            return nil
+        }
         let n = queues[q].node
         queues[q].pop()
-        if let head = queues[q].first {
-            if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: head.seq, queue: q)) }
+        if let seq = queues[q].firstSeq {
+            if nodes[n].files.count > 1 { nodes[n].heads.insert(QueueHead(seq: seq, queue: q)) }
         } else {
             emptied(q)
         }
@@ -282,7 +294,7 @@ package struct CausalOrder {
     private mutating func validTop(_ n: Int) -> QueueHead? {
         while let top = nodes[n].heads.min {
             orderCheckSteps &+= 1
-            if queues[top.queue].first?.seq == top.seq { return top }
+            if queues[top.queue].firstSeq == top.seq { return top }
             nodes[n].heads.popMin()
         }
         return nil

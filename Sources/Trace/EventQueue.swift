@@ -25,6 +25,24 @@ struct EventQueue {
     /// How many events wait.
     var count: Int { items.count - head }
 
+    /// The seq of the first event waiting.
+    var firstSeq: Int? { head < items.count ? items[head].seq : nil }
+
+    /// Moves the first event out for a look, leaving in its place a stand-in with its seq that
+    /// holds no storage: unlike a copy, nothing is retained now or released later. The caller
+    /// then either puts it back (`restoreFirst`) or drops the stand-in (`pop`).
+    @inline(__always)
+    mutating func takeFirst() -> TraceEvent {
+        var event = TraceEvent(node: "", seq: items[head].seq, kind: .crash)
+        swap(&event, &items[head])
+        return event
+    }
+
+    /// Puts back the event `takeFirst` moved out (swapped, so neither is copied); `e` is left
+    /// holding the stand-in.
+    @inline(__always)
+    mutating func restoreFirst(_ e: inout TraceEvent) { swap(&e, &items[head]) }
+
     /// Adds an event after the others.
     mutating func push(_ e: consuming TraceEvent) { items.append(e) }
 

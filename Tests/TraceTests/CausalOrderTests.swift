@@ -220,4 +220,62 @@ final class CausalOrderTests: XCTestCase {
         let f = url.path
         XCTAssertEqual(try drain([f]).ids.count, 2)
     }
+
+    /// Random two-node traces whose events wait for causes in other files and out of line
+    /// order: every event comes out once, with its causes, after them and in its node's order.
+    func testEveryEventComesOutOnceAfterItsCausesInAnyFileLayout() throws {
+        var rng = SplitMix64(seed: 29)
+        for round in 0..<40 {
+            // Events in a happens-before order; a cause names an earlier event of the other node.
+            var events: [(node: String, seq: Int, cause: (String, Int)?)] = []
+            var count = ["primary": 0, "secondary": 0]
+            for _ in 0..<Int(20 + rng.next() % 40) {
+                let node = rng.next() % 2 == 0 ? "primary" : "secondary"
+                let other = node == "primary" ? "secondary" : "primary"
+                count[node]! += 1
+                let cause = count[other]! > 0 && rng.next() % 3 == 0 ? (other, 1 + Int(rng.next() % UInt64(count[other]!))) : nil
+                events.append((node, count[node]!, cause))
+            }
+            func line(_ e: (node: String, seq: Int, cause: (String, Int)?)) -> String {
+                let kind = e.node == "primary" ? #""ev":"commit","lsn":\#(e.seq)"# : #""ev":"apply","stream":0,"sn":\#(e.seq)"#
+                let cause = e.cause.map { #","cause":{"node":"\#($0.0)","seq":\#($0.1)}"# } ?? ""
+                return #"{"node":"\#(e.node)","seq":\#(e.seq),\#(kind)\#(cause)}"#
+            }
+            let primary = events.filter { $0.node == "primary" }, secondary = events.filter { $0.node == "secondary" }
+            // Layouts: one file per node; the secondary rotated into two files; one merged file
+            // whose lines interleave the nodes at random (each node's lines in seq order).
+            var merged: [String] = []
+            var (i, j) = (0, 0)
+            while i < primary.count || j < secondary.count {
+                if j == secondary.count || (i < primary.count && rng.next() % 2 == 0) {
+                    merged.append(line(primary[i])); i += 1
+                } else {
+                    merged.append(line(secondary[j])); j += 1
+                }
+            }
+            let cut = secondary.count / 2
+            let layouts: [[String]] = [
+                [try write("p\(round).jsonl", primary.map(line)), try write("s\(round).jsonl", secondary.map(line))],
+                [try write("s\(round)b.jsonl", secondary[cut...].map(line)), try write("p\(round)b.jsonl", primary.map(line)),
+                 try write("s\(round)a.jsonl", secondary[..<cut].map(line))],
+                [try write("m\(round).jsonl", merged)],
+            ]
+            for paths in layouts {
+                var order = try CausalOrder(paths: paths, prescan: true)
+                var out: [String: Int] = [:]
+                var last = ["primary": 0, "secondary": 0]
+                while let e = try order.next() {
+                    let id = "\(e.node)#\(e.seq)"
+                    XCTAssertNil(out[id], "\(id) twice")
+                    out[id] = out.count
+                    XCTAssertEqual(e.seq, last[e.node]! + 1, "\(id) out of its node's order")
+                    last[e.node] = e.seq
+                    let want = events.first { $0.node == e.node && $0.seq == e.seq }!
+                    XCTAssertEqual(e.causes.map { "\($0.node)#\($0.seq)" }, want.cause.map { ["\($0.0)#\($0.1)"] } ?? [])
+                    for c in e.causes { XCTAssertNotNil(out["\(c.node)#\(c.seq)"], "\(id) before its cause") }
+                }
+                XCTAssertEqual(out.count, events.count, "layout \(paths.count) files, round \(round)")
+            }
+        }
+    }
 }
