@@ -21,15 +21,27 @@ extension VolatileCacheDevice {
     /// not the medium's, for the explorer's fingerprints.
     package func readingDelta(from block: Int, over medium: LazyCrashMedium) -> UInt64 {
         var delta: UInt64 = 0
-        var seen: Set<Int> = []
-        for write in pending.reversed() {
-            let end = write.block + write.bytes.count / blockSize
-            guard end > block else { continue }
-            for b in max(write.block, block) ..< end where seen.insert(b).inserted {
-                let from = (b - write.block) * blockSize
-                delta ^= medium.blockDigest(b)
-                delta ^= write.bytes.withUnsafeBytes {
-                    LazyCrashMedium.blockDigest(b, UnsafeRawBufferPointer(rebasing: $0[from ..< from + blockSize]))
+        let blockSize = self.blockSize
+        pending.withUnsafeBufferPointer { writes in
+            // Latest first; a block a later write covers is that write's. The writes are few, so
+            // a later one is looked for among them (no set is made on every fingerprint).
+            for i in writes.indices.reversed() {
+                let first = writes[i].block, end = first + writes[i].bytes.count / blockSize
+                guard end > block else { continue }
+                for b in max(first, block) ..< end {
+                    var later = false
+                    for j in (i + 1) ..< writes.count where writes[j].block <= b {
+                        if b < writes[j].block + writes[j].bytes.count / blockSize {
+                            later = true
+                            break
+                        }
+                    }
+                    if later { continue }
+                    let from = (b - first) * blockSize
+                    delta ^= medium.blockDigest(b)
+                    delta ^= writes[i].bytes.withUnsafeBytes {
+                        LazyCrashMedium.blockDigest(b, UnsafeRawBufferPointer(rebasing: $0[from ..< from + blockSize]))
+                    }
                 }
             }
         }
