@@ -223,7 +223,7 @@ final class CausalOrderTests: XCTestCase {
 
     /// Random two-node traces whose events wait for causes in other files and out of line
     /// order: every event comes out once, with its causes, after them and in its node's order.
-    func testEveryEventComesOutOnceAfterItsCausesInAnyFileLayout() throws {
+    func testEveryEventComesOutOnceAfterItsCausesInFourFileLayouts() throws {
         var rng = SplitMix64(seed: 29)
         for round in 0..<40 {
             // Events in a happens-before order; a cause names an earlier event of the other node.
@@ -243,7 +243,8 @@ final class CausalOrderTests: XCTestCase {
             }
             let primary = events.filter { $0.node == "primary" }, secondary = events.filter { $0.node == "secondary" }
             // Layouts: one file per node; the secondary rotated into two files; one merged file
-            // whose lines interleave the nodes at random (each node's lines in seq order).
+            // whose lines interleave the nodes at random (each node's lines in seq order); that
+            // file cut in two, the later half given first (both nodes in two files each).
             var merged: [String] = []
             var (i, j) = (0, 0)
             while i < primary.count || j < secondary.count {
@@ -259,6 +260,8 @@ final class CausalOrderTests: XCTestCase {
                 [try write("s\(round)b.jsonl", secondary[cut...].map(line)), try write("p\(round)b.jsonl", primary.map(line)),
                  try write("s\(round)a.jsonl", secondary[..<cut].map(line))],
                 [try write("m\(round).jsonl", merged)],
+                [try write("m\(round)b.jsonl", Array(merged[(merged.count / 2)...])),
+                 try write("m\(round)a.jsonl", Array(merged[..<(merged.count / 2)]))],
             ]
             for paths in layouts {
                 var order = try CausalOrder(paths: paths, prescan: true)
@@ -268,9 +271,12 @@ final class CausalOrderTests: XCTestCase {
                     let id = "\(e.node)#\(e.seq)"
                     XCTAssertNil(out[id], "\(id) twice")
                     out[id] = out.count
-                    XCTAssertEqual(e.seq, last[e.node]! + 1, "\(id) out of its node's order")
+                    XCTAssertEqual(e.seq, last[e.node, default: 0] + 1, "\(id) out of its node's order")
                     last[e.node] = e.seq
-                    let want = events.first { $0.node == e.node && $0.seq == e.seq }!
+                    guard let want = events.first(where: { $0.node == e.node && $0.seq == e.seq }) else {
+                        XCTFail("\(id) was never written")
+                        continue
+                    }
                     XCTAssertEqual(e.causes.map { "\($0.node)#\($0.seq)" }, want.cause.map { ["\($0.0)#\($0.1)"] } ?? [])
                     for c in e.causes { XCTAssertNotNil(out["\(c.node)#\(c.seq)"], "\(id) before its cause") }
                 }
