@@ -204,10 +204,7 @@ package struct DriverSimulation: Explorable {
             for iface in cursors.indices where cursors[iface] < workload.programs[iface].count {
                 switch workload.programs[iface][cursors[iface]] {
                 case let .submit(index):
-                    let request = workload.requests[index]
-                    var ready = true
-                    for dep in request.deps where !wasSubmitted(dep) { ready = false }
-                    if ready { result.append(.submit(id: request.id, iface: iface)) }
+                    if depsSubmitted(of: index) { result.append(.submit(id: workload.requests[index].id, iface: iface)) }
                 case .sync:
                     result.append(.sync(iface: iface))
                 }
@@ -315,6 +312,14 @@ package struct DriverSimulation: Explorable {
         return cursors[index % configuration.ifaces] > index / configuration.ifaces
     }
 
+    /// Whether every dep of workload request `index` was submitted, so a caller may submit it.
+    /// A loop, not `allSatisfy(wasSubmitted)`: a method passed as a closure copies the whole
+    /// simulation.
+    func depsSubmitted(of index: Int) -> Bool {
+        for dep in workload.requests[index].deps where !wasSubmitted(dep) { return false }
+        return true
+    }
+
     /// Whether the core knows `id` as a possible dep: submitted in this epoch, or recovered by
     /// the last recovery.
     func isKnown(_ id: Int) -> Bool {
@@ -338,11 +343,7 @@ package struct DriverSimulation: Explorable {
             case .sync:
                 return false
             case let .submit(index):
-                // A loop, not `allSatisfy(wasSubmitted)`: a method passed as a closure copies the
-                // whole simulation.
-                var ready = true
-                for dep in workload.requests[index].deps where !wasSubmitted(dep) { ready = false }
-                if ready { return false }
+                if depsSubmitted(of: index) { return false }
             }
         }
         if !shutdownIssued, done { return false }
