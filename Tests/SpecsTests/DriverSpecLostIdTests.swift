@@ -93,4 +93,27 @@ final class DriverSpecLostIdTests: XCTestCase {
         XCTAssertTrue(set.insert(11))
         XCTAssertFalse(set.insert(4))
     }
+
+    /// The fingerprint's hash of a key set: equal for sets built in different orders with the
+    /// same keys left (stragglers included, some removed again), different for other keys.
+    func testIntKeySetHashesItsKeysWhateverTheirOrder() {
+        func hash(_ set: IntKeySet) -> UInt64 {
+            var hasher = StableHasher()
+            set.hash(into: &hasher)
+            return hasher.value
+        }
+        var a = IntKeySet(), b = IntKeySet()
+        for key in [10, 3, 7, 1, 12, 5] { a.insert(key) }
+        for key in [10, 5, 1, 9, 3, 7, 12] { b.insert(key) }
+        XCTAssertNotEqual(hash(a), hash(b))  // b holds 9 too
+        b.remove(9)
+        XCTAssertEqual(hash(a), hash(b))
+        a.remove(3)
+        XCTAssertNotEqual(hash(a), hash(b))
+        a.insert(3)
+        XCTAssertEqual(hash(a), hash(b))
+        var c = IntKeySet()
+        for key in [10, 1, 7, 3, 12, 6] { c.insert(key) }  // 6 for 5
+        XCTAssertNotEqual(hash(a), hash(c))
+    }
 }
