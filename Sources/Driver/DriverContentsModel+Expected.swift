@@ -62,17 +62,19 @@ extension DriverContentsModel {
 
     /// What `range` of the data area must hold: `initial` (its content before the model's
     /// requests; by default the model's `base`) with every request the area shows written over
-    /// it in arrival order.
-    package func expected(_ range: Range<Int>, initial: [UInt8]? = nil, bytes: (Request) -> [UInt8]) -> [UInt8] {
-        var image = initial ?? Array(base[range])
+    /// it in arrival order (found through `index` if given).
+    package func expected(
+        _ range: Range<Int>, initial: [UInt8]? = nil, index: WriterIndex? = nil, bytes: (Request) -> [UInt8]
+    ) -> [UInt8] {
+        var image = initial ?? base(in: range)
         precondition(image.count == range.count, "the initial content must cover the range")
-        apply(writers(of: range), to: &image, at: range, bytes: bytes)
+        apply(writers(of: range, index: index), to: &image, at: range, bytes: bytes)
         return image
     }
 
     /// What the whole data area must hold, for a model that holds it (`base`).
     package func expected(bytes: (Request) -> [UInt8]) -> [UInt8] {
-        expected(0 ..< base.count, bytes: bytes)
+        expected(0 ..< baseCount, bytes: bytes)
     }
 
     /// The first offset where `actual` differs from `expected` and how many bytes differ, for

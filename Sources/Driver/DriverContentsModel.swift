@@ -46,9 +46,10 @@ package struct DriverContentsModel: Sendable {
 
     /// The data area before `requests` (from offset 0), when the model holds it; empty when it
     /// does not (then queries take the initial content).
-    package private(set) var base: [UInt8]
-    /// A stable hash of `base`, for fingerprints.
-    private var baseDigest: UInt64
+    package var base: [UInt8] { paged.bytes }
+    /// `base`, paged: an explored state's copy shares it, and a fold writes only the pages its
+    /// requests touch (`base` and `base(in:)` read it).
+    private var paged: PagedBytes
     /// The requests not folded into `base`, in arrival order.
     package private(set) var requests: [Request] = []
     /// The fingerprint's account of `requests`, kept as they change so that hashing the model
@@ -81,9 +82,14 @@ package struct DriverContentsModel: Sendable {
     /// A model of a data area that holds `base` (the whole area, from offset 0), or of one whose
     /// content the queries are given (`base` empty).
     package init(base: [UInt8] = []) {
-        self.base = base
-        baseDigest = Self.digest(base)
+        paged = PagedBytes(base)
     }
+
+    /// The bytes of `base` at offsets `range` (which must lie within it).
+    package func base(in range: Range<Int>) -> [UInt8] { paged.bytes(in: range) }
+
+    /// The bytes `base` holds (0 when the model holds none).
+    package var baseCount: Int { paged.count }
 
     /// Takes one event of the trace, in order.
     package mutating func observe(_ event: TraceEvent) {
@@ -184,9 +190,11 @@ package struct DriverContentsModel: Sendable {
     /// that holds the whole data area; call it after the `online` that ends a recovery.
     package mutating func fold(bytes: (Request) -> [UInt8]) {
         guard epochStart > 0 else { return }
-        precondition(!base.isEmpty, "fold needs a model that holds the data area")
+        precondition(paged.count > 0, "fold needs a model that holds the data area")
         for request in requests[..<epochStart] where shows(request) {
-            base.replaceSubrange(request.range, with: bytes(request))
+            let written = bytes(request)
+            precondition(written.count == request.length, "request \(request.id) has \(written.count) bytes, not \(request.length)")
+            paged.replace(at: request.offset, with: written)
         }
         requests.removeFirst(epochStart)
         epochStart = 0
@@ -198,7 +206,6 @@ package struct DriverContentsModel: Sendable {
             if request.completed { completedDigest &+= Self.completedTerm(at) }
         }
         crashed = crashed.filter { $0 >= epoch }
-        baseDigest = Self.digest(base)
     }
 
     /// Adds what decides the model's future answers to `hash`: the base, whether it recovers, the
@@ -206,7 +213,7 @@ package struct DriverContentsModel: Sendable {
     /// outside a recovery, which requests are staged. Left out: arrival and epoch numbers,
     /// which only count; a model that folds has no other epoch's requests.
     package func hash(into hash: inout StableHasher) {
-        hash.combine(baseDigest)
+        hash.combine(paged.digest)
         hash.combine(recovering)
         hash.combine(requests.count)
         hash.combine(orderDigest)
@@ -227,12 +234,6 @@ package struct DriverContentsModel: Sendable {
         var hash = StableHasher()
         hash.combine(-1)
         hash.combine(at)
-        return hash.value
-    }
-
-    private static func digest(_ bytes: [UInt8]) -> UInt64 {
-        var hash = StableHasher()
-        hash.combine(bytes: bytes)
         return hash.value
     }
 }

@@ -25,7 +25,10 @@ extension DriverSimulation {
                 noteRecoveryEnd()
                 report(Self.contentsInvariant, "the image cannot be recovered, so nothing survived: \(error)")
             case .stopped:
-                checkDataArea(against: model.expected(bytes: requestBytes), when: "after the shutdown")
+                let model = self.model, index = model.writerIndex(), workload = self.workload
+                checkDataArea(when: "after the shutdown") { range in
+                    model.expected(range, index: index) { workload.request(id: $0.id).bytes }
+                }
             }
         }
     }
@@ -45,7 +48,8 @@ extension DriverSimulation {
         if wasRecovering, case .online = event.kind {
             noteRecoveryEnd()
             model.fold(bytes: requestBytes)
-            checkDataArea(against: model.base, when: "after the recovery that ended at seq \(event.seq)")
+            let model = self.model
+            checkDataArea(when: "after the recovery that ended at seq \(event.seq)") { model.base(in: $0) }
         }
     }
 

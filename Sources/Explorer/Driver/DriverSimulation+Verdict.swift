@@ -62,14 +62,35 @@ extension DriverSimulation {
         return try? disk.cache.readBytes(pieces: core.dataRanges(offset: 0, length: layout.dataBytes), overlay: [])
     }
 
-    /// Checks the data area against `expected` (`driver.contents`): byte for byte, or with
-    /// undecided crash states, sector by sector (`checkUndecidedDataArea`).
-    mutating func checkDataArea(against expected: [UInt8], when: String) {
-        if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(against: expected, when: when) }
-        guard let actual = dataArea() else {
+    /// Bytes of the data area `checkDataArea` reads and compares at a time.
+    static let checkWindow = 256 * 1024
+
+    /// Checks the data area against what the model says each range of it must hold
+    /// (`expected`, `driver.contents`): byte for byte, a window at a time, or with undecided
+    /// crash states, sector by sector (`checkUndecidedDataArea`). A device sized from a
+    /// captured trace is large and this runs after every recovery, so the whole area is read
+    /// into one array only when it differs (the message counts every differing byte).
+    mutating func checkDataArea(when: String, expected: (Range<Int>) -> [UInt8]) {
+        guard let layout = core.layout else {
             return report(Self.contentsInvariant, "the data area cannot be read \(when)")
         }
-        reportDifference(actual, expected, when: when)
+        let area = layout.dataBytes
+        if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(against: expected(0 ..< area), when: when) }
+        var offset = 0
+        while offset < area {
+            let window = offset ..< min(area, offset + Self.checkWindow)
+            guard let actual = try? disk.cache.readBytes(pieces: core.dataRanges(offset: offset, length: window.count),
+                                                         overlay: []) else {
+                return report(Self.contentsInvariant, "the data area cannot be read \(when)")
+            }
+            if DriverContentsModel.difference(actual, expected(window)) != nil {
+                guard let whole = dataArea() else {
+                    return report(Self.contentsInvariant, "the data area cannot be read \(when)")
+                }
+                return reportDifference(whole, expected(0 ..< area), when: when)
+            }
+            offset = window.upperBound
+        }
     }
 
     /// Reports where `actual` differs from `expected` (`driver.contents`), if it does; `under`
