@@ -2,9 +2,9 @@ import Trace
 
 /// Bytes kept in pages of 32 KiB, each an array of its own, with a digest of the whole kept
 /// in pieces of 4 KiB: a copy shares every page until one of the two writes it, and a write
-/// costs the pages it touches and the pieces it hashes again, not the whole. For the contents model's base, the data area as the
-/// explorer knows it, which every explored state carries and each recovery writes into: a
-/// device sized from a captured trace holds hundreds of MiB.
+/// costs the pages it touches and the pieces it hashes again, not the whole. For the contents
+/// model's base, the data area as the explorer knows it, which every explored state carries
+/// and each recovery writes into: a device sized from a captured trace holds hundreds of MiB.
 ///
 /// A value type; `Sendable`.
 package struct PagedBytes: Sendable {
@@ -15,7 +15,7 @@ package struct PagedBytes: Sendable {
 
     /// The content, page by page.
     private var pages: [[UInt8]]
-    /// Per piece, `pieceDigest(_:_:)` of its index and bytes.
+    /// Per piece, `pieceDigest(_:)`: its index and bytes hashed.
     private var pieceDigests: [UInt64]
     /// How many bytes there are.
     package let count: Int
@@ -65,7 +65,8 @@ package struct PagedBytes: Sendable {
     /// Lays `bytes` over the content from offset `offset` (they must fit), and updates the
     /// digest of each piece they touch.
     package mutating func replace(at offset: Int, with bytes: [UInt8]) {
-        precondition(offset >= 0 && offset + bytes.count <= count, "\(bytes.count) bytes at \(offset) do not fit in \(count)")
+        precondition(offset >= 0 && offset + bytes.count <= count,
+                     "\(bytes.count) bytes at \(offset) do not fit in \(count)")
         guard !bytes.isEmpty else { return }
         var at = offset
         var from = 0
@@ -90,7 +91,8 @@ package struct PagedBytes: Sendable {
         var hash = StableHasher()
         hash.combine(index)
         pages[page].withUnsafeBytes { all in
-            hash.combine(contiguous: UnsafeRawBufferPointer(rebasing: all[within ..< min(all.count, within + Self.pieceSize)]))
+            let end = min(all.count, within + Self.pieceSize)
+            hash.combine(contiguous: UnsafeRawBufferPointer(rebasing: all[within ..< end]))
         }
         return hash.value
     }
