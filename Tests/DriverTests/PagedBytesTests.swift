@@ -47,5 +47,28 @@ final class PagedBytesTests: XCTestCase {
         XCTAssertEqual(written.digest, PagedBytes(one).digest)
         XCTAssertEqual(PagedBytes([]).count, 0)
         XCTAssertEqual(PagedBytes([]).bytes, [])
+        XCTAssertEqual(PagedBytes([]).digest, 0)
+    }
+
+    /// Sizes at the edges (under one piece, whole pages), writes that meet or end at a page's
+    /// edge and at the last byte, and a copy whose digest stays its own.
+    func testEdgesOfPagesAndPieces() {
+        let page = PagedBytes.pageSize
+        for size in [1, 100, PagedBytes.pieceSize, 2 * page] {
+            var plain = [UInt8](repeating: 7, count: size)
+            var paged = PagedBytes(plain)
+            let copy = paged
+            let writes: [(Int, Int)] = [(0, 1), (size - 1, 1), (max(0, size - 3), min(3, size))]
+                + (size > page ? [(page - 2, 4), (page, 1), (page - 1, 1), (0, size)] : [])
+            for (i, (offset, length)) in writes.enumerated() {
+                let bytes = [UInt8](repeating: UInt8(i + 1), count: length)
+                paged.replace(at: offset, with: bytes)
+                plain.replaceSubrange(offset ..< offset + length, with: bytes)
+                XCTAssertEqual(paged.bytes, plain, "size \(size), write \(i)")
+                XCTAssertEqual(paged.digest, PagedBytes(plain).digest, "size \(size), write \(i)")
+            }
+            XCTAssertEqual(copy.digest, PagedBytes([UInt8](repeating: 7, count: size)).digest, "size \(size)")
+            XCTAssertEqual(copy.bytes, [UInt8](repeating: 7, count: size), "size \(size)")
+        }
     }
 }

@@ -103,7 +103,7 @@ final class SimulatedDriver {
         events.append(event)
         let wasRecovering = model.recovering
         model.observe(event)
-        if wasRecovering, case .online = event.kind, !model.base.isEmpty { model.fold(bytes: bytes(of:)) }
+        if wasRecovering, case .online = event.kind, model.baseCount > 0 { model.fold(bytes: bytes(of:)) }
     }
 
     /// The bytes of a request the model names.
