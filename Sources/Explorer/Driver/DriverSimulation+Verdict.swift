@@ -71,9 +71,8 @@ extension DriverSimulation {
     /// captured trace is large and this runs after every recovery, so the whole area is read
     /// into one array only when it differs (the message counts every differing byte).
     mutating func checkDataArea(when: String, expected: (Range<Int>) -> [UInt8]) {
-        guard let layout = core.layout else {
-            return report(Self.contentsInvariant, "the data area cannot be read \(when)")
-        }
+        let unreadable = "the data area cannot be read \(when)"
+        guard let layout = core.layout else { return report(Self.contentsInvariant, unreadable) }
         let area = layout.dataBytes
         if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(against: expected(0 ..< area), when: when) }
         var offset = 0
@@ -81,12 +80,10 @@ extension DriverSimulation {
             let window = offset ..< min(area, offset + Self.checkWindow)
             guard let actual = try? disk.cache.readBytes(pieces: core.dataRanges(offset: offset, length: window.count),
                                                          overlay: []) else {
-                return report(Self.contentsInvariant, "the data area cannot be read \(when)")
+                return report(Self.contentsInvariant, unreadable)
             }
             if DriverContentsModel.difference(actual, expected(window)) != nil {
-                guard let whole = dataArea() else {
-                    return report(Self.contentsInvariant, "the data area cannot be read \(when)")
-                }
+                guard let whole = dataArea() else { return report(Self.contentsInvariant, unreadable) }
                 return reportDifference(whole, expected(0 ..< area), when: when)
             }
             offset = window.upperBound
