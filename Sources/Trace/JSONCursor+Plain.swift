@@ -88,6 +88,15 @@ extension JSONCursor {
             i += 1
         } else {
             let digitsStart = i
+            // Eight digits at a time while eight bytes are left (a timestamp has 19), then one by one.
+            while i &+ 8 <= end {
+                let digits = lanes(at: i) ^ (Self.lowBits &* 0x30)
+                let count = Self.leadingDigitCount(digits)
+                guard count > 0 else { break }
+                magnitude = magnitude &* Self.tenToThe(count) &+ Self.value(ofDigits: digits, count: count)
+                i &+= count
+                if count < 8 { break }
+            }
             while i < end {
                 let digit = base[i] &- UInt8(ascii: "0")
                 guard digit < 10 else { break }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Trace
 
@@ -114,6 +115,53 @@ final class PlainScanTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The quick scan reads an integer eight digits at a time while eight bytes are left, and
+    /// the rest one by one: every length up to past Int64's, at every offset from the line's
+    /// end, before every kind of byte that can follow, gives the full scan's value, or declines
+    /// exactly what is outside the plain shape (a leading zero, more than 19 digits, past Int64,
+    /// a fraction or an exponent).
+    func testIntegersOfEveryLengthAndPlaceAreReadAlike() {
+        var generator = SplitMix64(seed: 18)
+        var checked = 0
+        for length in 1...21 {
+            var numbers: [String] = [String(repeating: "9", count: length), "1" + String(repeating: "0", count: length - 1)]
+            for _ in 0..<6 {
+                let digits = (0..<length).map { _ in String(generator.next() % 10) }
+                numbers.append(digits.joined())
+            }
+            if length == 19 { numbers += ["9223372036854775807", "9223372036854775808"] }
+            for digits in numbers {
+                for sign in ["", "-"] {
+                    let number = sign + digits
+                    let magnitude = Decimal(string: digits)!
+                    let limit = Decimal(string: sign.isEmpty ? "9223372036854775807" : "9223372036854775808")!
+                    let inRange = digits.count <= 19 && magnitude <= limit
+                    let plain = inRange && (digits.count == 1 || digits.first != "0")
+                    // In the middle of a line, before each byte that may end or extend it, and last.
+                    var lines = [
+                        #"{"node":"n","seq":1,"ev":"crash","t":\#(number)}"#,
+                        #"{"t":\#(number),"node":"n","seq":1,"ev":"crash"}"#,
+                        #"{"t":\#(number)}"#,
+                    ]
+                    for next in [".5", "e3", "E3", "x", " ", "]"] {
+                        lines.append(#"{"seq":1,"t":\#(number)\#(next)}"#)
+                    }
+                    for (index, line) in lines.enumerated() {
+                        let quick = slots(line, quick: true)
+                        if index < 3 {
+                            XCTAssertEqual(quick != nil, plain, line)
+                        } else {
+                            XCTAssertNil(quick, line)
+                        }
+                        if let quick { XCTAssertEqual(quick, slots(line, quick: false), line) }
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(checked, 21 * 8 * 2 * 9 + 2 * 2 * 9)
     }
 
     /// Lines in the plain shape and the same lines spaced out parse to the same events.
