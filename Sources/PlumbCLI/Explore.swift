@@ -162,8 +162,10 @@ struct ExploreDriver: AsyncParsableCommand {
         valueName: "lazy|eager"))
     var crashStates: DriverSimulation.Configuration.CrashStates = .lazy
     /// With --from: the data area's size, if not the trace's largest offset and length.
-    @Option(help: ArgumentHelp("With --from: bytes of the simulated device's data area (default: the trace's largest offset + length).",
-                               valueName: "BYTES"))
+    @Option(help: ArgumentHelp(
+        "With --from: bytes of the simulated device's data area, at most 1 GiB (default: the trace's largest offset + "
+            + "length; past 256 MiB, the 4 KiB chunks the trace writes, laid side by side: offsets move, overlaps stay).",
+        valueName: "BYTES"))
     var size: Int?
     @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
@@ -188,7 +190,7 @@ struct ExploreDriver: AsyncParsableCommand {
         try options.validateFaults(for: DriverSimulation.system)
         if let size {
             guard recorded.isOn else { throw ValidationError("--size goes with --from TRACE...") }
-            try OptionRange.check("--size", size, 1...(1 << 36), "bytes")
+            try OptionRange.check("--size", size, 1...OffsetCompaction.mostSimulated, "bytes")
         }
         guard c.isValid else {
             throw ValidationError("bounds out of range: 1-8 interfaces, 0-16 requests, 0-4 crashes, 2-16 regions")

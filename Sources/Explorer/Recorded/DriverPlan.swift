@@ -10,7 +10,10 @@ import Trace
 /// driver's own answers and are not taken. The bytes a request writes are derived from its id
 /// in the trace (`bytes(id:length:)`); the device has 512-byte blocks and is sized so that its
 /// data area holds the largest `off + len` (or `size=` bytes), with two staging regions (or
-/// `regions=`) each holding the largest request with its deps, and 4 KiB chunks.
+/// `regions=`) each holding the largest request with its deps, and 4 KiB chunks. A trace that
+/// reaches past 256 MiB, and is given no size, is explored on the chunks it writes, laid side
+/// by side (`OffsetCompaction`): its offsets move, its overlaps and its places within chunks do
+/// not.
 ///
 /// Inside the simulation requests are renumbered: the request at step `p` of interface `i`'s
 /// program has id `p * ifaces + i + 1` (the simulation finds a dep's caller by its id); a
@@ -48,7 +51,7 @@ package struct DriverPlan: RecordedPlan {
     package var startProgress: Progress { Progress() }
     package let settingsText: String
     package let recordedCrashes: Int
-    package let summary: String
+    package private(set) var summary: String
 
     package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var torn = true, states = DriverSimulation.Configuration.CrashStates.lazy, size: Int?, regions = 2
@@ -87,6 +90,10 @@ package struct DriverPlan: RecordedPlan {
             case let .submit(iface, id, off, len, deps):
                 try program(iface, event)
                 guard len > 0 else { throw trace.refusal(event, "request \(id) writes no bytes: the driver cannot replay it") }
+                guard off <= Int.max - len else {
+                    throw trace.refusal(event, "request \(id) writes \(len) bytes at \(off), past the last byte a device can "
+                                        + "have (2^63 - 1)")
+                }
                 var internalDeps: [Int] = []
                 for dep in deps {
                     guard let index = latest[dep] else {
@@ -116,6 +123,23 @@ package struct DriverPlan: RecordedPlan {
             }
         }
         guard !submits.isEmpty else { throw trace.refusal("the trace holds no submit: there is no workload to explore") }
+        // A trace that writes far apart is explored on its written chunks laid side by side.
+        let reach = maxEnd
+        var compaction: OffsetCompaction?
+        if let size, size > OffsetCompaction.mostSimulated {
+            throw trace.refusal("size=\(size) is more than the \(OffsetCompaction.mostSimulated) bytes of data area the explorer "
+                                + "simulates (in memory); without a size, a trace that reaches further is explored on the "
+                                + "4 KiB chunks it writes, laid side by side")
+        } else if size == nil, maxEnd > OffsetCompaction.largestAsGiven {
+            let compacted = OffsetCompaction(ranges: submits.map { ($0.offset, $0.length) })
+            guard compacted.bytes <= OffsetCompaction.mostSimulated else {
+                throw trace.refusal("the trace writes \(compacted.chunks) chunks of 4 KiB, \(compacted.bytes) bytes, more than "
+                                    + "the \(OffsetCompaction.mostSimulated) bytes of data area the explorer simulates")
+            }
+            for i in submits.indices { submits[i].offset = compacted.map(submits[i].offset) }
+            maxEnd = compacted.bytes
+            compaction = compacted
+        }
         let ifaces = programs.count
         // Internal ids: step p of interface i is id p * ifaces + i + 1.
         func internalID(_ s: Submit) -> Int { s.position * ifaces + s.iface + 1 }
@@ -133,7 +157,7 @@ package struct DriverPlan: RecordedPlan {
         // The geometry: regions that take the largest request with the most deps.
         var regionBytes = max(DriverSimulation.blockSize, (largest + 64 + 8 * maxDeps + 511) / 512 * 512)
         func staging() -> StagingConfig {
-            StagingConfig(stagingBytes: regionBytes * regions, regionBytes: regionBytes, chunkBytes: 4096)
+            StagingConfig(stagingBytes: regionBytes * regions, regionBytes: regionBytes, chunkBytes: OffsetCompaction.chunkBytes)
         }
         while let layout = DeviceLayout.make(blockSize: DriverSimulation.blockSize, blockCount: 1 << 20, staging: staging()),
               layout.maxRequestBytes(deps: maxDeps) < largest {
@@ -170,6 +194,10 @@ package struct DriverPlan: RecordedPlan {
         summary = "\(submits.count) submits on \(ifaces) interface\(ifaces == 1 ? "" : "s"), \(syncs) sync\(syncs == 1 ? "" : "s"), "
             + "\(crashCount) crash\(crashCount == 1 ? "" : "es"); device \(blocks) blocks of \(DriverSimulation.blockSize) B, "
             + "staging \(regions) x \(regionBytes) B"
+        if let compaction {
+            summary += "; the trace reaches byte \(reach), so its \(compaction.chunks) written 4 KiB chunks are laid side by "
+                + "side (\(compaction.runs.count) runs, offsets moved)"
+        }
     }
 
     /// The bytes request `id` (the trace's id) writes: a seeded stream per id, so that
