@@ -5,14 +5,16 @@ import XCTest
 /// A captured driver trace that writes far apart (a controller's, across terabytes) is explored
 /// on the chunks it writes, laid side by side: overlaps and places within chunks are kept, the
 /// exploration is the one of the same trace written side by side to begin with, a seeded bug is
-/// still found, and what cannot be simulated is refused with its reason instead of crashing.
+/// still found, and what cannot be simulated (past 2^63, a data area or a request too large to
+/// hold) is refused with its reason instead of crashing.
 final class OffsetCompactionTests: XCTestCase {
     private static let gib = 1 << 30
 
     /// Requests at 10, 20 and 30 GiB: two overlapping in one chunk, one across a chunk edge, one
-    /// a whole chunk; `offsets` replaces theirs.
-    private static func trace(offsets: [Int] = [10 * gib + 100, 10 * gib + 500, 20 * gib + 4000, 30 * gib]) -> RecordedTrace {
-        let lengths = [700, 300, 200, 4096]
+    /// a whole chunk; `offsets` and `lengths` replace theirs.
+    private static func trace(
+        offsets: [Int] = [10 * gib + 100, 10 * gib + 500, 20 * gib + 4000, 30 * gib], lengths: [Int] = [700, 300, 200, 4096]
+    ) -> RecordedTrace {
         var kinds: [EventKind] = offsets.indices.map { i in
             .submit(iface: i % 2, id: i + 1, off: offsets[i], len: lengths[i], deps: i == 3 ? [1] : [])
         }
@@ -60,6 +62,12 @@ final class OffsetCompactionTests: XCTestCase {
             let input = error as? TraceInputError
             XCTAssertEqual(input?.line, 2)
             XCTAssertTrue(input?.message.contains("past the last byte a device can have") == true, "\(error)")
+        }
+        let long = Self.trace(offsets: [0, 1 << 20, 1 << 30, 1 << 31], lengths: [700, 16 << 20, 16 << 20 + 1, 4096])
+        XCTAssertThrowsError(try DriverPlan(trace: long, crashes: 1, settings: [])) { error in
+            let input = error as? TraceInputError
+            XCTAssertEqual(input?.line, 4)
+            XCTAssertTrue(input?.message.contains("request 3 writes 16777217 bytes, more than the 16777216") == true, "\(error)")
         }
         XCTAssertThrowsError(try DriverPlan(trace: Self.trace(), crashes: 1, settings: [("size", "\(2 * Self.gib)")])) { error in
             XCTAssertTrue("\(error)".contains("more than the 1073741824 bytes of data area"), "\(error)")

@@ -43,6 +43,8 @@ package struct DriverPlan: RecordedPlan {
 
     /// The most interfaces a trace may use.
     static let maxIfaces = 64
+    /// The longest request the explorer simulates: 16 MiB (one of 200 MiB took 24 GB).
+    static let largestRequest = 16 << 20
 
     let schedule: [Item]
     /// The trace's id of each internal id (`traceIDs[id - 1]`; 0 where no request is).
@@ -90,6 +92,11 @@ package struct DriverPlan: RecordedPlan {
             case let .submit(iface, id, off, len, deps):
                 try program(iface, event)
                 guard len > 0 else { throw trace.refusal(event, "request \(id) writes no bytes: the driver cannot replay it") }
+                guard len <= Self.largestRequest else {
+                    throw trace.refusal(event, "request \(id) writes \(len) bytes, more than the \(Self.largestRequest) the "
+                                        + "explorer simulates in one request (its staging regions hold the largest request, "
+                                        + "and an explored state may keep copies of it)")
+                }
                 guard off <= Int.max - len else {
                     throw trace.refusal(event, "request \(id) writes \(len) bytes at \(off), past the last byte a device can "
                                         + "have (2^63 - 1)")
