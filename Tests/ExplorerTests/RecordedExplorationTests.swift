@@ -122,6 +122,28 @@ final class RecordedExplorationTests: XCTestCase {
         }
     }
 
+    /// A mirror trace naming a stream or a path the explorer does not replay is refused at its
+    /// line, whatever the number (Int.max overflowed when counted).
+    func testAMirrorTraceWithAStreamOrPathPastTheBoundIsRefusedWithItsLine() {
+        for (kind, reason) in [
+            (EventKind.assign(stream: Int.max, path: 0), "stream \(Int.max): the explorer replays streams 0...63"),
+            (EventKind.assign(stream: 0, path: 64), "path 64: the explorer replays paths 0...63"),
+            (EventKind.send(stream: 0, sn: 1, path: Int.max), "path \(Int.max): the explorer replays paths 0...63"),
+        ] {
+            let kinds: [EventKind] = [.assign(stream: 0, path: 0), .append(lsn: 1, stream: 0, sn: 1, deps: []), kind]
+            let events = kinds.enumerated().map { i, kind in
+                TraceEvent(node: "primary", seq: i + 1, kind: kind, location: SourceLocation(file: 0, line: i + 2))
+            }
+            let trace = RecordedTrace(system: .mirror, events: events, files: ["p.jsonl"])
+            XCTAssertThrowsError(try MirrorPlan(trace: trace, crashes: 1, settings: [])) { error in
+                let input = error as? TraceInputError
+                XCTAssertEqual(input?.file, "p.jsonl")
+                XCTAssertEqual(input?.line, 4)
+                XCTAssertEqual(input?.message, reason)
+            }
+        }
+    }
+
     func testTheConfigurationTextNamesTheTraceAndReadsItBack() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-recorded-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -45,6 +45,8 @@ package struct MirrorPlan: RecordedPlan {
 
     /// Path failures allowed beyond the trace's (each one strays, so the window bounds them).
     static let extraFailures = 8
+    /// Streams and paths the explorer replays: numbers 0 to 63.
+    static let most = 64
 
     let writes: [MirrorPrimary.Write]
     let items: [Item]
@@ -71,11 +73,20 @@ package struct MirrorPlan: RecordedPlan {
         var streams = 1, paths = 1, failures = 0, primaryCrashes = 0, secondaryCrashes = 0
         var down: Set<Int> = []
         var traceStreams: [(Int, TraceEvent)] = []
+        /// Notes a stream or path number the event names, refusing one past what the explorer replays.
+        func note(stream: Int? = nil, path: Int? = nil, _ event: TraceEvent) throws(TraceInputError) {
+            for (what, number) in [("stream", stream), ("path", path)] {
+                guard let number, number >= Self.most else { continue }
+                throw trace.refusal(event, "\(what) \(number): the explorer replays \(what)s 0...\(Self.most - 1)")
+            }
+            if let stream { streams = max(streams, stream + 1) }
+            if let path { paths = max(paths, path + 1) }
+        }
         for event in trace.events {
             let primary = event.node == "primary"
             switch event.kind {
             case let .append(_, stream, sn, deps) where primary:
-                streams = max(streams, stream + 1)
+                try note(stream: stream, event)
                 var lsns: [Int] = []
                 for dep in deps {
                     guard let lsn = lsnOf[dep] else {
@@ -90,10 +101,9 @@ package struct MirrorPlan: RecordedPlan {
                 lsnOf[StreamEntry(stream: stream, sn: sn)] = lsn
                 items.append(.write(lsn: writes.count))
             case let .assign(stream, path):
-                streams = max(streams, stream + 1)
-                paths = max(paths, path + 1)
+                try note(stream: stream, path: path, event)
             case let .path(path, up) where primary:
-                paths = max(paths, path + 1)
+                try note(path: path, event)
                 if !up, !down.contains(path) {
                     down.insert(path)
                     failures += 1
@@ -103,9 +113,9 @@ package struct MirrorPlan: RecordedPlan {
                     items.append(.comeBack(path: path))
                 }
             case let .send(_, _, path):
-                paths = max(paths, path + 1)
+                try note(path: path, event)
             case let .recv(stream, sn, path):
-                paths = max(paths, path + 1)
+                try note(path: path, event)
                 recvs.append((StreamEntry(stream: stream, sn: sn), path))
             case .crash:
                 if primary {
@@ -119,9 +129,6 @@ package struct MirrorPlan: RecordedPlan {
             }
         }
         guard !writes.isEmpty else { throw trace.refusal("the trace holds no append: there is no workload to explore") }
-        guard streams <= 64, paths <= 64 else {
-            throw trace.refusal("the trace names \(streams) streams and \(paths) paths; the explorer replays at most 64 of each")
-        }
         // The simulated client writes record `lsn` with key `lsn` (the survivors' check holds the
         // secondary's copy to it), so the core puts it on stream `lsn % streams`: the trace's
         // streams are taken up to a renaming, which must exist.
