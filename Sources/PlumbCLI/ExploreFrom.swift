@@ -85,6 +85,9 @@ struct FromReport: Codable {
     var crashes: Int
     var recordedCrashes: Int
     var workload: String
+    /// Where the trace's offsets were moved to, run by run (a driver trace reaching past 256
+    /// MiB); absent when the trace's own were explored.
+    var movedOffsets: [OffsetCompaction.Move]?
     /// Distinct states where power failed or a node crashed, in the executions explored.
     var crashPoints: Int
     var crashPointsPerSecond: Double
@@ -95,6 +98,7 @@ struct FromReport: Codable {
         crashes = start.crashes
         recordedCrashes = start.plan.recordedCrashes
         workload = start.plan.summary
+        movedOffsets = start.plan.movedOffsets.isEmpty ? nil : start.plan.movedOffsets
         crashPoints = tally.count
         let seconds = exploration.elapsed.seconds
         crashPointsPerSecond = seconds > 0 ? Double(crashPoints) / seconds : 0
@@ -102,11 +106,17 @@ struct FromReport: Codable {
 
     /// The section in words, for the text report.
     var lines: [String] {
-        [
+        var moved: [String] = []
+        if let movedOffsets {
+            let shown = movedOffsets.prefix(4).map { "\($0.trace) -> \($0.explored) (\($0.bytes) B)" }.joined(separator: ", ")
+            let more = movedOffsets.count > 4 ? ", ... (\(movedOffsets.count) runs; all in --format json, from.moved_offsets)" : ""
+            moved = ["offsets moved, trace -> explored: \(shown)\(more)"]
+        }
+        return [
             "from: \(files.joined(separator: ", ")) (\(workload))",
             "window: \(window) stray choice\(window == 1 ? "" : "s") per execution; \(crashes) crash\(crashes == 1 ? "" : "es") "
                 + "beyond the trace's \(recordedCrashes)",
             String(format: "crash points covered: %d (%.1f per second)", crashPoints, crashPointsPerSecond),
-        ]
+        ] + moved
     }
 }

@@ -36,11 +36,17 @@ final class OffsetCompactionTests: XCTestCase {
 
     func testAFarTraceIsExploredAsTheSameTraceWrittenSideBySide() throws {
         let (far, farReport) = try Self.explore(Self.trace())
+        XCTAssertEqual(far.movedOffsets, [
+            OffsetCompaction.Move(trace: 10 * Self.gib, explored: 0, bytes: 4096),
+            OffsetCompaction.Move(trace: 20 * Self.gib, explored: 4096, bytes: 8192),
+            OffsetCompaction.Move(trace: 30 * Self.gib, explored: 12288, bytes: 4096),
+        ])
         // Chunk runs 0 (the two overlapping requests), 1-2 (the one across an edge) and 3.
         let (near, nearReport) = try Self.explore(Self.trace(offsets: [100, 500, 4096 + 4000, 3 * 4096]))
         XCTAssertTrue(far.summary.contains("the trace reaches byte \(30 * Self.gib + 4096), so its 4 written 4 KiB chunks"),
                       far.summary)
         XCTAssertFalse(near.summary.contains("side by side"), near.summary)
+        XCTAssertEqual(near.movedOffsets, [])
         XCTAssertEqual(far.start.fingerprint(), near.start.fingerprint())
         XCTAssertEqual(farReport.verdict, .pass)
         XCTAssertTrue(farReport.exhaustive)
@@ -69,12 +75,19 @@ final class OffsetCompactionTests: XCTestCase {
             XCTAssertEqual(input?.line, 4)
             XCTAssertTrue(input?.message.contains("request 3 writes 16777217 bytes, more than the 16777216") == true, "\(error)")
         }
+        // 65 requests of 16 MiB, 10 GiB apart: 1040 MiB of chunks written, past the 1 GiB simulated.
+        let wide = Self.trace(offsets: (0..<65).map { $0 * 10 * Self.gib }, lengths: Array(repeating: 16 << 20, count: 65))
+        XCTAssertThrowsError(try DriverPlan(trace: wide, crashes: 1, settings: [])) { error in
+            XCTAssertTrue("\(error)".contains("the trace writes 266240 chunks of 4 KiB, 1090519040 bytes, more than the "
+                                              + "1073741824 bytes"), "\(error)")
+        }
         XCTAssertThrowsError(try DriverPlan(trace: Self.trace(), crashes: 1, settings: [("size", "\(2 * Self.gib)")])) { error in
             XCTAssertTrue("\(error)".contains("more than the 1073741824 bytes of data area"), "\(error)")
         }
         // A given size is simulated as given: one too small for the trace is refused.
         XCTAssertThrowsError(try DriverPlan(trace: Self.trace(), crashes: 1, settings: [("size", "\(Self.gib)")])) { error in
             XCTAssertTrue("\(error)".contains("smaller than the trace's largest offset"), "\(error)")
+            XCTAssertTrue("\(error)".contains("without a size, a trace that reaches past 256 MiB"), "\(error)")
         }
     }
 
@@ -99,6 +112,11 @@ final class OffsetCompactionTests: XCTestCase {
                 for chunk in range.offset / 4096 ... (range.offset + range.length - 1) / 4096 { chunks.insert(chunk) }
             }
             XCTAssertEqual(compaction.chunks, chunks.count, "round \(round)")
+            // Runs are maximal: between two of them lies a chunk nothing writes.
+            for (a, b) in zip(compaction.moves, compaction.moves.dropFirst()) {
+                XCTAssertGreaterThan(b.trace, a.trace + a.bytes, "round \(round)")
+                XCTAssertEqual(b.explored, a.explored + a.bytes, "round \(round)")
+            }
             for i in ranges.indices {
                 for j in ranges.indices {
                     let before = ranges[i].offset < ranges[j].offset + ranges[j].length

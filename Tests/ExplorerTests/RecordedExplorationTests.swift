@@ -129,6 +129,9 @@ final class RecordedExplorationTests: XCTestCase {
             (EventKind.assign(stream: Int.max, path: 0), "stream \(Int.max): the explorer replays streams 0...63"),
             (EventKind.assign(stream: 0, path: 64), "path 64: the explorer replays paths 0...63"),
             (EventKind.send(stream: 0, sn: 1, path: Int.max), "path \(Int.max): the explorer replays paths 0...63"),
+            (EventKind.path(path: 64, up: false), "path 64: the explorer replays paths 0...63"),
+            (EventKind.append(lsn: 2, stream: 64, sn: 1, deps: []), "stream 64: the explorer replays streams 0...63"),
+            (EventKind.recv(stream: 0, sn: 1, path: 64), "path 64: the explorer replays paths 0...63"),
         ] {
             let kinds: [EventKind] = [.assign(stream: 0, path: 0), .append(lsn: 1, stream: 0, sn: 1, deps: []), kind]
             let events = kinds.enumerated().map { i, kind in
@@ -142,6 +145,13 @@ final class RecordedExplorationTests: XCTestCase {
                 XCTAssertEqual(input?.message, reason)
             }
         }
+        // Stream 63 and path 63 are replayed.
+        let kinds: [EventKind] = [.assign(stream: 63, path: 63), .append(lsn: 1, stream: 63, sn: 1, deps: [])]
+        let events = kinds.enumerated().map { i, kind in
+            TraceEvent(node: "primary", seq: i + 1, kind: kind, location: SourceLocation(file: 0, line: i + 2))
+        }
+        XCTAssertNoThrow(try MirrorPlan(trace: RecordedTrace(system: .mirror, events: events, files: ["p.jsonl"]),
+                                        crashes: 1, settings: []))
     }
 
     func testTheConfigurationTextNamesTheTraceAndReadsItBack() throws {

@@ -145,8 +145,11 @@ final class PlainScanTests: XCTestCase {
                         #"{"t":\#(number),"node":"n","seq":1,"ev":"crash"}"#,
                         #"{"t":\#(number)}"#,
                     ]
-                    for next in [".5", "e3", "E3", "x", " ", "]"] {
+                    // Each byte next to the digits' range ('/' and ':' to '?'), or one that makes
+                    // a fraction or an exponent, last and in the middle (read eight at a time).
+                    for next in [".5", "e3", "E3", "x", " ", "]", "/", ":", ";", "<", "=", ">", "?"] {
                         lines.append(#"{"seq":1,"t":\#(number)\#(next)}"#)
+                        lines.append(#"{"t":\#(number)\#(next),"node":"n","seq":1,"ev":"crash"}"#)
                     }
                     for (index, line) in lines.enumerated() {
                         let quick = slots(line, quick: true)
@@ -161,7 +164,7 @@ final class PlainScanTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, 21 * 8 * 2 * 9 + 2 * 2 * 9)
+        XCTAssertEqual(checked, (21 * 8 * 2 + 2 * 2) * (3 + 13 * 2))
     }
 
     /// Lines in the plain shape and the same lines spaced out parse to the same events.

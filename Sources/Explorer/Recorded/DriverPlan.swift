@@ -54,6 +54,7 @@ package struct DriverPlan: RecordedPlan {
     package let settingsText: String
     package let recordedCrashes: Int
     package private(set) var summary: String
+    package let movedOffsets: [OffsetCompaction.Move]
 
     package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var torn = true, states = DriverSimulation.Configuration.CrashStates.lazy, size: Int?, regions = 2
@@ -171,7 +172,10 @@ package struct DriverPlan: RecordedPlan {
             regionBytes += 512
         }
         if let size, size < maxEnd {
-            throw trace.refusal("size=\(size) is smaller than the trace's largest offset and length, \(maxEnd) bytes")
+            throw trace.refusal("size=\(size) is smaller than the trace's largest offset and length, \(maxEnd) bytes"
+                                + (maxEnd > OffsetCompaction.largestAsGiven
+                                    ? " (without a size, a trace that reaches past 256 MiB is explored on the 4 KiB chunks it "
+                                        + "writes, laid side by side)" : ""))
         }
         let dataBytes = max(size ?? maxEnd, regionBytes)
         guard let blocks = DriverSimulation.blockCount(holding: dataBytes, staging: staging()) else {
@@ -189,6 +193,7 @@ package struct DriverPlan: RecordedPlan {
             throw trace.refusal("the simulated device of \(blocks) blocks could not be formatted for this workload")
         }
         self.start = start
+        movedOffsets = compaction?.moves ?? []
         schedule = items
         self.traceIDs = traceIDs
         recordedCrashes = crashCount

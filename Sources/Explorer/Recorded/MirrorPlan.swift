@@ -75,12 +75,18 @@ package struct MirrorPlan: RecordedPlan {
         var traceStreams: [(Int, TraceEvent)] = []
         /// Notes a stream or path number the event names, refusing one past what the explorer replays.
         func note(stream: Int? = nil, path: Int? = nil, _ event: TraceEvent) throws(TraceInputError) {
-            for (what, number) in [("stream", stream), ("path", path)] {
-                guard let number, number >= Self.most else { continue }
-                throw trace.refusal(event, "\(what) \(number): the explorer replays \(what)s 0...\(Self.most - 1)")
+            if let stream {
+                guard stream < Self.most else {
+                    throw trace.refusal(event, "stream \(stream): the explorer replays streams 0...\(Self.most - 1)")
+                }
+                streams = max(streams, stream + 1)
             }
-            if let stream { streams = max(streams, stream + 1) }
-            if let path { paths = max(paths, path + 1) }
+            if let path {
+                guard path < Self.most else {
+                    throw trace.refusal(event, "path \(path): the explorer replays paths 0...\(Self.most - 1)")
+                }
+                paths = max(paths, path + 1)
+            }
         }
         for event in trace.events {
             let primary = event.node == "primary"

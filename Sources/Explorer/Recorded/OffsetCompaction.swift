@@ -51,6 +51,29 @@ package struct OffsetCompaction: Sendable, Equatable {
         self.runs = runs
     }
 
+    /// One run as reports give it, in bytes: where it starts in the trace and where it was
+    /// explored, and how long it is (a whole number of chunks).
+    package struct Move: Sendable, Equatable, Codable {
+        /// The run's first offset in the trace.
+        package var trace: Int
+        /// The run's first offset on the explored device.
+        package var explored: Int
+        /// The run's length.
+        package var bytes: Int
+
+        /// A run of `bytes` at `trace` in the trace, explored at `explored`.
+        package init(trace: Int, explored: Int, bytes: Int) {
+            self.trace = trace
+            self.explored = explored
+            self.bytes = bytes
+        }
+    }
+
+    /// The runs, in bytes, in increasing order: what maps an explored offset back to the trace's.
+    package var moves: [Move] {
+        runs.map { Move(trace: $0.from * Self.chunkBytes, explored: $0.to * Self.chunkBytes, bytes: $0.count * Self.chunkBytes) }
+    }
+
     /// The chunks written, all runs together.
     package var chunks: Int { runs.last.map { $0.to + $0.count } ?? 0 }
 
@@ -66,8 +89,8 @@ package struct OffsetCompaction: Sendable, Equatable {
             let mid = (lo + hi) / 2
             if runs[mid].from <= chunk { lo = mid + 1 } else { hi = mid }
         }
+        precondition(lo > 0 && chunk < runs[lo - 1].from + runs[lo - 1].count, "offset \(offset) is not written by the trace")
         let run = runs[lo - 1]
-        precondition(chunk < run.from + run.count, "offset \(offset) is not written by the trace")
         return (run.to + chunk - run.from) * Self.chunkBytes + offset % Self.chunkBytes
     }
 }

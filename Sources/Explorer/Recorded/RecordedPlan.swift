@@ -39,6 +39,9 @@ package protocol RecordedPlan: Sendable {
     /// A short account of the workload taken from the trace, for reports
     /// (`212 submits on 2 interfaces, 2 syncs, 1 crash`).
     var summary: String { get }
+    /// Where the trace's offsets were moved to (`OffsetCompaction`), run by run; empty when the
+    /// exploration uses the trace's own (every plan but a driver trace reaching past 256 MiB).
+    var movedOffsets: [OffsetCompaction.Move] { get }
 
     /// Reads the plan of `trace` with `settings` (the `key=value` pairs of `settingsText`, and
     /// `crashes`, the crashes an execution may add); throws naming file, line and reason when
@@ -57,6 +60,8 @@ package protocol RecordedPlan: Sendable {
 }
 
 extension RecordedPlan {
+    /// No offset moved.
+    package var movedOffsets: [OffsetCompaction.Move] { [] }
     /// The system's own step.
     package func apply(_ choice: System.Choice, to state: inout System) { state.apply(choice) }
 }
