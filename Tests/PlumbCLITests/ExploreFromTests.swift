@@ -102,6 +102,30 @@ final class ExploreFromTests: XCTestCase {
         _ = try assertFindsAndReplays(report, status, stderr)
     }
 
+    /// A controller's trace writes across terabytes: explored on the chunks it writes, laid side
+    /// by side, with the moves in the report; a seeded bug is found and its token replays. (The
+    /// whole device was allocated before: 77 GB for a trace reaching 77 GB.)
+    func testADriverTraceReachingTerabytesIsExploredOnTheChunksItWrites() throws {
+        let file = path("far.jsonl")
+        let tib = 1 << 40
+        try Data("""
+            {"format":"plumb-trace","version":1,"system":"driver"}
+            {"node":"driver","seq":1,"ev":"submit","iface":0,"id":1,"off":\(3 * tib + 100),"len":700}
+            {"node":"driver","seq":2,"ev":"submit","iface":1,"id":2,"off":\(3 * tib + 500),"len":300}
+            {"node":"driver","seq":3,"ev":"submit","iface":0,"id":3,"off":\(tib + 4000),"len":200,"deps":[1]}
+            {"node":"driver","seq":4,"ev":"sync","iface":0}
+
+            """.utf8).write(to: URL(fileURLWithPath: file))
+        var (status, report, stderr) = try explore("driver", file)
+        try assertPasses(report, status, stderr)
+        let from = try XCTUnwrap(report["from"] as? [String: Any])
+        let moved = try XCTUnwrap(from["moved_offsets"] as? [[String: Int]], "\(from)")
+        XCTAssertEqual(moved, [["trace": tib, "explored": 0, "bytes": 8192], ["trace": 3 * tib, "explored": 8192, "bytes": 4096]])
+        XCTAssertTrue((from["workload"] as? String)?.contains("3 written 4 KiB chunks are laid side by side") == true, "\(from)")
+        (status, report, stderr) = try explore("driver", file, ["--inject-fault", "recoveryStopsEarly"])
+        _ = try assertFindsAndReplays(report, status, stderr)
+    }
+
     func testATraceTheExplorerCannotUseExitsTwoNamingFileAndLine() throws {
         let file = path("bad.jsonl")
         try Data("""
