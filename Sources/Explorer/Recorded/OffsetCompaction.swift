@@ -7,7 +7,8 @@
 /// and on which other requests share a chunk with it; all three stay as they were: a run of
 /// chunks written one after another stays one run, each byte keeps its place within its chunk,
 /// and two requests overlap after the move exactly when they overlapped before. What changes is
-/// the size of the data area, and with it the size of the driver's chunk map.
+/// the size of the data area and of the driver's chunk map, and where each chunk sits in the
+/// data area (so which bytes of the device's earlier image lie under it before it is written).
 ///
 /// A value type: safe to use from any thread.
 package struct OffsetCompaction: Sendable, Equatable {
