@@ -136,8 +136,7 @@ package struct DriverPlan: RecordedPlan {
         var compaction: OffsetCompaction?
         if let size, size > OffsetCompaction.mostSimulated {
             throw trace.refusal("size=\(size) is more than the \(OffsetCompaction.mostSimulated) bytes of data area the explorer "
-                                + "simulates (in memory); without a size, a trace that reaches further is explored on the "
-                                + "4 KiB chunks it writes, laid side by side")
+                                + "simulates (in memory); \(OffsetCompaction.withoutSize)")
         } else if size == nil, maxEnd > OffsetCompaction.largestAsGiven {
             let compacted = OffsetCompaction(ranges: submits.map { ($0.offset, $0.length) })
             guard compacted.bytes <= OffsetCompaction.mostSimulated else {
@@ -173,9 +172,7 @@ package struct DriverPlan: RecordedPlan {
         }
         if let size, size < maxEnd {
             throw trace.refusal("size=\(size) is smaller than the trace's largest offset and length, \(maxEnd) bytes"
-                                + (maxEnd > OffsetCompaction.largestAsGiven
-                                    ? " (without a size, a trace that reaches past 256 MiB is explored on the 4 KiB chunks it "
-                                        + "writes, laid side by side)" : ""))
+                                + (maxEnd > OffsetCompaction.largestAsGiven ? " (\(OffsetCompaction.withoutSize))" : ""))
         }
         let dataBytes = max(size ?? maxEnd, regionBytes)
         guard let blocks = DriverSimulation.blockCount(holding: dataBytes, staging: staging()) else {

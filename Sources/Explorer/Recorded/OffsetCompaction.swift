@@ -19,6 +19,9 @@ package struct OffsetCompaction: Sendable, Equatable {
     /// The largest data area the explorer simulates (its memory and its contents checks grow
     /// with the data area): 1 GiB.
     package static let mostSimulated = 1 << 30
+    /// What a refused size's message suggests instead.
+    static let withoutSize = "without a size, a trace that reaches past 256 MiB is explored on the 4 KiB chunks it writes, "
+        + "laid side by side"
 
     /// One run of chunks written one after another: where it starts in the trace, where it
     /// starts after compaction (both in chunks), and how many chunks it has.
