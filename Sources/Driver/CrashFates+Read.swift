@@ -26,54 +26,174 @@ extension CrashFates {
         package var masks: [UInt64]
     }
 
+    /// The most contents (distinct up to equal bytes) one read enumerates; past it,
+    /// `outcomes(sectors:medium:)` gives a sample. A recovery read of a journal segment
+    /// covers every cached write in it: with tearing, 64 contents per 63-sector piece, and the
+    /// pieces' contents multiply.
+    package static let mostContents = 4096
+
+    /// The most bytes of contents one read's outcomes hold together (each outcome holds the
+    /// whole read's): a long read enumerates fewer, or gets a sample.
+    package static let mostContentBytes = 256 << 20
+
+    /// The combinations of fate classes a read of `sectors` tells apart when each write alive
+    /// there is taken on its own (the product; an upper bound on its contents, far above them
+    /// where writes overlap): 1 when none is alive.
+    package func combinations(sectors: [Range<Int>]) -> Double {
+        writes.reduce(1) { product, write in
+            write.alive & write.mask(of: sectors) == 0 ? product : product * Double(fateClasses(of: write, in: sectors).count)
+        }
+    }
+
+    /// The distinct contents a read of `sectors` (ranges, ascending and disjoint; the content
+    /// is theirs one after another) can return (see `outcomes(sectors:medium:sampled:)`).
+    package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8]) -> [ReadOutcome] {
+        var sampled = false
+        return outcomes(sectors: sectors, medium: medium, sampled: &sampled)
+    }
+
     /// The distinct contents a read of `sectors` (ranges, ascending and disjoint; the content
     /// is theirs one after another) can return, in a deterministic order (the first one shows
     /// no undecided write where possible); empty when no undecided write is alive there (the
     /// medium's bytes are the content). `medium` gives the medium's own bytes of a range.
     ///
-    /// Only the writes alive in `sectors` are enumerated, and each only by which of its
-    /// sectors there it keeps (a write of 8 sectors read at 1 has two classes of fates, not
-    /// 9); a class joins an outcome only if the constraints so far allow it.
-    package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8]) -> [ReadOutcome] {
+    /// The writes alive in `sectors` are taken newest first, each only by which of its sectors
+    /// there it keeps that no newer write it is under already shows over (a write of 8 sectors
+    /// read at 1 has two classes of fates, not 9; a write whose read sectors a newer one keeps
+    /// has one); a combination joins an outcome only if the constraints so far allow it.
+    ///
+    /// When there are more than `mostContents` combinations, or their contents would hold more
+    /// than `mostContentBytes`, `sampled` is set and the outcomes are a sample, not all of
+    /// them: none of the writes shows, every one shows as written, and each one alone is lost
+    /// or (with more classes) torn halfway while the others show as written, as many as
+    /// `mostContentBytes` holds (a search over them is then not exhaustive).
+    package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8], sampled: inout Bool) -> [ReadOutcome] {
         let involved = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sectors) != 0 }
         guard !involved.isEmpty else { return [] }
-        let classes = involved.map { fateClasses(of: writes[$0], in: sectors) }
         let base = sectors.flatMap(medium)
         var outcomes: [ReadOutcome] = []
         // Outcomes by a stable hash of their bytes (the bytes themselves compared on a match):
         // hashing kilobytes with `Hasher` byte by byte would cost more than the rest.
         var index: [UInt64: [Int]] = [:]
-        var choice = [Int](repeating: 0, count: involved.count)
         let constrained = !constraints.isEmpty
-        while true {
+        func offer(_ box: [UInt64], showing: [Int]) {
+            guard !constrained || satisfiable(restricting: involved, to: box) else { return }
+            let bytes = content(of: sectors, involved: involved, box: box, base: base)
+            var hash = StableHasher()
+            hash.combine(bytes: bytes)
+            if let at = index[hash.value]?.first(where: { outcomes[$0].bytes == bytes }) {
+                outcomes[at].constraint.boxes.append(box)
+            } else {
+                index[hash.value, default: []].append(outcomes.count)
+                outcomes.append(ReadOutcome(bytes: bytes, constraint: Constraint(writes: involved, boxes: [box]),
+                                            showing: showing))
+            }
+        }
+        let limit = min(Self.mostContents, max(2, Self.mostContentBytes / max(base.count, 1)))
+        if let leaves = layeredBoxes(involved, sectors: sectors, limit: limit) {
+            for leaf in leaves { offer(leaf.box, showing: leaf.showing) }
+            return outcomes
+        }
+        sampled = true
+        let classes = involved.map { fateClasses(of: writes[$0], in: sectors) }
+        func offer(choice: [Int]) {
             let box = choice.indices.map { classes[$0][choice[$0]] }
-            if !constrained || satisfiable(restricting: involved, to: box) {
-                let bytes = content(of: sectors, involved: involved, box: box, base: base)
-                var hash = StableHasher()
-                hash.combine(bytes: bytes)
-                if let at = index[hash.value]?.first(where: { outcomes[$0].bytes == bytes }) {
-                    outcomes[at].constraint.boxes.append(box)
-                } else {
-                    index[hash.value, default: []].append(outcomes.count)
-                    let showing = involved.indices.filter { j in
-                        let offsets = writes[involved[j]].alive & writes[involved[j]].mask(of: sectors)
-                        return offsets != 0 && box[j].trailingZeroBitCount > offsets.trailingZeroBitCount
-                    }.map { involved[$0] }
-                    outcomes.append(ReadOutcome(bytes: bytes, constraint: Constraint(writes: involved, boxes: [box]),
-                                                showing: showing))
+            offer(box, showing: involved.indices.filter { choice[$0] > 0 }.map { involved[$0] })
+        }
+        for choice in Self.sample(classes).prefix(limit) { offer(choice: choice) }
+        if outcomes.isEmpty, let choice = firstSatisfiable(involved, classes) { offer(choice: choice) }
+        return outcomes
+    }
+
+    /// The boxes over `involved` (ascending, so newest last) that give a read of `sectors` its
+    /// contents, one per way of choosing, newest write first, which of its read sectors not yet
+    /// shown over by a newer one it keeps (fewest kept first; a write with none left is free:
+    /// its whole domain), with the writes that keep some; nil when more than `limit`.
+    func layeredBoxes(_ involved: [Int], sectors: [Range<Int>], limit: Int) -> [(box: [UInt64], showing: [Int])]? {
+        // Each involved write's read sectors: (offset in the write, position in the read).
+        var readAt = 0
+        var starts: [(range: Range<Int>, at: Int)] = []
+        for range in sectors { starts.append((range, readAt)); readAt += range.count }
+        let places: [[(offset: Int, position: Int)]] = involved.map { w in
+            let write = writes[w]
+            var result: [(offset: Int, position: Int)] = []
+            for start in starts {
+                let lo = max(start.range.lowerBound, write.firstSector), hi = min(start.range.upperBound, write.range.upperBound)
+                for sector in lo ..< max(lo, hi) where write.alive & (1 << UInt64(sector - write.firstSector)) != 0 {
+                    result.append((sector - write.firstSector, start.at + sector - start.range.lowerBound))
                 }
             }
-            // The next combination, the last write's class fastest.
-            var position = choice.count - 1
-            while position >= 0 {
-                choice[position] += 1
-                if choice[position] < classes[position].count { break }
-                choice[position] = 0
-                position -= 1
-            }
-            if position < 0 { break }
+            return result
         }
-        return outcomes
+        var covered = [Bool](repeating: false, count: readAt)
+        var box = [UInt64](repeating: 0, count: involved.count)
+        var showing: [Int] = []
+        var leaves: [(box: [UInt64], showing: [Int])] = []
+        func visit(_ j: Int) -> Bool {
+            guard j >= 0 else {
+                leaves.append((box, showing.reversed()))
+                return leaves.count <= limit
+            }
+            let write = writes[involved[j]]
+            var open: UInt64 = 0
+            for place in places[j] where !covered[place.position] { open |= 1 << UInt64(place.offset) }
+            guard open != 0 else {
+                box[j] = write.domain
+                return visit(j - 1)
+            }
+            for mask in fateClasses(of: write, shown: open) {
+                box[j] = mask
+                // Every value of the class keeps an open sector or none does: test the least.
+                let least = mask.trailingZeroBitCount
+                var kept: [Int] = []
+                for place in places[j] where !covered[place.position] && least > place.offset {
+                    covered[place.position] = true
+                    kept.append(place.position)
+                }
+                if !kept.isEmpty { showing.append(involved[j]) }
+                let goOn = visit(j - 1)
+                if !kept.isEmpty { showing.removeLast() }
+                for position in kept { covered[position] = false }
+                if !goOn { return false }
+            }
+            return true
+        }
+        return visit(involved.count - 1) ? leaves : nil
+    }
+
+    /// The combinations a read with too many contents gets (see `outcomes`), as indices into
+    /// `classes` (the last class of a write keeps all it shows): none shows, all show, then
+    /// each write alone lost and torn halfway.
+    static func sample(_ classes: [[UInt64]]) -> [[Int]] {
+        let asWritten = classes.map { $0.count - 1 }
+        var result = [[Int](repeating: 0, count: classes.count), asWritten]
+        for j in classes.indices {
+            for k in [0, classes[j].count / 2] where k < asWritten[j] {  // halfway is 0 or the last for 1 or 2 classes
+                var choice = asWritten
+                choice[j] = k
+                result.append(choice)
+            }
+        }
+        return result
+    }
+
+    /// The first combination (every write's classes in order, the last write's fastest) that
+    /// the constraints allow, found by backtracking over the writes in order; nil if none does.
+    func firstSatisfiable(_ involved: [Int], _ classes: [[UInt64]]) -> [Int]? {
+        var choice: [Int] = []
+        func extend() -> Bool {
+            let j = choice.count
+            if j == involved.count { return true }
+            for k in classes[j].indices {
+                let box = (0 ... j).map { $0 == j ? classes[j][k] : classes[$0][choice[$0]] }
+                guard satisfiable(restricting: Array(involved[0 ... j]), to: box) else { continue }
+                choice.append(k)
+                if extend() { return true }
+                choice.removeLast()
+            }
+            return false
+        }
+        return extend() ? choice : nil
     }
 
     /// Takes `outcome` (one of `outcomes(sectors:medium:)`) as what the read returned: its
@@ -125,20 +245,26 @@ extension CrashFates {
     /// The classes of `write`'s fates that a read of `sectors` tells apart: by how many of its
     /// alive sectors there it keeps; each a non-empty mask of its domain, fewest kept first.
     func fateClasses(of write: Write, in sectors: [Range<Int>]) -> [UInt64] {
-        let shown = write.alive & write.mask(of: sectors)
-        var cuts: [Int] = []
-        for i in 0 ..< write.sectors where shown & (1 << UInt64(i)) != 0 { cuts.append(i) }
+        fateClasses(of: write, shown: write.alive & write.mask(of: sectors))
+    }
+
+    /// The classes of `write`'s fates that its sectors `shown` (a mask) tell apart: by how many
+    /// of them it keeps; each a non-empty mask of its domain, fewest kept first.
+    func fateClasses(of write: Write, shown: UInt64) -> [UInt64] {
         var classes: [UInt64] = []
         var lower: UInt64 = ~0
-        for cut in cuts {
+        var rest = shown
+        while rest != 0 {
+            let cut = rest.trailingZeroBitCount
+            rest &= rest - 1
             // Values in (previous cut, cut]: keeps the earlier shown sectors, not this one.
             let upTo = ~Self.above(cut)
             let mask = write.domain & lower & upTo
             if mask != 0 { classes.append(mask) }
             lower = Self.above(cut)
         }
-        let rest = write.domain & lower
-        if rest != 0 { classes.append(rest) }
+        let last = write.domain & lower
+        if last != 0 { classes.append(last) }
         return classes
     }
 

@@ -125,9 +125,16 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// The distinct contents a read of `sectors` (ascending, disjoint ranges) can return
     /// (`CrashFates.outcomes`); empty when they are decided.
     package func outcomes(sectors: [Range<Int>]) -> [CrashFates.ReadOutcome] {
-        fates.outcomes(sectors: sectors) { range in
+        var sampled = false
+        return outcomes(sectors: sectors, sampled: &sampled)
+    }
+
+    /// The distinct contents a read of `sectors` (ascending, disjoint ranges) can return, or
+    /// with `sampled` set a sample of them (`CrashFates.outcomes`); empty when they are decided.
+    package func outcomes(sectors: [Range<Int>], sampled: inout Bool) -> [CrashFates.ReadOutcome] {
+        fates.outcomes(sectors: sectors, medium: { range in
             memory.bytes(in: range.lowerBound * sectorSize ..< range.upperBound * sectorSize)
-        }
+        }, sampled: &sampled)
     }
 
     /// Takes `outcome` as the content of `sectors`: the fates learn it, `memory` holds it, and

@@ -16,6 +16,10 @@ extension CrashStatesReport {
             total.z3Sat += shard.z3Sat
             total.z3Seconds += shard.z3Seconds
             total.checksClosedWithoutQuery += shard.checksClosedWithoutQuery
+            if let sampled = shard.sampledReads { total.sampledReads = (total.sampledReads ?? 0) + sampled }
+            if let most = shard.mostReadCombinations {
+                total.mostReadCombinations = max(total.mostReadCombinations ?? 0, most)
+            }
             total.maxCachedWrites = max(total.maxCachedWrites, shard.maxCachedWrites)
             if let point = shard.largestCrashPoint,
                point.cachedWrites > (total.largestCrashPoint?.cachedWrites ?? -1) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Driver
 import Explorer
 import Foundation
 
@@ -157,7 +158,8 @@ struct ExploreDriver: AsyncParsableCommand {
     /// How power losses decide the cached writes' fates.
     @Option(help: ArgumentHelp(
         "lazy (the default): the cached writes' fates stay undecided at a power loss; a read branches once per distinct "
-            + "content it can return, and Z3 proves the data area right for every remaining fate; eager: every fate of "
+            + "content it can return (a read with more than 4,096 gets a sample of them, and the report says the search "
+            + "was not exhaustive), and Z3 proves the data area right for every remaining fate; eager: every fate of "
             + "every cached write is enumerated at the power loss (the reference).",
         valueName: "lazy|eager"))
     var crashStates: DriverSimulation.Configuration.CrashStates = .lazy
@@ -307,6 +309,9 @@ struct CrashStatesReport: Codable {
         /// recovery once per image).
         var eagerImages: Int?
         var z3Closed: Bool
+        /// Whether a lazy recovery's read got a sample of its contents (then the lazy runs
+        /// are not all there are, and no ratio is given); nil in reports of older builds.
+        var sampled: Bool?
     }
 
     var mode: String
@@ -322,6 +327,12 @@ struct CrashStatesReport: Codable {
     var z3Sat: Int
     var z3Seconds: Double
     var checksClosedWithoutQuery: Int
+    /// Reads of undecided sectors that got a sample of their contents, too many to enumerate
+    /// (the search is then not exhaustive); nil in reports of older builds.
+    var sampledReads: Int?
+    /// The most fate combinations one read of undecided sectors told apart; nil in reports of
+    /// older builds.
+    var mostReadCombinations: Double?
     var largestCrashPoint: Point?
 
     /// The most eager recoveries run again to measure the largest crash point.
@@ -346,6 +357,8 @@ struct CrashStatesReport: Codable {
         z3Sat = z3.sat - z3Before.sat
         z3Seconds = z3.seconds - z3Before.seconds
         checksClosedWithoutQuery = summary.closedWithoutQuery
+        sampledReads = summary.sampledReads
+        mostReadCombinations = summary.mostReadCombinations
         if let (state, point) = statistics.largest {
             largestCrashPoint = Self.measure(state, z3Closed: point.z3Closed)
         }
@@ -360,7 +373,7 @@ struct CrashStatesReport: Codable {
         let lazySeconds = ExploreBench.cpuSeconds(RUSAGE_SELF) - cpu
         var point = Point(cachedWrites: state.cachedWrites, fateAssignments: assignments, recoveryRuns: lazy.runs,
                           recoverySeconds: lazySeconds, eagerRecoveryRuns: assignments, eagerEstimated: true,
-                          z3Closed: z3Closed)
+                          z3Closed: z3Closed, sampled: lazy.sampled)
         if assignments <= Double(eagerLimit) {
             cpu = ExploreBench.cpuSeconds(RUSAGE_SELF)
             if let eager = state.recoveriesAfterPowerLoss(.eager, limit: eagerLimit + 1), eager.complete {
@@ -383,14 +396,27 @@ struct CrashStatesReport: Codable {
                    + "%d contents checks closed with no query", z3Queries, z3Unsat, z3Sat, z3Seconds, z3ClosedCrashPoints,
                    checksClosedWithoutQuery),
         ]
+        if let sampled = sampledReads, sampled > 0 {
+            lines.append(String(format: "sampled reads: %d reads of undecided sectors could return more than %d contents "
+                                + "(or %d MiB of them; up to %.3g combinations of fates): each got a sample (no write "
+                                + "shows, every one shows, each one alone lost or torn halfway), so the crash states "
+                                + "were not all explored", sampled, CrashFates.mostContents, CrashFates.mostContentBytes >> 20,
+                                mostReadCombinations ?? 0))
+        }
         if let p = largestCrashPoint {
             let eager = p.eagerEstimated
                 ? String(format: "%.3g eagerly (the fate assignments, estimated)", p.eagerRecoveryRuns)
                 : String(format: "%.0f eagerly (%.2f s; %d distinct images)", p.eagerRecoveryRuns, p.eagerSeconds ?? 0,
                          p.eagerImages ?? 0)
-            lines.append(String(format: "largest crash point: %d cached writes: %d recovery runs lazily (%.2f s) against %@: %.0fx fewer",
-                                p.cachedWrites, p.recoveryRuns, p.recoverySeconds, eager,
-                                p.eagerRecoveryRuns / Double(max(p.recoveryRuns, 1))))
+            if p.sampled == true {
+                lines.append(String(format: "largest crash point: %d cached writes: %d recovery runs lazily (%.2f s), some "
+                                    + "of whose reads got a sample of their contents, against %@: no ratio, lazy did not "
+                                    + "cover them all", p.cachedWrites, p.recoveryRuns, p.recoverySeconds, eager))
+            } else {
+                lines.append(String(format: "largest crash point: %d cached writes: %d recovery runs lazily (%.2f s) against %@: %.0fx fewer",
+                                    p.cachedWrites, p.recoveryRuns, p.recoverySeconds, eager,
+                                    p.eagerRecoveryRuns / Double(max(p.recoveryRuns, 1))))
+            }
         }
         return lines
     }

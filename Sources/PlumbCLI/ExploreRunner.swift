@@ -79,7 +79,7 @@ struct ExploreRunner {
         let progress = line.map { line in { @Sendable (p: ExplorationProgress) in line.show(p) } }
         // SIGINT or SIGTERM stops the search; what it covered goes to standard error then.
         let cancellation = ExplorationCancellation()
-        let report = Interrupts.shared.stopping(with: { cancellation.cancel() }) {
+        var report = Interrupts.shared.stopping(with: { cancellation.cancel() }) {
             exploration.run(progress: progress, cancellation: cancellation)
         }
         line?.finish()
@@ -89,6 +89,8 @@ struct ExploreRunner {
         }
         let crashSection = crashStates?(report)
         let fromSection = from?(report)
+        // A read that got a sample of its contents leaves crash states unexplored.
+        if (crashSection?.sampledReads ?? 0) > 0 { report.exhaustive = false }
 
         var found: [Found] = []
         // The first counterexample trace that could not be written: the report is still
@@ -164,6 +166,9 @@ struct ExploreRunner {
             var why: [String] = []
             if report.depthCuts > 0 { why.append("\(report.depthCuts) executions cut at --depth") }
             if report.budgetExhausted { why.append("the budget ran out") }
+            if let sampled = crashStates?.sampledReads, sampled > 0 {
+                why.append("\(sampled) reads of undecided sectors got a sample of their contents (see sampled reads)")
+            }
             if case .exhaustive = report.options.strategy {} else { why.append("random and pct search are never exhaustive") }
             print("not exhaustive: " + why.joined(separator: "; "))
         }

@@ -42,12 +42,19 @@ package final class CrashStatistics: @unchecked Sendable {
         /// Contents checks with undecided sectors that no source could break (closed without a
         /// query: every possible content of every undecided sector is the model's).
         package var closedWithoutQuery = 0
+        /// Reads of undecided sectors with too many possible contents to enumerate, which got a
+        /// sample of them (`CrashFates.outcomes`): while any, the search is not exhaustive.
+        package var sampledReads = 0
+        /// The most combinations of fates one read of undecided sectors told apart.
+        package var mostReadCombinations = 0.0
     }
 
     private struct State: Sendable {
         var points: [UInt64: Point] = [:]
         var runs: Set<UInt64> = []
         var closedWithoutQuery = 0
+        var sampledReads: Set<UInt64> = []
+        var mostReadCombinations = 0.0
         /// The crash point with the most cached writes (first power loss only), and its state.
         var largest: (fingerprint: UInt64, cachedWrites: Int, state: DriverSimulation)?
     }
@@ -68,6 +75,8 @@ package final class CrashStatistics: @unchecked Sendable {
                 if point.z3Closed { summary.z3ClosedCrashPoints += 1 }
             }
             summary.closedWithoutQuery = s.closedWithoutQuery
+            summary.sampledReads = s.sampledReads.count
+            summary.mostReadCombinations = s.mostReadCombinations
             return summary
         }
     }
@@ -111,6 +120,15 @@ package final class CrashStatistics: @unchecked Sendable {
     /// A Z3 query proved every remaining assignment of crash point `point` right.
     func z3Closed(_ point: UInt64) {
         state.withLock { s in s.points[point]?.z3Closed = true }
+    }
+
+    /// A read of undecided sectors told `combinations` fates apart; `sampled` names it (by its
+    /// medium and I/O) when it got a sample of its contents.
+    func read(combinations: Double, sampled: UInt64?) {
+        state.withLock { s in
+            s.mostReadCombinations = max(s.mostReadCombinations, combinations)
+            if let sampled { s.sampledReads.insert(sampled) }
+        }
     }
 
     /// A contents check found undecided sectors that no fate could make wrong.

@@ -5,22 +5,32 @@ import Trace
 // depend on, and the accounting of crash points and recovery runs.
 extension DriverSimulation {
     /// The sectors of the medium that outstanding I/O `io` reads whose content is undecided,
-    /// and the distinct contents they can return; nil when it reads nothing undecided.
-    func undecidedRead(_ io: IO) -> (sectors: [Range<Int>], outcomes: [CrashFates.ReadOutcome])? {
+    /// the distinct contents they can return, and whether those are only a sample (too many;
+    /// see `CrashFates.outcomes`); nil when it reads nothing undecided.
+    func undecidedRead(_ io: IO) -> (sectors: [Range<Int>], outcomes: [CrashFates.ReadOutcome], sampled: Bool)? {
         guard !disk.lazy.fates.isEmpty else { return nil }
         let blocks = disk.cache.baseBlocks(reading: io.operation)
         guard !blocks.isEmpty else { return nil }
         let sectors = disk.lazy.sectors(of: blocks)
         guard sectors.contains(where: disk.lazy.fates.touches) else { return nil }
-        let outcomes = disk.lazy.outcomes(sectors: sectors)
-        return outcomes.isEmpty ? nil : (sectors, outcomes)
+        var sampled = false
+        let outcomes = disk.lazy.outcomes(sectors: sectors, sampled: &sampled)
+        return outcomes.isEmpty ? nil : (sectors, outcomes, sampled)
     }
 
     /// Appends the choices that complete `io`: one, or with lazy crash states one per distinct
     /// content it can read. What the I/O is for is left out (`describe(_:)` adds it): working
     /// it out at every state took 2.5% of a search.
     func appendCompletions(of io: IO, to result: inout [Choice]) {
-        guard let read = undecidedRead(io), read.outcomes.count > 1 else {
+        let read = undecidedRead(io)
+        if let read, let statistics {
+            let combinations = disk.lazy.fates.combinations(sectors: read.sectors)
+            var key = StableHasher()
+            key.combine(mediumDigest)
+            key.combine(io.ticket.raw)
+            statistics.read(combinations: combinations, sampled: read.sampled ? key.value : nil)
+        }
+        guard let read, read.outcomes.count > 1 else {
             result.append(.complete(io: io.ticket.raw, io.summary))
             return
         }

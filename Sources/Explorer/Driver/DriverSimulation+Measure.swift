@@ -13,6 +13,9 @@ extension DriverSimulation {
         package var images: Int
         /// False when `limit` stopped the count.
         package var complete: Bool
+        /// Whether some read got a sample of its contents (`CrashFates.outcomes`), so that
+        /// lazy runs did not cover every crash state.
+        package var sampled = false
     }
 
     /// Power fails here (the first power loss: no fate undecided yet) with `mode` crash states:
@@ -23,7 +26,8 @@ extension DriverSimulation {
             return nil
         }
         var start = self
-        start.statistics = nil
+        let tally = CrashStatistics()
+        start.statistics = tally
         start.keepsTrace = false
         start.configuration.crashStates = mode
         start.apply(.powerLoss)
@@ -36,7 +40,10 @@ extension DriverSimulation {
             let next = state.choices().filter { $0 != .powerLoss }
             if (cutDone && state.core.phase != .recovering) || state.verdict != nil || next.isEmpty {
                 runs += 1
-                if runs >= limit { return RecoveryCount(runs: runs, images: images.count, complete: false) }
+                if runs >= limit {
+                    return RecoveryCount(runs: runs, images: images.count, complete: false,
+                                         sampled: tally.summary.sampledReads > 0)
+                }
                 continue
             }
             for choice in next.reversed() {
@@ -45,7 +52,8 @@ extension DriverSimulation {
                 stack.append(child)
             }
         }
-        return RecoveryCount(runs: runs, images: mode == .eager ? images.count : runs, complete: true)
+        return RecoveryCount(runs: runs, images: mode == .eager ? images.count : runs, complete: true,
+                             sampled: tally.summary.sampledReads > 0)
     }
 
     /// The writes in the cache now.

@@ -1,0 +1,121 @@
+@testable import Driver
+import XCTest
+
+/// Reads of undecided sectors with many writes under them: writes stacked on the same sectors
+/// give one content per write that can show on top, not one per combination; a read with too
+/// many contents gets a sample of them, each one a content some fate assignment gives, and
+/// says so.
+final class CrashFatesSampleTests: XCTestCase {
+    /// A sector of `byte`.
+    func sector(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: sectorSize) }
+
+    /// The medium's own bytes: sector `s` holds `s + 100` (mod 256).
+    func medium(_ sectors: Int) -> [UInt8] { (0 ..< sectors).flatMap { sector(UInt8(truncatingIfNeeded: 100 + $0)) } }
+
+    func read(_ fates: CrashFates, _ ranges: [Range<Int>], over bytes: [UInt8], sampled: inout Bool) -> [CrashFates.ReadOutcome] {
+        fates.outcomes(sectors: ranges, medium: { Array(bytes[$0.lowerBound * sectorSize ..< $0.upperBound * sectorSize]) },
+                       sampled: &sampled)
+    }
+
+    /// Asserts that each outcome is the read of the image some assignment in each of its
+    /// boxes leaves (the least fate of each write's mask), so no outcome is impossible.
+    func assertPossible(_ outcomes: [CrashFates.ReadOutcome], _ fates: CrashFates, _ ranges: [Range<Int>], over bytes: [UInt8],
+                        file: StaticString = #filePath, line: UInt = #line) {
+        for (n, outcome) in outcomes.enumerated() {
+            for box in outcome.constraint.boxes {
+                var assignment = fates.writes.map { $0.domain.trailingZeroBitCount }
+                for (j, w) in outcome.constraint.writes.enumerated() { assignment[w] = box[j].trailingZeroBitCount }
+                XCTAssertTrue(fates.allows(assignment), "outcome \(n)", file: file, line: line)
+                let image = fates.image(assignment, over: bytes)
+                let shown = ranges.flatMap { image[$0.lowerBound * sectorSize ..< $0.upperBound * sectorSize] }
+                XCTAssertEqual(shown, outcome.bytes, "outcome \(n)", file: file, line: line)
+            }
+        }
+    }
+
+    func testWritesStackedOnTheSameSectorsGiveOneContentPerWriteOnTopNotEveryCombination() {
+        // Twenty writes of two sectors each to the same place (a journal ring going round):
+        // 2^20 combinations of lost and durable, 21 contents.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 20).map { (block: 4, bytes: sector(UInt8($0)) + sector(UInt8(50 + $0))) }, torn: false)
+        let bytes = medium(8)
+        XCTAssertEqual(fates.combinations(sectors: [4 ..< 6]), Double(1 << 20 as Int))
+        var sampled = false
+        let outcomes = read(fates, [4 ..< 6], over: bytes, sampled: &sampled)
+        XCTAssertFalse(sampled)
+        XCTAssertEqual(outcomes.count, 21)
+        XCTAssertEqual(outcomes.first?.bytes, sector(104) + sector(105), "first, none shows")
+        XCTAssertEqual(Set(outcomes.map(\.bytes)), Set([sector(104) + sector(105)] + (0 ..< 20).map { sector(UInt8($0)) + sector(UInt8(50 + $0)) }))
+        XCTAssertEqual(outcomes.last?.showing, [19], "the newest write on top")
+        // Every assignment is in exactly one outcome's boxes.
+        let covered = outcomes.reduce(0.0) { total, outcome in
+            total + outcome.constraint.boxes.reduce(0.0) { $0 + $1.reduce(1.0) { $0 * Double($1.nonzeroBitCount) } }
+        }
+        XCTAssertEqual(covered, Double(1 << 20 as Int))
+        assertPossible(outcomes, fates, [4 ..< 6], over: bytes)
+    }
+
+    func testAReadOverTooManyIndependentWritesGetsASampleOfPossibleContents() {
+        // Twelve writes of a sector each: 4,096 contents, all enumerated.
+        var twelve = CrashFates(blockSize: sectorSize)
+        twelve.add(cutWrites: (0 ..< 12).map { (block: $0, bytes: sector(UInt8($0))) }, torn: false)
+        var sampled = false
+        XCTAssertEqual(read(twelve, [0 ..< 12], over: medium(13), sampled: &sampled).count, CrashFates.mostContents)
+        XCTAssertFalse(sampled)
+
+        // Thirteen: 8,192, more than enumerated; the sample is none, all, and each alone lost.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 13).map { (block: $0, bytes: sector(UInt8($0))) }, torn: false)
+        let bytes = medium(13)
+        let outcomes = read(fates, [0 ..< 13], over: bytes, sampled: &sampled)
+        XCTAssertTrue(sampled)
+        XCTAssertEqual(outcomes.count, 2 + 13)
+        XCTAssertEqual(outcomes[0].bytes, bytes, "none shows")
+        XCTAssertEqual(outcomes[1].bytes, (0 ..< 13).flatMap { sector(UInt8($0)) }, "every one as written")
+        XCTAssertEqual(outcomes[2].bytes, sector(100) + (1 ..< 13).flatMap { sector(UInt8($0)) }, "the first alone lost")
+        XCTAssertEqual(Set(outcomes.map(\.bytes)).count, outcomes.count)
+        assertPossible(outcomes, fates, [0 ..< 13], over: bytes)
+    }
+
+    func testATornSampleTearsEachWriteHalfwayAlone() {
+        // Thirteen writes of three sectors that may tear: 4^13 combinations; the sample adds,
+        // for each write alone, lost and kept for two sectors of three.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 13).map { (block: 3 * $0, bytes: sector(UInt8($0)) + sector(UInt8($0)) + sector(UInt8($0))) },
+                  torn: true)
+        let bytes = medium(39)
+        var sampled = false
+        let outcomes = read(fates, [0 ..< 39], over: bytes, sampled: &sampled)
+        XCTAssertTrue(sampled)
+        XCTAssertEqual(outcomes.count, 2 + 2 * 13)
+        XCTAssertEqual(outcomes[3].bytes, sector(0) + sector(0) + sector(102) + Array(outcomes[1].bytes[(3 * sectorSize)...]),
+                       "the first torn after two sectors, the rest as written")
+        assertPossible(outcomes, fates, [0 ..< 39], over: bytes)
+    }
+
+    func testASampleTheConstraintsRuleOutFallsBackToTheFirstContentTheyAllow() {
+        // Exactly one of the first three writes survived (what earlier reads decided); no
+        // content of the sample has that, so the read returns the first one that does.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 13).map { (block: $0, bytes: sector(UInt8($0))) }, torn: false)
+        let lost: UInt64 = 0b01, kept: UInt64 = 0b10
+        fates.constraints = [CrashFates.Constraint(writes: [0, 1, 2], boxes: [[kept, lost, lost], [lost, kept, lost], [lost, lost, kept]])]
+        let bytes = medium(13)
+        var sampled = false
+        let outcomes = read(fates, [0 ..< 13], over: bytes, sampled: &sampled)
+        XCTAssertTrue(sampled)
+        XCTAssertEqual(outcomes.map(\.bytes), [sector(100) + sector(101) + sector(2) + (3 ..< 13).flatMap { sector(UInt8(100 + $0)) }])
+        assertPossible(outcomes, fates, [0 ..< 13], over: bytes)
+    }
+
+    func testALongReadEnumeratesFewerContentsToHoldItsBytes() {
+        // A read of 1 MiB holds at most 256 MiB of contents: 256 of them.
+        let sectors = (1 << 20) / sectorSize
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 9).map { (block: $0 * 200, bytes: sector(UInt8($0))) }, torn: false)
+        var sampled = false
+        let outcomes = read(fates, [0 ..< sectors], over: medium(sectors), sampled: &sampled)
+        XCTAssertTrue(sampled, "512 contents of 1 MiB each")
+        XCTAssertEqual(outcomes.count, 2 + 9)
+    }
+}
