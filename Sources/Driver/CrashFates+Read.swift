@@ -63,11 +63,12 @@ extension CrashFates {
     /// has one); a combination joins an outcome only if the constraints so far allow it.
     ///
     /// When there are more than `mostContents` combinations, or their contents would hold more
-    /// than `mostContentBytes`, `sampled` is set and the outcomes are a sample, not all of
-    /// them: none of the writes shows, every one shows as written, and each one alone is lost
+    /// than `mostContentBytes`, `sampled` is set true (else false) and the outcomes are a
+    /// sample, not all of them: none of the writes shows, every one shows as written, and each one alone is lost
     /// or (with more classes) torn halfway while the others show as written, as many as
     /// `mostContentBytes` holds (a search over them is then not exhaustive).
     package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8], sampled: inout Bool) -> [ReadOutcome] {
+        sampled = false
         let involved = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sectors) != 0 }
         guard !involved.isEmpty else { return [] }
         let base = sectors.flatMap(medium)
@@ -90,7 +91,7 @@ extension CrashFates {
             }
         }
         let limit = min(Self.mostContents, max(2, Self.mostContentBytes / max(base.count, 1)))
-        if let leaves = layeredBoxes(involved, sectors: sectors, limit: limit) {
+        if let leaves = layeredBoxes(involved, sectors: sectors, limit: limit, pruning: constrained) {
             for leaf in leaves { offer(leaf.box, showing: leaf.showing) }
             return outcomes
         }
@@ -108,8 +109,11 @@ extension CrashFates {
     /// The boxes over `involved` (ascending, so newest last) that give a read of `sectors` its
     /// contents, one per way of choosing, newest write first, which of its read sectors not yet
     /// shown over by a newer one it keeps (fewest kept first; a write with none left is free:
-    /// its whole domain), with the writes that keep some; nil when more than `limit`.
-    func layeredBoxes(_ involved: [Int], sectors: [Range<Int>], limit: Int) -> [(box: [UInt64], showing: [Int])]? {
+    /// its whole domain), with the writes that keep some; nil when more than `limit`. With
+    /// `pruning`, a choice the constraints rule out (with those made for newer writes) is not
+    /// followed: the pieces of a long write that may not tear give two contents, not 2^pieces.
+    func layeredBoxes(_ involved: [Int], sectors: [Range<Int>], limit: Int,
+                      pruning: Bool) -> [(box: [UInt64], showing: [Int])]? {
         // Each involved write's read sectors: (offset in the write, position in the read).
         var readAt = 0
         var starts: [(range: Range<Int>, at: Int)] = []
@@ -143,6 +147,7 @@ extension CrashFates {
             }
             for mask in fateClasses(of: write, shown: open) {
                 box[j] = mask
+                if pruning, !satisfiable(restricting: Array(involved[j...]), to: Array(box[j...])) { continue }
                 // Every value of the class keeps an open sector or none does: test the least.
                 let least = mask.trailingZeroBitCount
                 var kept: [Int] = []

@@ -89,9 +89,10 @@ package struct CrashFates: Sendable, Equatable {
     /// fate possible: lost, durable, and with `torn`, each torn fate.
     ///
     /// A write of more than 63 sectors (a fate is a 64-bit mask) is taken as consecutive writes
-    /// of whole blocks, at most 63 sectors each, whose fates are independent: a device persists
-    /// no long write atomically or in order, so this allows every content the whole write's
-    /// prefix tearing allows, and more.
+    /// of whole blocks, at most 63 sectors each. With `torn` their fates are independent: a
+    /// device persists no long write atomically or in order, so this allows every content the
+    /// whole write's prefix tearing allows, and more. Without, a constraint keeps them one
+    /// write: all lost or all durable, as the eager cut has it.
     package mutating func add(cutWrites: [(block: Int, bytes: [UInt8])], torn: Bool) {
         cuts += 1
         let piece = (63 / sectorsPerBlock) * sectorsPerBlock * sectorSize
@@ -99,9 +100,15 @@ package struct CrashFates: Sendable, Equatable {
         var pieces: [(block: Int, bytes: [UInt8])] = []
         for write in cutWrites {
             guard write.bytes.count > piece else { pieces.append(write); continue }
+            let first = writes.count + pieces.count
             for start in stride(from: 0, to: write.bytes.count, by: piece) {
                 let end = min(start + piece, write.bytes.count)
                 pieces.append((write.block + start / (sectorsPerBlock * sectorSize), Array(write.bytes[start..<end])))
+            }
+            if !torn {
+                let linked = pieces[(first - writes.count)...].map { $0.bytes.count / sectorSize }
+                constraints.append(Constraint(writes: Array(first ..< first + linked.count),
+                                              boxes: [linked.map { _ in 1 }, linked.map { 1 << UInt64($0) }]))
             }
         }
         for (place, write) in pieces.enumerated() {

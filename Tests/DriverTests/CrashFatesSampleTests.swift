@@ -94,18 +94,28 @@ final class CrashFatesSampleTests: XCTestCase {
     }
 
     func testASampleTheConstraintsRuleOutFallsBackToTheFirstContentTheyAllow() {
-        // Exactly one of the first three writes survived (what earlier reads decided); no
-        // content of the sample has that, so the read returns the first one that does.
+        // Exactly one of the first three writes survived (what earlier reads decided): 3 x 2^11
+        // contents are left, too many; no content of the sample has that, so the read returns
+        // the first one that does.
         var fates = CrashFates(blockSize: sectorSize)
-        fates.add(cutWrites: (0 ..< 13).map { (block: $0, bytes: sector(UInt8($0))) }, torn: false)
+        fates.add(cutWrites: (0 ..< 14).map { (block: $0, bytes: sector(UInt8($0))) }, torn: false)
         let lost: UInt64 = 0b01, kept: UInt64 = 0b10
         fates.constraints = [CrashFates.Constraint(writes: [0, 1, 2], boxes: [[kept, lost, lost], [lost, kept, lost], [lost, lost, kept]])]
-        let bytes = medium(13)
+        let bytes = medium(14)
         var sampled = false
-        let outcomes = read(fates, [0 ..< 13], over: bytes, sampled: &sampled)
+        let outcomes = read(fates, [0 ..< 14], over: bytes, sampled: &sampled)
         XCTAssertTrue(sampled)
-        XCTAssertEqual(outcomes.map(\.bytes), [sector(100) + sector(101) + sector(2) + (3 ..< 13).flatMap { sector(UInt8(100 + $0)) }])
-        assertPossible(outcomes, fates, [0 ..< 13], over: bytes)
+        XCTAssertEqual(outcomes.count, 1)
+        XCTAssertTrue(outcomes.first?.bytes == sector(100) + sector(101) + sector(2) + (3 ..< 14).flatMap { sector(UInt8(100 + $0)) },
+                      "the second and third writes lost, the third kept, the rest lost")
+        assertPossible(outcomes, fates, [0 ..< 14], over: bytes)
+
+        // With eleven writes in all, the 3 x 2^8 contents the constraint leaves are enumerated.
+        var fewer = CrashFates(blockSize: sectorSize)
+        fewer.add(cutWrites: (0 ..< 11).map { (block: $0, bytes: sector(UInt8($0))) }, torn: false)
+        fewer.constraints = fates.constraints
+        XCTAssertEqual(read(fewer, [0 ..< 11], over: medium(11), sampled: &sampled).count, 3 << 8)
+        XCTAssertFalse(sampled)
     }
 
     func testALongReadEnumeratesFewerContentsToHoldItsBytes() {

@@ -14,17 +14,42 @@ final class CrashFatesTests: XCTestCase {
         fates.outcomes(sectors: ranges) { Array(bytes[$0.lowerBound * sectorSize ..< $0.upperBound * sectorSize]) }
     }
 
-    /// A cached write longer than a fate mask (63 sectors) is taken as pieces of whole blocks
-    /// with independent fates, so a 100-sector write of 4 KiB blocks is 7 + 7 + ... + 2 blocks.
-    func testALongWriteIsTakenAsIndependentPiecesOfWholeBlocks() {
-        var fates = CrashFates(blockSize: 8 * sectorSize)
+    /// A cached write longer than a fate mask (63 sectors) is taken as pieces of whole blocks,
+    /// so a 104-sector write of 4 KiB blocks is 7 + 6 blocks. Where writes may tear, each piece
+    /// tears on its own; where they may not, the pieces are one write: all lost or all durable,
+    /// the images the eager cut leaves.
+    func testALongWriteIsTakenAsPiecesThatTearApartOrAreOneWrite() throws {
         let bytes: [UInt8] = (0 ..< 104).flatMap { sector(UInt8($0)) }
-        fates.add(cutWrites: [(block: 3, bytes: bytes)], torn: false)
-        XCTAssertEqual(fates.writes.map(\.sectors), [56, 48])
-        XCTAssertEqual(fates.writes.map(\.firstSector), [24, 80])
-        XCTAssertEqual(fates.writes.map(\.place), [0, 1])
-        XCTAssertEqual(fates.assignmentBound, 4, "each piece lost or durable on its own")
-        XCTAssertEqual(fates.writes[1].bytes, Array(bytes[(56 * sectorSize)...]))
+        var torn = CrashFates(blockSize: 8 * sectorSize)
+        torn.add(cutWrites: [(block: 3, bytes: bytes)], torn: true)
+        XCTAssertEqual(torn.writes.map(\.sectors), [56, 48])
+        XCTAssertEqual(torn.writes.map(\.firstSector), [24, 80])
+        XCTAssertEqual(torn.writes.map(\.place), [0, 1])
+        XCTAssertEqual(torn.writes[1].bytes, Array(bytes[(56 * sectorSize)...]))
+        XCTAssertEqual(torn.assignments().count, 57 * 49, "each piece lost, durable or torn on its own")
+
+        var whole = CrashFates(blockSize: 8 * sectorSize)
+        whole.add(cutWrites: [(block: 3, bytes: bytes)], torn: false)
+        XCTAssertEqual(whole.assignments(), [[0, 0], [56, 48]], "both pieces lost or both durable")
+        let before = medium(128)
+        let memory = MemoryBlockDevice(blockSize: 8 * sectorSize, blockCount: 16)
+        var eager: Set<[UInt8]> = []
+        for fate in [WriteFate.lost, .durable] {
+            memory.bytes = before
+            let cache = VolatileCacheDevice(base: memory)
+            try cache.write(block: 3, bytes, fua: false)
+            try cache.cut { _, _ in fate }
+            eager.insert(memory.bytes)
+        }
+        XCTAssertEqual(eager.count, 2)
+        XCTAssertEqual(Set(whole.assignments().map { whole.image($0, over: before) }), eager)
+        // A read of both pieces: two contents; of the first: two, which decide the second.
+        XCTAssertEqual(read(whole, [24 ..< 128], over: before).count, 2)
+        var decided = whole
+        let first = read(decided, [24 ..< 80], over: before)
+        XCTAssertEqual(first.count, 2)
+        decided.observe(first[1])
+        XCTAssertEqual(read(decided, [80 ..< 128], over: before).map(\.bytes), [Array(bytes[(56 * sectorSize)...])])
     }
 
     func testOneWriteOfTwoSectorsGivesThreeContentsWhenItMayTear() {

@@ -240,3 +240,32 @@ extension LazyCrashStateTests {
         XCTAssertEqual(lazy.largest?.point.cachedWrites, l.maxCachedWrites)
     }
 }
+
+extension LazyCrashStateTests {
+    /// A trace's workload with a request of 80 sectors, longer than a fate mask (so taken in
+    /// pieces) and one short request.
+    static func longRequestPlan(torn: Bool, states: String) throws -> DriverSimulation {
+        let kinds: [EventKind] = [
+            .submit(iface: 0, id: 1, off: 0, len: 40_960, deps: []),
+            .submit(iface: 0, id: 2, off: 1_000, len: 700, deps: []),
+            .sync(iface: 0),
+        ]
+        let events = kinds.enumerated().map { i, kind in
+            TraceEvent(node: "driver", seq: i + 1, kind: kind, location: SourceLocation(file: 0, line: i + 2))
+        }
+        let trace = RecordedTrace(system: .driver, events: events, files: ["long.jsonl"])
+        let plan = try DriverPlan(trace: trace, crashes: 1, settings: [("torn", torn ? "1" : "0"), ("states", states)])
+        return Recorded(plan: plan, window: 0, crashes: 1,
+                        source: RecordedSource(files: trace.files, digest: RecordedTrace.digest(events))).base
+    }
+
+    func testALongWriteThatMayNotTearIsOneWriteLazilyAsEagerly() throws {
+        // Without tearing, its pieces are all lost or all durable: the device contents and
+        // verdicts lazy crash states reach are the eager ones (they were more: each piece
+        // lost or kept on its own).
+        let lazy = ends(of: try Self.longRequestPlan(torn: false, states: "lazy"))
+        let eager = ends(of: try Self.longRequestPlan(torn: false, states: "eager"))
+        XCTAssertGreaterThan(eager.count, 1)
+        XCTAssertEqual(lazy, eager)
+    }
+}
