@@ -269,3 +269,45 @@ extension LazyCrashStateTests {
         XCTAssertEqual(lazy, eager)
     }
 }
+
+extension LazyCrashStateTests {
+    /// `choice` without the content worked out when it was offered, or with `worked` instead.
+    static func reading(_ choice: DriverSimulation.Choice, worked: DriverSimulation.Choice.WorkedContent?) -> DriverSimulation.Choice {
+        guard case let .completeReading(io, operation, purpose, reading) = choice else { return choice }
+        var changed = reading
+        changed.worked = worked
+        return .completeReading(io: io, operation, purpose, changed)
+    }
+
+    func testTakingAReadingUsesItsWorkedContentOnlyOnTheMediumItWasWorkedOutOn() throws {
+        // Every reading choice of a small search: taken with the content worked out when it was
+        // offered, without it, and with one worked out on another medium, the same state.
+        var seen: Set<UInt64> = []
+        var stack = [try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=3 crashes=1 torn=1"))]
+        var readings: [(state: DriverSimulation, choice: DriverSimulation.Choice)] = []
+        while let state = stack.popLast() {
+            guard seen.insert(state.fingerprint()).inserted else { continue }
+            for choice in state.choices() {
+                if case .completeReading = choice { readings.append((state, choice)) }
+                var child = state
+                child.apply(choice)
+                stack.append(child)
+            }
+        }
+        XCTAssertGreaterThan(readings.count, 10)
+        for (n, (state, choice)) in readings.enumerated() {
+            guard case let .completeReading(_, _, _, reading) = choice else { continue }
+            XCTAssertNotNil(reading.worked)
+            var worked = state, fresh = state, stale = state
+            worked.apply(choice)
+            fresh.apply(Self.reading(choice, worked: nil))
+            // A content worked out for another state's read (on another medium, or other sectors).
+            let other = readings[(n + 1) % readings.count]
+            guard case let .completeReading(_, _, _, otherReading) = other.choice else { continue }
+            stale.apply(Self.reading(choice, worked: otherReading.worked))
+            XCTAssertEqual(worked.fingerprint(), fresh.fingerprint(), "reading \(n)")
+            XCTAssertEqual(worked.mediumDigest, fresh.mediumDigest, "reading \(n)")
+            XCTAssertEqual(stale.mediumDigest, fresh.mediumDigest, "reading \(n)")
+        }
+    }
+}

@@ -90,6 +90,26 @@ extension DriverSimulation {
             }
         }
 
+        /// Content number `content` of a read of undecided sectors, worked out on the medium
+        /// with digest `medium` (immutable; a reference so that a choice stays small).
+        package final class WorkedContent: Sendable {
+            /// The digest of the medium and its undecided writes it was worked out on.
+            let medium: UInt64
+            /// The sectors read.
+            let sectors: [Range<Int>]
+            /// Its number among the read's contents.
+            let content: Int
+            /// The content and what choosing it decides.
+            let outcome: CrashFates.ReadOutcome
+
+            init(medium: UInt64, sectors: [Range<Int>], content: Int, outcome: CrashFates.ReadOutcome) {
+                self.medium = medium
+                self.sectors = sectors
+                self.content = content
+                self.outcome = outcome
+            }
+        }
+
         /// Which content a read of undecided sectors returns: number `content` (from 0) of the
         /// `of` distinct contents it can return. `note` (which cached writes show) is for
         /// descriptions only and no part of its identity.
@@ -100,12 +120,16 @@ extension DriverSimulation {
             package var of: Int
             /// Which cached writes show in it, for people.
             package var note: String
+            /// The content as worked out when the choice was offered, so that taking it need not
+            /// work out every content again; no part of its identity either.
+            package var worked: WorkedContent?
 
             /// Makes a reading.
-            package init(content: Int, of: Int, note: String = "") {
+            package init(content: Int, of: Int, note: String = "", worked: WorkedContent? = nil) {
                 self.content = content
                 self.of = of
                 self.note = note
+                self.worked = worked
             }
 
             /// Equal when the content and the count are.

@@ -37,8 +37,9 @@ extension DriverSimulation {
         for (index, outcome) in read.outcomes.enumerated() {
             let names = outcome.showing.map { disk.lazy.fates.writes[$0].name }
             let note = names.isEmpty ? "no cached write shows" : names.joined(separator: ", ") + (names.count == 1 ? " shows" : " show")
+            let worked = Choice.WorkedContent(medium: mediumDigest, sectors: read.sectors, content: index, outcome: outcome)
             result.append(.completeReading(io: io.ticket.raw, io.summary, Choice.Purpose(),
-                                           Choice.Reading(content: index, of: read.outcomes.count, note: note)))
+                                           Choice.Reading(content: index, of: read.outcomes.count, note: note, worked: worked)))
         }
     }
 
@@ -61,8 +62,15 @@ extension DriverSimulation {
     }
 
     /// Before `io` is carried out: decides the undecided sectors it reads as content number
-    /// `content` (of those `undecidedRead` gives).
-    mutating func decideRead(of io: IO, content: Int) {
+    /// `content` (of those `undecidedRead` gives), or as `worked` when it was worked out on
+    /// this medium.
+    mutating func decideRead(of io: IO, content: Int, worked: Choice.WorkedContent? = nil) {
+        // The same medium and undecided writes, read at the same sectors: the same contents.
+        if let worked, worked.content == content, worked.medium == mediumDigest,
+           disk.lazy.sectors(of: disk.cache.baseBlocks(reading: io.operation)) == worked.sectors {
+            mutableDisk().lazy.decide(sectors: worked.sectors, outcome: worked.outcome)
+            return mediumChanged()
+        }
         guard let read = undecidedRead(io), read.outcomes.indices.contains(content) else { return }
         mutableDisk().lazy.decide(sectors: read.sectors, outcome: read.outcomes[content])
         mediumChanged()

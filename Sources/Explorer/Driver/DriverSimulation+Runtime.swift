@@ -55,10 +55,11 @@ extension DriverSimulation {
 
     /// The device does outstanding I/O `ticket` (`BlockDevice.perform(_:)` on the cache), and
     /// the core hears of its completion. With lazy crash states, the undecided sectors it reads
-    /// show their distinct content number `content` (see `undecidedRead`).
-    mutating func complete(_ ticket: IOTicket, content: Int = 0) {
+    /// show their distinct content number `content` (see `undecidedRead`), worked out already
+    /// in `worked` when it is given.
+    mutating func complete(_ ticket: IOTicket, content: Int = 0, worked: Choice.WorkedContent? = nil) {
         guard let index = outstanding.firstIndex(where: { $0.ticket == ticket }) else { return }
-        decideRead(of: outstanding[index], content: content)
+        decideRead(of: outstanding[index], content: content, worked: worked)
         let io = outstanding.remove(at: index)
         var bytes: [UInt8]?
         var reads = false, flushes = false

@@ -227,7 +227,7 @@ package struct DriverSimulation: Explorable {
         case let .complete(io, _, _):
             complete(IOTicket(io))
         case let .completeReading(io, _, _, reading):
-            complete(IOTicket(io), content: reading.content)
+            complete(IOTicket(io), content: reading.content, worked: reading.worked)
         case let .submit(id, iface):
             cursors[iface] += 1
             var request = workload.request(id: id)
