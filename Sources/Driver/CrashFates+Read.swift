@@ -10,8 +10,8 @@ extension CrashFates {
         package var bytes: [UInt8]
         /// The constraint choosing this outcome adds.
         package var constraint: Constraint
-        /// The writes that keep some sector read in the first fate class giving it (for
-        /// descriptions).
+        /// The writes whose bytes show in it (on top of any other there) in the first box
+        /// giving it, ascending (for descriptions).
         package var showing: [Int]
     }
 
@@ -26,10 +26,11 @@ extension CrashFates {
         package var masks: [UInt64]
     }
 
-    /// The most contents (distinct up to equal bytes) one read enumerates; past it,
-    /// `outcomes(sectors:medium:)` gives a sample. A recovery read of a journal segment
-    /// covers every cached write in it: with tearing, 64 contents per 63-sector piece, and the
-    /// pieces' contents multiply.
+    /// The most contents one read enumerates, counted by the fate combinations that tell
+    /// them apart (equal bytes from two of them are one content); past it,
+    /// `outcomes(sectors:medium:)` gives a sample. A recovery read of a journal segment covers
+    /// every cached write in it: with tearing, 64 contents per 63-sector piece, and the pieces'
+    /// contents multiply.
     package static let mostContents = 4096
 
     /// The most bytes of contents one read's outcomes hold together (each outcome holds the
@@ -62,11 +63,12 @@ extension CrashFates {
     /// read at 1 has two classes of fates, not 9; a write whose read sectors a newer one keeps
     /// has one); a combination joins an outcome only if the constraints so far allow it.
     ///
-    /// When there are more than `mostContents` combinations, or their contents would hold more
-    /// than `mostContentBytes`, `sampled` is set true (else false) and the outcomes are a
-    /// sample, not all of them: none of the writes shows, every one shows as written, and each one alone is lost
-    /// or (with more classes) torn halfway while the others show as written, as many as
-    /// `mostContentBytes` holds (a search over them is then not exhaustive).
+    /// When there are more than `mostContents` such combinations, or their contents would hold
+    /// more than `mostContentBytes`, `sampled` is set true (else false) and the outcomes are a
+    /// sample, not all of them: none of the writes shows, every one shows as written, each
+    /// cached write alone (all its pieces) lost, and each piece alone torn halfway, the others
+    /// as written, as many as `mostContentBytes` holds (a search over them is then not
+    /// exhaustive).
     package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8], sampled: inout Bool) -> [ReadOutcome] {
         sampled = false
         let involved = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sectors) != 0 }
@@ -77,8 +79,8 @@ extension CrashFates {
         // hashing kilobytes with `Hasher` byte by byte would cost more than the rest.
         var index: [UInt64: [Int]] = [:]
         let constrained = !constraints.isEmpty
-        func offer(_ box: [UInt64], showing: [Int]) {
-            guard !constrained || satisfiable(restricting: involved, to: box) else { return }
+        func offer(_ box: [UInt64], showing: [Int], checked: Bool = false) {
+            guard checked || !constrained || satisfiable(restricting: involved, to: box) else { return }
             let bytes = content(of: sectors, involved: involved, box: box, base: base)
             var hash = StableHasher()
             hash.combine(bytes: bytes)
@@ -92,16 +94,17 @@ extension CrashFates {
         }
         let limit = min(Self.mostContents, max(2, Self.mostContentBytes / max(base.count, 1)))
         if let leaves = layeredBoxes(involved, sectors: sectors, limit: limit, pruning: constrained) {
-            for leaf in leaves { offer(leaf.box, showing: leaf.showing) }
+            for leaf in leaves { offer(leaf.box, showing: leaf.showing, checked: true) }
             return outcomes
         }
         sampled = true
         let classes = involved.map { fateClasses(of: writes[$0], in: sectors) }
         func offer(choice: [Int]) {
             let box = choice.indices.map { classes[$0][choice[$0]] }
-            offer(box, showing: involved.indices.filter { choice[$0] > 0 }.map { involved[$0] })
+            offer(box, showing: showing(sectors, involved: involved, box: box))
         }
-        for choice in Self.sample(classes).prefix(limit) { offer(choice: choice) }
+        let groups = involved.map { (writes[$0].cut, writes[$0].whole) }
+        for choice in Self.sample(classes, groups: groups).prefix(limit) { offer(choice: choice) }
         if outcomes.isEmpty, let choice = firstSatisfiable(involved, classes) { offer(choice: choice) }
         return outcomes
     }
@@ -168,18 +171,43 @@ extension CrashFates {
 
     /// The combinations a read with too many contents gets (see `outcomes`), as indices into
     /// `classes` (the last class of a write keeps all it shows): none shows, all show, then
-    /// each write alone lost and torn halfway.
-    static func sample(_ classes: [[UInt64]]) -> [[Int]] {
+    /// each group (the pieces of one cached write share `groups`' value) alone lost and each
+    /// piece alone torn halfway.
+    static func sample(_ classes: [[UInt64]], groups: [(Int, Int)]) -> [[Int]] {
         let asWritten = classes.map { $0.count - 1 }
         var result = [[Int](repeating: 0, count: classes.count), asWritten]
         for j in classes.indices {
-            for k in [0, classes[j].count / 2] where k < asWritten[j] {  // halfway is 0 or the last for 1 or 2 classes
-                var choice = asWritten
-                choice[j] = k
-                result.append(choice)
+            if j == 0 || groups[j] != groups[j - 1] {
+                var lost = asWritten
+                var k = j
+                while k < classes.count, groups[k] == groups[j] { lost[k] = 0; k += 1 }
+                if lost != asWritten { result.append(lost) }
+            }
+            let halfway = classes[j].count / 2
+            if halfway > 0, halfway < asWritten[j] {  // 1 or 2 classes have no halfway
+                var torn = asWritten
+                torn[j] = halfway
+                result.append(torn)
             }
         }
         return result
+    }
+
+    /// The writes of `involved` whose bytes show on top somewhere in `sectors` when each has a
+    /// fate in its mask of `box`, ascending.
+    func showing(_ sectors: [Range<Int>], involved: [Int], box: [UInt64]) -> [Int] {
+        var shows = [Bool](repeating: false, count: involved.count)
+        for sector in sectors.joined() {
+            for j in involved.indices.reversed() {
+                let write = writes[involved[j]]
+                let offset = sector - write.firstSector
+                guard offset >= 0, offset < write.sectors, write.alive & (1 << UInt64(offset)) != 0,
+                      UInt64(box[j].trailingZeroBitCount) > UInt64(offset) else { continue }
+                shows[j] = true
+                break
+            }
+        }
+        return involved.indices.filter { shows[$0] }.map { involved[$0] }
     }
 
     /// The first combination (every write's classes in order, the last write's fastest) that

@@ -43,6 +43,9 @@ package struct CrashFates: Sendable, Equatable {
         package var cut: Int
         /// Its place among the writes of that cut, from 0 (oldest first), for descriptions.
         package var place: Int
+        /// The cached write of that cut it is a piece of, from 0 (its `place` unless a longer
+        /// write before it was taken in pieces).
+        package var whole: Int
         /// A stable hash of `bytes`.
         var digest: UInt64
 
@@ -98,12 +101,14 @@ package struct CrashFates: Sendable, Equatable {
         let piece = (63 / sectorsPerBlock) * sectorsPerBlock * sectorSize
         precondition(piece > 0, "a block of \(sectorsPerBlock) sectors (at most 63 supported)")
         var pieces: [(block: Int, bytes: [UInt8])] = []
-        for write in cutWrites {
-            guard write.bytes.count > piece else { pieces.append(write); continue }
+        var wholes: [Int] = []
+        for (whole, write) in cutWrites.enumerated() {
+            guard write.bytes.count > piece else { pieces.append(write); wholes.append(whole); continue }
             let first = writes.count + pieces.count
             for start in stride(from: 0, to: write.bytes.count, by: piece) {
                 let end = min(start + piece, write.bytes.count)
                 pieces.append((write.block + start / (sectorsPerBlock * sectorSize), Array(write.bytes[start..<end])))
+                wholes.append(whole)
             }
             if !torn {
                 let linked = pieces[(first - writes.count)...].map { $0.bytes.count / sectorSize }
@@ -119,7 +124,7 @@ package struct CrashFates: Sendable, Equatable {
             var hash = StableHasher()
             hash.combine(bytes: write.bytes)
             writes.append(Write(firstSector: write.block * sectorsPerBlock, sectors: sectors, bytes: write.bytes,
-                                alive: all, domain: domain, cut: cuts, place: place, digest: hash.value))
+                                alive: all, domain: domain, cut: cuts, place: place, whole: wholes[place], digest: hash.value))
         }
     }
 

@@ -158,8 +158,8 @@ struct ExploreDriver: AsyncParsableCommand {
     /// How power losses decide the cached writes' fates.
     @Option(help: ArgumentHelp(
         "lazy (the default): the cached writes' fates stay undecided at a power loss; a read branches once per distinct "
-            + "content it can return (a read with more than 4,096 gets a sample of them, and the report says the search "
-            + "was not exhaustive), and Z3 proves the data area right for every remaining fate; eager: every fate of "
+            + "content it can return (a read with more than 4,096, counted by the fates that tell them apart, gets a "
+            + "sample of them, and the report says the search was not exhaustive), and Z3 proves the data area right for every remaining fate; eager: every fate of "
             + "every cached write is enumerated at the power loss (the reference).",
         valueName: "lazy|eager"))
     var crashStates: DriverSimulation.Configuration.CrashStates = .lazy
@@ -398,10 +398,10 @@ struct CrashStatesReport: Codable {
         ]
         if let sampled = sampledReads, sampled > 0 {
             lines.append(String(format: "sampled reads: %d reads of undecided sectors could return more than %d contents "
-                                + "(or %d MiB of them; up to %.3g combinations of fates): each got a sample (no write "
-                                + "shows, every one shows, each one alone lost or torn halfway), so the crash states "
-                                + "were not all explored", sampled, CrashFates.mostContents, CrashFates.mostContentBytes >> 20,
-                                mostReadCombinations ?? 0))
+                                + "(counted by the fates that tell them apart; or %d MiB of them; up to %.3g combinations "
+                                + "of fates): each got a sample (no write shows, every one shows, each one alone lost or "
+                                + "torn halfway), so the crash states were not all explored", sampled, CrashFates.mostContents,
+                                CrashFates.mostContentBytes >> 20, mostReadCombinations ?? 0))
         }
         if let p = largestCrashPoint {
             let eager = p.eagerEstimated

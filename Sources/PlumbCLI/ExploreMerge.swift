@@ -104,7 +104,7 @@ struct ExploreMerge: AsyncParsableCommand {
             print("verdict: \(violation ? "VIOLATION" : "pass")   exhaustive: \(merged.exhaustive)")
             print("states: \(merged.states) (summed over shards)   executions: \(merged.executions)   transitions: \(merged.transitions)")
             let cut = parts.filter { !$0.report.exhaustive && $0.report.verdict == "pass" }.map { "\($0.report.shard) (\($0.file))" }
-            if !cut.isEmpty { print("not exhaustive: cut short in " + cut.joined(separator: ", ")) }
+            if !cut.isEmpty { print("not exhaustive in " + cut.joined(separator: ", ") + " (see each one's report)") }
             // Counts summed over the shards; the largest crash point is the largest of any shard.
             for line in merged.crashStates?.lines ?? [] { print(line) }
             for found in merged.violations {

@@ -17,6 +17,12 @@ final class CrashFatesSampleTests: XCTestCase {
                        sampled: &sampled)
     }
 
+    /// The contents a read of `ranges` can return, over the medium's `bytes`.
+    func read(_ fates: CrashFates, _ ranges: [Range<Int>], over bytes: [UInt8]) -> [CrashFates.ReadOutcome] {
+        var sampled = false
+        return read(fates, ranges, over: bytes, sampled: &sampled)
+    }
+
     /// Asserts that each outcome is the read of the image some assignment in each of its
     /// boxes leaves (the least fate of each write's mask), so no outcome is impossible.
     func assertPossible(_ outcomes: [CrashFates.ReadOutcome], _ fates: CrashFates, _ ranges: [Range<Int>], over bytes: [UInt8],
@@ -107,7 +113,7 @@ final class CrashFatesSampleTests: XCTestCase {
         XCTAssertTrue(sampled)
         XCTAssertEqual(outcomes.count, 1)
         XCTAssertTrue(outcomes.first?.bytes == sector(100) + sector(101) + sector(2) + (3 ..< 14).flatMap { sector(UInt8(100 + $0)) },
-                      "the second and third writes lost, the third kept, the rest lost")
+                      "the first and second writes lost, the third kept, the rest lost")
         assertPossible(outcomes, fates, [0 ..< 14], over: bytes)
 
         // With eleven writes in all, the 3 x 2^8 contents the constraint leaves are enumerated.
@@ -127,5 +133,96 @@ final class CrashFatesSampleTests: XCTestCase {
         let outcomes = read(fates, [0 ..< sectors], over: medium(sectors), sampled: &sampled)
         XCTAssertTrue(sampled, "512 contents of 1 MiB each")
         XCTAssertEqual(outcomes.count, 2 + 9)
+    }
+
+    func testEachCachedWriteOfASampleIsLostWithAllItsPieces() {
+        // Fourteen writes of 70 sectors that may not tear, each in two linked pieces: 2^14
+        // contents, too many. A piece lost alone is no possible content; the whole write is.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 14).map { w in (block: 70 * w, bytes: (0 ..< 70).flatMap { _ in sector(UInt8(w)) }) },
+                  torn: false)
+        XCTAssertEqual(fates.writes.count, 28)
+        let bytes = medium(980)
+        var sampled = false
+        let outcomes = read(fates, [0 ..< 980], over: bytes, sampled: &sampled)
+        XCTAssertTrue(sampled)
+        XCTAssertEqual(outcomes.count, 2 + 14, "none, all, and each write lost")
+        XCTAssertEqual(outcomes[2].showing, Array(2 ..< 28), "the first write (pieces 0 and 1) lost")
+        assertPossible(outcomes, fates, [0 ..< 980], over: bytes)
+    }
+
+    func testAReadAmongManyLongWritesThatMayNotTearAsksOnlyAboutItsOwn() {
+        // Forty long writes, each linked to its pieces: a read of the last one is two contents,
+        // and the questions it asks leave the other 39 writes' constraints alone (through all
+        // of them, a failing question took 2^39 steps).
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 40).map { w in (block: 100 * w, bytes: (0 ..< 100).flatMap { _ in sector(UInt8(w)) }) },
+                  torn: false)
+        XCTAssertEqual(fates.constraints.count, 40)
+        var sampled = false
+        let outcomes = read(fates, [3900 ..< 4000], over: medium(4000), sampled: &sampled)
+        XCTAssertFalse(sampled)
+        XCTAssertEqual(outcomes.map(\.showing), [[], [78, 79]])
+        XCTAssertFalse(fates.satisfiable(restricting: [78, 79], to: [0b1, 1 << 37]), "one piece lost, the other durable")
+    }
+
+    func testRandomReadsGiveExactlyTheContentsTheAssignmentsLeave() {
+        // Random writes over 12 sectors (some overlapping, one long enough for pieces when
+        // writes may not tear), a random earlier read decided, then a read of two ranges: the
+        // contents are the images every allowed assignment leaves there, and every allowed
+        // assignment is in exactly one box of one outcome, the one with its image's bytes.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        var checked = 0
+        for round in 0 ..< 300 {
+            let torn = round % 2 == 0
+            var fates = CrashFates(blockSize: sectorSize)
+            var writes: [(block: Int, bytes: [UInt8])] = (0 ..< 1 + next(4)).map { w in
+                let first = next(12)
+                return (first, (0 ..< 1 + next(min(3, 12 - first))).flatMap { _ in sector(UInt8(w + 1)) })
+            }
+            if !torn, next(2) == 0 { writes.append((0, (0 ..< 70).flatMap { _ in sector(9) })) }
+            fates.add(cutWrites: writes, torn: torn)
+            let size = 70
+            var bytes = medium(size)
+            let earlier = next(size - 1)
+            let first = read(fates, [earlier ..< earlier + 1 + next(2)], over: bytes)
+            if first.count > 1 {
+                let chosen = first[next(first.count)]
+                fates.observe(chosen)
+                let range = earlier ..< earlier + chosen.bytes.count / sectorSize
+                bytes.replaceSubrange(range.lowerBound * sectorSize ..< range.upperBound * sectorSize, with: chosen.bytes)
+                fates.overwrite(sectors: range)
+            }
+            let a = next(6), b = 7 + next(4)
+            let ranges = [a ..< a + 1 + next(3), b ..< b + 1 + next(2)]
+            let outcomes = read(fates, ranges, over: bytes)
+            let assignments = fates.assignments()
+            func shown(_ image: [UInt8]) -> [UInt8] {
+                ranges.flatMap { image[$0.lowerBound * sectorSize ..< $0.upperBound * sectorSize] }
+            }
+            if outcomes.isEmpty { continue }
+            checked += 1
+            let images: [[UInt8]] = assignments.map { shown(fates.image($0, over: bytes)) }
+            XCTAssertEqual(Set(outcomes.map { $0.bytes }), Set(images), "round \(round)")
+            for (assignment, image) in zip(assignments, images) {
+                var holding: [Int] = []
+                for (o, outcome) in outcomes.enumerated() {
+                    let writes = outcome.constraint.writes
+                    for box in outcome.constraint.boxes
+                    where writes.indices.allSatisfy({ box[$0] & (1 << UInt64(assignment[writes[$0]])) != 0 }) {
+                        holding.append(o)
+                    }
+                }
+                XCTAssertEqual(holding.count, 1, "round \(round): \(assignment)")
+                if let o = holding.first { XCTAssertEqual(outcomes[o].bytes, image, "round \(round)") }
+            }
+        }
+        XCTAssertGreaterThan(checked, 150)
     }
 }

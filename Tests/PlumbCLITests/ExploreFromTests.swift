@@ -152,7 +152,7 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("exhaustive: false"), text.stdout)
         XCTAssertTrue(text.stdout.contains("reads of undecided sectors got a sample of their contents"), text.stdout)
-        // Without tearing each piece is lost or kept: few enough to enumerate.
+        // Without tearing the pieces of a write are all lost or all durable: few to enumerate.
         (status, report, stderr) = try explore("driver", file)
         try assertPasses(report, status, stderr)
         (status, report, stderr) = try explore("driver", file, ["--torn", "--inject-fault", "recoveryStopsEarly"])

@@ -53,7 +53,9 @@ package final class CrashStatistics: @unchecked Sendable {
         var points: [UInt64: Point] = [:]
         var runs: Set<UInt64> = []
         var closedWithoutQuery = 0
+        /// The reads that got a sample, by their medium and I/O.
         var sampledReads: Set<UInt64> = []
+        /// The most fate combinations one read told apart.
         var mostReadCombinations = 0.0
         /// The crash point with the most cached writes (first power loss only), and its state.
         var largest: (fingerprint: UInt64, cachedWrites: Int, state: DriverSimulation)?

@@ -102,6 +102,7 @@ extension DriverSimulation {
             /// The content and what choosing it decides.
             let outcome: CrashFates.ReadOutcome
 
+            /// Content number `content` of the read of `sectors` on the medium with digest `medium`.
             init(medium: UInt64, sectors: [Range<Int>], content: Int, outcome: CrashFates.ReadOutcome) {
                 self.medium = medium
                 self.sectors = sectors
