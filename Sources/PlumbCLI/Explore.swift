@@ -399,8 +399,8 @@ struct CrashStatesReport: Codable {
         if let sampled = sampledReads, sampled > 0 {
             lines.append(String(format: "sampled reads: %d reads of undecided sectors could return more than %d contents "
                                 + "(counted by the fates that tell them apart; or %d MiB of them; up to %.3g combinations "
-                                + "of fates): each got a sample (no write shows, every one shows, each one alone lost or "
-                                + "torn halfway), so the crash states were not all explored", sampled, CrashFates.mostContents,
+                                + "of fates): each got a sample (no write shows, every one shows, each one alone lost, "
+                                + "each piece alone torn halfway), so the crash states were not all explored", sampled, CrashFates.mostContents,
                                 CrashFates.mostContentBytes >> 20, mostReadCombinations ?? 0))
         }
         if let p = largestCrashPoint {

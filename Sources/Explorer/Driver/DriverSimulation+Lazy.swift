@@ -20,7 +20,7 @@ extension DriverSimulation {
 
     /// The most bytes of contents one read's choices keep worked out (`Choice.WorkedContent`);
     /// a read with more works its content out again when a choice is taken.
-    static let mostKeptContentBytes = 16 << 20
+    static let mostKeptContentBytes = 64 << 20
 
     /// Appends the choices that complete `io`: one, or with lazy crash states one per distinct
     /// content it can read. What the I/O is for is left out (`describe(_:)` adds it): working
@@ -38,7 +38,7 @@ extension DriverSimulation {
             result.append(.complete(io: io.ticket.raw, io.summary))
             return
         }
-        // Contents kept in the choices live as long as the search's frame: up to 16 MiB a read.
+        // Contents kept in the choices live as long as the search's frame: up to 64 MiB a read.
         let keeps = read.outcomes.count * (read.outcomes.first?.bytes.count ?? 0) <= Self.mostKeptContentBytes
         for (index, outcome) in read.outcomes.enumerated() {
             let names = outcome.showing.map { disk.lazy.fates.writes[$0].name }
