@@ -92,10 +92,9 @@ package struct CrashFates: Sendable, Equatable {
     /// fate possible: lost, durable, and with `torn`, each torn fate.
     ///
     /// A write of more than 63 sectors (a fate is a 64-bit mask) is taken as consecutive writes
-    /// of whole blocks, at most 63 sectors each. With `torn` their fates are independent: a
-    /// device persists no long write atomically or in order, so this allows every content the
-    /// whole write's prefix tearing allows, and more. Without, a constraint keeps them one
-    /// write: all lost or all durable, as the eager cut has it.
+    /// of whole blocks, at most 63 sectors each, and a constraint keeps them one write with the
+    /// fates the eager cut gives it: all lost or all durable, and with `torn`, torn after any
+    /// of its sectors (the pieces before the one it tears in durable, those after it lost).
     package mutating func add(cutWrites: [(block: Int, bytes: [UInt8])], torn: Bool) {
         cuts += 1
         let piece = (63 / sectorsPerBlock) * sectorsPerBlock * sectorSize
@@ -110,11 +109,13 @@ package struct CrashFates: Sendable, Equatable {
                 pieces.append((write.block + start / (sectorsPerBlock * sectorSize), Array(write.bytes[start..<end])))
                 wholes.append(whole)
             }
-            if !torn {
-                let linked = pieces[(first - writes.count)...].map { $0.bytes.count / sectorSize }
-                constraints.append(Constraint(writes: Array(first ..< first + linked.count),
-                                              boxes: [linked.map { _ in 1 }, linked.map { 1 << UInt64($0) }]))
-            }
+            // Each piece's fates: 1 is lost, `durable[k]` durable, `durable[k] - 1` lost or torn.
+            let durable = pieces[(first - writes.count)...].map { UInt64(1) << UInt64($0.bytes.count / sectorSize) }
+            let boxes = torn
+                ? durable.indices.map { i in durable.indices.map { k in k < i ? durable[k] : k == i ? durable[i] - 1 : 1 } }
+                    + [durable]
+                : [durable.map { _ in 1 }, durable]
+            constraints.append(Constraint(writes: Array(first ..< first + durable.count), boxes: boxes))
         }
         for (place, write) in pieces.enumerated() {
             let sectors = write.bytes.count / sectorSize

@@ -15,34 +15,41 @@ final class CrashFatesTests: XCTestCase {
     }
 
     /// A cached write longer than a fate mask (63 sectors) is taken as pieces of whole blocks,
-    /// so a 104-sector write of 4 KiB blocks is 7 + 6 blocks. Where writes may tear, each piece
-    /// tears on its own; where they may not, the pieces are one write: all lost or all durable,
-    /// the images the eager cut leaves.
-    func testALongWriteIsTakenAsPiecesThatTearApartOrAreOneWrite() throws {
+    /// so a 104-sector write of 4 KiB blocks is 7 + 6 blocks, kept one write: all lost or all
+    /// durable, or where writes may tear, torn after any of its sectors. The images are those
+    /// the eager cut leaves.
+    func testALongWriteIsTakenAsPiecesThatStayOneWrite() throws {
         let bytes: [UInt8] = (0 ..< 104).flatMap { sector(UInt8($0)) }
+        let before = medium(128)
+        /// The images the eager cut leaves with each of `fates` for the write.
+        func eager(_ fates: [WriteFate]) throws -> Set<[UInt8]> {
+            let memory = MemoryBlockDevice(blockSize: 8 * sectorSize, blockCount: 16)
+            var images: Set<[UInt8]> = []
+            for fate in fates {
+                memory.bytes = before
+                let cache = VolatileCacheDevice(base: memory)
+                try cache.write(block: 3, bytes, fua: false)
+                try cache.cut { _, _ in fate }
+                images.insert(memory.bytes)
+            }
+            return images
+        }
+
         var torn = CrashFates(blockSize: 8 * sectorSize)
         torn.add(cutWrites: [(block: 3, bytes: bytes)], torn: true)
         XCTAssertEqual(torn.writes.map(\.sectors), [56, 48])
         XCTAssertEqual(torn.writes.map(\.firstSector), [24, 80])
         XCTAssertEqual(torn.writes.map(\.place), [0, 1])
+        XCTAssertEqual(torn.writes.map(\.whole), [0, 0])
         XCTAssertEqual(torn.writes[1].bytes, Array(bytes[(56 * sectorSize)...]))
-        XCTAssertEqual(torn.assignments().count, 57 * 49, "each piece lost, durable or torn on its own")
+        XCTAssertEqual(torn.assignments().count, 105, "torn after 0 ... 103 sectors, or durable")
+        let tornFates = [WriteFate.lost, .durable] + (1 ..< 104).map { WriteFate.torn(kept: [0 ..< $0]) }
+        XCTAssertEqual(Set(torn.assignments().map { torn.image($0, over: before) }), try eager(tornFates))
 
         var whole = CrashFates(blockSize: 8 * sectorSize)
         whole.add(cutWrites: [(block: 3, bytes: bytes)], torn: false)
         XCTAssertEqual(whole.assignments(), [[0, 0], [56, 48]], "both pieces lost or both durable")
-        let before = medium(128)
-        let memory = MemoryBlockDevice(blockSize: 8 * sectorSize, blockCount: 16)
-        var eager: Set<[UInt8]> = []
-        for fate in [WriteFate.lost, .durable] {
-            memory.bytes = before
-            let cache = VolatileCacheDevice(base: memory)
-            try cache.write(block: 3, bytes, fua: false)
-            try cache.cut { _, _ in fate }
-            eager.insert(memory.bytes)
-        }
-        XCTAssertEqual(eager.count, 2)
-        XCTAssertEqual(Set(whole.assignments().map { whole.image($0, over: before) }), eager)
+        XCTAssertEqual(Set(whole.assignments().map { whole.image($0, over: before) }), try eager([.lost, .durable]))
         // A read of both pieces: two contents; of the first: two, which decide the second.
         XCTAssertEqual(read(whole, [24 ..< 128], over: before).count, 2)
         var decided = whole
@@ -50,6 +57,9 @@ final class CrashFatesTests: XCTestCase {
         XCTAssertEqual(first.count, 2)
         decided.observe(first[1])
         XCTAssertEqual(read(decided, [80 ..< 128], over: before).map(\.bytes), [Array(bytes[(56 * sectorSize)...])])
+        // Torn: reading the second piece whole tells apart lost or torn (first piece any) and
+        // each of its 48 fates with the first durable.
+        XCTAssertEqual(read(torn, [80 ..< 128], over: before).count, 49)
     }
 
     func testOneWriteOfTwoSectorsGivesThreeContentsWhenItMayTear() {
