@@ -79,9 +79,9 @@ extension CrashFates {
         // hashing kilobytes with `Hasher` byte by byte would cost more than the rest.
         var index: [UInt64: [Int]] = [:]
         let constrained = !constraints.isEmpty
-        func offer(_ box: [UInt64], showing: [Int], checked: Bool = false) {
+        func offer(_ box: [UInt64], checked: Bool = false) {
             guard checked || !constrained || satisfiable(restricting: involved, to: box) else { return }
-            let bytes = content(of: sectors, involved: involved, box: box, base: base)
+            let (bytes, showing) = content(of: sectors, involved: involved, box: box, base: base)
             var hash = StableHasher()
             hash.combine(bytes: bytes)
             if let at = index[hash.value]?.first(where: { outcomes[$0].bytes == bytes }) {
@@ -94,15 +94,12 @@ extension CrashFates {
         }
         let limit = min(Self.mostContents, max(2, Self.mostContentBytes / max(base.count, 1)))
         if let leaves = layeredBoxes(involved, sectors: sectors, limit: limit, pruning: constrained) {
-            for leaf in leaves { offer(leaf.box, showing: leaf.showing, checked: true) }
+            for box in leaves { offer(box, checked: true) }
             return outcomes
         }
         sampled = true
         let classes = involved.map { fateClasses(of: writes[$0], in: sectors) }
-        func offer(choice: [Int]) {
-            let box = choice.indices.map { classes[$0][choice[$0]] }
-            offer(box, showing: showing(sectors, involved: involved, box: box))
-        }
+        func offer(choice: [Int]) { offer(choice.indices.map { classes[$0][choice[$0]] }) }
         let groups = involved.map { (writes[$0].cut, writes[$0].whole) }
         for choice in Self.sample(classes, groups: groups).prefix(limit) { offer(choice: choice) }
         if outcomes.isEmpty, let choice = firstSatisfiable(involved, classes) { offer(choice: choice) }
@@ -112,11 +109,10 @@ extension CrashFates {
     /// The boxes over `involved` (ascending, so newest last) that give a read of `sectors` its
     /// contents, one per way of choosing, newest write first, which of its read sectors not yet
     /// shown over by a newer one it keeps (fewest kept first; a write with none left is free:
-    /// its whole domain), with the writes that keep some; nil when more than `limit`. With
-    /// `pruning`, a choice the constraints rule out (with those made for newer writes) is not
-    /// followed: the pieces of a long write that may not tear give two contents, not 2^pieces.
-    func layeredBoxes(_ involved: [Int], sectors: [Range<Int>], limit: Int,
-                      pruning: Bool) -> [(box: [UInt64], showing: [Int])]? {
+    /// its whole domain); nil when more than `limit`. With `pruning`, a choice the constraints
+    /// rule out (with those made for newer writes) is not followed: the pieces of a long write
+    /// give two contents, not 2^pieces.
+    func layeredBoxes(_ involved: [Int], sectors: [Range<Int>], limit: Int, pruning: Bool) -> [[UInt64]]? {
         // Each involved write's read sectors: (offset in the write, position in the read).
         var readAt = 0
         var starts: [(range: Range<Int>, at: Int)] = []
@@ -134,11 +130,10 @@ extension CrashFates {
         }
         var covered = [Bool](repeating: false, count: readAt)
         var box = [UInt64](repeating: 0, count: involved.count)
-        var showing: [Int] = []
-        var leaves: [(box: [UInt64], showing: [Int])] = []
+        var leaves: [[UInt64]] = []
         func visit(_ j: Int) -> Bool {
             guard j >= 0 else {
-                leaves.append((box, showing.reversed()))
+                leaves.append(box)
                 return leaves.count <= limit
             }
             let write = writes[involved[j]]
@@ -158,9 +153,7 @@ extension CrashFates {
                     covered[place.position] = true
                     kept.append(place.position)
                 }
-                if !kept.isEmpty { showing.append(involved[j]) }
                 let goOn = visit(j - 1)
-                if !kept.isEmpty { showing.removeLast() }
                 for position in kept { covered[position] = false }
                 if !goOn { return false }
             }
@@ -191,23 +184,6 @@ extension CrashFates {
             }
         }
         return result
-    }
-
-    /// The writes of `involved` whose bytes show on top somewhere in `sectors` when each has a
-    /// fate in its mask of `box`, ascending.
-    func showing(_ sectors: [Range<Int>], involved: [Int], box: [UInt64]) -> [Int] {
-        var shows = [Bool](repeating: false, count: involved.count)
-        for sector in sectors.joined() {
-            for j in involved.indices.reversed() {
-                let write = writes[involved[j]]
-                let offset = sector - write.firstSector
-                guard offset >= 0, offset < write.sectors, write.alive & (1 << UInt64(offset)) != 0,
-                      UInt64(box[j].trailingZeroBitCount) > UInt64(offset) else { continue }
-                shows[j] = true
-                break
-            }
-        }
-        return involved.indices.filter { shows[$0] }.map { involved[$0] }
     }
 
     /// The first combination (every write's classes in order, the last write's fastest) that
@@ -301,9 +277,11 @@ extension CrashFates {
         return classes
     }
 
-    /// The bytes `sectors` show when each of `involved` has a fate in its mask of `box`.
-    func content(of sectors: [Range<Int>], involved: [Int], box: [UInt64], base: [UInt8]) -> [UInt8] {
+    /// The bytes `sectors` show when each of `involved` has a fate in its mask of `box`,
+    /// and the writes of `involved` that show in them (on top), ascending.
+    func content(of sectors: [Range<Int>], involved: [Int], box: [UInt64], base: [UInt8]) -> (bytes: [UInt8], showing: [Int]) {
         var bytes = base
+        var shows = [Bool](repeating: false, count: involved.count)
         var to = -sectorSize
         for sector in sectors.joined() {
             to += sectorSize
@@ -315,10 +293,11 @@ extension CrashFates {
                 let least = UInt64(box[j].trailingZeroBitCount)
                 guard least > UInt64(offset) else { continue }
                 bytes.replaceSubrange(to ..< to + sectorSize, with: write.bytes[offset * sectorSize ..< (offset + 1) * sectorSize])
+                shows[j] = true
                 break
             }
         }
-        return bytes
+        return (bytes, involved.indices.filter { shows[$0] }.map { involved[$0] })
     }
 
     /// Narrows the domains to what the constraints allow and folds the constraints that are
