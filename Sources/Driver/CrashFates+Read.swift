@@ -3,18 +3,6 @@ import Trace
 // Reads of sectors whose content is undecided: the distinct contents they can return, and
 // what choosing one decides.
 extension CrashFates {
-    /// One content a read of undecided sectors can return, and the fate assignments that give
-    /// it (a disjunction of boxes over the writes the read involves).
-    package struct ReadOutcome: Sendable, Equatable {
-        /// The bytes read, `sectorSize` per sector.
-        package var bytes: [UInt8]
-        /// The constraint choosing this outcome adds.
-        package var constraint: Constraint
-        /// The writes whose bytes show in it (on top of any other there) in the first box
-        /// giving it, ascending (for descriptions).
-        package var showing: [Int]
-    }
-
     /// One way a sector can get its content: from a write (its index) or the medium (nil),
     /// under a box of fates (`writes`, `masks`).
     package struct Source: Sendable, Equatable {
@@ -33,8 +21,9 @@ extension CrashFates {
     /// contents multiply.
     package static let mostContents = 4096
 
-    /// The most bytes of contents one read's outcomes hold together (each outcome holds the
-    /// whole read's): a long read enumerates fewer, or gets a sample.
+    /// The most bytes of contents one read enumerates (its length times its contents): a long
+    /// read enumerates fewer, or gets a sample. Contents are laid out only when taken, so this
+    /// bounds the recoveries a long read sets off rather than memory.
     package static let mostContentBytes = 256 << 20
 
     /// The combinations of fate classes a read of `sectors` tells apart when each write alive
@@ -74,26 +63,28 @@ extension CrashFates {
         let involved = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sectors) != 0 }
         guard !involved.isEmpty else { return [] }
         let base = sectors.flatMap(medium)
+        let places = places(of: involved, in: sectors)
+        let digests = SectorDigests(base: base, involved: involved.map { writes[$0] }, places: places)
         var outcomes: [ReadOutcome] = []
-        // Outcomes by a stable hash of their bytes (the bytes themselves compared on a match):
-        // hashing kilobytes with `Hasher` byte by byte would cost more than the rest.
+        // Outcomes by a stable hash of their sectors' hashes (equal bytes, equal hash; the
+        // bytes themselves compared on a match).
         var index: [UInt64: [Int]] = [:]
         let constrained = !constraints.isEmpty
+        var solver = FateSolver(self)
         func offer(_ box: [UInt64], checked: Bool = false) {
-            guard checked || !constrained || satisfiable(restricting: involved, to: box) else { return }
-            let (bytes, showing) = content(of: sectors, involved: involved, box: box, base: base)
-            var hash = StableHasher()
-            hash.combine(bytes: bytes)
-            if let at = index[hash.value]?.first(where: { outcomes[$0].bytes == bytes }) {
+            guard checked || !constrained || solver.satisfiable(restricting: involved, to: box) else { return }
+            let (layers, digest, showing) = content(of: sectors, involved: involved, box: box, base: base, digests: digests)
+            if let at = index[digest]?.first(where: { outcomes[$0].layers.sameBytes(as: layers) }) {
                 outcomes[at].constraint.boxes.append(box)
             } else {
-                index[hash.value, default: []].append(outcomes.count)
-                outcomes.append(ReadOutcome(bytes: bytes, constraint: Constraint(writes: involved, boxes: [box]),
-                                            showing: showing))
+                index[digest, default: []].append(outcomes.count)
+                outcomes.append(ReadOutcome(constraint: Constraint(writes: involved, boxes: [box]), showing: showing,
+                                            layers: layers))
             }
         }
         let limit = min(Self.mostContents, max(2, Self.mostContentBytes / max(base.count, 1)))
-        if let leaves = layeredBoxes(involved, sectors: sectors, limit: limit, pruning: constrained) {
+        if let leaves = layeredBoxes(involved, places: places, readSectors: base.count / sectorSize, limit: limit,
+                                     pruning: constrained ? solver : nil) {
             for box in leaves { offer(box, checked: true) }
             return outcomes
         }
@@ -102,33 +93,21 @@ extension CrashFates {
         func offer(choice: [Int]) { offer(choice.indices.map { classes[$0][choice[$0]] }) }
         let groups = involved.map { (writes[$0].cut, writes[$0].whole) }
         for choice in Self.sample(classes, groups: groups).prefix(limit) { offer(choice: choice) }
-        if outcomes.isEmpty, let choice = firstSatisfiable(involved, classes) { offer(choice: choice) }
+        if outcomes.isEmpty, let choice = firstSatisfiable(involved, classes, &solver) { offer(choice: choice) }
         return outcomes
     }
 
-    /// The boxes over `involved` (ascending, so newest last) that give a read of `sectors` its
-    /// contents, one per way of choosing, newest write first, which of its read sectors not yet
+    /// The boxes over `involved` (ascending, so newest last) that give a read of `readSectors`
+    /// sectors its contents (`places`: each write's read sectors, see `places(of:in:)`), one
+    /// per way of choosing, newest write first, which of its read sectors not yet
     /// shown over by a newer one it keeps (fewest kept first; a write with none left is free:
-    /// its whole domain); nil when more than `limit`. With `pruning`, a choice the constraints
-    /// rule out (with those made for newer writes) is not followed: the pieces of a long write
-    /// give two contents, not 2^pieces.
-    func layeredBoxes(_ involved: [Int], sectors: [Range<Int>], limit: Int, pruning: Bool) -> [[UInt64]]? {
-        // Each involved write's read sectors: (offset in the write, position in the read).
-        var readAt = 0
-        var starts: [(range: Range<Int>, at: Int)] = []
-        for range in sectors { starts.append((range, readAt)); readAt += range.count }
-        let places: [[(offset: Int, position: Int)]] = involved.map { w in
-            let write = writes[w]
-            var result: [(offset: Int, position: Int)] = []
-            for start in starts {
-                let lo = max(start.range.lowerBound, write.firstSector), hi = min(start.range.upperBound, write.range.upperBound)
-                for sector in lo ..< max(lo, hi) where write.alive & (1 << UInt64(sector - write.firstSector)) != 0 {
-                    result.append((sector - write.firstSector, start.at + sector - start.range.lowerBound))
-                }
-            }
-            return result
-        }
-        var covered = [Bool](repeating: false, count: readAt)
+    /// its whole domain); nil when more than `limit`. With a solver to prune by, a choice the
+    /// constraints rule out (with those made for newer writes) is not followed: the pieces of
+    /// a long write give two contents, not 2^pieces.
+    func layeredBoxes(_ involved: [Int], places: [[(offset: Int, position: Int)]], readSectors: Int, limit: Int,
+                      pruning: FateSolver?) -> [[UInt64]]? {
+        var solver = pruning
+        var covered = [Bool](repeating: false, count: readSectors)
         var box = [UInt64](repeating: 0, count: involved.count)
         var leaves: [[UInt64]] = []
         func visit(_ j: Int) -> Bool {
@@ -145,7 +124,7 @@ extension CrashFates {
             }
             for mask in fateClasses(of: write, shown: open) {
                 box[j] = mask
-                if pruning, !satisfiable(restricting: Array(involved[j...]), to: Array(box[j...])) { continue }
+                if solver != nil, !solver!.satisfiable(restricting: involved[j...], to: box[j...]) { continue }
                 // Every value of the class keeps an open sector or none does: test the least.
                 let least = mask.trailingZeroBitCount
                 var kept: [Int] = []
@@ -188,14 +167,14 @@ extension CrashFates {
 
     /// The first combination (every write's classes in order, the last write's fastest) that
     /// the constraints allow, found by backtracking over the writes in order; nil if none does.
-    func firstSatisfiable(_ involved: [Int], _ classes: [[UInt64]]) -> [Int]? {
+    func firstSatisfiable(_ involved: [Int], _ classes: [[UInt64]], _ solver: inout FateSolver) -> [Int]? {
         var choice: [Int] = []
         func extend() -> Bool {
             let j = choice.count
             if j == involved.count { return true }
             for k in classes[j].indices {
                 let box = (0 ... j).map { $0 == j ? classes[j][k] : classes[$0][choice[$0]] }
-                guard satisfiable(restricting: Array(involved[0 ... j]), to: box) else { continue }
+                guard solver.satisfiable(restricting: involved[0 ... j], to: box) else { continue }
                 choice.append(k)
                 if extend() { return true }
                 choice.removeLast()
@@ -275,29 +254,6 @@ extension CrashFates {
         let last = write.domain & lower
         if last != 0 { classes.append(last) }
         return classes
-    }
-
-    /// The bytes `sectors` show when each of `involved` has a fate in its mask of `box`,
-    /// and the writes of `involved` that show in them (on top), ascending.
-    func content(of sectors: [Range<Int>], involved: [Int], box: [UInt64], base: [UInt8]) -> (bytes: [UInt8], showing: [Int]) {
-        var bytes = base
-        var shows = [Bool](repeating: false, count: involved.count)
-        var to = -sectorSize
-        for sector in sectors.joined() {
-            to += sectorSize
-            for j in involved.indices.reversed() {
-                let write = writes[involved[j]]
-                let offset = sector - write.firstSector
-                guard offset >= 0, offset < write.sectors, write.alive & (1 << UInt64(offset)) != 0 else { continue }
-                // Every value of the class keeps the sector or none does: test the least.
-                let least = UInt64(box[j].trailingZeroBitCount)
-                guard least > UInt64(offset) else { continue }
-                bytes.replaceSubrange(to ..< to + sectorSize, with: write.bytes[offset * sectorSize ..< (offset + 1) * sectorSize])
-                shows[j] = true
-                break
-            }
-        }
-        return (bytes, involved.indices.filter { shows[$0] }.map { involved[$0] })
     }
 
     /// Narrows the domains to what the constraints allow and folds the constraints that are

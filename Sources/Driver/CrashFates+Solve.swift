@@ -2,53 +2,12 @@
 // questions are small), and every assignment, for tests and for eager references.
 extension CrashFates {
     /// Whether some fate assignment satisfies the domains and every constraint with each of
-    /// `restricted` also in its mask of `masks`.
-    ///
-    /// Only the constraints linked to `restricted` (sharing a write with it, or with one so
-    /// linked) are searched: the constraints are satisfiable together, so the others can be
-    /// met whatever these choose. Each long write that may not tear brings a constraint of its
-    /// own, and backtracking through all of them doubled the time of a failing question with
-    /// each one.
+    /// `restricted` also in its mask of `masks`. Only the constraints linked to `restricted`
+    /// (sharing a write with it, or with one so linked) are searched, each linked group on its
+    /// own (see `FateSolver`, which a caller asking many questions of one state makes once).
     package func satisfiable(restricting restricted: [Int] = [], to masks: [UInt64] = []) -> Bool {
-        var domains = writes.map(\.domain)
-        for (j, w) in restricted.enumerated() {
-            domains[w] &= masks[j]
-            if domains[w] == 0 { return false }
-        }
-        guard !restricted.isEmpty else { return Self.search(constraints[...], &domains) }
-        return Self.search(linked(to: restricted)[...], &domains)
-    }
-
-    /// The constraints linked to `restricted` through shared writes, in their order.
-    func linked(to restricted: [Int]) -> [Constraint] {
-        var reached = [Bool](repeating: false, count: writes.count)
-        for w in restricted { reached[w] = true }
-        var taken = [Bool](repeating: false, count: constraints.count)
-        var changed = true
-        while changed {
-            changed = false
-            for (c, constraint) in constraints.enumerated() where !taken[c] && constraint.writes.contains(where: { reached[$0] }) {
-                taken[c] = true
-                changed = true
-                for w in constraint.writes { reached[w] = true }
-            }
-        }
-        return constraints.indices.filter { taken[$0] }.map { constraints[$0] }
-    }
-
-    /// Backtracking over the constraints' boxes: some box of each fits the domains left.
-    private static func search(_ rest: ArraySlice<Constraint>, _ domains: inout [UInt64]) -> Bool {
-        guard let first = rest.first else { return true }
-        for box in first.boxes {
-            var narrowed = domains
-            var fits = true
-            for (j, w) in first.writes.enumerated() {
-                narrowed[w] &= box[j]
-                if narrowed[w] == 0 { fits = false; break }
-            }
-            if fits, search(rest.dropFirst(), &narrowed) { return true }
-        }
-        return false
+        var solver = FateSolver(self)
+        return solver.satisfiable(restricting: restricted, to: masks)
     }
 
     /// Every fate assignment the domains and constraints allow (one value per write, in

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // What the data area must hold: the requests the area shows written over its earlier content.
 extension DriverContentsModel {
     /// The requests by where they write, in buckets of `1 << shift` bytes: finds the writers of
@@ -80,22 +88,18 @@ extension DriverContentsModel {
     /// The first offset where `actual` differs from `expected` and how many bytes differ, for
     /// messages; nil when they are equal.
     package static func difference(_ actual: [UInt8], _ expected: [UInt8]) -> (first: Int, count: Int)? {
-        // Equal, almost always: compared a word at a time (the arrays' `==` goes byte by byte).
-        let equal = actual.count == expected.count && actual.withUnsafeBytes { a in
-            expected.withUnsafeBytes { b in
-                var i = 0
-                while i + 8 <= a.count {
-                    if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                        return false
-                    }
-                    i += 8
-                }
-                while i < a.count, a[i] == b[i] { i += 1 }
-                return i == a.count
-            }
-        }
+        // Equal, almost always (the arrays' `==` goes byte by byte).
+        let equal = actual.count == expected.count
+            && actual.withUnsafeBytes { a in expected.withUnsafeBytes { b in Self.equal(a, b) } }
         guard !equal else { return nil }
         let differing = (0 ..< min(actual.count, expected.count)).filter { actual[$0] != expected[$0] }
         return (differing.first ?? min(actual.count, expected.count), differing.count + abs(actual.count - expected.count))
+    }
+
+    /// Whether `a` and `b` hold the same bytes (`memcmp`).
+    package static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+        return memcmp(x, y, a.count) == 0
     }
 }

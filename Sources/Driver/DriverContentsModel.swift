@@ -88,6 +88,14 @@ package struct DriverContentsModel: Sendable {
     /// The bytes of `base` at offsets `range` (which must lie within it).
     package func base(in range: Range<Int>) -> [UInt8] { paged.bytes(in: range) }
 
+    /// Whether `bytes` (called with each part of `range` in place: its offset from the range's
+    /// start, its bytes, and whether `reference`'s base holds that very page, unchanged since
+    /// one was copied from the other) answers true for every part of the base at `range`.
+    package func baseParts(in range: Range<Int>, comparedTo reference: DriverContentsModel? = nil,
+                           all bytes: (Int, UnsafeRawBufferPointer, Bool) -> Bool) -> Bool {
+        paged.allParts(in: range, comparedTo: reference?.paged, bytes)
+    }
+
     /// The bytes `base` holds (0 when the model holds none).
     package var baseCount: Int { paged.count }
 

@@ -140,13 +140,14 @@ package final class LazyCrashMedium: BlockDevice, CustomStringConvertible {
     /// Takes `outcome` as the content of `sectors`: the fates learn it, `memory` holds it, and
     /// the sectors are decided from now on.
     package func decide(sectors: [Range<Int>], outcome: CrashFates.ReadOutcome) {
+        let bytes = outcome.bytes
         fates.observe(outcome)
         var at = 0
         for range in sectors {
             let count = range.count * sectorSize
             let blocks = range.lowerBound / fates.sectorsPerBlock ..< (range.upperBound - 1) / fates.sectorsPerBlock + 1
             rehashing(blocks) {
-                memory.replaceBytes(at: range.lowerBound * sectorSize, with: outcome.bytes[at ..< at + count])
+                memory.replaceBytes(at: range.lowerBound * sectorSize, with: bytes[at ..< at + count])
             }
             at += count
             fates.overwrite(sectors: range)

@@ -99,6 +99,37 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
         }
     }
 
+    /// Calls `body` with the bytes at device offsets `range` (which must lie on the device), in
+    /// place, a page's part at a time in order (its offset from `range`'s start, its bytes, and
+    /// whether its page is the very page `reference` holds there: unchanged since one of the
+    /// two was copied from the other), until it returns false; whether it never did. For
+    /// comparing without a copy.
+    package func allParts(in range: Range<Int>, comparedTo reference: MemoryBlockDevice? = nil,
+                          _ body: (Int, UnsafeRawBufferPointer, Bool) -> Bool) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= byteCount, "\(name): \(range) is outside the device")
+        let pageBytes = pageBlocks * blockSize
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let (page, within) = at.quotientAndRemainder(dividingBy: pageBytes)
+            let count = min(range.upperBound - at, pages[page].count - within)
+            let goOn = pages[page].withUnsafeBytes { all in
+                let same = reference.map { $0.pageBytes == pageBytes && $0.pages.count == pages.count && Self.same(all, $0.pages[page]) } ?? false
+                return body(at - range.lowerBound, UnsafeRawBufferPointer(rebasing: all[within ..< within + count]), same)
+            }
+            if !goOn { return false }
+            at += count
+        }
+        return true
+    }
+
+    /// Bytes per page.
+    private var pageBytes: Int { pageBlocks * blockSize }
+
+    /// Whether `page` is the storage of `other` (the same buffer, not equal bytes).
+    private static func same(_ page: UnsafeRawBufferPointer, _ other: [UInt8]) -> Bool {
+        other.withUnsafeBytes { $0.baseAddress == page.baseAddress && $0.count == page.count }
+    }
+
     /// Calls `body` with the bytes of block `block`, in place (for hashing without a copy).
     package func withUnsafeBytes<R>(ofBlock block: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let (page, within) = block.quotientAndRemainder(dividingBy: pageBlocks)

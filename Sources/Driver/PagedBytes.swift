@@ -62,6 +62,30 @@ package struct PagedBytes: Sendable {
         return out
     }
 
+    /// Calls `body` with the bytes at offsets `range` (which must lie within the content), in
+    /// place, a page's part at a time in order (its offset from `range`'s start, its bytes, and
+    /// whether its page is the very page `reference` holds there: unchanged since one of the
+    /// two was copied from the other), until it returns false; whether it never did. For
+    /// comparing without a copy.
+    package func allParts(in range: Range<Int>, comparedTo reference: PagedBytes? = nil,
+                          _ body: (Int, UnsafeRawBufferPointer, Bool) -> Bool) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "\(range) is outside \(count) bytes")
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let (page, within) = at.quotientAndRemainder(dividingBy: Self.pageSize)
+            let take = min(range.upperBound - at, pages[page].count - within)
+            let goOn = pages[page].withUnsafeBytes { all in
+                let same = reference.map { other in
+                    other.count == count && other.pages[page].withUnsafeBytes { $0.baseAddress == all.baseAddress }
+                } ?? false
+                return body(at - range.lowerBound, UnsafeRawBufferPointer(rebasing: all[within ..< within + take]), same)
+            }
+            if !goOn { return false }
+            at += take
+        }
+        return true
+    }
+
     /// Lays `bytes` over the content from offset `offset` (they must fit), and updates the
     /// digest of each piece they touch.
     package mutating func replace(at offset: Int, with bytes: [UInt8]) {

@@ -36,6 +36,13 @@ public protocol Explorable: Sendable {
     /// for partial-order reduction; answering false is always safe.
     func independent(_ a: Choice, _ b: Choice) -> Bool
 
+    /// The revision of the system's model of choices: bumped when a build changes which
+    /// execution a choice index names (the order of `choices()`, say) while the start state's
+    /// fingerprint stays the same, so that replay tokens made before are refused (their model
+    /// stamp, `ReplayToken.model(of:)`, differs) rather than replayed into another execution.
+    /// Defaults to 0.
+    static var modelRevision: UInt32 { get }
+
     /// Whether partial-order reduction pays where states are cached: false where
     /// `independent(_:_:)` mostly tries both orders (`commuteByTrial`, four steps a pair),
     /// which then costs more than the steps its sleep sets prune (the cache already skips the
@@ -77,6 +84,9 @@ extension Explorable {
 
     /// True: `independent(_:_:)` is cheap enough to pay with caching too.
     public static var reductionPaysWithCaching: Bool { true }
+
+    /// 0: no revision since the model stamp came in.
+    public static var modelRevision: UInt32 { 0 }
 }
 
 /// An invariant an execution broke, found by the explorer.

@@ -5,9 +5,10 @@
 /// FNV-1a checksum of all that, so a mistyped character is caught instead of replaying another
 /// path.
 ///
-/// The model stamp is 32 bits of the start state's fingerprint: a build whose model of the
-/// system differs (other choices, other state) makes another stamp, so its tokens are refused
-/// rather than replayed into a different execution.
+/// The model stamp is 32 bits of the start state's fingerprint (and the system's
+/// `Explorable.modelRevision`): a build whose model of the system differs (other choices,
+/// other state) makes another stamp, so its tokens are refused rather than replayed into a
+/// different execution.
 public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The system the path belongs to (`mirror`, `driver`, `recovery`).
     public var system: String
@@ -32,9 +33,10 @@ public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible 
         self.model = model
     }
 
-    /// The model stamp of a start state.
+    /// The model stamp of a start state: 32 bits of its fingerprint, mixed with the system's
+    /// `modelRevision` (revision 0 leaves the bits as they are, so older tokens still replay).
     public static func model<S: Explorable>(of start: S) -> UInt32 {
-        UInt32(truncatingIfNeeded: start.fingerprint() >> 32)
+        UInt32(truncatingIfNeeded: start.fingerprint() >> 32) ^ (S.modelRevision &* 0x9E37_79B9)
     }
 
     /// Decodes `text`, naming what is wrong and at which character when it is not a token.

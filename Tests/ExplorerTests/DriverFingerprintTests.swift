@@ -175,6 +175,26 @@ final class DriverFingerprintTests: XCTestCase {
         }
     }
 
+    /// The recovery's I/O count decides a future only while the core recovers (it is the
+    /// `driver.stuck` bound, and a power loss sets it back to 0): once online, states that
+    /// recovered in more or fewer I/Os merge; while recovering, they stay apart.
+    func testTheRecoverysIOCountSplitsStatesOnlyWhileTheCoreRecovers() throws {
+        var recovering = 0, online = 0
+        for state in try states() where state.crashesLeft == 0 && state.verdict == nil {
+            var other = state
+            other.recoverySteps += 1
+            if state.core.phase == .recovering {
+                XCTAssertNotEqual(other.fingerprint(), state.fingerprint())
+                recovering += 1
+            } else {
+                XCTAssertEqual(other.fingerprint(), state.fingerprint(), "\(state.core.phase)")
+                online += 1
+            }
+        }
+        XCTAssertGreaterThan(recovering, 20)
+        XCTAssertGreaterThan(online, 20)
+    }
+
     func testEqualSpecHashesMeanEqualSpecs() throws {
         var encodings: [UInt64: [UInt8]] = [:]
         for state in try states() {

@@ -46,6 +46,19 @@ final class ReplayTokenTests: XCTestCase {
         XCTAssertEqual(token.model, ReplayToken.model(of: one))
     }
 
+    func testARevisedModelOfChoicesChangesTheStampSoOlderTokensAreRefused() throws {
+        // The mirror's model was never revised: its stamp is the start state's fingerprint bits,
+        // as tokens made before revisions came in carry.
+        let mirror = try XCTUnwrap(MirrorSimulation(parsing: "records=1"))
+        XCTAssertEqual(MirrorSimulation.modelRevision, 0)
+        XCTAssertEqual(ReplayToken.model(of: mirror), UInt32(truncatingIfNeeded: mirror.fingerprint() >> 32))
+        // The driver's was (its reading choices came in another order): a token stamped
+        // with the fingerprint bits alone is another build's.
+        let driver = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=2"))
+        XCTAssertGreaterThan(DriverSimulation.modelRevision, 0)
+        XCTAssertNotEqual(ReplayToken.model(of: driver), UInt32(truncatingIfNeeded: driver.fingerprint() >> 32))
+    }
+
     func testEveryCorruptionIsAnError() {
         let text = ReplayToken(system: "mirror", configuration: "paths=2", path: [3, 1, 4, 1, 5, 9, 2, 6]).encoded
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

@@ -84,7 +84,10 @@ extension DriverSimulation {
             }
         }
         hash.combine(cursors)
-        for value in [shutdownIssued ? 1 : 0, crashesLeft, recoverySteps, verdict == nil ? 0 : 1, fates?.count ?? -1] {
+        // The recovery's I/O count is read only while the core recovers (a power loss sets it
+        // back to 0): recoveries of different lengths that left the same state merge.
+        let steps = core.phase == .recovering ? recoverySteps : 0
+        for value in [shutdownIssued ? 1 : 0, crashesLeft, steps, verdict == nil ? 0 : 1, fates?.count ?? -1] {
             hash.combine(value)
         }
         for fate in fates ?? [] {

@@ -33,6 +33,7 @@ extension DriverSimulation {
         while let first = outstanding.first { complete(first.ticket) }
         guard core.phase == .online, found == nil, let data = dataArea() else { return nil }
         model = DriverContentsModel(base: data)
+        pristine = PristineDataArea(self, data: data)
         // Once no power loss can come, fingerprints take the data area's digest alone.
         if let layout = core.layout { disk.lazy.split(at: layout.dataStart) }
         pendingDigest = Self.digest(of: disk)

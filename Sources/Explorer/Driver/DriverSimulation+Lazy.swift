@@ -18,10 +18,6 @@ extension DriverSimulation {
         return outcomes.isEmpty ? nil : (sectors, outcomes, sampled)
     }
 
-    /// The most bytes of contents one read's choices keep worked out (`Choice.WorkedContent`);
-    /// a read with more works its content out again when a choice is taken.
-    static let mostKeptContentBytes = 64 << 20
-
     /// Appends the choices that complete `io`: one, or with lazy crash states one per distinct
     /// content it can read. What the I/O is for is left out (`describe(_:)` adds it): working
     /// it out at every state took 2.5% of a search.
@@ -38,12 +34,12 @@ extension DriverSimulation {
             result.append(.complete(io: io.ticket.raw, io.summary))
             return
         }
-        // Contents kept in the choices live as long as the search's frame: up to 64 MiB a read.
-        let keeps = read.outcomes.count * (read.outcomes.first?.bytes.count ?? 0) <= Self.mostKeptContentBytes
+        // Contents kept in the choices live as long as the search's frame; they are small (their
+        // bytes are laid out when taken, from the medium's bytes and the writes' they share).
         for (index, outcome) in read.outcomes.enumerated() {
             let names = outcome.showing.map { disk.lazy.fates.writes[$0].name }
             let note = names.isEmpty ? "no cached write shows" : names.joined(separator: ", ") + (names.count == 1 ? " shows" : " show")
-            let worked = keeps ? Choice.WorkedContent(medium: mediumDigest, sectors: read.sectors, content: index, outcome: outcome) : nil
+            let worked = Choice.WorkedContent(medium: mediumDigest, sectors: read.sectors, content: index, outcome: outcome)
             result.append(.completeReading(io: io.ticket.raw, io.summary, Choice.Purpose(),
                                            Choice.Reading(content: index, of: read.outcomes.count, note: note, worked: worked)))
         }

@@ -48,8 +48,7 @@ extension DriverSimulation {
         if wasRecovering, case .online = event.kind {
             noteRecoveryEnd()
             model.fold(bytes: requestBytes)
-            let model = self.model
-            checkDataArea(when: "after the recovery that ended at seq \(event.seq)") { model.base(in: $0) }
+            checkDataAreaAgainstBase(when: "after the recovery that ended at seq \(event.seq)")
         }
     }
 

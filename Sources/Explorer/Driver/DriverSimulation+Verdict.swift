@@ -90,6 +90,36 @@ extension DriverSimulation {
         }
     }
 
+    /// `checkDataArea` against the model's base, which a recovery folds every request into:
+    /// while nothing is cached or undecided, the medium and the base are compared in place, a
+    /// page's part at a time, with no copy (a device sized from a captured trace holds hundreds
+    /// of MiB, and this runs after every recovery), and a part where both hold the very page
+    /// the start state held (`pristine`), at the place the chunk map had it there, is not
+    /// compared at all: the start state's were equal. The windows of `checkDataArea`
+    /// otherwise, and to report a difference.
+    mutating func checkDataAreaAgainstBase(when: String) {
+        let model = self.model
+        guard disk.lazy.fates.isEmpty, disk.cache.pendingWrites == 0, let layout = core.layout else {
+            return checkDataArea(when: when) { model.base(in: $0) }
+        }
+        var logical = 0
+        for piece in core.dataRanges(offset: 0, length: layout.dataBytes) {
+            let start = logical
+            let pristine = self.pristine.flatMap { $0.physicalStart + start == piece.offset ? $0 : nil }
+            let same = disk.medium.allParts(in: piece.offset ..< piece.offset + piece.count, comparedTo: pristine?.medium) {
+                at, actual, mediumKept in
+                model.baseParts(in: start + at ..< start + at + actual.count, comparedTo: pristine?.model) {
+                    within, expected, modelKept in
+                    (mediumKept && modelKept)
+                        || DriverContentsModel.equal(UnsafeRawBufferPointer(rebasing: actual[within ..< within + expected.count]),
+                                                     expected)
+                }
+            }
+            guard same else { return checkDataArea(when: when) { model.base(in: $0) } }
+            logical += piece.count
+        }
+    }
+
     /// Reports where `actual` differs from `expected` (`driver.contents`), if it does; `under`
     /// says which fates make it so, when undecided ones do.
     mutating func reportDifference(_ actual: [UInt8], _ expected: [UInt8], when: String, under: String = "") {

@@ -150,6 +150,10 @@ package struct DriverSimulation: Explorable {
     /// The fingerprint of the state where power last failed, for `statistics` only (no part of
     /// the fingerprint).
     var crashPoint: UInt64 = 0
+    /// The medium and the model as the start state had them, for the contents check to skip
+    /// what neither changed since (`checkDataAreaAgainstBase`); the same in every state of one
+    /// exploration, so no part of the fingerprint.
+    var pristine: PristineDataArea?
 
     /// The start state of `configuration`: a device that held an earlier image (see
     /// `DriverDisk.holdPreviousImage`), formatted (its I/O done in order; a power loss before
@@ -174,6 +178,7 @@ package struct DriverSimulation: Explorable {
             preconditionFailure("the simulated device did not format: \(String(describing: found))")
         }
         model = DriverContentsModel(base: data)
+        pristine = PristineDataArea(self, data: data)
         // Once no power loss can come, fingerprints take the data area's digest alone.
         if let layout = core.layout { disk.lazy.split(at: layout.dataStart) }
         pendingDigest = Self.digest(of: disk)
@@ -286,6 +291,11 @@ package struct DriverSimulation: Explorable {
     /// which costs more than the steps sleep sets prune once states are cached (`--ifaces 1
     /// --requests 7 --crashes 1 --torn`: 8.2 CPU s reduced, 6.1 s not, the same states).
     package static var reductionPaysWithCaching: Bool { false }
+
+    /// 1: a reading's contents come newest write first, and a cached write longer than 63
+    /// sectors is one write (not independent pieces), so a reading choice's index names
+    /// another content than before.
+    package static var modelRevision: UInt32 { 1 }
 
     /// The verdict so far.
     package func violation() -> ExplorationViolation? { verdict }

@@ -132,6 +132,9 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     /// As the system's (`--from` steps are the system's steps).
     package static var reductionPaysWithCaching: Bool { Plan.System.reductionPaysWithCaching }
 
+    /// The system's revision: the recorded workload's choices are the system's.
+    package static var modelRevision: UInt32 { Plan.System.modelRevision }
+
     /// Independent where the system says so and the two orders meet in one state here (the
     /// roles, so the strays counted, may differ between the orders).
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
