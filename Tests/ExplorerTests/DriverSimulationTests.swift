@@ -89,8 +89,9 @@ final class DriverSimulationTests: XCTestCase {
     }
 
     /// The count: 14,544 states until fingerprints read the core's counters only as the core
-    /// does; 8,696 then; 8,169 since they leave out, once no power loss can come, the bytes
-    /// before the data area.
+    /// does; 8,696 then; 8,169 once they left out, when no power loss can come, the bytes
+    /// before the data area; 8,165 since they leave out the recovery's I/O count once the core
+    /// is online (recoveries of different lengths that left the same state merge).
     func testAThirdRequestSharingARegionIsExhausted() throws {
         // Three requests: two fill a region, so a segment seals when full and takes two blocks;
         // the third covers a whole chunk, so it is written out of place and remaps the chunk.
@@ -99,7 +100,7 @@ final class DriverSimulationTests: XCTestCase {
         let report = explore(try XCTUnwrap(DriverSimulation(parsing: "ifaces=2 requests=3 crashes=1 torn=1 states=eager")))
         XCTAssertEqual(report.verdict, .pass, "\(report.counterexamples)")
         XCTAssertTrue(report.exhaustive)
-        XCTAssertEqual(report.states, 8169)
+        XCTAssertEqual(report.states, 8165)
     }
 
     /// The counts: 92, 1,114 and 1,191 states until fingerprints read the core's counters only

@@ -15,51 +15,70 @@ extension DriverSimulation {
 
     /// Checks the data area against `expected` (`driver.contents`) while the medium holds
     /// undecided writes, without deciding any: the sectors they cannot show over are compared
-    /// byte for byte; for the others, each way the sector can get its content
+    /// byte for byte, a window at a time as `checkDataArea` does (in place where `baseHolds`);
+    /// for the others, each way the sector can get its content
     /// (`CrashFates.sources(ofSector:)`) whose bytes differ from the model's is a *bad*
     /// source. None: every remaining image is right (closed with no query). Else Z3 decides
     /// whether any assignment the reads so far allow gives a bad source
     /// (`CrashFatesProver`): UNSAT closes the crash point's remaining fates in one query; SAT
     /// is a violation, reported with the assignment that shows it.
-    mutating func checkUndecidedDataArea(against expected: [UInt8], when: String) {
-        guard let layout = core.layout else {
-            return report(Self.contentsInvariant, "the data area cannot be read \(when)")
-        }
+    mutating func checkUndecidedDataArea(when: String, expected: (Range<Int>) -> [UInt8], baseHolds: (Range<Int>) -> Bool) {
+        let unreadable = "the data area cannot be read \(when)"
+        guard let layout = core.layout else { return report(Self.contentsInvariant, unreadable) }
         let fates = disk.lazy.fates
-        let blockSize = disk.medium.blockSize
-        var actual: [UInt8] = []
-        actual.reserveCapacity(expected.count)
-        var undecided: [UndecidedSector] = []
-        for piece in core.dataRanges(offset: 0, length: layout.dataBytes) {
-            var offset = piece.offset
-            let end = piece.offset + piece.count
-            while offset < end {
-                let sector = offset / sectorSize
-                let stop = min(end, (sector + 1) * sectorSize)
-                let cached = disk.cache.baseBlocks(reading: .read(block: offset / blockSize, count: 1)).isEmpty
-                if !cached, fates.touches(sectors: sector ..< sector + 1), actual.count + stop - offset <= expected.count {
-                    let start = sector * sectorSize
-                    undecided.append(UndecidedSector(logical: actual.count, sector: sector, within: offset - start ..< stop - start))
-                    actual += expected[actual.count ..< actual.count + stop - offset]
-                } else {
-                    guard let bytes = try? disk.cache.readBytes(at: offset, count: stop - offset) else {
-                        return report(Self.contentsInvariant, "the data area cannot be read \(when)")
-                    }
-                    actual += bytes
-                }
-                offset = stop
+        let area = layout.dataBytes
+        let undecided = undecidedSectors(core.dataRanges(offset: 0, length: area))
+        // The decided bytes, with the model's in place of the undecided sectors' (the whole
+        // area, only to report a difference).
+        func wholeActual() -> [UInt8]? {
+            guard var actual = dataArea() else { return nil }
+            let all = expected(0 ..< area)
+            for sector in undecided {
+                actual.replaceSubrange(sector.logical ..< sector.logical + sector.within.count,
+                                       with: all[sector.logical ..< sector.logical + sector.within.count])
             }
+            return actual
         }
-        guard actual == expected, !undecided.isEmpty else { return reportDifference(actual, expected, when: when) }
+        let inPlace = disk.cache.pendingWrites == 0
+        var next = 0  // the first of `undecided` not before the window
+        var offset = 0
+        while offset < area {
+            let window = offset ..< min(area, offset + Self.checkWindow)
+            let pieces = core.dataRanges(offset: offset, length: window.count)
+            var holes: [UndecidedSector] = []
+            while next < undecided.count, undecided[next].logical < window.upperBound {
+                holes.append(undecided[next])
+                next += 1
+            }
+            let same: Bool
+            if inPlace, holes.isEmpty, baseHolds(window) {
+                same = mediumMatchesBase(pieces, from: offset)
+            } else {
+                guard var actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
+                    return report(Self.contentsInvariant, unreadable)
+                }
+                let model = expected(window)
+                for hole in holes {
+                    let at = hole.logical - offset
+                    actual.replaceSubrange(at ..< at + hole.within.count, with: model[at ..< at + hole.within.count])
+                }
+                same = DriverContentsModel.difference(actual, model) == nil
+            }
+            if !same {
+                guard let actual = wholeActual() else { return report(Self.contentsInvariant, unreadable) }
+                return reportDifference(actual, expected(0 ..< area), when: when)
+            }
+            offset = window.upperBound
+        }
+        guard !undecided.isEmpty else { return }
 
         var bad: [CrashFates.Source] = []
         for sector in undecided {
             let medium = disk.medium.bytes(in: sector.sector * sectorSize ..< (sector.sector + 1) * sectorSize)
+            let model = expected(sector.logical ..< sector.logical + sector.within.count)
             for source in fates.sources(ofSector: sector.sector) {
                 let shown = fates.bytes(ofSector: sector.sector, from: source, medium: medium)
-                if !shown[sector.within].elementsEqual(expected[sector.logical ..< sector.logical + sector.within.count]) {
-                    bad.append(source)
-                }
+                if !shown[sector.within].elementsEqual(model) { bad.append(source) }
             }
         }
         guard !bad.isEmpty else {
@@ -76,18 +95,21 @@ extension DriverSimulation {
         case .sat, .unknown:
             // Z3 gave up (or an assignment it gave does not check out): backtrack in Swift.
             guard bad.contains(where: { fates.satisfiable(restricting: $0.writes, to: $0.masks) }) else { return }
+            let models = undecided.map { expected($0.logical ..< $0.logical + $0.within.count) }
             witness = fates.assignments(limit: 1 << 16).first { assignment in
                 let image = fates.image(assignment, over: disk.medium.bytes)
-                return undecided.contains { sector in
-                    let at = sector.sector * sectorSize
-                    return !image[at + sector.within.lowerBound ..< at + sector.within.upperBound]
-                        .elementsEqual(expected[sector.logical ..< sector.logical + sector.within.count])
+                return undecided.indices.contains { k in
+                    let sector = undecided[k], at = undecided[k].sector * sectorSize
+                    return !image[at + sector.within.lowerBound ..< at + sector.within.upperBound].elementsEqual(models[k])
                 }
             }
         }
         guard let witness else {
             return report(Self.contentsInvariant, "some fate of the cached writes the power loss left makes the data area "
                           + "differ from the model \(when)")
+        }
+        guard var actual = wholeActual() else {
+            return report(Self.contentsInvariant, "the data area cannot be read \(when)")
         }
         let image = fates.image(witness, over: disk.medium.bytes)
         for sector in undecided {
@@ -100,6 +122,55 @@ extension DriverSimulation {
         let described = fatesThatMatter.map { w in
             CrashFates.describe(write: fates.writes[w], fate: witness[w])
         }.joined(separator: ", ")
-        reportDifference(actual, expected, when: when, under: described)
+        reportDifference(actual, expected(0 ..< area), when: when, under: described)
+    }
+
+    /// The data-area sectors, of those `pieces` (device ranges, the whole area in order) hold,
+    /// where an undecided write is alive and no cached write lies over it: the sectors whose
+    /// content the fates still decide, in data-area order.
+    func undecidedSectors(_ pieces: [DeviceRange]) -> [UndecidedSector] {
+        let fates = disk.lazy.fates
+        let blockSize = disk.medium.blockSize
+        var alive: [Int] = []
+        for write in fates.writes {
+            var rest = write.alive
+            while rest != 0 {
+                alive.append(write.firstSector + rest.trailingZeroBitCount)
+                rest &= rest - 1
+            }
+        }
+        alive.sort()
+        var result: [UndecidedSector] = []
+        var logical = 0
+        for piece in pieces {
+            let end = piece.offset + piece.count
+            // The first alive sector that ends after the piece starts.
+            var k = alive.partitioningIndex { ($0 + 1) * sectorSize > piece.offset }
+            while k < alive.count, alive[k] * sectorSize < end {
+                let sector = alive[k]
+                k += 1
+                if k < alive.count, alive[k] == sector { continue }  // alive in several writes: once
+                let lo = max(piece.offset, sector * sectorSize), hi = min(end, (sector + 1) * sectorSize)
+                let cached = disk.cache.baseBlocks(reading: .read(block: lo / blockSize, count: 1)).isEmpty
+                if cached { continue }
+                result.append(UndecidedSector(logical: logical + lo - piece.offset, sector: sector,
+                                              within: lo - sector * sectorSize ..< hi - sector * sectorSize))
+            }
+            logical += piece.count
+        }
+        return result
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongs`, which must hold for a suffix of the
+    /// array (a binary search); `count` when none does.
+    fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if belongs(self[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 }

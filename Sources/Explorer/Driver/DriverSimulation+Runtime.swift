@@ -26,9 +26,9 @@ extension DriverSimulation {
                 report(Self.contentsInvariant, "the image cannot be recovered, so nothing survived: \(error)")
             case .stopped:
                 let model = self.model, index = model.writerIndex(), workload = self.workload
-                checkDataArea(when: "after the shutdown") { range in
+                checkDataArea(when: "after the shutdown", expected: { range in
                     model.expected(range, index: index) { workload.request(id: $0.id).bytes }
-                }
+                }, baseHolds: { model.writers(of: $0, index: index).isEmpty })
             }
         }
     }
@@ -48,7 +48,9 @@ extension DriverSimulation {
         if wasRecovering, case .online = event.kind {
             noteRecoveryEnd()
             model.fold(bytes: requestBytes)
-            checkDataAreaAgainstBase(when: "after the recovery that ended at seq \(event.seq)")
+            let model = self.model
+            checkDataArea(when: "after the recovery that ended at seq \(event.seq)", expected: { model.base(in: $0) },
+                          baseHolds: { _ in true })
         }
     }
 

@@ -68,21 +68,32 @@ extension DriverSimulation {
     /// Checks the data area against what the model says each range of it must hold
     /// (`expected`, `driver.contents`): byte for byte, a window at a time, or with undecided
     /// crash states, sector by sector (`checkUndecidedDataArea`). A device sized from a
-    /// captured trace is large and this runs after every recovery, so the whole area is read
-    /// into one array only when it differs (the message counts every differing byte).
-    mutating func checkDataArea(when: String, expected: (Range<Int>) -> [UInt8]) {
+    /// captured trace is large and this runs after every recovery and at every shutdown, so
+    /// the whole area is read into one array only when it differs (the message counts every
+    /// differing byte), and a window that must hold the model's base alone (`baseHolds`: no
+    /// request laid over it) is compared in place while nothing is cached
+    /// (`mediumMatchesBase`).
+    mutating func checkDataArea(when: String, expected: (Range<Int>) -> [UInt8],
+                                baseHolds: (Range<Int>) -> Bool = { _ in false }) {
         let unreadable = "the data area cannot be read \(when)"
         guard let layout = core.layout else { return report(Self.contentsInvariant, unreadable) }
         let area = layout.dataBytes
-        if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(against: expected(0 ..< area), when: when) }
+        if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(when: when, expected: expected, baseHolds: baseHolds) }
+        let inPlace = disk.cache.pendingWrites == 0
         var offset = 0
         while offset < area {
             let window = offset ..< min(area, offset + Self.checkWindow)
-            guard let actual = try? disk.cache.readBytes(pieces: core.dataRanges(offset: offset, length: window.count),
-                                                         overlay: []) else {
-                return report(Self.contentsInvariant, unreadable)
+            let pieces = core.dataRanges(offset: offset, length: window.count)
+            let same: Bool
+            if inPlace, baseHolds(window) {
+                same = mediumMatchesBase(pieces, from: offset)
+            } else {
+                guard let actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
+                    return report(Self.contentsInvariant, unreadable)
+                }
+                same = DriverContentsModel.difference(actual, expected(window)) == nil
             }
-            if DriverContentsModel.difference(actual, expected(window)) != nil {
+            if !same {
                 guard let whole = dataArea() else { return report(Self.contentsInvariant, unreadable) }
                 return reportDifference(whole, expected(0 ..< area), when: when)
             }
@@ -90,34 +101,30 @@ extension DriverSimulation {
         }
     }
 
-    /// `checkDataArea` against the model's base, which a recovery folds every request into:
-    /// while nothing is cached or undecided, the medium and the base are compared in place, a
-    /// page's part at a time, with no copy (a device sized from a captured trace holds hundreds
-    /// of MiB, and this runs after every recovery), and a part where both hold the very page
-    /// the start state held (`pristine`), at the place the chunk map had it there, is not
-    /// compared at all: the start state's were equal. The windows of `checkDataArea`
-    /// otherwise, and to report a difference.
-    mutating func checkDataAreaAgainstBase(when: String) {
+    /// Whether the medium's bytes at `pieces` (device ranges, one after another) are the
+    /// model's base from data-area offset `start` on, compared in place, a page's part at a
+    /// time, with no copy; a part where both still hold the very page the start state held
+    /// (`pristine`), at the place the chunk map had it there, is not compared at all: the start
+    /// state's were equal.
+    func mediumMatchesBase(_ pieces: [DeviceRange], from start: Int) -> Bool {
         let model = self.model
-        guard disk.lazy.fates.isEmpty, disk.cache.pendingWrites == 0, let layout = core.layout else {
-            return checkDataArea(when: when) { model.base(in: $0) }
-        }
-        var logical = 0
-        for piece in core.dataRanges(offset: 0, length: layout.dataBytes) {
-            let start = logical
-            let pristine = self.pristine.flatMap { $0.physicalStart + start == piece.offset ? $0 : nil }
+        var logical = start
+        for piece in pieces {
+            let at = logical
+            let pristine = self.pristine.flatMap { $0.physicalStart + at == piece.offset ? $0 : nil }
             let same = disk.medium.allParts(in: piece.offset ..< piece.offset + piece.count, comparedTo: pristine?.medium) {
-                at, actual, mediumKept in
-                model.baseParts(in: start + at ..< start + at + actual.count, comparedTo: pristine?.model) {
+                from, actual, mediumKept in
+                model.baseParts(in: at + from ..< at + from + actual.count, comparedTo: pristine?.model) {
                     within, expected, modelKept in
                     (mediumKept && modelKept)
                         || DriverContentsModel.equal(UnsafeRawBufferPointer(rebasing: actual[within ..< within + expected.count]),
                                                      expected)
                 }
             }
-            guard same else { return checkDataArea(when: when) { model.base(in: $0) } }
+            guard same else { return false }
             logical += piece.count
         }
+        return true
     }
 
     /// Reports where `actual` differs from `expected` (`driver.contents`), if it does; `under`

@@ -151,7 +151,7 @@ package struct DriverSimulation: Explorable {
     /// the fingerprint).
     var crashPoint: UInt64 = 0
     /// The medium and the model as the start state had them, for the contents check to skip
-    /// what neither changed since (`checkDataAreaAgainstBase`); the same in every state of one
+    /// what neither changed since (`mediumMatchesBase`); the same in every state of one
     /// exploration, so no part of the fingerprint.
     var pristine: PristineDataArea?
 
