@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Trace
 
 // The contents of reads of undecided sectors, laid out only when taken: a read of a journal
@@ -17,9 +24,6 @@ extension CrashFates {
 
         /// The bytes read, `sectorSize` per sector (laid out anew at each use).
         package var bytes: [UInt8] { layers.bytes }
-
-        /// How many bytes it has.
-        package var byteCount: Int { layers.base.count }
 
         /// Equal bytes, constraint and showing writes.
         package static func == (a: Self, b: Self) -> Bool {
@@ -41,9 +45,11 @@ extension CrashFates {
             /// How many bytes.
             var count: Int
 
-            /// The same bytes from the same place of the same write.
+            /// The same bytes from the same place of the very same array (not equal arrays:
+            /// `sameBytes` compares those).
             static func == (a: Run, b: Run) -> Bool {
-                a.at == b.at && a.from == b.from && a.count == b.count && a.source == b.source
+                a.at == b.at && a.from == b.from && a.count == b.count
+                    && a.source.withUnsafeBytes { x in b.source.withUnsafeBytes { $0.baseAddress == x.baseAddress } }
             }
         }
 
@@ -66,9 +72,40 @@ extension CrashFates {
             return bytes
         }
 
-        /// Whether the content is the same as `other`'s: the same runs, or else the same bytes.
+        /// Whether the content is the same as `other`'s (of the same read, or another of as
+        /// many bytes): compared in place, part by part, without laying either out.
         func sameBytes(as other: Layers) -> Bool {
-            (runs == other.runs && base == other.base) || bytes == other.bytes
+            guard base.count == other.base.count else { return false }
+            if runs == other.runs && base == other.base { return true }
+            let mine = parts, theirs = other.parts
+            var i = 0, j = 0, at = 0
+            while at < base.count {
+                let a = mine[i], b = theirs[j]
+                let end = min(a.at + a.count, b.at + b.count)
+                let same = a.source.withUnsafeBytes { x in
+                    b.source.withUnsafeBytes { y in
+                        memcmp(x.baseAddress! + a.from + (at - a.at), y.baseAddress! + b.from + (at - b.at), end - at) == 0
+                    }
+                }
+                if !same { return false }
+                at = end
+                if at == a.at + a.count { i += 1 }
+                if at == b.at + b.count { j += 1 }
+            }
+            return true
+        }
+
+        /// The content as consecutive parts, each from a run or from `base`, covering it all.
+        private var parts: [Run] {
+            var parts: [Run] = []
+            var at = 0
+            for run in runs {
+                if run.at > at { parts.append(Run(at: at, source: base, from: at, count: run.at - at)) }
+                parts.append(run)
+                at = run.at + run.count
+            }
+            if at < base.count { parts.append(Run(at: at, source: base, from: at, count: base.count - at)) }
+            return parts
         }
     }
 

@@ -9,9 +9,9 @@
 /// multiply the backtracking of a failing question by every group it passes.
 ///
 /// Backtracking narrows one scratch array of domains and undoes its changes from a trail, so
-/// a question allocates nothing once the scratch has grown. A value type; not for use by two
-/// threads at once (`satisfiable` is `mutating`).
-struct FateSolver {
+/// a question that restricts some writes allocates nothing once the scratch has grown. A value
+/// type; `satisfiable` is `mutating`, so each thread asks its own copy.
+package struct FateSolver {
     /// The constraints, as in the fates.
     private let constraints: [CrashFates.Constraint]
     /// Per write: its group (an index into `groups`), or -1 when no constraint names it.
@@ -30,7 +30,7 @@ struct FateSolver {
     private var asked = 0
 
     /// A solver over the domains and constraints of `fates` as they are now.
-    init(_ fates: CrashFates) {
+    package init(_ fates: CrashFates) {
         constraints = fates.constraints
         domains = fates.writes.map(\.domain)
         var parent = Array(fates.writes.indices)
@@ -60,7 +60,7 @@ struct FateSolver {
     /// Whether some assignment the domains and constraints allow gives each of `restricted`
     /// (write indices) a value in its mask of `masks`; with none restricted, whether the
     /// constraints can be met at all.
-    mutating func satisfiable<W: Collection<Int>, M: Collection<UInt64>>(restricting restricted: W, to masks: M) -> Bool {
+    package mutating func satisfiable<W: Collection<Int>, M: Collection<UInt64>>(restricting restricted: W, to masks: M) -> Bool {
         asked += 1
         touched.removeAll(keepingCapacity: true)
         trail.removeAll(keepingCapacity: true)

@@ -92,6 +92,20 @@ final class CrashFatesTests: XCTestCase {
         XCTAssertEqual(outcomes[1].constraint.boxes.count, 3)
     }
 
+    func testAWriteOfWhatTheMediumHoldsGivesOneContentWhereItShows() {
+        // The write's second sector holds what the medium holds there (102's, as `medium` has it):
+        // reading sectors 1 ... 2 of a torn 2-sector write at 1 gives lost (101, 102), torn
+        // after one (1, 102) and durable (1, 102 again): two contents, the second with two
+        // boxes; the bytes are compared in place, part by part, from different arrays.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: [(block: 1, bytes: sector(1) + sector(102))], torn: true)
+        let outcomes = read(fates, [1 ..< 3], over: medium(4))
+        XCTAssertEqual(outcomes.map(\.bytes), [sector(101) + sector(102), sector(1) + sector(102)])
+        XCTAssertEqual(outcomes.map(\.constraint.boxes.count), [1, 2])
+        XCTAssertEqual(outcomes[0], outcomes[0])
+        XCTAssertNotEqual(outcomes[0], outcomes[1])
+    }
+
     func testChoosingAContentDecidesWhatItDependsOnAndNothingElse() {
         // A torn-able write over sectors 0-1 and another over sector 3: reading sector 1 as
         // the first write's decides that it is durable, and leaves the second undecided.

@@ -51,7 +51,7 @@ extension DriverSimulation {
                 next += 1
             }
             let same: Bool
-            if inPlace, holes.isEmpty, baseHolds(window) {
+            if inPlace, holes.isEmpty, baseHolds(window), Self.cover(pieces, window) {
                 same = mediumMatchesBase(pieces, from: offset)
             } else {
                 guard var actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
@@ -94,7 +94,8 @@ extension DriverSimulation {
             witness = assignment
         case .sat, .unknown:
             // Z3 gave up (or an assignment it gave does not check out): backtrack in Swift.
-            guard bad.contains(where: { fates.satisfiable(restricting: $0.writes, to: $0.masks) }) else { return }
+            var solver = FateSolver(fates)
+            guard bad.contains(where: { solver.satisfiable(restricting: $0.writes, to: $0.masks) }) else { return }
             let models = undecided.map { expected($0.logical ..< $0.logical + $0.within.count) }
             witness = fates.assignments(limit: 1 << 16).first { assignment in
                 let image = fates.image(assignment, over: disk.medium.bytes)

@@ -18,8 +18,9 @@ extension DriverSimulation {
     ///   returns them, and of outstanding I/O before the data area only where it goes;
     /// - the runtime: the outstanding I/O (named, as the core names it, back from the next
     ///   ticket) and what each does, the callers' cursors, whether the
-    ///   shutdown was asked for, the crashes left, the recovery's I/O count, the fates chosen in
-    ///   a power cut in progress, and whether a violation was found;
+    ///   shutdown was asked for, the crashes left, the recovery's I/O count while the core
+    ///   recovers (only then is it read), the fates chosen in a power cut in progress, and
+    ///   whether a violation was found;
     /// - the history, as far as the verdict on any continuation depends on it: the state of
     ///   the driver spec run along with the trace (`monitor.spec`, `DriverSpec.hash(into:)`),
     ///   its event stamps reduced to their event names (left out: the seqs and places of its compact

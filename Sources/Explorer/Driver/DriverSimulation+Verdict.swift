@@ -85,7 +85,7 @@ extension DriverSimulation {
             let window = offset ..< min(area, offset + Self.checkWindow)
             let pieces = core.dataRanges(offset: offset, length: window.count)
             let same: Bool
-            if inPlace, baseHolds(window) {
+            if inPlace, baseHolds(window), Self.cover(pieces, window) {
                 same = mediumMatchesBase(pieces, from: offset)
             } else {
                 guard let actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
@@ -112,9 +112,10 @@ extension DriverSimulation {
         for piece in pieces {
             let at = logical
             let pristine = self.pristine.flatMap { $0.physicalStart + at == piece.offset ? $0 : nil }
+            let pristineModel = pristine?.model
             let same = disk.medium.allParts(in: piece.offset ..< piece.offset + piece.count, comparedTo: pristine?.medium) {
                 from, actual, mediumKept in
-                model.baseParts(in: at + from ..< at + from + actual.count, comparedTo: pristine?.model) {
+                model.baseParts(in: at + from ..< at + from + actual.count, comparedTo: pristineModel) {
                     within, expected, modelKept in
                     (mediumKept && modelKept)
                         || DriverContentsModel.equal(UnsafeRawBufferPointer(rebasing: actual[within ..< within + expected.count]),
@@ -125,6 +126,12 @@ extension DriverSimulation {
             logical += piece.count
         }
         return true
+    }
+
+    /// Whether `pieces` hold as many bytes as `window`: a chunk map that cannot place the
+    /// window gives fewer (none when it is empty), which a read then reports as a difference.
+    static func cover(_ pieces: [DeviceRange], _ window: Range<Int>) -> Bool {
+        pieces.reduce(0) { $0 + $1.count } == window.count
     }
 
     /// Reports where `actual` differs from `expected` (`driver.contents`), if it does; `under`
