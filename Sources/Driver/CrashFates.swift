@@ -153,7 +153,23 @@ package struct CrashFates: Sendable, Equatable {
     /// writes no constraint names. Constraints stay satisfiable together, so dropping a
     /// group that shows nowhere changes no possible content.
     mutating func prune() {
-        // Groups of writes linked through constraints (union-find over write indices).
+        let root = linkedGroups()
+        var showing = [Bool](repeating: false, count: writes.count)
+        for w in writes.indices where writes[w].alive != 0 { showing[root[w]] = true }
+        constraints.removeAll { !showing[root[$0.writes[0]]] }
+        var named = [Bool](repeating: false, count: writes.count)
+        for constraint in constraints { for w in constraint.writes { named[w] = true } }
+        let kept = writes.indices.filter { writes[$0].alive != 0 || named[$0] }
+        guard kept.count < writes.count else { return }
+        var renumber = [Int](repeating: -1, count: writes.count)
+        for (new, old) in kept.enumerated() { renumber[old] = new }
+        writes = kept.map { writes[$0] }
+        for c in constraints.indices { constraints[c].writes = constraints[c].writes.map { renumber[$0] } }
+    }
+
+    /// Per write, a representative of the writes the constraints link it to (union-find over
+    /// write indices): two writes are in one group iff they have the same one.
+    func linkedGroups() -> [Int] {
         var parent = Array(writes.indices)
         func root(_ x: Int) -> Int {
             var x = x
@@ -163,17 +179,7 @@ package struct CrashFates: Sendable, Equatable {
         for constraint in constraints {
             for w in constraint.writes.dropFirst() { parent[root(w)] = root(constraint.writes[0]) }
         }
-        var showing = [Bool](repeating: false, count: writes.count)
-        for w in writes.indices where writes[w].alive != 0 { showing[root(w)] = true }
-        constraints.removeAll { !showing[root($0.writes[0])] }
-        var named = [Bool](repeating: false, count: writes.count)
-        for constraint in constraints { for w in constraint.writes { named[w] = true } }
-        let kept = writes.indices.filter { writes[$0].alive != 0 || named[$0] }
-        guard kept.count < writes.count else { return }
-        var renumber = [Int](repeating: -1, count: writes.count)
-        for (new, old) in kept.enumerated() { renumber[old] = new }
-        writes = kept.map { writes[$0] }
-        for c in constraints.indices { constraints[c].writes = constraints[c].writes.map { renumber[$0] } }
+        return writes.indices.map(root)
     }
 
     /// Adds the fates' state to `hash`: each write's place, bytes, alive sectors and domain,

@@ -2,11 +2,12 @@
 /// `CrashFates` give each of these writes a value in its mask?", many times over one state of
 /// the fates: a read's enumeration asks once per branch (`CrashFates.outcomes`).
 ///
-/// Made once per state: the writes are grouped by the constraints that link them (union-find),
-/// so a question searches only the groups its writes are in, each on its own. The constraints
-/// are satisfiable together, so an untouched group can be met whatever the others choose, and
-/// groups share no write, so searching them one by one is exact; searching them as one would
-/// multiply the backtracking of a failing question by every group it passes.
+/// Made once per state: the writes are grouped by the constraints that link them
+/// (`CrashFates.linkedGroups()`), so a question searches only the groups its writes are in,
+/// each on its own. The constraints are satisfiable together, so an untouched group can be met
+/// whatever the others choose, and groups share no write, so searching them one by one is
+/// exact; searching them as one would multiply the backtracking of a failing question by
+/// every group it passes.
 ///
 /// Backtracking narrows one scratch array of domains and undoes its changes from a trail, so
 /// a question that restricts some writes allocates nothing once the scratch has grown. A value
@@ -33,26 +34,18 @@ package struct FateSolver {
     package init(_ fates: CrashFates) {
         constraints = fates.constraints
         domains = fates.writes.map(\.domain)
-        var parent = Array(fates.writes.indices)
-        func root(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
-            return x
-        }
-        for constraint in constraints {
-            for w in constraint.writes.dropFirst() { parent[root(w)] = root(constraint.writes[0]) }
-        }
+        let root = fates.linkedGroups()
         var groupOfRoot = [Int](repeating: -1, count: fates.writes.count)
         var groups: [[Int]] = []
         for (c, constraint) in constraints.enumerated() {
-            let r = root(constraint.writes[0])
+            let r = root[constraint.writes[0]]
             if groupOfRoot[r] < 0 {
                 groupOfRoot[r] = groups.count
                 groups.append([])
             }
             groups[groupOfRoot[r]].append(c)
         }
-        groupOf = fates.writes.indices.map { groupOfRoot[root($0)] }
+        groupOf = fates.writes.indices.map { groupOfRoot[root[$0]] }
         self.groups = groups
         mark = [Int](repeating: 0, count: groups.count)
     }

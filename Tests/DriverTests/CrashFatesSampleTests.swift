@@ -171,13 +171,8 @@ final class CrashFatesSampleTests: XCTestCase {
         // sectors, in pieces), a random earlier read decided, then a read of two ranges: the
         // contents are the images every allowed assignment leaves there, and every allowed
         // assignment is in exactly one box of one outcome, the one with its image's bytes.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return Int(state % UInt64(bound))
-        }
+        var rng = XorShift(state: 0x9E37_79B9_7F4A_7C15)
+        func next(_ bound: Int) -> Int { rng.next(bound) }
         var checked = 0
         for round in 0 ..< 300 {
             let torn = round % 2 == 0

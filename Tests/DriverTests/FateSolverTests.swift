@@ -9,13 +9,8 @@ final class FateSolverTests: XCTestCase {
     func sector(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: sectorSize) }
 
     func testItsAnswersAreTheBruteForcesOverEveryAssignment() {
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next(_ bound: Int) -> Int {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return Int(state % UInt64(bound))
-        }
+        var rng = XorShift(state: 0x2545_F491_4F6C_DD1D)
+        func next(_ bound: Int) -> Int { rng.next(bound) }
         var asked = 0, yes = 0
         for round in 0 ..< 100 {
             let torn = round % 2 == 0
