@@ -46,6 +46,9 @@ package struct CrashFates: Sendable, Equatable {
         /// The cached write of that cut it is a piece of, from 0 (its `place` unless a longer
         /// write before it was taken in pieces).
         package var whole: Int
+        /// Its piece number in that cached write, from 0, and how many pieces the write was
+        /// taken in (1: the whole write), for descriptions.
+        package var piece = 0, pieces = 1
         /// A stable hash of `bytes`.
         var digest: UInt64
 
@@ -117,6 +120,11 @@ package struct CrashFates: Sendable, Equatable {
                 : [durable.map { _ in 1 }, durable]
             constraints.append(Constraint(writes: Array(first ..< first + durable.count), boxes: boxes))
         }
+        var pieceOf = [Int](repeating: 0, count: pieces.count), counts: [Int: Int] = [:]
+        for (place, whole) in wholes.enumerated() {
+            pieceOf[place] = counts[whole, default: 0]
+            counts[whole, default: 0] += 1
+        }
         for (place, write) in pieces.enumerated() {
             let sectors = write.bytes.count / sectorSize
             precondition(sectors > 0 && sectors < 64, "a cached write of \(sectors) sectors (1 ... 63 supported)")
@@ -125,7 +133,8 @@ package struct CrashFates: Sendable, Equatable {
             var hash = StableHasher()
             hash.combine(bytes: write.bytes)
             writes.append(Write(firstSector: write.block * sectorsPerBlock, sectors: sectors, bytes: write.bytes,
-                                alive: all, domain: domain, cut: cuts, place: place, whole: wholes[place], digest: hash.value))
+                                alive: all, domain: domain, cut: cuts, place: place, whole: wholes[place],
+                                piece: pieceOf[place], pieces: counts[wholes[place]] ?? 1, digest: hash.value))
         }
     }
 
@@ -217,6 +226,9 @@ extension CrashFates.Write {
         ranges.reduce(0) { $0 | mask(of: $1) }
     }
 
-    /// `cached write 3`, `cached write 2 of power loss 2`.
-    package var name: String { "cached write \(place + 1)" + (cut > 1 ? " of power loss \(cut)" : "") }
+    /// `cached write 3`, `cached write 2 of power loss 2`, `cached write 1 (piece 2 of 3)`.
+    package var name: String {
+        "cached write \(whole + 1)" + (pieces > 1 ? " (piece \(piece + 1) of \(pieces))" : "")
+            + (cut > 1 ? " of power loss \(cut)" : "")
+    }
 }

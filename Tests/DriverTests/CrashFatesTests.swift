@@ -41,6 +41,14 @@ final class CrashFatesTests: XCTestCase {
         XCTAssertEqual(torn.writes.map(\.firstSector), [24, 80])
         XCTAssertEqual(torn.writes.map(\.place), [0, 1])
         XCTAssertEqual(torn.writes.map(\.whole), [0, 0])
+        // Named as the cached write they are pieces of; a write after them keeps its number.
+        var named = torn
+        named.add(cutWrites: [(block: 3, bytes: bytes), (block: 1, bytes: sector(1) + sector(2))], torn: false)
+        XCTAssertEqual(named.writes.map(\.name), [
+            "cached write 1 (piece 1 of 2)", "cached write 1 (piece 2 of 2)",
+            "cached write 1 (piece 1 of 2) of power loss 2", "cached write 1 (piece 2 of 2) of power loss 2",
+            "cached write 2 of power loss 2",
+        ])
         XCTAssertEqual(torn.writes[1].bytes, Array(bytes[(56 * sectorSize)...]))
         XCTAssertEqual(torn.assignments().count, 105, "torn after 0 ... 103 sectors, or durable")
         let tornFates = [WriteFate.lost, .durable] + (1 ..< 104).map { WriteFate.torn(kept: [0 ..< $0]) }
