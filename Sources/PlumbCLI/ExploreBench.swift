@@ -56,9 +56,11 @@ struct ExploreBench: AsyncParsableCommand {
             microseconds per state, and the ratio of CPU time.
 
             From a trace: `plumb explore driver --from` on traces this binary records with `plumb \
-            record driver` of about 200, 1,000 and 5,000 events (window 0, one crash beyond the \
-            trace's, lazy, not torn), each for at most --from-seconds: crash points covered per CPU \
-            second.
+            record driver` of about 200, 1,000 and 5,000 events on a small staging area, and of 300 \
+            requests as the recorder makes them by default (a device of 199 MB; not torn, then \
+            torn) (window 0, one crash beyond the trace's, lazy), each for at most --from-seconds: \
+            crash points covered per CPU second, and whether the search was complete (yes), ran out \
+            of time (budget) or gave N reads a sample of their contents (sampled N).
             """)
 
     /// Threads of the parallel run.
