@@ -70,9 +70,10 @@ extension CrashFates {
         // bytes themselves compared on a match).
         var index: [UInt64: [Int]] = [:]
         let constrained = !constraints.isEmpty
-        var solver = FateSolver(self)
+        // Made once per read, and only when there is something to search.
+        var solver = constrained ? FateSolver(self) : nil
         func offer(_ box: [UInt64], checked: Bool = false) {
-            guard checked || !constrained || solver.satisfiable(restricting: involved, to: box) else { return }
+            guard checked || solver?.satisfiable(restricting: involved, to: box) ?? true else { return }
             let (layers, digest, showing) = content(of: sectors, involved: involved, box: box, base: base, digests: digests)
             if let at = index[digest]?.first(where: { outcomes[$0].layers.sameBytes(as: layers) }) {
                 outcomes[at].constraint.boxes.append(box)
@@ -84,7 +85,7 @@ extension CrashFates {
         }
         let limit = min(Self.mostContents, max(2, Self.mostContentBytes / max(base.count, 1)))
         if let leaves = layeredBoxes(involved, places: places, readSectors: base.count / sectorSize, limit: limit,
-                                     pruning: constrained ? solver : nil) {
+                                     pruning: solver) {
             for box in leaves { offer(box, checked: true) }
             return outcomes
         }
@@ -93,7 +94,10 @@ extension CrashFates {
         func offer(choice: [Int]) { offer(choice.indices.map { classes[$0][choice[$0]] }) }
         let groups = involved.map { (writes[$0].cut, writes[$0].whole) }
         for choice in Self.sample(classes, groups: groups).prefix(limit) { offer(choice: choice) }
-        if outcomes.isEmpty, let choice = firstSatisfiable(involved, classes, &solver) { offer(choice: choice) }
+        if outcomes.isEmpty {
+            var search = solver ?? FateSolver(self)
+            if let choice = firstSatisfiable(involved, classes, &search) { offer(choice: choice) }
+        }
         return outcomes
     }
 
