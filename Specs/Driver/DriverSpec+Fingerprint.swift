@@ -2,17 +2,28 @@ import Trace
 
 // The driver spec's state as a stable hash, for the explorer's state fingerprints. It must cover
 // every stored property that decides the verdict on any continuation; left out, by name wherever
-// they occur: `seq`, `line`, `file` (of a compact `Mark`), `node`, and `lostAt` (messages only);
-// an `EventStamp` is hashed as its event name alone (see `DriverSimulation.fingerprint()`). Sets
-// are hashed sorted, dictionaries as a sum of one hash per entry (Swift seeds hashing per
-// process, so no iteration order may show). A test compares
-// this hash with a reflection encoding over explored states, so a field added later and
-// forgotten here shows up there.
+// they occur: `seq`, `line`, `file` (of a compact `Mark`), `node`, and `lostAt` (messages only),
+// and an interface's `survivor` (see below); an `EventStamp` is hashed as its event name alone
+// (see `DriverSimulation.fingerprint()`). Sets are hashed sorted, dictionaries as a sum of one
+// hash per entry (Swift seeds hashing per process, so no iteration order may show). A test
+// compares this hash with a reflection encoding over explored states, so a field added later
+// and forgotten here shows up there.
+//
+// An interface's `survivor` is read only as the earlier side of a `require` (the predecessor of
+// the epoch's first arrival at its `durable`). A driver trace has one node, so a stamp recorded
+// earlier always happens before a later event: that `require` holds whatever the survivor is,
+// and histories that differ only in it (a durable or a recovered last survivor) merge.
 
 extension DriverSpec {
     /// Hashes the spec's whole state, stamps as event names, leaving out `lostAt` and `node`
     /// (messages only), for the explorer's fingerprints: equal hashes mean the same verdicts.
-    package func hash(into hasher: inout StableHasher) {
+    ///
+    /// `survivors: false` leaves out the requests of earlier epochs that still miss a step too:
+    /// only a `stage`, `complete` or `durable` of such a request reads them, so equal hashes
+    /// mean the same verdicts on every continuation that never names one (the driver explorer:
+    /// the core names only requests submitted since its last power loss, and each request is
+    /// submitted once).
+    package func hash(into hasher: inout StableHasher, survivors withSurvivors: Bool = true) {
         phase.hash(into: &hasher)
         hasher.combineName(epochCrash)
         hasher.combineName(recoveryStart)
@@ -40,11 +51,13 @@ extension DriverSpec {
         })
         submitted.hash(into: &hasher)
         lost.hash(into: &hasher)
-        hasher.combine(survivors.count)
-        hasher.combine(StableHasher.unorderedSum(survivors) { survivor, entry in
-            entry.combine(survivor.key)
-            survivor.value.hash(into: &entry)
-        })
+        if withSurvivors {
+            hasher.combine(survivors.count)
+            hasher.combine(StableHasher.unorderedSum(survivors) { survivor, entry in
+                entry.combine(survivor.key)
+                survivor.value.hash(into: &entry)
+            })
+        }
         hasher.combine(unsubmittedDeps.count)
         hasher.combine(StableHasher.unorderedSum(unsubmittedDeps) { dep, entry in
             entry.combine(dep.key)
@@ -171,8 +184,8 @@ extension DriverSpec.PendingSync {
 }
 
 extension DriverSpec.Iface {
-    /// Hashes every field of an interface's state, stamps as event names; the whole of `tail`
-    /// and `syncs`, their consumed prefixes too.
+    /// Hashes every field of an interface's state but `survivor` (see the top of this file),
+    /// stamps as event names; the whole of `tail` and `syncs`, their consumed prefixes too.
     func hash(into hasher: inout StableHasher) {
         hasher.combine(count)
         hasher.combine(frontier)
@@ -181,7 +194,6 @@ extension DriverSpec.Iface {
         hasher.combine(tail)
         hasher.combine(tailHead)
         hasher.combine(flagged)
-        hasher.combineName(survivor)
         hasher.combine(syncs.count)
         for sync in syncs { sync.hash(into: &hasher) }
         hasher.combine(syncHead)

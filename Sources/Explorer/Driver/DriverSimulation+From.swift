@@ -4,8 +4,14 @@ import Trace
 
 extension DriverSimulation.Workload {
     /// A workload given request by request (`plumb explore driver --from`): `requests[id - 1]`
-    /// is the request with internal id `id`, and `programs` each interface's steps.
+    /// is the request with internal id `id`, and `programs` each interface's steps, which submit
+    /// each request at most once (the fingerprint relies on it, see `DriverSimulation.digest(of:)`).
     init(requests: [WriteRequest], programs: [[Step]]) {
+        var submitted = [Bool](repeating: false, count: requests.count)
+        for case let .submit(index) in programs.joined() {
+            precondition(!submitted[index], "a workload submits request \(index + 1) twice")
+            submitted[index] = true
+        }
         self.requests = requests
         self.programs = programs
     }
