@@ -10,19 +10,21 @@ import Trace
 // and forgotten here shows up there.
 //
 // An interface's `survivor` is read only as the earlier side of a `require` (the predecessor of
-// the epoch's first arrival at its `durable`). A driver trace has one node, so a stamp recorded
-// earlier always happens before a later event: that `require` holds whatever the survivor is,
-// and histories that differ only in it (a durable or a recovered last survivor) merge.
+// the epoch's first arrival at its `durable`). A driver trace has one node, whose seqs only
+// grow, so a stamp recorded earlier always happens before a later event: that `require` holds
+// whatever the survivor is, and histories that differ only in it (a durable or a recovered last
+// survivor) merge.
 
 extension DriverSpec {
     /// Hashes the spec's whole state, stamps as event names, leaving out `lostAt` and `node`
-    /// (messages only), for the explorer's fingerprints: equal hashes mean the same verdicts.
+    /// (messages only) and each interface's `survivor` (see the top of this file), for the
+    /// explorer's fingerprints: equal hashes mean the same verdicts.
     ///
-    /// `survivors: false` leaves out the requests of earlier epochs that still miss a step too:
-    /// only a `stage`, `complete` or `durable` of such a request reads them, so equal hashes
-    /// mean the same verdicts on every continuation that never names one (the driver explorer:
-    /// the core names only requests submitted since its last power loss, and each request is
-    /// submitted once).
+    /// `survivors: false` leaves out the requests of earlier epochs that still miss a step too
+    /// (hashed as if there were none): only a `stage`, `complete` or `durable` of such a request
+    /// reads them, so equal hashes mean the same verdicts on every continuation where none
+    /// comes (the driver explorer: the core stages, completes and makes durable only requests
+    /// submitted since its last power loss, and each request is submitted once).
     package func hash(into hasher: inout StableHasher, survivors withSurvivors: Bool = true) {
         phase.hash(into: &hasher)
         hasher.combineName(epochCrash)
@@ -51,13 +53,13 @@ extension DriverSpec {
         })
         submitted.hash(into: &hasher)
         lost.hash(into: &hasher)
-        if withSurvivors {
-            hasher.combine(survivors.count)
-            hasher.combine(StableHasher.unorderedSum(survivors) { survivor, entry in
-                entry.combine(survivor.key)
-                survivor.value.hash(into: &entry)
-            })
-        }
+        // Without them, as an empty map hashes: a start state's hash, and so the replay tokens
+        // made before they were left out, stay as they were.
+        hasher.combine(withSurvivors ? survivors.count : 0)
+        hasher.combine(withSurvivors ? StableHasher.unorderedSum(survivors) { survivor, entry in
+            entry.combine(survivor.key)
+            survivor.value.hash(into: &entry)
+        } : 0)
         hasher.combine(unsubmittedDeps.count)
         hasher.combine(StableHasher.unorderedSum(unsubmittedDeps) { dep, entry in
             entry.combine(dep.key)

@@ -220,44 +220,55 @@ final class DriverFingerprintTests: XCTestCase {
         }
     }
 
-    /// What lets the fingerprint leave the spec's survivors out (`DriverSimulation.digest(of:)`):
-    /// along random walks with two power losses, no event after a state names one of that
-    /// state's survivors in a `stage`, `complete` or `durable`, so nothing reads them again.
-    /// And the walks do reach states with survivors, and states that the spec's survivors alone
-    /// tell apart.
+    /// What lets the fingerprint leave the spec's survivors out (`DriverSimulation.digest(of:)`)
+    /// and each interface's last survivor (`DriverSpec.hash(into:survivors:)`): along random
+    /// walks with up to two power losses, on one interface and on two with seeded bugs, no
+    /// event after a state names one of that state's survivors in a `stage`, `complete` or
+    /// `durable`, so nothing reads them again; and every later event is of the survivor stamps'
+    /// node with a greater seq, so each `require` from such a stamp holds. The walks reach
+    /// states with survivors, and states that the survivors alone tell apart.
     func testNoLaterEventNamesASurvivor() throws {
-        let start = try XCTUnwrap(DriverSimulation(parsing: "ifaces=1 requests=4 crashes=2 torn=1"))
-        var rng = SplitMix64(seed: 0x5017)
         var withSurvivors = 0
-        var merged: [UInt64: UInt64] = [:]
         var splitBySurvivors = 0
-        for _ in 0..<300 {
-            var state = start
-            var survivors: Set<Int> = []
-            while true {
-                let choices = state.choices()
-                if choices.isEmpty { break }
-                let before = state.events.count
-                state.apply(choices[Int(rng.next() % UInt64(choices.count))])
-                for event in state.events[before...] {
-                    switch event.kind {
-                    case let .stage(id, _), let .complete(id), let .durable(id):
-                        XCTAssertFalse(survivors.contains(id), "\(event.kind) names a survivor of an earlier epoch")
-                    default:
-                        break
+        var stampsChecked = 0
+        for (configuration, seed) in [("ifaces=1 requests=4 crashes=2 torn=1", UInt64(0x5017)),
+                                      ("ifaces=2 requests=3 crashes=2 torn=1 faults=durableOutOfOrder+recoveryStopsEarly", 0x5018)] {
+            let start = try XCTUnwrap(DriverSimulation(parsing: configuration), configuration)
+            var rng = SplitMix64(seed: seed)
+            var merged: [UInt64: UInt64] = [:]
+            for _ in 0..<300 {
+                var state = start
+                var survivors: Set<Int> = []
+                while case let choices = state.choices(), !choices.isEmpty {
+                    let stamps = state.monitor.spec.ifaces.values.compactMap(\.survivor)
+                    let before = state.events.count
+                    state.apply(choices[Int(rng.next() % UInt64(choices.count))])
+                    for event in state.events[before...] {
+                        switch event.kind {
+                        case let .stage(id, _), let .complete(id), let .durable(id):
+                            XCTAssertFalse(survivors.contains(id), "\(event.kind) names a survivor of an earlier epoch")
+                        default:
+                            break
+                        }
+                        for stamp in stamps {
+                            XCTAssertEqual(event.node, stamp.id.node)
+                            XCTAssertGreaterThan(event.seq, stamp.id.seq, "\(event.kind) comes before survivor \(stamp)")
+                            stampsChecked += 1
+                        }
                     }
+                    survivors.formUnion(state.monitor.spec.survivors.keys)
+                    if !state.monitor.spec.survivors.isEmpty { withSurvivors += 1 }
+                    var full = StableHasher()
+                    state.monitor.spec.hash(into: &full)
+                    let digest = DriverSimulation.digest(of: state.monitor.spec)
+                    if let other = merged[digest], other != full.value { splitBySurvivors += 1 }
+                    merged[digest] = full.value
                 }
-                survivors.formUnion(state.monitor.spec.survivors.keys)
-                if !state.monitor.spec.survivors.isEmpty { withSurvivors += 1 }
-                var full = StableHasher()
-                state.monitor.spec.hash(into: &full)
-                let digest = DriverSimulation.digest(of: state.monitor.spec)
-                if let other = merged[digest], other != full.value { splitBySurvivors += 1 }
-                merged[digest] = full.value
             }
         }
         XCTAssertGreaterThan(withSurvivors, 50)
         XCTAssertGreaterThan(splitBySurvivors, 0)
+        XCTAssertGreaterThan(stampsChecked, 50)
     }
 
     /// States of `count` random walks through `configuration`.

@@ -24,8 +24,9 @@ extension DriverSimulation {
     /// - the history, as far as the verdict on any continuation depends on it: the state of
     ///   the driver spec run along with the trace (`monitor.spec`, `DriverSpec.hash(into:)`),
     ///   its event stamps reduced to their event names (left out: the seqs and places of its compact
-    ///   marks, the node name, and which crash lost which id, which only messages use; and its
-    ///   survivors, see `digest(of:)`), and the contents model.
+    ///   marks, the node name, and which crash lost which id, which only messages use; each
+    ///   interface's last survivor, see `DriverSpec.hash(into:survivors:)`; and its survivors,
+    ///   see `digest(of:)`), and the contents model.
     ///
     /// Why equal fingerprints mean equal futures and verdicts (up to the numbering of events and
     /// I/O): the core is deterministic, so the same core state fed the same inputs acts alike,
@@ -126,8 +127,8 @@ extension DriverSimulation {
     /// Left out: the spec's survivors, requests of earlier epochs recovered while still missing
     /// a step, which only a later `stage`, `complete` or `durable` of one of them would read.
     /// None comes: the core records those only for requests in its regions and waiting queue,
-    /// which a power loss empties and only a submit fills, and the workload submits each request
-    /// once (`Workload.init`). So a state whose crash came after some requests' `durable` and
+    /// which a power loss empties and only a submit fills (a recovery names earlier requests
+    /// only in `recovered`), and the workload submits each request once (`Workload.init`). So a state whose crash came after some requests' `durable` and
     /// one where it came before (those requests recovered either way) merge once the recovery
     /// is over: a third of the states after a crash (`--ifaces 1 --requests 9 --crashes 1
     /// --torn`). A test walks states and checks that no later event names a survivor.
