@@ -12,20 +12,7 @@ import XCTest
 final class DriverFingerprintTests: XCTestCase {
     /// States of random walks through a configuration with torn writes and a crash.
     func states() throws -> [DriverSimulation] {
-        let start = try XCTUnwrap(DriverSimulation(parsing: "ifaces=2 requests=3 crashes=1 torn=1"))
-        var result: [DriverSimulation] = []
-        var rng = SplitMix64(seed: 0xD15C)
-        for _ in 0..<150 {
-            var state = start
-            result.append(state)
-            while true {
-                let choices = state.choices()
-                if choices.isEmpty { break }
-                state.apply(choices[Int(rng.next() % UInt64(choices.count))])
-                result.append(state)
-            }
-        }
-        return result
+        try walks("ifaces=2 requests=3 crashes=1 torn=1", seed: 0xD15C, count: 150)
     }
 
     func testEqualCoreHashesMeanEqualCores() throws {

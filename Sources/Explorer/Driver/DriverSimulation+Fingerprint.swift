@@ -128,10 +128,11 @@ extension DriverSimulation {
     /// a step, which only a later `stage`, `complete` or `durable` of one of them would read.
     /// None comes: the core records those only for requests in its regions and waiting queue,
     /// which a power loss empties and only a submit fills (a recovery names earlier requests
-    /// only in `recovered`), and the workload submits each request once (`Workload.init`). So a state whose crash came after some requests' `durable` and
-    /// one where it came before (those requests recovered either way) merge once the recovery
-    /// is over: a third of the states after a crash (`--ifaces 1 --requests 9 --crashes 1
-    /// --torn`). A test walks states and checks that no later event names a survivor.
+    /// only in `recovered`), and a workload submits each request once (both of `Workload`'s
+    /// initializers). So a state whose crash came after some requests' `durable` and one where
+    /// it came before (those requests recovered either way) merge once the recovery is over: a
+    /// third of the states after a crash (`--ifaces 1 --requests 9 --crashes 1 --torn`). A test
+    /// walks states and checks that no later event names a survivor.
     static func digest(of spec: DriverSpec) -> UInt64 {
         var hash = StableHasher()
         spec.hash(into: &hash, survivors: false)

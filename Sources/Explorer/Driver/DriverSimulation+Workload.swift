@@ -44,7 +44,7 @@ extension DriverSimulation {
         /// Each interface's program, in order.
         package let programs: [[Step]]
 
-        /// The workload of `requests` requests over `ifaces` interfaces.
+        /// The workload of `requests` requests over `ifaces` interfaces, each submitted once.
         package init(ifaces: Int, requests count: Int, kind: Kind = .mixed) {
             var requests: [WriteRequest] = []
             var programs = [[Step]](repeating: [], count: ifaces)
