@@ -55,9 +55,9 @@ extension CrashFates {
     /// When there are more than `mostContents` such combinations, or their contents would hold
     /// more than `mostContentBytes`, `sampled` is set true (else false) and the outcomes are a
     /// sample, not all of them: none of the writes shows, every one shows as written, each
-    /// cached write alone (all its pieces) lost, and each piece alone torn halfway, the others
-    /// as written, as many as `mostContentBytes` holds (a search over them is then not
-    /// exhaustive).
+    /// cached write alone (all its pieces) lost, and each piece alone torn halfway (its write's
+    /// later pieces lost, the others as written), as many as `mostContentBytes` holds (a search
+    /// over them is then not exhaustive).
     package func outcomes(sectors: [Range<Int>], medium: (Range<Int>) -> [UInt8], sampled: inout Bool) -> [ReadOutcome] {
         sampled = false
         let involved = writes.indices.filter { writes[$0].alive & writes[$0].mask(of: sectors) != 0 }
@@ -148,7 +148,8 @@ extension CrashFates {
     /// The combinations a read with too many contents gets (see `outcomes`), as indices into
     /// `classes` (the last class of a write keeps all it shows): none shows, all show, then
     /// each group (the pieces of one cached write share `groups`' value) alone lost and each
-    /// piece alone torn halfway.
+    /// piece alone torn halfway, with its group's later pieces lost (a write torn in one piece
+    /// keeps nothing after it).
     static func sample(_ classes: [[UInt64]], groups: [(Int, Int)]) -> [[Int]] {
         let asWritten = classes.map { $0.count - 1 }
         var result = [[Int](repeating: 0, count: classes.count), asWritten]
@@ -163,6 +164,8 @@ extension CrashFates {
             if halfway > 0, halfway < asWritten[j] {  // 1 or 2 classes have no halfway
                 var torn = asWritten
                 torn[j] = halfway
+                var k = j + 1
+                while k < classes.count, groups[k] == groups[j] { torn[k] = 0; k += 1 }
                 result.append(torn)
             }
         }

@@ -41,7 +41,7 @@ package struct CrashFates: Sendable, Equatable {
         package var domain: UInt64
         /// Which cut it came from (1 for the first), for descriptions.
         package var cut: Int
-        /// Its place among the writes of that cut, from 0 (oldest first), for descriptions.
+        /// Its place among the writes and pieces of that cut, from 0 (oldest first).
         package var place: Int
         /// The cached write of that cut it is a piece of, from 0 (its `place` unless a longer
         /// write before it was taken in pieces).

@@ -2,7 +2,7 @@
 /// `CrashFates` give each of these writes a value in its mask?", many times over one state of
 /// the fates: a read's enumeration asks once per branch (`CrashFates.outcomes`).
 ///
-/// Made once per state: the writes are grouped by the constraints that link them
+/// Made once per read (and for the contents check's fallback): the writes are grouped by the constraints that link them
 /// (`CrashFates.linkedGroups()`), so a question searches only the groups its writes are in,
 /// each on its own. The constraints are satisfiable together, so an untouched group can be met
 /// whatever the others choose, and groups share no write, so searching them one by one is

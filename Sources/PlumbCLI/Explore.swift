@@ -400,7 +400,7 @@ struct CrashStatesReport: Codable {
             lines.append(String(format: "sampled reads: %d reads of undecided sectors could return more than %d contents "
                                 + "(counted by the fates that tell them apart; or %d MiB of them; up to %.3g combinations "
                                 + "of fates): each got a sample (no write shows, every one shows, each one alone lost, "
-                                + "each piece alone torn halfway), so the crash states were not all explored", sampled, CrashFates.mostContents,
+                                + "each piece alone torn halfway with the rest of its write lost), so the crash states were not all explored", sampled, CrashFates.mostContents,
                                 CrashFates.mostContentBytes >> 20, mostReadCombinations ?? 0))
         }
         if let p = largestCrashPoint {

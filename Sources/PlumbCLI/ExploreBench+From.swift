@@ -24,8 +24,8 @@ extension ExploreBench {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-bench-from-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // The sizes above on a small staging area; then, but for --quick, the README's example
-        // as `plumb record driver` makes it by default (16 MiB of staging in 219 KB regions,
-        // on a device of 199 MB), without and with tearing.
+        // as `plumb record driver` makes it by default (16 MiB of staging, on a device of
+        // 199 MB), without and with tearing.
         let runs: [(requests: Int, defaults: Bool, torn: Bool)] =
             (quick ? [200] : Self.fromEventTargets).map { (max(10, $0 * 10 / 47), false, false) }
                 + (quick ? [] : [(300, true, false), (300, true, true)])

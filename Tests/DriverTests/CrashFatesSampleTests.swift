@@ -151,6 +151,26 @@ final class CrashFatesSampleTests: XCTestCase {
         assertPossible(outcomes, fates, [0 ..< 980], over: bytes)
     }
 
+    func testATornSampleTearsEachPieceOfALongWriteWithTheRestOfItLost() {
+        // Fourteen writes of 70 sectors that may tear, each in two linked pieces (63 and 7
+        // sectors): too many contents. A piece torn halfway is a possible content only with the
+        // write's later pieces lost, so the sample tears each piece so, the first one too.
+        var fates = CrashFates(blockSize: sectorSize)
+        fates.add(cutWrites: (0 ..< 14).map { w in (block: 70 * w, bytes: (0 ..< 70).flatMap { _ in sector(UInt8(w)) }) },
+                  torn: true)
+        XCTAssertEqual(fates.writes.count, 28)
+        let bytes = medium(980)
+        var sampled = false
+        let outcomes = read(fates, [0 ..< 980], over: bytes, sampled: &sampled)
+        XCTAssertTrue(sampled)
+        XCTAssertEqual(outcomes.count, 2 + 14 + 28, "none, all, each write lost, each piece torn halfway")
+        let firstTorn = sector(0).count * 32
+        XCTAssertTrue(outcomes.contains { $0.bytes[..<firstTorn] == Array(repeating: 0, count: firstTorn)[...]
+                && $0.bytes[firstTorn ..< 70 * sectorSize] == bytes[firstTorn ..< 70 * sectorSize] },
+                      "the first write kept for 32 sectors of its first piece, the rest of it lost")
+        assertPossible(outcomes, fates, [0 ..< 980], over: bytes)
+    }
+
     func testAReadAmongManyLongWritesThatMayNotTearAsksOnlyAboutItsOwn() {
         // Forty long writes, each linked to its pieces: a read of the last one is two contents,
         // and the questions it asks leave the other 39 writes' constraints alone (through all

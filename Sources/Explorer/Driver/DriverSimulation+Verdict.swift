@@ -129,7 +129,7 @@ extension DriverSimulation {
     }
 
     /// Whether `pieces` hold as many bytes as `window`: a chunk map that cannot place the
-    /// window gives fewer (none when it is empty), which a read then reports as a difference.
+    /// window gives none (an empty map, say), which a read then reports as a difference.
     static func cover(_ pieces: [DeviceRange], _ window: Range<Int>) -> Bool {
         pieces.reduce(0) { $0 + $1.count } == window.count
     }
