@@ -15,7 +15,7 @@ extension DriverSimulation {
 
     /// Checks the data area against `expected` (`driver.contents`) while the medium holds
     /// undecided writes, without deciding any: the sectors they cannot show over are compared
-    /// byte for byte, a window at a time as `checkDataArea` does (in place where `baseHolds`);
+    /// byte for byte, a window at a time (`checkWindows`, in place where `baseHolds`);
     /// for the others, each way the sector can get its content
     /// (`CrashFates.sources(ofSector:)`) whose bytes differ from the model's is a *bad*
     /// source. None: every remaining image is right (closed with no query). Else Z3 decides
@@ -28,48 +28,7 @@ extension DriverSimulation {
         let fates = disk.lazy.fates
         let area = layout.dataBytes
         let undecided = undecidedSectors(core.dataRanges(offset: 0, length: area))
-        // The decided bytes, with the model's in place of the undecided sectors' (the whole
-        // area, only to report a difference).
-        func wholeActual() -> [UInt8]? {
-            guard var actual = dataArea() else { return nil }
-            let all = expected(0 ..< area)
-            for sector in undecided {
-                actual.replaceSubrange(sector.logical ..< sector.logical + sector.within.count,
-                                       with: all[sector.logical ..< sector.logical + sector.within.count])
-            }
-            return actual
-        }
-        let inPlace = disk.cache.pendingWrites == 0
-        var next = 0  // the first of `undecided` not before the window
-        var offset = 0
-        while offset < area {
-            let window = offset ..< min(area, offset + Self.checkWindow)
-            let pieces = core.dataRanges(offset: offset, length: window.count)
-            var holes: [UndecidedSector] = []
-            while next < undecided.count, undecided[next].logical < window.upperBound {
-                holes.append(undecided[next])
-                next += 1
-            }
-            let same: Bool
-            if inPlace, holes.isEmpty, baseHolds(window), Self.cover(pieces, window) {
-                same = mediumMatchesBase(pieces, from: offset)
-            } else {
-                guard var actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
-                    return report(Self.contentsInvariant, unreadable)
-                }
-                let model = expected(window)
-                for hole in holes {
-                    let at = hole.logical - offset
-                    actual.replaceSubrange(at ..< at + hole.within.count, with: model[at ..< at + hole.within.count])
-                }
-                same = DriverContentsModel.difference(actual, model) == nil
-            }
-            if !same {
-                guard let actual = wholeActual() else { return report(Self.contentsInvariant, unreadable) }
-                return reportDifference(actual, expected(0 ..< area), when: when)
-            }
-            offset = window.upperBound
-        }
+        guard checkWindows(of: area, undecided: undecided, when: when, expected: expected, baseHolds: baseHolds) else { return }
         guard !undecided.isEmpty else { return }
 
         var bad: [CrashFates.Source] = []
@@ -109,8 +68,9 @@ extension DriverSimulation {
             return report(Self.contentsInvariant, "some fate of the cached writes the power loss left makes the data area "
                           + "differ from the model \(when)")
         }
-        guard var actual = wholeActual() else {
-            return report(Self.contentsInvariant, "the data area cannot be read \(when)")
+        let all = expected(0 ..< area)
+        guard var actual = decidedDataArea(undecided: undecided, expected: all) else {
+            return report(Self.contentsInvariant, unreadable)
         }
         let image = fates.image(witness, over: disk.medium.bytes)
         for sector in undecided {
@@ -123,7 +83,7 @@ extension DriverSimulation {
         let described = fatesThatMatter.map { w in
             CrashFates.describe(write: fates.writes[w], fate: witness[w])
         }.joined(separator: ", ")
-        reportDifference(actual, expected(0 ..< area), when: when, under: described)
+        reportDifference(actual, all, when: when, under: described)
     }
 
     /// The data-area sectors, of those `pieces` (device ranges, the whole area in order) hold,

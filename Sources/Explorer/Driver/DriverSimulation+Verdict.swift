@@ -75,30 +75,65 @@ extension DriverSimulation {
     /// (`mediumMatchesBase`).
     mutating func checkDataArea(when: String, expected: (Range<Int>) -> [UInt8],
                                 baseHolds: (Range<Int>) -> Bool = { _ in false }) {
-        let unreadable = "the data area cannot be read \(when)"
-        guard let layout = core.layout else { return report(Self.contentsInvariant, unreadable) }
-        let area = layout.dataBytes
+        guard let layout = core.layout else { return report(Self.contentsInvariant, "the data area cannot be read \(when)") }
         if !disk.lazy.fates.isEmpty { return checkUndecidedDataArea(when: when, expected: expected, baseHolds: baseHolds) }
+        checkWindows(of: layout.dataBytes, undecided: [], when: when, expected: expected, baseHolds: baseHolds)
+    }
+
+    /// Compares the data area (`area` bytes) with `expected` a window at a time, taking the
+    /// model's bytes for the `undecided` sectors (in data-area order); reports the first
+    /// difference, over the whole area, and returns false if there is one (or the area
+    /// cannot be read).
+    @discardableResult
+    mutating func checkWindows(of area: Int, undecided: [UndecidedSector], when: String,
+                               expected: (Range<Int>) -> [UInt8], baseHolds: (Range<Int>) -> Bool) -> Bool {
+        let unreadable = "the data area cannot be read \(when)"
         let inPlace = disk.cache.pendingWrites == 0
+        var next = 0  // the first of `undecided` not before the window
         var offset = 0
         while offset < area {
             let window = offset ..< min(area, offset + Self.checkWindow)
             let pieces = core.dataRanges(offset: offset, length: window.count)
+            let first = next
+            while next < undecided.count, undecided[next].logical < window.upperBound { next += 1 }
             let same: Bool
-            if inPlace, baseHolds(window), Self.cover(pieces, window) {
+            if inPlace, first == next, baseHolds(window), Self.cover(pieces, window) {
                 same = mediumMatchesBase(pieces, from: offset)
             } else {
-                guard let actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
-                    return report(Self.contentsInvariant, unreadable)
+                guard var actual = try? disk.cache.readBytes(pieces: pieces, overlay: []) else {
+                    report(Self.contentsInvariant, unreadable)
+                    return false
                 }
-                same = DriverContentsModel.difference(actual, expected(window)) == nil
+                let model = expected(window)
+                for hole in undecided[first ..< next] {
+                    let at = hole.logical - offset
+                    actual.replaceSubrange(at ..< at + hole.within.count, with: model[at ..< at + hole.within.count])
+                }
+                same = DriverContentsModel.difference(actual, model) == nil
             }
             if !same {
-                guard let whole = dataArea() else { return report(Self.contentsInvariant, unreadable) }
-                return reportDifference(whole, expected(0 ..< area), when: when)
+                let all = expected(0 ..< area)
+                guard let actual = decidedDataArea(undecided: undecided, expected: all) else {
+                    report(Self.contentsInvariant, unreadable)
+                    return false
+                }
+                reportDifference(actual, all, when: when)
+                return false
             }
             offset = window.upperBound
         }
+        return true
+    }
+
+    /// The data area's decided bytes, with the model's (`all`, the whole area) in place of
+    /// the `undecided` sectors': what a difference is reported over.
+    func decidedDataArea(undecided: [UndecidedSector], expected all: [UInt8]) -> [UInt8]? {
+        guard var actual = dataArea() else { return nil }
+        for sector in undecided {
+            let range = sector.logical ..< sector.logical + sector.within.count
+            actual.replaceSubrange(range, with: all[range])
+        }
+        return actual
     }
 
     /// Whether the medium's bytes at `pieces` (device ranges, one after another) are the
