@@ -50,6 +50,10 @@ extension CheckReport {
             ? " at \(files[stamp.location.file]):\(stamp.location.line)" : ""
     }
 
+    /// `s` as XML 1.0 text or attribute value: markup characters as entities, line ends and
+    /// tabs as character references (an attribute keeps them), and the characters XML 1.0
+    /// cannot hold at all (other control characters, U+FFFE, U+FFFF; a name in a trace may have
+    /// them) written as their JSON escape, `\u0001`, so the document stays well-formed.
     private func xml(_ s: String) -> String {
         var out = ""
         for c in s.unicodeScalars {
@@ -59,6 +63,11 @@ extension CheckReport {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\t": out += "&#9;"
+            case "\u{0}" ..< "\u{20}", "\u{FFFE}", "\u{FFFF}":
+                let hex = String(c.value, radix: 16, uppercase: false)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(c)
             }
         }

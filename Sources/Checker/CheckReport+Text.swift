@@ -33,7 +33,7 @@ extension CheckReport {
         }
         for d in disagreements { out += "\nINTERNAL: engines disagree: \(d)\n" }
         if unprovedCount > 0 {
-            out += "\n\(unprovedCount) obligation\(unprovedCount == 1 ? "" : "s") left unproved (the solver gave up within --timeout)"
+            out += "\n\(unprovedCount) obligation\(unprovedCount == 1 ? "" : "s") left unproved (the solver gave up within --timeout or --solver-rlimit)"
             out += unproved.isEmpty ? "\n" : ", the first \(unproved.count == 1 ? "one" : "\(unproved.count)"):\n"
             for u in unproved {
                 out += u.events.isEmpty

@@ -35,7 +35,9 @@ struct Check: AsyncParsableCommand {
               2  bad input or usage: not a valid trace (file and line are named)
               3  inconclusive: no violation, but some obligation stayed unproved
             With --each, the worst result wins (2, then 1, then 3, then 0).
-            Stopped by SIGINT or SIGTERM: no verdict, no report, exit 130 (143 for SIGTERM).
+            Stopped by SIGINT or SIGTERM: no verdict, no report, exit 130 (143 for SIGTERM). \
+            A signal that comes while the report (and --html) is being written lets it finish \
+            whole, then exits 130 (143); one during --minimize stops it with no OUT written.
 
             FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>.
 
@@ -126,6 +128,21 @@ struct Check: AsyncParsableCommand {
         if let solverResourceLimit { try OptionRange.check("--solver-rlimit", solverResourceLimit, 1...Int(UInt32.max)) }
         try OptionRange.seconds("--progress-interval", progressInterval)
         if let minimize { try OutputError.validateFile(minimize) }
+        for (flag, out) in [("--html", html.path), ("--minimize", minimize)] {
+            if let out, let input = OutputError.inputFile(named: out, among: paths) {
+                throw ValidationError("\(flag) \(out) is \(input == out ? "" : "the same file as \(input), ")one of the trace's files: "
+                    + "writing it would overwrite the trace. Name another file.")
+            }
+        }
+        if engine == .graph {
+            if solverResourceLimit != nil {
+                throw ValidationError("--solver-rlimit bounds Z3's queries, and --engine graph makes none: drop one of them.")
+            }
+            if timeout != Self.defaultTimeout && minimize == nil {
+                throw ValidationError("--timeout bounds Z3's queries, and --engine graph makes none (only --minimize "
+                    + "confirms its trace with Z3): drop one of them.")
+            }
+        }
         if each && paths.count > 1 {
             if html.path != nil { throw ValidationError("--html draws one trace: name one trace, without --each") }
             if minimize != nil { throw ValidationError("--minimize shrinks one trace: name one trace, without --each") }
@@ -179,13 +196,17 @@ struct Check: AsyncParsableCommand {
         }
         progress?.finish()
         if cancellation.isCancelled || reports.contains(where: \.report.interrupted) { throw Interrupts.Interrupted() }
-        print(render(reports), terminator: "")
-        if let page = html.path, let first = reports.first {
-            try HTMLOutput.write(first.report, to: page, readFrom: readFiles[0]) { html in
-                html.allowTruncated = truncated
-                html.context = [reproduceCommand()]
+        // The report and the page are written whole: a signal now ends the run after them.
+        try Interrupts.shared.writingReport {
+            print(render(reports), terminator: "")
+            fflush(nil)  // every output stream, the report included
+            if let page = html.path, let first = reports.first {
+                try HTMLOutput.write(first.report, to: page, readFrom: readFiles[0]) { html in
+                    html.allowTruncated = truncated
+                    html.context = [reproduceCommand()]
+                }
+                FileHandle.standardError.write(Data("plumb check: HTML report written to \(page)\n".utf8))
             }
-            FileHandle.standardError.write(Data("plumb check: HTML report written to \(page)\n".utf8))
         }
         if let out = minimize, let first = reports.first {
             try minimize(first.report, files: readFiles[0], to: out)

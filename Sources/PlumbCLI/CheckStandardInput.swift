@@ -17,19 +17,30 @@ struct StandardInputCopy {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("plumb-stdin-\(getpid())-\(UUID().uuidString).jsonl")
         path = url.path
+        // Deleted if a signal ends the process while standard input is still being read.
+        Interrupts.shared.removeOnInterrupt(path)
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let out = FileHandle(forWritingAtPath: path) else {
+            Interrupts.shared.keep(path)
             throw OutputError(path: path, reason: "cannot create a temporary file for standard input")
         }
         defer { try? out.close() }
-        let input = FileHandle.standardInput
-        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-            try out.write(contentsOf: chunk)
+        do {
+            let input = FileHandle.standardInput
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try out.write(contentsOf: chunk)
+            }
+        } catch {
+            remove()
+            throw error
         }
     }
 
     /// Deletes the temporary file.
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+        Interrupts.shared.keep(path)
+    }
 
     /// `report` with the temporary file's path replaced by `<stdin>` wherever it names it.
     func rename(_ report: CheckReport) -> CheckReport {

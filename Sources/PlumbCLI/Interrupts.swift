@@ -40,6 +40,10 @@ final class Interrupts: @unchecked Sendable {
     private var stoppers: [Int: @Sendable () -> Void] = [:]
     /// The next registration number; guarded by `lock`.
     private var nextRegistration = 0
+    /// Temporary files to delete if the process ends on a signal; guarded by `lock`.
+    private var temporaryFiles: Set<String> = []
+    /// Whether the command's report is written in full; guarded by `lock`.
+    private var reported = false
     /// The signal sources, kept alive; set once by `install()`.
     private var sources: [any DispatchSourceSignal] = []
     /// The queue the signals are handled on.
@@ -83,6 +87,25 @@ final class Interrupts: @unchecked Sendable {
         let registration = register(stop)
         defer { unregister(registration) }
         return try await body()
+    }
+
+    /// Notes a temporary file the process deletes if a signal ends it (`keep` forgets it again).
+    func removeOnInterrupt(_ path: String) {
+        _ = lock.withLock { _ in temporaryFiles.insert(path) }
+    }
+
+    /// Forgets a file `removeOnInterrupt` named (deleted, or kept as output).
+    func keep(_ path: String) {
+        _ = lock.withLock { _ in temporaryFiles.remove(path) }
+    }
+
+    /// Runs `body`, which writes the command's report, whole: a signal meanwhile waits for it
+    /// and then ends the run (`Interrupted`), saying the report was written; from then on an
+    /// interruption says so rather than "no verdict".
+    func writingReport(_ body: () throws -> Void) throws {
+        try stopping(with: {}, body)
+        lock.withLock { _ in reported = true }
+        try checkInterrupted()
     }
 
     /// Exits as an interrupted run (message on standard error, status 128 plus the signal) if
@@ -131,8 +154,11 @@ final class Interrupts: @unchecked Sendable {
     /// `_exit`: no atexit handlers or C++ destructors (Z3's) run while other threads may still
     /// be in Z3, and no buffered half of a report is flushed.
     private func end(_ signal: Int32, note: String?) -> Never {
+        let (files, reported) = lock.withLock { _ in (temporaryFiles, self.reported) }
+        for path in files { unlink(path) }
         let detail = note.map { " (\($0))" } ?? ""
-        FileHandle.standardError.write(Data("plumb: interrupted by \(Self.name(signal))\(detail); no verdict\n".utf8))
+        let verdict = reported ? "after the report was written" : "no verdict"
+        FileHandle.standardError.write(Data("plumb: interrupted by \(Self.name(signal))\(detail); \(verdict)\n".utf8))
         _exit(128 + signal)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checker
 import Foundation
 
 #if canImport(Glibc)
@@ -95,6 +96,19 @@ struct OutputError: Error, CustomStringConvertible {
     /// `checkFile` for `validate()`: the refusal as a usage error (exit 2, with the usage line).
     static func validateFile(_ path: String) throws {
         do { try checkFile(path) } catch let error as OutputError { throw ValidationError(error.description) }
+    }
+
+    /// The file among those `plumb check` reads for `inputs` (files, and the trace files
+    /// directly inside folders; `-` is standard input, no file) that is the very file `out`
+    /// names (the same device and inode), if any: an output written there would overwrite it.
+    static func inputFile(named out: String, among inputs: [String]) -> String? {
+        var target = stat()
+        guard stat(out, &target) == 0,
+              let files = try? TraceInputs.select(inputs.filter { $0 != "-" }).files else { return nil }
+        return files.first { file in
+            var info = stat()
+            return stat(file, &info) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino
+        }
     }
 
     /// `checkFolder` for `validate()`: the refusal as a usage error (exit 2, with the usage line).

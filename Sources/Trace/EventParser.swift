@@ -2,7 +2,7 @@
 package enum TraceLine: Sendable, Equatable {
     /// An empty line, or one of only JSON whitespace (space, tab, CR, LF).
     case blank
-    /// A header line (an object with a `format` key).
+    /// A header line (an object with a `format` key and no `ev`).
     case header(TraceHeader)
     /// An event of the format, checked against its system's table.
     case event(TraceEvent)
@@ -74,7 +74,9 @@ package struct EventParser: Sendable {
                 }
             }
             let fields = ObjectFields(base: base, end: line.count, slots: slots)
-            if fields.offset(.format) != nil { return .header(try header(fields)) }
+            // A line with an `ev` is an event, whatever else it holds: a `format` key there is
+            // a field the page does not name for events, ignored (an `x-` event is dropped).
+            if fields.offset(.format) != nil && fields.offset(.ev) == nil { return .header(try header(fields)) }
             if requireHeader {
                 throw TraceInputError(
                     file: "", line: 0,

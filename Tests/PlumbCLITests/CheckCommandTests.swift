@@ -114,6 +114,51 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
     }
 
+    /// A name with characters XML 1.0 cannot hold (a control character, in an unknown event's
+    /// name) is written as its JSON escape: the document stays well-formed.
+    func testJUnitStaysWellFormedWithControlCharactersInNames() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-junit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("t.jsonl").path
+        try (#"{"format":"plumb-trace","version":1,"system":"driver"}"# + "\n"
+            + #"{"node":"driver","seq":1,"ev":"bo\u0001g\u001bus\t"}"# + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try plumb(["check", "--format", "junit", path])
+        XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains(#"bo\u0001g\u001bus&#9;"#), run.stdout)
+        let parser = XMLParser(data: Data(run.stdout.utf8))
+        XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+    }
+
+    /// --html or --minimize naming a file of the trace is refused before anything is read or
+    /// written (the trace stays as it was); so are solver bounds with the graph engine, which
+    /// makes no solver query.
+    func testRefusesToOverwriteTheTraceAndSolverBoundsWithoutASolver() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-victim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("victim.jsonl").path
+        let original = try Data(contentsOf: URL(fileURLWithPath: try golden("fail")))
+        try original.write(to: URL(fileURLWithPath: trace))
+        for arguments in [["--html", trace, trace], ["--minimize", trace, trace], ["--html", trace, dir.path],
+                          ["--minimize", dir.path + "/./victim.jsonl", dir.path]] {
+            let run = try plumb(["check"] + arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stdout + run.stderr)")
+            XCTAssertTrue(run.stderr.contains("one of the trace's files"), run.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: trace)), original, "\(arguments)")
+        }
+        for arguments in [["--solver-rlimit", "1"], ["--timeout", "5"]] {
+            let run = try plumb(["check", "--engine", "graph"] + arguments + [trace])
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stdout + run.stderr)")
+            XCTAssertTrue(run.stderr.contains("--engine graph makes none"), run.stderr)
+        }
+        // With --minimize, --timeout bounds the one Z3 check of the minimized trace.
+        let minimized = dir.appendingPathComponent("small.jsonl").path
+        let run = try plumb(["check", "--engine", "graph", "--timeout", "5", "--minimize", minimized, trace])
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: minimized))
+    }
+
     func testEachChecksEveryArgumentAlone() throws {
         let run = try plumb(["check", "--each", "--format", "json", try golden("pass"), try golden("fail")])
         XCTAssertEqual(run.status, 1, run.stdout)

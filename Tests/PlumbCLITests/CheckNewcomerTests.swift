@@ -46,8 +46,9 @@ final class CheckNewcomerTests: XCTestCase {
         XCTAssertEqual(again.stdout.split(separator: "\n").filter { !$0.contains(" ms") },
                        run.stdout.split(separator: "\n").filter { !$0.contains(" ms") })
 
-        let command = try Check.parse(["--truncated", "--engine", "graph", "--timeout", "0.5", "--window", "8", "a b.jsonl", "-"])
-        XCTAssertEqual(command.reproduceCommand(), "plumb check --truncated --engine graph --timeout 0.5 --window 8 'a b.jsonl' -")
+        let command = try Check.parse(["--truncated", "--engine", "graph", "--window", "8", "a b.jsonl", "-"])
+        XCTAssertEqual(command.reproduceCommand(), "plumb check --truncated --engine graph --window 8 'a b.jsonl' -")
+        XCTAssertEqual(try Check.parse(["--timeout", "0.5", "x.jsonl"]).reproduceCommand(), "plumb check --timeout 0.5 x.jsonl")
         XCTAssertEqual(try Check.parse(["x.jsonl"]).reproduceCommand(timeout: 120), "plumb check --timeout 120 x.jsonl")
     }
 

@@ -336,4 +336,19 @@ final class ParserTests: XCTestCase {
         assertRejects(#"{"format":"plumb-trace","version":1,"system":"mirror","version":1}"#, nil,
                       #"duplicate key "version""#)
     }
+
+    /// A line with an `ev` is an event: header keys there are fields the page does not name
+    /// for events, ignored, and an `x-` event that has them is dropped all the same.
+    func testHeaderKeysInAnEventAreIgnored() {
+        XCTAssertEqual(
+            parserAccepts(#"{"node":"driver","seq":5,"ev":"durable","id":1,"format":"plumb-trace","version":1,"system":"driver"}"#,
+                          .driver),
+            .event(TraceEvent(node: "driver", seq: 5, kind: .durable(id: 1))))
+        XCTAssertEqual(parserAccepts(#"{"format":"text","node":"driver","seq":1,"ev":"online"}"#, nil),
+                       .event(TraceEvent(node: "driver", seq: 1, kind: .online)))
+        XCTAssertEqual(parserAccepts(#"{"node":"driver","seq":1,"ev":"x-log","format":"text"}"#, .driver),
+                       .extensionEvent(EventID(node: "driver", seq: 1)))
+        assertRejects(#"{"format":"plumb-trace","version":1,"system":"driver","ev":"online"}"#, .driver,
+                      #"missing required field "node""#)
+    }
 }
