@@ -4,14 +4,15 @@
 /// short as any counterexample can be.
 ///
 /// Run only once a search has found a violation, within `limit` states; nil when the limit or
-/// a depth bound is reached first (the search's own shrunk counterexample then stands).
+/// a depth bound is reached first, or `shouldStop` says so (the exploration's time budget or a
+/// cancellation): the search's own shrunk counterexample then stands.
 struct BreadthFirstSearch<System: Explorable> {
     let start: System
     let limit: Int
     let depthBound: Int?
 
     /// The first violation in breadth-first order, as a path and its violation.
-    func firstViolation() -> Counterexample? {
+    func firstViolation(shouldStop: () -> Bool = { false }) -> Counterexample? {
         if let violation = start.violation() { return Counterexample(path: [], steps: [], violation: violation) }
         var seen = VisitedTable()
         seen.insert(start.fingerprint())
@@ -24,6 +25,7 @@ struct BreadthFirstSearch<System: Explorable> {
             if let depthBound, depth >= depthBound { return nil }
             var next: [(state: System, number: Int)] = []
             for (state, number) in level {
+                if number % 64 == 0 && shouldStop() { return nil }
                 for (index, choice) in state.choices().enumerated() {
                     var child = state
                     child.apply(choice)

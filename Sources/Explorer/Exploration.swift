@@ -53,16 +53,23 @@ public struct Exploration<System: Explorable>: Sendable {
         case .exhaustive: tally = exhaustive(control: control, threads: threads)
         case .random, .pct: tally = walks(control: control, threads: threads)
         }
-        let interrupted = control.stopReason == .cancelled
+        var interrupted = control.stopReason == .cancelled
+        // Shrinking and the canonical counterexample keep to the search's time budget (what is
+        // shortest by then stands) and stop on its cancellation, which makes the run
+        // interrupted with the counterexamples as the search found them.
+        let found = tally.counterexamples
+        let deadline = options.budget.time.map { control.started + $0 }
+        let clock = control.clock
+        let shouldStop = { cancellation?.isCancelled == true || deadline.map { clock.now >= $0 } == true }
         let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
         if !interrupted {
             tally.counterexamples = tally.counterexamples.map { found in
-                options.shrinkAttempts > 0 ? shrinker.shrink(found) : described(found)
+                options.shrinkAttempts > 0 ? shrinker.shrink(found, shouldStop: shouldStop) : described(found)
             }
         }
         if !interrupted, tally.violations > 0, options.shrinkAttempts > 0, options.canonicalLimit > 0,
            let canonical = BreadthFirstSearch(start: start, limit: options.canonicalLimit,
-                                              depthBound: options.depthBound).firstViolation() {
+                                              depthBound: options.depthBound).firstViolation(shouldStop: shouldStop) {
             // The same first counterexample whatever the split; the search's own ones follow.
             if let same = tally.counterexamples.firstIndex(where: { $0.path == canonical.path }) {
                 tally.counterexamples.insert(tally.counterexamples.remove(at: same), at: 0)
@@ -72,6 +79,10 @@ public struct Exploration<System: Explorable>: Sendable {
                 tally.counterexamples.insert(first, at: 0)
                 tally.counterexamples = Array(tally.counterexamples.prefix(options.maxCounterexamples))
             }
+        }
+        if !interrupted, cancellation?.isCancelled == true {
+            interrupted = true
+            tally.counterexamples = found
         }
         let stop = control.stopReason
         let isExhaustive = options.strategy == .exhaustive && tally.finished && tally.depthCuts == 0 && stop == nil

@@ -1,7 +1,9 @@
 /// Shortens a failing path (delta debugging, Zeller): a shorter path that breaks the same
 /// invariant is easier to read and replays faster. A candidate counts only if every index is
 /// in range when applied and the first violation it meets is of the same invariant; it is then
-/// cut right after that violation. Bounded by a number of attempts (replays).
+/// cut right after that violation. Bounded by a number of attempts (replays), and stopped
+/// early by `shouldStop` (the exploration's time budget or a cancellation): the shortest path
+/// found by then stands.
 package struct Shrinker<System: Explorable>: Sendable {
     /// The state every path starts from.
     package var start: System
@@ -16,21 +18,27 @@ package struct Shrinker<System: Explorable>: Sendable {
 
     /// A counterexample at most as long as `counterexample` that breaks the same invariant,
     /// with its steps and violation as replayed; `counterexample` itself when its path does not
-    /// fail that way. `originalLength` keeps the length it was found with.
-    package func shrink(_ counterexample: Counterexample) -> Counterexample {
+    /// fail that way. `originalLength` keeps the length it was found with. The first replay
+    /// (which describes the steps) is always made; `shouldStop` is asked before each other.
+    package func shrink(_ counterexample: Counterexample, shouldStop: () -> Bool = { false }) -> Counterexample {
         var attempts = 0
         let invariant = counterexample.violation.invariant
         guard var best = attempt(counterexample.path, invariant: invariant, attempts: &attempts) else {
             return counterexample
         }
+        var stopped = false
+        func goOn() -> Bool {
+            if !stopped && (attempts >= maxAttempts || shouldStop()) { stopped = true }
+            return !stopped
+        }
         var changed = true
-        while changed, attempts < maxAttempts {
+        while changed, goOn() {
             changed = false
             // Remove chunks, halving their size down to single steps.
             var chunk = max(1, best.path.count / 2)
-            while attempts < maxAttempts {
+            while goOn() {
                 var start = 0
-                while start < best.path.count, attempts < maxAttempts {
+                while start < best.path.count, goOn() {
                     var candidate = best.path
                     candidate.removeSubrange(start..<min(start + chunk, candidate.count))
                     if let shorter = attempt(candidate, invariant: invariant, attempts: &attempts) {
@@ -45,8 +53,8 @@ package struct Shrinker<System: Explorable>: Sendable {
             }
             // Lower each index, smallest first.
             var position = 0
-            while position < best.path.count, attempts < maxAttempts {
-                for lower in 0..<best.path[position] where attempts < maxAttempts {
+            while position < best.path.count, goOn() {
+                for lower in 0..<best.path[position] where goOn() {
                     var candidate = best.path
                     candidate[position] = lower
                     if let found = attempt(candidate, invariant: invariant, attempts: &attempts) {

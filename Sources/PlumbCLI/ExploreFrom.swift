@@ -44,7 +44,10 @@ struct ExploreFromOptions: ParsableArguments {
     func files() throws(TraceInputError) -> [String] {
         let selection = try TraceInputs.select(from)
         if !selection.skippedPartial.isEmpty {
-            FileHandle.standardError.write(Data("plumb explore: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
+            let one = selection.skippedPartial.count == 1
+            FileHandle.standardError.write(Data(("plumb explore: skipped \(selection.skippedPartial.count) file\(one ? "" : "s") "
+                + "still being written or cut short: \(selection.skippedPartial.joined(separator: ", ")); an exploration "
+                + "needs whole captures\n").utf8))
         }
         let cwd = FileManager.default.currentDirectoryPath
         return selection.files.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
@@ -60,9 +63,19 @@ struct ExploreFromOptions: ParsableArguments {
             return Recorded(plan: plan, window: window, crashes: crashes,
                             source: RecordedSource(files: files, digest: RecordedTrace.digest(trace.events)))
         } catch {
-            FileHandle.standardError.write(Data("plumb explore: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("plumb explore: \(Self.forExplore(error))\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// `error` as `plumb explore` says it: the reader's advice to check a cut capture with
+    /// --truncated names `plumb check`, since an exploration needs the whole capture.
+    static func forExplore(_ error: TraceInputError) -> TraceInputError {
+        var error = error
+        let advice = "check with --truncated"
+        error.message = error.message.replacingOccurrences(
+            of: advice, with: "`plumb check --truncated` can check it, but an exploration needs the whole capture")
+        return error
     }
 
     /// Explores `start` with `runner`, adding the `from` section to the report; `crashStates`

@@ -55,6 +55,23 @@ final class RecordedExplorationTests: XCTestCase {
         XCTAssertTrue(state.base.events.contains { if case .syncDone = $0.kind { true } else { false } })
     }
 
+    /// A long epoch checkpoints many times, each adding a run of ids to the ledger: the
+    /// simulated device is sized so that its ledger holds them all (one sized for the data
+    /// alone filled it, and a clean trace of 3,000 requests was reported as losing them), and
+    /// the trace's ids, counting up from 1 as requests arrive, stay the requests' own.
+    func testALongEpochFitsTheLedgerAndKeepsTheTracesIDs() throws {
+        let count = 1_200
+        let events = (1...count).map { id in
+            TraceEvent(node: "driver", seq: id, kind: .submit(iface: id % 4, id: id, off: 4096 * (id % 8), len: 4096, deps: []),
+                       location: SourceLocation(file: 0, line: id + 1))
+        }
+        let start = try Self.start(window: 0, crashes: 0, trace: RecordedTrace(system: .driver, events: events, files: ["d.jsonl"]))
+        XCTAssertEqual(start.plan.traceIDs, Array(1...count))
+        let report = Exploration(start: start).run()
+        XCTAssertEqual(report.verdict, .pass, report.counterexamples.first?.violation.message ?? "")
+        XCTAssertEqual(report.executions, 1)
+    }
+
     func testCrashPointsAreFreeOfTheWindowAndTallied() throws {
         let tally = CrashPointTally()
         let start = try Self.start(window: 0, crashes: 1).collecting(tally)

@@ -54,6 +54,31 @@ final class ReplayAndShrinkTests: XCTestCase {
         XCTAssertEqual(shrunk.path, [0, 1, 0, 0])  // lowest indices first
     }
 
+    /// A shrink told to stop (the exploration's time budget ran out, or it was cancelled)
+    /// keeps the shortest path found by then: after its first replay, which describes the
+    /// steps, it asks before every other, and what it returns still fails the same way.
+    func testShrinkerStopsWhenToldAndKeepsWhatItHas() throws {
+        let start = RaceModel(noise: 5)
+        let found = try XCTUnwrap(explore(start, reduction: false, shrinkAttempts: 0).counterexamples.first)
+        var asked = 0
+        let stopped = Shrinker(start: start).shrink(found) {
+            asked += 1
+            return true
+        }
+        XCTAssertEqual(asked, 1)
+        XCTAssertEqual(stopped.path, Array(found.path.prefix(stopped.path.count)))
+        XCTAssertEqual(stopped.steps.count, stopped.path.count)
+        XCTAssertEqual(try replay(start, path: stopped.path).violation, stopped.violation)
+        var left = 3
+        let partly = Shrinker(start: start).shrink(found) {
+            left -= 1
+            return left < 0
+        }
+        XCTAssertLessThanOrEqual(partly.path.count, stopped.path.count)
+        XCTAssertEqual(try replay(start, path: partly.path).violation, partly.violation)
+        XCTAssertEqual(Shrinker(start: start).shrink(found).path.count, 4)
+    }
+
     func testShrinkerLeavesAPathThatDoesNotFailAlone() {
         let passing = Counterexample(path: [0, 0, 0, 0], steps: [],
                                      violation: ExplorationViolation(invariant: "race.lostUpdate", message: "", kind: .explorerCheck))

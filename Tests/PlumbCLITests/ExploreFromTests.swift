@@ -178,6 +178,31 @@ final class ExploreFromTests: XCTestCase {
         let missing = try plumb(["explore", "recovery", "--from", path("nothing.jsonl")])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("nothing.jsonl"), missing.stderr)
+        // What `plumb check` refuses is refused here too, with its message: a cause naming no
+        // event, and a cut last line (whose advice names `plumb check`, as explore takes whole
+        // captures only).
+        let cause = path("cause.jsonl")
+        try Data("""
+            {"format":"plumb-trace","version":1,"system":"recovery"}
+            {"node":"framework","seq":1,"ev":"register","consumer":"a","deps":[]}
+            {"node":"framework","seq":2,"ev":"begin"}
+            {"node":"w1","seq":1,"ev":"start","consumer":"a","cause":{"node":"framework","seq":999}}
+
+            """.utf8).write(to: URL(fileURLWithPath: cause))
+        let unnamed = try plumb(["explore", "recovery", "--from", cause])
+        XCTAssertEqual(unnamed.status, 2, unnamed.stdout + unnamed.stderr)
+        XCTAssertTrue(unnamed.stderr.contains("cause.jsonl:4:") && unnamed.stderr.contains("framework#999"), unnamed.stderr)
+        XCTAssertTrue(unnamed.stdout.isEmpty, unnamed.stdout)
+        let cut = path("cut.jsonl")
+        try Data(#"""
+            {"format":"plumb-trace","version":1,"system":"driver"}
+            {"node":"driver","seq":1,"ev":"submit","iface":0,"id":1,"off":0,"len":10}
+            {"node":"driver","seq":2,"ev":"sub
+            """#.utf8).write(to: URL(fileURLWithPath: cut))
+        let truncated = try plumb(["explore", "driver", "--from", cut])
+        XCTAssertEqual(truncated.status, 2, truncated.stderr)
+        XCTAssertTrue(truncated.stderr.contains("cut.jsonl:3:") && truncated.stderr.contains("`plumb check --truncated`"),
+                      truncated.stderr)
     }
 
     func testAGeneratedWorkloadsBoundWithFromExitsTwoNamingIt() throws {

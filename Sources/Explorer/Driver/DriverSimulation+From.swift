@@ -14,6 +14,7 @@ extension DriverSimulation.Workload {
         }
         self.requests = requests
         self.programs = programs
+        places = Self.places(of: programs, requests: requests.count)
     }
 }
 

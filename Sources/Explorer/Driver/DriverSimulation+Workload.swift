@@ -43,6 +43,9 @@ extension DriverSimulation {
         package let requests: [WriteRequest]
         /// Each interface's program, in order.
         package let programs: [[Step]]
+        /// Per request, by index: the interface whose program submits it, and at which step
+        /// (how `wasSubmitted` tells a submitted request from the interfaces' cursors).
+        let places: [(iface: Int, step: Int)]
 
         /// The workload of `requests` requests over `ifaces` interfaces, each submitted once.
         package init(ifaces: Int, requests count: Int, kind: Kind = .mixed) {
@@ -62,6 +65,19 @@ extension DriverSimulation {
             programs[0].append(.sync)
             self.requests = requests
             self.programs = programs
+            places = Self.places(of: programs, requests: count)
+        }
+
+        /// Where each of `requests` requests is submitted in `programs` (the interface and the
+        /// step); (-1, -1) for one no program submits.
+        static func places(of programs: [[Step]], requests: Int) -> [(iface: Int, step: Int)] {
+            var places = [(iface: Int, step: Int)](repeating: (-1, -1), count: requests)
+            for (iface, program) in programs.enumerated() {
+                for (step, item) in program.enumerated() {
+                    if case let .submit(index) = item { places[index] = (iface, step) }
+                }
+            }
+            return places
         }
 
         /// The request with id `id`.

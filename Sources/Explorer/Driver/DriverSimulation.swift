@@ -318,8 +318,8 @@ package struct DriverSimulation: Explorable {
 
     /// Whether the request with id `id` was submitted (in any epoch).
     func wasSubmitted(_ id: Int) -> Bool {
-        let index = id - 1
-        return cursors[index % configuration.ifaces] > index / configuration.ifaces
+        let place = workload.places[id - 1]
+        return place.iface >= 0 && cursors[place.iface] > place.step
     }
 
     /// Whether every dep of workload request `index` was submitted, so a caller may submit it.

@@ -15,10 +15,11 @@ import Trace
 /// by side (`OffsetCompaction`): its offsets move, its overlaps and its places within chunks do
 /// not.
 ///
-/// Inside the simulation requests are renumbered: the request at step `p` of interface `i`'s
-/// program has id `p * ifaces + i + 1` (the simulation finds a dep's caller by its id); a
-/// trace id submitted again after a crash lost it is then two requests, and a dep names the
-/// latest submit of its id before it. `traceIDs` maps back.
+/// Inside the simulation requests are numbered in the trace's order of submits, from 1, so a
+/// trace whose ids count up from 1 as they arrive keeps them (its messages name the trace's
+/// ids), and ids stay consecutive in the order the driver persists them, as its ledger of
+/// checkpointed ids wants. A trace id submitted again after a crash lost it is then two
+/// requests, and a dep names the latest submit of its id before it. `traceIDs` maps back.
 ///
 /// The recorded schedule, at each state: the oldest outstanding I/O completes (with every
 /// content an undecided read may return, all free); else the trace's next step (the earliest
@@ -47,7 +48,7 @@ package struct DriverPlan: RecordedPlan {
     static let largestRequest = 16 << 20
 
     let schedule: [Item]
-    /// The trace's id of each internal id (`traceIDs[id - 1]`; 0 where no request is).
+    /// The trace's id of each internal id (`traceIDs[id - 1]`).
     package let traceIDs: [Int]
     package let start: DriverSimulation
     package var startProgress: Progress { Progress() }
@@ -81,7 +82,7 @@ package struct DriverPlan: RecordedPlan {
         var programs: [[DriverSimulation.Workload.Step]] = []
         var items: [Item] = []
         var latest: [Int: Int] = [:]  // trace id -> index in submits
-        var crashCount = 0, syncs = 0, maxEnd = 0, largest = 0, maxDeps = 0
+        var crashCount = 0, syncs = 0, maxEnd = 0, largest = 0, maxDeps = 0, inEpoch = 0, mostInEpoch = 0
         func program(_ iface: Int, _ event: TraceEvent) throws(TraceInputError) {
             guard iface < Self.maxIfaces else {
                 throw trace.refusal(event, "interface \(iface): the explorer replays at most \(Self.maxIfaces) interfaces (0...\(Self.maxIfaces - 1))")
@@ -117,6 +118,8 @@ package struct DriverPlan: RecordedPlan {
                                       length: len, deps: internalDeps))
                 maxEnd = max(maxEnd, off + len)
                 largest = max(largest, len)
+                inEpoch += 1
+                mostInEpoch = max(mostInEpoch, inEpoch)
                 maxDeps = max(maxDeps, deps.count)
             case let .sync(iface):
                 try program(iface, event)
@@ -126,6 +129,7 @@ package struct DriverPlan: RecordedPlan {
             case .crash:
                 items.append(.crash(ordinal: crashCount))
                 crashCount += 1
+                inEpoch = 0
             default:
                 continue
             }
@@ -148,18 +152,14 @@ package struct DriverPlan: RecordedPlan {
             compaction = compacted
         }
         let ifaces = programs.count
-        // Internal ids: step p of interface i is id p * ifaces + i + 1.
-        func internalID(_ s: Submit) -> Int { s.position * ifaces + s.iface + 1 }
-        let slots = (programs.map(\.count).max() ?? 0) * ifaces
-        var requests = (0..<slots).map { WriteRequest(iface: $0 % ifaces, id: $0 + 1, offset: 0, bytes: []) }
-        var traceIDs = [Int](repeating: 0, count: slots)
-        for s in submits {
-            let id = internalID(s)
-            requests[id - 1] = WriteRequest(iface: s.iface, id: id, offset: s.offset,
-                                            bytes: Self.bytes(id: s.traceID, length: s.length),
-                                            deps: s.deps.map { internalID(submits[$0]) })
-            traceIDs[id - 1] = s.traceID
-            programs[s.iface][s.position] = .submit(index: id - 1)
+        // Internal ids: the submits in the trace's order, from 1 (see the type's doc).
+        var requests: [WriteRequest] = []
+        var traceIDs: [Int] = []
+        for (index, s) in submits.enumerated() {
+            requests.append(WriteRequest(iface: s.iface, id: index + 1, offset: s.offset,
+                                         bytes: Self.bytes(id: s.traceID, length: s.length), deps: s.deps.map { $0 + 1 }))
+            traceIDs.append(s.traceID)
+            programs[s.iface][s.position] = .submit(index: index)
         }
         // The geometry: regions that take the largest request with the most deps.
         var regionBytes = max(DriverSimulation.blockSize, (largest + 64 + 8 * maxDeps + 511) / 512 * 512)
@@ -175,8 +175,16 @@ package struct DriverPlan: RecordedPlan {
                                 + (maxEnd > OffsetCompaction.largestAsGiven ? " (\(OffsetCompaction.withoutSize))" : ""))
         }
         let dataBytes = max(size ?? maxEnd, regionBytes)
-        guard let blocks = DriverSimulation.blockCount(holding: dataBytes, staging: staging()) else {
+        guard var blocks = DriverSimulation.blockCount(holding: dataBytes, staging: staging()) else {
             throw trace.refusal("no simulated device holds \(dataBytes) bytes of data")
+        }
+        // Each checkpoint adds a run of ids to its epoch's ledger, which grows with the device
+        // (a 64th of its blocks): a ledger with room for every request of the trace's longest
+        // epoch as a run of its own never fills, as the captured device's did not. (A device
+        // sized for the data alone reported a full ledger on a long clean trace.)
+        while let layout = DeviceLayout.make(blockSize: DriverSimulation.blockSize, blockCount: blocks, staging: staging()),
+              layout.ledgerCapacity <= mostInEpoch {
+            blocks += max(64, 2 * (mostInEpoch + 1 - layout.ledgerCapacity))
         }
         configuration.ifaces = ifaces
         configuration.requests = submits.count

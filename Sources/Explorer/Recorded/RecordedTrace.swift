@@ -7,8 +7,10 @@ import Trace
 /// The files form one trace, as for `plumb check` (rotated files of one node, one file per
 /// node, plain or gzip): what the format asks of each file is checked as it is read
 /// (`TraceFileReader`), every header must name the same system, and a `(node, seq)` may occur
-/// once. Happens-before across nodes is not rebuilt: the explorers take only what each node
-/// recorded in its own order (and the causes the events carry).
+/// once; and, as `plumb check` asks, every cause names an event of the files (or an `x-` one)
+/// and happens-before has no cycle (`CausalOrder` reads the files once more for that). The
+/// explorers then take only what each node recorded in its own order (and the causes the
+/// events carry).
 package struct RecordedTrace: Sendable {
     /// The system every header names.
     package var system: TraceSystem
@@ -62,6 +64,25 @@ package struct RecordedTrace: Sendable {
         }
         self.system = system!
         events = all
+        try Self.checkHappensBefore(files)
+    }
+
+    /// Refuses, with `plumb check`'s message, a trace whose causes name no event of the files
+    /// or go round in a cycle.
+    static func checkHappensBefore(_ files: [String]) throws(TraceInputError) {
+        // A node's seqs interleaved across files need a prescan, as `plumb check` finds out.
+        for prescan in [false, true] {
+            do throws(CausalOrder.Failure) {
+                var order = try CausalOrder(paths: files, prescan: prescan)
+                while try order.next() != nil {}
+                return
+            } catch {
+                switch error {
+                case .input(let error): throw error
+                case .needsPrescan: continue
+                }
+            }
+        }
     }
 
     /// Makes a trace from events already in memory (tests); `files` names where they came from.
