@@ -41,7 +41,8 @@ struct Explore: AsyncParsableCommand {
             Off a terminal, a progress line (states, executions, depth, rate) goes to standard \
             error every 10 s; on one, a line is rewritten in place.
 
-            Exit codes: 0 no violation (a search cut short by its bounds says exhaustive: false), \
+            Exit codes: 0 no violation (a search that is not exhaustive, cut short by its bounds or \
+            with sampled crash states, says exhaustive: false and why), \
             1 violation, 2 bad input. Stopped by SIGINT or SIGTERM, it prints what it covered \
             (states, executions, depth, violations found so far) on standard error and exits \
             130 (143 for SIGTERM), with no verdict.
@@ -164,11 +165,14 @@ struct ExploreDriver: AsyncParsableCommand {
         valueName: "lazy|eager"))
     var crashStates: DriverSimulation.Configuration.CrashStates = .lazy
     /// With --from: the data area's size, if not the trace's largest offset and length.
-    @Option(help: ArgumentHelp(
-        "With --from: bytes of the simulated device's data area, at most 1 GiB (default: the trace's largest offset + "
-            + "length; past 256 MiB, the 4 KiB chunks the trace writes, laid side by side: offsets move, overlaps stay).",
+    @Option(name: .customLong("size"), help: ArgumentHelp(
+        "With --from: bytes of the simulated device's data area (KiB, MiB, GiB suffixes), at most 1GiB (default: the trace's "
+            + "largest offset + length; past 256MiB, the 4KiB chunks the trace writes, laid side by side: offsets move, overlaps "
+            + "stay).",
         valueName: "BYTES"))
-    var size: Int?
+    var sizeOption: ByteCount?
+    /// `--size` in bytes.
+    var size: Int? { sizeOption?.bytes }
     @OptionGroup var recorded: ExploreFromOptions
     @OptionGroup var options: ExploreOptions
 
@@ -389,7 +393,7 @@ struct CrashStatesReport: Codable {
     /// The section in words, for the text report.
     var lines: [String] {
         var lines = [
-            "crash states: \(mode); \(crashPoints) crash points, at most \(maxCachedWrites) cached writes; \(recoveryRuns) "
+            "crash states: \(mode); \(crashPoints) crash points (distinct states of the driver at a power loss), at most \(maxCachedWrites) cached writes; \(recoveryRuns) "
                 + "recovery runs" + (mode == "lazy"
                     ? String(format: " (eager: %.3g fate assignments, one recovery each, estimated)", eagerRecoveryRuns) : ""),
             String(format: "Z3: %d queries (%d UNSAT, %d SAT), %.3f s in all; %d crash points closed by Z3; "

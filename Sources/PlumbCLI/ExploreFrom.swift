@@ -8,7 +8,7 @@ import Trace
 /// workload (`plumb explore driver|mirror|recovery --from`).
 struct ExploreFromOptions: ParsableArguments {
     @Option(parsing: .upToNextOption, help: ArgumentHelp(
-        "Explore around a captured trace: files, directories, rotated and gzip files forming one trace, as for `plumb check`. "
+        "Explore around a captured trace: files, directories, rotated and gzip files forming one trace, as for `plumb check` (not standard input). "
             + "Its workload and schedule replace the bounds (--ifaces, --requests, --streams, --consumers, ...), which are refused with it. "
             + "Example: plumb explore driver --from /tmp/d/driver.jsonl --window 1.",
         valueName: "TRACE"))
@@ -16,7 +16,9 @@ struct ExploreFromOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "With --from: the most choices along one execution that differ from what the trace recorded (0...\(Self.maxWindow)); "
-            + "0 replays the trace exactly and explores only its crash points and crash states.",
+            + "0 keeps what the trace recorded: for the driver and the mirror, its schedule, exploring only crash points and crash "
+            + "states; for recovery, each consumer's outcome, exploring every order of the workers' steps and ends (the trace orders "
+            + "them only by happens-before) and the framework's crashes.",
         valueName: "N"))
     var window: Int = 0
 
@@ -30,6 +32,10 @@ struct ExploreFromOptions: ParsableArguments {
     func validate() throws {
         try OptionRange.check("--window", window, 0...Self.maxWindow)
         if !isOn, window != 0 { throw ValidationError("--window goes with --from TRACE...") }
+        if from.contains("-") {
+            throw ValidationError("--from reads trace files, not standard input (-): the replay tokens it prints name the "
+                                  + "files. Save the trace to a file and name that.")
+        }
     }
 
     /// Refuses a generated workload's bound given with --from (the trace's workload replaces
@@ -105,6 +111,16 @@ struct FromReport: Codable {
     var crashPoints: Int
     var crashPointsPerSecond: Double
 
+    /// The sections of a sharded exploration's reports as one: the first's trace and window,
+    /// with the crash points covered (and their rates, the shards running side by side) summed
+    /// over the shards, as their other counts are; nil when there are none.
+    static func merged(_ parts: [FromReport]) -> FromReport? {
+        guard var total = parts.first else { return nil }
+        total.crashPoints = parts.reduce(0) { $0 + $1.crashPoints }
+        total.crashPointsPerSecond = parts.reduce(0) { $0 + $1.crashPointsPerSecond }
+        return total
+    }
+
     init<Plan: RecordedPlan>(start: Recorded<Plan>, tally: CrashPointTally, exploration: ExplorationReport) {
         files = start.source.files
         window = start.window
@@ -129,7 +145,10 @@ struct FromReport: Codable {
             "from: \(files.joined(separator: ", ")) (\(workload))",
             "window: \(window) stray choice\(window == 1 ? "" : "s") per execution; \(crashes) crash\(crashes == 1 ? "" : "es") "
                 + "beyond the trace's \(recordedCrashes)",
-            String(format: "crash points covered: %d (%.1f per second)", crashPoints, crashPointsPerSecond),
+            // Counted by the exploration's states (where in the trace, which strays): more than
+            // a driver's crash states line, which counts the simulated driver's states alone.
+            String(format: "crash points covered: %d (%.1f per second), as places along the trace", crashPoints,
+                   crashPointsPerSecond),
         ] + moved
     }
 }

@@ -92,7 +92,7 @@ struct ExploreMerge: AsyncParsableCommand {
             exhaustive: all.allSatisfy(\.exhaustive) && !violation,
             states: all.reduce(0) { $0 + $1.states }, executions: all.reduce(0) { $0 + $1.executions },
             transitions: all.reduce(0) { $0 + $1.transitions }, violations: all.flatMap(\.violations),
-            crashStates: CrashStatesReport.merged(all.compactMap(\.crashStates)))
+            crashStates: CrashStatesReport.merged(all.compactMap(\.crashStates)), from: FromReport.merged(all.compactMap(\.from)))
         switch format {
         case .json:
             let encoder = JSONEncoder()
@@ -106,6 +106,7 @@ struct ExploreMerge: AsyncParsableCommand {
             let cut = parts.filter { !$0.report.exhaustive && $0.report.verdict == "pass" }.map { "\($0.report.shard) (\($0.file))" }
             if !cut.isEmpty { print("not exhaustive in " + cut.joined(separator: ", ") + " (see each one's report)") }
             // Counts summed over the shards; the largest crash point is the largest of any shard.
+            for line in merged.from?.lines ?? [] { print(line) }
             for line in merged.crashStates?.lines ?? [] { print(line) }
             for found in merged.violations {
                 print("")
@@ -133,6 +134,8 @@ struct ExploreMerge: AsyncParsableCommand {
         var violations: [ExploreRunner.Found]
         /// The driver's crash states, summed over the shards (`CrashStatesReport.merged`).
         var crashStates: CrashStatesReport?
+        /// With --from: the trace and its crash points covered, summed over the shards.
+        var from: FromReport?
     }
 
     /// Prints `message` and returns exit code 2 (bad input) to throw.

@@ -76,8 +76,13 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: ArgumentHelp(visibility: .private))
     var progressInterval: Double = ExploreProgressLine.defaultInterval.seconds
 
-    @Option(name: .customLong("inject-fault"),
-            help: "Turn on a seeded bug of the core (repeatable), to see the explorer find it; `plumb explore selftest` tries them all.")
+    @Option(name: .customLong("inject-fault"), help: ArgumentHelp(
+        "Turn on a seeded bug of the core (repeatable), to see the explorer find it; `plumb explore selftest` tries them all. "
+            + "Each system takes its own: "
+            + ["mirror", "driver", "recovery"].map { system in
+                "\(system): " + SeededFault.allCases.filter { $0.system == system }.map(\.rawValue).joined(separator: ", ")
+            }.joined(separator: "; ") + ".",
+        valueName: "FAULT"))
     var injectedFaults: [SeededFault] = []
 
     /// The most steps on one execution `--depth` takes (a path is kept in memory).

@@ -117,6 +117,10 @@ struct ExploreRunner {
                 kind: example.violation.kind, trace: file,
                 token: token, steps: example.steps, shrunkFrom: example.originalLength, count: group.count))
         }
+        if let page = options.html.path, report.counterexamples.isEmpty {
+            FileHandle.standardError.write(Data(("plumb explore: --html: nothing written to \(page): the page draws a "
+                + "counterexample, and the exploration found none\n").utf8))
+        }
 
         let seconds = report.elapsed.seconds
         switch options.format {

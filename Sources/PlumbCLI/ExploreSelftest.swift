@@ -3,7 +3,10 @@ import Checker
 import Explorer
 import Foundation
 
-extension SeededFault: ExpressibleByArgument {}
+extension SeededFault: ExpressibleByArgument {
+    /// None listed by the parser: the option's help lists them by system (`ExploreOptions`).
+    package static var allValueStrings: [String] { [] }
+}
 
 /// `plumb explore selftest`: shows the explorer finds what it claims to, on every seeded bug of
 /// every system.

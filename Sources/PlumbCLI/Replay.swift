@@ -50,6 +50,10 @@ struct Replay: AsyncParsableCommand {
             throw fail("not a replay token: \(error)")
         }
         if Self.isRecorded(decoded.configuration) { throw try replayRecorded(decoded) }
+        if !from.isEmpty {
+            throw fail("--from names the trace of a `plumb explore ... --from` token, and this token's exploration had "
+                       + "none (\(decoded.system) [\(decoded.configuration)]): drop --from")
+        }
         switch decoded.system {
         case MirrorSimulation.system: throw try replayToken(decoded, as: MirrorSimulation.self)
         case DriverSimulation.system: throw try replayToken(decoded, as: DriverSimulation.self)

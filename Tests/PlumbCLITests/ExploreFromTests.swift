@@ -174,7 +174,15 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("bad.jsonl:3:") && run.stderr.contains("depends on request 7"), run.stderr)
         let other = try plumb(["explore", "mirror", "--from", file])
         XCTAssertEqual(other.status, 2)
-        XCTAssertTrue(other.stderr.contains("not the mirror"), other.stderr)
+        XCTAssertTrue(other.stderr.contains("not the mirror") && other.stderr.contains("bad.jsonl:1:"), other.stderr)
+        // The header's own line, after blank lines.
+        let late = path("late.jsonl")
+        try Data(("\n\n" + #"{"format":"plumb-trace","version":1,"system":"mirror"}"# + "\n").utf8)
+            .write(to: URL(fileURLWithPath: late))
+        let lateHeader = try plumb(["explore", "driver", "--from", late])
+        XCTAssertEqual(lateHeader.status, 2)
+        XCTAssertTrue(lateHeader.stderr.contains("late.jsonl:3:") && lateHeader.stderr.contains("not the driver"),
+                      lateHeader.stderr)
         let missing = try plumb(["explore", "recovery", "--from", path("nothing.jsonl")])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("nothing.jsonl"), missing.stderr)
@@ -205,6 +213,41 @@ final class ExploreFromTests: XCTestCase {
                       truncated.stderr)
     }
 
+    /// The options around --from say what they do: standard input is refused (tokens name
+    /// files), --size takes units, --html on a pass says it drew nothing, a plain token refuses
+    /// --from, and merged shards keep the crash points covered.
+    func testFromOptionsSayWhatTheyDo() throws {
+        let stdin = try plumb(["explore", "driver", "--from", "-"])
+        XCTAssertEqual(stdin.status, 2)
+        XCTAssertTrue(stdin.stderr.contains("not standard input"), stdin.stderr)
+        let trace = RecordedTraceFiles.driver(in: directory)
+        let sized = try plumb(["explore", "driver", "--from", trace, "--crashes", "0", "--size", "1KiB"])
+        XCTAssertEqual(sized.status, 2, sized.stderr)
+        XCTAssertTrue(sized.stderr.contains("driver.jsonl:3:") && sized.stderr.contains("data area of 1024 bytes"), sized.stderr)
+        let page = path("pass.html")
+        let html = try plumb(["explore", "driver", "--from", trace, "--crashes", "0", "--size", "1MiB", "--html", page])
+        XCTAssertEqual(html.status, 0, html.stderr)
+        XCTAssertTrue(html.stderr.contains("--html: nothing written to \(page)"), html.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: page))
+        var shards: [String] = []
+        for index in 0..<2 {
+            let run = try plumb(["explore", "driver", "--from", trace, "--shard", "\(index)/2", "--format", "json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            shards.append(path("shard\(index).json"))
+            try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: shards[index]))
+        }
+        let merged = try plumb(["explore", "merge", "--format", "json"] + shards)
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        let from = try XCTUnwrap(try json(merged.stdout)["from"] as? [String: Any], merged.stdout)
+        XCTAssertGreaterThan(from["crash_points"] as? Int ?? 0, 0, "\(from)")
+        let token = try XCTUnwrap(try plumb(["explore", "driver", "--requests", "2", "--inject-fault", "recoveryStopsEarly",
+                                             "--format", "json", "--out", path("cx")]).stdout
+            .components(separatedBy: "\"token\":\"").dropFirst().first?.split(separator: "\"").first)
+        let replay = try plumb(["replay", String(token), "--from", trace])
+        XCTAssertEqual(replay.status, 2, replay.stderr)
+        XCTAssertTrue(replay.stderr.contains("drop --from"), replay.stderr)
+    }
+
     func testAGeneratedWorkloadsBoundWithFromExitsTwoNamingIt() throws {
         // The trace's workload replaces the bounds: one given anyway is refused, not ignored.
         for (system, flag, value) in [("driver", "--requests", "3"), ("driver", "--workload", "mixed"), ("mirror", "--records", "3"),
@@ -225,5 +268,23 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("--window"), help.stdout)
         let driver = try plumb(["explore", "driver", "--help"])
         XCTAssertTrue(driver.stdout.contains("--from <TRACE>") && driver.stdout.contains("--window <N>"), driver.stdout)
+    }
+}
+
+/// Small hand-written traces for the option tests.
+enum RecordedTraceFiles {
+    /// A driver trace of four requests on two interfaces, the third the farthest (to byte
+    /// 8,192), written as `driver.jsonl` in `directory`; its path.
+    static func driver(in directory: URL) -> String {
+        let path = directory.appendingPathComponent("driver.jsonl").path
+        try? Data("""
+            {"format":"plumb-trace","version":1,"system":"driver"}
+            {"node":"driver","seq":1,"ev":"submit","iface":0,"id":1,"off":0,"len":700}
+            {"node":"driver","seq":2,"ev":"submit","iface":1,"id":2,"off":4096,"len":4096}
+            {"node":"driver","seq":3,"ev":"submit","iface":0,"id":3,"off":100,"len":200,"deps":[1]}
+            {"node":"driver","seq":4,"ev":"sync","iface":0}
+
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        return path
     }
 }

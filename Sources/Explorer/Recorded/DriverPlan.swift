@@ -83,6 +83,7 @@ package struct DriverPlan: RecordedPlan {
         var items: [Item] = []
         var latest: [Int: Int] = [:]  // trace id -> index in submits
         var crashCount = 0, syncs = 0, maxEnd = 0, largest = 0, maxDeps = 0, inEpoch = 0, mostInEpoch = 0
+        var farthest: TraceEvent?  // the submit that writes up to `maxEnd`
         func program(_ iface: Int, _ event: TraceEvent) throws(TraceInputError) {
             guard iface < Self.maxIfaces else {
                 throw trace.refusal(event, "interface \(iface): the explorer replays at most \(Self.maxIfaces) interfaces (0...\(Self.maxIfaces - 1))")
@@ -116,7 +117,7 @@ package struct DriverPlan: RecordedPlan {
                 programs[iface].append(.submit(index: -1 - submits.count))  // fixed below
                 submits.append(Submit(iface: iface, position: programs[iface].count - 1, traceID: id, offset: off,
                                       length: len, deps: internalDeps))
-                maxEnd = max(maxEnd, off + len)
+                if off + len > maxEnd { (maxEnd, farthest) = (off + len, event) }
                 largest = max(largest, len)
                 inEpoch += 1
                 mostInEpoch = max(mostInEpoch, inEpoch)
@@ -139,7 +140,7 @@ package struct DriverPlan: RecordedPlan {
         let reach = maxEnd
         var compaction: OffsetCompaction?
         if let size, size > OffsetCompaction.mostSimulated {
-            throw trace.refusal("size=\(size) is more than the \(OffsetCompaction.mostSimulated) bytes of data area the explorer "
+            throw trace.refusal("size=\(size) (--size) is more than the \(OffsetCompaction.mostSimulated) bytes of data area the explorer "
                                 + "simulates (in memory); \(OffsetCompaction.withoutSize)")
         } else if size == nil, maxEnd > OffsetCompaction.largestAsGiven {
             let compacted = OffsetCompaction(ranges: submits.map { ($0.offset, $0.length) })
@@ -170,8 +171,9 @@ package struct DriverPlan: RecordedPlan {
               layout.maxRequestBytes(deps: maxDeps) < largest {
             regionBytes += 512
         }
-        if let size, size < maxEnd {
-            throw trace.refusal("size=\(size) is smaller than the trace's largest offset and length, \(maxEnd) bytes"
+        if let size, size < maxEnd, let farthest {
+            throw trace.refusal(farthest, "a data area of \(size) bytes (size=, --size) does not hold this request, which "
+                                + "writes up to byte \(maxEnd)"
                                 + (maxEnd > OffsetCompaction.largestAsGiven ? " (\(OffsetCompaction.withoutSize))" : ""))
         }
         let dataBytes = max(size ?? maxEnd, regionBytes)

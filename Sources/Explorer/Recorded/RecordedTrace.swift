@@ -18,6 +18,8 @@ package struct RecordedTrace: Sendable {
     package var files: [String]
     /// Every event, grouped by node (nodes in first-appearance order), each node's in seq order.
     package var events: [TraceEvent]
+    /// The line of the first file's header (blank lines may come before it).
+    package var headerLine = 1
 
     /// Reads `files` (already resolved: no directories) as one trace.
     package init(files: [String]) throws(TraceInputError) {
@@ -35,6 +37,7 @@ package struct RecordedTrace: Sendable {
                         + "\(system.rawValue): the files given to one exploration must form one trace")
             }
             system = reader.header.system
+            if index == 0 { headerLine = reader.headerLine }
             while let item = try reader.next() {
                 guard case .event(let event) = item else { continue }
                 let node: Int
@@ -107,7 +110,7 @@ package struct RecordedTrace: Sendable {
     package func expect(_ expected: TraceSystem) throws(TraceInputError) {
         guard system == expected else {
             throw TraceInputError(
-                file: files[0], line: 1,
+                file: files[0], line: headerLine,
                 message: "the trace is of the \(system.rawValue), not the \(expected.rawValue): explore it with "
                     + "`plumb explore \(system.rawValue) --from`")
         }
