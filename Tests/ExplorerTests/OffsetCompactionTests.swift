@@ -86,7 +86,9 @@ final class OffsetCompactionTests: XCTestCase {
         }
         // A given size is simulated as given: one too small for the trace is refused.
         XCTAssertThrowsError(try DriverPlan(trace: Self.trace(), crashes: 1, settings: [("size", "\(Self.gib)")])) { error in
-            XCTAssertTrue("\(error)".contains("smaller than the trace's largest offset"), "\(error)")
+            // Named at the request that reaches farthest, with the byte it reaches.
+            XCTAssertTrue("\(error)".contains("far.jsonl:5: a data area of 1073741824 bytes (size=, --size) does not hold "
+                                              + "this request, which writes up to byte 32212258816"), "\(error)")
             XCTAssertTrue("\(error)".contains("without a size, a trace that reaches past 256 MiB"), "\(error)")
         }
     }
