@@ -58,7 +58,8 @@ struct Check: AsyncParsableCommand {
               plumb check /tmp/run1
               plumb check --each --format junit Traces/mirror/pass-*.jsonl > plumb.xml
               gzip -c Traces/driver/pass-crash-recovered-online.jsonl | plumb check -
-              plumb check --html report.html Traces/mirror/fail-commit-ahead-of-its-ack.jsonl
+              plumb check --html report.html \\
+                  Traces/mirror/fail-commit-ahead-of-its-ack.jsonl
             """
     )
 

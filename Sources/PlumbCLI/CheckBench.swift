@@ -29,7 +29,8 @@ struct CheckBench: AsyncParsableCommand {
     )
 
     /// Events generated.
-    @Option(help: "Events in the generated trace (100...\(OptionRange.maxCount)).")
+    @Option(help: ArgumentHelp("Events in the generated trace, about (100...\(OptionRange.maxCount); it ends with whole "
+            + "records, so a few more)."))
     var events = 1_000_000
 
     @Option(help: "Directory for the generated trace (default: a temporary one, removed after).")
@@ -70,7 +71,10 @@ struct CheckBench: AsyncParsableCommand {
            files.allSatisfy({ fm.fileExists(atPath: $0) }) {
             generated = count
         } else {
-            try? fm.removeItem(atPath: stamp)
+            // Every stamp goes: the files they vouched for are about to be written over.
+            for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix("events-") {
+                try? fm.removeItem(atPath: directory + "/" + name)
+            }
             generated = try OutputError.writing(directory) { try generate(into: files) }
             try OutputError.writing(stamp) { try "\(generated)".write(toFile: stamp, atomically: true, encoding: .utf8) }
         }

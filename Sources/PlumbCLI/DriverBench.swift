@@ -72,7 +72,8 @@ struct DriverBench: AsyncParsableCommand {
               swift build -c release
               .build/release/plumb bench driver
               .build/release/plumb bench driver --rounds 5 --dir /mnt/nvme/bench
-              .build/release/plumb bench driver --format json | jq '.small.ratio_median, .large.ratio_median'
+              .build/release/plumb bench driver --format json \\
+                  | jq '.small.ratio_median, .large.ratio_median'
             """
     )
 

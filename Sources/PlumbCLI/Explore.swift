@@ -50,19 +50,25 @@ struct Explore: AsyncParsableCommand {
             Examples:
               plumb explore mirror --streams 2 --paths 2 --records 3 --crashes 1
               plumb explore driver --ifaces 2 --requests 4 --crashes 1 --torn
-              plumb explore driver --ifaces 1 --requests 12 --crashes 1 --torn --crash-states lazy
+              plumb explore driver --ifaces 1 --requests 12 --crashes 1 --torn \\
+                  --crash-states lazy
               plumb explore recovery --consumers 5 --workers 2 --failures 1
-              plumb record driver --requests 300 --crash-at 200 --device /tmp/d.img --out /tmp/d
-              plumb explore driver --from /tmp/d/driver.jsonl --window 1   # around that trace
+              plumb record driver --requests 300 --crash-at 200 --device /tmp/d.img \\
+                  --out /tmp/d
+              # around that trace:
+              plumb explore driver --from /tmp/d/driver.jsonl --window 1
               plumb record mirror --records 300 --out /tmp/m
               plumb explore mirror --from /tmp/m --window 1 --crashes 1
               plumb record recovery --consumers 10 --out /tmp/r
-              plumb explore recovery --from /tmp/r --inject-fault releaseDependentsAtStart   # with a seeded bug
+              # with a seeded bug:
+              plumb explore recovery --from /tmp/r --inject-fault releaseDependentsAtStart
               plumb explore mirror --records 6 --strategy pct --executions 20000
               plumb explore driver --requests 6 --shard 3/8 --format json
               plumb explore selftest          # every seeded bug found, shrunk and replayed
-              plumb explore mirror --shard auto --shards 8 --format json > shard-$JOB_COMPLETION_INDEX.json   # a Kubernetes Indexed Job
-              plumb explore merge shard-*.json   # one verdict from the shards' reports
+              # a Kubernetes Indexed Job, then one verdict from the shards' reports:
+              plumb explore mirror --shard auto --shards 8 --format json \\
+                  > shard-$JOB_COMPLETION_INDEX.json
+              plumb explore merge shard-*.json
             """,
         subcommands: [ExploreMirror.self, ExploreDriver.self, ExploreRecovery.self, ExploreSelftest.self, ExploreMerge.self]
     )

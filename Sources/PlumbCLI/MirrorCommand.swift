@@ -22,6 +22,7 @@ struct MirrorCommand: AsyncParsableCommand {
               plumb mirror primary --connect 127.0.0.1:7400,127.0.0.1:7401 \\
                 --key-file /tmp/mirror.key --trace /tmp/primary.jsonl --records 100000
               plumb check /tmp/primary.jsonl /tmp/secondary.jsonl
+
             After `kill -9` of the primary, its trace is left as primary.jsonl.partial: check it \
             with `plumb check --truncated /tmp/primary.jsonl.partial /tmp/secondary.jsonl`.
             `plumb record mirror` runs both in one process, for a quick demonstration.

@@ -39,8 +39,10 @@ struct RecordRecovery: AsyncParsableCommand {
             running everything in series.
 
             Examples:
-              plumb record recovery --consumers 200 --workers 8 --fail 3 --timeout-one --out /tmp/rec
-              echo '{"consumers": [{"name": "journal"}, {"name": "replay", "deps": ["journal"]}]}' > /tmp/graph.json
+              plumb record recovery --consumers 200 --workers 8 --fail 3 --timeout-one \\
+                  --out /tmp/rec
+              echo '{"consumers": [{"name": "journal"},' \\
+                   '{"name": "replay", "deps": ["journal"]}]}' > /tmp/graph.json
               plumb record recovery --graph /tmp/graph.json --workers 4 --out /tmp/rec2
             """
     )

@@ -142,8 +142,8 @@ final class CheckNewcomerTests: XCTestCase {
         XCTAssertEqual(Plumb.version, "0.4.0")
     }
 
-    /// Every file an example in any `--help` names exists in the repository, or an earlier
-    /// command of the same examples creates it (`--out`, `--dir`, `--device`, `> FILE`,
+    /// Every example line in any `--help` fits 80 columns, and every file an example names
+    /// exists in the repository, or an earlier command of the same examples creates it (`--out`, `--dir`, `--device`, `> FILE`,
     /// `keygen FILE`, `--log`, `--trace`).
     func testHelpExamplesNameFilesThatExist() throws {
         var commands: [(path: String, type: ParsableCommand.Type)] = []
@@ -164,6 +164,9 @@ final class CheckNewcomerTests: XCTestCase {
                 if line.hasPrefix("Example") { inExamples = true; continue }
                 guard inExamples else { continue }
                 if line.isEmpty { inExamples = false; created = []; continue }
+                // A line longer than a terminal's 80 columns wraps into two that do not run.
+                XCTAssertLessThanOrEqual(raw.count, 80, "`\(path) --help` example line wraps at 80 columns: \(raw)")
+                if line.hasPrefix("#") { continue }
                 if line.hasSuffix("\\") { pending += line.dropLast() + " "; continue }
                 let command = pending + line
                 pending = ""
