@@ -17,14 +17,21 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
     package let blockSize: Int
     /// How many blocks the device holds.
     package let blockCount: Int
+    /// Blocks per page (the last page may hold fewer).
+    private let pageBlocks: Int
     // One caller at a time (above), so the hot fields skip Swift's run-time exclusivity check.
     /// The content, page by page.
-    @exclusivity(unchecked) private var pages: Pages
+    @exclusivity(unchecked) private var pages: [[UInt8]]
 
     /// The whole content, `blockSize * blockCount` bytes, for tests and model comparisons (it
     /// copies every byte: hot paths read `bytes(in:)`); setting it to another length traps.
     package var bytes: [UInt8] {
-        get { pages.bytes }
+        get {
+            var all: [UInt8] = []
+            all.reserveCapacity(byteCount)
+            for page in pages { all += page }
+            return all
+        }
         set {
             precondition(newValue.count == byteCount, "\(name): content must stay \(byteCount) bytes")
             replaceBytes(at: 0, with: newValue[...])
@@ -39,7 +46,10 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
         self.name = name
         self.blockSize = blockSize
         self.blockCount = blockCount
-        pages = Pages(zeroes: blockCount * blockSize, pageSize: max(1, 32 * 1024 / blockSize) * blockSize)
+        pageBlocks = max(1, 32 * 1024 / blockSize)
+        let zeroed = [UInt8](repeating: 0, count: pageBlocks * blockSize)
+        pages = Array(repeating: zeroed, count: blockCount / pageBlocks)
+        if blockCount % pageBlocks > 0 { pages.append([UInt8](repeating: 0, count: blockCount % pageBlocks * blockSize)) }
     }
 
     /// A device with `other`'s name, geometry and pages (shared until written).
@@ -47,6 +57,7 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
         name = other.name
         blockSize = other.blockSize
         blockCount = other.blockCount
+        pageBlocks = other.pageBlocks
         pages = other.pages
     }
 
@@ -60,13 +71,32 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
     /// The bytes at device offsets `range` (which must lie on the device).
     package func bytes(in range: Range<Int>) -> [UInt8] {
         precondition(range.lowerBound >= 0 && range.upperBound <= byteCount, "\(name): \(range) is outside the device")
-        return pages.bytes(in: range)
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        let pageBytes = pageBlocks * blockSize
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let (page, within) = at.quotientAndRemainder(dividingBy: pageBytes)
+            let count = min(range.upperBound - at, pages[page].count - within)
+            out += pages[page][within ..< within + count]
+            at += count
+        }
+        return out
     }
 
     /// Lays `bytes` over the device from offset `offset` (they must fit on it).
     package func replaceBytes(at offset: Int, with bytes: ArraySlice<UInt8>) {
         precondition(offset >= 0 && offset + bytes.count <= byteCount, "\(name): \(bytes.count) bytes at \(offset) do not fit")
-        pages.replace(at: offset, with: bytes)
+        let pageBytes = pageBlocks * blockSize
+        var at = offset
+        var from = bytes.startIndex
+        while from < bytes.endIndex {
+            let (page, within) = at.quotientAndRemainder(dividingBy: pageBytes)
+            let count = min(bytes.endIndex - from, pages[page].count - within)
+            pages[page].replaceSubrange(within ..< within + count, with: bytes[from ..< from + count])
+            at += count
+            from += count
+        }
     }
 
     /// Calls `body` with the bytes at device offsets `range` (which must lie on the device), in
@@ -77,12 +107,35 @@ package final class MemoryBlockDevice: BlockDevice, CustomStringConvertible {
     package func allParts(in range: Range<Int>, comparedTo reference: MemoryBlockDevice? = nil,
                           _ body: (Int, UnsafeRawBufferPointer, Bool) -> Bool) -> Bool {
         precondition(range.lowerBound >= 0 && range.upperBound <= byteCount, "\(name): \(range) is outside the device")
-        return pages.allParts(in: range, comparedTo: reference?.pages, body)
+        let pageBytes = pageBlocks * blockSize
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let (page, within) = at.quotientAndRemainder(dividingBy: pageBytes)
+            let count = min(range.upperBound - at, pages[page].count - within)
+            let goOn = pages[page].withUnsafeBytes { all in
+                let same = reference.map { $0.pageBytes == pageBytes && $0.pages.count == pages.count && Self.same(all, $0.pages[page]) } ?? false
+                return body(at - range.lowerBound, UnsafeRawBufferPointer(rebasing: all[within ..< within + count]), same)
+            }
+            if !goOn { return false }
+            at += count
+        }
+        return true
+    }
+
+    /// Bytes per page.
+    private var pageBytes: Int { pageBlocks * blockSize }
+
+    /// Whether `page` is the storage of `other` (the same buffer, not equal bytes).
+    private static func same(_ page: UnsafeRawBufferPointer, _ other: [UInt8]) -> Bool {
+        other.withUnsafeBytes { $0.baseAddress == page.baseAddress && $0.count == page.count }
     }
 
     /// Calls `body` with the bytes of block `block`, in place (for hashing without a copy).
     package func withUnsafeBytes<R>(ofBlock block: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        pages.withUnsafeBytes(at: block * blockSize, length: blockSize, body)
+        let (page, within) = block.quotientAndRemainder(dividingBy: pageBlocks)
+        return pages[page].withUnsafeBytes { all in
+            body(UnsafeRawBufferPointer(rebasing: all[within * blockSize ..< (within + 1) * blockSize]))
+        }
     }
 
     /// Reads `count` whole blocks starting at `block`.

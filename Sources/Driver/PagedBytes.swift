@@ -14,21 +14,25 @@ package struct PagedBytes: Sendable {
     static let pieceSize = 4 * 1024
 
     /// The content, page by page.
-    private var pages: Pages
+    private var pages: [[UInt8]]
     /// Per piece, `pieceDigest(_:)`: its index and bytes hashed.
     private var pieceDigests: [UInt64]
     /// How many bytes there are.
-    package var count: Int { pages.count }
+    package let count: Int
     /// A stable hash of the content: the wrapping sum of the piece digests (equal contents,
     /// equal digests, in any process).
     package private(set) var digest: UInt64 = 0
 
     /// The bytes `bytes`, paged.
     package init(_ bytes: [UInt8]) {
-        pages = Pages(bytes, pageSize: Self.pageSize)
+        count = bytes.count
+        let pages = stride(from: 0, to: bytes.count, by: Self.pageSize).map { start in
+            Array(bytes[start ..< min(bytes.count, start + Self.pageSize)])
+        }
+        self.pages = pages
         pieceDigests = []
-        pieceDigests.reserveCapacity((bytes.count + Self.pieceSize - 1) / Self.pieceSize)
-        for piece in 0 ..< (bytes.count + Self.pieceSize - 1) / Self.pieceSize {
+        pieceDigests.reserveCapacity((count + Self.pieceSize - 1) / Self.pieceSize)
+        for piece in 0 ..< (count + Self.pieceSize - 1) / Self.pieceSize {
             let term = pieceDigest(piece)
             pieceDigests.append(term)
             digest &+= term
@@ -36,12 +40,26 @@ package struct PagedBytes: Sendable {
     }
 
     /// The whole content in one array (it copies every byte: for tests and messages).
-    package var bytes: [UInt8] { pages.bytes }
+    package var bytes: [UInt8] {
+        var all: [UInt8] = []
+        all.reserveCapacity(count)
+        for page in pages { all += page }
+        return all
+    }
 
     /// The bytes at offsets `range`, which must lie within the content.
     package func bytes(in range: Range<Int>) -> [UInt8] {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "\(range) is outside \(count) bytes")
-        return pages.bytes(in: range)
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let (page, within) = at.quotientAndRemainder(dividingBy: Self.pageSize)
+            let take = min(range.upperBound - at, pages[page].count - within)
+            out += pages[page][within ..< within + take]
+            at += take
+        }
+        return out
     }
 
     /// Calls `body` with the bytes at offsets `range` (which must lie within the content), in
@@ -52,7 +70,20 @@ package struct PagedBytes: Sendable {
     package func allParts(in range: Range<Int>, comparedTo reference: PagedBytes? = nil,
                           _ body: (Int, UnsafeRawBufferPointer, Bool) -> Bool) -> Bool {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "\(range) is outside \(count) bytes")
-        return pages.allParts(in: range, comparedTo: reference?.pages, body)
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let (page, within) = at.quotientAndRemainder(dividingBy: Self.pageSize)
+            let take = min(range.upperBound - at, pages[page].count - within)
+            let goOn = pages[page].withUnsafeBytes { all in
+                let same = reference.map { other in
+                    other.count == count && other.pages[page].withUnsafeBytes { $0.baseAddress == all.baseAddress }
+                } ?? false
+                return body(at - range.lowerBound, UnsafeRawBufferPointer(rebasing: all[within ..< within + take]), same)
+            }
+            if !goOn { return false }
+            at += take
+        }
+        return true
     }
 
     /// Lays `bytes` over the content from offset `offset` (they must fit), and updates the
@@ -61,7 +92,15 @@ package struct PagedBytes: Sendable {
         precondition(offset >= 0 && offset + bytes.count <= count,
                      "\(bytes.count) bytes at \(offset) do not fit in \(count)")
         guard !bytes.isEmpty else { return }
-        pages.replace(at: offset, with: bytes[...])
+        var at = offset
+        var from = 0
+        while from < bytes.count {
+            let (page, within) = at.quotientAndRemainder(dividingBy: Self.pageSize)
+            let take = min(bytes.count - from, pages[page].count - within)
+            pages[page].replaceSubrange(within ..< within + take, with: bytes[from ..< from + take])
+            at += take
+            from += take
+        }
         for piece in offset / Self.pieceSize ... (offset + bytes.count - 1) / Self.pieceSize {
             let term = pieceDigest(piece)
             digest = digest &- pieceDigests[piece] &+ term
@@ -71,9 +110,14 @@ package struct PagedBytes: Sendable {
 
     /// The digest term of piece `index`: its index and bytes hashed.
     private func pieceDigest(_ index: Int) -> UInt64 {
+        let start = index * Self.pieceSize
+        let (page, within) = start.quotientAndRemainder(dividingBy: Self.pageSize)
         var hash = StableHasher()
         hash.combine(index)
-        pages.withUnsafeBytes(at: index * Self.pieceSize, length: Self.pieceSize) { hash.combine(contiguous: $0) }
+        pages[page].withUnsafeBytes { all in
+            let end = min(all.count, within + Self.pieceSize)
+            hash.combine(contiguous: UnsafeRawBufferPointer(rebasing: all[within ..< end]))
+        }
         return hash.value
     }
 }

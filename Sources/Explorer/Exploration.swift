@@ -58,8 +58,9 @@ public struct Exploration<System: Explorable>: Sendable {
         // shortest by then stands) and stop on its cancellation, which makes the run
         // interrupted with the counterexamples as the search found them.
         let found = tally.counterexamples
-        let deadline = options.budget.time.map { control.started + $0 }
+        // With at least 2 s of their own, so a counterexample found near the end is shortened some.
         let clock = control.clock
+        let deadline = options.budget.time.map { max(control.started + $0, clock.now + .seconds(2)) }
         let shouldStop = { cancellation?.isCancelled == true || deadline.map { clock.now >= $0 } == true }
         let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
         if !interrupted {
@@ -80,7 +81,7 @@ public struct Exploration<System: Explorable>: Sendable {
                 tally.counterexamples = Array(tally.counterexamples.prefix(options.maxCounterexamples))
             }
         }
-        if !interrupted, cancellation?.isCancelled == true {
+        if !interrupted, tally.violations > 0, cancellation?.isCancelled == true {
             interrupted = true
             tally.counterexamples = found
         }

@@ -37,7 +37,8 @@ struct Check: AsyncParsableCommand {
             With --each, the worst result wins (2, then 1, then 3, then 0).
             Stopped by SIGINT or SIGTERM: no verdict, no report, exit 130 (143 for SIGTERM). \
             A signal that comes while the report (and --html) is being written lets it finish \
-            whole, then exits 130 (143); one during --minimize stops it with no OUT written.
+            whole, then exits 130 (143); one during --minimize's search stops it with no OUT \
+            written.
 
             FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>.
 
@@ -235,16 +236,17 @@ struct Check: AsyncParsableCommand {
 
     /// The command line that runs this same check: every flag that can change a verdict
     /// (--each, --truncated, --engine, --timeout, --solver-rlimit, --window, --max-pending) when
-    /// not at its default, then the paths, quoted for a POSIX shell where they need it.
+    /// not at its default (the solver's bounds only with z3), then the paths, quoted for a POSIX shell where they need it.
     /// `timeout` and `resourceLimit` replace those options' values.
     func reproduceCommand(timeout newTimeout: Double? = nil, resourceLimit newLimit: Int? = nil) -> String {
         var words = ["plumb", "check"]
         if each { words.append("--each") }
         if truncated { words.append("--truncated") }
         if engine != .z3 { words += ["--engine", engine.rawValue] }
+        // The graph engine asks no solver: its verdict does not depend on the solver's bounds.
         let seconds = newTimeout ?? timeout
-        if seconds != Self.defaultTimeout { words += ["--timeout", Self.formatSeconds(seconds)] }
-        if let limit = newLimit ?? solverResourceLimit { words += ["--solver-rlimit", "\(limit)"] }
+        if seconds != Self.defaultTimeout && engine == .z3 { words += ["--timeout", Self.formatSeconds(seconds)] }
+        if let limit = newLimit ?? solverResourceLimit, engine == .z3 { words += ["--solver-rlimit", "\(limit)"] }
         if window != Self.defaultWindow { words += ["--window", "\(window)"] }
         if maxPending != CausalOrder.defaultMaxPending { words += ["--max-pending", "\(maxPending)"] }
         if paths.contains(where: { $0.hasPrefix("-") && $0 != Self.standardInput }) { words.append("--") }

@@ -72,7 +72,8 @@ struct CheckBench: AsyncParsableCommand {
             generated = count
         } else {
             // Every stamp goes: the files they vouched for are about to be written over.
-            for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix("events-") {
+            for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? []
+            where name.hasPrefix("events-") && Int(name.dropFirst("events-".count)) != nil {
                 try? fm.removeItem(atPath: directory + "/" + name)
             }
             generated = try OutputError.writing(directory) { try generate(into: files) }

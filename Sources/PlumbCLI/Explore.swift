@@ -174,7 +174,7 @@ struct ExploreDriver: AsyncParsableCommand {
     @Option(name: .customLong("size"), help: ArgumentHelp(
         "With --from: bytes of the simulated device's data area (KiB, MiB, GiB suffixes), at most 1GiB (default: the trace's "
             + "largest offset + length; past 256MiB, the 4KiB chunks the trace writes, laid side by side: offsets move, overlaps "
-            + "stay).",
+            + "stay). A long trace gets a larger device than this, so that the driver's ledger holds its longest epoch.",
         valueName: "BYTES"))
     var sizeOption: ByteCount?
     /// `--size` in bytes.

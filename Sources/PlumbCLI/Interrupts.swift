@@ -7,7 +7,9 @@ import Glibc
 #endif
 
 /// How every `plumb` command answers SIGINT and SIGTERM: it stops, says on standard error that
-/// it was interrupted, prints no verdict, and exits 128 plus the signal's number (130, 143).
+/// it was interrupted, prints no verdict (or, once a report is being written, finishes it
+/// first: `writingReport`), deletes the temporary files it was told of, and exits 128 plus the
+/// signal's number (130, 143).
 ///
 /// `install()` runs once at startup, before any other thread starts: it blocks both signals
 /// (threads started later inherit the mask, so no thread, Z3's included, ever runs a handler

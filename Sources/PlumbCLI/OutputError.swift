@@ -103,8 +103,9 @@ struct OutputError: Error, CustomStringConvertible {
     /// names (the same device and inode), if any: an output written there would overwrite it.
     static func inputFile(named out: String, among inputs: [String]) -> String? {
         var target = stat()
-        guard stat(out, &target) == 0,
-              let files = try? TraceInputs.select(inputs.filter { $0 != "-" }).files else { return nil }
+        guard stat(out, &target) == 0 else { return nil }
+        // Argument by argument: one that cannot be read (checked later) hides no other.
+        let files = inputs.filter { $0 != "-" }.flatMap { input in (try? TraceInputs.select([input]).files) ?? [input] }
         return files.first { file in
             var info = stat()
             return stat(file, &info) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino

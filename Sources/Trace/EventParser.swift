@@ -76,12 +76,14 @@ package struct EventParser: Sendable {
             let fields = ObjectFields(base: base, end: line.count, slots: slots)
             // A line with an `ev` is an event, whatever else it holds: a `format` key there is
             // a field the page does not name for events, ignored (an `x-` event is dropped).
-            if fields.offset(.format) != nil && fields.offset(.ev) == nil { return .header(try header(fields)) }
+            // (`"ev": null` is no ev, as null is absent for every optional field.)
+            if fields.offset(.format) != nil && fields.presentOffset(.ev) == nil { return .header(try header(fields)) }
             if requireHeader {
                 throw TraceInputError(
                     file: "", line: 0,
                     message: "missing header: the first line must be "
-                        + "{\"format\":\"plumb-trace\",\"version\":1,\"system\":...}")
+                        + "{\"format\":\"plumb-trace\",\"version\":1,\"system\":...}"
+                        + (fields.offset(.format) != nil ? " (this one has an \"ev\", so it is an event)" : ""))
             }
             return try event(fields)
         }

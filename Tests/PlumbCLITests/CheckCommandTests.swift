@@ -157,6 +157,11 @@ final class CheckCommandTests: XCTestCase {
         let run = try plumb(["check", "--engine", "graph", "--timeout", "5", "--minimize", minimized, trace])
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: minimized))
+        // Its reproduce line leaves the solver's bounds out, and runs as printed.
+        let line = try XCTUnwrap(run.stderr.split(separator: "\n").first { $0.hasPrefix("reproduce: ") })
+        XCTAssertEqual(String(line), "reproduce: plumb check --engine graph \(trace)")
+        let again = try plumb(Array(line.split(separator: " ").dropFirst(2).map(String.init)))
+        XCTAssertEqual(again.status, 1, again.stderr)
     }
 
     func testEachChecksEveryArgumentAlone() throws {

@@ -273,8 +273,8 @@ final class ExploreFromTests: XCTestCase {
 
 /// Small hand-written traces for the option tests.
 enum RecordedTraceFiles {
-    /// A driver trace of four requests on two interfaces, the third the farthest (to byte
-    /// 8,192), written as `driver.jsonl` in `directory`; its path.
+    /// A driver trace of three requests on two interfaces and a sync, the second (line 3) the
+    /// farthest (to byte 8,192), written as `driver.jsonl` in `directory`; its path.
     static func driver(in directory: URL) -> String {
         let path = directory.appendingPathComponent("driver.jsonl").path
         try? Data("""

@@ -350,5 +350,8 @@ final class ParserTests: XCTestCase {
                        .extensionEvent(EventID(node: "driver", seq: 1)))
         assertRejects(#"{"format":"plumb-trace","version":1,"system":"driver","ev":"online"}"#, .driver,
                       #"missing required field "node""#)
+        // `"ev": null` is no ev (null is absent): a header.
+        XCTAssertEqual(parserAccepts(#"{"format":"plumb-trace","version":1,"system":"driver","ev":null}"#, nil),
+                       .header(TraceHeader(system: .driver)))
     }
 }

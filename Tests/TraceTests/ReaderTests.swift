@@ -100,6 +100,10 @@ final class ReaderTests: XCTestCase {
         assertError("\n\n" + #"{"node":"primary","seq":0,"ev":"crash"}"#, line: 3, "missing header")
         assertError("not json\n", line: 1, "not JSON")
         assertError(#"{"format":"plumb-trace","version":3,"system":"mirror"}"#, line: 1, "unsupported version 3")
+        // A first line with an ev is an event, header keys or not, and the error says why.
+        assertError(#"{"format":"plumb-trace","version":1,"system":"mirror","node":"primary","seq":0,"ev":"crash"}"#,
+                    line: 1, #"missing header: the first line must be {"format":"plumb-trace","version":1,"system":...} "#
+                        + #"(this one has an "ev", so it is an event)"#)
     }
 
     func testErrorsNameTheirLine() {

@@ -9,16 +9,18 @@ import Trace
 /// order across them), and each `crash` at its place among them. The other events are the
 /// driver's own answers and are not taken. The bytes a request writes are derived from its id
 /// in the trace (`bytes(id:length:)`); the device has 512-byte blocks and is sized so that its
-/// data area holds the largest `off + len` (or `size=` bytes), with two staging regions (or
+/// data area holds the largest `off + len` (or `size=` bytes) and its ledger of checkpointed
+/// ids twice the requests of the longest epoch (so a long trace gets a larger device, and a
+/// larger data area, than its offsets ask for), with two staging regions (or
 /// `regions=`) each holding the largest request with its deps, and 4 KiB chunks. A trace that
 /// reaches past 256 MiB, and is given no size, is explored on the chunks it writes, laid side
 /// by side (`OffsetCompaction`): its offsets move, its overlaps and its places within chunks do
 /// not.
 ///
 /// Inside the simulation requests are numbered in the trace's order of submits, from 1, so a
-/// trace whose ids count up from 1 as they arrive keeps them (its messages name the trace's
-/// ids), and ids stay consecutive in the order the driver persists them, as its ledger of
-/// checkpointed ids wants. A trace id submitted again after a crash lost it is then two
+/// trace whose ids count up from 1 as they arrive keeps them (messages then name the trace's
+/// ids; other traces' messages name these numbers, which `traceIDs` maps back), and ids stay
+/// consecutive in the order the driver persists them, as its ledger of checkpointed ids wants. A trace id submitted again after a crash lost it is then two
 /// requests, and a dep names the latest submit of its id before it. `traceIDs` maps back.
 ///
 /// The recorded schedule, at each state: the oldest outstanding I/O completes (with every
@@ -46,6 +48,10 @@ package struct DriverPlan: RecordedPlan {
     static let maxIfaces = 64
     /// The longest request the explorer simulates: 16 MiB (one of 200 MiB took 24 GB).
     static let largestRequest = 16 << 20
+
+    /// 1: requests numbered in the trace's order of submits, and the device sized for the
+    /// ledger (before, tokens named executions of other ids on a smaller device).
+    package static var planRevision: UInt32 { 1 }
 
     let schedule: [Item]
     /// The trace's id of each internal id (`traceIDs[id - 1]`).
@@ -182,11 +188,19 @@ package struct DriverPlan: RecordedPlan {
         }
         // Each checkpoint adds a run of ids to its epoch's ledger, which grows with the device
         // (a 64th of its blocks): a ledger with room for every request of the trace's longest
-        // epoch as a run of its own never fills, as the captured device's did not. (A device
-        // sized for the data alone reported a full ledger on a long clean trace.)
+        // epoch as a run of its own, twice over (strays may bring later requests into an
+        // epoch), never fills, as the captured device's did not. (A device sized for the data
+        // alone reported a full ledger on a long clean trace.)
+        let ledgerRuns = 2 * mostInEpoch + 16
         while let layout = DeviceLayout.make(blockSize: DriverSimulation.blockSize, blockCount: blocks, staging: staging()),
-              layout.ledgerCapacity <= mostInEpoch {
-            blocks += max(64, 2 * (mostInEpoch + 1 - layout.ledgerCapacity))
+              layout.ledgerCapacity < ledgerRuns {
+            blocks += max(64, 2 * (ledgerRuns - layout.ledgerCapacity))
+        }
+        if let layout = DeviceLayout.make(blockSize: DriverSimulation.blockSize, blockCount: blocks, staging: staging()),
+           layout.dataBytes > OffsetCompaction.mostSimulated {
+            throw trace.refusal("an epoch of \(mostInEpoch) requests needs a device whose ledger of checkpointed ids holds "
+                                + "\(ledgerRuns) runs, and its data area, \(layout.dataBytes) bytes, is more than the "
+                                + "\(OffsetCompaction.mostSimulated) the explorer simulates: cut the trace at a crash")
         }
         configuration.ifaces = ifaces
         configuration.requests = submits.count

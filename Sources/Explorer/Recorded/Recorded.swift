@@ -132,8 +132,8 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     /// As the system's (`--from` steps are the system's steps).
     package static var reductionPaysWithCaching: Bool { Plan.System.reductionPaysWithCaching }
 
-    /// The system's revision: the recorded workload's choices are the system's.
-    package static var modelRevision: UInt32 { Plan.System.modelRevision }
+    /// The system's revision (the recorded workload's choices are the system's) and the plan's.
+    package static var modelRevision: UInt32 { Plan.System.modelRevision &+ Plan.planRevision &* 0x1_0000 }
 
     /// Independent where the system says so and the two orders meet in one state here (the
     /// roles, so the strays counted, may differ between the orders).

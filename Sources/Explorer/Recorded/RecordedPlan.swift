@@ -42,6 +42,9 @@ package protocol RecordedPlan: Sendable {
     /// Where the trace's offsets were moved to (`OffsetCompaction`), run by run; empty when the
     /// exploration uses the trace's own (every plan but a driver trace reaching past 256 MiB).
     var movedOffsets: [OffsetCompaction.Move] { get }
+    /// The revision of how the plan turns a trace into a workload, bumped when a build changes
+    /// which execution a token's choices name (as `Explorable.modelRevision`); defaults to 0.
+    static var planRevision: UInt32 { get }
 
     /// Reads the plan of `trace` with `settings` (the `key=value` pairs of `settingsText`, and
     /// `crashes`, the crashes an execution may add); throws naming file, line and reason when
@@ -62,6 +65,8 @@ package protocol RecordedPlan: Sendable {
 extension RecordedPlan {
     /// No offset moved.
     package var movedOffsets: [OffsetCompaction.Move] { [] }
+    /// The first revision.
+    package static var planRevision: UInt32 { 0 }
     /// The system's own step.
     package func apply(_ choice: System.Choice, to state: inout System) { state.apply(choice) }
 }
