@@ -71,12 +71,15 @@ public struct Exploration<System: Explorable>: Sendable {
         if !interrupted, tally.violations > 0, options.shrinkAttempts > 0, options.canonicalLimit > 0,
            let canonical = BreadthFirstSearch(start: start, limit: options.canonicalLimit,
                                               depthBound: options.depthBound).firstViolation(shouldStop: shouldStop) {
-            // The same first counterexample whatever the split; the search's own ones follow.
+            // The same first counterexample whatever the split; with `keepGoing`, the search's own
+            // ones follow. Without it the search stopped at its first: the canonical one stands
+            // for it (one violation, one counterexample).
             if let same = tally.counterexamples.firstIndex(where: { $0.path == canonical.path }) {
                 tally.counterexamples.insert(tally.counterexamples.remove(at: same), at: 0)
             } else {
                 var first = described(canonical)
                 first.originalLength = tally.counterexamples.first.map { $0.originalLength ?? $0.path.count }
+                if !options.keepGoing { tally.counterexamples.removeAll() }
                 tally.counterexamples.insert(first, at: 0)
                 tally.counterexamples = Array(tally.counterexamples.prefix(options.maxCounterexamples))
             }

@@ -266,6 +266,26 @@ struct Check: AsyncParsableCommand {
         return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    /// `text` with the control characters a trace's names may carry (an escape sequence, say)
+    /// written as their JSON escapes (`\u001b`), so that printing a report cannot drive the
+    /// terminal; line ends and tabs stay.
+    static func visible(_ text: String) -> String {
+        func hidden(_ c: Unicode.Scalar) -> Bool {
+            (c.value < 0x20 && c != "\n" && c != "\t") || (0x7F ... 0x9F).contains(c.value)
+        }
+        guard text.unicodeScalars.contains(where: hidden) else { return text }
+        var out = String.UnicodeScalarView()
+        for c in text.unicodeScalars {
+            if hidden(c) {
+                let hex = String(c.value, radix: 16)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+            } else {
+                out.append(c)
+            }
+        }
+        return String(out)
+    }
+
     /// "4 traces: 1 passed, 2 failed, 0 errored, 1 inconclusive": the last line of `--each`.
     static func tally(_ verdicts: [CheckReport.Verdict]) -> String {
         func count(_ v: CheckReport.Verdict) -> Int { verdicts.filter { $0 == v }.count }
@@ -276,9 +296,9 @@ struct Check: AsyncParsableCommand {
     private func render(_ reports: [(name: String, report: CheckReport)]) -> String {
         switch output.format {
         case .text:
-            if reports.count == 1 && !each { return reports[0].report.text }
-            return reports.map { "== \($0.name)\n\($0.report.text)" }.joined(separator: "\n")
-                + "\n\(Self.tally(reports.map(\.report.verdict)))\n"
+            if reports.count == 1 && !each { return Self.visible(reports[0].report.text) }
+            return Self.visible(reports.map { "== \($0.name)\n\($0.report.text)" }.joined(separator: "\n")
+                + "\n\(Self.tally(reports.map(\.report.verdict)))\n")
         case .json:
             if reports.count == 1 { return reports[0].report.json + "\n" }
             return CheckReport.encode(CheckEachJSON(reports, tally: Self.tally(reports.map(\.report.verdict)))) + "\n"

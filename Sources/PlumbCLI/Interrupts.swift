@@ -46,6 +46,9 @@ final class Interrupts: @unchecked Sendable {
     private var temporaryFiles: Set<String> = []
     /// Whether the command's report is written in full; guarded by `lock`.
     private var reported = false
+    /// How many `writingReport` calls are running; guarded by `lock`. While one is, and
+    /// nothing else can stop, a signal gives it the time it takes (no grace timer).
+    private var writingReports = 0
     /// The signal sources, kept alive; set once by `install()`.
     private var sources: [any DispatchSourceSignal] = []
     /// The queue the signals are handled on.
@@ -105,6 +108,8 @@ final class Interrupts: @unchecked Sendable {
     /// and then ends the run (`Interrupted`), saying the report was written; from then on an
     /// interruption says so rather than "no verdict".
     func writingReport(_ body: () throws -> Void) throws {
+        lock.withLock { _ in writingReports += 1 }
+        defer { lock.withLock { _ in writingReports -= 1 } }
         try stopping(with: {}, body)
         lock.withLock { _ in reported = true }
         try checkInterrupted()
@@ -137,16 +142,18 @@ final class Interrupts: @unchecked Sendable {
     /// The first signal stops the command (or the process, when no command can stop); a
     /// second ends the process at once.
     private func handle(_ signal: Int32) {
-        let (first, stops): (Bool, [@Sendable () -> Void]) = lock.withLock { _ in
-            guard received == nil else { return (false, []) }
+        let (first, stops, writing): (Bool, [@Sendable () -> Void], Bool) = lock.withLock { _ in
+            guard received == nil else { return (false, [], false) }
             received = signal
-            return (true, Array(stoppers.values))
+            return (true, Array(stoppers.values), writingReports > 0 && stoppers.count == writingReports)
         }
         if !first { end(signal, note: "a second signal: stopped at once") }
         if stops.isEmpty { end(signal, note: nil) }
         let note = Self.name(signal) + ": stopping"
         FileHandle.standardError.write(Data("plumb: \(note)\n".utf8))
         for stop in stops { stop() }
+        // A report being written is finished whatever it takes (a second signal still ends it).
+        if writing { return }
         queue.asyncAfter(deadline: .now() + Self.grace) { [self] in
             end(signal, note: "did not stop in time: stopped at once")
         }

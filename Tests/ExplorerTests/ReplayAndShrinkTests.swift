@@ -79,6 +79,19 @@ final class ReplayAndShrinkTests: XCTestCase {
         XCTAssertEqual(Shrinker(start: start).shrink(found).path.count, 4)
     }
 
+    /// Without --keep-going a search stops at its first violation and reports one
+    /// counterexample (the canonical, shortest one), whatever its threads found; with it, the
+    /// search's own follow.
+    func testOneViolationWithoutKeepGoingIsOneCounterexample() throws {
+        let start = RaceModel(noise: 5)
+        for threads in [1, 2] {
+            let report = explore(start, reduction: false, parallelism: threads)
+            XCTAssertEqual(report.counterexamples.count, 1, "\(threads) threads")
+            XCTAssertEqual(report.counterexamples.first?.path.count, 4)
+        }
+        XCTAssertGreaterThan(explore(start, reduction: false, keepGoing: true).counterexamples.count, 1)
+    }
+
     func testShrinkerLeavesAPathThatDoesNotFailAlone() {
         let passing = Counterexample(path: [0, 0, 0, 0], steps: [],
                                      violation: ExplorationViolation(invariant: "race.lostUpdate", message: "", kind: .explorerCheck))

@@ -128,6 +128,11 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains(#"bo\u0001g\u001bus&#9;"#), run.stdout)
         let parser = XMLParser(data: Data(run.stdout.utf8))
         XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        // The text report shows them the same way, and so cannot drive a terminal.
+        let text = try plumb(["check", path])
+        XCTAssertEqual(text.status, 2, text.stdout + text.stderr)
+        XCTAssertTrue(text.stdout.contains(#"bo\u0001g\u001bus"#), text.stdout)
+        XCTAssertFalse(text.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 1 }, text.stdout)
     }
 
     /// --html or --minimize naming a file of the trace is refused before anything is read or
