@@ -217,14 +217,14 @@ struct Check: AsyncParsableCommand {
         let worst = verdicts.max() ?? .pass
         if output.format == .text && (verdicts.contains(.fail) || verdicts.contains(.unknown)) {
             let stdin = paths.contains(Self.standardInput) ? "   (with the same standard input)" : ""
-            FileHandle.standardError.write(Data("reproduce: \(reproduceCommand())\(stdin)\n".utf8))
+            FileHandle.standardError.write(Data(Self.visible("reproduce: \(reproduceCommand())\(stdin)\n").utf8))
             if verdicts.contains(.unknown) && engine == .z3 {
                 if let limit = solverResourceLimit {
                     let larger = min(Int(UInt32.max), limit * 4)
-                    FileHandle.standardError.write(Data("retry with a larger bound: \(reproduceCommand(resourceLimit: larger))\(stdin)\n".utf8))
+                    FileHandle.standardError.write(Data(Self.visible("retry with a larger bound: \(reproduceCommand(resourceLimit: larger))\(stdin)\n").utf8))
                 } else {
                     let longer = min(Self.maxTimeout, timeout * 4)
-                    FileHandle.standardError.write(Data("retry with a longer timeout: \(reproduceCommand(timeout: longer))\(stdin)\n".utf8))
+                    FileHandle.standardError.write(Data(Self.visible("retry with a longer timeout: \(reproduceCommand(timeout: longer))\(stdin)\n").utf8))
                 }
             }
         }

@@ -66,6 +66,7 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
         try OptionRange.check("--connect-timeout", connectTimeout, 1...3_600, "seconds")
         _ = try MirrorKeyOption.load(keyFile)
         try MirrorKeyOption.checkFile(trace)
+        try OutputError.refuseSameFile([("--key-file", keyFile), ("--trace", trace)], partial: ["--trace"])
     }
 
     func run() async throws {

@@ -69,6 +69,7 @@ struct MirrorSecondaryCommand: AsyncParsableCommand {
         _ = try MirrorKeyOption.load(keyFile)
         try MirrorKeyOption.checkFile(log)
         try MirrorKeyOption.checkFile(trace)
+        try OutputError.refuseSameFile([("--key-file", keyFile), ("--log", log), ("--trace", trace)], partial: ["--trace"])
     }
 
     func run() async throws {

@@ -104,11 +104,42 @@ struct OutputError: Error, CustomStringConvertible {
     static func inputFile(named out: String, among inputs: [String]) -> String? {
         var target = stat()
         guard stat(out, &target) == 0 else { return nil }
+        // Standard input redirected from the very file.
+        var input = stat()
+        if inputs.contains("-"), fstat(STDIN_FILENO, &input) == 0, input.st_dev == target.st_dev, input.st_ino == target.st_ino {
+            return "standard input"
+        }
         // Argument by argument: one that cannot be read (checked later) hides no other.
         let files = inputs.filter { $0 != "-" }.flatMap { input in (try? TraceInputs.select([input]).files) ?? [input] }
         return files.first { file in
             var info = stat()
             return stat(file, &info) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino
+        }
+    }
+
+    /// Refuses (for `validate()`, exit 2) two of a command's files that are one file: `named`
+    /// gives each option and its path (nil: not given), and a trace path stands for its
+    /// `.partial` too (`partial`). Paths are compared by their standardized spelling and, when
+    /// both exist, by device and inode, so a link or `./x` is the same file.
+    static func refuseSameFile(_ named: [(flag: String, path: String?)], partial: Set<String> = []) throws {
+        func spellings(_ flag: String, _ path: String) -> [String] {
+            let plain = URL(fileURLWithPath: path).standardizedFileURL.path
+            return partial.contains(flag) ? [plain, plain + ".partial"] : [plain]
+        }
+        func same(_ a: String, _ b: String) -> Bool {
+            var x = stat(), y = stat()
+            if stat(a, &x) == 0, stat(b, &y) == 0 { return x.st_dev == y.st_dev && x.st_ino == y.st_ino }
+            return a == b
+        }
+        let given = named.compactMap { item in item.path.map { (item.flag, $0) } }
+        for i in given.indices {
+            for j in given.indices where j > i {
+                let (a, b) = (given[i], given[j])
+                if spellings(a.0, a.1).contains(where: { x in spellings(b.0, b.1).contains { same(x, $0) } }) {
+                    throw ValidationError("\(a.0) \(a.1) and \(b.0) \(b.1) are one file: writing one would destroy "
+                                          + "the other. Name two files.")
+                }
+            }
         }
     }
 

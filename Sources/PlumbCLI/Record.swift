@@ -112,7 +112,14 @@ struct RecordMirror: AsyncParsableCommand {
         try OptionRange.check("--paths", paths, 1...Self.maxPaths)
         let records = workload.records
         try OutputError.validateFolder(out)
-        if let secondaryLog { try OutputError.validateFile(secondaryLog) }
+        if let secondaryLog {
+            try OutputError.validateFile(secondaryLog)
+            // The traces this run writes into --out.
+            for name in ["primary.jsonl", "secondary.jsonl"] {
+                try OutputError.refuseSameFile([("--secondary-log", secondaryLog), ("--out", out + "/" + name)],
+                                               partial: ["--out"])
+            }
+        }
         if let failPath {
             guard (0..<paths).contains(failPath.path) else {
                 throw ValidationError("--fail-path names path \(failPath.path); paths are numbered 0...\(paths - 1).")

@@ -40,6 +40,7 @@ struct Replay: AsyncParsableCommand {
     /// Refuses an --out whose folder is missing or not writable before anything runs.
     func validate() throws {
         if let out { try OutputError.validateFile(out) }
+        try OutputError.refuseSameFile([("--out", out), ("--html", html.path)])
     }
 
     func run() async throws {

@@ -169,6 +169,48 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(again.status, 1, again.stderr)
     }
 
+    /// Two of a command's files that are one file are refused before anything is written:
+    /// a page over the trace standard input is redirected from, a replay's trace and page, the
+    /// secondary's log over its trace or key, a recorded mirror's log over one of its traces.
+    func testOneFileNamedForTwoJobsIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-same-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("t.jsonl").path
+        let original = try Data(contentsOf: URL(fileURLWithPath: try golden("fail")))
+        try original.write(to: URL(fileURLWithPath: trace))
+        let process = Process()
+        process.executableURL = PlumbBinary.url
+        process.arguments = ["check", "--html", trace, "-"]
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: trace))
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 2, stderr)
+        XCTAssertTrue(stderr.contains("standard input"), stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: trace)), original)
+
+        let key = dir.appendingPathComponent("k.key").path
+        XCTAssertEqual(try plumb(["mirror", "keygen", key]).status, 0)
+        let keyBytes = try Data(contentsOf: URL(fileURLWithPath: key))
+        let page = dir.appendingPathComponent("p.html").path
+        for arguments in [
+            ["replay", "plumb2.AAAA", "--out", page, "--html", dir.path + "/./p.html"],
+            ["mirror", "secondary", "--listen", "127.0.0.1:0", "--key-file", key, "--log", trace, "--trace", trace],
+            ["mirror", "primary", "--connect", "127.0.0.1:9", "--key-file", key, "--trace", key],
+            ["record", "mirror", "--records", "5", "--out", dir.path, "--secondary-log", dir.path + "/secondary.jsonl.partial"],
+        ] {
+            let run = try plumb(arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("are one file"), "\(arguments): \(run.stderr)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: trace)), original)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: key)), keyBytes)
+    }
+
     func testEachChecksEveryArgumentAlone() throws {
         let run = try plumb(["check", "--each", "--format", "json", try golden("pass"), try golden("fail")])
         XCTAssertEqual(run.status, 1, run.stdout)
