@@ -31,7 +31,9 @@ struct ExploreSelftest: AsyncParsableCommand {
             Seeded bugs: \(SeededFault.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 
-    @Option(name: .customLong("fault"), help: "Only these seeded bugs (repeatable).")
+    @Option(name: .customLong("fault"), help: ArgumentHelp(
+        "Only these seeded bugs (repeatable): " + SeededFault.allCases.map(\.rawValue).joined(separator: ", ") + ".",
+        valueName: "FAULT"))
     var faults: [SeededFault] = []
 
     @Option(help: "Where the counterexample traces are written (default: a temporary folder, removed after).")

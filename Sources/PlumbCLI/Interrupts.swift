@@ -44,6 +44,9 @@ final class Interrupts: @unchecked Sendable {
     private var nextRegistration = 0
     /// Temporary files to delete if the process ends on a signal; guarded by `lock`.
     private var temporaryFiles: Set<String> = []
+    /// What to do before the process ends on a signal, by registration number (close a
+    /// recording's file, so that what it buffered reaches its `.partial`); guarded by `lock`.
+    private var atEnd: [Int: @Sendable () -> Void] = [:]
     /// Whether the command's report is written in full; guarded by `lock`.
     private var reported = false
     /// How many `writingReport` calls are running; guarded by `lock`. While one is, and
@@ -102,6 +105,18 @@ final class Interrupts: @unchecked Sendable {
     /// Forgets a file `removeOnInterrupt` named (deleted, or kept as output).
     func keep(_ path: String) {
         _ = lock.withLock { _ in temporaryFiles.remove(path) }
+    }
+
+    /// Runs `body` with `action` run first if a signal ends the process meanwhile (for a
+    /// command that cannot stop early but must not lose what it buffered).
+    func closing<T>(with action: @escaping @Sendable () -> Void, _ body: () async throws -> T) async rethrows -> T {
+        let number: Int = lock.withLock { _ in
+            nextRegistration += 1
+            atEnd[nextRegistration] = action
+            return nextRegistration
+        }
+        defer { _ = lock.withLock { _ in atEnd.removeValue(forKey: number) } }
+        return try await body()
     }
 
     /// Runs `body`, which writes the command's report, whole: a signal meanwhile waits for it
@@ -163,7 +178,10 @@ final class Interrupts: @unchecked Sendable {
     /// `_exit`: no atexit handlers or C++ destructors (Z3's) run while other threads may still
     /// be in Z3, and no buffered half of a report is flushed.
     private func end(_ signal: Int32, note: String?) -> Never {
-        let (files, reported) = lock.withLock { _ in (temporaryFiles, self.reported) }
+        let (files, reported, actions) = lock.withLock { _ in
+            (temporaryFiles, self.reported, atEnd.keys.sorted().compactMap { atEnd[$0] })
+        }
+        for action in actions { action() }
         for path in files { unlink(path) }
         let detail = note.map { " (\($0))" } ?? ""
         let verdict = reported ? "after the report was written" : "no verdict"

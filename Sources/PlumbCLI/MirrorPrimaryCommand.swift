@@ -24,7 +24,9 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
             At the end the primary tells the secondary goodbye on every path (so it does not \
             take over), renames its trace from FILE.partial to FILE, prints a summary and exits \
             0. Killed (`kill -9`), it leaves FILE.partial: every `commit` in it is a record the \
-            secondary holds. Exit 1 when every path went down with writes outstanding; Ctrl-C \
+            secondary holds. Exit 1 when every path went down with writes outstanding; exit 2 \
+            when the secondary cannot be reached within --connect-timeout (no trace is left) or \
+            its handshake fails (a wrong key: the secondary prints the refusal); Ctrl-C \
             or SIGTERM closes the paths without a goodbye (the secondary takes over) and exits \
             130 or 143.
             """
@@ -98,7 +100,9 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
                 try? recorder.close()
                 if Interrupts.shared.signal != nil { return }
                 MirrorOutput.standardError("plumb: cannot reach the secondary at \(unreachable) within \(connectTimeout) s")
-                throw ExitCode(1)
+                // Nothing was recorded: no trace to keep (the header alone would read as a run).
+                try? FileManager.default.removeItem(atPath: recorder.writingPath)
+                throw ExitCode(2)
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -109,7 +113,7 @@ struct MirrorPrimaryCommand: AsyncParsableCommand {
             await primary.shutdown()
             try? recorder.close()
             MirrorOutput.standardError("plumb: cannot open the paths to \(connect): \(error)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
 
         var clientWork = MirrorWorkload(records: self.workload.records)

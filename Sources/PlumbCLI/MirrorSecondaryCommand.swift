@@ -57,7 +57,7 @@ struct MirrorSecondaryCommand: AsyncParsableCommand {
     @Option(name: .customLong("takeover-grace"), help: "How long every path must stay down before it takes over, in ms (1...60000).")
     var takeoverGrace = 200
 
-    @Flag(help: "Print the controller's log lines (paths up and down, refused peers, the takeover).")
+    @Flag(help: "Print the controller's log lines (paths up and down, the takeover; refused peers are printed always).")
     var verbose = false
 
     /// Checks the options, the key file, the addresses and that the files can be written.
@@ -87,7 +87,8 @@ struct MirrorSecondaryCommand: AsyncParsableCommand {
         let verbose = verbose
         let group = MultiThreadedEventLoopGroup.singleton
         let secondary = MirrorSecondaryNode(configuration: configuration, loop: group.next(), recorder: recorder) { line in
-            if verbose { MirrorOutput.standardError(line) }
+            // A refused peer (a wrong key, a forged frame) is always said: someone is knocking.
+            if verbose || line.hasPrefix("refused connection") { MirrorOutput.standardError(line) }
         }
         let outcome: MirrorSecondaryNode.Outcome
         do {

@@ -33,8 +33,10 @@ struct Plumb: AsyncParsableCommand {
     static func main() async {
         Interrupts.shared.install()
         defer { Interrupts.shared.exitIfInterrupted() }
+        var parsed: ParsableCommand?
         do {
             var command = try parseAsRoot()
+            parsed = command
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -42,6 +44,12 @@ struct Plumb: AsyncParsableCommand {
             }
         } catch {
             Interrupts.shared.exitIfInterrupted()
+            // Refused while running (a damaged file, an address that cannot be bound): exit 2
+            // with the reason, but not the usage text, which is about the command line.
+            if parsed != nil, let refusal = error as? ValidationError {
+                FileHandle.standardError.write(Data("Error: \(refusal.message)\n".utf8))
+                Foundation.exit(2)
+            }
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)

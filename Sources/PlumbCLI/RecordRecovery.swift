@@ -110,20 +110,27 @@ struct RecordRecovery: AsyncParsableCommand {
             ], partialUntilFinished: true)
         }
         let recovery = LiveRecovery(workers: workers, recorder: recorder)
+        // Refused at registration: said now, and not again from the outcome below.
+        var said: Set<String> = []
         for consumer in workload.recoveryConsumers() {
             do {
                 try recovery.register(consumer)
             } catch {
                 print("rejected:      \(error)")
+                said.insert("\(error)")
             }
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let report = try await recovery.run()
+        // A signal ends the run at once (the framework does not stop early): what the
+        // recorder buffered goes to recovery.jsonl.partial first.
+        let report = try await Interrupts.shared.closing(with: { try? recorder.close() }) {
+            try await recovery.run()
+        }
         let elapsed = started.duration(to: clock.now)
         try recorder.finish()
         guard let outcome = report.outcome else { throw ExitCode(1) }
-        for rejection in outcome.rejected { print("rejected:      \(rejection)") }
+        for rejection in outcome.rejected where !said.contains("\(rejection)") { print("rejected:      \(rejection)") }
         printSummary(workload, outcome, elapsed: elapsed, path: path)
     }
 

@@ -105,7 +105,7 @@ final class MirrorTwoControllersTests: XCTestCase {
             "mirror", "primary", "--connect", addresses, "--key-file", "other.key", "--trace", "intruder.jsonl",
             "--records", "10",
         ], in: dir)
-        XCTAssertEqual(intruder.status, 1, intruder.stderr)
+        XCTAssertEqual(intruder.status, 2, intruder.stderr)  // bad input: the key, not a violation
         XCTAssertTrue(intruder.stderr.contains("handshake failed"), intruder.stderr)
         secondary.signal(SIGTERM)
         XCTAssertEqual(secondary.wait(), 143)
