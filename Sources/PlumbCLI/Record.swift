@@ -145,6 +145,16 @@ struct RecordMirror: AsyncParsableCommand {
         if let crashPrimaryAt, !(0...records).contains(crashPrimaryAt) {
             throw ValidationError("--crash-primary-at must be in 0...\(records).")
         }
+        // What comes after the primary's crash never happens: refused, not silently dropped.
+        if let crashPrimaryAt {
+            for (flag, event) in [("--fail-path", failPath.map { ($0.path, $0.after) }),
+                                  ("--restore-path", restorePath.map { ($0.path, $0.after) })] {
+                if let (path, after) = event, after >= crashPrimaryAt {
+                    throw ValidationError("\(flag) \(path)@\(after) comes at or after --crash-primary-at \(crashPrimaryAt): "
+                                          + "the primary is down by then, so it would never happen.")
+                }
+            }
+        }
     }
 
     func run() async throws {

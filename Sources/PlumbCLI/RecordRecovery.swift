@@ -101,7 +101,14 @@ struct RecordRecovery: AsyncParsableCommand {
 
     func run() async throws {
         var workload = try loadWorkload()
+        let failingBefore = workload.consumers.filter { $0.fail == true }.count
         workload.inject(failures: fail, hang: timeoutOne, timeoutMs: timeoutMs, seed: seed)
+        // No failing consumer may be another's ancestor, so a graph may take fewer: say so.
+        let failed = workload.consumers.filter { $0.fail == true }.count - failingBefore
+        if failed < fail {
+            FileHandle.standardError.write(Data(("plumb record recovery: --fail \(fail): only \(failed) consumer"
+                + "\(failed == 1 ? "" : "s") of this graph can fail (none may be the ancestor of another)\n").utf8))
+        }
         try OutputError.createFolder(out)
         let path = (out as NSString).appendingPathComponent("recovery.jsonl")
         let recorder = try OutputError.writing(path) {

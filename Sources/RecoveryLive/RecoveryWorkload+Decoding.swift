@@ -42,6 +42,13 @@ extension RecoveryWorkload {
             for key in consumer.keys.sorted() where !consumerKeys.contains(key) {
                 throw unknownKey(key, in: who, known: consumerKeys, text)
             }
+            // A duration or timeout below zero (0 is a timeout the framework refuses, itself).
+            for key in ["ms", "timeoutMs"] {
+                if let value = consumer[key] as? Int, value < 0 {
+                    throw RecoveryWorkloadError(line: line(of: "\"\(key)\"", in: text, after: consumer["name"] as? String),
+                                                message: "\(who), field \"\(key)\": \(value) is below 0 ms")
+                }
+            }
         }
         do {
             return try JSONDecoder().decode(RecoveryWorkload.self, from: data)
@@ -54,6 +61,15 @@ extension RecoveryWorkload {
         } catch {
             throw RecoveryWorkloadError(line: nil, message: "\(error)")
         }
+    }
+
+    /// The line of the first `needle` in `text` after the consumer named `name` (when given and
+    /// found), or nil.
+    private static func line(of needle: String, in text: String, after name: String?) -> Int? {
+        var start = text.startIndex
+        if let name, let at = text.range(of: "\"\(name)\"") { start = at.upperBound }
+        guard let range = text.range(of: needle, range: start ..< text.endIndex) else { return nil }
+        return text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
     }
 
     /// "unknown key" with the line of its first occurrence and a "did you mean".

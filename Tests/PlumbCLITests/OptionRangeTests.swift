@@ -93,6 +93,10 @@ final class OptionRangeTests: XCTestCase {
         assertRefused(["record", "mirror", "--out", out, "--streams", "1000000000"], "--streams 1000000000 is out of range: allowed are 1...1024")
         assertRefused(["record", "mirror", "--out", out, "--paths", "4294967297"], "--paths 4294967297 is out of range: allowed are 1...64")
         assertRefused(["record", "mirror", "--out", out, "--window", "100000000000"], "--window 100000000000 is out of range: allowed are 1...1048576 records")
+        // What comes after the primary's crash would never happen.
+        assertRefused(["record", "mirror", "--out", out, "--records", "100", "--crash-primary-at", "50", "--fail-path", "1@60"],
+                      "--fail-path 1@60 comes at or after --crash-primary-at 50")
+        assertAccepted(["record", "mirror", "--out", out, "--records", "100", "--crash-primary-at", "50", "--fail-path", "1@40"])
         assertRefused(["record", "recovery", "--out", out, "--consumers", "100000000000"], "--consumers 100000000000 is out of range: allowed are 1...1000000")
         assertRefused(["record", "controller", "--out", out, "--records", "0"], "--records 0 is out of range: allowed are 1...10000000")
         assertRefused(["record", "controller", "--out", out, "--records", "10", "--destaged", "11"], "--destaged 11 is out of range: allowed are 0...10")

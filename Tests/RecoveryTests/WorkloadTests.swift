@@ -53,6 +53,16 @@ final class WorkloadTests: XCTestCase {
         XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[{"name":"a","ms":"x"}]}"#.utf8))) { error in
             XCTAssertEqual("\(error)", #"consumer 1, field "ms": expected an integer"#)
         }
+        // A duration below zero is no duration.
+        let negative = """
+            {"consumers": [
+              {"name": "journal", "ms": 40},
+              {"name": "replay", "ms": -5}
+            ]}
+            """
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(negative.utf8))) { error in
+            XCTAssertEqual("\(error)", #"line 3: consumer "replay", field "ms": -5 is below 0 ms"#)
+        }
     }
 
     func testRandomGraphWithFailuresAndAHangRecordsAPassingTrace() async throws {
