@@ -6,12 +6,12 @@ import Foundation
 import Glibc
 #endif
 
-/// How every `plumb` command answers SIGINT and SIGTERM: it stops, says on standard error that
-/// it was interrupted, prints no verdict (or, once a report is being written, finishes it
-/// first: `writingReport`), deletes the temporary files it was told of, and exits 128 plus the
-/// signal's number (130, 143).
+/// How every `plumb` command answers SIGINT, SIGTERM and SIGHUP: it stops, says on standard
+/// error that it was interrupted, prints no verdict (or, once a report is being written,
+/// finishes it first: `writingReport`), deletes the temporary files it was told of, and exits
+/// 128 plus the signal's number (130, 143, 129).
 ///
-/// `install()` runs once at startup, before any other thread starts: it blocks both signals
+/// `install()` runs once at startup, before any other thread starts: it blocks the signals
 /// (threads started later inherit the mask, so no thread, Z3's included, ever runs a handler
 /// for them) and receives them with dispatch signal sources (a signalfd on Linux) on a queue of
 /// their own. A command that can stop cleanly registers how (`stopping(with:_:)`): the first
@@ -27,7 +27,9 @@ final class Interrupts: @unchecked Sendable {
     static let shared = Interrupts()
 
     /// The signals handled.
-    static let signals: [Int32] = [SIGINT, SIGTERM]
+    /// (SIGHUP too: a closed terminal stops a run as Ctrl-C does, its files left whole; under
+    /// `nohup` the signal is ignored before it reaches the process.)
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// How long a command may take to stop after the first signal before it is ended at once.
     static let grace = DispatchTimeInterval.seconds(10)
@@ -194,6 +196,7 @@ final class Interrupts: @unchecked Sendable {
         switch signal {
         case SIGINT: "SIGINT"
         case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
         default: "signal \(signal)"
         }
     }

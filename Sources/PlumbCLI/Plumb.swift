@@ -20,7 +20,8 @@ struct Plumb: AsyncParsableCommand {
             counterexample from its token.
 
             Exit codes: 0 pass, 1 violation, 2 bad input or usage, 3 inconclusive; \
-            interrupted by a signal: no verdict, 128 plus the signal (130 SIGINT, 143 SIGTERM).
+            interrupted by a signal: no verdict, 128 plus the signal (130 SIGINT, 143 SIGTERM, \
+            129 SIGHUP).
             """,
         version: "plumb \(Plumb.version)",
         subcommands: [Check.self, Record.self, MirrorCommand.self, Explore.self, Replay.self, Convert.self, Bench.self]

@@ -131,6 +131,7 @@ struct RecordDriver: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
+        let outExisted = FileManager.default.fileExists(atPath: out)
         try OutputError.createFolder(out)
         let tracePath = (out as NSString).appendingPathComponent("driver.jsonl")
         let recorder = try OutputError.writing(tracePath) {
@@ -154,6 +155,7 @@ struct RecordDriver: AsyncParsableCommand {
             try? recorder.close()
             try? FileManager.default.removeItem(atPath: recorder.writingPath)
             if creating { try? FileManager.default.removeItem(atPath: device) }
+            if !outExisted { rmdir(out) }  // the folder this run made, now empty again
             if case let LiveDriverError.image(_, why) = error {
                 fail("\(device): cannot mount: \(why). The file was not changed.")
             }

@@ -102,6 +102,13 @@ final class InterruptTests: XCTestCase {
         assertInterrupted(run, by: SIGTERM, named: "SIGTERM")
     }
 
+    /// SIGHUP (the terminal closed) during a check stops it as Ctrl-C does: exit 129.
+    func testSIGHUPDuringCheckExits129WithoutVerdict() throws {
+        let files = try Self.trace.get()
+        let run = try interrupt(["check"] + files, with: SIGHUP, after: 1)
+        assertInterrupted(run, by: SIGHUP, named: "SIGHUP")
+    }
+
     /// Ctrl-C during a long exploration prints what was covered (on standard error) and exits 130.
     func testSIGINTDuringExploreReportsCoverageAndExits130() throws {
         let run = try interrupt(["explore", "mirror", "--records", "6", "--crashes", "1"], with: SIGINT, after: 1.5)
