@@ -66,11 +66,19 @@ extension CheckReport {
             case "\r": out += "&#13;"
             case "\t": out += "&#9;"
             case "\u{0}" ..< "\u{20}", "\u{FFFE}", "\u{FFFF}":
-                let hex = String(c.value, radix: 16, uppercase: false)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                out += c.jsonEscape
             default: out.unicodeScalars.append(c)
             }
         }
         return out
+    }
+}
+
+extension Unicode.Scalar {
+    /// The scalar as a JSON escape, `\u001b`: how a report shows a character it must not
+    /// write as it is (one XML cannot hold, one that would drive a terminal).
+    package var jsonEscape: String {
+        let hex = String(value, radix: 16)
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }

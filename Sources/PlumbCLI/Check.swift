@@ -277,8 +277,7 @@ struct Check: AsyncParsableCommand {
         var out = String.UnicodeScalarView()
         for c in text.unicodeScalars {
             if hidden(c) {
-                let hex = String(c.value, radix: 16)
-                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+                out.append(contentsOf: c.jsonEscape.unicodeScalars)
             } else {
                 out.append(c)
             }

@@ -102,19 +102,22 @@ struct OutputError: Error, CustomStringConvertible {
     /// directly inside folders; `-` is standard input, no file) that is the very file `out`
     /// names (the same device and inode), if any: an output written there would overwrite it.
     static func inputFile(named out: String, among inputs: [String]) -> String? {
-        var target = stat()
-        guard stat(out, &target) == 0 else { return nil }
+        guard let target = identity(of: out) else { return nil }
         // Standard input redirected from the very file.
         var input = stat()
-        if inputs.contains("-"), fstat(STDIN_FILENO, &input) == 0, input.st_dev == target.st_dev, input.st_ino == target.st_ino {
+        if inputs.contains("-"), fstat(STDIN_FILENO, &input) == 0, input.st_dev == target.device, input.st_ino == target.inode {
             return "standard input"
         }
         // Argument by argument: one that cannot be read (checked later) hides no other.
         let files = inputs.filter { $0 != "-" }.flatMap { input in (try? TraceInputs.select([input]).files) ?? [input] }
-        return files.first { file in
-            var info = stat()
-            return stat(file, &info) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino
-        }
+        return files.first { identity(of: $0).map { $0 == target } ?? false }
+    }
+
+    /// The device and inode of the file at `path` (what makes two paths one file), if it exists.
+    static func identity(of path: String) -> (device: UInt, inode: UInt)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt(info.st_dev), UInt(info.st_ino))
     }
 
     /// Refuses (for `validate()`, exit 2) two of a command's files that are one file: `named`
@@ -127,8 +130,7 @@ struct OutputError: Error, CustomStringConvertible {
             return partial.contains(flag) ? [plain, plain + ".partial"] : [plain]
         }
         func same(_ a: String, _ b: String) -> Bool {
-            var x = stat(), y = stat()
-            if stat(a, &x) == 0, stat(b, &y) == 0 { return x.st_dev == y.st_dev && x.st_ino == y.st_ino }
+            if let x = identity(of: a), let y = identity(of: b) { return x == y }
             return a == b
         }
         let given = named.compactMap { item in item.path.map { (item.flag, $0) } }
