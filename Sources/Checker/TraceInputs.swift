@@ -43,7 +43,12 @@ public enum TraceInputs {
                     throw TraceInputError(file: argument, line: 0, message: "cannot list the directory: \(error.localizedDescription)")
                 }
                 let base = argument.hasSuffix("/") ? argument : argument + "/"
-                let traces = names.filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz") }.sorted()
+                // Files only: a subdirectory is never read, whatever its name.
+                let traces = names.filter { name in
+                    var isSub: ObjCBool = false
+                    return (name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz"))
+                        && !(fm.fileExists(atPath: argument + "/" + name, isDirectory: &isSub) && isSub.boolValue)
+                }.sorted()
                 files += traces.map { base + $0 }
                 skipped += names.filter(isPartial).sorted().map { base + $0 }
             } else {
@@ -53,7 +58,7 @@ public enum TraceInputs {
         guard !files.isEmpty else {
             var named = arguments.isEmpty ? "no paths given" : "no .jsonl or .jsonl.gz files in \(arguments.joined(separator: ", "))"
             if !skipped.isEmpty { named += "; " + skippedNote(skipped) }
-            throw TraceInputError(file: "", line: 0, message: "nothing to read: \(named)")
+            throw TraceInputError(file: arguments.count == 1 ? arguments[0] : "", line: 0, message: "nothing to read: \(named)")
         }
         return Selection(files: files, skippedPartial: skipped)
     }

@@ -128,7 +128,7 @@ package struct TraceMinimizer {
         for (index, path) in files.enumerated() {
             var fileLines: [[UInt8]] = []
             do {
-                let source = try LineSource(path: path)
+                let source = try LineSource(path: path, acceptsCutGzip: allowTruncated)
                 while let line = try source.nextLine() { fileLines.append(Array(line)) }
                 var reader = try TraceFileReader(path: path, fileIndex: index, allowTruncated: allowTruncated)
                 if index == 0 { headerLine = fileLines[reader.headerLine - 1] }

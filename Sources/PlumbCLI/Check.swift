@@ -40,7 +40,9 @@ struct Check: AsyncParsableCommand {
             whole, then exits 130 (143); one during --minimize's search stops it with no OUT \
             written.
 
-            FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>.
+            FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>. \
+            It and pipes (<(zcat a.gz), a FIFO) are copied to a temporary file first, since a \
+            check may read its input twice.
 
             Each violation says where it was decided: the event after which it was certain \
             (decided_at in JSON). --html FILE also writes a self-contained page: a lane per \
@@ -129,7 +131,13 @@ struct Check: AsyncParsableCommand {
         try OptionRange.check("--max-pending", maxPending, 1...Int.max)
         if let solverResourceLimit { try OptionRange.check("--solver-rlimit", solverResourceLimit, 1...Int(UInt32.max)) }
         try OptionRange.seconds("--progress-interval", progressInterval)
-        if let minimize { try OutputError.validateFile(minimize) }
+        if let minimize {
+            try OutputError.validateFile(minimize)
+            // A .gz name would be read back as gzip (TRACE-FORMAT.md, "Files"), and OUT is plain text.
+            if minimize.hasSuffix(".gz") {
+                throw ValidationError("--minimize writes plain JSON Lines: name OUT without .gz (a .gz file is read as gzip)")
+            }
+        }
         for (flag, out) in [("--html", html.path), ("--minimize", minimize)] {
             if let out, let input = OutputError.inputFile(named: out, among: paths) {
                 throw ValidationError("\(flag) \(out) is \(input == out ? "" : "the same file as \(input), ")one of the trace's files: "
@@ -170,28 +178,32 @@ struct Check: AsyncParsableCommand {
         let checker = Checker(options: options)
 
         var reports: [(name: String, report: CheckReport)] = []
-        // The files each report was read from (standard input as its temporary copy).
+        // The files each report was read from (standard input and pipes as temporary copies).
         var readFiles: [[String]] = []
-        let stdinCopy = paths.contains(Self.standardInput) ? try StandardInputCopy() : nil
-        defer { stdinCopy?.remove() }
+        let copies = CheckInputCopies()
+        defer { copies.remove() }
+        // Standard input first, before any other input is read.
+        if paths.contains(Self.standardInput) { _ = try copies.readable([Self.standardInput]) }
         let groups = each ? paths.map { [$0] } : [paths]
-        Interrupts.shared.stopping(with: { cancellation.cancel() }) {
+        try Interrupts.shared.stopping(with: { cancellation.cancel() }) {
             for group in groups where !cancellation.isCancelled {
                 let name = group.joined(separator: " ")
-                let inputs = group.map { $0 == Self.standardInput ? stdinCopy?.path ?? $0 : $0 }
+                let inputs = try copies.readable(group)
                 do throws(TraceInputError) {
-                    let selection = try TraceInputs.select(inputs)
+                    var selection = try TraceInputs.select(inputs)
                     if !selection.skippedPartial.isEmpty {
                         FileHandle.standardError.write(Data("plumb check: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
                     }
+                    // Pipes inside a directory named are copied too.
+                    selection.files = (try? copies.readable(selection.files)) ?? selection.files
                     progress?.begin(totalBytes: CheckProgressLine.totalBytes(selection.files))
                     var report = checker.check(files: selection.files)
                     report.skippedPartialFiles = selection.skippedPartial
-                    reports.append((name, stdinCopy?.rename(report) ?? report))
+                    reports.append((name, copies.rename(report)))
                     readFiles.append(selection.files)
                 } catch {
                     let report = CheckReport.inputError(error, files: inputs)
-                    reports.append((name, stdinCopy?.rename(report) ?? report))
+                    reports.append((name, copies.rename(report)))
                     readFiles.append(inputs)
                 }
             }

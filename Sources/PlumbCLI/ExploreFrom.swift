@@ -55,6 +55,13 @@ struct ExploreFromOptions: ParsableArguments {
                 + "still being written or cut short: \(selection.skippedPartial.joined(separator: ", ")); an exploration "
                 + "needs whole captures\n").utf8))
         }
+        for file in selection.files {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                throw TraceInputError(file: file, line: 0, message: "not a regular file (a pipe?): --from reads its trace "
+                    + "more than once and its replay tokens name the files. Save the trace to a file and name that.")
+            }
+        }
         let cwd = FileManager.default.currentDirectoryPath
         return selection.files.map { $0.hasPrefix("/") ? $0 : (cwd as NSString).appendingPathComponent($0) }
     }

@@ -59,6 +59,10 @@ package struct CausalOrder {
     private var queues: [EventQueue] = []
     private var candidates: [Int] = []
     private var pendingCount = 0
+    /// Causes that name no event read so far and that no event still to come can have,
+    /// except an `x-` one (their seqs are not checked, so one may come anywhere): each is an
+    /// input error unless such an `x-` event turns up by the end of the trace.
+    private var doubtful: [(node: Int, seq: Int, error: TraceInputError)] = []
 
     /// The default bound on waiting events (`maxPending`): 4,000,000, some 700 MiB.
     package static let defaultMaxPending = 4_000_000
@@ -183,7 +187,10 @@ package struct CausalOrder {
             case .read: continue
             case .ready(let event): return event
             case .ended:
-                if pendingCount == 0 { return nil }
+                if pendingCount == 0 {
+                    try settleDoubts()
+                    return nil
+                }
                 try diagnoseStuck()
             }
         }
@@ -304,16 +311,20 @@ package struct CausalOrder {
 
     private mutating func resolve(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
         if cause.node.exactlyEquals(event.node) && cause.seq >= event.seq {
-            throw .input(error(at: event, "happens-before has a cycle: \(event.id) names \(cause) as its cause, which is not earlier on its own node"))
+            let cycle = error(at: event, "happens-before has a cycle: \(event.id) names \(cause) as its cause, which is not earlier on its own node")
+            // Unless only an `x-` event has that later seq: the event itself has its own.
+            if cause.seq == event.seq { throw .input(cycle) }
+            return try doubt(cause, node: intern(cause.node), else: cycle)
         }
         let m = intern(cause.node)
         if nodes[m].processed.contains(cause.seq) { return .present }
         if cause.seq <= nodes[m].processedMax {
             // The node has moved past this seq, so no event of it with this seq will come:
             // unless, without a prescan, another file holds a lower stretch of the node.
-            if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
-            if !prescanned && paths.count > 1 { throw .needsPrescan(node: cause.node) }
-            return try missing(cause, of: event)
+            if !prescanned && paths.count > 1 && !nodes[m].extensionSeqs.contains(cause.seq) {
+                throw .needsPrescan(node: cause.node)
+            }
+            return try doubt(cause, node: m, else: error(at: event, Self.missingMessage(cause)))
         }
         if nodes[m].files.isEmpty {
             // The node has not shown up in any file yet.
@@ -329,6 +340,25 @@ package struct CausalOrder {
         if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
         if cause.seq > nodes[m].maxSeen { return try truncated(cause, of: event, node: m) }
         return try missing(cause, of: event)
+    }
+
+    /// A cause that no event still to come can satisfy but an `x-` one: dropped if an `x-`
+    /// event has that seq, else `error` once every file is read, else dropped for now and
+    /// judged at the end of the trace (`settleDoubts`).
+    private mutating func doubt(_ cause: EventID, node m: Int, else error: TraceInputError) throws(Failure) -> Resolution {
+        if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
+        if readersAllDone { throw .input(error) }
+        doubtful.append((m, cause.seq, error))
+        return .void
+    }
+
+    /// Every event was handed out: each doubtful cause named an `x-` event, or is an error.
+    private mutating func settleDoubts() throws(Failure) {
+        for (m, seq, error) in doubtful {
+            guard nodes[m].extensionSeqs.contains(seq), !nodes[m].processed.contains(seq) else { throw .input(error) }
+            droppedExtensionCauses += 1
+        }
+        doubtful.removeAll()
     }
 
     /// A cause that named an `x-` event, which names no event: dropped.
@@ -355,7 +385,11 @@ package struct CausalOrder {
     private var readersAllDone: Bool { window.allFinished }
 
     private func missing(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
-        throw .input(error(at: event, "cause \(cause) names an event that is in none of the files"))
+        throw .input(error(at: event, Self.missingMessage(cause)))
+    }
+
+    private static func missingMessage(_ cause: EventID) -> String {
+        "cause \(cause) names an event that is in none of the files"
     }
 
     private mutating func truncated(_ cause: EventID, of event: TraceEvent, node m: Int) throws(Failure) -> Resolution {

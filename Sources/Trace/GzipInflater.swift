@@ -27,6 +27,9 @@ final class GzipInflater {
     /// An error met after some bytes were inflated: thrown by the next `read`, so that the
     /// lines before the damage are read first.
     private var pendingError: GzipError?
+    /// Whether a file that ends inside a member (a capture cut off mid-write) ends the data
+    /// there, rather than being an error.
+    var acceptsCutEnd = false
 
     /// Starts inflating `fd`, whose first bytes (already read by the caller) are `prefix`.
     ///
@@ -67,8 +70,9 @@ final class GzipInflater {
                 try refill()
                 if stream.pointee.avail_in == 0 {
                     // The file is exhausted: fine between members, not inside one.
-                    if inMember {
-                        throw GzipError(message: "corrupt gzip data: the file ends inside a gzip member")
+                    if inMember && !acceptsCutEnd {
+                        throw GzipError(message: "corrupt gzip data: the file ends inside a gzip member; if the "
+                            + "capture was cut off mid-write, check with --truncated")
                     }
                     finished = true
                     return 0

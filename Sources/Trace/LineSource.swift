@@ -55,10 +55,12 @@ package final class LineSource {
     /// Opens `path` and reads its first chunk to tell gzip from plain text.
     ///
     /// Throws a `TraceInputError` naming the file: at line 0 when it cannot be opened, at
-    /// line 1 when its first bytes cannot be read or zlib cannot start.
+    /// line 1 when its first bytes cannot be read or zlib cannot start. With `acceptsCutGzip`,
+    /// gzip data that stops inside a member (a capture cut off) ends there, its last line
+    /// likely cut (`lastLineUnterminated`); otherwise that is an error.
     package init(
         path: String, chunkSize: Int = LineSource.defaultChunkSize,
-        maxLineLength: Int = LineSource.defaultMaxLineLength
+        maxLineLength: Int = LineSource.defaultMaxLineLength, acceptsCutGzip: Bool = false
     ) throws(TraceInputError) {
         self.path = path
         self.chunkSize = max(chunkSize, 16)
@@ -82,6 +84,7 @@ package final class LineSource {
             } catch {
                 throw TraceInputError(file: path, line: 1, message: error.message)
             }
+            inflater?.acceptsCutEnd = acceptsCutGzip
             prefixBytes = bytesRead
             end = 0
             atEnd = false

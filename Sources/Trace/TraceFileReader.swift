@@ -17,6 +17,7 @@ public enum TraceItem: Sendable, Equatable {
 /// With `allowTruncated` (`plumb check --truncated`), a last line that has no newline after it
 /// and is not valid JSON (a writer cut off mid-line) is dropped and counted in
 /// `droppedCutLines`; without it, or with a newline after it, such a line is an input error.
+/// Gzip data cut off inside a member likewise ends there with it (an error without it).
 ///
 /// Memory does not grow with the file's length: one line buffer and the last seq per node.
 /// Plain and gzip files are read alike (see `LineSource`). Copies of a reader share its file
@@ -50,7 +51,7 @@ public struct TraceFileReader {
         self.path = path
         self.fileIndex = fileIndex
         self.allowTruncated = allowTruncated
-        source = try LineSource(path: path)
+        source = try LineSource(path: path, acceptsCutGzip: allowTruncated)
         let headerParser = EventParser(system: nil)
         while true {
             guard let line = try source.nextLine() else {

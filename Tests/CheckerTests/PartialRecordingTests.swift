@@ -78,6 +78,20 @@ final class PartialRecordingTests: XCTestCase {
         }
     }
 
+    /// A subdirectory is never read as a trace, whatever its name; nothing left to read names
+    /// the directory.
+    func testSubdirectoryNamedLikeATraceIsNotRead() throws {
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("old.jsonl"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try TraceInputs.select([directory.path])) { error in
+            let error = error as? TraceInputError
+            XCTAssertTrue(error?.message.hasPrefix("nothing to read") ?? false, error?.message ?? "")
+            XCTAssertEqual(error?.file, directory.path)
+        }
+        let trace = try put("primary.jsonl")
+        XCTAssertEqual(try TraceInputs.select([directory.path]).files, [trace])
+    }
+
     func testEmptyReportHasAnEmptySkippedList() throws {
         let report = Checker(options: graphOnly()).check(files: [try put("primary.jsonl")])
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])

@@ -108,12 +108,44 @@ final class CheckNewcomerTests: XCTestCase {
         XCTAssertFalse((report["unproved"] as? [Any] ?? []).isEmpty)
     }
 
+    /// Pipes are copied like standard input: a node's seqs interleaved across two pipes need
+    /// the files read twice (a prescan), and every message names the pipe as the user did.
+    func testPipesAreReadAsOftenAsACheckNeeds() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-pipes-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let header = #"{"format":"plumb-trace","version":1,"system":"driver"}"#
+        func line(_ seq: Int, _ rest: String) -> String { #"{"node":"driver","seq":\#(seq),"ev":\#(rest)}"# }
+        let a = [header, line(1, #""submit","iface":0,"id":1,"off":0,"len":8"#), line(3, #""stage","id":1,"region":0"#),
+                 line(6, #""durable","id":1"#)]
+        let b = [header, line(2, #""submit","iface":0,"id":2,"off":8,"len":8"#), line(4, #""stage","id":2,"region":0"#),
+                 line(5, #""durable","id":2"#)]
+        try (a.joined(separator: "\n") + "\n").write(toFile: dir + "/a.jsonl", atomically: true, encoding: .utf8)
+        try (b.joined(separator: "\n") + "\n").write(toFile: dir + "/b.jsonl", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "\"$0\" check --format json <(cat a.jsonl) <(cat b.jsonl)", PlumbBinary.url.path]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, String(decoding: stdout, as: UTF8.self))
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: stdout) as? [String: Any])
+        let violations = report["violations"] as? [[String: Any]] ?? []
+        XCTAssertEqual(violations.map { $0["invariant"] as? String }, ["driver.order"])
+        let files = report["files"] as? [String] ?? []
+        XCTAssertEqual(files.count, 2)
+        XCTAssertTrue(files.allSatisfy { $0.hasPrefix("/dev/fd/") }, "\(files)")
+    }
+
     func testDashReadsStandardInputPlainOrGzip() throws {
         let plain = try Data(contentsOf: PlumbBinary.root.appendingPathComponent(Self.fail))
         let run = try plumb(["check", "-"], input: plain)
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("at <stdin>:13"), run.stdout)
-        XCTAssertFalse(run.stdout.contains("plumb-stdin"), run.stdout)
+        XCTAssertFalse(run.stdout.contains("plumb-input"), run.stdout)
 
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -124,6 +124,52 @@ final class CausalOrderTests: XCTestCase {
         XCTAssertEqual(order.droppedExtensionCauses, 1)
     }
 
+    /// An `x-` event's seq is never checked, so it may be read after its node moved past it,
+    /// or name a later seq of the node that names it: a cause naming it is still no edge.
+    func testCauseNamingAnExtensionEventReadLaterNamesNoEvent() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"takeover"}"#,
+            #"{"node":"secondary","seq":3,"ev":"takeover"}"#,
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":[{"node":"secondary","seq":2},{"node":"primary","seq":4}]}"#,
+            #"{"node":"secondary","seq":2,"ev":"x-debug"}"#,
+            #"{"node":"primary","seq":4,"ev":"x-note"}"#,
+        ])
+        let (ids, order) = try drain([f])
+        XCTAssertEqual(ids, ["secondary#1", "secondary#3", "primary#1"])
+        XCTAssertEqual(order.droppedExtensionCauses, 2)
+        // Split per node, the same (after the prescan that a node moving past a cause asks for).
+        let p = try write("p.jsonl", [#"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":{"node":"secondary","seq":2}}"#])
+        let s = try write("s.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"takeover"}"#, #"{"node":"secondary","seq":3,"ev":"takeover"}"#,
+            #"{"node":"secondary","seq":2,"ev":"x-debug"}"#,
+        ])
+        for files in [[p, s], [s, p]] {
+            var drained: (ids: [String], order: CausalOrder)
+            do { drained = try drain(files) } catch { drained = try drain(files, prescan: true) }
+            XCTAssertEqual(drained.ids.count, 3)
+            XCTAssertEqual(drained.order.droppedExtensionCauses, 1)
+        }
+    }
+
+    /// Without such an `x-` event, the same causes stay input errors, found at the end.
+    func testCauseNamingNoEventPastItsNodeIsAnErrorAtTheEnd() throws {
+        let missing = try write("a.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"takeover"}"#,
+            #"{"node":"secondary","seq":3,"ev":"takeover"}"#,
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":{"node":"secondary","seq":2}}"#,
+            #"{"node":"secondary","seq":4,"ev":"x-debug"}"#,
+        ])
+        let message = inputMessage { _ = try drain([missing]) }
+        XCTAssertTrue(message?.contains("cause secondary#2 names an event that is in none of the files") ?? false, message ?? "no error")
+        let cycle = try write("b.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":{"node":"primary","seq":2}}"#,
+            #"{"node":"primary","seq":2,"ev":"commit","lsn":2}"#,
+            #"{"node":"primary","seq":2,"ev":"x-same-seq"}"#,
+        ])
+        let cycleMessage = inputMessage { _ = try drain([cycle]) }
+        XCTAssertTrue(cycleMessage?.contains("cycle") ?? false, cycleMessage ?? "no error")
+    }
+
     func testNodeInterleavedAcrossFilesNeedsAndGetsAPrescan() throws {
         let a = try write("a.jsonl", [
             #"{"node":"primary","seq":1,"ev":"commit","lsn":1}"#,

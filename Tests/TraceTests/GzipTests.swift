@@ -108,6 +108,18 @@ final class GzipTests: XCTestCase {
         XCTAssertTrue(error.message.contains("ends inside a gzip member"), error.message)
     }
 
+    /// `--truncated`: gzip data cut off inside a member ends there, its cut last line dropped.
+    func testTruncatedDataAcceptedWhenAllowed() throws {
+        let bytes = try gzip(trace(events: 0..<1000))
+        let path = readerWrite(Array(bytes.prefix(bytes.count / 2)), "cut.gz", in: directory)
+        var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: true)
+        var seqs: [Int] = []
+        while let item = try reader.next() { if case .event(let e) = item { seqs.append(e.seq) } }
+        XCTAssertGreaterThan(seqs.count, 10)
+        XCTAssertEqual(seqs, Array(0..<seqs.count))
+        XCTAssertEqual(reader.droppedCutLines, 1)
+    }
+
     func testGarbageAfterLastMember() throws {
         let bytes = try gzip(trace(events: 0..<5)) + Array("junk".utf8)
         let path = readerWrite(bytes, "junk.gz", in: directory)
