@@ -45,7 +45,7 @@ extension DriverSpec {
                       [stamp, survivor.submit], sink)
         }
         survivor.durable = stamp
-        _ = judgeDeps(id, survivor.deps, submit: survivor.submit, at: stamp, sink: sink)
+        _ = judgeDeps(id, survivor.deps, submit: survivor.submit, survived: true, at: stamp, sink: sink)
         keep(survivor, id)
     }
 
@@ -82,22 +82,32 @@ extension DriverSpec {
                         + "submitted before it on that interface became durable only at \(predecessor.id)")
             }
         }
-        return judgeDeps(b, request.deps, submit: request.submit, at: stamp, sink: sink)
+        return judgeDeps(b, request.deps, submit: request.submit, since: request.since, at: stamp, sink: sink)
     }
 
     /// `driver.order` for the deps of `b` at its `durable`: obligations for those durable already,
     /// a waiter on each one of this epoch that is not, a violation for a lost one (never durable),
     /// and a pending report for one not submitted yet. Returns whether every dep was durable.
-    mutating func judgeDeps(_ b: Int, _ deps: [Int], submit: EventStamp, at stamp: EventStamp, sink: SpecSink) -> Bool {
+    /// `b` itself among its deps is durable before only from a `recovered` of it: the one at
+    /// `since`, or, for a request that `survived` its epoch's crash, the one after that crash.
+    mutating func judgeDeps(
+        _ b: Int, _ deps: [Int], submit: EventStamp, since: EventStamp? = nil, survived: Bool = false,
+        at stamp: EventStamp, sink: SpecSink
+    ) -> Bool {
         var depsDurable = true
         for dep in deps {
             if dep == b {
+                if let since {
+                    requireDep(dep, since, of: b, stamp, sink)
+                    continue
+                }
+                if survived { continue }
                 depsDurable = false
-                sink.report(Violation(
+                holdOrder(.report(Violation(
                     .driverOrder,
                     "request \(b) names itself among its deps, so it cannot be durable before its own "
                         + "durable at \(stamp.id)",
-                    events: [stamp, submit]))
+                    events: [stamp, submit])), ids: [b], sink: sink)
             } else if let other = requests[dep] {
                 if let since = other.since {
                     requireDep(dep, since, of: b, stamp, sink)
@@ -113,11 +123,11 @@ extension DriverSpec {
                 // Lost and forgotten: never durable.
                 depsDurable = false
                 let crash = lostCrash(of: dep)
-                sink.report(Violation(
+                holdOrder(.report(Violation(
                     .driverOrder,
                     "request \(b) became durable at \(stamp.id), but its dep \(dep) was lost at the crash "
                         + "\(crash.map { "at \($0.id) " } ?? "")of its epoch (not recovered after it) and not submitted again, so it is never durable",
-                    events: [stamp, submit] + (crash.map { [$0] } ?? [])))
+                    events: [stamp, submit] + (crash.map { [$0] } ?? []))), ids: [b], sink: sink)
             } else if submitted.contains(dep) {
                 // Durable since its epoch's recovery, before this epoch.
                 continue
@@ -146,17 +156,20 @@ extension DriverSpec {
 
     /// A request that a `durable` waited for became durable at `stamp`, after it: the obligation
     /// fails, with the durable it came too late for.
-    func resolveWaiter(_ request: inout Request, _ id: Int, at stamp: EventStamp, sink: SpecSink) {
+    mutating func resolveWaiter(_ request: inout Request, _ id: Int, at stamp: EventStamp, sink: SpecSink) {
         request.depWaiter = nil
         guard let waiter = request.waiter else { return }
         request.waiter = nil
         let relation = waiter.becauseDep
             ? "which depends on it"
             : "submitted after it on iface \(request.iface)"
-        sink.require(
-            .driverOrder, stamp, happensBefore: waiter.stamp,
+        // Void if the later request is lost, or this earlier arrival (not a dep: a dep lost is
+        // never durable, which breaks the rule too).
+        holdOrder(.late(
+            before: stamp, after: waiter.stamp,
             message: "request \(id) became durable at \(stamp.id), after request \(waiter.id) "
-                + "(\(relation)) became durable at \(waiter.stamp.id)")
+                + "(\(relation)) became durable at \(waiter.stamp.id)"),
+            ids: waiter.becauseDep ? [waiter.id] : [id, waiter.id], sink: sink)
     }
 
     /// Moves the interface's durable prefix past every arrival that is durable now; `stamp` is

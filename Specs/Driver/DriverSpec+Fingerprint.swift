@@ -60,6 +60,11 @@ extension DriverSpec {
             entry.combine(survivor.key)
             survivor.value.hash(into: &entry)
         } : 0)
+        // Only when there are any: start states hash as before they existed.
+        if !heldOrder.isEmpty {
+            hasher.combine(heldOrder.count)
+            for held in heldOrder { held.hash(into: &hasher) }
+        }
         hasher.combine(unsubmittedDeps.count)
         hasher.combine(StableHasher.unorderedSum(unsubmittedDeps) { dep, entry in
             entry.combine(dep.key)

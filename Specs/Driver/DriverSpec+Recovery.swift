@@ -173,12 +173,20 @@ extension DriverSpec {
         for id in lostNow {
             lost.insert(id)
             lostIds.insert(id)
-            guard let request = requests[id], let waiter = request.depWaiter else { continue }
+        }
+        // A lost request has no `driver.order` obligations: what is held for one is void.
+        releaseHeldOrder(lost: lostIds, sink: sink)
+        for id in lostNow {
+            guard let request = requests[id], let waiter = request.depWaiter, !lostIds.contains(waiter.id) else { continue }
             sink.report(Violation(
                 .driverOrder,
                 "request \(waiter.id) became durable at \(waiter.stamp.id), but its dep \(id) was not durable "
                     + "then and was lost at the crash at \(crash.id) (not recovered \(until)), so it is never durable",
                 events: [waiter.stamp, request.submit, crash]))
+        }
+        for (dep, waiters) in unsubmittedDeps {
+            let kept = waiters.filter { !lostIds.contains($0.id) }
+            unsubmittedDeps[dep] = kept.isEmpty ? nil : kept
         }
         if !lostNow.isEmpty { lostAt.append(LostEpoch(crash: crash, ids: lostIds)) }
         // Survivors still missing a step may take it after the online.

@@ -21,7 +21,9 @@ import Trace
 /// for `driver.order` (which forgives an earlier arrival that is later lost, but not a dep), a
 /// pending record per request that becomes a (failing) obligation when the request does become
 /// durable, is dropped when it is lost (reported when a `durable` waited for it as a dep), and is
-/// reported at the end of the trace otherwise.
+/// reported at the end of the trace otherwise. A lost request has no `driver.order` obligations
+/// at all, so a `driver.order` violation among requests of the current epoch is held until the
+/// epoch's crash decides which are lost (`heldOrder`).
 ///
 /// Readings: the format page's section "Settled readings" decides where two readers could
 /// differ; the further choices this spec makes are in `Specs/README.md`, "`driver`".
@@ -60,6 +62,9 @@ package struct DriverSpec: Spec {
     var survivors: [Int: Survivor] = [:]
     /// `durable(r)` events whose dep was not submitted by then, per dep id.
     var unsubmittedDeps: [Int: [Waiter]] = [:]
+    /// `driver.order` violations that a loss at the epoch's crash would still void, in the
+    /// order they were found (see `DriverSpec+HeldOrder.swift`).
+    var heldOrder: [HeldOrder] = []
     /// The node that records the events (`driver`), to rebuild stamps from compact marks.
     var node = "driver"
 
@@ -107,7 +112,7 @@ package struct DriverSpec: Spec {
     /// steps) that is nothing, found without the copy of the state and the sorted copy of the
     /// requests that `finish` makes.
     package func reportEnd(sink: SpecSink) {
-        if phase != .recovering, unsubmittedDeps.isEmpty, !requests.values.contains(where: { $0.waiter != nil }) {
+        if phase != .recovering, unsubmittedDeps.isEmpty, heldOrder.isEmpty, !requests.values.contains(where: { $0.waiter != nil }) {
             return
         }
         var ending = self
@@ -115,7 +120,8 @@ package struct DriverSpec: Spec {
     }
 
     /// Judges what only the end of the trace decides: a recovery still open is judged as it
-    /// stands; in a running epoch, requests that a `durable` waited for and never became durable.
+    /// stands; in a running epoch, requests that a `durable` waited for and never became durable,
+    /// and the held `driver.order` violations (nothing of the epoch is lost).
     package mutating func finish(sink: SpecSink) {
         defer { reportUnsubmittedDeps(sink: sink) }
         if phase == .recovering {
@@ -123,6 +129,7 @@ package struct DriverSpec: Spec {
             endRecovery(end: nil, sink: sink)
             return
         }
+        releaseHeldOrder(lost: IntKeySet(), sink: sink)
         for (id, request) in requests.sorted(by: { $0.key < $1.key }) {
             guard let waiter = request.waiter else { continue }
             sink.report(Violation(
@@ -159,11 +166,11 @@ package struct DriverSpec: Spec {
         }
         if let waiters = unsubmittedDeps.removeValue(forKey: id) {
             for waiter in waiters {
-                sink.report(Violation(
+                holdOrder(.report(Violation(
                     .driverOrder,
                     "request \(waiter.id) became durable at \(waiter.stamp.id), but its dep \(id) was not "
                         + "submitted by then (it was submitted only after, at \(stamp.id)), so it was not durable before it",
-                    events: [waiter.stamp, stamp]))
+                    events: [waiter.stamp, stamp])), ids: [waiter.id], sink: sink)
             }
         }
         var state = ifaces[iface] ?? Iface()
@@ -241,7 +248,7 @@ package struct DriverSpec: Spec {
         } else if submitted.contains(id) {
             // A request of an earlier epoch that survived its crash and had done every step.
             lifecycle("request \(id) is \(verb) again at \(stamp.id); it was already staged, completed "
-                + "and made durable (in an earlier epoch)", [stamp], sink)
+                + "and made durable (it was submitted in an earlier epoch)", [stamp], sink)
         } else {
             lifecycle("request \(id) is \(verb) at \(stamp.id) without a submit", [stamp], sink)
         }

@@ -101,8 +101,8 @@ extension MirrorSpec {
             unappliedCommits.remove(entry)
             sink.require(
                 .mirrorCommitAfterMirror, eventStamp(stamp), happensBefore: eventStamp(commit),
-                message: "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at "
-                    + "\(id(commit)) before the secondary applied it at \(id(stamp))")
+                message: "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at \(id(commit)), but "
+                    + "the secondary's apply of it at \(id(stamp)) does not happen before the commit")
             if takeover == nil { noteCommittedApply(entry, stamp) }
         }
         if present { entries.modify(entry) { swap(&state, &$0) } } else { entries[entry] = state }

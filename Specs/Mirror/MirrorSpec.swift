@@ -157,7 +157,12 @@ package struct MirrorSpec: Spec {
         }
         appendedLSNs.insert(lsn)
         streams[entry.stream, default: StreamState()].appended.insert(entry.sn)
-        guard !lsnTwice, !entryTwice else { return }
+        guard !lsnTwice, !entryTwice else {
+            // The lsn counts as appended: a commit of it seen earlier is not judged, as one
+            // seen later is not (the ignored append gives it no record).
+            if !lsnTwice { commitsAwaitingAppend.removeValue(forKey: lsn) }
+            return
+        }
 
         var state = entries[entry] ?? EntryState()
         state.lsn = lsn

@@ -46,7 +46,11 @@ extension RecoverySpec {
         for tagger in Self.uniqued(registration.logs) {
             let key = LogKey(consumer: tagger, log: log)
             var state = runs[r].logs[key] ?? LogState()
-            let ends = runs[r].activity(of: tagger).ends.map(\.stamp)
+            var ends = runs[r].activity(of: tagger).ends.map(\.stamp)
+            // Ends of a tagger that wait for its (late) registration happened all the same.
+            for deferred in runs[r].unregistered[tagger] ?? [] {
+                if case .end = deferred.event.kind { ends.append(EventStamp(deferred.event)) }
+            }
             let pending = PendingProcess(
                 stamp: stamp, consumer: consumer, untagsBefore: state.untags, untagCountBefore: state.untagCount,
                 endBefore: ends.first { sink.happensBefore($0.id, stamp.id) } ?? ends.first)
