@@ -129,7 +129,10 @@ final class CheckSink: SpecSink {
             }
             noteRefutation(invariant, result == .proved ? .refuted : result, since: start, clock: clock)
         }
-        let names = (cycle + [cycle[0]]).map { vertices[$0] }.joined(separator: " -> ")
+        // A long cycle is named by its first vertices (its events list them all).
+        let shown = cycle.count > 24 ? Array(cycle.prefix(16)) : cycle + [cycle[0]]
+        var names = shown.map { vertices[$0] }.joined(separator: " -> ")
+        if cycle.count > 24 { names += " -> ... -> \(vertices[cycle[0]]) (\(cycle.count) in the cycle)" }
         keep(Violation(invariant, "dependency cycle: \(names)", events: cycle.map { stamps[$0] }))
         return cycle
     }

@@ -221,10 +221,43 @@ final class Prover {
     }
 
     /// Asks for ranks along `cycle` that respect every edge: UNSAT confirms no ranking exists.
-    func refuteRanking(cycle: [Int]) -> CheckReport.ProofResult {
+    ///
+    /// A long cycle is confirmed in segments of at most `segment` edges: one query per segment
+    /// shows that ranks rise from its first vertex to its last, and the segments' first
+    /// vertices then form a shorter cycle, confirmed the same way. A whole cycle in one query
+    /// makes Z3's difference logic take memory quadratic in its length (some 6 GB at 15,000
+    /// edges) and overrun its timeout.
+    func refuteRanking(cycle: [Int], segment: Int = 256) -> CheckReport.ProofResult {
+        var ring = cycle
+        let segment = max(segment, 2)  // each round must shorten the ring
+        while ring.count > segment {
+            var firsts: [Int] = []
+            var start = 0
+            while start < ring.count {
+                let end = min(start + segment, ring.count)
+                let path = (start...end).map { ring[$0 % ring.count] }
+                // UNSAT: the ranks cannot fail to rise along the path.
+                let rises = refuteRanking(path: path, closing: false)
+                guard rises == .refuted else { return rises }
+                firsts.append(ring[start])
+                start = end
+            }
+            ring = firsts
+        }
+        return refuteRanking(path: ring, closing: true)
+    }
+
+    /// Ranks rising along `path`, and back to its first vertex (`closing`), or not above the
+    /// first at its last vertex (not `closing`): UNSAT (`.refuted`) either way refutes them.
+    private func refuteRanking(path: [Int], closing: Bool) -> CheckReport.ProofResult {
         let solver = Z3Solver(context: context, logic: "QF_IDL", resourceLimit: resourceLimit)
-        let r = cycle.map { context.intConstant("r\($0)") }
-        for i in cycle.indices { solver.assert(r[i] < r[(i + 1) % cycle.count]) }
+        let r = path.map { context.intConstant("r\($0)") }
+        for i in 0..<(path.count - 1) { solver.assert(r[i] < r[i + 1]) }
+        if closing {
+            solver.assert(r[path.count - 1] < r[0])
+        } else {
+            solver.assert(r[path.count - 1] <= r[0])
+        }
         do {
             switch try solver.check(timeout: timeout) {
             case .unsat: return .refuted

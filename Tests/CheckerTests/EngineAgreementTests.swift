@@ -120,4 +120,16 @@ final class EngineAgreementTests: XCTestCase {
         XCTAssertEqual(cycle.count, 3)
         XCTAssertEqual(prover.refuteRanking(cycle: cycle), .refuted)
     }
+
+    /// A long cycle is refuted in segments (one query over all of it takes memory quadratic in
+    /// its length); a path that is no cycle is not refuted, whatever the segments.
+    func testLongCycleIsRefutedInSegments() {
+        let prover = Prover(timeout: .seconds(10))
+        let n = 1_000
+        let cycle = Ranking.cycle(vertexCount: n, edges: (0..<n).map { ($0, ($0 + 1) % n) })!
+        XCTAssertEqual(cycle.count, n)
+        XCTAssertEqual(prover.refuteRanking(cycle: cycle, segment: 7), .refuted)
+        XCTAssertEqual(prover.refuteRanking(cycle: cycle), .refuted)
+        XCTAssertEqual(prover.refuteRanking(cycle: [4, 2], segment: 1), .refuted)
+    }
 }
