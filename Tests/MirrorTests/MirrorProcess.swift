@@ -33,16 +33,26 @@ final class MirrorProcess: @unchecked Sendable {
         let outPipe = Pipe(), errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.out.append(data) }
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.err.append(data) }
-        }
         try process.run()
+        // A thread per pipe, reading until the end of its data: no dispatch read sources
+        // (Foundation's `readabilityHandler`), which crashed the test process now and then.
+        readers = [(outPipe, true), (errPipe, false)].map { pipe, isOut in
+            let thread = Thread { [weak self] in
+                let handle = pipe.fileHandleForReading
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    guard let self else { break }
+                    self.lock.withLock { if isOut { self.out.append(data) } else { self.err.append(data) } }
+                }
+            }
+            thread.start()
+            return thread
+        }
     }
+
+    /// The threads reading standard output and standard error.
+    private var readers: [Thread] = []
 
     /// Runs `plumb arguments` in `directory` to its end.
     static func run(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -78,7 +88,8 @@ final class MirrorProcess: @unchecked Sendable {
     @discardableResult
     func wait() -> Int32 {
         process.waitUntilExit()
-        // Drain what the handlers have not read yet.
+        // Let the readers take what is left in the pipes (children of the process may hold
+        // them open, so the end of the data is not awaited).
         Thread.sleep(forTimeInterval: 0.05)
         return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
