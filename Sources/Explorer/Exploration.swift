@@ -58,10 +58,13 @@ public struct Exploration<System: Explorable>: Sendable {
         // shortest by then stands) and stop on its cancellation, which makes the run
         // interrupted with the counterexamples as the search found them.
         let found = tally.counterexamples
-        // With at least 2 s of their own, so a counterexample found near the end is shortened some.
+        // With at least 2 s of their own, so a counterexample found near the end is shortened some;
+        // with no time budget, at most `ExplorationOptions.shrinkSeconds` (the breadth-first
+        // search for the shortest one holds its frontier in memory).
         let clock = control.clock
         let deadline = options.budget.time.map { max(control.started + $0, clock.now + .seconds(2)) }
-        let shouldStop = { cancellation?.isCancelled == true || deadline.map { clock.now >= $0 } == true }
+            ?? clock.now + .seconds(ExplorationOptions.shrinkSeconds)
+        let shouldStop = { cancellation?.isCancelled == true || clock.now >= deadline }
         let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
         if !interrupted {
             tally.counterexamples = tally.counterexamples.map { found in
@@ -79,11 +82,13 @@ public struct Exploration<System: Explorable>: Sendable {
             } else {
                 var first = described(canonical)
                 first.originalLength = tally.counterexamples.first.map { $0.originalLength ?? $0.path.count }
-                if !options.keepGoing { tally.counterexamples.removeAll() }
                 tally.counterexamples.insert(first, at: 0)
                 tally.counterexamples = Array(tally.counterexamples.prefix(options.maxCounterexamples))
             }
         }
+        // Without `keepGoing`, threads that found a violation each before the search stopped
+        // still make one counterexample: the first (the canonical one when it was found).
+        if !interrupted, !options.keepGoing { tally.counterexamples = Array(tally.counterexamples.prefix(1)) }
         if !interrupted, tally.violations > 0, cancellation?.isCancelled == true {
             interrupted = true
             tally.counterexamples = found

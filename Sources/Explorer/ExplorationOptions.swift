@@ -29,6 +29,9 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
     /// visit for the canonical counterexample (the first violation in breadth-first order, the
     /// same whatever the threads or shards); 0, or no shrinking: the search's own only.
     public var canonicalLimit: Int
+    /// Without a time budget, the most seconds that shortening the counterexamples found (and
+    /// looking for the shortest one) may take after the search.
+    package static let shrinkSeconds: Int64 = 15
 
     /// The walk length for random and PCT search when `depthBound` is nil.
     package static let walkLengthLimit = 10_000

@@ -45,6 +45,21 @@ public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible 
         guard text.hasPrefix(Self.prefix) else { throw ReplayTokenError(.missingPrefix, at: 0) }
         let offset = Self.prefix.count
         let bytes = try Base64URL.decode(text.dropFirst(offset), offset: offset)
+        do {
+            try self.init(bytes: bytes, offset: offset)
+        } catch {
+            // A changed character most often shows first as a bad field; the checksum over the
+            // whole data says what really happened.
+            if error.problem != .checksumMismatch, bytes.count >= 4,
+               fnv1a32(bytes.dropLast(4)) != bytes.suffix(4).reduce(UInt32(0), { $0 << 8 | UInt32($1) }) {
+                throw ReplayTokenError(.checksumMismatch, at: text.count - 1)
+            }
+            throw error
+        }
+    }
+
+    /// Reads the token's binary, `offset` characters into its text.
+    private init(bytes: [UInt8], offset: Int) throws(ReplayTokenError) {
         var reader = TokenReader(bytes: bytes, offset: offset)
         system = try reader.string(field: "system name")
         configuration = try reader.string(field: "configuration")

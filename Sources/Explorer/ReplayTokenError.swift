@@ -51,7 +51,7 @@ public struct ReplayTokenError: Error, Sendable, Equatable, CustomStringConverti
         case .malformedNumber(let field): what = "malformed number in the \(field)"
         case .invalidUTF8(let field): what = "the \(field) is not UTF-8"
         case .trailingData: what = "unexpected data after the checksum"
-        case .checksumMismatch: what = "checksum mismatch (the token was altered)"
+        case .checksumMismatch: what = "checksum mismatch (the token was altered or cut off)"
         }
         return "invalid replay token: \(what), at character \(position)"
     }

@@ -13,6 +13,9 @@ struct ExploreExtras {
     var minimize = false
     /// Whether the page was written already.
     private var htmlWritten = false
+    /// The counterexample traces (and minimized ones) written so far: the page must not
+    /// replace one of them.
+    private var written: [String] = []
 
     /// Extras as the options ask.
     init(html: String?, minimize: Bool) {
@@ -35,6 +38,7 @@ struct ExploreExtras {
                 let minimizer = try TraceMinimizer(files: [path])
                 let result = try minimizer.minimize(invariantNamed: invariant)
                 try OutputError.write(Data(result.bytes), to: out)
+                written.append(out)
                 let confirmed = TraceMinimizer.confirms(TraceMinimizer.confirm(file: out, allowTruncated: false), result)
                 say("minimized \(path) to \(out): kept \(result.keptEvents) of \(result.originalEvents) events; it still breaks "
                     + "\(invariant)\(confirmed ? " (confirmed by z3)" : " (NOT confirmed by z3: please report this)")")
@@ -44,7 +48,11 @@ struct ExploreExtras {
                 say("\(path) is not minimized: \(error)")
             }
         }
-        if let html {
+        written.append(path)
+        if let html, let target = OutputError.identity(of: html),
+           let clash = written.first(where: { OutputError.identity(of: $0).map { $0 == target } ?? false }) {
+            say("--html: nothing written to \(html): it is the counterexample trace \(clash) just written; name another file")
+        } else if let html {
             do {
                 let report = Checker().check(files: [path])
                 try HTMLOutput.write(report, to: html) { page in

@@ -12,7 +12,8 @@ struct ExploreMerge: AsyncParsableCommand {
             --shards n` in a Kubernetes Indexed Job) explores a disjoint part of the search. \
             The merged verdict is a violation when any shard found one, and exhaustive only when \
             every shard was. Reports are refused (exit 2) when they are of another schema, \
-            system, configuration, strategy or build (model stamp), or when their shards are not \
+            system, configuration, strategy, search (--no-cache, --no-reduction, --depth) or build \
+            (model stamp), or when their shards are not \
             exactly 0..n-1 of one n, each once. States, executions and transitions are summed \
             (a state reached in several shards counts once per shard).
 
@@ -59,6 +60,7 @@ struct ExploreMerge: AsyncParsableCommand {
                 ("system", report.system, first.report.system),
                 ("configuration", report.configuration, first.report.configuration),
                 ("strategy", report.strategy, first.report.strategy),
+                ("search", report.search ?? "not recorded", first.report.search ?? "not recorded"),
                 ("model_stamp", "\(report.modelStamp)", "\(first.report.modelStamp)"),
             ] where mine != theirs {
                 throw fail("\(file): \(field) \(mine) differs from \(theirs) in \(first.file): not shards of one exploration")
@@ -145,12 +147,19 @@ struct ExploreMerge: AsyncParsableCommand {
     }
 
     /// A decoding error in a line: which field, what was wrong.
+    /// A key as the report spells it (`modelStamp` is `model_stamp` there).
+    static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { out, c in
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+    }
+
     static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         switch error {
-        case let .keyNotFound(key, _): return "field \(key.stringValue) is missing"
+        case let .keyNotFound(key, _): return "field \(snakeCase(key.stringValue)) is missing"
         case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let path = context.codingPath.map { snakeCase($0.stringValue) }.joined(separator: ".")
             return (path.isEmpty ? "" : "field \(path): ") + context.debugDescription
         @unknown default: return "\(error)"
         }

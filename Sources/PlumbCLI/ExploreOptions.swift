@@ -24,11 +24,11 @@ struct ExploreOptions: ParsableArguments {
     @Option(help: "Priority change points of pct search (1...\(ExploreOptions.maxPCTDepth)).")
     var pctDepth: Int = 3
 
-    @Option(help: "Stop after this many executions (walks for random and pct; 1000 by default there); 1 or more.")
+    @Option(help: "Stop after this many executions (walks for random and pct: 1000 by default there, unbounded when --time is given); 1 or more.")
     var executions: Int?
 
     @Option(name: .customLong("time"), help: ArgumentHelp("Stop after this many seconds (0.001...31536000, a year), whatever --jobs; shortening "
-            + "a counterexample found takes at most 2 s more."))
+            + "a counterexample found takes at most 2 s more (without --time, at most 15 s after the search)."))
     var seconds: Double?
 
     @Option(help: "The most steps on one execution (1...\(ExploreOptions.maxDepth)).")
@@ -46,8 +46,10 @@ struct ExploreOptions: ParsableArguments {
 
     @Option(help: """
         Threads to explore with: \(OptionRange.jobsHelp). They share the states they have \
-        entered and hand untaken choices to a thread that waits: the states, the verdict and \
-        the first counterexample are the same on any number.
+        entered and hand untaken choices to a thread that waits: the verdict and the first \
+        counterexample are the same on any number, and so are the states of a search that runs \
+        to its end (one stopped at a violation counts what it reached; executions and \
+        transitions may differ by a few).
         """)
     var jobs: Int = 1
 

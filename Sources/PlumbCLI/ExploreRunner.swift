@@ -36,6 +36,10 @@ struct ExploreRunner {
         var system: String
         var configuration: String
         var strategy: String
+        /// What decides how the search tree splits into shards besides the strategy (state
+        /// caching, partial-order reduction, the depth bound): `merge` refuses shards that differ
+        /// here, since their parts would not cover one tree. Absent in older reports.
+        var search: String?
         var shard: String
         var verdict: String
         var exhaustive: Bool
@@ -62,6 +66,13 @@ struct ExploreRunner {
 
         /// The schema this build writes.
         static let currentSchema = 1
+    }
+
+    /// `caching on, reduction off, depth 40`: the options besides the strategy that shape the
+    /// search tree (and so its shards), as in effect for the system explored.
+    static func searchText(_ options: ExplorationOptions) -> String {
+        "caching \(options.stateCaching ? "on" : "off"), reduction \(options.partialOrderReduction ? "on" : "off"), "
+            + "depth \(options.depthBound.map(String.init) ?? "unbounded")"
     }
 
     /// Explores from `start` and returns the exit code to throw; `crashStates` makes the
@@ -97,8 +108,19 @@ struct ExploreRunner {
         // printed (its tokens replay every counterexample), then the exit code is 2.
         var unwritten: OutputError?
         var extras = ExploreExtras(html: options.html.path, minimize: options.minimize)
+        // A signal while the counterexamples are written stops after the one being written,
+        // then says what was covered and found (every token), as during the search.
+        let stopWriting = ExplorationCancellation()
+        let registration = Interrupts.shared.register { stopWriting.cancel() }
+        defer { Interrupts.shared.unregister(registration) }
         // Counterexamples with the same invariant and shrunk path are one, with a count.
         for group in CounterexampleGroup.grouping(report.counterexamples) {
+            if stopWriting.isCancelled {
+                printInterrupted(report, system: S.system, start: start, from: fromSection,
+                                 stage: "while its counterexamples were written (the search had finished; "
+                                    + "written so far: \(found.filter { !$0.trace.isEmpty }.map(\.trace).joined(separator: ", ")))")
+                return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
+            }
             let example = group.counterexample
             let token = example.token(system: S.system, configuration: start.configurationText, start: start).encoded
             var file = ""
@@ -127,7 +149,8 @@ struct ExploreRunner {
         case .json:
             let json = JSONReport(
                 modelStamp: ReplayToken.model(of: start), system: S.system, configuration: start.configurationText,
-                strategy: report.options.strategy.description, shard: report.options.shard.description,
+                strategy: report.options.strategy.description, search: Self.searchText(report.options),
+                shard: report.options.shard.description,
                 verdict: report.verdict.rawValue, exhaustive: report.exhaustive, states: report.states,
                 executions: report.executions, transitions: report.transitions, maxDepth: report.maxDepth,
                 depthCuts: report.depthCuts, budgetExhausted: report.budgetExhausted, elapsedSeconds: seconds,
@@ -200,11 +223,12 @@ struct ExploreRunner {
     /// counterexample files; with --from, the crash points covered so far; the violations
     /// found so far (not shrunk) with their tokens.
     func printInterrupted<S: ExplorationTarget>(_ report: ExplorationReport, system: String, start: S,
-                                                from: FromReport? = nil) {
+                                                from: FromReport? = nil,
+                                                stage: String = "no verdict, the search was not finished") {
         let seconds = report.elapsed.seconds
         var lines = [
             "explore \(system) [\(start.configurationText)] interrupted after \(String(format: "%.2f", seconds)) s; "
-                + "no verdict, the search was not finished",
+                + stage,
             "covered so far: \(report.states) states, \(report.executions) executions, "
                 + "\(report.transitions) transitions, max depth \(report.maxDepth)",
         ] + (from?.lines ?? []) + [

@@ -142,7 +142,9 @@ final class Interrupts: @unchecked Sendable {
 
     // MARK: Internals
 
-    private func register(_ stop: @escaping @Sendable () -> Void) -> Int {
+    /// Registers how to stop the running command, as `stopping(with:_:)` does for a body;
+    /// `unregister` with the number returned when the command can no longer stop that way.
+    func register(_ stop: @escaping @Sendable () -> Void) -> Int {
         let (number, already): (Int, Bool) = lock.withLock { _ in
             nextRegistration += 1
             stoppers[nextRegistration] = stop
@@ -152,7 +154,8 @@ final class Interrupts: @unchecked Sendable {
         return number
     }
 
-    private func unregister(_ number: Int) {
+    /// Forgets a registration of `register`.
+    func unregister(_ number: Int) {
         _ = lock.withLock { _ in stoppers.removeValue(forKey: number) }
     }
 

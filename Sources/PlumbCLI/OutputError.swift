@@ -49,6 +49,7 @@ struct OutputError: Error, CustomStringConvertible {
     /// Throws unless a file can be written at `path`: its folder exists and is a writable
     /// folder, and `path` is not a folder. Creates nothing.
     static func checkFile(_ path: String) throws {
+        guard !path.isEmpty else { throw OutputError(path: path, reason: "an empty name is no file") }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw OutputError(path: path, reason: "it is a folder, not a file")
@@ -66,8 +67,9 @@ struct OutputError: Error, CustomStringConvertible {
     /// Throws unless the folder `path` exists or can be created: `path` is a writable folder,
     /// or its nearest existing ancestor is one. Creates nothing.
     static func checkFolder(_ path: String) throws {
+        guard !path.isEmpty else { throw OutputError(path: path, reason: "an empty name is no folder (use . for this one)") }
         var isFolder: ObjCBool = false
-        var existing = path.isEmpty ? "." : path
+        var existing = path
         while !FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder) {
             let up = parent(of: existing)
             if up == existing { break }

@@ -125,6 +125,24 @@ final class RecordedExplorationTests: XCTestCase {
         XCTAssertEqual(submits.count, 5)
     }
 
+    /// A framework crash before the first begin ends that opening: the graph is the one the
+    /// run that began registered.
+    func testARecoveryGraphIsTheOneRegisteredAfterACrashBeforeBegin() throws {
+        let kinds: [(String, EventKind)] = [
+            ("framework", .register(consumer: "x", deps: [], after: [], logs: [])),
+            ("framework", .register(consumer: "a", deps: [], after: [], logs: [])),
+            ("framework", .crash),
+            ("framework", .register(consumer: "a", deps: [], after: [], logs: [])),
+            ("framework", .begin),
+        ]
+        let events = kinds.enumerated().map { i, item in
+            TraceEvent(node: item.0, seq: i + 1, kind: item.1, location: SourceLocation(file: 0, line: i + 2))
+        }
+        let plan = try RecoveryPlan(trace: RecordedTrace(system: .recovery, events: events, files: ["r.jsonl"]),
+                                    crashes: 0, settings: [])
+        XCTAssertTrue(plan.summary.hasPrefix("1 consumer on 1 worker,"), plan.summary)
+    }
+
     func testATraceItCannotReplayIsRefusedWithItsLine() throws {
         let trace = Self.driverTrace(extra: [.submit(iface: 0, id: 9, off: 0, len: 10, deps: [42])])
         XCTAssertThrowsError(try DriverPlan(trace: trace, crashes: 1, settings: [])) { error in

@@ -95,11 +95,20 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertEqual(mixed.status, 2)
         XCTAssertTrue(mixed.stderr.contains("configuration"), mixed.stderr)
 
+        // Shards of another search (here without state caching) split the tree elsewhere.
+        let uncached = try PlumbBinary.run(["explore", "mirror", "--records", "1", "--shard", "1/3", "--no-cache", "--format", "json"])
+        let uncachedFile = directory.appendingPathComponent("uncached.json").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: uncachedFile, contents: Data(uncached.stdout.utf8)))
+        let search = try PlumbBinary.run(["explore", "merge", files[0], uncachedFile, files[2]])
+        XCTAssertEqual(search.status, 2)
+        XCTAssertTrue(search.stderr.contains("search caching off"), search.stderr)
+
         let garbage = directory.appendingPathComponent("garbage.json").path
         XCTAssertTrue(FileManager.default.createFile(atPath: garbage, contents: Data("{\"states\": 3}".utf8)))
         let bad = try PlumbBinary.run(["explore", "merge", garbage])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("garbage.json"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("field schema_version is missing"), bad.stderr)
 
         let unset = try PlumbBinary.run(["explore", "mirror", "--shard", "auto", "--shards", "3"])
         XCTAssertEqual(unset.status, 2)

@@ -22,7 +22,8 @@ package struct RegistrationList: Sendable, Hashable {
 /// `plumb explore recovery --from TRACE`: the graph and the outcomes of a captured recovery
 /// trace, walked by the real `RecoveryCore` in the simulated runtime (`RecoverySimulation`).
 ///
-/// Taken from the trace: the consumers the first run registered, with their deps, after and
+/// Taken from the trace: the consumers the first run registered (after any crash before its
+/// `begin`, which ends that opening), with their deps, after and
 /// logs edges, in order; a timeout for each consumer the framework timed out; each consumer's
 /// outcome (its last `end`: ok, failed, or the framework's timeout); the workers (the worker
 /// nodes `w0`, `w1`, ... that recorded anything); and the framework's crashes. Each consumer
@@ -86,6 +87,11 @@ package struct RecoveryPlan: RecordedPlan {
                 began = true
             case .crash:
                 crashCount += 1
+                // A crash before the first begin ends that opening: the next one registers again.
+                if !began {
+                    registrations = []
+                    index = [:]
+                }
             case let .end(consumer, ok, reason):
                 ends[consumer] = event
                 if !ok, reason == "timeout", event.node == RecoveryCore.frameworkNode { timedOut.insert(consumer) }
@@ -111,7 +117,9 @@ package struct RecoveryPlan: RecordedPlan {
         let on = SeededFault.allCases.filter { $0.system == RecoverySimulation.system && $0.isOn(in: faults) }
         settingsText = on.isEmpty ? "" : "faults=" + on.map(\.rawValue).joined(separator: "+")
         let failed = outcomes.filter { $0 != .ok }.count
-        summary = "\(registrations.count) consumers on \(max(1, workers)) worker\(workers == 1 ? "" : "s"), "
+        let shownWorkers = max(1, workers)
+        summary = "\(registrations.count) consumer\(registrations.count == 1 ? "" : "s") on \(shownWorkers) "
+            + "worker\(shownWorkers == 1 ? "" : "s"), "
             + "\(failed) failing or timing out, \(crashCount) crash\(crashCount == 1 ? "" : "es")"
     }
 
