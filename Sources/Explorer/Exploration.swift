@@ -58,13 +58,12 @@ public struct Exploration<System: Explorable>: Sendable {
         // shortest by then stands) and stop on its cancellation, which makes the run
         // interrupted with the counterexamples as the search found them.
         let found = tally.counterexamples
-        // With at least 2 s of their own, so a counterexample found near the end is shortened some;
-        // with no time budget, at most `ExplorationOptions.shrinkSeconds` (the breadth-first
-        // search for the shortest one holds its frontier in memory).
+        // With at least 2 s of their own, so a counterexample found near the end is shortened some.
+        // With no time budget they are bounded by counts (`shrinkAttempts`, `canonicalLimit`),
+        // so that the first counterexample does not depend on the machine's speed.
         let clock = control.clock
         let deadline = options.budget.time.map { max(control.started + $0, clock.now + .seconds(2)) }
-            ?? clock.now + .seconds(ExplorationOptions.shrinkSeconds)
-        let shouldStop = { cancellation?.isCancelled == true || clock.now >= deadline }
+        let shouldStop = { cancellation?.isCancelled == true || deadline.map { clock.now >= $0 } == true }
         let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
         if !interrupted {
             tally.counterexamples = tally.counterexamples.map { found in

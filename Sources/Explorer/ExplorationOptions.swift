@@ -27,11 +27,10 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
     package var recordFingerprints: Bool
     /// Once a violation is found, the most states a breadth-first search from the start may
     /// visit for the canonical counterexample (the first violation in breadth-first order, the
-    /// same whatever the threads or shards); 0, or no shrinking: the search's own only.
+    /// same whatever the threads or shards); 0, or no shrinking: the search's own only. A count,
+    /// not a time, so that the first counterexample is the same on any machine; 200,000 keeps
+    /// the search's frontier to some hundreds of MB and its time to seconds.
     public var canonicalLimit: Int
-    /// Without a time budget, the most seconds that shortening the counterexamples found (and
-    /// looking for the shortest one) may take after the search.
-    package static let shrinkSeconds: Int64 = 15
 
     /// The walk length for random and PCT search when `depthBound` is nil.
     package static let walkLengthLimit = 10_000
@@ -50,7 +49,7 @@ public struct ExplorationOptions: Sendable, Equatable, Codable {
         budget: ExplorationBudget = .unlimited,
         parallelism: Int = 1,
         shrinkAttempts: Int = 1_000,
-        canonicalLimit: Int = 1_000_000
+        canonicalLimit: Int = 200_000
     ) {
         self.strategy = strategy
         self.depthBound = depthBound

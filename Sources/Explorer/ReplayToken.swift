@@ -50,7 +50,7 @@ public struct ReplayToken: Sendable, Hashable, Codable, CustomStringConvertible 
         } catch {
             // A changed character most often shows first as a bad field; the checksum over the
             // whole data says what really happened.
-            if error.problem != .checksumMismatch, bytes.count >= 4,
+            if error.problem != .checksumMismatch, error.problem != .trailingData, bytes.count >= 4,
                fnv1a32(bytes.dropLast(4)) != bytes.suffix(4).reduce(UInt32(0), { $0 << 8 | UInt32($1) }) {
                 throw ReplayTokenError(.checksumMismatch, at: text.count - 1)
             }

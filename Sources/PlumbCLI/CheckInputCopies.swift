@@ -21,8 +21,8 @@ final class CheckInputCopies {
     /// An empty set of copies.
     init() {}
 
-    /// `files` with standard input and every file that is not a regular file (a pipe, a
-    /// character device) replaced by a temporary copy of it, made on first use.
+    /// `files` with standard input and every pipe (or socket) replaced by a temporary copy of
+    /// it, made on first use.
     func readable(_ files: [String]) throws -> [String] {
         try files.map { file in
             if let copy = byInput[file] { return copy }
@@ -30,7 +30,8 @@ final class CheckInputCopies {
                 return try copy(file, from: FileHandle.standardInput, name: Self.standardInputName)
             }
             var info = stat()
-            guard stat(file, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR,
+            // Pipes and sockets only: a device such as /dev/zero would fill the disk.
+            guard stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFIFO || info.st_mode & S_IFMT == S_IFSOCK,
                   let handle = FileHandle(forReadingAtPath: file) else { return file }
             defer { try? handle.close() }
             return try copy(file, from: handle, name: file)

@@ -146,7 +146,6 @@ struct ExploreMerge: AsyncParsableCommand {
         return ExitCode(2)
     }
 
-    /// A decoding error in a line: which field, what was wrong.
     /// A key as the report spells it (`modelStamp` is `model_stamp` there).
     static func snakeCase(_ key: String) -> String {
         key.reduce(into: "") { out, c in
@@ -154,6 +153,7 @@ struct ExploreMerge: AsyncParsableCommand {
         }
     }
 
+    /// A decoding error in a line: which field, what was wrong.
     static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         switch error {

@@ -28,7 +28,7 @@ struct ExploreOptions: ParsableArguments {
     var executions: Int?
 
     @Option(name: .customLong("time"), help: ArgumentHelp("Stop after this many seconds (0.001...31536000, a year), whatever --jobs; shortening "
-            + "a counterexample found takes at most 2 s more (without --time, at most 15 s after the search)."))
+            + "a counterexample found takes at most 2 s more."))
     var seconds: Double?
 
     @Option(help: "The most steps on one execution (1...\(ExploreOptions.maxDepth)).")

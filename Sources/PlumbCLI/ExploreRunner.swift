@@ -139,6 +139,13 @@ struct ExploreRunner {
                 kind: example.violation.kind, trace: file,
                 token: token, steps: example.steps, shrunkFrom: example.originalLength, count: group.count))
         }
+        // A signal during the last one written: no report with a verdict either.
+        if stopWriting.isCancelled {
+            printInterrupted(report, system: S.system, start: start, from: fromSection,
+                             stage: "while its counterexamples were written (the search had finished; "
+                                + "written: \(found.filter { !$0.trace.isEmpty }.map(\.trace).joined(separator: ", ")))")
+            return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
+        }
         if let page = options.html.path, report.counterexamples.isEmpty {
             FileHandle.standardError.write(Data(("plumb explore: --html: nothing written to \(page): the page draws a "
                 + "counterexample, and the exploration found none\n").utf8))

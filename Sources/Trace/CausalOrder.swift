@@ -62,7 +62,18 @@ package struct CausalOrder {
     /// Causes that name no event read so far and that no event still to come can have,
     /// except an `x-` one (their seqs are not checked, so one may come anywhere): each is an
     /// input error unless such an `x-` event turns up by the end of the trace.
-    private var doubtful: [(node: Int, seq: Int, error: TraceInputError)] = []
+    private var doubtful: [Doubt] = []
+
+    /// A cause that only an `x-` event (or, for a later seq of its event's own node, a real
+    /// event still to come: a cycle) can match; its message is made only if it is an error.
+    private struct Doubt {
+        var node: Int
+        var cause: EventID
+        var event: EventID
+        var location: SourceLocation
+        /// A later seq of the event's own node (else a seq its node has moved past).
+        var ownNode: Bool
+    }
 
     /// The default bound on waiting events (`maxPending`): 4,000,000, some 700 MiB.
     package static let defaultMaxPending = 4_000_000
@@ -254,18 +265,23 @@ package struct CausalOrder {
         }
         // Causes.
         var dropped: [Int] = []
+        func dropThem() {
+            if !dropped.isEmpty {
+                event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
+            }
+        }
         for i in event.causes.indices {
             switch try resolve(event.causes[i], of: event) {
             case .present: continue
             case .void: dropped.append(i)
             case .waitFor(let m):
                 nodes[m].waiters.append(q)
+                // What names no event is not judged (nor counted) again when the event is retried.
+                dropThem()
                 return false
             }
         }
-        if !dropped.isEmpty {
-            event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
-        }
+        dropThem()
         return true
     }
 
@@ -311,10 +327,9 @@ package struct CausalOrder {
 
     private mutating func resolve(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
         if cause.node.exactlyEquals(event.node) && cause.seq >= event.seq {
-            let cycle = error(at: event, "happens-before has a cycle: \(event.id) names \(cause) as its cause, which is not earlier on its own node")
             // Unless only an `x-` event has that later seq: the event itself has its own.
-            if cause.seq == event.seq { throw .input(cycle) }
-            return try doubt(cause, node: intern(cause.node), else: cycle)
+            if cause.seq == event.seq { throw .input(error(at: event.location, Self.cycleMessage(cause, of: event.id))) }
+            return try doubt(cause, of: event, node: intern(cause.node), ownNode: true)
         }
         let m = intern(cause.node)
         if nodes[m].processed.contains(cause.seq) { return .present }
@@ -324,7 +339,7 @@ package struct CausalOrder {
             if !prescanned && paths.count > 1 && !nodes[m].extensionSeqs.contains(cause.seq) {
                 throw .needsPrescan(node: cause.node)
             }
-            return try doubt(cause, node: m, else: error(at: event, Self.missingMessage(cause)))
+            return try doubt(cause, of: event, node: m, ownNode: false)
         }
         if nodes[m].files.isEmpty {
             // The node has not shown up in any file yet.
@@ -345,20 +360,37 @@ package struct CausalOrder {
     /// A cause that no event still to come can satisfy but an `x-` one: dropped if an `x-`
     /// event has that seq, else `error` once every file is read, else dropped for now and
     /// judged at the end of the trace (`settleDoubts`).
-    private mutating func doubt(_ cause: EventID, node m: Int, else error: TraceInputError) throws(Failure) -> Resolution {
-        if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
-        if readersAllDone { throw .input(error) }
-        doubtful.append((m, cause.seq, error))
+    /// A seq its node moved past (`ownNode` false) can only be an `x-` event's; a later seq of
+    /// the event's own node can also be a real event still to come (an `x-` seq is never
+    /// checked, so both may exist), which makes a cycle.
+    private mutating func doubt(_ cause: EventID, of event: TraceEvent, node m: Int, ownNode: Bool) throws(Failure) -> Resolution {
+        let onlyExtension = nodes[m].extensionSeqs.contains(cause.seq)
+        if !ownNode && onlyExtension { return droppedExtension() }
+        if readersAllDone {
+            if ownNode && onlyExtension && !nodes[m].processed.contains(cause.seq) && !isPending(node: m, seq: cause.seq) {
+                return droppedExtension()
+            }
+            throw .input(error(at: event.location, ownNode ? Self.cycleMessage(cause, of: event.id) : Self.missingMessage(cause)))
+        }
+        doubtful.append(Doubt(node: m, cause: cause, event: event.id, location: event.location, ownNode: ownNode))
         return .void
     }
 
     /// Every event was handed out: each doubtful cause named an `x-` event, or is an error.
     private mutating func settleDoubts() throws(Failure) {
-        for (m, seq, error) in doubtful {
-            guard nodes[m].extensionSeqs.contains(seq), !nodes[m].processed.contains(seq) else { throw .input(error) }
+        for doubt in doubtful {
+            guard nodes[doubt.node].extensionSeqs.contains(doubt.cause.seq), !nodes[doubt.node].processed.contains(doubt.cause.seq)
+            else {
+                let message = doubt.ownNode ? Self.cycleMessage(doubt.cause, of: doubt.event) : Self.missingMessage(doubt.cause)
+                throw .input(error(at: doubt.location, message))
+            }
             droppedExtensionCauses += 1
         }
         doubtful.removeAll()
+    }
+
+    private static func cycleMessage(_ cause: EventID, of event: EventID) -> String {
+        "happens-before has a cycle: \(event) names \(cause) as its cause, which is not earlier on its own node"
     }
 
     /// A cause that named an `x-` event, which names no event: dropped.
@@ -540,7 +572,11 @@ package struct CausalOrder {
     }
 
     private func error(at event: TraceEvent, _ message: String) -> TraceInputError {
-        let file = event.location.file >= 0 && event.location.file < paths.count ? paths[event.location.file] : ""
-        return TraceInputError(file: file, line: event.location.line, message: message)
+        error(at: event.location, message)
+    }
+
+    private func error(at location: SourceLocation, _ message: String) -> TraceInputError {
+        let file = location.file >= 0 && location.file < paths.count ? paths[location.file] : ""
+        return TraceInputError(file: file, line: location.line, message: message)
     }
 }

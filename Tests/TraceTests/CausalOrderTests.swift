@@ -168,6 +168,28 @@ final class CausalOrderTests: XCTestCase {
         ])
         let cycleMessage = inputMessage { _ = try drain([cycle]) }
         XCTAssertTrue(cycleMessage?.contains("cycle") ?? false, cycleMessage ?? "no error")
+        // The x- line first: the real event with that seq still makes the cause a cycle.
+        let extensionFirst = try write("c.jsonl", [
+            #"{"node":"primary","seq":2,"ev":"x-same-seq"}"#,
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":{"node":"primary","seq":2}}"#,
+            #"{"node":"primary","seq":2,"ev":"commit","lsn":2}"#,
+        ])
+        let firstMessage = inputMessage { _ = try drain([extensionFirst]) }
+        XCTAssertTrue(firstMessage?.contains("cycle") ?? false, firstMessage ?? "no error")
+    }
+
+    /// An event retried while it waits for another cause judges a cause naming no event once.
+    func testACauseToAnExtensionEventIsCountedOnceWhileItsEventWaits() throws {
+        let f = try write("a.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"takeover"}"#,
+            #"{"node":"secondary","seq":3,"ev":"takeover"}"#,
+            #"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":[{"node":"secondary","seq":2},{"node":"secondary","seq":40}]}"#,
+        ] + (4...40).map { #"{"node":"secondary","seq":\#($0),"ev":"takeover"}"# } + [
+            #"{"node":"secondary","seq":2,"ev":"x-debug"}"#,
+        ])
+        let (ids, order) = try drain([f])
+        XCTAssertEqual(ids.count, 40)
+        XCTAssertEqual(order.droppedExtensionCauses, 1)
     }
 
     func testNodeInterleavedAcrossFilesNeedsAndGetsAPrescan() throws {
