@@ -88,13 +88,15 @@ public struct Exploration<System: Explorable>: Sendable {
         // Without `keepGoing`, threads that found a violation each before the search stopped
         // still make one counterexample: the first (the canonical one when it was found).
         if !interrupted, !options.keepGoing { tally.counterexamples = Array(tally.counterexamples.prefix(1)) }
+        var whileShrinking = false
         if !interrupted, tally.violations > 0, cancellation?.isCancelled == true {
             interrupted = true
+            whileShrinking = true
             tally.counterexamples = found
         }
         let stop = control.stopReason
         let isExhaustive = options.strategy == .exhaustive && tally.finished && tally.depthCuts == 0 && stop == nil
-        return ExplorationReport(
+        var report = ExplorationReport(
             verdict: tally.violations > 0 ? .violation : .pass,
             exhaustive: isExhaustive,
             states: tally.states,
@@ -110,6 +112,8 @@ public struct Exploration<System: Explorable>: Sendable {
             fingerprints: options.recordFingerprints ? tally.fingerprints.sorted() : nil,
             bytesPerState: tally.bytesPerState,
             interrupted: interrupted)
+        report.interruptedWhileShrinking = whileShrinking
+        return report
     }
 
     /// Exhaustive search: split the tree for the shard and the threads, then search each part.

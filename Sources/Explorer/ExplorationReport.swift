@@ -44,6 +44,9 @@ public struct ExplorationReport: Sendable, Equatable, Codable {
     /// covered until then, the counterexamples (if any) are not shrunk, and the verdict
     /// `.pass` means only that nothing was found so far.
     package var interrupted: Bool
+    /// Whether the cancellation came after the search had ended, while its counterexamples
+    /// were being shortened (the counts are then the whole search's).
+    package var interruptedWhileShrinking = false
 
     /// The chance that two of `states` distinct states share a 64-bit fingerprint, so that one
     /// is wrongly taken as visited (the birthday bound, n(n-1)/2^65, as SPIN reports for hash

@@ -95,7 +95,9 @@ struct ExploreRunner {
         }
         line?.finish()
         if report.interrupted {
-            printInterrupted(report, system: S.system, start: start, from: from?(report))
+            printInterrupted(report, system: S.system, start: start, from: from?(report), stage: report.interruptedWhileShrinking
+                ? "while its counterexamples were shortened (the search had finished); not shortened"
+                : "no verdict, the search was not finished")
             return ExitCode(128 + (Interrupts.shared.signal ?? SIGINT))
         }
         let crashSection = crashStates?(report)
