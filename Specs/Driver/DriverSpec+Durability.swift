@@ -169,7 +169,7 @@ extension DriverSpec {
             before: stamp, after: waiter.stamp,
             message: "request \(id) became durable at \(stamp.id), after request \(waiter.id) "
                 + "(\(relation)) became durable at \(waiter.stamp.id)"),
-            ids: waiter.becauseDep ? [waiter.id] : [id, waiter.id], sink: sink)
+            ids: waiter.becauseDep ? [waiter.id] : [id, waiter.id], earlier: id, sink: sink)
     }
 
     /// Moves the interface's durable prefix past every arrival that is durable now; `stamp` is

@@ -177,7 +177,13 @@ extension DriverSpec {
         // A lost request has no `driver.order` obligations: what is held for one is void.
         releaseHeldOrder(lost: lostIds, sink: sink)
         for id in lostNow {
-            guard let request = requests[id], let waiter = request.depWaiter, !lostIds.contains(waiter.id) else { continue }
+            guard let request = requests[id], var waiter = request.depWaiter else { continue }
+            if lostIds.contains(waiter.id) {
+                // Lost too, so void; only the first waiter is kept: another not lost may have waited.
+                let others = requests.filter { !lostIds.contains($0.key) && $0.value.deps.contains(id) && $0.value.durable != nil }
+                guard let other = others.min(by: { $0.value.durable!.id.seq < $1.value.durable!.id.seq }) else { continue }
+                waiter = Waiter(stamp: other.value.durable!, id: other.key, becauseDep: true)
+            }
             sink.report(Violation(
                 .driverOrder,
                 "request \(waiter.id) became durable at \(waiter.stamp.id), but its dep \(id) was not durable "
