@@ -146,8 +146,18 @@ package struct CausalOrder {
             }
             do {
                 while let item = try reader.next() {
-                    // Files are scanned in order, so a node already noted for this file has it last.
-                    if case .event(let e) = item { let n = intern(e.node); if nodes[n].files.last != i { add(file: i, to: n) } }
+                    switch item {
+                    case .event(let e):
+                        // Files are scanned in order, so a node already noted for this file has it last.
+                        let n = intern(e.node)
+                        if nodes[n].files.last != i { add(file: i, to: n) }
+                    case .extensionEvent(let id?):
+                        // Known before any cause is judged: an `x-` event may be in a file that
+                        // holds none of its node's other events, read after the node's files end.
+                        nodes[intern(id.node)].extensionSeqs.insert(id.seq)
+                    default:
+                        break
+                    }
                 }
             } catch { throw .input(error) }
         }

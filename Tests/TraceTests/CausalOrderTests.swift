@@ -151,6 +151,22 @@ final class CausalOrderTests: XCTestCase {
         }
     }
 
+    /// With a prescan (a node's seqs interleaved across files), an `x-` event in a file that
+    /// holds none of its node's other events still makes a cause naming its seq no edge.
+    func testAnExtensionEventInAnotherFileCountsAfterAPrescan() throws {
+        let late = try write("late.jsonl", [
+            #"{"node":"secondary","seq":5,"ev":"takeover"}"#, #"{"node":"secondary","seq":6,"ev":"takeover"}"#,
+        ])
+        let early = try write("early.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"takeover"}"#, #"{"node":"secondary","seq":2,"ev":"takeover"}"#,
+        ])
+        let primary = try write("p.jsonl", [#"{"node":"primary","seq":1,"ev":"commit","lsn":1,"cause":{"node":"secondary","seq":43}}"#])
+        let notes = try write("x.jsonl", [#"{"node":"secondary","seq":43,"ev":"x-note"}"#])
+        let (ids, order) = try drain([late, early, primary, notes], prescan: true)
+        XCTAssertEqual(ids.count, 5)
+        XCTAssertEqual(order.droppedExtensionCauses, 1)
+    }
+
     /// Without such an `x-` event, the same causes stay input errors, found at the end.
     func testCauseNamingNoEventPastItsNodeIsAnErrorAtTheEnd() throws {
         let missing = try write("a.jsonl", [
