@@ -367,12 +367,10 @@ package struct CausalOrder {
         return try missing(cause, of: event)
     }
 
-    /// A cause that no event still to come can satisfy but an `x-` one: dropped if an `x-`
-    /// event has that seq, else `error` once every file is read, else dropped for now and
-    /// judged at the end of the trace (`settleDoubts`).
-    /// A seq its node moved past (`ownNode` false) can only be an `x-` event's; a later seq of
-    /// the event's own node can also be a real event still to come (an `x-` seq is never
-    /// checked, so both may exist), which makes a cycle.
+    /// A cause only an `x-` event may satisfy: a seq its node moved past (`ownNode` false), or
+    /// a later seq of the event's own node, which a real event still to come may also have (an
+    /// `x-` seq is never checked), making a cycle. Dropped when that is known, an error once
+    /// every file is read, else dropped for now and judged at the end (`settleDoubts`).
     private mutating func doubt(_ cause: EventID, of event: TraceEvent, node m: Int, ownNode: Bool) throws(Failure) -> Resolution {
         let onlyExtension = nodes[m].extensionSeqs.contains(cause.seq)
         if !ownNode && onlyExtension { return droppedExtension() }
