@@ -61,32 +61,39 @@ public struct Checker: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var report: CheckReport
+        // Known once the headers are read, so that a later input error still names it.
+        var system: TraceSystem?
         do {
-            report = try run(files: files, prescan: false)
+            report = try run(files: files, prescan: false, system: &system)
         } catch .needsPrescan {
-            do { report = try run(files: files, prescan: true) } catch {
-                report = Self.failureReport(error, files: files)
+            do { report = try run(files: files, prescan: true, system: &system) } catch {
+                report = Self.failureReport(error, files: files, system: system)
             }
         } catch {
-            report = Self.failureReport(error, files: files)
+            report = Self.failureReport(error, files: files, system: system)
         }
         report.stats.ms = start.duration(to: clock.now).milliseconds
         report.interrupted = options.cancellation?.isCancelled ?? false
         return report
     }
 
-    private static func failureReport(_ failure: CausalOrder.Failure, files: [String]) -> CheckReport {
+    private static func failureReport(_ failure: CausalOrder.Failure, files: [String], system: TraceSystem?) -> CheckReport {
+        var report: CheckReport
         switch failure {
         case .input(let error):
-            return .inputError(error, files: files)
+            report = .inputError(error, files: files)
         case .needsPrescan(let node):
-            return .inputError(TraceInputError(file: "", line: 0, message: "node \(node): seqs could not be ordered across files"), files: files)
+            report = .inputError(TraceInputError(file: "", line: 0, message: "node \(node): seqs could not be ordered across files"), files: files)
         }
+        report.system = system
+        return report
     }
 
-    private func run(files: [String], prescan: Bool) throws(CausalOrder.Failure) -> CheckReport {
+    /// One pass over the files; sets `system` as soon as their headers are read.
+    private func run(files: [String], prescan: Bool, system: inout TraceSystem?) throws(CausalOrder.Failure) -> CheckReport {
         var order = try CausalOrder(
             paths: files, allowTruncated: options.allowTruncated, prescan: prescan, maxPending: options.maxPending)
+        system = order.system
         let cancellation = options.cancellation
         let engine = options.useSolver
             ? ProofEngine(timeout: options.solverTimeout, resourceLimit: options.solverResourceLimit, cancellation: cancellation) : nil

@@ -100,7 +100,7 @@ public struct HTMLReport: Sendable {
         out += "<p class=\"files\">\(Self.escape(system)): \(report.files.map(Self.escape).joined(separator: ", "))</p>\n"
         for line in context { out += "<p class=\"context\">\(Self.escape(line))</p>\n" }
         if !schedule.isEmpty {
-            out += "<details class=\"schedule\"><summary>schedule (\(schedule.count) steps)</summary><ol>"
+            out += "<details class=\"schedule\"><summary>schedule (\(schedule.count) step\(schedule.count == 1 ? "" : "s"))</summary><ol>"
             for step in schedule { out += "<li>\(Self.escape(step))</li>" }
             out += "</ol></details>\n"
         }
@@ -124,7 +124,7 @@ public struct HTMLReport: Sendable {
             }
             out += "<br><span class=\"involved\">events: \(v.events.map { Self.escape(describe($0, report)) }.joined(separator: "; "))</span>"
             if drawn && !v.counterexample.isEmpty {
-                out += "<br><small>\(v.counterexample.count) steps of a happens-before order that breaks it: select, then step with the buttons or the arrow keys</small>"
+                out += "<br><small>\(v.counterexample.count) step\(v.counterexample.count == 1 ? "" : "s") of a happens-before order that breaks it: select, then step with the buttons or the arrow keys</small>"
             }
             out += "</li>\n"
         }

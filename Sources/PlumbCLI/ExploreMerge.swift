@@ -102,7 +102,7 @@ struct ExploreMerge: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(merged), as: UTF8.self))
         case .text:
-            print("merged \(n) shards of explore \(merged.system) [\(merged.configuration)] strategy \(merged.strategy)")
+            print("merged \(n) shard\(n == 1 ? "" : "s") of explore \(merged.system) [\(merged.configuration)] strategy \(merged.strategy)")
             print("verdict: \(violation ? "VIOLATION" : "pass")   exhaustive: \(merged.exhaustive)")
             print("states: \(merged.states) (summed over shards)   executions: \(merged.executions)   transitions: \(merged.transitions)")
             let cut = parts.filter { !$0.report.exhaustive && $0.report.verdict == "pass" }.map { "\($0.report.shard) (\($0.file))" }

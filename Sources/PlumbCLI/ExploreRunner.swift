@@ -217,7 +217,7 @@ struct ExploreRunner {
             print("")
             print("violation of \(f.invariant): \(f.message)"
                   + ((f.count ?? 1) > 1 ? "   (found \(f.count ?? 1) times, the same shrunk schedule)" : ""))
-            print("schedule (\(f.steps.count) steps\(f.shrunkFrom.map { ", shrunk from \($0)" } ?? "")):")
+            print("schedule (\(f.steps.count) step\(f.steps.count == 1 ? "" : "s")\(f.shrunkFrom.map { ", shrunk from \($0)" } ?? "")):")
             for (i, step) in f.steps.enumerated() { print("  \(i + 1). \(step)") }
             if !f.trace.isEmpty { print("trace written to \(f.trace)   (plumb check \(f.trace))") }
             if f.kind == .explorerCheck {

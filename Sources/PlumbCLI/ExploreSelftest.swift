@@ -123,7 +123,7 @@ struct ExploreSelftest: AsyncParsableCommand {
             problems.append("cannot write \(file)")
         }
         let what = violation.kind == .traceInvariant ? "plumb check rejects the trace" : "an explorer check; plumb check passes the trace"
-        return ("\(violation.invariant) in \(report.states) states, schedule of \(found.path.count) steps (found with \(original)), "
+        return ("\(violation.invariant) in \(report.states) states, schedule of \(found.path.count) step\(found.path.count == 1 ? "" : "s") (found with \(original)), "
                 + "\(what)", problems)
     }
 }

@@ -36,7 +36,7 @@ struct Plumb: AsyncParsableCommand {
         defer { Interrupts.shared.exitIfInterrupted() }
         var parsed: ParsableCommand?
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
             parsed = command
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
@@ -61,6 +61,37 @@ struct Plumb: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+extension Plumb {
+    /// `--records -1` as `--records=-1`: the argument parser reads a word starting with `-` as
+    /// options, so a negative number would be "Missing value" instead of the option's range
+    /// check naming it. Words after `--` are left as they are.
+    static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let word = arguments[i]
+            if word == "--" { return out + arguments[i...] }
+            if word.hasPrefix("--"), !word.contains("="), i + 1 < arguments.count,
+               isNegativeNumber(arguments[i + 1]) {
+                out.append(word + "=" + arguments[i + 1])
+                i += 2
+            } else {
+                out.append(word)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// `-1`, `-0.5`: a minus sign, digits, and at most one point among them.
+    private static func isNegativeNumber(_ word: String) -> Bool {
+        let body = word.utf8.dropFirst()
+        return word.utf8.first == UInt8(ascii: "-") && (body.first.map { $0 >= 48 && $0 <= 57 } ?? false)
+            && body.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") }
+            && body.filter { $0 == UInt8(ascii: ".") }.count <= 1
     }
 }
 

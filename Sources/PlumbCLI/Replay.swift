@@ -122,7 +122,7 @@ struct Replay: AsyncParsableCommand {
         } else {
             FileHandle.standardOutput.write(trace)
         }
-        let summary = "replayed \(token.system) [\(token.configuration)]: \(outcome.steps.count) steps"
+        let summary = "replayed \(token.system) [\(token.configuration)]: \(outcome.steps.count) step\(outcome.steps.count == 1 ? "" : "s")"
         if let page = html.path {
             try writePage(trace, to: page, summary: summary, outcome: outcome)
         }

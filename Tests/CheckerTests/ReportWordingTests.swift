@@ -48,4 +48,25 @@ final class ReportWordingTests: XCTestCase {
                        "holds: graph engine found no violation (2 obligations), no Z3 query")
         XCTAssertTrue(report.proofLine(graph: proof(.graph, .proved), z3: proof(.z3, .refuted)).hasPrefix("ENGINES DISAGREE"))
     }
+
+    /// An input error after the header names the trace's system (JSON `system`), so a tool
+    /// reading the report knows which spec the trace was for; before the header, none.
+    func testInputErrorAfterTheHeaderNamesTheSystem() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-wording-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("driver.jsonl").path
+        try (#"{"format":"plumb-trace","version":1,"system":"driver"}"# + "\n"
+             + #"{"node":"host","seq":1,"ev":"complete"}"# + "\n").write(toFile: good, atomically: true, encoding: .utf8)
+        let bad = directory.appendingPathComponent("bad.jsonl").path
+        try "{\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        for useSolver in [true, false] {
+            var options = Checker.Options()
+            options.useSolver = useSolver
+            let report = Checker(options: options).check(files: [good])
+            XCTAssertEqual(report.error?.line, 2)
+            XCTAssertEqual(report.system, .driver)
+            XCTAssertNil(Checker(options: options).check(files: [bad]).system)
+        }
+    }
 }

@@ -54,7 +54,7 @@ final class HTMLCommandTests: XCTestCase {
         XCTAssertEqual(replay.status, 1, replay.stderr)
         let replayed = try String(contentsOfFile: replayPage, encoding: .utf8)
         XCTAssertTrue(replayed.contains("plumb replay"))
-        XCTAssertTrue(replayed.contains("schedule (1 steps)"), replayed)
+        XCTAssertTrue(replayed.contains("schedule (1 step)"), replayed)
         XCTAssertTrue(replayed.contains("&lt;replay&gt;:"), replayed)
     }
 

@@ -130,6 +130,20 @@ final class OptionRangeTests: XCTestCase {
         }
     }
 
+    /// `--records -1` reaches the range check (the parser alone reads `-1` as options and says
+    /// "Missing value"); a word after `--` stays as it is.
+    func testNegativeNumbersAfterAnOptionAreRangeChecked() throws {
+        let run = try PlumbBinary.run(["explore", "mirror", "--records", "-1"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--records -1 is out of range: allowed are 0...10000"), run.stderr)
+        let time = try PlumbBinary.run(["explore", "mirror", "--time", "-0.5"])
+        XCTAssertEqual(time.status, 2, time.stderr)
+        XCTAssertTrue(time.stderr.contains("--time -0.5 is out of range"), time.stderr)
+        XCTAssertEqual(Plumb.joiningNegativeNumbers(["check", "--timeout", "-2", "--", "--x", "-3"]),
+                       ["check", "--timeout=-2", "--", "--x", "-3"])
+        XCTAssertEqual(Plumb.joiningNegativeNumbers(["explore", "--jobs", "-1.2.3", "-v"]), ["explore", "--jobs", "-1.2.3", "-v"])
+    }
+
     // MARK: #4 --jobs and --time
 
     func testJobsAreBoundedByFourTimesTheCores() throws {
