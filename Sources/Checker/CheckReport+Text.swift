@@ -9,7 +9,11 @@ extension CheckReport {
         let what = system.map { "\($0.rawValue) trace" } ?? "trace"
         switch verdict {
         case .pass: out += "PASS: \(what), every invariant holds and every obligation is proved\n"
-        case .fail: out += "FAIL: \(what), \(violations.count) violation\(violations.count == 1 ? "" : "s")\n"
+        case .fail:
+            // Those not shown (past the limit per invariant) count too.
+            let total = violations.count + suppressed.values.reduce(0, +)
+            out += "FAIL: \(what), \(total) violation\(total == 1 ? "" : "s")"
+                + (total > violations.count ? " (\(violations.count) shown)" : "") + "\n"
         case .unknown: out += "INCONCLUSIVE: \(what), no violation found but some obligations are unproved\n"
         case .error: out += "ERROR: not a valid trace\n"
         }

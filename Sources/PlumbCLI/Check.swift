@@ -143,7 +143,12 @@ struct Check: AsyncParsableCommand {
                 throw ValidationError("\(flag) \(out) is \(input == out ? "" : "the same file as \(input), ")one of the trace's files: "
                     + "writing it would overwrite the trace. Name another file.")
             }
+            if let out, let folder = OutputError.inputFolder(holding: out, among: paths) {
+                throw ValidationError("\(flag) \(out) is inside \(folder), a folder the trace is read from: the same "
+                    + "check run again would read it as part of the trace. Name a file outside \(folder).")
+            }
         }
+        try OutputError.refuseSameFile([("--html", html.path), ("--minimize", minimize)])
         if engine == .graph {
             if solverResourceLimit != nil {
                 throw ValidationError("--solver-rlimit bounds Z3's queries, and --engine graph makes none: drop one of them.")
@@ -213,7 +218,7 @@ struct Check: AsyncParsableCommand {
         // The report and the page are written whole: a signal now ends the run after them.
         try Interrupts.shared.writingReport {
             print(render(reports), terminator: "")
-            fflush(nil)  // every output stream, the report included
+            if let error = Plumb.standardOutputError(justPrinted: true) { throw error }
             if let page = html.path, let first = reports.first {
                 try HTMLOutput.write(first.report, to: page, readFrom: readFiles[0]) { html in
                     html.allowTruncated = truncated
@@ -311,7 +316,7 @@ struct Check: AsyncParsableCommand {
             return Self.visible(reports.map { "== \($0.name)\n\($0.report.text)" }.joined(separator: "\n")
                 + "\n\(Self.tally(reports.map(\.report.verdict)))\n")
         case .json:
-            if reports.count == 1 { return reports[0].report.json + "\n" }
+            if reports.count == 1 && !each { return reports[0].report.json + "\n" }
             return CheckReport.encode(CheckEachJSON(reports, tally: Self.tally(reports.map(\.report.verdict)))) + "\n"
         case .junit:
             return CheckReport.junitDocument(reports.map { $0.report.junitSuite(name: $0.name) })

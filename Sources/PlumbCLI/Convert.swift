@@ -81,7 +81,7 @@ struct Convert: ParsableCommand {
         do {
             _ = try ChromeTraceConverter.convert(
                 files: files, timeAxis: axis, allowTruncated: truncated, maxPending: maxPending,
-                write: Self.writeStandardOutput)
+                write: OutputError.writeStandardOutput)
         } catch {
             switch error {
             case .input(let input): throw Self.inputError(input)
@@ -94,21 +94,5 @@ struct Convert: ParsableCommand {
     private static func inputError(_ error: TraceInputError) -> ExitCode {
         FileHandle.standardError.write(Data("plumb convert: not a valid trace: \(error)\n".utf8))
         return ExitCode(2)
-    }
-
-    /// Writes all of `bytes` to standard output, or throws an `OutputError` (exit 2) saying why.
-    private static func writeStandardOutput(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let reason = errno == EPIPE ? "the reader closed the pipe" : String(cString: strerror(errno))
-                    throw OutputError(path: "standard output", reason: reason)
-                }
-                offset += n
-            }
-        }
     }
 }

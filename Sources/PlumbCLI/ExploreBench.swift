@@ -351,7 +351,9 @@ struct ExploreBench: AsyncParsableCommand {
 
     /// Prints a line at once (a long run shows its figures as they come, also into a file).
     func emit(_ line: String = "") {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        // Through stdio, whose error `Plumb.main` reports (exit 2) at the end.
+        print(line)
+        fflush(nil)
     }
 
     /// Runs an exploration with `options` as `plumb explore` runs them (`suited(to:)`), or

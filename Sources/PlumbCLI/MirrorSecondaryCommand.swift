@@ -88,7 +88,7 @@ struct MirrorSecondaryCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         let secondary = MirrorSecondaryNode(configuration: configuration, loop: group.next(), recorder: recorder) { line in
             // A refused peer (a wrong key, a forged frame) is always said: someone is knocking.
-            if verbose || line.hasPrefix("refused connection") { MirrorOutput.standardError(line) }
+            if verbose || line.hasPrefix("secondary: refused connection") { MirrorOutput.standardError(line) }
         }
         let outcome: MirrorSecondaryNode.Outcome
         do {

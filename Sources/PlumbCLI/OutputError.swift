@@ -27,13 +27,65 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "cannot write \(path): \(reason)" }
 
     /// Writes `data` to the file `path` (atomically: a whole file or none), or throws why not.
+    /// A link is written through, to the file it names; a device or pipe (`/dev/stdout`, a
+    /// FIFO) is written to in place, since replacing it would destroy it.
     static func write(_ data: Data, to path: String) throws {
         try checkFile(path)
+        let target = resolvingLinks(path)
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            if isSpecial(target) {
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target))
+                defer { try? handle.close() }
+                try handle.write(contentsOf: data)
+            } else {
+                try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+            }
         } catch {
-            throw OutputError(path: path, reason: reason(for: error, path: path))
+            throw OutputError(path: path, reason: reason(for: error, path: target))
         }
+    }
+
+    /// Writes all of `bytes` to standard output, or throws an `OutputError` (exit 2) saying why.
+    static func writeStandardOutput(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw OutputError(path: "standard output", reason: standardOutputReason(errno))
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// Why standard output could not be written, from the write's `errno`.
+    static func standardOutputReason(_ code: Int32) -> String {
+        switch code {
+        case EPIPE: "the reader closed the pipe"
+        case ENOSPC: "no space left on the device"
+        default: String(cString: strerror(code))
+        }
+    }
+
+    /// The path a chain of links at `path` ends at (the path itself when it is no link); a
+    /// link to a missing file ends at that file's path.
+    static func resolvingLinks(_ path: String) -> String {
+        var current = path
+        for _ in 0..<40 {
+            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
+            current = next.hasPrefix("/") ? next : parent(of: current) + "/" + next
+        }
+        return current
+    }
+
+    /// Whether `path` exists and is neither a regular file nor a folder: a device, a pipe or a socket.
+    static func isSpecial(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
     }
 
     /// Creates the folder `path` and any missing parents, or throws why not.
@@ -54,7 +106,15 @@ struct OutputError: Error, CustomStringConvertible {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw OutputError(path: path, reason: "it is a folder, not a file")
         }
-        let folder = parent(of: path)
+        let target = resolvingLinks(path)
+        if isSpecial(target) {
+            // Written in place (see `write`): its folder need not be writable, it must be.
+            guard access(target, W_OK) == 0 else {
+                throw OutputError(path: path, reason: "permission denied (\(String(cString: strerror(errno))))")
+            }
+            return
+        }
+        let folder = parent(of: target)
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
             throw OutputError(path: path, reason: "the folder \(folder) does not exist")
         }
@@ -95,6 +155,22 @@ struct OutputError: Error, CustomStringConvertible {
         }
     }
 
+    /// `body`, a recording into the folder `folder`, with a file-system error it throws (a
+    /// system error number, or Foundation's file error) turned into an `OutputError` naming
+    /// the folder; other errors (a peer, a refused address) pass as they are.
+    static func recording<T>(into folder: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as OutputError {
+            throw error
+        } catch {
+            let ns = error as NSError
+            let isErrno = String(reflecting: type(of: error)).hasSuffix(".Errno")
+            guard isErrno || ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { throw error }
+            throw OutputError(path: folder, reason: reason(for: error, path: folder + "/x"))
+        }
+    }
+
     /// `checkFile` for `validate()`: the refusal as a usage error (exit 2, with the usage line).
     static func validateFile(_ path: String) throws {
         do { try checkFile(path) } catch let error as OutputError { throw ValidationError(error.description) }
@@ -113,6 +189,21 @@ struct OutputError: Error, CustomStringConvertible {
         // Argument by argument: one that cannot be read (checked later) hides no other.
         let files = inputs.filter { $0 != "-" }.flatMap { input in (try? TraceInputs.select([input]).files) ?? [input] }
         return files.first { identity(of: $0).map { $0 == target } ?? false }
+    }
+
+    /// The folder among `inputs` that `out` would be read from as part of the trace (a
+    /// `.jsonl` or `.jsonl.gz` name directly inside it), if any: the trace checked again by the
+    /// same command would then hold the output too.
+    static func inputFolder(holding out: String, among inputs: [String]) -> String? {
+        let name = out.split(separator: "/").last.map(String.init) ?? out
+        guard name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz"), let folder = identity(of: parent(of: out)) else {
+            return nil
+        }
+        return inputs.first { input in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) && isFolder.boolValue
+                && identity(of: input).map { $0 == folder } == true
+        }
     }
 
     /// The device and inode of the file at `path` (what makes two paths one file), if it exists.

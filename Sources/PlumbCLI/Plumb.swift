@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+// `stdout` is a C global, which Swift 6 reads only from a module imported this way.
+@preconcurrency import Glibc
+#endif
 import ArgumentParser
 import Foundation
 
@@ -43,8 +47,11 @@ struct Plumb: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            exitUnlessStandardOutputWritten()
         } catch {
             Interrupts.shared.exitIfInterrupted()
+            // An output error says itself below, with its reason.
+            if !(error is OutputError) { exitUnlessStandardOutputWritten() }
             // Refused while running (a damaged file, an address that cannot be bound): exit 2
             // with the reason, but not the usage text, which is about the command line.
             if parsed != nil, let refusal = error as? ValidationError {
@@ -65,6 +72,26 @@ struct Plumb: AsyncParsableCommand {
 }
 
 extension Plumb {
+    /// Exits 2 when what was printed could not all be written (a full disk, a closed or broken
+    /// standard output): a report cut short must not leave the verdict's exit code, 0 above all.
+    static func exitUnlessStandardOutputWritten() {
+        guard let error = standardOutputError(justPrinted: false) else { return }
+        FileHandle.standardError.write(Data("plumb: \(error)\n".utf8))
+        Foundation.exit(OutputError.exitCode)
+    }
+
+    /// Flushes standard output; why what was printed to it could not all be written, if so.
+    /// `justPrinted`: called right after the print, so `errno` still says why it failed.
+    static func standardOutputError(justPrinted: Bool) -> OutputError? {
+        let before = errno
+        let failed = fflush(stdout) != 0
+        let code = failed ? errno : before
+        guard failed || ferror(stdout) != 0 else { return nil }
+        let known = failed || (justPrinted && code != 0)
+        return OutputError(path: "standard output",
+                           reason: known ? OutputError.standardOutputReason(code) : "an earlier write to it failed")
+    }
+
     /// `--records -1` as `--records=-1`: the argument parser reads a word starting with `-` as
     /// options, so a negative number would be "Missing value" instead of the option's range
     /// check naming it. Words after `--` are left as they are.

@@ -40,7 +40,7 @@ struct RecordMirror: AsyncParsableCommand {
 
             --secondary-log FILE keeps the secondary's copy of the log in FILE (the format of \
             `plumb mirror log --help`), fsynced before each acknowledgement, with fsyncs grouped \
-            across paths.
+            across paths. FILE must not exist yet (or be empty): a run starts a new log.
 
             The traces go to DIR/primary.jsonl and DIR/secondary.jsonl; check them with \
             `plumb check DIR/*.jsonl`. The summary shows the entries sent on each path, how \
@@ -112,8 +112,17 @@ struct RecordMirror: AsyncParsableCommand {
         try OptionRange.check("--paths", paths, 1...Self.maxPaths)
         let records = workload.records
         try OutputError.validateFolder(out)
+        // A folder already there may hold a folder where a trace goes.
+        if FileManager.default.fileExists(atPath: out) {
+            for name in ["primary.jsonl", "secondary.jsonl"] { try OutputError.validateFile(out + "/" + name) }
+        }
         if let secondaryLog {
             try OutputError.validateFile(secondaryLog)
+            // A run starts a new log: an earlier one (or any other file) would be lost.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: secondaryLog))?[.size] as? Int, size > 0 {
+                throw ValidationError("--secondary-log \(secondaryLog) exists (\(size) bytes): a recording starts a new log "
+                    + "and would overwrite it. Move it away or name another file (`plumb mirror log` reads the old one).")
+            }
             // The traces this run writes into --out.
             for name in ["primary.jsonl", "secondary.jsonl"] {
                 try OutputError.refuseSameFile([("--secondary-log", secondaryLog), ("--out", out + "/" + name)],
@@ -166,8 +175,10 @@ struct RecordMirror: AsyncParsableCommand {
         options.window = workload.window
         options.secondaryLogPath = secondaryLog
         let verbose = verbose
-        let summary = try await MirrorRecording(options: options).run { line in
-            if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let summary = try await OutputError.recording(into: out) {
+            try await MirrorRecording(options: options).run { line in
+                if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
         }
         let seconds = summary.elapsed.seconds
         let perPath = summary.sentPerPath.enumerated().map { "path \($0.offset): \($0.element)" }.joined(separator: ", ")

@@ -46,6 +46,12 @@ struct RecordController: AsyncParsableCommand {
         try OptionRange.check("--records", records, 1...Self.maxRecords)
         try OptionRange.check("--destaged", destaged, 0...records, "(at most --records)")
         try OutputError.validateFolder(out)
+        // A folder already there may hold a folder where an output goes.
+        if FileManager.default.fileExists(atPath: out) {
+            for name in ["primary.jsonl", "secondary.jsonl", "driver.jsonl", "recovery.jsonl", "device.img", "secondary.log"] {
+                try OutputError.validateFile(out + "/" + name)
+            }
+        }
     }
 
     func run() async throws {
@@ -53,7 +59,9 @@ struct RecordController: AsyncParsableCommand {
         options.records = records
         options.destaged = destaged
         options.seed = seed
-        let summary = try await ControllerRun(options: options).run { line in print("  \(line)") }
+        let summary = try await OutputError.recording(into: out) {
+            try await ControllerRun(options: options).run { line in print("  \(line)") }
+        }
         print("mirror:    \(summary.committed) writes committed before the primary lost power")
         print("driver:    \(summary.destagedBeforeCrash) writes destaged before; cache cut: \(summary.cut.writes) pending, "
               + "\(summary.cut.lost) lost, \(summary.cut.durable) kept, \(summary.cut.torn) torn")

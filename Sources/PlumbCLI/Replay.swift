@@ -120,7 +120,7 @@ struct Replay: AsyncParsableCommand {
         if let out {
             try OutputError.write(trace, to: out)
         } else {
-            FileHandle.standardOutput.write(trace)
+            try OutputError.writeStandardOutput([UInt8](trace))
         }
         let summary = "replayed \(token.system) [\(token.configuration)]: \(outcome.steps.count) step\(outcome.steps.count == 1 ? "" : "s")"
         if let page = html.path {

@@ -69,4 +69,17 @@ final class ReportWordingTests: XCTestCase {
             XCTAssertNil(Checker(options: options).check(files: [bad]).system)
         }
     }
+
+    /// The headline counts every violation, those past the limit per invariant too.
+    func testHeadlineCountsViolationsNotShown() {
+        let invariant = Invariant(rawValue: "mirror.commit-after-mirror")
+        var report = CheckReport.inputError(TraceInputError(file: "", line: 0, message: ""), files: [])
+        report.error = nil
+        report.system = .mirror
+        report.violations = [Violation(invariant, "one", events: [])]
+        XCTAssertTrue(report.text.hasPrefix("FAIL: mirror trace, 1 violation\n"), report.text)
+        report.suppressed = [invariant: 5]
+        XCTAssertTrue(report.text.hasPrefix("FAIL: mirror trace, 6 violations (1 shown)\n"), report.text)
+        XCTAssertTrue(report.text.contains("... and 5 more violations of mirror.commit-after-mirror not shown"), report.text)
+    }
 }

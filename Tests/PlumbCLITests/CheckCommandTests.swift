@@ -217,6 +217,35 @@ final class CheckCommandTests: XCTestCase {
         let report = try json(run.stdout)
         XCTAssertEqual((report["traces"] as? [Any])?.count, 2)
         XCTAssertEqual(report["verdict"] as? String, "fail")
+        // One argument (a glob that matched one file) keeps the same shape.
+        let one = try plumb(["check", "--each", "--format", "json", try golden("pass")])
+        XCTAssertEqual(one.status, 0, one.stdout)
+        XCTAssertEqual((try json(one.stdout)["traces"] as? [Any])?.count, 1, one.stdout)
+    }
+
+    /// --html and --minimize never land where the trace is read from: one file for both, or a
+    /// new trace-named file inside a folder argument (the same check run again would read it).
+    func testOutputsThatWouldSpoilTheTraceAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-spoil-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fail = try golden("fail")
+        try FileManager.default.copyItem(atPath: fail, toPath: dir.appendingPathComponent("a.jsonl").path)
+        let same = dir.path + "/../" + dir.lastPathComponent + "-out.txt"
+        let both = try plumb(["check", "--html", same, "--minimize", same, fail])
+        XCTAssertEqual(both.status, 2, both.stderr)
+        XCTAssertTrue(both.stderr.contains("are one file"), both.stderr)
+        for flag in ["--minimize", "--html"] {
+            let inside = dir.appendingPathComponent("small.jsonl").path
+            let run = try plumb(["check", flag, inside, dir.path])
+            XCTAssertEqual(run.status, 2, run.stderr)
+            XCTAssertTrue(run.stderr.contains("is inside \(dir.path), a folder the trace is read from"), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: inside))
+        }
+        // A name the folder's trace would not read is fine.
+        let page = dir.appendingPathComponent("report.html").path
+        XCTAssertEqual(try plumb(["check", "--html", page, dir.path]).status, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: page))
     }
 
     /// A proof cut short by its limit is never a pass: the verdict is inconclusive, exit 3.

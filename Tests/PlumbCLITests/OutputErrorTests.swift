@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 @testable import PlumbCLI
+import Trace
 import XCTest
 
 /// Issue 13, #9: an output that cannot be written (replay --out, explore --out, record ... --out,
@@ -97,5 +98,77 @@ final class OutputErrorTests: XCTestCase {
         try OutputError.createFolder(path("made/here"))
         try OutputError.write(Data("ok".utf8), to: path("made/here/x"))
         XCTAssertEqual(try String(contentsOfFile: path("made/here/x"), encoding: .utf8), "ok")
+    }
+
+    /// A link is written through to its file, and a pipe in place: the write must not replace
+    /// either with a regular file (as root, a device such as /dev/full would be destroyed).
+    func testLinksAndPipesAreWrittenThroughNotReplaced() throws {
+        try Data("old".utf8).write(to: URL(fileURLWithPath: path("target.html")))
+        try FileManager.default.createSymbolicLink(atPath: path("link.html"), withDestinationPath: "target.html")
+        try OutputError.write(Data("new".utf8), to: path("link.html"))
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: path("link.html")), "target.html")
+        XCTAssertEqual(try String(contentsOfFile: path("target.html"), encoding: .utf8), "new")
+        // A dangling link makes its file.
+        try FileManager.default.createSymbolicLink(atPath: path("dangling"), withDestinationPath: path("made"))
+        try OutputError.write(Data("made".utf8), to: path("dangling"))
+        XCTAssertEqual(try String(contentsOfFile: path("made"), encoding: .utf8), "made")
+
+        let fifo = path("fifo")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // Read to the end (Foundation's `Data(contentsOf:)` would read a pipe's size, 0, and close it).
+        let received = Locked(Data())
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+            received.withLock { $0 = data }
+            done.signal()
+        }
+        reader.start()
+        try OutputError.write(Data("through".utf8), to: fifo)
+        done.wait()
+        XCTAssertEqual(received.withLock { $0 }, Data("through".utf8))
+        XCTAssertTrue(OutputError.isSpecial(fifo), "the pipe is still a pipe")
+        XCTAssertTrue(OutputError.isSpecial("/dev/null"))
+        try OutputError.write(Data("x".utf8), to: "/dev/null")
+        XCTAssertTrue(OutputError.isSpecial("/dev/null"))
+    }
+
+    /// A report that cannot be written to standard output exits 2 saying so, even when the
+    /// trace passes (exit 0 would tell CI all is well with no report).
+    func testAFullStandardOutputExitsTwo() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        let pass = PlumbBinary.root.appendingPathComponent("Traces/mirror/pass-basic-one-stream.jsonl").path
+        // `replay` wrote its trace through a call that trapped (exit 132) on a failed write.
+        for arguments in [["check", "--format", "json", pass], ["replay", try token()]] {
+            let process = Process()
+            process.executableURL = PlumbBinary.url
+            process.arguments = arguments
+            process.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+            let err = Pipe()
+            process.standardError = err
+            try process.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 2, "\(arguments[0]): \(stderr)")
+            XCTAssertTrue(stderr.contains("cannot write standard output: no space left on the device"), stderr)
+        }
+    }
+
+    /// `record mirror` keeps what is there: an existing secondary log is refused, not emptied,
+    /// and a folder where a trace goes is named (it was `Error: Is a directory`, exit 1).
+    func testRecordMirrorRefusesToDestroyOrMisnameItsOutputs() throws {
+        let log = path("file")
+        let before = try Data(contentsOf: URL(fileURLWithPath: log))
+        let kept = try PlumbBinary.run(["record", "mirror", "--records", "5", "--out", path("m"), "--secondary-log", log])
+        XCTAssertEqual(kept.status, 2, kept.stderr)
+        XCTAssertTrue(kept.stderr.contains("--secondary-log \(log) exists (1 bytes)"), kept.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: log)), before)
+
+        try FileManager.default.createDirectory(atPath: path("m/primary.jsonl"), withIntermediateDirectories: true)
+        for arguments in [["record", "mirror", "--records", "5", "--out", path("m")], ["record", "controller", "--out", path("m")]] {
+            let run = try PlumbBinary.run(arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("cannot write \(path("m/primary.jsonl")): it is a folder, not a file"), run.stderr)
+        }
     }
 }
