@@ -69,16 +69,43 @@ struct ExploreFromOptions: ParsableArguments {
     /// The start state of a recorded exploration, or exit 2 naming file, line and reason.
     func start<Plan: RecordedPlan>(_: Plan.Type, crashes: Int, settings: [(key: String, value: String)])
         throws -> Recorded<Plan> {
+        let files: [String]
+        let start: Recorded<Plan>
         do throws(TraceInputError) {
-            let files = try files()
+            files = try self.files()
             let trace = try RecordedTrace(files: files)
             let plan = try Plan(trace: trace, crashes: crashes, settings: settings)
-            return Recorded(plan: plan, window: window, crashes: crashes,
-                            source: RecordedSource(files: files, digest: RecordedTrace.digest(trace.events)))
+            start = Recorded(plan: plan, window: window, crashes: crashes,
+                             source: RecordedSource(files: files, digest: RecordedTrace.digest(trace.events)))
         } catch {
             FileHandle.standardError.write(Data("plumb explore: \(Self.forExplore(error))\n".utf8))
             throw ExitCode(2)
         }
+        try Self.refuseFailing(files)
+        return start
+    }
+
+    /// Stops (exit 1, the check's command to reproduce it) when the trace itself breaks an
+    /// invariant: the real cores would not do what it recorded, so what the explorer replays
+    /// would not be the trace, and the violation is already there to see.
+    static func refuseFailing(_ files: [String]) throws {
+        var options = Checker.Options()
+        options.useSolver = false
+        let report = Checker(options: options).check(files: files)
+        guard report.verdict == .fail else { return }
+        let broken = Set(report.violations.map(\.invariant.rawValue)).sorted()
+        var text = "plumb explore: the trace itself breaks \(broken.joined(separator: ", ")), so there is nothing to "
+            + "explore around it: the real cores would not do what it recorded. The first violation:\n"
+        if let first = report.violations.first {
+            text += "  \(first.invariant): \(first.message)\n"
+            for event in first.events {
+                let file = report.files.indices.contains(event.location.file) ? report.files[event.location.file] : "?"
+                text += "    \(event.name) \(event.id) at \(file):\(event.location.line)\n"
+            }
+        }
+        text += "reproduce: plumb check \(files.map(Check.shellQuoted).joined(separator: " "))\n"
+        FileHandle.standardError.write(Data(text.utf8))
+        throw ExitCode(1)
     }
 
     /// `error` as `plumb explore` says it: the reader's advice to check a cut capture with

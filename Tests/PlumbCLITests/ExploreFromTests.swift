@@ -92,6 +92,58 @@ final class ExploreFromTests: XCTestCase {
         _ = try assertFindsAndReplays(report, status, stderr)
     }
 
+    /// `--window 0` replays the trace and no more: the primary sees a failed path down as its
+    /// trace says it did (before its next write), and no takeover or comeback comes after the
+    /// trace's end (the recording's last paths go down as it ends). Before, the writes after
+    /// the failure queued on the failed path, and a takeover and a comeback followed for free,
+    /// so a bug needing them was "found" with no stray choice at all.
+    func testWindowZeroReplaysAMirrorTraceExactly() throws {
+        let record = try plumb(["record", "mirror", "--records", "8", "--streams", "1", "--paths", "2",
+                                "--fail-path", "0@4", "--out", path("m")])
+        XCTAssertEqual(record.status, 0, record.stdout + record.stderr)
+        var (status, report, stderr) = try explore("mirror", path("m"), ["--crashes", "0"])
+        XCTAssertEqual(status, 0, stderr)
+        XCTAssertEqual(report["executions"] as? Int, 1, "\(report)")
+        (status, report, stderr) = try explore("mirror", path("m"), ["--crashes", "0", "--inject-fault", "appliesAfterTakeover"])
+        XCTAssertEqual(status, 0, "a takeover the trace does not hold strays: \(stderr) \(report)")
+        // With a crash of the primary the secondary takes over, as the recording would have.
+        (status, report, stderr) = try explore("mirror", path("m"), ["--inject-fault", "commitsBeforeAck"])
+        XCTAssertEqual(status, 1, stderr)
+    }
+
+    /// A trace that breaks an invariant is not explored (the cores would not do what it
+    /// recorded, so a replay would not be it): exit 1 with the check that shows it.
+    func testATraceThatFailsItsCheckIsNotExplored() throws {
+        let trace = PlumbBinary.root.appendingPathComponent("Traces/mirror/fail-ack-before-apply.jsonl").path
+        let run = try plumb(["explore", "mirror", "--from", trace])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("the trace itself breaks mirror."), run.stderr)
+        XCTAssertTrue(run.stderr.contains("reproduce: plumb check \(trace)"), run.stderr)
+    }
+
+    /// Names are told apart byte for byte (TRACE-FORMAT.md): two nodes that differ only in
+    /// normalisation are two nodes (not one with a duplicate event), and two such consumers,
+    /// which the recovery framework would take as one, are refused saying so.
+    func testNamesThatDifferOnlyInNormalisationAreTwoNames() throws {
+        let nodes = PlumbBinary.root.appendingPathComponent("Traces/recovery/pass-nodes-differ-only-by-normalisation.jsonl").path
+        let run = try plumb(["explore", "recovery", "--from", nodes])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertFalse(run.stderr.contains("duplicate event"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("worker node"), run.stderr)
+        let consumers = path("c.jsonl")
+        try ([#"{"format":"plumb-trace","version":1,"system":"recovery"}"#,
+              #"{"node":"framework","seq":1,"ev":"register","consumer":"caf\u00e9","deps":[]}"#,
+              #"{"node":"framework","seq":2,"ev":"register","consumer":"cafe\u0301","deps":[]}"#,
+              #"{"node":"framework","seq":3,"ev":"begin"}"#].joined(separator: "\n") + "\n")
+            .write(toFile: consumers, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try plumb(["check", "--engine", "graph", consumers]).status, 0)
+        let refused = try plumb(["explore", "recovery", "--from", consumers])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains(#"consumers "caf\u{e9}" and "cafe\u{301}" differ only in Unicode normalisation"#),
+                      refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("c.jsonl:3:"), refused.stderr)
+    }
+
     func testRecoveryTraceOfRecordRecoveryPassesAndASeededBugIsFound() throws {
         let record = try plumb(["record", "recovery", "--consumers", "6", "--workers", "2", "--fail", "1",
                                 "--max-ms", "2", "--out", path("r")])

@@ -21,12 +21,16 @@ import Trace
 /// received in another order, or a resend); else the primary's next recorded step (a write,
 /// a path failure or comeback, its crash); else the nodes noticing closed paths and the
 /// takeover. So messages are delivered as soon as they can be, and the trace's receipts
-/// decide among them. Anything else strays: a
-/// delivery in another order, a path failure the trace does not hold, a crash of the primary
-/// (`--crashes`, free of the window, at every step). The secondary's recorded crashes may come
-/// at any step.
+/// decide among them; the primary sees a failed path down before its next step, as its `path`
+/// event says it did. Anything else strays: a delivery in another order, a path failure or
+/// comeback the trace does not hold, a takeover when the trace holds none, a crash of the
+/// primary (`--crashes`, free of the window, at every step). The secondary's recorded crashes
+/// may come at any step.
 package struct MirrorPlan: RecordedPlan {
     package typealias System = MirrorSimulation
+
+    /// 1: the primary sees a failed path down at once; no takeover or comeback past the trace.
+    package static var planRevision: UInt32 { 1 }
 
     /// One step of the primary's recorded order.
     enum Item: Sendable, Hashable {
@@ -41,6 +45,8 @@ package struct MirrorPlan: RecordedPlan {
         var next = 0
         var recv = 0
         var secondaryCrashes = 0
+        /// Whether the primary crashed (recorded or not): the secondary may then take over.
+        var primaryCrashed = false
     }
 
     /// Path failures allowed beyond the trace's (each one strays, so the window bounds them).
@@ -53,6 +59,8 @@ package struct MirrorPlan: RecordedPlan {
     /// The secondary's receipts in order: the entry and the path.
     let recvs: [(StreamEntry, Int)]
     let recordedSecondaryCrashes: Int
+    /// Whether the secondary's trace holds a `takeover`.
+    let recordedTakeover: Bool
     package let start: MirrorSimulation
     package var startProgress: Progress { Progress() }
     package let settingsText: String
@@ -71,6 +79,7 @@ package struct MirrorPlan: RecordedPlan {
         var writes: [MirrorPrimary.Write] = [], items: [Item] = [], recvs: [(StreamEntry, Int)] = []
         var lsnOf: [StreamEntry: Int] = [:]
         var streams = 1, paths = 1, failures = 0, primaryCrashes = 0, secondaryCrashes = 0
+        var tookOver = false
         var down: Set<Int> = []
         var traceStreams: [(Int, TraceEvent)] = []
         /// Notes a stream or path number the event names, refusing one past what the explorer replays.
@@ -123,6 +132,8 @@ package struct MirrorPlan: RecordedPlan {
             case let .recv(stream, sn, path):
                 try note(path: path, event)
                 recvs.append((StreamEntry(stream: stream, sn: sn), path))
+            case .takeover where !primary:
+                tookOver = true
             case .crash:
                 if primary {
                     primaryCrashes += 1
@@ -165,6 +176,7 @@ package struct MirrorPlan: RecordedPlan {
         self.items = items
         self.recvs = recvs
         recordedSecondaryCrashes = secondaryCrashes
+        recordedTakeover = tookOver
         self.recordedCrashes = recordedCrashes
         start = MirrorSimulation(configuration)
         let faults = configuration.faultsOn
@@ -209,6 +221,12 @@ package struct MirrorPlan: RecordedPlan {
             if case .deliverToPrimary = $0 { return true }
             return false
         }
+        // The primary's `path` down event is its seeing the path down, which the recording
+        // did before its next step: the failure (the item) and then this.
+        recorded = recorded ?? first {
+            if case .primaryNoticesDown = $0 { return true }
+            return false
+        }
         recorded = recorded ?? first {
             if case .deliverToSecondary = $0 { return true }
             return false
@@ -216,11 +234,15 @@ package struct MirrorPlan: RecordedPlan {
         if recorded == nil, let item { recorded = first { $0 == Self.choice(item) } }
         recorded = recorded ?? first {
             switch $0 {
-            case .primaryNoticesDown, .secondaryNoticesDown, .takeover: true
+            case .secondaryNoticesDown: true
+            // A takeover only where the trace holds one or after a crash of the primary: the
+            // recording's last paths go down as it ends, and then the secondary stays.
+            case .takeover: recordedTakeover || progress.primaryCrashed
             default: false
             }
         }
-        if recorded == nil, item == nil { recorded = roles.firstIndex(of: .stray) }
+        // Past the trace's end nothing else is recorded: a path coming back or failing, or a
+        // takeover the trace does not hold, strays (so `--window 0` stops where the trace does).
         if let recorded, roles[recorded] == .stray { roles[recorded] = .recorded }
         return roles
     }
@@ -233,12 +255,14 @@ package struct MirrorPlan: RecordedPlan {
             progress.recv += 1
         }
         if case .crashSecondary = choice, role == .recordedCrash { progress.secondaryCrashes += 1 }
+        if case .crashPrimary = choice { progress.primaryCrashed = true }
     }
 
     package func hash(_ progress: Progress, into hasher: inout StableHasher) {
         hasher.combine(progress.next)
         hasher.combine(progress.recv)
         hasher.combine(progress.secondaryCrashes)
+        hasher.combine(progress.primaryCrashed)
     }
 
     /// A write is fed from the trace (its stream, barrier deps); every other step is the

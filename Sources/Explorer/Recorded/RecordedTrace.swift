@@ -27,7 +27,7 @@ package struct RecordedTrace: Sendable {
         self.files = files
         var system: TraceSystem?
         var byNode: [[TraceEvent]] = []
-        var nodeIndex: [String: Int] = [:]
+        var nodeIndex: [ExactName: Int] = [:]  // nodes are told apart byte for byte (TRACE-FORMAT.md)
         for (index, path) in files.enumerated() {
             var reader = try TraceFileReader(path: path, fileIndex: index)
             if let system, reader.header.system != system {
@@ -41,11 +41,11 @@ package struct RecordedTrace: Sendable {
             while let item = try reader.next() {
                 guard case .event(let event) = item else { continue }
                 let node: Int
-                if let known = nodeIndex[event.node] {
+                if let known = nodeIndex[ExactName(event.node)] {
                     node = known
                 } else {
                     node = byNode.count
-                    nodeIndex[event.node] = node
+                    nodeIndex[ExactName(event.node)] = node
                     byNode.append([])
                 }
                 byNode[node].append(event)

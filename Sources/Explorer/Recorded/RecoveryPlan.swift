@@ -78,8 +78,14 @@ package struct RecoveryPlan: RecordedPlan {
             }
             switch event.kind {
             case let .register(consumer, deps, after, logs) where !began:
-                guard index[consumer] == nil else {
-                    throw trace.refusal(event, "consumer \(consumer) registers twice in the first run")
+                if let earlier = index[consumer] {
+                    let other = registrations[earlier].name
+                    // The framework keys consumers by Swift strings, which compare canonically.
+                    throw trace.refusal(event, other.exactlyEquals(consumer)
+                        ? "consumer \(consumer) registers twice in the first run"
+                        : "consumers \(Self.escaped(other)) and \(Self.escaped(consumer)) differ only in Unicode "
+                            + "normalisation: the trace holds two consumers, but the recovery framework takes them as one "
+                            + "name, so the explorer cannot reproduce this workload")
                 }
                 index[consumer] = registrations.count
                 registrations.append(ConsumerRegistration(consumer, deps: deps, after: after, logs: logs))
@@ -121,6 +127,11 @@ package struct RecoveryPlan: RecordedPlan {
         summary = "\(registrations.count) consumer\(registrations.count == 1 ? "" : "s") on \(shownWorkers) "
             + "worker\(shownWorkers == 1 ? "" : "s"), "
             + "\(failed) failing or timing out, \(crashCount) crash\(crashCount == 1 ? "" : "es")"
+    }
+
+    /// `"caf\u{e9}"`: a name with every non-ASCII scalar spelled out, so two that print alike differ.
+    static func escaped(_ name: String) -> String {
+        "\"" + name.unicodeScalars.map { $0.isASCII ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined() + "\""
     }
 
     package func roles(of choices: [RecoverySimulation.Choice], in state: RecoverySimulation,
