@@ -161,7 +161,10 @@ package struct DriverSpec: Spec {
         // A lost id counts as never submitted: submitting it again starts a new request.
         let lostBefore = lost.remove(id)
         guard submitted.insert(id) || lostBefore else {
-            lifecycle("request \(id) is submitted a second time at \(stamp.id) (on iface \(iface))", [stamp], sink)
+            // The first submit, while the spec holds it (until the request settles).
+            let first = requests[id]?.submit ?? survivors[id]?.submit
+            lifecycle("request \(id) is submitted a second time at \(stamp.id) (on iface \(iface))"
+                      + (first.map { ", first at \($0.id)" } ?? ""), [stamp] + (first.map { [$0] } ?? []), sink)
             return
         }
         if let waiters = unsubmittedDeps.removeValue(forKey: id) {

@@ -143,17 +143,24 @@ package struct MirrorSpec: Spec {
     ) {
         let lsnTwice = appendedLSNs.contains(lsn)
         let entryTwice = streams.read(entry.stream) { $0.appended.contains(entry.sn) } ?? false
+        // The first append, where the spec still holds it (an lsn's entry until its commit).
+        func first(_ earlier: Stamp?) -> (text: String, events: [EventStamp]) {
+            guard let earlier else { return ("", [eventStamp(stamp)]) }
+            return (", first at \(id(earlier))", [eventStamp(stamp), eventStamp(earlier)])
+        }
         if lsnTwice {
+            let earlier = first(uncommitted[lsn].flatMap { entries[$0]?.append })
             sink.report(Violation(
                 .mirrorStreamOrder,
-                "lsn \(lsn) is appended a second time (as \(Self.describe(entry))) at \(id(stamp))",
-                events: [eventStamp(stamp)]))
+                "lsn \(lsn) is appended a second time (as \(Self.describe(entry))) at \(id(stamp))\(earlier.text)",
+                events: earlier.events))
         }
         if entryTwice {
+            let earlier = first(entries[entry]?.append)
             sink.report(Violation(
                 .mirrorStreamOrder,
-                "\(Self.describe(entry)) is appended a second time (with lsn \(lsn)) at \(id(stamp))",
-                events: [eventStamp(stamp)]))
+                "\(Self.describe(entry)) is appended a second time (with lsn \(lsn)) at \(id(stamp))\(earlier.text)",
+                events: earlier.events))
         }
         appendedLSNs.insert(lsn)
         streams[entry.stream, default: StreamState()].appended.insert(entry.sn)

@@ -82,4 +82,14 @@ final class ReportWordingTests: XCTestCase {
         XCTAssertTrue(report.text.hasPrefix("FAIL: mirror trace, 6 violations (1 shown)\n"), report.text)
         XCTAssertTrue(report.text.contains("... and 5 more violations of mirror.commit-after-mirror not shown"), report.text)
     }
+
+    /// A second append names the first one too, with its line, so both are in the report.
+    func testAppendedTwiceNamesTheFirstAppend() {
+        for name in ["fail-lsn-appended-twice.jsonl", "fail-entry-appended-twice.jsonl"] {
+            let path = GoldenTraceTests.tracesDirectory.appendingPathComponent("mirror/" + name).path
+            let report = Checker().check(files: [path])
+            XCTAssertEqual(report.violations.first?.events.map(\.location.line), [4, 3], name)
+            XCTAssertEqual(report.violations.first?.message.hasSuffix("first at primary#2"), true, name)
+        }
+    }
 }
