@@ -260,6 +260,9 @@ struct OutputError: Error, CustomStringConvertible {
             ?? (ns.domain == NSPOSIXErrorDomain ? ns.code : nil)
         if let posix {
             switch Int32(posix) {
+            case ENOENT where FileManager.default.fileExists(atPath: parent(of: path)):
+                // The folder is there and refuses new names (/proc, /sys): not "does not exist".
+                return "nothing can be created in \(parent(of: path)) (No such file or directory)"
             case ENOENT: return "the folder \(parent(of: path)) does not exist"
             case ENOTDIR: return "a part of the path is a file, not a folder"
             case EACCES, EPERM: return "permission denied"
@@ -270,6 +273,8 @@ struct OutputError: Error, CustomStringConvertible {
             }
         }
         switch ns.code {
+        case NSFileNoSuchFileError where FileManager.default.fileExists(atPath: parent(of: path)):
+            return "nothing can be created in \(parent(of: path)) (No such file or directory)"
         case NSFileNoSuchFileError:
             return "the folder \(parent(of: path)) does not exist"
         case NSFileWriteNoPermissionError where !FileManager.default.fileExists(atPath: parent(of: path)):

@@ -92,7 +92,8 @@ struct RecordRecovery: AsyncParsableCommand {
         try OptionRange.check("--max-ms", maxMs, 1...Self.maxDuration, "ms")
         try OutputError.validateFolder(out)
         if graph == nil, fail + (timeoutOne ? 1 : 0) > consumers {
-            throw ValidationError("--fail \(fail)\(timeoutOne ? " and --timeout-one" : "") need more than --consumers \(consumers).")
+            throw ValidationError("--fail \(fail)\(timeoutOne ? " and --timeout-one" : "") need\(timeoutOne ? "" : "s") at least "
+                                  + "\(fail + (timeoutOne ? 1 : 0)) consumers (each fails or hangs once); --consumers is \(consumers).")
         }
         if let graph, !FileManager.default.isReadableFile(atPath: graph) {
             throw ValidationError("--graph \(graph): no readable file there.")

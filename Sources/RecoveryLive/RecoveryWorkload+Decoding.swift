@@ -26,7 +26,7 @@ extension RecoveryWorkload {
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw RecoveryWorkloadError(line: nil, message: "not JSON: \(error.localizedDescription)")
+            throw notJSON(error, text)
         }
         guard let root = object as? [String: Any], let list = root["consumers"] as? [Any] else {
             throw RecoveryWorkloadError(line: nil, message: "expected an object {\"consumers\": [...]}")
@@ -55,9 +55,10 @@ extension RecoveryWorkload {
         } catch let DecodingError.keyNotFound(key, context) {
             throw RecoveryWorkloadError(line: nil, message: "\(place(context)) has no \"\(key.stringValue)\"")
         } catch let DecodingError.typeMismatch(type, context) {
-            throw RecoveryWorkloadError(line: nil, message: "\(place(context)): expected \(kind(type))")
+            throw RecoveryWorkloadError(line: line(of: context, list: list, text), message: "\(place(context)): expected \(kind(type))")
         } catch let DecodingError.valueNotFound(type, context) {
-            throw RecoveryWorkloadError(line: nil, message: "\(place(context)): expected \(kind(type)), got null")
+            throw RecoveryWorkloadError(line: line(of: context, list: list, text),
+                                        message: "\(place(context)): expected \(kind(type)), got null")
         } catch {
             throw RecoveryWorkloadError(line: nil, message: "\(error)")
         }
@@ -70,6 +71,36 @@ extension RecoveryWorkload {
         if let name, let at = text.range(of: "\"\(name)\"") { start = at.upperBound }
         guard let range = text.range(of: needle, range: start ..< text.endIndex) else { return nil }
         return text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+    }
+
+    /// The line of the field a decoding error is about: its key after its consumer's name.
+    private static func line(of context: DecodingError.Context, list: [Any], _ text: String) -> Int? {
+        guard let key = context.codingPath.last(where: { $0.intValue == nil }), key.stringValue != "consumers" else { return nil }
+        let index = context.codingPath.first(where: { $0.intValue != nil })?.intValue
+        let name = index.flatMap { list.indices.contains($0) ? (list[$0] as? [String: Any])?["name"] as? String : nil }
+        return line(of: "\"\(key.stringValue)\"", in: text, after: name)
+    }
+
+    /// Foundation's parse error with the line and column it names ("around character N" or
+    /// "around line L, column C"), in plain words.
+    private static func notJSON(_ error: any Error, _ text: String) -> RecoveryWorkloadError {
+        let debug = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ""
+        func number(after word: String) -> Int? {
+            guard let range = debug.range(of: word) else { return nil }
+            return Int(debug[range.upperBound...].prefix { $0.isNumber })
+        }
+        var line: Int?, column: Int?
+        if let l = number(after: "line "), let c = number(after: "column ") {
+            (line, column) = (l, c)
+        } else if let offset = number(after: "character ") {
+            let before = text.utf8.prefix(offset)
+            line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+        }
+        var reason = debug.components(separatedBy: " around ").first ?? ""
+        if reason.hasSuffix(".") { reason.removeLast() }
+        let what = reason.isEmpty ? "not JSON" : "not JSON: " + reason.prefix(1).lowercased() + reason.dropFirst()
+        return RecoveryWorkloadError(line: line, message: what + (column.map { " (column \($0))" } ?? ""))
     }
 
     /// "unknown key" with the line of its first occurrence and a "did you mean".
@@ -105,6 +136,8 @@ extension RecoveryWorkload {
         case is String.Type: "a string"
         case is Int.Type: "an integer"
         case is Bool.Type: "true or false"
+        case is [Any].Type, is [String].Type: "a list"
+        case is [String: Any].Type: "an object"
         default: "\(type)"
         }
     }

@@ -51,7 +51,18 @@ final class WorkloadTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(#"the top level: unknown key "workers""#), "\(error)")
         }
         XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[{"name":"a","ms":"x"}]}"#.utf8))) { error in
-            XCTAssertEqual("\(error)", #"consumer 1, field "ms": expected an integer"#)
+            XCTAssertEqual("\(error)", #"line 1: consumer 1, field "ms": expected an integer"#)
+        }
+        // A field of the wrong kind and text that is not JSON say where, in JSON's words.
+        let list = "{\"consumers\": [\n {\"name\": \"a\"},\n {\"name\": \"b\", \"deps\": \"a\"}]}"
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(list.utf8))) { error in
+            XCTAssertEqual("\(error)", #"line 3: consumer 2, field "deps": expected a list"#)
+        }
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data("{\n \"consumers\": [\n  {\"name\": \"a\",, }\n ]}".utf8))) { error in
+            let e = error as? RecoveryWorkloadError
+            XCTAssertEqual(e?.line, 3, "\(error)")
+            XCTAssertTrue(e?.message.hasPrefix("not JSON: ") ?? false, "\(error)")
+            XCTAssertFalse("\(error)".contains("The data is not in the correct format"), "\(error)")
         }
         // A duration below zero is no duration.
         let negative = """
