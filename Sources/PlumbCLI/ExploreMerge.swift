@@ -99,7 +99,7 @@ struct ExploreMerge: AsyncParsableCommand {
         case .json:
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(merged), as: UTF8.self))
         case .text:
             print("merged \(n) shard\(n == 1 ? "" : "s") of explore \(merged.system) [\(merged.configuration)] strategy \(merged.strategy)")

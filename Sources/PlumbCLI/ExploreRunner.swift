@@ -169,7 +169,7 @@ struct ExploreRunner {
                 violations: found, crashStates: crashSection, from: fromSection)
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: (try? encoder.encode(json)) ?? Data(), as: UTF8.self))
             if let note = Self.shardNote(report.options) { FileHandle.standardError.write(Data("plumb: \(note)\n".utf8)) }
         case .text:

@@ -88,6 +88,9 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertEqual(record.status, 0, record.stdout + record.stderr)
         var (status, report, stderr) = try explore("mirror", path("m"))
         try assertPasses(report, status, stderr)
+        // The recording deals record n to stream n-1 mod 2; the explorer's client to n mod 2.
+        let workload = try XCTUnwrap((report["from"] as? [String: Any])?["workload"] as? String)
+        XCTAssertTrue(workload.contains("the trace's stream 0 is 1 here, the trace's stream 1 is 0 here"), workload)
         (status, report, stderr) = try explore("mirror", path("m"), ["--inject-fault", "commitsBeforeAck"])
         _ = try assertFindsAndReplays(report, status, stderr)
     }
@@ -150,6 +153,8 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertEqual(record.status, 0, record.stdout + record.stderr)
         var (status, report, stderr) = try explore("recovery", path("r/recovery.jsonl"))
         try assertPasses(report, status, stderr)
+        let workload = try XCTUnwrap((report["from"] as? [String: Any])?["workload"] as? String)
+        XCTAssertTrue(workload.contains("steps number the consumers: c0 = c0000, c1 = c0001"), workload)
         (status, report, stderr) = try explore("recovery", path("r/recovery.jsonl"), ["--inject-fault", "releaseDependentsAtStart"])
         _ = try assertFindsAndReplays(report, status, stderr)
     }

@@ -65,7 +65,7 @@ package struct MirrorPlan: RecordedPlan {
     package var startProgress: Progress { Progress() }
     package let settingsText: String
     package let recordedCrashes: Int
-    package let summary: String
+    package private(set) var summary: String
 
     package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var configuration = MirrorSimulation.Configuration(barrierEvery: 0)
@@ -79,7 +79,7 @@ package struct MirrorPlan: RecordedPlan {
         var writes: [MirrorPrimary.Write] = [], items: [Item] = [], recvs: [(StreamEntry, Int)] = []
         var lsnOf: [StreamEntry: Int] = [:]
         var streams = 1, paths = 1, failures = 0, primaryCrashes = 0, secondaryCrashes = 0
-        var tookOver = false
+        var tookOver = false, lsnsRenumbered = false
         var down: Set<Int> = []
         var traceStreams: [(Int, TraceEvent)] = []
         /// Notes a stream or path number the event names, refusing one past what the explorer replays.
@@ -100,7 +100,8 @@ package struct MirrorPlan: RecordedPlan {
         for event in trace.events {
             let primary = event.node == "primary"
             switch event.kind {
-            case let .append(_, stream, sn, deps) where primary:
+            case let .append(traceLSN, stream, sn, deps) where primary:
+                if traceLSN != writes.count + 1 { lsnsRenumbered = true }
                 try note(stream: stream, event)
                 var lsns: [Int] = []
                 for dep in deps {
@@ -184,6 +185,12 @@ package struct MirrorPlan: RecordedPlan {
         summary = "\(writes.count) records on \(streams) stream\(streams == 1 ? "" : "s") over \(paths) path\(paths == 1 ? "" : "s"), "
             + "\(writes.filter { !$0.deps.isEmpty }.count) with barriers, \(failures) path failure\(failures == 1 ? "" : "s"), "
             + "\(recordedCrashes) crash\(recordedCrashes == 1 ? "" : "es")"
+        // What the steps and messages call otherwise than the trace does.
+        let renamed = rename.enumerated().compactMap { trace, here in
+            here.flatMap { $0 == trace ? nil : "the trace's stream \(trace) is \($0) here" }
+        }
+        if !renamed.isEmpty { summary += "; " + renamed.joined(separator: ", ") }
+        if lsnsRenumbered { summary += "; lsns renumbered 1, 2, ... in append order" }
     }
 
     /// The choice that takes `item`.

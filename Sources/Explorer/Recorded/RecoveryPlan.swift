@@ -50,7 +50,7 @@ package struct RecoveryPlan: RecordedPlan {
     package var startProgress: Progress { Progress() }
     package let settingsText: String
     package let recordedCrashes: Int
-    package let summary: String
+    package private(set) var summary: String
 
     package init(trace: RecordedTrace, crashes: Int, settings: [(key: String, value: String)]) throws(TraceInputError) {
         var faults = RecoveryCoreFaults.none
@@ -127,6 +127,12 @@ package struct RecoveryPlan: RecordedPlan {
         summary = "\(registrations.count) consumer\(registrations.count == 1 ? "" : "s") on \(shownWorkers) "
             + "worker\(shownWorkers == 1 ? "" : "s"), "
             + "\(failed) failing or timing out, \(crashCount) crash\(crashCount == 1 ? "" : "es")"
+        // The steps number consumers in registration order (and name their logs so): the key.
+        if registrations.enumerated().contains(where: { !$1.name.exactlyEquals("c\($0)") }) {
+            let shown = registrations.prefix(8).enumerated().map { "c\($0) = \($1.name)" }
+            summary += "; steps number the consumers: " + shown.joined(separator: ", ")
+                + (registrations.count > 8 ? ", ..." : "")
+        }
     }
 
     /// `"caf\u{e9}"`: a name with every non-ASCII scalar spelled out, so two that print alike differ.
