@@ -67,6 +67,12 @@ public protocol Explorable: Sendable {
     /// thread replays its subtrees' paths from it: threads that retain and release one shared
     /// buffer at every branch slow each other down.
     func rebuilt() -> Self?
+
+    /// This state tallying nothing into the statistics its copies share (crash points and
+    /// recoveries, for the report): what runs after the search (shrinking a counterexample,
+    /// the canonical one's search) goes over states the search counted already. Defaults to
+    /// the state itself.
+    func untallied() -> Self
 }
 
 extension Explorable {
@@ -78,6 +84,9 @@ extension Explorable {
 
     /// None: every thread shares the start state's storage.
     public func rebuilt() -> Self? { nil }
+
+    /// The state itself: it tallies nothing.
+    public func untallied() -> Self { self }
 
     /// `fingerprint()`, and no keys.
     public func fingerprint(successorKeys keys: inout [(choice: Choice, key: UInt64)]) -> UInt64 { fingerprint() }

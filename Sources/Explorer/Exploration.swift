@@ -64,14 +64,16 @@ public struct Exploration<System: Explorable>: Sendable {
         let clock = control.clock
         let deadline = options.budget.time.map { max(control.started + $0, clock.now + .seconds(2)) }
         let shouldStop = { cancellation?.isCancelled == true || deadline.map { clock.now >= $0 } == true }
-        let shrinker = Shrinker(start: start, maxAttempts: options.shrinkAttempts)
+        // They go over states the search counted already: the report's tallies stay the search's.
+        let quiet = start.untallied()
+        let shrinker = Shrinker(start: quiet, maxAttempts: options.shrinkAttempts)
         if !interrupted {
             tally.counterexamples = tally.counterexamples.map { found in
                 options.shrinkAttempts > 0 ? shrinker.shrink(found, shouldStop: shouldStop) : described(found)
             }
         }
         if !interrupted, tally.violations > 0, options.shrinkAttempts > 0, options.canonicalLimit > 0,
-           let canonical = BreadthFirstSearch(start: start, limit: options.canonicalLimit,
+           let canonical = BreadthFirstSearch(start: quiet, limit: options.canonicalLimit,
                                               depthBound: options.depthBound).firstViolation(shouldStop: shouldStop) {
             // The same first counterexample whatever the split; with `keepGoing`, the search's own
             // ones follow. Without it the search stopped at its first: the canonical one stands
@@ -104,7 +106,9 @@ public struct Exploration<System: Explorable>: Sendable {
             transitions: tally.transitions,
             maxDepth: tally.maxDepth,
             depthCuts: tally.depthCuts,
-            budgetExhausted: stop == .budget,
+            // Random and pct walks end at the --executions count without being stopped.
+            budgetExhausted: stop == .budget || (options.strategy != .exhaustive
+                && options.budget.executions.map { tally.executions >= $0 } == true),
             violationsFound: tally.violations,
             elapsed: control.clock.now - control.started,
             counterexamples: tally.counterexamples,
@@ -162,7 +166,7 @@ public struct Exploration<System: Explorable>: Sendable {
     /// `found` with its steps' descriptions, replayed from the start.
     private func described(_ found: Counterexample) -> Counterexample {
         var result = found
-        result.steps = (try? replay(start, path: found.path))?.steps ?? []
+        result.steps = (try? replay(start.untallied(), path: found.path))?.steps ?? []
         return result
     }
 }

@@ -35,10 +35,10 @@ struct Check: AsyncParsableCommand {
               2  bad input or usage: not a valid trace (file and line are named)
               3  inconclusive: no violation, but some obligation stayed unproved
             With --each, the worst result wins (2, then 1, then 3, then 0).
-            Stopped by SIGINT or SIGTERM: no verdict, no report, exit 130 (143 for SIGTERM). \
-            A signal that comes while the report (and --html) is being written lets it finish \
-            whole, then exits 130 (143); one during --minimize's search stops it with no OUT \
-            written.
+            Stopped by SIGINT, SIGTERM or SIGHUP: no verdict, no report, exit 130 (143 for \
+            SIGTERM, 129 for SIGHUP). A signal that comes while the report (and --html) is being \
+            written lets it finish whole, then exits so; one during --minimize's search stops it \
+            with no OUT written.
 
             FILE "-" is standard input, read as one trace file (plain or gzip) named <stdin>. \
             It and pipes (<(zcat a.gz), a FIFO) are copied to a temporary file first, since a \

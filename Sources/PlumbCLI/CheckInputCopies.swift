@@ -2,7 +2,7 @@ import Checker
 import Foundation
 import Trace
 
-/// The inputs of `plumb check` that can be read only once, copied to temporary files: standard
+/// The inputs of `plumb check` (and `plumb convert`) that can be read only once, copied to temporary files: standard
 /// input (`-`) and pipes (`<(zcat a.gz)`, a FIFO), so that each can be read as often as a check
 /// needs (a prescan, naming a counterexample's events, the HTML page, `--minimize`). Every
 /// message and report names a copy as the user did (standard input as `<stdin>`). Gzip is told
@@ -70,13 +70,18 @@ final class CheckInputCopies {
     /// `report` with each temporary file's path replaced by the name of what it copies.
     func rename(_ report: CheckReport) -> CheckReport {
         var report = report
-        for (path, name) in copies {
-            report.files = report.files.map { $0 == path ? name : $0 }
-            if report.error?.file == path { report.error?.file = name }
-            if let error = report.error, error.message.contains(path) {
-                report.error?.message = error.message.replacingOccurrences(of: path, with: name)
-            }
-        }
+        for (path, name) in copies { report.files = report.files.map { $0 == path ? name : $0 } }
+        report.error = report.error.map(rename)
         return report
+    }
+
+    /// `error` naming what a temporary file copies instead of the file.
+    func rename(_ error: TraceInputError) -> TraceInputError {
+        var error = error
+        for (path, name) in copies {
+            if error.file == path { error.file = name }
+            error.message = error.message.replacingOccurrences(of: path, with: name)
+        }
+        return error
     }
 }

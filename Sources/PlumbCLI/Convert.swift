@@ -14,7 +14,8 @@ struct Convert: ParsableCommand {
         abstract: "Convert a trace for a viewer: Perfetto UI or chrome://tracing (--to chrome-trace).",
         discussion: """
             Reads one trace as `plumb check` does (all FILEs named and the .jsonl and .jsonl.gz \
-            files in each DIR; gzip; --truncated; .partial recordings in a DIR are skipped) and \
+            files in each DIR; - for standard input; gzip; --truncated; .partial recordings in a \
+            DIR are skipped) and \
             writes it to standard output as a Chrome trace: one track per node, each event a \
             zero-length slice named by its event name with its fields, file and line as args, and \
             each cause link a flow arrow from the cause to the event.
@@ -67,15 +68,19 @@ struct Convert: ParsableCommand {
     func run() throws {
         // A closed pipe is a write error (exit 2), not a signal that ends the process.
         signal(SIGPIPE, SIG_IGN)
+        // Standard input and pipes, copied to be read more than once (a prescan may need it).
+        let copies = CheckInputCopies()
+        defer { copies.remove() }
+        let inputs = try copies.readable(paths)
         let files: [String]
         do {
-            let selection = try TraceInputs.select(paths)
+            let selection = try TraceInputs.select(inputs)
             if !selection.skippedPartial.isEmpty {
                 FileHandle.standardError.write(Data("plumb convert: \(TraceInputs.skippedNote(selection.skippedPartial))\n".utf8))
             }
             files = selection.files
         } catch {
-            throw Self.inputError(error)
+            throw Self.inputError(copies.rename(error))
         }
         let axis: ChromeTraceConverter.TimeAxis = time == .t ? .nodeClock : .rank
         do {
@@ -84,7 +89,7 @@ struct Convert: ParsableCommand {
                 write: OutputError.writeStandardOutput)
         } catch {
             switch error {
-            case .input(let input): throw Self.inputError(input)
+            case .input(let input): throw Self.inputError(copies.rename(input))
             case .output(let output): throw output
             }
         }

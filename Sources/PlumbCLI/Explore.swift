@@ -399,8 +399,9 @@ struct CrashStatesReport: Codable {
     /// The section in words, for the text report.
     var lines: [String] {
         var lines = [
-            "crash states: \(mode); \(crashPoints) crash points (distinct states of the driver at a power loss), at most \(maxCachedWrites) cached writes; \(recoveryRuns) "
-                + "recovery runs" + (mode == "lazy"
+            "crash states: \(mode); \(crashPoints) crash point\(crashPoints == 1 ? "" : "s") (distinct states of the driver at a "
+                + "power loss), at most \(maxCachedWrites) cached write\(maxCachedWrites == 1 ? "" : "s"); \(recoveryRuns) "
+                + "recovery run\(recoveryRuns == 1 ? "" : "s")" + (mode == "lazy"
                     ? String(format: " (eager: %.3g fate assignments, one recovery each, estimated)", eagerRecoveryRuns) : ""),
             String(format: "Z3: %d queries (%d UNSAT, %d SAT), %.3f s in all; %d crash points closed by Z3; "
                    + "%d contents checks closed with no query", z3Queries, z3Unsat, z3Sat, z3Seconds, z3ClosedCrashPoints,

@@ -55,7 +55,9 @@ struct RecordDriver: AsyncParsableCommand {
     var device: String
 
     /// Size of a new image.
-    @Option(help: ArgumentHelp("Size of a new image (KiB, MiB, GiB suffixes): a multiple of 4KiB in 4KiB...\(ByteCount(Self.maxSize)).", valueName: "BYTES"))
+    @Option(help: ArgumentHelp("Size of a new image (KiB, MiB, GiB suffixes): a multiple of 4KiB, at most "
+            + "\(ByteCount(Self.maxSize)), with room for a journal of about twice --staging and a data area as large "
+            + "(128MiB with the default --staging).", valueName: "BYTES"))
     var size = ByteCount(256 << 20)
 
     /// Concurrent writers.

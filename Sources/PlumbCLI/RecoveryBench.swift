@@ -61,7 +61,7 @@ struct RecoveryBench: AsyncParsableCommand {
     @Option(help: "Rounds, each with its own seed; the median of the rounds is reported (1...\(OptionRange.maxRounds)).")
     var rounds = 5
 
-    @Option(help: "Seed of the first round's graphs (any 64-bit unsigned number; round k takes seed + k).")
+    @Option(help: "Seed of the first round's graphs (any 64-bit unsigned number; round k, from 1, takes seed + k - 1).")
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Record every run's trace to files in DIR instead of discarding the events.", valueName: "DIR"))

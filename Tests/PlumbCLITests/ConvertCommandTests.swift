@@ -147,4 +147,32 @@ final class ConvertCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("\(bad):3:"), result.stderr)
     }
+
+    /// `-` reads standard input, as `plumb check` does; an error there names `<stdin>`.
+    func testStandardInputIsATraceAsForCheck() throws {
+        func run(_ input: String) throws -> (status: Int32, stdout: Data, stderr: String) {
+            let process = Process()
+            process.executableURL = PlumbBinary.url
+            process.arguments = ["convert", "--to", "chrome-trace", "-"]
+            process.standardInput = try XCTUnwrap(FileHandle(forReadingAtPath: input))
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, stdout, stderr)
+        }
+        let good = try run(PlumbBinary.root.appendingPathComponent("Traces/mirror/pass-basic-one-stream.jsonl").path)
+        XCTAssertEqual(good.status, 0, good.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: good.stdout) as? [String: Any])
+        XCTAssertFalse((object["traceEvents"] as? [Any] ?? []).isEmpty)
+        let bad = FileManager.default.temporaryDirectory.appendingPathComponent("convert-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        try "x\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try run(bad)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("<stdin>:1:"), refused.stderr)
+    }
 }

@@ -74,6 +74,30 @@ final class ExploreCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("the budget ran out"), run.stdout)
     }
 
+    /// A random or pct search stopped by --executions says its budget ran out.
+    func testExecutionsEndingWalksIsABudget() throws {
+        for strategy in ["random", "pct"] {
+            let run = try PlumbBinary.run(["explore", "recovery", "--strategy", strategy, "--executions", "20", "--format", "json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let report = try json(run.stdout)
+            XCTAssertEqual(report["executions"] as? Int, 20, "\(report)")
+            XCTAssertEqual(report["budget_exhausted"] as? Bool, true, "\(report)")
+        }
+    }
+
+    /// The crash statistics are the search's: shrinking a counterexample and searching for the
+    /// canonical one go over states again and are not counted (there were 1,421 crash points
+    /// in a search of 36 states).
+    func testCrashStatisticsCountTheSearchAlone() throws {
+        let run = try PlumbBinary.run(["explore", "driver", "--inject-fault", "recoveryStopsEarly", "--format", "json",
+                                       "--out", directory.path])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        let report = try json(run.stdout)
+        let states = try XCTUnwrap(report["states"] as? Int)
+        let crash = try XCTUnwrap(report["crash_states"] as? [String: Any])
+        XCTAssertLessThanOrEqual(try XCTUnwrap(crash["crash_points"] as? Int), states, "\(report)")
+    }
+
     func testSeededBugIsFoundCheckedAndReplayed() throws {
         let run = try PlumbBinary.run([
             "explore", "mirror", "--streams", "2", "--paths", "2", "--records", "2",

@@ -125,4 +125,11 @@ extension DriverSimulation {
         copy.statistics = statistics
         return copy
     }
+
+    /// The same state tallying into no statistics (see `Explorable.untallied()`).
+    package func untallied() -> Self {
+        var copy = self
+        copy.statistics = nil
+        return copy
+    }
 }

@@ -86,6 +86,14 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
         return copy
     }
 
+    /// The same state tallying nothing, its system's state included (see `Explorable.untallied()`).
+    package func untallied() -> Self {
+        var copy = self
+        copy.tally = nil
+        copy.base = base.untallied()
+        return copy
+    }
+
     // MARK: Explorable
 
     /// Crash points and crash states first, then strays while the window allows, then the
