@@ -24,6 +24,10 @@ final class MinimizeCommandTests: XCTestCase {
         let broken = (report["violations"] as? [[String: Any]] ?? []).compactMap { $0["invariant"] as? String }
         XCTAssertTrue(broken.contains("mirror.commit-after-mirror"), "\(broken)")
         XCTAssertEqual((report["stats"] as? [String: Any])?["events"] as? Int, 3)
+        // The other invariants the smaller trace breaks (printed first) are named as such.
+        let others = Set(broken).subtracting(["mirror.commit-after-mirror"]).sorted()
+        XCTAssertFalse(others.isEmpty)
+        XCTAssertTrue(run.stderr.contains("it breaks \(others.joined(separator: ", ")) too"), run.stderr)
     }
 
     func testAPassingTraceWritesNothing() throws {

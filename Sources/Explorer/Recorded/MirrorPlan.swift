@@ -173,6 +173,9 @@ package struct MirrorPlan: RecordedPlan {
         configuration.records = writes.count
         configuration.crashes = recordedCrashes + crashes
         configuration.pathFailures = failures + Self.extraFailures
+        // A recording's paths go down as it ends: failures after the last write, not of the workload.
+        let lastWrite = items.lastIndex { if case .write = $0 { return true } else { return false } } ?? -1
+        let closedAtEnd = items[(lastWrite + 1)...].filter { if case .fail = $0 { return true } else { return false } }.count
         self.writes = writes
         self.items = items
         self.recvs = recvs
@@ -183,8 +186,10 @@ package struct MirrorPlan: RecordedPlan {
         let faults = configuration.faultsOn
         settingsText = faults.isEmpty ? "" : "faults=" + faults.joined(separator: "+")
         summary = "\(writes.count) records on \(streams) stream\(streams == 1 ? "" : "s") over \(paths) path\(paths == 1 ? "" : "s"), "
-            + "\(writes.filter { !$0.deps.isEmpty }.count) with barriers, \(failures) path failure\(failures == 1 ? "" : "s"), "
-            + "\(recordedCrashes) crash\(recordedCrashes == 1 ? "" : "es")"
+            + "\(writes.filter { !$0.deps.isEmpty }.count) with barriers, \(failures - closedAtEnd) path failure"
+            + "\(failures - closedAtEnd == 1 ? "" : "s")"
+            + (closedAtEnd > 0 ? " (and \(closedAtEnd) path\(closedAtEnd == 1 ? "" : "s") closed as the run ended)" : "")
+            + ", \(recordedCrashes) crash\(recordedCrashes == 1 ? "" : "es")"
         // What the steps and messages call otherwise than the trace does.
         let renamed = rename.enumerated().compactMap { trace, here in
             here.flatMap { $0 == trace ? nil : "the trace's stream \(trace) is \($0) here" }
