@@ -35,7 +35,8 @@ struct ExploreBench: AsyncParsableCommand {
             on): executions, transitions and CPU seconds of each, and whether the states and \
             verdicts match. The driver's reduction tries pairs both ways and costs more than it \
             prunes once states are cached, so `plumb explore driver` (and the other parts here) \
-            reduce it only with --no-cache.
+            reduce it only with --no-cache; this part turns it on for the driver anyway, to show \
+            that cost.
 
             Crash states: every recovery from one power loss, lazily and eagerly, at crash points \
             with 4, 8, 12 and 16 writes in the device's cache (one interface, 16 requests, \

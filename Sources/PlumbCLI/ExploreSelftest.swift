@@ -18,12 +18,14 @@ struct ExploreSelftest: AsyncParsableCommand {
             For each seeded bug (a deliberate fault compiled into the shipped cores, off unless \
             asked for): an exhaustive search of bounds that show it, then checks that
 
-              - the counterexample breaks the invariant the bug breaks (the driver's bugs with lazy \
-            crash states, the default, and with eager ones),
+              - the counterexample breaks the invariant the bug breaks (the driver's
+                bugs with lazy crash states, the default, and with eager ones),
               - it was shrunk (its schedule is no longer than the one found first),
-              - its replay token, decoded and replayed, reproduces the violation at its last step,
-              - `plumb check` (Z3 on) rejects the written trace with that invariant, or passes it \
-            when the violation is a check of the explorer beyond the trace format.
+              - its replay token, decoded and replayed, reproduces the violation at
+                its last step,
+              - `plumb check` (Z3 on) rejects the written trace with that invariant,
+                or passes it when the violation is a check of the explorer beyond
+                the trace format.
 
             Prints one line per bug with the bounds, the counterexample's length and the time \
             taken. Exit 0 when every bug passes every check, 1 otherwise.

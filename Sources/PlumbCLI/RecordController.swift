@@ -18,14 +18,16 @@ struct RecordController: AsyncParsableCommand {
             half of those of several sectors torn, decided by --seed). The \
             recovery framework then runs four consumers on the surviving side:
 
-              driver-journal   restarts the driver: recovery replays its journal
-              mirror-log       waits for the secondary's takeover, rebuilds its log from its log
-                               file and checks every committed write is in it; tags each stream
-                               as a log and untags it once checked
-              destage          (deps driver-journal, logs mirror-log) writes each stream's records
-                               to the device as soon as that stream is released, then syncs
-              serve            (deps destage) checks every key's value on the device is the one
-                               the secondary serves
+              driver-journal  restarts the driver: recovery replays its journal
+              mirror-log      waits for the secondary's takeover, rebuilds its log
+                              from its log file and checks every committed write
+                              is in it; tags each stream as a log and untags it
+                              once checked
+              destage         (deps driver-journal, logs mirror-log) writes each
+                              stream's records to the device as soon as that
+                              stream is released, then syncs
+              serve           (deps destage) checks every key's value on the
+                              device is the one the secondary serves
 
             Each system records its own trace: DIR/primary.jsonl and DIR/secondary.jsonl (mirror), \
             DIR/driver.jsonl, DIR/recovery.jsonl. Check each with `plumb check`.
