@@ -109,6 +109,11 @@ extension MirrorPrimaryNode {
         log("path \(path) is back after \(submitted) records")
         comebackBase[path] = (comebacks.count, core.stats.sentPerPath[path])
         comebacks.append(MirrorPathComeback(path: path, afterRecords: submitted, sent: 0))
+        if workload?.awaitingComeback == path {
+            workload?.awaitingComeback = nil
+            workload?.comebackTimer?.cancel()
+            pump()
+        }
     }
 
     /// Notes that `path` went down: closes the count of its comeback, if it had one.

@@ -70,6 +70,10 @@ struct WorkloadState {
     var outstanding = 0
     var failed = false
     var restored = false
+    /// The path restored, until it is back (or `comebackWait` passed): no write goes out meanwhile.
+    var awaitingComeback: Int?
+    /// Ends the wait for the comeback.
+    var comebackTimer: Scheduled<Void>?
     var committedLSNs: [Int] = []
     /// When the run started (the pace counts from it).
     var startedAt = NIODeadline.now()
@@ -126,8 +130,19 @@ extension MirrorPrimaryNode {
                 workload!.restored = true
                 log("restoring path \(restore.path) after \(submitted) records")
                 restorePathNow(restore.path)
+                // The writes after M wait for the comeback (a dial and a handshake), or a short
+                // run would end before it and the path would come back after the workload.
+                workload!.awaitingComeback = restore.path
+                workload!.comebackTimer = loop.scheduleTask(in: Self.comebackWait) {
+                    guard let path = self.workload?.awaitingComeback else { return }
+                    self.log("path \(path) did not come back within \(Self.comebackWait.nanoseconds / 1_000_000_000) s: "
+                             + "the workload goes on without it")
+                    self.workload?.awaitingComeback = nil
+                    self.pump()
+                }
                 continue
             }
+            if workload!.awaitingComeback != nil { break }
             if let crash = plan.crashAfter, submitted >= crash {
                 log("crashing after \(submitted) records")
                 crashNow()
@@ -163,11 +178,15 @@ extension MirrorPrimaryNode {
         return false
     }
 
+    /// How long the writes after `--restore-path`'s M wait for the path to be back.
+    static let comebackWait = TimeAmount.seconds(5)
+
     /// Completes the workload with what it did.
     func finishWorkload() {
         guard let state = workload else { return }
         workload = nil
         state.paceTimer?.cancel()
+        state.comebackTimer?.cancel()
         state.promise.succeed(MirrorWorkloadResult(
             submitted: state.submitted, committed: core.stats.committed, committedLSNs: state.committedLSNs,
             crashed: core.mode == .crashed, stats: core.stats, commitLatencies: state.commitLatencies,
@@ -179,6 +198,7 @@ extension MirrorPrimaryNode {
         guard let state = workload else { return }
         workload = nil
         state.paceTimer?.cancel()
+        state.comebackTimer?.cancel()
         state.promise.fail(error)
     }
 }

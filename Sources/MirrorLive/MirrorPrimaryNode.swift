@@ -239,7 +239,8 @@ public final class MirrorPrimaryNode: PathEndpoint, @unchecked Sendable {
                 workload?.committedLSNs.append(lsn)
                 workload?.committed(lsn)
             case .degraded(let isDegraded):
-                log(isDegraded ? "degraded: every path is down, clients are not acknowledged" : "no longer degraded")
+                // Not at a clean end, where closing every path is the point.
+                if !stopped { log(isDegraded ? "degraded: every path is down, clients are not acknowledged" : "no longer degraded") }
                 if isDegraded { failWorkload(MirrorLiveError.degraded(unacknowledged: core.unacknowledged)) }
             case .rejected(let error):
                 log("write refused: \(error)")

@@ -31,8 +31,9 @@ struct RecordMirror: AsyncParsableCommand {
             --fail-path P@N closes path P's connection once N records were written: its streams \
             move to live paths and every unacknowledged entry is sent again. \
             --restore-path P@M brings it back once M records were written (M after N): the \
-            primary dials path P again, authenticates it with the same handshake, and once it \
-            is up streams are spread onto it again. A path lost otherwise (closed by the peer or \
+            primary dials path P again, authenticates it with the same handshake (the writes \
+            after M wait for it, 5 s at most), and once it is up streams are spread onto it \
+            again. A path lost otherwise (closed by the peer or \
             by a corrupt frame) is dialed again on its own every 100 ms until it is back. \
             --crash-primary-at N cuts the primary's power once N records were written: it \
             records `crash`, flushes its trace and drops every path; the secondary sees every \
