@@ -86,6 +86,9 @@ struct ExploreMerge: AsyncParsableCommand {
         }
 
         let all = parts.map(\.report)
+        // One counterexample found by several shards (the canonical one, say) is listed once.
+        var tokens = Set<String>()
+        let violations = all.flatMap(\.violations).filter { tokens.insert($0.token).inserted }
         let violation = all.contains { $0.verdict == ExplorationReport.Verdict.violation.rawValue }
         let merged = Merged(
             schemaVersion: ExploreRunner.JSONReport.currentSchema, modelStamp: first.report.modelStamp,
@@ -93,7 +96,7 @@ struct ExploreMerge: AsyncParsableCommand {
             shards: n, verdict: violation ? "violation" : "pass",
             exhaustive: all.allSatisfy(\.exhaustive) && !violation,
             states: all.reduce(0) { $0 + $1.states }, executions: all.reduce(0) { $0 + $1.executions },
-            transitions: all.reduce(0) { $0 + $1.transitions }, violations: all.flatMap(\.violations),
+            transitions: all.reduce(0) { $0 + $1.transitions }, violations: violations,
             crashStates: CrashStatesReport.merged(all.compactMap(\.crashStates)), from: FromReport.merged(all.compactMap(\.from)))
         switch format {
         case .json:

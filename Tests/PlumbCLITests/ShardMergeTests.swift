@@ -78,6 +78,20 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertTrue(merged.stdout.contains("replay: plumb replay plumb2."), merged.stdout)
     }
 
+    /// Shards that find the same counterexample (the canonical one does not depend on the
+    /// split) list it once in the merged report.
+    func testOneCounterexampleFoundByTwoShardsIsListedOnce() throws {
+        let files = try shards(["explore", "recovery", "--inject-fault", "doneBeforeEnds", "--shard", "auto", "--shards", "2",
+                                "--out", directory.path, "--format", "json"], count: 2)
+        let found = try files.map { try json(String(contentsOfFile: $0, encoding: .utf8)) }
+            .flatMap { ($0["violations"] as? [[String: Any]]) ?? [] }.compactMap { $0["token"] as? String }
+        let merged = try PlumbBinary.run(["explore", "merge", "--format", "json"] + files)
+        XCTAssertEqual(merged.status, 1, merged.stderr)
+        let tokens = try XCTUnwrap(json(merged.stdout)["violations"] as? [[String: Any]]).compactMap { $0["token"] as? String }
+        XCTAssertEqual(tokens.count, Set(found).count, "\(found)")
+        XCTAssertEqual(Set(tokens), Set(found))
+    }
+
     func testSetsThatAreNotOneExplorationsShardsAreRefused() throws {
         let files = try shards(["explore", "mirror", "--records", "1", "--shard", "auto", "--shards", "3", "--format", "json"],
                                count: 3)
