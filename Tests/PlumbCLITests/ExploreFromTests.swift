@@ -90,7 +90,7 @@ final class ExploreFromTests: XCTestCase {
         try assertPasses(report, status, stderr)
         // The recording deals record n to stream n-1 mod 2; the explorer's client to n mod 2.
         let workload = try XCTUnwrap((report["from"] as? [String: Any])?["workload"] as? String)
-        XCTAssertTrue(workload.contains("the trace's stream 0 is 1 here, the trace's stream 1 is 0 here"), workload)
+        XCTAssertTrue(workload.contains("streams renamed (the trace's → here): 0→1, 1→0"), workload)
         (status, report, stderr) = try explore("mirror", path("m"), ["--inject-fault", "commitsBeforeAck"])
         _ = try assertFindsAndReplays(report, status, stderr)
     }

@@ -191,10 +191,8 @@ package struct MirrorPlan: RecordedPlan {
             + (closedAtEnd > 0 ? " (and \(closedAtEnd) path\(closedAtEnd == 1 ? "" : "s") closed as the run ended)" : "")
             + ", \(recordedCrashes) crash\(recordedCrashes == 1 ? "" : "es")"
         // What the steps and messages call otherwise than the trace does.
-        let renamed = rename.enumerated().compactMap { trace, here in
-            here.flatMap { $0 == trace ? nil : "the trace's stream \(trace) is \($0) here" }
-        }
-        if !renamed.isEmpty { summary += "; " + renamed.joined(separator: ", ") }
+        let renamed = rename.enumerated().compactMap { trace, here in here.flatMap { $0 == trace ? nil : "\(trace)→\($0)" } }
+        if !renamed.isEmpty { summary += "; streams renamed (the trace's → here): " + renamed.joined(separator: ", ") }
         if lsnsRenumbered { summary += "; lsns renumbered 1, 2, ... in append order" }
     }
 
