@@ -288,6 +288,9 @@ final class CheckSink: SpecSink {
     /// A linearization of the events involved in which `after` precedes `before`: from Z3 when
     /// the solver is in use, else from the graph engine.
     private func counterexample(_ invariant: Invariant, before: EventStamp, after: EventStamp) -> [EventStamp] {
+        // An event never happens before itself: the event alone shows it (a linearization
+        // cannot put it after itself, so Z3 has nothing to refute).
+        if before.id == after.id { return [after] }
         // The facts: how the latest event of before's node known to `after` reaches it. Once
         // clock history was forgotten, that path can be gone for an `after` that is not its
         // node's latest (with three nodes or more): the anchor is then left out, not cited

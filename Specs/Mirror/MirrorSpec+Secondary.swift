@@ -173,6 +173,15 @@ extension MirrorSpec {
         _ entry: StreamEntry, deps: [StreamEntry], apply: Stamp, append: Stamp, sink: SpecSink
     ) {
         for dep in deps {
+            if dep == entry {
+                // Its own apply cannot come before it (judged so when the append comes first too).
+                sink.report(Violation(
+                    .mirrorBarrier,
+                    "the secondary applied \(Self.describe(entry)) at \(id(apply)) before its dep "
+                        + "\(Self.describe(dep)) (appended at \(id(append))): the entry names itself",
+                    events: [eventStamp(apply), eventStamp(append)]))
+                continue
+            }
             var depApply = ownApply(of: dep) ?? lateSession?.applies[dep]
             if depApply == nil, let before = lateSession?.before[dep.stream], before.contains(dep.sn) {
                 // Applied before the session began, so before this entry: that time's latest
