@@ -54,8 +54,8 @@ extension RecoverySpec {
         runs[r].activity[consumer, default: Activity()].starts.append(stamp)
     }
 
-    /// `end`: at most once, after a `start` unless it is the framework's timeout end, and before
-    /// `done`.
+    /// `end`: at most once, after a `start` unless it is the framework's timeout end, and (of a
+    /// consumer that started) before `done`.
     mutating func end(_ consumer: Name, _ end: End, run r: Int, sink: SpecSink) {
         let stamp = end.stamp
         let activity = runs[r].activity(of: consumer)
@@ -82,7 +82,9 @@ extension RecoverySpec {
                 }
             }
         }
-        reportIfAfterDone(consumer, stamp, in: r, sink: sink)
+        // `done` comes after the end of every *started* consumer (the page's row): the framework's
+        // timeout end of one that never started may come after it.
+        if !activity.starts.isEmpty { reportIfAfterDone(consumer, stamp, in: r, sink: sink) }
         runs[r].activity[consumer, default: Activity()].ends.append(end)
     }
 
