@@ -108,7 +108,7 @@ public struct Exploration<System: Explorable>: Sendable {
             depthCuts: tally.depthCuts,
             // Random and pct walks end at the --executions count without being stopped.
             budgetExhausted: stop == .budget || (options.strategy != .exhaustive
-                && options.budget.executions.map { tally.executions >= $0 } == true),
+                && options.budget.executions.map { tally.executions >= Self.walks(of: options.shard, in: $0) } == true),
             violationsFound: tally.violations,
             elapsed: control.clock.now - control.started,
             counterexamples: tally.counterexamples,
@@ -161,6 +161,11 @@ public struct Exploration<System: Explorable>: Sendable {
             total.merge(part, limit: options.maxCounterexamples)
         }
         return total
+    }
+
+    /// How many of walks `0..<count` belong to `shard` (walk `w` to shard `w % n`).
+    static func walks(of shard: Shard, in count: Int) -> Int {
+        count > shard.index ? (count - shard.index + shard.count - 1) / shard.count : 0
     }
 
     /// `found` with its steps' descriptions, replayed from the start.

@@ -161,7 +161,8 @@ extension MirrorPrimaryNode {
             perform(core.handle(.write(.init(key: key, payload: payload, deps: deps))))
         }
         paths.flush()
-        if let state = workload, state.submitted == state.plan.records, state.outstanding == 0 { finishWorkload() }
+        if let state = workload, state.submitted == state.plan.records, state.outstanding == 0,
+           state.awaitingComeback == nil { finishWorkload() }
     }
 
     /// Whether paced write `index` is due; if not, sets a timer (one at a time) to pump then.

@@ -28,9 +28,10 @@ extension Check {
             + "(\(result.candidatesTried) candidates tried with the graph engine); it still breaks \(invariant)"
             + (confirmed ? " (confirmed by z3)" : "")
             + (result.complete ? "" : "; the search stopped at its time limit, so a smaller failing trace may exist"))
-        // Events the search left out may be what kept other invariants: say so, lest they
-        // read as the reason the trace was minimized.
-        let others = Set(confirmation.violations.map(\.invariant.rawValue)).subtracting([invariant.rawValue]).sorted()
+        // Events the search left out may be what kept other invariants (ones the original
+        // trace did not break): say so, lest they read as the reason it was minimized.
+        let others = Set(confirmation.violations.map(\.invariant.rawValue)).subtracting([invariant.rawValue])
+            .subtracting(report.violations.map(\.invariant.rawValue)).subtracting(report.suppressed.keys.map(\.rawValue)).sorted()
         if !others.isEmpty {
             say("  it breaks \(others.joined(separator: ", ")) too: the search kept only what \(invariant) needs, "
                 + "and the events it left out held \(others.count == 1 ? "that one" : "those")")

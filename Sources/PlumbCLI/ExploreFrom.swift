@@ -86,16 +86,17 @@ struct ExploreFromOptions: ParsableArguments {
     }
 
     /// Stops (exit 1, the check's command to reproduce it) when the trace itself breaks an
-    /// invariant: the real cores would not do what it recorded, so what the explorer replays
-    /// would not be the trace, and the violation is already there to see.
+    /// invariant: the violation is already there to see, and this build's cores, which replay
+    /// the workload, need not do what the trace recorded.
     static func refuseFailing(_ files: [String]) throws {
         var options = Checker.Options()
         options.useSolver = false
         let report = Checker(options: options).check(files: files)
         guard report.verdict == .fail else { return }
         let broken = Set(report.violations.map(\.invariant.rawValue)).sorted()
-        var text = "plumb explore: the trace itself breaks \(broken.joined(separator: ", ")), so there is nothing to "
-            + "explore around it: the real cores would not do what it recorded. The first violation:\n"
+        var text = "plumb explore: the trace itself breaks \(broken.joined(separator: ", ")): the violation is already "
+            + "there, and --from explores around traces that pass (their workload replayed through this build's cores). "
+            + "The first violation:\n"
         if let first = report.violations.first {
             text += "  \(first.invariant): \(first.message)\n"
             for event in first.events {

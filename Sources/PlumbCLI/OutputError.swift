@@ -27,40 +27,79 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "cannot write \(path): \(reason)" }
 
     /// Writes `data` to the file `path` (atomically: a whole file or none), or throws why not.
-    /// A link is written through, to the file it names; a device or pipe (`/dev/stdout`, a
-    /// FIFO) is written to in place, since replacing it would destroy it.
+    /// A link is written through, to the file it names; `/dev/stdout` and `/dev/stderr` go to
+    /// the process's own streams, and another device, pipe or `/proc` file is written in place,
+    /// since replacing it would destroy it.
     static func write(_ data: Data, to path: String) throws {
         try checkFile(path)
-        let target = resolvingLinks(path)
-        do {
-            if isSpecial(target) {
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target))
-                defer { try? handle.close() }
-                try handle.write(contentsOf: data)
-            } else {
+        let bytes = [UInt8](data)
+        switch destination(of: path) {
+        case .stream(let fd):
+            try writeAll(bytes, to: fd, name: path)
+        case .inPlace:
+            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard fd >= 0 else { throw OutputError(path: path, reason: reason(errno: errno, path: path)) }
+            defer { close(fd) }
+            try writeAll(bytes, to: fd, name: path)
+        case .atomic(let target):
+            do {
                 try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+            } catch {
+                throw OutputError(path: path, reason: reason(for: error, path: target))
             }
-        } catch {
-            throw OutputError(path: path, reason: reason(for: error, path: target))
         }
     }
 
-    /// Writes all of `bytes` to standard output, or throws an `OutputError` (exit 2) saying why.
-    static func writeStandardOutput(_ bytes: [UInt8]) throws {
+    /// Where a write to a path goes (see `write`).
+    enum Destination: Equatable {
+        /// One of the process's own streams, by descriptor (its offset, not the file's start).
+        case stream(Int32)
+        /// The path itself, opened and written: a device, a pipe, a file under /proc.
+        case inPlace
+        /// A new file renamed over `target`, the end of the path's links.
+        case atomic(target: String)
+    }
+
+    /// Where a write to `path` goes.
+    static func destination(of path: String) -> Destination {
+        switch path {
+        case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1": return .stream(1)
+        case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2": return .stream(2)
+        default: break
+        }
+        // The kernel's own links (/proc/self/fd/N, /dev/fd/N) name open files, not paths.
+        func system(_ p: String) -> Bool { p.hasPrefix("/dev/") || p.hasPrefix("/proc/") }
+        let target = resolvingLinks(path)
+        if system(path) || system(target) || isSpecial(path) { return .inPlace }
+        return .atomic(target: target)
+    }
+
+    /// Writes all of `bytes` to the descriptor `fd`, or throws why not, naming `name`.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, name: String) throws {
         try bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw OutputError(path: "standard output", reason: standardOutputReason(errno))
+                    throw OutputError(path: name, reason: standardOutputReason(errno))
                 }
                 offset += n
             }
         }
     }
 
-    /// Why standard output could not be written, from the write's `errno`.
+    /// A system error number on `path`, in plain words (as `reason(for:path:)` gives them).
+    private static func reason(errno code: Int32, path: String) -> String {
+        reason(for: NSError(domain: NSPOSIXErrorDomain, code: Int(code)), path: path)
+    }
+
+    /// Writes all of `bytes` to standard output, or throws an `OutputError` (exit 2) saying why.
+    static func writeStandardOutput(_ bytes: [UInt8]) throws {
+        try writeAll(bytes, to: 1, name: "standard output")
+    }
+
+    /// Why a stream (standard output, a pipe, a device) could not be written, from the write's `errno`.
     static func standardOutputReason(_ code: Int32) -> String {
         switch code {
         case EPIPE: "the reader closed the pipe"
@@ -80,7 +119,8 @@ struct OutputError: Error, CustomStringConvertible {
         return current
     }
 
-    /// Whether `path` exists and is neither a regular file nor a folder: a device, a pipe or a socket.
+    /// Whether `path` exists and (through its links) is neither a regular file nor a folder: a
+    /// device, a pipe or a socket.
     static func isSpecial(_ path: String) -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { return false }
@@ -106,13 +146,20 @@ struct OutputError: Error, CustomStringConvertible {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw OutputError(path: path, reason: "it is a folder, not a file")
         }
-        let target = resolvingLinks(path)
-        if isSpecial(target) {
+        let target: String
+        switch destination(of: path) {
+        case .stream:
+            return
+        case .inPlace:
             // Written in place (see `write`): its folder need not be writable, it must be.
-            guard access(target, W_OK) == 0 else {
-                throw OutputError(path: path, reason: "permission denied (\(String(cString: strerror(errno))))")
+            guard access(path, W_OK) == 0 else {
+                throw OutputError(path: path, reason: FileManager.default.fileExists(atPath: path)
+                    ? "permission denied (\(String(cString: strerror(errno))))"
+                    : "nothing can be created there (a system folder)")
             }
             return
+        case .atomic(let end):
+            target = end
         }
         let folder = parent(of: target)
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {

@@ -47,6 +47,8 @@ struct Plumb: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            // A signal's exit code first (a command may return normally after one).
+            Interrupts.shared.exitIfInterrupted()
             exitUnlessStandardOutputWritten()
         } catch {
             Interrupts.shared.exitIfInterrupted()

@@ -68,9 +68,19 @@ extension RecoveryWorkload {
     /// found), or nil.
     private static func line(of needle: String, in text: String, after name: String?) -> Int? {
         var start = text.startIndex
-        if let name, let at = text.range(of: "\"\(name)\"") { start = at.upperBound }
+        // The consumer's own `"name": "X"`, not an `"X"` in another consumer's lists.
+        if let name, let at = text.range(of: #""name"\s*:\s*"# + NSRegularExpression.escapedPattern(for: jsonQuoted(name)),
+                                         options: .regularExpression) {
+            start = at.upperBound
+        }
         guard let range = text.range(of: needle, range: start ..< text.endIndex) else { return nil }
         return text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+    }
+
+    /// `name` as a JSON string literal, quotes included (how it most likely appears in the file).
+    private static func jsonQuoted(_ name: String) -> String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: [name], options: [.withoutEscapingSlashes]), as: UTF8.self)
+            .dropFirst().dropLast()).map(String.init) ?? "\"\(name)\""
     }
 
     /// The line of the field a decoding error is about: its key after its consumer's name.

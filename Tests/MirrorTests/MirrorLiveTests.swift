@@ -89,6 +89,11 @@ final class MirrorLiveTests: XCTestCase {
         let comeback = try XCTUnwrap(summary.comebacks.first, "\(summary.comebacks)")
         XCTAssertEqual(comeback.afterRecords, 100)
         XCTAssertGreaterThan(comeback.sent, 0)
+        // At the last record too: the run waits for the comeback before it ends.
+        options.outputDirectory = scratchDirectory()
+        options.restorePath = (path: 1, afterRecords: 300)
+        let last = try await MirrorRecording(options: options).run()
+        XCTAssertEqual(last.comebacks.first?.afterRecords, 300, "\(last.comebacks)")
     }
 
     func testAFailedPathComesBackAndTakesStreamsAgain() async throws {

@@ -83,6 +83,12 @@ final class ExploreCommandTests: XCTestCase {
             XCTAssertEqual(report["executions"] as? Int, 20, "\(report)")
             XCTAssertEqual(report["budget_exhausted"] as? Bool, true, "\(report)")
         }
+        // A shard runs its share of the walks: its budget is spent too.
+        let shard = try PlumbBinary.run(["explore", "recovery", "--strategy", "random", "--executions", "21",
+                                         "--shard", "1/2", "--format", "json"])
+        let report = try json(shard.stdout)
+        XCTAssertEqual(report["executions"] as? Int, 10, "\(report)")
+        XCTAssertEqual(report["budget_exhausted"] as? Bool, true, "\(report)")
     }
 
     /// The crash statistics are the search's: shrinking a counterexample and searching for the

@@ -147,16 +147,6 @@ final class ExploreFromTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("c.jsonl:3:"), refused.stderr)
     }
 
-    /// A trace whose workers are w1 and w2 is explored on two workers, not on three with a w0
-    /// that recorded nothing.
-    func testRecoveryWorkersAreThoseThatRecorded() throws {
-        let trace = PlumbBinary.root.appendingPathComponent("Traces/recovery/pass-crash-then-rerun.jsonl").path
-        let (status, report, stderr) = try explore("recovery", trace)
-        XCTAssertEqual(status, 0, stderr)
-        let workload = try XCTUnwrap((report["from"] as? [String: Any])?["workload"] as? String)
-        XCTAssertTrue(workload.hasPrefix("2 consumers on 2 workers"), workload)
-    }
-
     func testRecoveryTraceOfRecordRecoveryPassesAndASeededBugIsFound() throws {
         let record = try plumb(["record", "recovery", "--consumers", "6", "--workers", "2", "--fail", "1",
                                 "--max-ms", "2", "--out", path("r")])

@@ -131,6 +131,33 @@ final class OutputErrorTests: XCTestCase {
         XCTAssertTrue(OutputError.isSpecial("/dev/null"))
         try OutputError.write(Data("x".utf8), to: "/dev/null")
         XCTAssertTrue(OutputError.isSpecial("/dev/null"))
+        // The process's own streams go to their descriptors (a redirected file keeps what was
+        // written before; a pipe's /proc link names no path).
+        XCTAssertEqual(OutputError.destination(of: "/dev/stdout"), .stream(1))
+        XCTAssertEqual(OutputError.destination(of: "/proc/self/fd/2"), .stream(2))
+        XCTAssertEqual(OutputError.destination(of: "/proc/self/fd/7"), .inPlace)
+        XCTAssertEqual(OutputError.destination(of: path("link.html")), .atomic(target: path("target.html")))
+    }
+
+    /// `--html /dev/stdout` with standard output redirected to a file appends the page to what
+    /// was printed (before, the page replaced the file by a rename, the report lost).
+    func testDevStdoutIsTheStreamNotAFileToReplace() throws {
+        let trace = PlumbBinary.root.appendingPathComponent("Traces/mirror/pass-basic-one-stream.jsonl").path
+        let log = path("ci.log")
+        try Data("before\n".utf8).write(to: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = PlumbBinary.url
+        process.arguments = ["check", trace, "--html", "/dev/stdout"]
+        let out = try XCTUnwrap(FileHandle(forWritingAtPath: log))
+        try out.seekToEnd()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("before\nPASS: mirror trace"), String(text.prefix(200)))
+        XCTAssertTrue(text.contains("<html"), String(text.suffix(200)))
     }
 
     /// A report that cannot be written to standard output exits 2 saying so, even when the

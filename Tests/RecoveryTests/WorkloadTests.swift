@@ -53,6 +53,11 @@ final class WorkloadTests: XCTestCase {
         XCTAssertThrowsError(try RecoveryWorkload.decode(Data(#"{"consumers":[{"name":"a","ms":"x"}]}"#.utf8))) { error in
             XCTAssertEqual("\(error)", #"line 1: consumer 1, field "ms": expected an integer"#)
         }
+        // The consumer's own name finds its line, not the same name in another's deps.
+        let named = "{\"consumers\": [\n {\"name\": \"a\"},\n {\"name\": \"b\", \"deps\": [\"c\"], \"ms\": 2},\n {\"name\": \"c\", \"ms\": \"x\"}]}"
+        XCTAssertThrowsError(try RecoveryWorkload.decode(Data(named.utf8))) { error in
+            XCTAssertEqual("\(error)", #"line 4: consumer 3, field "ms": expected an integer"#)
+        }
         // A field of the wrong kind and text that is not JSON say where, in JSON's words.
         let list = "{\"consumers\": [\n {\"name\": \"a\"},\n {\"name\": \"b\", \"deps\": \"a\"}]}"
         XCTAssertThrowsError(try RecoveryWorkload.decode(Data(list.utf8))) { error in

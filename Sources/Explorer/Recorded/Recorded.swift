@@ -148,9 +148,7 @@ package struct Recorded<Plan: RecordedPlan>: Explorable {
     package func independent(_ a: Choice, _ b: Choice) -> Bool {
         guard base.independent(a.base, b.base) else { return false }
         // The trial's steps are not explored ones: they tally no crash point.
-        var trial = self
-        trial.tally = nil
-        return trial.commuteByTrial(a, b)
+        return untallied().commuteByTrial(a, b)
     }
 
     /// The system's verdict.

@@ -66,9 +66,9 @@ package struct RecoveryPlan: RecordedPlan {
         try trace.expect(.recovery)
         var registrations: [ConsumerRegistration] = []
         var index: [String: Int] = [:]
-        var began = false, crashCount = 0
-        // The workers that recorded anything: as many run here (w0, w1, ...; they are alike).
-        var workerNames = Set<Int>()
+        // Workers up to the highest one named: a trace of w0 and w3 had at least four (one
+        // that recorded nothing was idle), and more workers only allow more schedules.
+        var began = false, crashCount = 0, workers = 0
         var ends: [String: TraceEvent] = [:]
         var timedOut: Set<String> = []
         for event in trace.events {
@@ -76,7 +76,7 @@ package struct RecoveryPlan: RecordedPlan {
                 guard event.node.hasPrefix("w"), let k = Int(event.node.dropFirst()), k >= 0 else {
                     throw trace.refusal(event, "worker node \"\(event.node)\": the explorer replays workers named w0, w1, ...")
                 }
-                workerNames.insert(k)
+                workers = max(workers, k + 1)
             }
             switch event.kind {
             case let .register(consumer, deps, after, logs) where !began:
@@ -107,7 +107,6 @@ package struct RecoveryPlan: RecordedPlan {
                 break
             }
         }
-        let workers = workerNames.count
         guard !registrations.isEmpty else {
             throw trace.refusal("the trace registers no consumer before its first begin: there is no graph to explore")
         }
