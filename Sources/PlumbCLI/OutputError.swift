@@ -62,16 +62,24 @@ struct OutputError: Error, CustomStringConvertible {
 
     /// Where a write to `path` goes.
     static func destination(of path: String) -> Destination {
-        switch path {
-        case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1": return .stream(1)
-        case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2": return .stream(2)
-        default: break
+        func stream(_ p: String) -> Int32? {
+            switch p {
+            case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1": 1
+            case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2": 2
+            default: nil
+            }
         }
-        // The kernel's own links (/proc/self/fd/N, /dev/fd/N) name open files, not paths.
+        // The kernel's own links (/proc/self/fd/N, /dev/fd/N) name open files, not paths: the
+        // links are followed only up to one of them.
         func system(_ p: String) -> Bool { p.hasPrefix("/dev/") || p.hasPrefix("/proc/") }
-        let target = resolvingLinks(path)
-        if system(path) || system(target) || isSpecial(path) { return .inPlace }
-        return .atomic(target: target)
+        var hop = path
+        for _ in 0..<40 {
+            if let fd = stream(hop) { return .stream(fd) }
+            if system(hop) { return .inPlace }
+            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: hop) else { break }
+            hop = next.hasPrefix("/") ? next : parent(of: hop) + "/" + next
+        }
+        return isSpecial(path) ? .inPlace : .atomic(target: hop)
     }
 
     /// Writes all of `bytes` to the descriptor `fd`, or throws why not, naming `name`.
@@ -106,17 +114,6 @@ struct OutputError: Error, CustomStringConvertible {
         case ENOSPC: "no space left on the device"
         default: String(cString: strerror(code))
         }
-    }
-
-    /// The path a chain of links at `path` ends at (the path itself when it is no link); a
-    /// link to a missing file ends at that file's path.
-    static func resolvingLinks(_ path: String) -> String {
-        var current = path
-        for _ in 0..<40 {
-            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
-            current = next.hasPrefix("/") ? next : parent(of: current) + "/" + next
-        }
-        return current
     }
 
     /// Whether `path` exists and (through its links) is neither a regular file nor a folder: a

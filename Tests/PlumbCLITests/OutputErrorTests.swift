@@ -137,6 +137,8 @@ final class OutputErrorTests: XCTestCase {
         XCTAssertEqual(OutputError.destination(of: "/proc/self/fd/2"), .stream(2))
         XCTAssertEqual(OutputError.destination(of: "/proc/self/fd/7"), .inPlace)
         XCTAssertEqual(OutputError.destination(of: path("link.html")), .atomic(target: path("target.html")))
+        try FileManager.default.createSymbolicLink(atPath: path("out"), withDestinationPath: "/dev/stdout")
+        XCTAssertEqual(OutputError.destination(of: path("out")), .stream(1))
     }
 
     /// `--html /dev/stdout` with standard output redirected to a file appends the page to what
