@@ -78,7 +78,7 @@ extension JSONCursor {
 
     /// Scans the integer at `pos` (on `-` or a digit): its value when it is in Int64's range
     /// (at most 19 digits) with no leading zero, no fraction and no exponent; nil otherwise.
-    @inline(__always) private mutating func plainInteger() -> Int? {
+    @inline(__always) mutating func plainInteger() -> Int? {
         var i = pos
         let negative = base[i] == UInt8(ascii: "-")
         if negative { i += 1 }

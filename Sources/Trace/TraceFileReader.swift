@@ -41,6 +41,8 @@ public struct TraceFileReader {
     private let allowTruncated: Bool
     /// Per node: the last seq seen in this file and its line.
     private var lastSeq = LastSeqTable()
+    /// The shapes of this file's lines, read without a full parse.
+    private var templates = LineTemplateCache()
 
     /// Opens `path` and reads its header.
     ///
@@ -82,6 +84,7 @@ public struct TraceFileReader {
     /// Throws a `TraceInputError` naming the file and line of the first problem.
     public mutating func next() throws(TraceInputError) -> TraceItem? {
         while let line = try source.nextLine() {
+            if let event = templates.match(line) { return .event(try located(event)) }
             let parsed: TraceLine
             do {
                 parsed = try parser.parse(line)
@@ -110,18 +113,25 @@ public struct TraceFileReader {
                 }
             case .extensionEvent(let id):
                 return .extensionEvent(id)
-            case .event(var event):
-                let lineNumber = source.lineNumber
-                if let previous = lastSeq.update(event.node, seq: event.seq, line: lineNumber) {
-                    throw failure(
-                        "seq \(event.seq) of node \"\(event.node)\" does not increase: "
-                            + "the node's previous seq is \(previous.seq) at line \(previous.line)")
-                }
-                event.location = SourceLocation(file: fileIndex, line: lineNumber)
-                return .event(event)
+            case .event(let event):
+                templates.learn(line, event)
+                return .event(try located(event))
             }
         }
         return nil
+    }
+
+    /// `event`, read from the latest line, with its location; throws when its seq does not
+    /// follow its node's previous one in this file.
+    @inline(__always) private mutating func located(_ event: consuming TraceEvent) throws(TraceInputError) -> TraceEvent {
+        let lineNumber = source.lineNumber
+        if let previous = lastSeq.update(event.node, seq: event.seq, line: lineNumber) {
+            throw failure(
+                "seq \(event.seq) of node \"\(event.node)\" does not increase: "
+                    + "the node's previous seq is \(previous.seq) at line \(previous.line)")
+        }
+        event.location = SourceLocation(file: fileIndex, line: lineNumber)
+        return event
     }
 
     private func failure(_ message: String) -> TraceInputError {

@@ -1,0 +1,85 @@
+/// The few line shapes a file repeats (`LineTemplate`), so that most of its lines are read
+/// without a full parse.
+///
+/// A line is tried against the template that followed the last one matched last time, then
+/// against the others. A line that matches none is parsed in full, and its event becomes a
+/// template (the oldest one goes once there are `capacity`). A file whose lines keep making new
+/// templates rather than matching them (every line another shape) stops using them.
+///
+/// A value type; used by one reader.
+struct LineTemplateCache {
+    /// The most templates kept: a recorder writes a shape per event kind and node pair.
+    static let capacity = 12
+
+    private var templates: [LineTemplate] = []
+    /// Per template, the one matched after it last time (-1: none yet).
+    private var successor: [Int] = []
+    /// The template matched last (-1: none).
+    private var last = -1
+    /// The template to replace when full.
+    private var oldest = 0
+    private var hits = 0
+    private var made = 0
+    /// Set once templates stopped paying off for this file.
+    private var disabled = false
+
+    /// Whether every template starts alike (`LineTemplate.sharesHead`), as those of a file of
+    /// one node do: a line's head is then read once, whichever template it matches.
+    private var sharedHead = true
+
+    /// The event of `line` if it has the shape of a template.
+    @inline(__always) mutating func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+        guard !templates.isEmpty else { return nil }
+        let guess = last >= 0 ? successor[last] : -1
+        if sharedHead {
+            guard let (pos, value) = templates[0].head(line) else { return nil }
+            if guess >= 0, let event = templates[guess].tail(line, pos: pos, first: value) { return hit(guess, event) }
+            for i in templates.indices where i != guess {
+                if let event = templates[i].tail(line, pos: pos, first: value) { return hit(i, event) }
+            }
+            return nil
+        }
+        if guess >= 0, let event = templates[guess].match(line) { return hit(guess, event) }
+        for i in templates.indices where i != guess {
+            if let event = templates[i].match(line) { return hit(i, event) }
+        }
+        return nil
+    }
+
+    @inline(__always) private mutating func hit(_ i: Int, _ event: TraceEvent) -> TraceEvent {
+        if last >= 0 { successor[last] = i }
+        last = i
+        hits &+= 1
+        return event
+    }
+
+    /// Makes a template of `line`, which matched none and which the full parser read as `event`
+    /// (with no location yet).
+    mutating func learn(_ line: UnsafeBufferPointer<UInt8>, _ event: TraceEvent) {
+        guard !disabled, let template = LineTemplate(line: line, event: event) else { return }
+        made += 1
+        if made >= 256 && hits < 8 * made {
+            // Most lines are shapes of their own here: stop paying for trying and making templates.
+            disabled = true
+            templates = []
+            successor = []
+            last = -1
+            return
+        }
+        let i: Int
+        if templates.count < Self.capacity {
+            i = templates.count
+            templates.append(template)
+            successor.append(-1)
+        } else {
+            i = oldest
+            oldest = (oldest + 1) % Self.capacity
+            templates[i] = template
+            for j in successor.indices where successor[j] == i { successor[j] = -1 }
+            successor[i] = -1
+        }
+        if last >= 0 { successor[last] = i }
+        last = i
+        sharedHead = templates.allSatisfy { $0.sharesHead(with: templates[0]) }
+    }
+}
