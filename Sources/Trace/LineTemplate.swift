@@ -31,7 +31,7 @@ final class LineTemplate {
     /// The field of each integer, in line order.
     private let slots: UnsafeMutableBufferPointer<Slot>
     /// The template event's node, its cause's node (nil: no cause), and whether it has a clock.
-    private let node: String
+    let node: String
     private let causeNode: String?
     private let hasT: Bool
     /// The template event's kind, and its one boolean (`path`'s `up`, `done`'s `ok`).
@@ -73,10 +73,24 @@ final class LineTemplate {
         slots.deallocate()
     }
 
+    /// The integers of a line of this shape, by field.
+    struct Numbers {
+        var seq = 0, t = 0, causeSeq = 0
+        var fields: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    }
+
     /// The event `line` holds, when it has this template's shape; nil otherwise.
-    @inline(__always) func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        guard let (pos, value) = head(line) else { return nil }
-        return tail(line, pos: pos, first: value)
+    func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+        guard let (pos, value) = head(line), let numbers = tail(line, pos: pos, first: value) else { return nil }
+        return event(numbers, location: .none)
+    }
+
+    /// The template's event with `numbers`, read from `location`.
+    @inline(__always) func event(_ numbers: Numbers, location: SourceLocation) -> TraceEvent {
+        TraceEvent(
+            node: node, seq: numbers.seq, kind: kind(numbers.fields),
+            causes: causeNode.map { [EventID(node: $0, seq: numbers.causeSeq)] } ?? [],
+            t: hasT ? numbers.t : nil, location: location)
     }
 
     /// Where the line's first integer ends and its value, when the line starts with this
@@ -97,25 +111,24 @@ final class LineTemplate {
             && Self.equal(UnsafePointer(literal.baseAddress!), UnsafePointer(other.literal.baseAddress!), ends[0])
     }
 
-    /// The event of `line` whose `head` ended at `pos` with value `first`, when the rest of the
-    /// line has this template's shape.
-    @inline(__always) func tail(_ line: UnsafeBufferPointer<UInt8>, pos: Int, first: Int) -> TraceEvent? {
+    /// The integers of `line` whose `head` ended at `pos` with value `first`, when the rest of
+    /// the line has this template's shape.
+    @inline(__always) func tail(_ line: UnsafeBufferPointer<UInt8>, pos: Int, first: Int) -> Numbers? {
         let base = line.baseAddress!, end = line.count
         let literal = UnsafePointer(literal.baseAddress!)
         var pos = pos, start = ends[0]
-        var seq = 0, t = 0, causeSeq = 0
-        var fields: (Int, Int, Int, Int) = (0, 0, 0, 0)
+        var numbers = Numbers()
         var value = first
         var i = 0
         while true {
             switch slots[i] {
-            case .seq: seq = value
-            case .t: t = value
-            case .causeSeq: causeSeq = value
-            case .field0: fields.0 = value
-            case .field1: fields.1 = value
-            case .field2: fields.2 = value
-            case .field3: fields.3 = value
+            case .seq: numbers.seq = value
+            case .t: numbers.t = value
+            case .causeSeq: numbers.causeSeq = value
+            case .field0: numbers.fields.0 = value
+            case .field1: numbers.fields.1 = value
+            case .field2: numbers.fields.2 = value
+            case .field3: numbers.fields.3 = value
             }
             i &+= 1
             let stop = ends[i], count = stop &- start
@@ -129,10 +142,7 @@ final class LineTemplate {
             guard let next = Self.integer(base, end, &pos, signed: slots[i] == .t) else { return nil }
             value = next
         }
-        return TraceEvent(
-            node: node, seq: seq, kind: kind(fields),
-            causes: causeNode.map { [EventID(node: $0, seq: causeSeq)] } ?? [],
-            t: hasT ? t : nil)
+        return numbers
     }
 
     /// The integer at `pos` (moving `pos` past it) as the quick scan reads one

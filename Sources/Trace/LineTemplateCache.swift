@@ -27,30 +27,40 @@ struct LineTemplateCache {
     /// one node do: a line's head is then read once, whichever template it matches.
     private var sharedHead = true
 
-    /// The event of `line` if it has the shape of a template.
-    @inline(__always) mutating func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+    /// The template `line` has the shape of (an index for `node(_:)` and `event(_:_:location:)`)
+    /// and its integers.
+    @inline(__always) mutating func match(_ line: UnsafeBufferPointer<UInt8>) -> (Int, LineTemplate.Numbers)? {
         guard !templates.isEmpty else { return nil }
         let guess = last >= 0 ? successor[last] : -1
         if sharedHead {
             guard let (pos, value) = templates[0].head(line) else { return nil }
-            if guess >= 0, let event = templates[guess].tail(line, pos: pos, first: value) { return hit(guess, event) }
+            if guess >= 0, let numbers = templates[guess].tail(line, pos: pos, first: value) { return hit(guess, numbers) }
             for i in templates.indices where i != guess {
-                if let event = templates[i].tail(line, pos: pos, first: value) { return hit(i, event) }
+                if let numbers = templates[i].tail(line, pos: pos, first: value) { return hit(i, numbers) }
             }
             return nil
         }
-        if guess >= 0, let event = templates[guess].match(line) { return hit(guess, event) }
-        for i in templates.indices where i != guess {
-            if let event = templates[i].match(line) { return hit(i, event) }
+        for i in templates.indices {
+            if let (pos, value) = templates[i].head(line), let numbers = templates[i].tail(line, pos: pos, first: value) {
+                return hit(i, numbers)
+            }
         }
         return nil
     }
 
-    @inline(__always) private mutating func hit(_ i: Int, _ event: TraceEvent) -> TraceEvent {
+    /// The node of template `i`'s events.
+    @inline(__always) func node(_ i: Int) -> String { templates[i].node }
+
+    /// Template `i`'s event with `numbers`, read from `location`.
+    @inline(__always) func event(_ i: Int, _ numbers: LineTemplate.Numbers, location: SourceLocation) -> TraceEvent {
+        templates[i].event(numbers, location: location)
+    }
+
+    @inline(__always) private mutating func hit(_ i: Int, _ numbers: LineTemplate.Numbers) -> (Int, LineTemplate.Numbers) {
         if last >= 0 { successor[last] = i }
         last = i
         hits &+= 1
-        return event
+        return (i, numbers)
     }
 
     /// Makes a template of `line`, which matched none and which the full parser read as `event`

@@ -84,7 +84,10 @@ public struct TraceFileReader {
     /// Throws a `TraceInputError` naming the file and line of the first problem.
     public mutating func next() throws(TraceInputError) -> TraceItem? {
         while let line = try source.nextLine() {
-            if let event = templates.match(line) { return .event(try located(event)) }
+            if let (shape, numbers) = templates.match(line) {
+                try checkSeq(of: templates.node(shape), numbers.seq)
+                return .event(templates.event(shape, numbers, location: SourceLocation(file: fileIndex, line: source.lineNumber)))
+            }
             let parsed: TraceLine
             do {
                 parsed = try parser.parse(line)
@@ -113,25 +116,24 @@ public struct TraceFileReader {
                 }
             case .extensionEvent(let id):
                 return .extensionEvent(id)
-            case .event(let event):
+            case .event(var event):
                 templates.learn(line, event)
-                return .event(try located(event))
+                try checkSeq(of: event.node, event.seq)
+                event.location = SourceLocation(file: fileIndex, line: source.lineNumber)
+                return .event(event)
             }
         }
         return nil
     }
 
-    /// `event`, read from the latest line, with its location; throws when its seq does not
-    /// follow its node's previous one in this file.
-    @inline(__always) private mutating func located(_ event: consuming TraceEvent) throws(TraceInputError) -> TraceEvent {
-        let lineNumber = source.lineNumber
-        if let previous = lastSeq.update(event.node, seq: event.seq, line: lineNumber) {
+    /// Throws unless `seq`, read from the latest line, follows the previous seq of `node` in
+    /// this file.
+    @inline(__always) private mutating func checkSeq(of node: String, _ seq: Int) throws(TraceInputError) {
+        if let previous = lastSeq.update(node, seq: seq, line: source.lineNumber) {
             throw failure(
-                "seq \(event.seq) of node \"\(event.node)\" does not increase: "
+                "seq \(seq) of node \"\(node)\" does not increase: "
                     + "the node's previous seq is \(previous.seq) at line \(previous.line)")
         }
-        event.location = SourceLocation(file: fileIndex, line: lineNumber)
-        return event
     }
 
     private func failure(_ message: String) -> TraceInputError {
