@@ -67,10 +67,28 @@ enum TraceHarness {
     /// of its own exact size, so that a read past its end is a read past an allocation.
     private static func lines(_ input: UnsafeBufferPointer<UInt8>) {
         var start = 0
+        var previous: [UInt8]?
         for index in 0...input.count where index == input.count || input[index] == 0x0A {
             let line = Array(input[start..<index])
             start = index + 1
-            for parser in parsers { parseAndRoundTrip(line, parser) }
+            for parser in parsers {
+                parseAndRoundTrip(line, parser)
+                if let previous { matchThroughTemplate(of: previous, line, parser) }
+            }
+            previous = line
+        }
+    }
+
+    /// Makes a template of `first` (if `parser` reads it as an event of a shape templates
+    /// cover); what it reads from `line` must be what `parser` reads from it.
+    private static func matchThroughTemplate(of first: [UInt8], _ line: [UInt8], _ parser: EventParser) {
+        guard case .event(let event)? = try? parser.parse(first),
+              let template = first.withUnsafeBufferPointer({ LineTemplate(line: $0, event: event) }),
+              let matched = line.withUnsafeBufferPointer({ template.match($0) })
+        else { return }
+        let full = Result { () throws(TraceInputError) in try parser.parse(line) }
+        guard case .success(.event(let event)) = full, event == matched else {
+            fatalError("a template of \(show(first)) reads \(show(line)) as \(matched), the parser as \(full)")
         }
     }
 
@@ -110,6 +128,9 @@ enum TraceHarness {
         store(input, at: plainPath)
         let strict = readAll(plainPath, allowTruncated: false)
         let lenient = readAll(plainPath, allowTruncated: true)
+        // Lines read through templates read as the full parser reads them, errors included.
+        let parsed = readAll(plainPath, allowTruncated: false, templates: false)
+        guard parsed == strict else { fatalError("templates change what a file reads as: \(strict) vs \(parsed)") }
         if strict.error == nil {
             // Nothing was cut, so --truncated must change nothing.
             guard lenient == strict else {
@@ -212,11 +233,11 @@ enum TraceHarness {
         }
     }
 
-    /// Reads `path` to its end or first error.
-    private static func readAll(_ path: String, allowTruncated: Bool) -> Outcome {
+    /// Reads `path` to its end or first error (`templates`: see `TraceFileReader`).
+    private static func readAll(_ path: String, allowTruncated: Bool, templates: Bool = true) -> Outcome {
         var outcome = Outcome()
         do {
-            var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: allowTruncated)
+            var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: allowTruncated, templates: templates)
             outcome.header = reader.header
             defer { outcome.dropped = reader.droppedCutLines }
             while let item = try reader.next() { outcome.items.append(item) }

@@ -18,7 +18,7 @@
 /// its own line and comparing with the full parse.
 ///
 /// A reference type so that trying it copies nothing; not thread-safe: used by one reader.
-final class LineTemplate {
+package final class LineTemplate {
     /// Which field an integer of the line is.
     enum Slot: UInt8 {
         case seq, t, causeSeq, field0, field1, field2, field3
@@ -40,7 +40,7 @@ final class LineTemplate {
 
     /// The template of `line`, which the full parser read as `event`; nil when the line or the
     /// event has a shape templates do not cover.
-    init?(line: UnsafeBufferPointer<UInt8>, event: TraceEvent) {
+    package init?(line: UnsafeBufferPointer<UInt8>, event: TraceEvent) {
         guard event.causes.count <= 1, let packed = TracePackedKind(event.kind), TracePackedKind.hasNoList(event.kind),
               let base = line.baseAddress
         else { return nil }
@@ -80,7 +80,7 @@ final class LineTemplate {
     }
 
     /// The event `line` holds, when it has this template's shape; nil otherwise.
-    func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+    package func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
         guard let (pos, value) = head(line), let numbers = tail(line, pos: pos, first: value) else { return nil }
         return event(numbers, location: .none)
     }

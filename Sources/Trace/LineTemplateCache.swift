@@ -63,6 +63,14 @@ struct LineTemplateCache {
         return (i, numbers)
     }
 
+    /// Uses no templates from now on.
+    mutating func disable() {
+        disabled = true
+        templates = []
+        successor = []
+        last = -1
+    }
+
     /// Makes a template of `line`, which matched none and which the full parser read as `event`
     /// (with no location yet).
     mutating func learn(_ line: UnsafeBufferPointer<UInt8>, _ event: TraceEvent) {
@@ -70,10 +78,7 @@ struct LineTemplateCache {
         made += 1
         if made >= 256 && hits < 8 * made {
             // Most lines are shapes of their own here: stop paying for trying and making templates.
-            disabled = true
-            templates = []
-            successor = []
-            last = -1
+            disable()
             return
         }
         let i: Int

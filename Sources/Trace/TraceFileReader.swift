@@ -50,6 +50,12 @@ public struct TraceFileReader {
     /// non-blank line is not a valid header (a cut header is an error even with
     /// `allowTruncated`: a file needs its header).
     public init(path: String, fileIndex: Int, allowTruncated: Bool = false) throws(TraceInputError) {
+        try self.init(path: path, fileIndex: fileIndex, allowTruncated: allowTruncated, templates: true)
+    }
+
+    /// Opens `path` as above; without `templates`, every line is parsed in full (what the
+    /// templates' fuzz target compares them with).
+    package init(path: String, fileIndex: Int, allowTruncated: Bool, templates: Bool) throws(TraceInputError) {
         self.path = path
         self.fileIndex = fileIndex
         self.allowTruncated = allowTruncated
@@ -71,6 +77,7 @@ public struct TraceFileReader {
             break
         }
         parser = EventParser(system: header.system)
+        if !templates { self.templates.disable() }
     }
 
     /// The number of the last line read.
