@@ -12,6 +12,9 @@ struct LineTemplateCache {
     static let capacity = 12
 
     private var templates: [LineTemplate] = []
+    /// The same templates, unretained: each is used through its guaranteed reference (`with`),
+    /// as `templates` holds it, so trying one retains and releases nothing.
+    private var refs: [Unmanaged<LineTemplate>] = []
     /// Per template, the one matched after it last time (-1: none yet).
     private var successor: [Int] = []
     /// The template matched last (-1: none).
@@ -30,30 +33,35 @@ struct LineTemplateCache {
     /// The template `line` has the shape of (an index for `node(_:)` and `event(_:_:location:)`)
     /// and its integers.
     @inline(__always) mutating func match(_ line: UnsafeBufferPointer<UInt8>) -> (Int, LineTemplate.Numbers)? {
-        guard !templates.isEmpty else { return nil }
+        guard !refs.isEmpty else { return nil }
         let guess = last >= 0 ? successor[last] : -1
         if sharedHead {
-            guard let (pos, value) = templates[0].head(line) else { return nil }
-            if guess >= 0, let numbers = templates[guess].tail(line, pos: pos, first: value) { return hit(guess, numbers) }
-            for i in templates.indices where i != guess {
-                if let numbers = templates[i].tail(line, pos: pos, first: value) { return hit(i, numbers) }
+            guard let (pos, value) = with(0, { $0.head(line) }) else { return nil }
+            if guess >= 0, let numbers = with(guess, { $0.tail(line, pos: pos, first: value) }) { return hit(guess, numbers) }
+            for i in refs.indices where i != guess {
+                if let numbers = with(i, { $0.tail(line, pos: pos, first: value) }) { return hit(i, numbers) }
             }
             return nil
         }
-        for i in templates.indices {
-            if let (pos, value) = templates[i].head(line), let numbers = templates[i].tail(line, pos: pos, first: value) {
+        for i in refs.indices {
+            if let numbers = with(i, { t in t.head(line).flatMap { t.tail(line, pos: $0.pos, first: $0.value) } }) {
                 return hit(i, numbers)
             }
         }
         return nil
     }
 
+    /// `body` of template `i`.
+    @inline(__always) private func with<R>(_ i: Int, _ body: (LineTemplate) -> R) -> R {
+        refs[i]._withUnsafeGuaranteedRef(body)
+    }
+
     /// The node of template `i`'s events.
-    @inline(__always) func node(_ i: Int) -> String { templates[i].node }
+    @inline(__always) func node(_ i: Int) -> String { with(i) { $0.node } }
 
     /// Template `i`'s event with `numbers`, read from `location`.
     @inline(__always) func event(_ i: Int, _ numbers: LineTemplate.Numbers, location: SourceLocation) -> TraceEvent {
-        templates[i].event(numbers, location: location)
+        with(i) { $0.event(numbers, location: location) }
     }
 
     @inline(__always) private mutating func hit(_ i: Int, _ numbers: LineTemplate.Numbers) -> (Int, LineTemplate.Numbers) {
@@ -67,6 +75,7 @@ struct LineTemplateCache {
     mutating func disable() {
         disabled = true
         templates = []
+        refs = []
         successor = []
         last = -1
     }
@@ -85,11 +94,13 @@ struct LineTemplateCache {
         if templates.count < Self.capacity {
             i = templates.count
             templates.append(template)
+            refs.append(.passUnretained(template))
             successor.append(-1)
         } else {
             i = oldest
             oldest = (oldest + 1) % Self.capacity
             templates[i] = template
+            refs[i] = .passUnretained(template)
             for j in successor.indices where successor[j] == i { successor[j] = -1 }
             successor[i] = -1
         }
