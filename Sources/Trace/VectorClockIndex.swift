@@ -93,7 +93,9 @@ package struct VectorClockIndex: Sendable {
     package var peakKeptChangeCount: Int { max(peakBeforeForgetting, keptChangeCount) }
     private var peakBeforeForgetting = 0
 
-    private func find(_ name: String) -> Int? {
+    /// The index of node `name`: a scan of the few names (inline, since every event and every
+    /// question looks up one or two), else the hash index.
+    @inline(__always) private func find(_ name: String) -> Int? {
         if nodes.count <= 8 {
             return firstIndexExactlyEqual(name, count: nodes.count) { nodes[$0].name }
         }
