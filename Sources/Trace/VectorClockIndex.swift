@@ -194,9 +194,17 @@ package struct VectorClockIndex: Sendable {
 
     /// Whether `a` happens-before `b`; both must have been added.
     package func happensBefore(_ a: EventID, _ b: EventID) -> Bool {
-        if a.node.exactlyEquals(b.node) { return a.seq < b.seq }
-        guard let known = latestKnown(of: a.node, at: b) else { return false }
-        return known >= a.seq
+        happensBefore(node: a.node, seq: a.seq, node: b.node, seq: b.seq)
+    }
+
+    /// Whether node `aNode`'s event `aSeq` happens-before node `bNode`'s event `bSeq`; both
+    /// must have been added. For callers that hold the names and seqs apart: no `EventID` is
+    /// made (a copy of each name).
+    package func happensBefore(node aNode: String, seq aSeq: Int, node bNode: String, seq bSeq: Int) -> Bool {
+        if aNode.exactlyEquals(bNode) { return aSeq < bSeq }
+        guard let j = find(aNode), let i = find(bNode) else { return false }
+        let known = latestKnown(of: j, atNode: i, seq: bSeq)
+        return known >= 0 && known >= aSeq
     }
 
     /// A path of steps from `a` to `b` when `a` happens-before `b`, else nil. Also nil when `a`

@@ -212,8 +212,7 @@ package struct MirrorSpec: Spec {
             // The usual send: nothing to report, so no message is built.
             if !assignment.proved {
                 streams.modify(entry.stream) { $0.assign!.proved = true }
-                sink.require(
-                    .mirrorAssignedPath, eventStamp(assignment.stamp), happensBefore: eventStamp(stamp),
+                sink.require(.mirrorAssignedPath, assignment.stamp, happensBefore: stamp, nodes: nodes,
                     message: "the primary sent \(Self.describe(entry)) on path \(path) at \(id(stamp)), "
                         + "but the assign of stream \(entry.stream) to that path at "
                         + "\(id(assignment.stamp)) does not happen before it")
