@@ -279,10 +279,9 @@ package struct CausalOrder {
         }
         // Causes.
         var dropped: [Int] = []
+        // Called only when some were dropped (checked inline: most events drop none).
         func dropThem() {
-            if !dropped.isEmpty {
-                event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
-            }
+            event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
         }
         for i in event.causes.indices {
             switch try resolve(event.causes[i], of: event) {
@@ -292,11 +291,11 @@ package struct CausalOrder {
                 nodes[m].waiters.append(q)
                 nodes[m].wakeAt = min(nodes[m].wakeAt, event.causes[i].seq)
                 // What names no event is not judged (nor counted) again when the event is retried.
-                dropThem()
+                if !dropped.isEmpty { dropThem() }
                 return false
             }
         }
-        dropThem()
+        if !dropped.isEmpty { dropThem() }
         return true
     }
 

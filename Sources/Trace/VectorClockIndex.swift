@@ -114,8 +114,14 @@ package struct VectorClockIndex: Sendable {
         return nodes[n].lastSeq
     }
 
-    private mutating func intern(_ name: String) -> Int {
+    /// The index of node `name`, added when new: inline, since every event looks up its node.
+    @inline(__always) private mutating func intern(_ name: String) -> Int {
         if let n = find(name) { return n }
+        return add(name)
+    }
+
+    /// Adds node `name`, not seen before; returns its index.
+    private mutating func add(_ name: String) -> Int {
         index[ExactName(name)] = nodes.count
         nodes.append(NodeState(name: name))
         let n = nodes.count - 1

@@ -54,10 +54,12 @@ extension MirrorSpec {
     /// takeover one obligation per stream covers every committed entry of it (the stream-order
     /// obligations chain the smaller sns to that apply).
     mutating func noteCommittedApply(_ entry: StreamEntry, _ apply: Stamp) {
-        let known = streams.read(entry.stream) { $0.committedApply } ?? nil
-        if known == nil || entry.sn > known!.sn {
-            streams[entry.stream, default: StreamState()].committedApply = (entry.sn, apply)
+        // Read and changed in one lookup (a stream not seen yet is added either way).
+        func note(_ state: inout StreamState) {
+            if let known = state.committedApply, entry.sn <= known.sn { return }
+            state.committedApply = (entry.sn, apply)
         }
+        note(&streams[entry.stream, default: StreamState()])
     }
 
     /// `takeover` on the secondary: every record committed so far must be applied before it;

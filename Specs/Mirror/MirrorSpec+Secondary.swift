@@ -204,10 +204,9 @@ extension MirrorSpec {
     /// Forgets an entry once nothing can need it any more: applied, acknowledged, committed, and
     /// no unapplied entry waits for it as a dep.
     mutating func forgetIfDone(_ entry: StreamEntry) {
-        let done = entries.read(entry) { state in
+        guard entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0 else { return }
+        entries.removeValue(forKey: entry) { state in
             state.apply != nil && state.committed && state.pins <= 0 && state.pendingCommit == nil
         }
-        guard done == true, entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0 else { return }
-        entries.removeValue(forKey: entry)
     }
 }

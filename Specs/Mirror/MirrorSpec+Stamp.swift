@@ -26,8 +26,13 @@ extension MirrorSpec {
 
     /// The index of `node` in `nodes`, added when new. A trace names few nodes (two in a
     /// mirror trace), so a scan is quicker than hashing.
-    mutating func intern(_ node: String) -> Int {
+    @inline(__always) mutating func intern(_ node: String) -> Int {
         if let i = firstIndexExactlyEqual(node, count: nodes.count, name: { nodes[$0] }) { return i }
+        return add(node: node)
+    }
+
+    /// Adds a node not seen before; returns its index.
+    private mutating func add(node: String) -> Int {
         nodes.append(node)
         return nodes.count - 1
     }
