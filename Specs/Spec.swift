@@ -65,6 +65,17 @@ package protocol SpecSink: AnyObject {
         message: @autoclosure () -> String
     ) -> Bool
 
+    /// `require` for events named by node and seq, their stamps made by `stamps` only when
+    /// the sink needs them (to cite a violation): a spec that keeps events as plain numbers
+    /// then builds no stamp for the usual obligation, which holds. The default makes the
+    /// stamps and calls `require`.
+    @discardableResult
+    func require(
+        _ invariant: Invariant, node beforeNode: String, seq beforeSeq: Int,
+        happensBefore afterNode: String, seq afterSeq: Int,
+        stamps: () -> (before: EventStamp, after: EventStamp), message: @autoclosure () -> String
+    ) -> Bool
+
     /// Makes the obligation "the graph `edges` over `vertices` is acyclic" for `invariant` and
     /// returns a cycle (vertex indices, first repeated at the end implied) when it is not; the
     /// sink then records the violation, citing `stamps` of the vertices on the cycle.
@@ -101,6 +112,19 @@ package protocol Spec: Sendable {
     /// question about them needs: its memory follows what is still open, not the trace's
     /// length. The default names none and returns false: keep all the history.
     func forEachHeldEvent(_ body: (EventID) -> Void) -> Bool
+}
+
+extension SpecSink {
+    /// Makes the stamps and calls `require` with them.
+    @discardableResult
+    package func require(
+        _ invariant: Invariant, node beforeNode: String, seq beforeSeq: Int,
+        happensBefore afterNode: String, seq afterSeq: Int,
+        stamps: () -> (before: EventStamp, after: EventStamp), message: @autoclosure () -> String
+    ) -> Bool {
+        let (before, after) = stamps()
+        return require(invariant, before, happensBefore: after, message: message())
+    }
 }
 
 extension Spec {

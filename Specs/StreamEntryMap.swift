@@ -64,6 +64,15 @@ struct StreamEntryMap<Value: Sendable>: Sendable {
         return removed
     }
 
+    /// Removes `key` if `condition` of its value (read in place) holds; returns whether it did.
+    @discardableResult
+    mutating func removeValue(forKey key: StreamEntry, if condition: (Value) -> Bool) -> Bool {
+        guard let s = streams.index(of: key.stream) else { return false }
+        let removed = streams.modifyValue(at: s) { $0.removeValue(forKey: key.sn, if: condition) }
+        if removed { count -= 1 }
+        return removed
+    }
+
     /// The entries in key order (stream, then sn).
     var elements: Elements { Elements(streams: streams) }
 

@@ -85,7 +85,14 @@ final class CheckSink: SpecSink {
 
     /// `clocks.happensBefore(a, b)`, read in place (see `clockStorage`).
     private func inPlace(_ a: EventID, _ b: EventID) -> Bool {
-        func ask(_ clocks: inout VectorClockIndex) -> Bool { clocks.happensBefore(a, b) }
+        inPlace(a.node, a.seq, b.node, b.seq)
+    }
+
+    /// `clocks.happensBefore(node:seq:node:seq:)`, read in place (see `clockStorage`).
+    private func inPlace(_ aNode: String, _ aSeq: Int, _ bNode: String, _ bSeq: Int) -> Bool {
+        func ask(_ clocks: inout VectorClockIndex) -> Bool {
+            clocks.happensBefore(node: aNode, seq: aSeq, node: bNode, seq: bSeq)
+        }
         return ask(&clockStorage.pointee)
     }
 
@@ -101,6 +108,35 @@ final class CheckSink: SpecSink {
             if slots[k].pending.count >= window { flush(k) }
             return true
         }
+        broken(invariant, before, after, message: message)
+        return false
+    }
+
+    /// `require` with the stamps made only for a violation: the usual obligation, which holds,
+    /// copies no name when no solver is in use, and makes no stamp.
+    func require(
+        _ invariant: Invariant, node beforeNode: String, seq beforeSeq: Int,
+        happensBefore afterNode: String, seq afterSeq: Int,
+        stamps: () -> (before: EventStamp, after: EventStamp), message: @autoclosure () -> String
+    ) -> Bool {
+        let k = slot(invariant)
+        slots[k].count += 1
+        if inPlace(beforeNode, beforeSeq, afterNode, afterSeq) {
+            guard engine != nil else { return true }
+            slots[k].pending.append((EventID(node: beforeNode, seq: beforeSeq), EventID(node: afterNode, seq: afterSeq)))
+            if slots[k].pending.count >= window { flush(k) }
+            return true
+        }
+        let (before, after) = stamps()
+        broken(invariant, before, after, message: message)
+        return false
+    }
+
+    /// Keeps the violation of "`before` happens-before `after`" (or counts it, past the
+    /// invariant's bound), with a counterexample.
+    private func broken(
+        _ invariant: Invariant, _ before: EventStamp, _ after: EventStamp, message: () -> String
+    ) {
         if isFull(invariant) {
             suppressed[invariant, default: 0] += 1
         } else {
@@ -108,7 +144,6 @@ final class CheckSink: SpecSink {
                 invariant, message(), events: [before, after],
                 counterexample: counterexample(invariant, before: before, after: after)), after: after)
         }
-        return false
     }
 
     func requireAcyclic(

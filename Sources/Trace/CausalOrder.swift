@@ -26,6 +26,10 @@ package struct CausalOrder {
         var extensionSeqs: Set<Int> = []
         /// Queues parked until an event of this node is handed out.
         var waiters: [Int] = []
+        /// The lowest seq of this node that a parked queue waits for (`Int.max`: none noted):
+        /// handing out an earlier seq cannot change what a lone waiter's head resolves to
+        /// (see `wake`).
+        var wakeAt = Int.max
         /// The head seqs of this node's queues that hold events (some stale; see `validTop`);
         /// kept only once the node is in more than one file.
         var heads = MinHeap<QueueHead>()
@@ -275,10 +279,9 @@ package struct CausalOrder {
         }
         // Causes.
         var dropped: [Int] = []
+        // Called only when some were dropped (checked inline: most events drop none).
         func dropThem() {
-            if !dropped.isEmpty {
-                event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
-            }
+            event.causes = event.causes.indices.filter { !dropped.contains($0) }.map { event.causes[$0] }
         }
         for i in event.causes.indices {
             switch try resolve(event.causes[i], of: event) {
@@ -286,12 +289,13 @@ package struct CausalOrder {
             case .void: dropped.append(i)
             case .waitFor(let m):
                 nodes[m].waiters.append(q)
+                nodes[m].wakeAt = min(nodes[m].wakeAt, event.causes[i].seq)
                 // What names no event is not judged (nor counted) again when the event is retried.
-                dropThem()
+                if !dropped.isEmpty { dropThem() }
                 return false
             }
         }
-        dropThem()
+        if !dropped.isEmpty { dropThem() }
         return true
     }
 
@@ -308,13 +312,36 @@ package struct CausalOrder {
         if !window.isFinished(queues[q].file) { nodes[n].emptyUnfinished += 1 }
     }
 
-    /// An event of node `n` was handed out (or files ended): its waiters try again.
-    private mutating func wake(_ n: Int) {
+    /// An event of node `n` was handed out: its waiters try again, unless the one waiter
+    /// there is waits for a later seq of `n` (the streaming case of a node waiting for another
+    /// node's message, woken by each of that node's events).
+    ///
+    /// Leaving a lone waiter parked is what trying it would come to: its head's causes before
+    /// the one it waits for were present (and stay so) or were dropped at its first try, and
+    /// that cause resolves as before while `n` has not reached its seq and no file ended
+    /// (`ended(file:)` wakes every waiter); with its node in one file, no node order is
+    /// checked first (files are only ever added to a node). It would fail, and park again as
+    /// the only waiter: so the order of hand-outs is exactly the same. With more waiters,
+    /// each retry moves its queue in the list, so they are all woken as before.
+    @inline(__always) private mutating func wake(_ n: Int) {
+        if !nodes[n].waiters.isEmpty {
+            if nodes[n].waiters.count == 1, nodes[n].processedMax < nodes[n].wakeAt,
+               nodes[queues[nodes[n].waiters[0]].node].files.count == 1 {
+                return
+            }
+            wakeAll(n)
+        }
+    }
+
+    /// Node `n`'s waiters try again, whatever they wait for (a file ended, or `wake` found
+    /// they might go on).
+    private mutating func wakeAll(_ n: Int) {
         if !nodes[n].waiters.isEmpty {
             // One by one: appending the array whole retains and releases it.
             for i in nodes[n].waiters.indices { candidates.append(nodes[n].waiters[i]) }
             nodes[n].waiters.removeAll(keepingCapacity: true)
         }
+        nodes[n].wakeAt = Int.max
     }
 
     /// Node `n`'s queues or files changed: the queue with its lowest head tries again, if no
@@ -513,12 +540,12 @@ package struct CausalOrder {
         for n in fileNodes[f] {
             nodes[n].unfinished -= 1
             if let q = queueIndex[f &* 1_000_003 &+ n], !queues[q].isEmpty {} else { nodes[n].emptyUnfinished -= 1 }
-            wake(n)
+            wakeAll(n)
             wakeOrder(n)
         }
         if window.allFinished {
             for n in nodes.indices {
-                wake(n)
+                wakeAll(n)
                 wakeOrder(n)
             }
         }

@@ -93,7 +93,9 @@ package struct VectorClockIndex: Sendable {
     package var peakKeptChangeCount: Int { max(peakBeforeForgetting, keptChangeCount) }
     private var peakBeforeForgetting = 0
 
-    private func find(_ name: String) -> Int? {
+    /// The index of node `name`: a scan of the few names (inline, since every event and every
+    /// question looks up one or two), else the hash index.
+    @inline(__always) private func find(_ name: String) -> Int? {
         if nodes.count <= 8 {
             return firstIndexExactlyEqual(name, count: nodes.count) { nodes[$0].name }
         }
@@ -112,8 +114,14 @@ package struct VectorClockIndex: Sendable {
         return nodes[n].lastSeq
     }
 
-    private mutating func intern(_ name: String) -> Int {
+    /// The index of node `name`, added when new: inline, since every event looks up its node.
+    @inline(__always) private mutating func intern(_ name: String) -> Int {
         if let n = find(name) { return n }
+        return add(name)
+    }
+
+    /// Adds node `name`, not seen before; returns its index.
+    private mutating func add(_ name: String) -> Int {
         index[ExactName(name)] = nodes.count
         nodes.append(NodeState(name: name))
         let n = nodes.count - 1
@@ -192,9 +200,17 @@ package struct VectorClockIndex: Sendable {
 
     /// Whether `a` happens-before `b`; both must have been added.
     package func happensBefore(_ a: EventID, _ b: EventID) -> Bool {
-        if a.node.exactlyEquals(b.node) { return a.seq < b.seq }
-        guard let known = latestKnown(of: a.node, at: b) else { return false }
-        return known >= a.seq
+        happensBefore(node: a.node, seq: a.seq, node: b.node, seq: b.seq)
+    }
+
+    /// Whether node `aNode`'s event `aSeq` happens-before node `bNode`'s event `bSeq`; both
+    /// must have been added. For callers that hold the names and seqs apart: no `EventID` is
+    /// made (a copy of each name).
+    package func happensBefore(node aNode: String, seq aSeq: Int, node bNode: String, seq bSeq: Int) -> Bool {
+        if aNode.exactlyEquals(bNode) { return aSeq < bSeq }
+        guard let j = find(aNode), let i = find(bNode) else { return false }
+        let known = latestKnown(of: j, atNode: i, seq: bSeq)
+        return known >= 0 && known >= aSeq
     }
 
     /// A path of steps from `a` to `b` when `a` happens-before `b`, else nil. Also nil when `a`

@@ -17,15 +17,17 @@ extension MirrorSpec {
 
     /// Judges the first commit of `lsn`, whose record is `entry`, now that both are known.
     mutating func judgeCommit(lsn: Int, _ entry: StreamEntry, commit: Stamp, sink: SpecSink) {
-        entries[entry, default: EntryState()].committed = true
-        if let apply = ownApply(of: entry) {
-            sink.require(
-                .mirrorCommitAfterMirror, eventStamp(apply), happensBefore: eventStamp(commit),
+        // Marked committed and its apply read in one lookup.
+        func markCommitted(_ state: inout EntryState) -> Stamp? {
+            state.committed = true
+            return state.apply
+        }
+        if let apply = markCommitted(&entries[entry, default: EntryState()]) {
+            sink.require(.mirrorCommitAfterMirror, apply, happensBefore: commit, nodes: nodes,
                 message: "lsn \(lsn) (\(Self.describe(entry))) was committed at \(id(commit)), but "
                     + "the secondary's apply of it at \(id(apply)) does not happen before the commit")
             if let takeover {
-                sink.require(
-                    .mirrorNoLoss, eventStamp(apply), happensBefore: eventStamp(takeover),
+                sink.require(.mirrorNoLoss, apply, happensBefore: takeover, nodes: nodes,
                     message: "lsn \(lsn) (\(Self.describe(entry))) is committed at \(id(commit)), but "
                         + "the secondary applied it at \(id(apply)), not before its takeover at "
                         + "\(id(takeover))")
@@ -52,10 +54,12 @@ extension MirrorSpec {
     /// takeover one obligation per stream covers every committed entry of it (the stream-order
     /// obligations chain the smaller sns to that apply).
     mutating func noteCommittedApply(_ entry: StreamEntry, _ apply: Stamp) {
-        let known = streams.read(entry.stream) { $0.committedApply } ?? nil
-        if known == nil || entry.sn > known!.sn {
-            streams[entry.stream, default: StreamState()].committedApply = (entry.sn, apply)
+        // Read and changed in one lookup (a stream not seen yet is added either way).
+        func note(_ state: inout StreamState) {
+            if let known = state.committedApply, entry.sn <= known.sn { return }
+            state.committedApply = (entry.sn, apply)
         }
+        note(&streams[entry.stream, default: StreamState()])
     }
 
     /// `takeover` on the secondary: every record committed so far must be applied before it;
@@ -68,8 +72,7 @@ extension MirrorSpec {
                 defer { state.committedApply = nil }
                 return state.committedApply
             }) ?? nil else { continue }
-            sink.require(
-                .mirrorNoLoss, eventStamp(apply), happensBefore: eventStamp(stamp),
+            sink.require(.mirrorNoLoss, apply, happensBefore: stamp, nodes: nodes,
                 message: "stream \(s) sn \(sn) is committed, but the secondary's apply of it at "
                     + "\(id(apply)) does not happen before its takeover at \(id(stamp))")
         }

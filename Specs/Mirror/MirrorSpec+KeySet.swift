@@ -40,7 +40,8 @@ struct IntKeySet: Sendable {
             if lowers[mid] <= key { lo = mid + 1 } else { hi = mid }
         }
         if lo > 0 && key <= uppers[lo - 1] { return true }
-        return stragglers.contains(key)
+        // Mostly none: no hashing then.
+        return !stragglers.isEmpty && stragglers.contains(key)
     }
 
     /// Inserts `key`; returns false when it was already there.

@@ -13,8 +13,9 @@ extension MirrorSpec {
     /// and a commit of the entry that was observed before it.
     mutating func apply(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
-        let applied = streams.read(s) { $0.applied } ?? Applied()
-        let again = applied.contains(n)
+        // The fields needed, read in place: a copy of `Applied` would retain its set.
+        let (again, greatest, last) = streams.read(s) { ($0.applied.contains(n), $0.applied.greatest, $0.applied.last) }
+            ?? (false, 0, nil)
 
         // mirror.stream-order: sn 1, 2, ..., k, each once, in that order.
         if again {
@@ -22,17 +23,16 @@ extension MirrorSpec {
                 .mirrorStreamOrder,
                 "stream \(s) applied sn \(n) again at \(id(stamp)); it was already applied",
                 events: [eventStamp(stamp)] + (ownApply(of: entry).map { [eventStamp($0)] } ?? [])))
-        } else if n != applied.greatest &+ 1 {
-            let what = n < applied.greatest
-                ? "after sn \(applied.greatest)"
-                : "but the next expected sn is \(applied.greatest &+ 1)"
+        } else if n != greatest &+ 1 {
+            let what = n < greatest
+                ? "after sn \(greatest)"
+                : "but the next expected sn is \(greatest &+ 1)"
             sink.report(Violation(
                 .mirrorStreamOrder,
                 "stream \(s) applied sn \(n) at \(id(stamp)) \(what)",
-                events: [eventStamp(stamp)] + (applied.last.map { [eventStamp($0)] } ?? [])))
-        } else if let previous = applied.last {
-            sink.require(
-                .mirrorStreamOrder, eventStamp(previous), happensBefore: eventStamp(stamp),
+                events: [eventStamp(stamp)] + (last.map { [eventStamp($0)] } ?? [])))
+        } else if let previous = last {
+            sink.require(.mirrorStreamOrder, previous, happensBefore: stamp, nodes: nodes,
                 message: "stream \(s) applied sn \(n &- 1) at \(id(previous)), which does not happen "
                     + "before its apply of sn \(n) at \(id(stamp))")
         }
@@ -52,8 +52,7 @@ extension MirrorSpec {
 
         // mirror.apply-after-recv.
         if let recv = state.recv {
-            sink.require(
-                .mirrorApplyAfterRecv, eventStamp(recv), happensBefore: eventStamp(stamp),
+            sink.require(.mirrorApplyAfterRecv, recv, happensBefore: stamp, nodes: nodes,
                 message: "the secondary applied \(Self.describe(entry)) at \(id(stamp)), but its "
                     + "recv at \(id(recv)) does not happen before it")
         } else {
@@ -71,8 +70,7 @@ extension MirrorSpec {
                 if known == nil { unpin.append(dep) }
                 let depApply = known ?? appliedStamp(of: dep)
                 if let depApply {
-                    sink.require(
-                        .mirrorBarrier, eventStamp(depApply), happensBefore: eventStamp(stamp),
+                    sink.require(.mirrorBarrier, depApply, happensBefore: stamp, nodes: nodes,
                         message: "the secondary applied \(Self.describe(entry)) at \(id(stamp)), but "
                             + "its dep \(Self.describe(dep)) applied at \(id(depApply)) does not "
                             + "happen before it")
@@ -99,8 +97,7 @@ extension MirrorSpec {
         if let commit = state.pendingCommit {
             state.pendingCommit = nil
             unappliedCommits.remove(entry)
-            sink.require(
-                .mirrorCommitAfterMirror, eventStamp(stamp), happensBefore: eventStamp(commit),
+            sink.require(.mirrorCommitAfterMirror, stamp, happensBefore: commit, nodes: nodes,
                 message: "lsn \(state.lsn ?? -1) (\(Self.describe(entry))) was committed at \(id(commit)), but "
                     + "the secondary's apply of it at \(id(stamp)) does not happen before the commit")
             if takeover == nil { noteCommittedApply(entry, stamp) }
@@ -117,19 +114,21 @@ extension MirrorSpec {
     mutating func ack(_ entry: StreamEntry, at stamp: Stamp, sink: SpecSink) {
         let s = entry.stream, n = entry.sn
         guard n >= 1 else { return }
-        let (applied, acked) = streams.read(s) { ($0.applied, $0.acked) } ?? (Applied(), 0)
-        guard applied.prefix >= n else {
-            let message = applied.contains(n)
+        // The fields needed, read in place: a copy of `Applied` would retain its set.
+        let (prefix, appliedN, last, acked) = streams.read(s) {
+            ($0.applied.prefix, $0.applied.contains(n), $0.applied.last, $0.acked)
+        } ?? (0, false, nil, 0)
+        guard prefix >= n else {
+            let message = appliedN
                 ? "the secondary acknowledged stream \(s) up to sn \(n) at \(id(stamp)), but sn "
-                    + "\(applied.prefix + 1) is not applied"
+                    + "\(prefix + 1) is not applied"
                 : "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)) before applying it"
             sink.report(Violation(.mirrorAckAfterApply, message, events: [eventStamp(stamp)]))
             return
         }
         // The entry's own apply, or (forgotten) the stream's latest, which follows it.
-        if let apply = ownApply(of: entry) ?? applied.last {
-            sink.require(
-                .mirrorAckAfterApply, eventStamp(apply), happensBefore: eventStamp(stamp),
+        if let apply = ownApply(of: entry) ?? last {
+            sink.require(.mirrorAckAfterApply, apply, happensBefore: stamp, nodes: nodes,
                 message: "the secondary acknowledged \(Self.describe(entry)) at \(id(stamp)), but its "
                     + "apply at \(id(apply)) does not happen before it")
         }
@@ -189,8 +188,7 @@ extension MirrorSpec {
                 depApply = before.last
             }
             if let depApply {
-                sink.require(
-                    .mirrorBarrier, eventStamp(depApply), happensBefore: eventStamp(apply),
+                sink.require(.mirrorBarrier, depApply, happensBefore: apply, nodes: nodes,
                     message: "the secondary applied \(Self.describe(entry)) at \(id(apply)), but its "
                         + "dep \(Self.describe(dep)) applied at \(id(depApply)) does not happen before it")
             } else {
@@ -206,10 +204,9 @@ extension MirrorSpec {
     /// Forgets an entry once nothing can need it any more: applied, acknowledged, committed, and
     /// no unapplied entry waits for it as a dep.
     mutating func forgetIfDone(_ entry: StreamEntry) {
-        let done = entries.read(entry) { state in
+        guard entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0 else { return }
+        entries.removeValue(forKey: entry) { state in
             state.apply != nil && state.committed && state.pins <= 0 && state.pendingCommit == nil
         }
-        guard done == true, entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0 else { return }
-        entries.removeValue(forKey: entry)
     }
 }

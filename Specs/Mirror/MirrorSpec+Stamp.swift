@@ -26,15 +26,23 @@ extension MirrorSpec {
 
     /// The index of `node` in `nodes`, added when new. A trace names few nodes (two in a
     /// mirror trace), so a scan is quicker than hashing.
-    mutating func intern(_ node: String) -> Int {
+    @inline(__always) mutating func intern(_ node: String) -> Int {
         if let i = firstIndexExactlyEqual(node, count: nodes.count, name: { nodes[$0] }) { return i }
+        return add(node: node)
+    }
+
+    /// Adds a node not seen before; returns its index.
+    private mutating func add(node: String) -> Int {
         nodes.append(node)
         return nodes.count - 1
     }
 
     /// The stamp as violations cite it.
-    func eventStamp(_ stamp: Stamp) -> EventStamp {
-        EventStamp(id: id(stamp), name: EventNameCode.names[Int(stamp.kind)],
+    func eventStamp(_ stamp: Stamp) -> EventStamp { Self.eventStamp(stamp, node: nodes[Int(stamp.node)]) }
+
+    /// The stamp as violations cite it, its node's name given.
+    static func eventStamp(_ stamp: Stamp, node: String) -> EventStamp {
+        EventStamp(id: EventID(node: node, seq: stamp.seq), name: EventNameCode.names[Int(stamp.kind)],
                    location: SourceLocation(file: Int(stamp.file), line: stamp.line))
     }
 
@@ -88,5 +96,26 @@ enum EventNameCode {
         case .done: 30
         case .crash: 31
         }
+    }
+}
+
+extension SpecSink {
+    /// `require` for two events a `MirrorSpec` keeps, named by `nodes` (its `nodes`): their
+    /// stamps are made only when the sink cites them (the usual obligation holds and needs
+    /// none). Not a method of the spec: calling one from a mutating method, with a message
+    /// that reads the spec, copied the whole spec (a retain and a release of each of its
+    /// arrays) at every obligation.
+    @discardableResult
+    func require(
+        _ invariant: Invariant, _ before: MirrorSpec.Stamp, happensBefore after: MirrorSpec.Stamp,
+        nodes: [String], message: @autoclosure () -> String
+    ) -> Bool {
+        let beforeNode = nodes[Int(before.node)], afterNode = nodes[Int(after.node)]
+        return require(
+            invariant, node: beforeNode, seq: before.seq, happensBefore: afterNode, seq: after.seq,
+            stamps: {
+                (MirrorSpec.eventStamp(before, node: beforeNode), MirrorSpec.eventStamp(after, node: afterNode))
+            },
+            message: message())
     }
 }

@@ -67,7 +67,7 @@ package struct MirrorSpec: Spec {
     package mutating func observe(_ event: TraceEvent, sink: SpecSink) {
         let stamp = makeStamp(event)
         if primaryNode < 0, event.node == Self.primary { primaryNode = stamp.node }
-        noteAfterCrash(stamp)
+        if !deaths.isEmpty { noteAfterCrash(stamp) }
         switch event.kind {
         case let .append(lsn, stream, sn, deps):
             append(lsn: lsn, StreamEntry(stream: stream, sn: sn), deps: deps, at: stamp, sink: sink)
@@ -142,7 +142,9 @@ package struct MirrorSpec: Spec {
         lsn: Int, _ entry: StreamEntry, deps: [StreamEntry], at stamp: Stamp, sink: SpecSink
     ) {
         let lsnTwice = appendedLSNs.contains(lsn)
-        let entryTwice = streams.read(entry.stream) { $0.appended.contains(entry.sn) } ?? false
+        // The entry is noted as appended at once, in the one lookup of its stream: nothing
+        // the messages below cite reads it.
+        let entryTwice = !streams[entry.stream, default: StreamState()].appended.insert(entry.sn)
         // The first append, where the spec still holds it (an lsn's entry until its commit).
         func first(_ earlier: Stamp?) -> (text: String, events: [EventStamp]) {
             guard let earlier else { return ("", [eventStamp(stamp)]) }
@@ -163,7 +165,6 @@ package struct MirrorSpec: Spec {
                 events: earlier.events))
         }
         appendedLSNs.insert(lsn)
-        streams[entry.stream, default: StreamState()].appended.insert(entry.sn)
         guard !lsnTwice, !entryTwice else {
             // The lsn counts as appended: a commit of it seen earlier is not judged, as one
             // seen later is not (the ignored append gives it no record).
@@ -212,8 +213,7 @@ package struct MirrorSpec: Spec {
             // The usual send: nothing to report, so no message is built.
             if !assignment.proved {
                 streams.modify(entry.stream) { $0.assign!.proved = true }
-                sink.require(
-                    .mirrorAssignedPath, eventStamp(assignment.stamp), happensBefore: eventStamp(stamp),
+                sink.require(.mirrorAssignedPath, assignment.stamp, happensBefore: stamp, nodes: nodes,
                     message: "the primary sent \(Self.describe(entry)) on path \(path) at \(id(stamp)), "
                         + "but the assign of stream \(entry.stream) to that path at "
                         + "\(id(assignment.stamp)) does not happen before it")
