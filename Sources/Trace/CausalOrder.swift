@@ -512,7 +512,7 @@ package struct CausalOrder {
                 if try ready(&event, queue: q) {
                     handedOut(event.seq, of: n)
                     wake(n)
-                    return .ready(event)
+                    return .ready(consume event)
                 }
             }
             if queues[q].isEmpty {

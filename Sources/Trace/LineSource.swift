@@ -19,8 +19,9 @@ import Darwin
 /// line is an input error. The file is closed at its end or when the source is released.
 /// Not thread-safe: one reader at a time.
 package final class LineSource {
-    /// The default size of one read from the file: 1 MiB.
-    package static let defaultChunkSize = 1 << 20
+    /// The default size of one read from the file: 256 KiB, so that a chunk is parsed while
+    /// its copy is still in the cache.
+    package static let defaultChunkSize = 1 << 18
     /// The default longest line accepted: 16 MiB.
     package static let defaultMaxLineLength = 16 << 20
 
