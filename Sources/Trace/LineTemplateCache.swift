@@ -43,10 +43,13 @@ struct LineTemplateCache {
             }
             return nil
         }
-        for i in refs.indices {
-            if let numbers = with(i, { t in t.head(line).flatMap { t.tail(line, pos: $0.pos, first: $0.value) } }) {
-                return hit(i, numbers)
-            }
+        // Templates of several heads (a file of several nodes): each read whole, the likely one first.
+        func whole(_ t: LineTemplate) -> LineTemplate.Numbers? {
+            t.head(line).flatMap { t.tail(line, pos: $0.pos, first: $0.value) }
+        }
+        if guess >= 0, let numbers = with(guess, whole) { return hit(guess, numbers) }
+        for i in refs.indices where i != guess {
+            if let numbers = with(i, whole) { return hit(i, numbers) }
         }
         return nil
     }

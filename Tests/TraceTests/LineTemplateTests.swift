@@ -196,4 +196,35 @@ final class LineTemplateTests: XCTestCase {
             }
         }
     }
+
+    /// A file of two nodes (templates with two heads) reads as it does without templates.
+    func testAFileOfTwoNodesReadsAsWithoutTemplates() throws {
+        let directory = readerMakeDirectory()
+        defer { readerRemoveDirectory(directory) }
+        var lines = [readerMirrorHeader]
+        for k in 1...40 {
+            lines.append(#"{"node":"primary","seq":\#(2 * k - 1),"ev":"send","stream":\#(k % 3),"sn":\#(k),"path":0,"t":\#(100 + k)}"#)
+            lines.append(#"{"node":"primary","seq":\#(2 * k),"ev":"commit","lsn":\#(k)}"#)
+            lines.append(#"{"node":"secondary","seq":\#(k),"ev":"recv","stream":\#(k % 3),"sn":\#(k),"path":0,"cause":{"node":"primary","seq":\#(2 * k - 1)}}"#)
+        }
+        // A last line whose seq goes back: the error must be the same too.
+        lines.append(#"{"node":"secondary","seq":7,"ev":"recv","stream":1,"sn":1,"path":0}"#)
+        let path = readerWrite(Array((lines.joined(separator: "\n") + "\n").utf8), "two.jsonl", in: directory)
+        func read(templates: Bool) -> ([TraceItem], TraceInputError?) {
+            var items: [TraceItem] = []
+            do {
+                var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: false, templates: templates)
+                while let item = try reader.next() { items.append(item) }
+                return (items, nil)
+            } catch {
+                return (items, error)
+            }
+        }
+        let (with, withError) = read(templates: true)
+        let (without, withoutError) = read(templates: false)
+        XCTAssertEqual(with.count, 120)
+        XCTAssertEqual(with, without)
+        XCTAssertEqual(withError, withoutError)
+        XCTAssertNotNil(withError)
+    }
 }
