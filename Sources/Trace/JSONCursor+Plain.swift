@@ -80,20 +80,35 @@ extension JSONCursor {
     /// (at most 19 digits) with no leading zero, no fraction and no exponent; nil otherwise.
     @inline(__always) mutating func plainInteger() -> Int? {
         var i = pos
-        let negative = base[i] == UInt8(ascii: "-")
-        if negative { i += 1 }
+        guard let value = Self.plainDigits(base, end, &i, negative: base[i] == UInt8(ascii: "-")) else { return nil }
+        if i < end {
+            let b = base[i]
+            guard !isDigit(b), b != UInt8(ascii: "."), b != UInt8(ascii: "e"), b != UInt8(ascii: "E") else { return nil }
+        }
+        pos = i
+        return value
+    }
+
+    /// The integer at `i` (on its `-` when `negative`, else on its first digit), moving `i` past
+    /// its digits: a lone `0`, or up to 19 digits in Int64's range; nil otherwise. What follows
+    /// the digits (another digit after a `0`, a fraction, an exponent) is the caller's to judge.
+    @inline(__always) static func plainDigits(
+        _ base: UnsafePointer<UInt8>, _ end: Int, _ i: inout Int, negative: Bool
+    ) -> Int? {
+        if negative { i &+= 1 }
         guard i < end else { return nil }
         var magnitude: UInt64 = 0
         if base[i] == UInt8(ascii: "0") {
-            i += 1
+            i &+= 1
         } else {
             let digitsStart = i
             // Eight digits at a time while eight bytes are left (a timestamp has 19), then one by one.
             while i &+ 8 <= end {
-                let digits = lanes(at: i) ^ (Self.lowBits &* 0x30)
-                let count = Self.leadingDigitCount(digits)
+                let digits = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                    ^ (lowBits &* 0x30)
+                let count = leadingDigitCount(digits)
                 guard count > 0 else { break }
-                magnitude = magnitude &* Self.tenToThe(count) &+ Self.value(ofDigits: digits, count: count)
+                magnitude = magnitude &* tenToThe(count) &+ value(ofDigits: digits, count: count)
                 i &+= count
                 if count < 8 { break }
             }
@@ -101,16 +116,11 @@ extension JSONCursor {
                 let digit = base[i] &- UInt8(ascii: "0")
                 guard digit < 10 else { break }
                 magnitude = magnitude &* 10 &+ UInt64(digit)  // exact up to 19 digits
-                i += 1
+                i &+= 1
             }
             let limit = negative ? UInt64(Int.max) + 1 : UInt64(Int.max)
-            guard i > digitsStart, i - digitsStart <= 19, magnitude <= limit else { return nil }
+            guard i > digitsStart, i &- digitsStart <= 19, magnitude <= limit else { return nil }
         }
-        if i < end {
-            let b = base[i]
-            guard !isDigit(b), b != UInt8(ascii: "."), b != UInt8(ascii: "e"), b != UInt8(ascii: "E") else { return nil }
-        }
-        pos = i
         return negative ? Int(truncatingIfNeeded: 0 &- magnitude) : Int(magnitude)
     }
 

@@ -146,43 +146,17 @@ package final class LineTemplate {
     }
 
     /// The integer at `pos` (moving `pos` past it) as the quick scan reads one
-    /// (`JSONCursor.plainInteger`): at most 19 digits, in Int64's range, negative only if
-    /// `signed`. A leading zero followed by a digit, a fraction or an exponent is left for the
-    /// next segment to reject: segments start with `,`, `}` or `]`.
+    /// (`JSONCursor.plainDigits`): negative only if `signed`. A leading zero followed by a
+    /// digit, a fraction or an exponent is left for the next segment to reject: segments start
+    /// with `,`, `}` or `]`.
     @inline(__always) private static func integer(
         _ base: UnsafePointer<UInt8>, _ end: Int, _ pos: inout Int, signed: Bool
     ) -> Int? {
         var i = pos
-        let negative = signed && base[i] == UInt8(ascii: "-")
-        if negative {
-            i &+= 1
-            guard i < end else { return nil }
-        }
-        let digitsStart = i
-        var magnitude: UInt64 = 0
-        if base[i] == UInt8(ascii: "0") {
-            i &+= 1
-        } else {
-            while i &+ 8 <= end {
-                let digits = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-                    ^ (JSONCursor.lowBits &* 0x30)
-                let count = JSONCursor.leadingDigitCount(digits)
-                guard count > 0 else { break }
-                magnitude = magnitude &* JSONCursor.tenToThe(count) &+ JSONCursor.value(ofDigits: digits, count: count)
-                i &+= count
-                if count < 8 { break }
-            }
-            while i < end {
-                let digit = base[i] &- UInt8(ascii: "0")
-                guard digit < 10 else { break }
-                magnitude = magnitude &* 10 &+ UInt64(digit)
-                i &+= 1
-            }
-            let limit = negative ? UInt64(Int.max) + 1 : UInt64(Int.max)
-            guard i > digitsStart, i &- digitsStart <= 19, magnitude <= limit else { return nil }
-        }
+        guard let value = JSONCursor.plainDigits(base, end, &i, negative: signed && base[i] == UInt8(ascii: "-"))
+        else { return nil }
         pos = i
-        return negative ? Int(truncatingIfNeeded: 0 &- magnitude) : Int(magnitude)
+        return value
     }
 
     /// The template's kind with `f` (in `TracePackedKind`'s order) for its numbers.
