@@ -17,7 +17,7 @@ package struct CausalOrder {
         case needsPrescan(node: String)
     }
 
-    private struct NodeInfo {
+    struct NodeInfo {
         var name: String
         var processed = SeqSet()
         var processedMax = -1
@@ -43,7 +43,7 @@ package struct CausalOrder {
     }
 
     /// The files, at most `maxOpenFiles` of them open at once.
-    private var window: TraceFileWindow
+    var window: TraceFileWindow
     private var buffered: [Int]
     /// Per file: the nodes it holds (as far as read, or as the prescan found).
     private var fileNodes: [[Int]]
@@ -51,18 +51,18 @@ package struct CausalOrder {
     package let paths: [String]
     /// The system all headers name.
     package let system: TraceSystem
-    private let allowTruncated: Bool
+    let allowTruncated: Bool
     private let prescanned: Bool
 
     private var nodeIndex: [ExactName: Int] = [:]
-    private var nodes: [NodeInfo] = []
+    var nodes: [NodeInfo] = []
     private var queueIndex: [Int: Int] = [:]  // file * 1_000_003 + node
     /// Per file: the node of its latest event and that node's queue of the file (most files
     /// hold one node), so that most events skip `queueIndex`.
     private var lastQueue: [(node: Int, queue: Int)]
-    private var queues: [EventQueue] = []
+    var queues: [EventQueue] = []
     private var candidates: [Int] = []
-    private var pendingCount = 0
+    var pendingCount = 0
     /// Causes that name no event read so far and that no event still to come can have,
     /// except an `x-` one (their seqs are not checked, so one may come anywhere): each is an
     /// input error unless such an `x-` event turns up by the end of the trace.
@@ -89,7 +89,7 @@ package struct CausalOrder {
     package var peakOpenFiles: Int { window.peakOpen }
 
     /// Causes dropped because they named seqs past the end of a node's capture (`--truncated`).
-    package private(set) var droppedTruncatedCauses = 0
+    package internal(set) var droppedTruncatedCauses = 0
     /// Last lines dropped because they were cut off mid-write (`--truncated`): no newline after
     /// them and not valid JSON; at most one per file.
     package private(set) var droppedTruncatedLines = 0
@@ -181,7 +181,7 @@ package struct CausalOrder {
         }
     }
 
-    private mutating func intern(_ name: String) -> Int {
+    mutating func intern(_ name: String) -> Int {
         // Few nodes: a scan of small strings beats hashing.
         if nodes.count <= 8 {
             if let i = firstIndexExactlyEqual(name, count: nodes.count, name: { nodes[$0].name }) { return i }
@@ -360,7 +360,8 @@ package struct CausalOrder {
         return nil
     }
 
-    private enum Resolution { case present, void, waitFor(Int) }
+    /// What a cause comes to: an event handed out, nothing (dropped), or an event of a node to wait for.
+    enum Resolution { case present, void, waitFor(Int) }
 
     private mutating func resolve(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
         if cause.node.exactlyEquals(event.node) && cause.seq >= event.seq {
@@ -424,10 +425,6 @@ package struct CausalOrder {
         doubtful.removeAll()
     }
 
-    private static func cycleMessage(_ cause: EventID, of event: EventID) -> String {
-        "happens-before has a cycle: \(event) names \(cause) as its cause, which is not earlier on its own node"
-    }
-
     /// A cause that named an `x-` event, which names no event: dropped.
     private mutating func droppedExtension() -> Resolution {
         droppedExtensionCauses += 1
@@ -450,23 +447,6 @@ package struct CausalOrder {
 
     /// Whether every file was read to its end.
     private var readersAllDone: Bool { window.allFinished }
-
-    private func missing(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
-        throw .input(error(at: event, Self.missingMessage(cause)))
-    }
-
-    private static func missingMessage(_ cause: EventID) -> String {
-        "cause \(cause) names an event that is in none of the files"
-    }
-
-    private mutating func truncated(_ cause: EventID, of event: TraceEvent, node m: Int) throws(Failure) -> Resolution {
-        if allowTruncated {
-            droppedTruncatedCauses += 1
-            return .void
-        }
-        let end = nodes[m].maxSeen >= 0 ? "ends at seq \(nodes[m].maxSeen)" : "has no events"
-        throw .input(error(at: event, "cause \(cause) names a seq past the end of node \"\(cause.node)\"'s capture, which \(end); if the capture was cut off, check with --truncated"))
-    }
 
     /// What `readMore` did: every file had `ended`; a line was `read` (what it holds, if
     /// anything, waits in a queue); or an event was read that is next in the order (`ready`).
@@ -549,69 +529,5 @@ package struct CausalOrder {
                 wakeOrder(n)
             }
         }
-    }
-
-    /// More than `maxPending` events wait: the error names the event read last, the count, the
-    /// longest-waiting event, and the option that raises the bound.
-    private func tooManyPending(at read: SourceLocation) -> Failure {
-        window.stopAll()
-        var oldest: TraceEvent?
-        for queue in queues {
-            guard let head = queue.first else { continue }
-            if oldest == nil || (head.location.file, head.location.line) < (oldest!.location.file, oldest!.location.line) {
-                oldest = head
-            }
-        }
-        var message = "\(pendingCount) events read are waiting for events that happen before them, more than "
-            + "the bound of \(maxPending) (--max-pending): the files' line order strays too far from happens-before"
-        if let oldest {
-            let file = paths[oldest.location.file]
-            message += "; the longest waiting is \(oldest.id) at \(file):\(oldest.location.line)"
-            let unmet = oldest.causes.first { cause in
-                !(nodes.first { $0.name.exactlyEquals(cause.node) }?.processed.contains(cause.seq) ?? false)
-            }
-            if let cause = unmet {
-                message += ", which waits for \(cause)"
-            }
-        }
-        message += ". If the trace is right, raise the bound with --max-pending N (each waiting event "
-            + "holds some 200 bytes)"
-        return .input(TraceInputError(file: paths[read.file], line: read.line, message: message))
-    }
-
-    /// Every file is read and no waiting event is ready: a cause that names nothing, or a cycle.
-    private mutating func diagnoseStuck() throws(Failure) -> Never {
-        var waiting: [TraceEvent] = []
-        for q in queues.indices { waiting += queues[q].items[queues[q].head...] }
-        waiting.sort { ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line) }
-        let pendingIDs = Set(waiting.map(\.id))
-        // A cause naming an event that is neither read nor waiting names nothing.
-        for event in waiting {
-            for cause in event.causes where !pendingIDs.contains(cause) {
-                let m = intern(cause.node)
-                if nodes[m].processed.contains(cause.seq) || nodes[m].extensionSeqs.contains(cause.seq) { continue }
-                if cause.seq > nodes[m].maxSeen && nodes[m].maxSeen >= 0 {
-                    if allowTruncated { continue }
-                    _ = try truncated(cause, of: event, node: m)
-                }
-                _ = try missing(cause, of: event)
-            }
-        }
-        for event in waiting {
-            for cause in event.causes where pendingIDs.contains(cause) {
-                throw .input(error(at: event, "happens-before has a cycle: \(event.id) names \(cause) in its cause, which cannot happen before it"))
-            }
-        }
-        let first = waiting[0]
-        throw .input(error(at: first, "happens-before has a cycle through \(first.id)"))
-    }
-
-    private func error(at event: TraceEvent, _ message: String) -> TraceInputError {
-        error(at: event.location, message)
-    }
-
-    private func error(at location: SourceLocation, _ message: String) -> TraceInputError {
-        let file = location.file >= 0 && location.file < paths.count ? paths[location.file] : ""
-        return TraceInputError(file: file, line: location.line, message: message)
     }
 }
