@@ -312,20 +312,14 @@ package struct CausalOrder {
         if !window.isFinished(queues[q].file) { nodes[n].emptyUnfinished += 1 }
     }
 
-    /// An event of node `n` was handed out: its waiters try again, unless the one waiter
-    /// there is waits for a later seq of `n` (the streaming case of a node waiting for another
-    /// node's message, woken by each of that node's events).
-    ///
-    /// Leaving a lone waiter parked is what trying it would come to: its head's causes before
-    /// the one it waits for were present (and stay so) or were dropped at its first try, and
-    /// that cause resolves as before while `n` has not reached its seq and no file ended
-    /// (`ended(file:)` wakes every waiter); with its node in one file, no node order is
-    /// checked first (files are only ever added to a node). It would fail, and park again as
-    /// the only waiter: so the order of hand-outs is exactly the same. With more waiters,
-    /// each retry moves its queue in the list, so they are all woken as before.
+    /// An event of node `n` was handed out: its waiters try again. Not a lone waiter for a
+    /// later seq of `n`, when `n` and the waiter's node are each in one file (the streaming
+    /// case, woken by each of the other node's events): retried, it would fail on the same
+    /// cause and park again at once, so the order of hand-outs is the same. (Where `n` is in
+    /// several files, `wakeOrder` may carry `n` past that seq before an old retry came up.)
     @inline(__always) private mutating func wake(_ n: Int) {
         if !nodes[n].waiters.isEmpty {
-            if nodes[n].waiters.count == 1, nodes[n].processedMax < nodes[n].wakeAt,
+            if nodes[n].waiters.count == 1, nodes[n].processedMax < nodes[n].wakeAt, nodes[n].files.count == 1,
                nodes[queues[nodes[n].waiters[0]].node].files.count == 1 {
                 return
             }

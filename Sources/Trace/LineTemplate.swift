@@ -194,15 +194,15 @@ package final class LineTemplate {
             for i in 0..<count where a[i] != b[i] { return false }
             return true
         }
+        @inline(__always) func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
+            UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)
+        }
         var i = 0
         while i &+ 8 < count {
-            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
-                return false
-            }
+            if word(a, i) != word(b, i) { return false }
             i &+= 8
         }
-        let last = count &- 8
-        return UnsafeRawPointer(a + last).loadUnaligned(as: UInt64.self) == UnsafeRawPointer(b + last).loadUnaligned(as: UInt64.self)
+        return word(a, count &- 8) == word(b, count &- 8)
     }
 }
 
@@ -235,6 +235,7 @@ private struct ShapeScan {
     /// Where the literal bytes not yet copied start.
     private var literalStart = 0
 
+    /// Scans the object at `pos` (the event, or its `cause` when `inCause`).
     private mutating func object(inCause: Bool) -> Bool {
         guard take(UInt8(ascii: "{")) else { return false }
         if take(UInt8(ascii: "}")) { return true }
@@ -285,12 +286,14 @@ private struct ShapeScan {
         return .some(FieldKey.identify(base + start, pos - 1 - start))
     }
 
+    /// Consumes `byte` if it is at `pos`.
     private mutating func take(_ byte: UInt8) -> Bool {
         guard pos < end, base[pos] == byte else { return false }
         pos += 1
         return true
     }
 
+    /// Consumes `text` (a literal) if it is at `pos`.
     private mutating func word(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
         guard end - pos >= count, memoryEqual(base + pos, text.utf8Start, count) else { return false }

@@ -13,7 +13,8 @@ struct LineTemplateCache {
 
     private var templates: [LineTemplate] = []
     /// The same templates, unretained: each is used through its guaranteed reference (`with`),
-    /// as `templates` holds it, so trying one retains and releases nothing.
+    /// so trying one retains and releases nothing. Sound while `templates` holds every one:
+    /// `refs[i]` is set right after `templates[i]`, and both are emptied together.
     private var refs: [Unmanaged<LineTemplate>] = []
     /// Per template, the one matched after it last time (-1: none yet).
     private var successor: [Int] = []
@@ -21,6 +22,7 @@ struct LineTemplateCache {
     private var last = -1
     /// The template to replace when full.
     private var oldest = 0
+    /// Lines read through a template, and templates made: whether templates pay off here.
     private var hits = 0
     private var made = 0
     /// Set once templates stopped paying off for this file.
@@ -37,7 +39,9 @@ struct LineTemplateCache {
         let guess = last >= 0 ? successor[last] : -1
         if sharedHead {
             guard let (pos, value) = with(0, { $0.head(line) }) else { return nil }
-            if guess >= 0, let numbers = with(guess, { $0.tail(line, pos: pos, first: value) }) { return hit(guess, numbers) }
+            if guess >= 0, let numbers = with(guess, { $0.tail(line, pos: pos, first: value) }) {
+                return hit(guess, numbers)
+            }
             for i in refs.indices where i != guess {
                 if let numbers = with(i, { $0.tail(line, pos: pos, first: value) }) { return hit(i, numbers) }
             }
@@ -67,7 +71,10 @@ struct LineTemplateCache {
         with(i) { $0.event(numbers, location: location) }
     }
 
-    @inline(__always) private mutating func hit(_ i: Int, _ numbers: LineTemplate.Numbers) -> (Int, LineTemplate.Numbers) {
+    /// Notes that template `i` matched; returns what `match` returns.
+    @inline(__always) private mutating func hit(
+        _ i: Int, _ numbers: LineTemplate.Numbers
+    ) -> (Int, LineTemplate.Numbers) {
         if last >= 0 { successor[last] = i }
         last = i
         hits &+= 1

@@ -93,7 +93,8 @@ public struct TraceFileReader {
         while let line = try source.nextLine() {
             if let (shape, numbers) = templates.match(line) {
                 try checkSeq(of: templates.node(shape), numbers.seq)
-                return .event(templates.event(shape, numbers, location: SourceLocation(file: fileIndex, line: source.lineNumber)))
+                let location = SourceLocation(file: fileIndex, line: source.lineNumber)
+                return .event(templates.event(shape, numbers, location: location))
             }
             let parsed: TraceLine
             do {
