@@ -36,24 +36,17 @@ struct LineTemplateCache {
     /// and its integers.
     @inline(__always) mutating func match(_ line: UnsafeBufferPointer<UInt8>) -> (Int, LineTemplate.Numbers)? {
         guard !refs.isEmpty else { return nil }
+        // With one head for all, the line's is read once; else each template reads its own.
+        let head = sharedHead ? with(0, { $0.head(line) }) : nil
+        if sharedHead && head == nil { return nil }
+        func numbers(_ t: LineTemplate) -> LineTemplate.Numbers? {
+            guard let (pos, value) = head ?? t.head(line) else { return nil }
+            return t.tail(line, pos: pos, first: value)
+        }
         let guess = last >= 0 ? successor[last] : -1
-        if sharedHead {
-            guard let (pos, value) = with(0, { $0.head(line) }) else { return nil }
-            if guess >= 0, let numbers = with(guess, { $0.tail(line, pos: pos, first: value) }) {
-                return hit(guess, numbers)
-            }
-            for i in refs.indices where i != guess {
-                if let numbers = with(i, { $0.tail(line, pos: pos, first: value) }) { return hit(i, numbers) }
-            }
-            return nil
-        }
-        // Templates of several heads (a file of several nodes): each read whole, the likely one first.
-        func whole(_ t: LineTemplate) -> LineTemplate.Numbers? {
-            t.head(line).flatMap { t.tail(line, pos: $0.pos, first: $0.value) }
-        }
-        if guess >= 0, let numbers = with(guess, whole) { return hit(guess, numbers) }
+        if guess >= 0, let found = with(guess, numbers) { return hit(guess, found) }
         for i in refs.indices where i != guess {
-            if let numbers = with(i, whole) { return hit(i, numbers) }
+            if let found = with(i, numbers) { return hit(i, found) }
         }
         return nil
     }
