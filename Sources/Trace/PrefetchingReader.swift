@@ -33,7 +33,7 @@ final class PrefetchingReader: @unchecked Sendable {
     /// Opens `path` (reading its header at once) and starts parsing ahead in the background;
     /// `allowTruncated` is `TraceFileReader`'s.
     init(
-        path: String, fileIndex: Int, allowTruncated: Bool = false, batch: Int = 2048, capacity: Int = 4
+        path: String, fileIndex: Int, allowTruncated: Bool = false, batch: Int = 2048, capacity: Int = 8
     ) throws(TraceInputError) {
         let reader = try TraceFileReader(path: path, fileIndex: fileIndex, allowTruncated: allowTruncated)
         self.header = reader.header
@@ -83,6 +83,8 @@ private final class Channel: @unchecked Sendable {
     private var chunks: [PrefetchingReader.Chunk] = []
     private var stopped = false
     private let capacity: Int
+    /// Whether the consumer, or the producer, waits on `condition`.
+    private var consumerWaits = false, producerWaits = false
     /// The reader's bytes read when it queued its latest chunk.
     private var bytes = 0
 
@@ -99,9 +101,16 @@ private final class Channel: @unchecked Sendable {
     /// The oldest chunk, waiting for one if need be.
     func take() -> PrefetchingReader.Chunk {
         condition.lock()
-        while chunks.isEmpty { condition.wait() }
+        while chunks.isEmpty {
+            consumerWaits = true
+            condition.wait()
+            consumerWaits = false
+        }
         let chunk = chunks.removeFirst()
-        condition.broadcast()
+        // A producer waiting for room is woken once the queue is half empty, so that it then
+        // parses several chunks in a row: waking it for every chunk taken cost a sleep and a
+        // wake-up per chunk.
+        if producerWaits && chunks.count <= capacity / 2 { condition.broadcast() }
         condition.unlock()
         return chunk
     }
@@ -150,11 +159,15 @@ private final class Channel: @unchecked Sendable {
     private func put(_ chunk: PrefetchingReader.Chunk, bytesRead: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while chunks.count >= capacity && !stopped { condition.wait() }
+        while chunks.count >= capacity && !stopped {
+            producerWaits = true
+            condition.wait()
+            producerWaits = false
+        }
         if stopped { return false }
         chunks.append(chunk)
         bytes = bytesRead
-        condition.broadcast()
+        if consumerWaits { condition.broadcast() }
         return true
     }
 }
