@@ -24,12 +24,8 @@ package final class LineTemplate {
         case seq, t, causeSeq, field0, field1, field2, field3
     }
 
-    /// The bytes between integers, one segment after another (`ends` splits them).
-    private let literal: UnsafeMutableBufferPointer<UInt8>
-    /// Where each segment ends in `literal`: one more segment than integers.
-    private let ends: UnsafeMutableBufferPointer<Int>
-    /// The field of each integer, in line order.
-    private let slots: UnsafeMutableBufferPointer<Slot>
+    /// The bytes between integers and the fields of the integers (the template owns them).
+    let shape: Shape
     /// The template event's node, its cause's node (nil: no cause), and whether it has a clock.
     let node: String
     private let causeNode: String?
@@ -48,12 +44,7 @@ package final class LineTemplate {
         guard shape.scanEvent(), shape.slots.contains(.seq), shape.slots.contains(.causeSeq) == !event.causes.isEmpty,
               shape.slots.contains(.t) == (event.t != nil)
         else { return nil }
-        literal = .allocate(capacity: max(shape.bytes.count, 1))
-        _ = literal.initialize(from: shape.bytes)
-        ends = .allocate(capacity: shape.segmentEnds.count)
-        _ = ends.initialize(from: shape.segmentEnds)
-        slots = .allocate(capacity: max(shape.slots.count, 1))
-        _ = slots.initialize(from: shape.slots)
+        self.shape = Shape(shape)
         node = event.node
         causeNode = event.causes.first?.node
         hasT = event.t != nil
@@ -67,11 +58,7 @@ package final class LineTemplate {
         guard match(line) == event else { return nil }
     }
 
-    deinit {
-        literal.deallocate()
-        ends.deallocate()
-        slots.deallocate()
-    }
+    deinit { shape.deallocate() }
 
     /// The integers of a line of this shape, by field.
     struct Numbers {
@@ -81,7 +68,8 @@ package final class LineTemplate {
 
     /// The event `line` holds, when it has this template's shape; nil otherwise.
     package func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        guard let (pos, value) = head(line), let numbers = tail(line, pos: pos, first: value) else { return nil }
+        var numbers = Numbers()
+        guard let (pos, value) = shape.head(line), shape.tail(line, pos: pos, first: value, into: &numbers) else { return nil }
         return event(numbers, location: .none)
     }
 
@@ -91,72 +79,6 @@ package final class LineTemplate {
             node: node, seq: numbers.seq, kind: kind(numbers.fields),
             causes: causeNode.map { [EventID(node: $0, seq: numbers.causeSeq)] } ?? [],
             t: hasT ? numbers.t : nil, location: location)
-    }
-
-    /// Where the line's first integer ends and its value, when the line starts with this
-    /// template's first segment and an integer there.
-    @inline(__always) func head(_ line: UnsafeBufferPointer<UInt8>) -> (pos: Int, value: Int)? {
-        guard let base = line.baseAddress else { return nil }
-        let count = ends[0]
-        guard line.count > count, Self.equal(base, UnsafePointer(literal.baseAddress!), count) else { return nil }
-        var pos = count
-        guard let value = Self.integer(base, line.count, &pos, signed: slots[0] == .t) else { return nil }
-        return (pos, value)
-    }
-
-    /// Whether `other` starts with the same segment and the same field as this one: then both
-    /// read a line's `head` alike.
-    func sharesHead(with other: LineTemplate) -> Bool {
-        ends[0] == other.ends[0] && slots[0] == other.slots[0]
-            && Self.equal(UnsafePointer(literal.baseAddress!), UnsafePointer(other.literal.baseAddress!), ends[0])
-    }
-
-    /// The integers of `line` whose `head` ended at `pos` with value `first`, when the rest of
-    /// the line has this template's shape.
-    @inline(__always) func tail(_ line: UnsafeBufferPointer<UInt8>, pos: Int, first: Int) -> Numbers? {
-        let base = line.baseAddress!, end = line.count
-        let literal = UnsafePointer(literal.baseAddress!)
-        var pos = pos, start = ends[0]
-        var numbers = Numbers()
-        var value = first
-        var i = 0
-        while true {
-            switch slots[i] {
-            case .seq: numbers.seq = value
-            case .t: numbers.t = value
-            case .causeSeq: numbers.causeSeq = value
-            case .field0: numbers.fields.0 = value
-            case .field1: numbers.fields.1 = value
-            case .field2: numbers.fields.2 = value
-            case .field3: numbers.fields.3 = value
-            }
-            i &+= 1
-            let stop = ends[i], count = stop &- start
-            if i == ends.count &- 1 {
-                guard end &- pos == count, Self.equal(base + pos, literal + start, count) else { return nil }
-                break
-            }
-            guard end &- pos > count, Self.equal(base + pos, literal + start, count) else { return nil }
-            pos &+= count
-            start = stop
-            guard let next = Self.integer(base, end, &pos, signed: slots[i] == .t) else { return nil }
-            value = next
-        }
-        return numbers
-    }
-
-    /// The integer at `pos` (moving `pos` past it) as the quick scan reads one
-    /// (`JSONCursor.plainDigits`): negative only if `signed`. A leading zero followed by a
-    /// digit, a fraction or an exponent is left for the next segment to reject: segments start
-    /// with `,`, `}` or `]`.
-    @inline(__always) private static func integer(
-        _ base: UnsafePointer<UInt8>, _ end: Int, _ pos: inout Int, signed: Bool
-    ) -> Int? {
-        var i = pos
-        guard let value = JSONCursor.plainDigits(base, end, &i, negative: signed && base[i] == UInt8(ascii: "-"))
-        else { return nil }
-        pos = i
-        return value
     }
 
     /// The template's kind with `f` (in `TracePackedKind`'s order) for its numbers.
@@ -186,23 +108,120 @@ package final class LineTemplate {
         case .crash: .crash
         }
     }
+}
 
-    /// Whether the `count` bytes at `a` and `b` are equal: eight at a time, the last eight
-    /// overlapping the ones before (both texts hold `count` bytes there).
-    @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        if count < 8 {
-            for i in 0..<count where a[i] != b[i] { return false }
-            return true
+extension LineTemplate {
+    /// What a line is matched against: a template's bytes between integers and the field of
+    /// each integer. Plain pointers, so that the cache keeps an array of them and tries one
+    /// without reference counting or closures; the template that made it frees them.
+    struct Shape {
+        /// The bytes between integers, one segment after another (`ends` splits them).
+        let literal: UnsafeMutableBufferPointer<UInt8>
+        /// Where each segment ends in `literal`: one more segment than integers.
+        let ends: UnsafeMutableBufferPointer<Int>
+        /// The field of each integer, in line order.
+        let slots: UnsafeMutableBufferPointer<Slot>
+
+        /// The shape a scan cut.
+        fileprivate init(_ scan: ShapeScan) {
+            literal = .allocate(capacity: max(scan.bytes.count, 1))
+            _ = literal.initialize(from: scan.bytes)
+            ends = .allocate(capacity: scan.segmentEnds.count)
+            _ = ends.initialize(from: scan.segmentEnds)
+            slots = .allocate(capacity: max(scan.slots.count, 1))
+            _ = slots.initialize(from: scan.slots)
         }
-        @inline(__always) func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
-            UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)
+
+        /// Frees the buffers (the template's `deinit`).
+        fileprivate func deallocate() {
+            literal.deallocate()
+            ends.deallocate()
+            slots.deallocate()
         }
-        var i = 0
-        while i &+ 8 < count {
-            if word(a, i) != word(b, i) { return false }
-            i &+= 8
+
+        /// Where the line's first integer ends and its value, when the line starts with this
+        /// template's first segment and an integer there.
+        @inline(__always) func head(_ line: UnsafeBufferPointer<UInt8>) -> (pos: Int, value: Int)? {
+            guard let base = line.baseAddress else { return nil }
+            let count = ends[0]
+            guard line.count > count, Self.equal(base, UnsafePointer(literal.baseAddress!), count) else { return nil }
+            var pos = count
+            guard let value = Self.integer(base, line.count, &pos, signed: slots[0] == .t) else { return nil }
+            return (pos, value)
         }
-        return word(a, count &- 8) == word(b, count &- 8)
+
+        /// Whether `other` starts with the same segment and the same field as this one: then both
+        /// read a line's `head` alike.
+        func sharesHead(with other: Shape) -> Bool {
+            ends[0] == other.ends[0] && slots[0] == other.slots[0]
+                && Self.equal(UnsafePointer(literal.baseAddress!), UnsafePointer(other.literal.baseAddress!), ends[0])
+        }
+
+        /// Sets `numbers` to the integers of `line` whose `head` ended at `pos` with value `first`;
+        /// false when the rest of the line does not have this shape.
+        @inline(__always) func tail(
+            _ line: UnsafeBufferPointer<UInt8>, pos: Int, first: Int, into numbers: inout Numbers
+        ) -> Bool {
+            let base = line.baseAddress!, end = line.count
+            let literal = UnsafePointer(literal.baseAddress!)
+            var pos = pos, start = ends[0]
+            var value = first
+            var i = 0
+            while true {
+                switch slots[i] {
+                case .seq: numbers.seq = value
+                case .t: numbers.t = value
+                case .causeSeq: numbers.causeSeq = value
+                case .field0: numbers.fields.0 = value
+                case .field1: numbers.fields.1 = value
+                case .field2: numbers.fields.2 = value
+                case .field3: numbers.fields.3 = value
+                }
+                i &+= 1
+                let stop = ends[i], count = stop &- start
+                if i == ends.count &- 1 {
+                    return end &- pos == count && Self.equal(base + pos, literal + start, count)
+                    break
+                }
+                guard end &- pos > count, Self.equal(base + pos, literal + start, count) else { return false }
+                pos &+= count
+                start = stop
+                guard let next = Self.integer(base, end, &pos, signed: slots[i] == .t) else { return false }
+                value = next
+            }
+        }
+
+        /// The integer at `pos` (moving `pos` past it) as the quick scan reads one
+        /// (`JSONCursor.plainDigits`): negative only if `signed`. A leading zero followed by a
+        /// digit, a fraction or an exponent is left for the next segment to reject: segments start
+        /// with `,`, `}` or `]`.
+        @inline(__always) private static func integer(
+            _ base: UnsafePointer<UInt8>, _ end: Int, _ pos: inout Int, signed: Bool
+        ) -> Int? {
+            var i = pos
+            guard let value = JSONCursor.plainDigits(base, end, &i, negative: signed && base[i] == UInt8(ascii: "-"))
+            else { return nil }
+            pos = i
+            return value
+        }
+
+        /// Whether the `count` bytes at `a` and `b` are equal: eight at a time, the last eight
+        /// overlapping the ones before (both texts hold `count` bytes there).
+        @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+            if count < 8 {
+                for i in 0..<count where a[i] != b[i] { return false }
+                return true
+            }
+            @inline(__always) func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
+                UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)
+            }
+            var i = 0
+            while i &+ 8 < count {
+                if word(a, i) != word(b, i) { return false }
+                i &+= 8
+            }
+            return word(a, count &- 8) == word(b, count &- 8)
+        }
     }
 }
 

@@ -12,6 +12,8 @@ struct LineTemplateCache {
     static let capacity = 12
 
     private var templates: [LineTemplate] = []
+    /// Their shapes, in the same order: what a line is tried against.
+    private var shapes: [LineTemplate.Shape] = []
     /// The same templates, unretained: each is used through its guaranteed reference (`with`),
     /// so trying one retains and releases nothing. Sound while `templates` holds every one:
     /// `refs[i]` is set right after `templates[i]`, and both are emptied together.
@@ -35,18 +37,24 @@ struct LineTemplateCache {
     /// The template `line` has the shape of (an index for `node(_:)` and `event(_:_:location:)`)
     /// and its integers.
     @inline(__always) mutating func match(_ line: UnsafeBufferPointer<UInt8>) -> (Int, LineTemplate.Numbers)? {
-        guard !refs.isEmpty else { return nil }
-        // With one head for all, the line's is read once; else each template reads its own.
-        let head = sharedHead ? with(0, { $0.head(line) }) : nil
+        let count = shapes.count
+        guard count > 0 else { return nil }
+        // With one head for all, the line's is read once; else each shape reads its own.
+        let head = sharedHead ? shapes[0].head(line) : nil
         if sharedHead && head == nil { return nil }
-        func numbers(_ t: LineTemplate) -> LineTemplate.Numbers? {
-            guard let (pos, value) = head ?? t.head(line) else { return nil }
-            return t.tail(line, pos: pos, first: value)
-        }
+        var numbers = LineTemplate.Numbers()
+        // The shape matched after the last one last time, then the others in order.
         let guess = last >= 0 ? successor[last] : -1
-        if guess >= 0, let found = with(guess, numbers) { return hit(guess, found) }
-        for i in refs.indices where i != guess {
-            if let found = with(i, numbers) { return hit(i, found) }
+        var k = guess >= 0 ? -1 : 0
+        while k < count {
+            let i = k < 0 ? guess : k
+            k &+= 1
+            if k == guess { k &+= 1 }
+            guard let (pos, value) = head ?? shapes[i].head(line) else { continue }
+            numbers = LineTemplate.Numbers()  // nothing left from a shape tried before
+            if shapes[i].tail(line, pos: pos, first: value, into: &numbers) {
+                return hit(i, numbers)
+            }
         }
         return nil
     }
@@ -78,6 +86,7 @@ struct LineTemplateCache {
     mutating func disable() {
         disabled = true
         templates = []
+        shapes = []
         refs = []
         successor = []
         last = -1
@@ -97,18 +106,20 @@ struct LineTemplateCache {
         if templates.count < Self.capacity {
             i = templates.count
             templates.append(template)
+            shapes.append(template.shape)
             refs.append(.passUnretained(template))
             successor.append(-1)
         } else {
             i = oldest
             oldest = (oldest + 1) % Self.capacity
             templates[i] = template
+            shapes[i] = template.shape
             refs[i] = .passUnretained(template)
             for j in successor.indices where successor[j] == i { successor[j] = -1 }
             successor[i] = -1
         }
         if last >= 0 { successor[last] = i }
         last = i
-        sharedHead = templates.allSatisfy { $0.sharesHead(with: templates[0]) }
+        sharedHead = shapes.allSatisfy { $0.sharesHead(with: shapes[0]) }
     }
 }
