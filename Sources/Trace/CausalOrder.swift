@@ -451,16 +451,18 @@ package struct CausalOrder {
     /// the next one tried whatever happens: it is tried at once, and queued only if it must wait
     /// (the streaming case, a file per node, queues nothing).
     private mutating func readMore() throws(Failure) -> ReadResult {
-        let read: (file: Int, item: TraceItem?)?
+        let read: (file: Int, slot: UnsafeMutablePointer<TraceItem>?)?
         do { read = try window.read(fewest: buffered) } catch { throw .input(error) }
-        guard let (f, item) = consume read else { return .ended }
-        switch consume item {
-        case nil:
+        guard let (f, slot) = read else { return .ended }
+        guard let slot else {
             droppedTruncatedLines = window.droppedCutLines
             ended(file: f)
-        case .extensionEvent(let id)?:
+            return .read
+        }
+        switch slot.move() {
+        case .extensionEvent(let id):
             if let id { nodes[intern(id.node)].extensionSeqs.insert(id.seq) }
-        case .event(var event)?:
+        case .event(var event):
             let n = intern(event.node)
             let q: Int
             if lastQueue[f].node == n {

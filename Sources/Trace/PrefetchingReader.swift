@@ -52,14 +52,17 @@ final class PrefetchingReader: @unchecked Sendable {
         var reader: TraceFileReader
     }
 
-    /// The next item of the file, nil at its end; throws what the file's parser threw.
-    func next() throws(TraceInputError) -> TraceItem? {
-        if let item = current?.take() { return item }
+    /// Where the next item of the file waits, nil at the file's end; throws what the file's
+    /// parser threw. The caller moves the item out (`move()`) before it asks again: handed
+    /// over in place, an event is copied once on its way to the consumer.
+    func next() throws(TraceInputError) -> UnsafeMutablePointer<TraceItem>? {
+        if let slot = current?.next() { return slot }
         if finished { return nil }
         switch channel.take() {
         case .items(let items):
+            // The batch before is released: its last item was moved out before this call.
             current = items
-            return items.take()
+            return items.next()
         case .failed(let error):
             finished = true
             throw error
@@ -212,9 +215,13 @@ final class ItemBatch: @unchecked Sendable {
     }
 
     /// Moves out the next item, nil when every one was taken.
-    func take() -> TraceItem? {
+    func take() -> TraceItem? { next()?.move() }
+
+    /// Where the next item is, nil when every one was taken. It counts as taken: the caller
+    /// moves it out before the batch is asked again or released.
+    func next() -> UnsafeMutablePointer<TraceItem>? {
         guard taken < count else { return nil }
         taken += 1
-        return (items + taken - 1).move()
+        return items + taken - 1
     }
 }

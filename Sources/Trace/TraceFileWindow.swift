@@ -77,11 +77,14 @@ struct TraceFileWindow {
     /// Whether every file was read to its end.
     var allFinished: Bool { unfinishedCount == 0 }
 
-    /// Reads one item from the open file with the fewest events waiting (`buffered`, per
-    /// file; the earliest opened on a tie). Returns nil once every file ended; `item` nil when
-    /// file `file` just ended (its place then goes to the next file). Throws a file's input
-    /// error, having stopped every reader.
-    mutating func read(fewest buffered: [Int]) throws(TraceInputError) -> (file: Int, item: TraceItem?)? {
+    /// The next item of the open file with the fewest events waiting (`buffered`, per file; the
+    /// earliest opened on a tie), where it waits: the caller moves it out (`move()`) before it
+    /// reads again. Returns nil once every file ended; `slot` nil when file `file` just ended
+    /// (its place then goes to the next file). Throws a file's input error, having stopped
+    /// every reader.
+    mutating func read(
+        fewest buffered: [Int]
+    ) throws(TraceInputError) -> (file: Int, slot: UnsafeMutablePointer<TraceItem>?)? {
         guard var best = open.first else { return nil }
         for i in 1..<open.count where buffered[open[i]] < buffered[best] { best = open[i] }
         // As a guaranteed reference (`readers` owns it): not retained and released around every
@@ -89,15 +92,15 @@ struct TraceFileWindow {
         let result = Unmanaged.passUnretained(readers[best]!)._withUnsafeGuaranteedRef { reader in
             Result { () throws(TraceInputError) in try reader.next() }
         }
-        let item: TraceItem?
-        switch consume result {
+        let slot: UnsafeMutablePointer<TraceItem>?
+        switch result {
         case .success(let next):
-            item = next
+            slot = next
         case .failure(let error):
             stopAll()
             throw error
         }
-        if case .none = item {
+        if slot == nil {
             droppedCutLines += readers[best]!.droppedCutLines
             bytesOfFinished += readers[best]!.bytesRead
             readers[best] = nil
@@ -109,7 +112,7 @@ struct TraceFileWindow {
                 throw error
             }
         }
-        return (best, item)
+        return (best, slot)
     }
 
     /// Stops every open reader (reading gave up).
