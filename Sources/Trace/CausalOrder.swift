@@ -40,6 +40,12 @@ package struct CausalOrder {
         var emptyUnfinished = 0
         /// Files of this node that have not ended.
         var unfinished = 0
+
+        /// Notes that event `seq` of the node was handed out (one access to the node's entry).
+        @inline(__always) mutating func handedOut(_ seq: Int) {
+            processed.append(seq)
+            processedMax = seq
+        }
     }
 
     /// The files, at most `maxOpenFiles` of them open at once.
@@ -254,8 +260,7 @@ package struct CausalOrder {
 
     /// Notes that node `n`'s event `seq` was handed out (its waiters are woken by the caller).
     @inline(__always) private mutating func handedOut(_ seq: Int, of n: Int) {
-        nodes[n].processed.append(seq)
-        nodes[n].processedMax = seq
+        nodes[n].handedOut(seq)
         eventCount += 1
     }
 

@@ -113,9 +113,22 @@ final class HappensBeforeTests: XCTestCase {
 
     func testSeqSetKeepsRanges() {
         var set = SeqSet()
+        XCTAssertEqual(set.rangeCount, 0)
+        for s in [-1, 0, 1] { XCTAssertFalse(set.contains(s)) }
         for s in [1, 2, 3, 7, 8, 20] { set.append(s) }
         XCTAssertEqual(set.rangeCount, 3)
         for s in [1, 2, 3, 7, 8, 20] { XCTAssertTrue(set.contains(s)) }
         for s in [0, 4, 6, 9, 19, 21] { XCTAssertFalse(set.contains(s)) }
+        set.append(21)
+        XCTAssertEqual(set.rangeCount, 3)
+        for s in [0, 4, 6, 9, 19, 22] { XCTAssertFalse(set.contains(s)) }
+        XCTAssertTrue(set.contains(21))
+
+        var fromZero = SeqSet()
+        for s in [0, 1, 2] { fromZero.append(s) }
+        XCTAssertEqual(fromZero.rangeCount, 1)
+        XCTAssertTrue(fromZero.contains(0))
+        XCTAssertFalse(fromZero.contains(-1))
+        XCTAssertFalse(fromZero.contains(3))
     }
 }
