@@ -33,7 +33,7 @@ final class PrefetchingReader: @unchecked Sendable {
     /// Opens `path` (reading its header at once) and starts parsing ahead in the background;
     /// `allowTruncated` is `TraceFileReader`'s.
     init(
-        path: String, fileIndex: Int, allowTruncated: Bool = false, batch: Int = 2048, capacity: Int = 8
+        path: String, fileIndex: Int, allowTruncated: Bool = false, batch: Int = 2048, capacity: Int = 4
     ) throws(TraceInputError) {
         let reader = try TraceFileReader(path: path, fileIndex: fileIndex, allowTruncated: allowTruncated)
         self.header = reader.header
