@@ -123,6 +123,9 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
         return elements.remove(at: i).value
     }
 
+    /// Removes the pairs at `indices` (into `elements`).
+    mutating func removeSubrange(_ indices: Range<Int>) { elements.removeSubrange(indices) }
+
     /// Removes everything.
     mutating func removeAll() { elements.removeAll() }
 

@@ -35,8 +35,8 @@ package struct MirrorSpec: Spec {
     var entries = StreamEntryMap<EntryState>()
     /// Every lsn appended so far (to catch a second append and commits of unknown lsns).
     var appendedLSNs = IntKeySet()
-    /// Appended records whose lsn has not been committed yet.
-    var uncommitted = SortedMap<Int, StreamEntry>()
+    /// Appended records whose lsn has not been committed yet (committed about in lsn order).
+    var uncommitted = IntWindowMap<StreamEntry>()
     /// Commits observed before their lsn was appended (the first commit of each).
     var commitsAwaitingAppend = SortedMap<Int, Stamp>()
     /// Entries committed (before the takeover) that the secondary has not applied yet.
