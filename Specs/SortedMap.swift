@@ -115,14 +115,16 @@ struct SortedMap<Key: Comparable & Sendable, Value: Sendable>: Sendable {
         return elements.remove(at: i).value
     }
 
-    /// Removes `key` if `condition` of its value (read in place) holds; returns whether it did.
-    /// One lookup where a read and then a removal took two.
+    /// Removes `key` if `condition` of its value (read in place) holds; returns the value it
+    /// removed. One lookup where a read and then a removal took two.
     @discardableResult
-    mutating func removeValue(forKey key: Key, if condition: (Value) -> Bool) -> Bool {
-        guard let i = index(of: key), elements.withUnsafeBufferPointer({ condition($0[i].value) }) else { return false }
-        elements.remove(at: i)
-        return true
+    mutating func removeValue(forKey key: Key, if condition: (Value) -> Bool) -> Value? {
+        guard let i = index(of: key), elements.withUnsafeBufferPointer({ condition($0[i].value) }) else { return nil }
+        return elements.remove(at: i).value
     }
+
+    /// Removes the pairs at `indices` (into `elements`).
+    mutating func removeSubrange(_ indices: Range<Int>) { elements.removeSubrange(indices) }
 
     /// Removes everything.
     mutating func removeAll() { elements.removeAll() }

@@ -64,12 +64,13 @@ struct StreamEntryMap<Value: Sendable>: Sendable {
         return removed
     }
 
-    /// Removes `key` if `condition` of its value (read in place) holds; returns whether it did.
+    /// Removes `key` if `condition` of its value (read in place) holds; returns the value it
+    /// removed.
     @discardableResult
-    mutating func removeValue(forKey key: StreamEntry, if condition: (Value) -> Bool) -> Bool {
-        guard let s = streams.index(of: key.stream) else { return false }
+    mutating func removeValue(forKey key: StreamEntry, if condition: (Value) -> Bool) -> Value? {
+        guard let s = streams.index(of: key.stream) else { return nil }
         let removed = streams.modifyValue(at: s) { $0.removeValue(forKey: key.sn, if: condition) }
-        if removed { count -= 1 }
+        if removed != nil { count -= 1 }
         return removed
     }
 

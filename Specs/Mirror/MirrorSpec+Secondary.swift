@@ -44,10 +44,9 @@ extension MirrorSpec {
 
         // The barrier is taken out for good first, so an entry that names itself as a dep
         // (through its own pinners, in `resolvePinners`) finds no slot to fill: its pin is
-        // released once, by the unpin below. The state is moved out and back in (an empty one
-        // stands in meanwhile); a copy would do as well now that it holds no array.
-        var state = EntryState()
-        let present = entries.modify(entry) { swap(&state, &$0) } != nil
+        // released once, by the unpin below. The state is copied out and set back (it holds
+        // no array; what runs meanwhile reads only its `apply`, nil before this first apply).
+        var state = entries.read(entry) { $0 } ?? EntryState()
         let barrier = barriers.removeValue(forKey: entry)
 
         // mirror.apply-after-recv.
@@ -102,7 +101,7 @@ extension MirrorSpec {
                     + "the secondary's apply of it at \(id(stamp)) does not happen before the commit")
             if takeover == nil { noteCommittedApply(entry, stamp) }
         }
-        if present { entries.modify(entry) { swap(&state, &$0) } } else { entries[entry] = state }
+        entries[entry] = state
         for dep in unpin {
             entries.modify(dep) { $0.pins -= 1 }
             forgetIfDone(dep)
@@ -134,7 +133,7 @@ extension MirrorSpec {
         }
         guard n > acked else { return }
         streams.modify(s) { $0.acked = n }
-        for sn in (acked + 1)...n { forgetIfDone(StreamEntry(stream: s, sn: sn)) }
+        for sn in (acked + 1)...n { forgetIfSettled(StreamEntry(stream: s, sn: sn)) }
     }
 
     /// At the first apply of `entry`: fills the slot of every entry appended before it that
@@ -205,8 +204,18 @@ extension MirrorSpec {
     /// no unapplied entry waits for it as a dep.
     mutating func forgetIfDone(_ entry: StreamEntry) {
         guard entry.sn <= streams.read(entry.stream, { $0.acked }) ?? 0 else { return }
-        entries.removeValue(forKey: entry) { state in
-            state.apply != nil && state.committed && state.pins <= 0 && state.pendingCommit == nil
-        }
+        forgetIfSettled(entry)
+    }
+
+    /// `forgetIfDone` of an entry known to be acknowledged.
+    mutating func forgetIfSettled(_ entry: StreamEntry) {
+        entries.removeValue(forKey: entry) { Self.isDone($0, committed: $0.committed) }
+    }
+
+    /// Whether an acknowledged entry in `state` can be forgotten, `committed` saying whether its
+    /// lsn is committed: applied and committed, no unapplied entry waits for it as a dep, and no
+    /// commit waits for its apply.
+    static func isDone(_ state: EntryState, committed: Bool) -> Bool {
+        state.apply != nil && committed && state.pins <= 0 && state.pendingCommit == nil
     }
 }

@@ -35,8 +35,8 @@ package struct MirrorSpec: Spec {
     var entries = StreamEntryMap<EntryState>()
     /// Every lsn appended so far (to catch a second append and commits of unknown lsns).
     var appendedLSNs = IntKeySet()
-    /// Appended records whose lsn has not been committed yet.
-    var uncommitted = SortedMap<Int, StreamEntry>()
+    /// Appended records whose lsn has not been committed yet (committed about in lsn order).
+    var uncommitted = IntWindowMap<StreamEntry>()
     /// Commits observed before their lsn was appended (the first commit of each).
     var commitsAwaitingAppend = SortedMap<Int, Stamp>()
     /// Entries committed (before the takeover) that the secondary has not applied yet.
@@ -172,17 +172,18 @@ package struct MirrorSpec: Spec {
             return
         }
 
-        var state = entries[entry] ?? EntryState()
-        state.lsn = lsn
-        state.append = stamp
-        if let apply = state.apply {
+        // Noted in place, its apply read back, in one lookup.
+        func noteAppend(_ state: inout EntryState) -> Stamp? {
+            state.lsn = lsn
+            state.append = stamp
+            return state.apply
+        }
+        if let apply = noteAppend(&entries[entry, default: EntryState()]) {
             // Applied before its append was observed: judge the barrier now.
-            entries[entry] = state
             judgeLateBarrier(entry, deps: deps, apply: apply, append: stamp, sink: sink)
             lateApplies -= 1
             if lateApplies == 0 { lateSession = nil }
         } else {
-            entries[entry] = state
             var known: [Stamp?] = []
             for dep in deps {
                 if let applied = appliedStamp(of: dep) {
