@@ -223,9 +223,11 @@ final class CheckSink: SpecSink {
         var pending: [(before: EventID, after: EventID)] = []
     }
 
-    /// The slot of `invariant`, made on its first obligation. Names are compared byte for byte,
-    /// which settles most mismatches by their lengths alone.
+    /// The slot of `invariant`, made on its first obligation. Names are compared byte for byte.
     @inline(__always) private func slot(_ invariant: Invariant) -> Int {
+        // Specs name invariants by their static constants: the same representation, found
+        // without comparing any bytes.
+        for k in slots.indices where slots[k].invariant.rawValue.sameRepresentation(invariant.rawValue) { return k }
         for k in slots.indices where slots[k].invariant.rawValue.exactlyEquals(invariant.rawValue) { return k }
         slots.append(Slot(invariant: invariant))
         return slots.count - 1
