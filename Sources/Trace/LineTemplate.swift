@@ -179,10 +179,7 @@ extension LineTemplate {
                 }
                 i &+= 1
                 let stop = ends[i], count = stop &- start
-                if i == ends.count &- 1 {
-                    return end &- pos == count && Self.equal(base + pos, literal + start, count)
-                    break
-                }
+                if i == ends.count &- 1 { return end &- pos == count && Self.equal(base + pos, literal + start, count) }
                 guard end &- pos > count, Self.equal(base + pos, literal + start, count) else { return false }
                 pos &+= count
                 start = stop
