@@ -217,13 +217,16 @@ struct IntWindowMap<Value: Sendable>: Sendable {
     /// The entries in key order: `outside`'s below the window, the window's, then `outside`'s
     /// past it.
     struct Elements: Sequence {
+        /// The map walked.
         fileprivate let map: IntWindowMap
 
         /// Walks `outside` up to the window, the window, then the rest of `outside`.
         struct Iterator: IteratorProtocol {
+            /// The map walked.
             fileprivate let map: IntWindowMap
-            /// The next index into `map.outside`, and where the window falls among its keys.
+            /// The next index into `map.outside`.
             fileprivate var o = 0
+            /// Where the window falls among `map.outside`'s keys: the index of the first past it.
             fileprivate let split: Int
             /// The next index into `map.slots`.
             fileprivate var s: Int

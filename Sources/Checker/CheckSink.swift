@@ -223,7 +223,8 @@ final class CheckSink: SpecSink {
         var pending: [(before: EventID, after: EventID)] = []
     }
 
-    /// The slot of `invariant`, made on its first obligation. Names are compared byte for byte.
+    /// The slot of `invariant`, made on its first obligation: found by its name's representation
+    /// first, then by its bytes.
     @inline(__always) private func slot(_ invariant: Invariant) -> Int {
         // Specs name invariants by their static constants: the same representation, found
         // without comparing any bytes.

@@ -17,7 +17,8 @@
 /// one cause, given as one object, are templates; a template is checked when made by matching
 /// its own line and comparing with the full parse.
 ///
-/// A reference type so that trying it copies nothing; not thread-safe: used by one reader.
+/// A reference type that owns its `shape`, which lines are tried against; not thread-safe:
+/// used by one reader.
 package final class LineTemplate {
     /// Which field an integer of the line is.
     enum Slot: UInt8 {
@@ -69,7 +70,8 @@ package final class LineTemplate {
     /// The event `line` holds, when it has this template's shape; nil otherwise.
     package func match(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
         var numbers = Numbers()
-        guard let (pos, value) = shape.head(line), shape.tail(line, pos: pos, first: value, into: &numbers) else { return nil }
+        guard let (pos, value) = shape.head(line), shape.tail(line, pos: pos, first: value, into: &numbers)
+        else { return nil }
         return event(numbers, location: .none)
     }
 
@@ -204,7 +206,9 @@ extension LineTemplate {
 
         /// Whether the `count` bytes at `a` and `b` are equal: eight at a time, the last eight
         /// overlapping the ones before (both texts hold `count` bytes there).
-        @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        @inline(__always) static func equal(
+            _ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int
+        ) -> Bool {
             if count < 8 {
                 for i in 0..<count where a[i] != b[i] { return false }
                 return true

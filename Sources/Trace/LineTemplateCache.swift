@@ -12,11 +12,12 @@ struct LineTemplateCache {
     static let capacity = 12
 
     private var templates: [LineTemplate] = []
-    /// Their shapes, in the same order: what a line is tried against.
+    /// Their shapes, in the same order: what a line is tried against. `shapes[i]` points into
+    /// `templates[i]`, so it is set right after it, and both are emptied together.
     private var shapes: [LineTemplate.Shape] = []
-    /// The same templates, unretained: each is used through its guaranteed reference (`with`),
-    /// so trying one retains and releases nothing. Sound while `templates` holds every one:
-    /// `refs[i]` is set right after `templates[i]`, and both are emptied together.
+    /// The same templates, unretained: the one a line matched makes its event through its
+    /// guaranteed reference (`with`), retaining and releasing nothing. Sound while `templates`
+    /// holds every one: `refs[i]` is set right after `templates[i]`, and both are emptied together.
     private var refs: [Unmanaged<LineTemplate>] = []
     /// Per template, the one matched after it last time (-1: none yet).
     private var successor: [Int] = []
@@ -42,7 +43,6 @@ struct LineTemplateCache {
         // With one head for all, the line's is read once; else each shape reads its own.
         let head = sharedHead ? shapes[0].head(line) : nil
         if sharedHead && head == nil { return nil }
-        var numbers = LineTemplate.Numbers()
         // The shape matched after the last one last time, then the others in order.
         let guess = last >= 0 ? successor[last] : -1
         var k = guess >= 0 ? -1 : 0
@@ -51,7 +51,7 @@ struct LineTemplateCache {
             k &+= 1
             if k == guess { k &+= 1 }
             guard let (pos, value) = head ?? shapes[i].head(line) else { continue }
-            numbers = LineTemplate.Numbers()  // nothing left from a shape tried before
+            var numbers = LineTemplate.Numbers()
             if shapes[i].tail(line, pos: pos, first: value, into: &numbers) {
                 return hit(i, numbers)
             }

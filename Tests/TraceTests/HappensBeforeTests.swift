@@ -130,5 +130,11 @@ final class HappensBeforeTests: XCTestCase {
         XCTAssertTrue(fromZero.contains(0))
         XCTAssertFalse(fromZero.contains(-1))
         XCTAssertFalse(fromZero.contains(3))
+
+        var negative = SeqSet()
+        for s in [-3, -2, 0] { negative.append(s) }
+        XCTAssertEqual(negative.rangeCount, 2)
+        for s in [-3, -2, 0] { XCTAssertTrue(negative.contains(s)) }
+        for s in [-4, -1, 1] { XCTAssertFalse(negative.contains(s)) }
     }
 }
