@@ -468,9 +468,12 @@ package struct CausalOrder {
         case .extensionEvent(let id):
             if let id { nodes[intern(id.node)].extensionSeqs.insert(id.seq) }
         case .event(var event):
-            let n = intern(event.node)
+            // The node of the file's latest event first: a file mostly holds one node, whose
+            // name comes with the same representation each time.
+            let last = lastQueue[f].node
+            let n = last >= 0 && nodes[last].name.sameRepresentation(event.node) ? last : intern(event.node)
             let q: Int
-            if lastQueue[f].node == n {
+            if last == n {
                 q = lastQueue[f].queue
             } else if let known = queueIndex[f &* 1_000_003 &+ n] {
                 q = known
