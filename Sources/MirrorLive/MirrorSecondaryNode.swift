@@ -146,8 +146,9 @@ public final class MirrorSecondaryNode: PathEndpoint, @unchecked Sendable {
             for channel in bound { try? await channel.close().get() }
             throw error
         }
+        let servers = bound
         try await loop.submit {
-            self.servers = bound
+            self.servers = servers
         }.get()
         return bound.map { $0.localAddress! }
     }

@@ -58,7 +58,7 @@ package struct CausalOrder {
     /// The system all headers name.
     package let system: TraceSystem
     let allowTruncated: Bool
-    private let prescanned: Bool
+    let prescanned: Bool
 
     private var nodeIndex: [ExactName: Int] = [:]
     var nodes: [NodeInfo] = []
@@ -71,19 +71,8 @@ package struct CausalOrder {
     var pendingCount = 0
     /// Causes that name no event read so far and that no event still to come can have,
     /// except an `x-` one (their seqs are not checked, so one may come anywhere): each is an
-    /// input error unless such an `x-` event turns up by the end of the trace.
-    private var doubtful: [Doubt] = []
-
-    /// A cause that only an `x-` event (or, for a later seq of its event's own node, a real
-    /// event still to come: a cycle) can match; its message is made only if it is an error.
-    private struct Doubt {
-        var node: Int
-        var cause: EventID
-        var event: EventID
-        var location: SourceLocation
-        /// A later seq of the event's own node (else a seq its node has moved past).
-        var ownNode: Bool
-    }
+    /// input error unless such an `x-` event turns up by the end of the trace (`Doubt`).
+    var doubtful: [Doubt] = []
 
     /// The default bound on waiting events (`maxPending`): 4,000,000, some 700 MiB.
     package static let defaultMaxPending = 4_000_000
@@ -100,7 +89,7 @@ package struct CausalOrder {
     /// them and not valid JSON; at most one per file.
     package private(set) var droppedTruncatedLines = 0
     /// Causes that named `x-` events, and so named no event.
-    package private(set) var droppedExtensionCauses = 0
+    package internal(set) var droppedExtensionCauses = 0
     /// Events handed out so far.
     package private(set) var eventCount = 0
     /// Bytes of the files read so far (compressed bytes for gzip), a little ahead of the
@@ -359,93 +348,8 @@ package struct CausalOrder {
         return nil
     }
 
-    /// What a cause comes to: an event handed out, nothing (dropped), or an event of a node to wait for.
-    enum Resolution { case present, void, waitFor(Int) }
-
-    private mutating func resolve(_ cause: EventID, of event: TraceEvent) throws(Failure) -> Resolution {
-        if cause.node.exactlyEquals(event.node) && cause.seq >= event.seq {
-            // Unless only an `x-` event has that later seq: the event itself has its own.
-            if cause.seq == event.seq { throw .input(error(at: event.location, Self.cycleMessage(cause, of: event.id))) }
-            return try doubt(cause, of: event, node: intern(cause.node), ownNode: true)
-        }
-        let m = intern(cause.node)
-        if nodes[m].processed.contains(cause.seq) { return .present }
-        if cause.seq <= nodes[m].processedMax {
-            // The node has moved past this seq, so no event of it with this seq will come:
-            // unless, without a prescan, another file holds a lower stretch of the node.
-            if !prescanned && paths.count > 1 && !nodes[m].extensionSeqs.contains(cause.seq) {
-                throw .needsPrescan(node: cause.node)
-            }
-            return try doubt(cause, of: event, node: m, ownNode: false)
-        }
-        if nodes[m].files.isEmpty {
-            // The node has not shown up in any file yet.
-            guard readersAllDone else { return .waitFor(m) }
-            if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
-            throw .input(error(at: event, "cause \(cause) names node \"\(cause.node)\", but no file given holds an "
-                + "event of that node: give its file too (or check the node's name)"))
-        }
-        // Without a prescan, any file still open may hold more of the node (a rotated log).
-        let open = prescanned ? nodes[m].unfinished > 0 : !readersAllDone
-        if open || isPending(node: m, seq: cause.seq) { return .waitFor(m) }
-        // Every event of the node is read and none has this seq.
-        if nodes[m].extensionSeqs.contains(cause.seq) { return droppedExtension() }
-        if cause.seq > nodes[m].maxSeen { return try truncated(cause, of: event, node: m) }
-        return try missing(cause, of: event)
-    }
-
-    /// A cause only an `x-` event may satisfy: a seq its node moved past (`ownNode` false), or
-    /// a later seq of the event's own node, which a real event still to come may also have (an
-    /// `x-` seq is never checked), making a cycle. Dropped when that is known, an error once
-    /// every file is read, else dropped for now and judged at the end (`settleDoubts`).
-    private mutating func doubt(_ cause: EventID, of event: TraceEvent, node m: Int, ownNode: Bool) throws(Failure) -> Resolution {
-        let onlyExtension = nodes[m].extensionSeqs.contains(cause.seq)
-        if !ownNode && onlyExtension { return droppedExtension() }
-        if readersAllDone {
-            if ownNode && onlyExtension && !nodes[m].processed.contains(cause.seq) && !isPending(node: m, seq: cause.seq) {
-                return droppedExtension()
-            }
-            throw .input(error(at: event.location, ownNode ? Self.cycleMessage(cause, of: event.id) : Self.missingMessage(cause)))
-        }
-        doubtful.append(Doubt(node: m, cause: cause, event: event.id, location: event.location, ownNode: ownNode))
-        return .void
-    }
-
-    /// Every event was handed out: each doubtful cause named an `x-` event, or is an error.
-    private mutating func settleDoubts() throws(Failure) {
-        for doubt in doubtful {
-            guard nodes[doubt.node].extensionSeqs.contains(doubt.cause.seq), !nodes[doubt.node].processed.contains(doubt.cause.seq)
-            else {
-                let message = doubt.ownNode ? Self.cycleMessage(doubt.cause, of: doubt.event) : Self.missingMessage(doubt.cause)
-                throw .input(error(at: doubt.location, message))
-            }
-            droppedExtensionCauses += 1
-        }
-        doubtful.removeAll()
-    }
-
-    /// A cause that named an `x-` event, which names no event: dropped.
-    private mutating func droppedExtension() -> Resolution {
-        droppedExtensionCauses += 1
-        return .void
-    }
-
-    /// Whether an event of node `m` with this seq waits in a queue.
-    private func isPending(node m: Int, seq: Int) -> Bool {
-        for q in nodes[m].nonEmpty {
-            let items = queues[q].items
-            var lo = queues[q].head, hi = items.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if items[mid].seq < seq { lo = mid + 1 } else { hi = mid }
-            }
-            if lo < items.count && items[lo].seq == seq { return true }
-        }
-        return false
-    }
-
     /// Whether every file was read to its end.
-    private var readersAllDone: Bool { window.allFinished }
+    var readersAllDone: Bool { window.allFinished }
 
     /// What `readMore` did: every file had `ended`; a line was `read` (what it holds, if
     /// anything, waits in a queue); or an event was read that is next in the order (`ready`).

@@ -101,10 +101,13 @@ private final class Channel: @unchecked Sendable {
     /// A queue holding at most `capacity` chunks.
     init(capacity: Int) { self.capacity = max(capacity, 1) }
 
-    /// The oldest chunk, waiting for one if need be.
+    /// The oldest chunk, waiting for one if need be. Not to be called after `stop()` (the
+    /// consumer gave up): with the queue empty, nothing would ever come.
     func take() -> PrefetchingReader.Chunk {
         condition.lock()
         while chunks.isEmpty {
+            // Stopped, the producer puts nothing more: fail loudly rather than wait forever.
+            precondition(!stopped, "a stopped trace reader was read")
             consumerWaits = true
             condition.wait()
             consumerWaits = false

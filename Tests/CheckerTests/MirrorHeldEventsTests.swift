@@ -43,9 +43,9 @@ final class MirrorHeldEventsTests: XCTestCase {
                 var events: [TraceEvent] = []
                 while let event = try order.next() { events.append(event) }
                 return events
-            } catch let failure as CausalOrder.Failure {
-                if case .needsPrescan = failure, !prescan { continue }
-                throw failure
+            } catch {
+                if case .needsPrescan = error, !prescan { continue }
+                throw error
             }
         }
         return []
