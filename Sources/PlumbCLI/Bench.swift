@@ -10,6 +10,7 @@ import Glibc
 /// `plumb bench`: measured performance figures, one run at a time.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Measure Plumb's performance on generated traces.",
         subcommands: [CheckBench.self, MirrorBench.self, RecoveryBench.self, DriverBench.self, ExploreBench.self]
     )

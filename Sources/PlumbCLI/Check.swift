@@ -6,6 +6,7 @@ import Trace
 /// `plumb check`: the verdict on one trace (or each of several).
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Check traces against the specifications and prove their invariants with Z3.",
         discussion: """
             All FILEs named, and the .jsonl and .jsonl.gz files directly inside each DIR named, \

@@ -11,6 +11,7 @@ import Glibc
 /// standard output, for Perfetto UI or chrome://tracing. The work is `ChromeTraceConverter`'s.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "convert",
         abstract: "Convert a trace for a viewer: Perfetto UI or chrome://tracing (--to chrome-trace).",
         discussion: """
             Reads one trace as `plumb check` does (all FILEs named and the .jsonl and .jsonl.gz \

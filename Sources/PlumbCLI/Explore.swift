@@ -6,6 +6,7 @@ import Foundation
 /// `plumb explore`: search every schedule of a system's core within bounds.
 struct Explore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "explore",
         abstract: "Explore every schedule, crash point and crash outcome of a system within bounds.",
         discussion: """
             Drives the system's real core through a simulated runtime in which the explorer makes \

@@ -5,6 +5,7 @@ import MirrorLive
 /// `plumb record`: run a system live and record its trace.
 struct Record: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "record",
         abstract: "Run a system live and record its traces for `plumb check`.",
         subcommands: [RecordMirror.self, RecordRecovery.self, RecordDriver.self, RecordController.self]
     )

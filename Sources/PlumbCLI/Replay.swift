@@ -7,6 +7,7 @@ import Trace
 /// `plumb replay TOKEN`: re-runs a counterexample the explorer found, exactly.
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "replay",
         abstract: "Re-run an execution from its replay token and print its trace.",
         discussion: """
             The token (printed by `plumb explore` for every violation) names the system, its \
