@@ -31,6 +31,9 @@ package final class LineTemplate {
     let node: String
     private let causeNode: String?
     private let hasT: Bool
+    /// The row of `node` in the reader's table of last seqs, once the reader looked it up
+    /// (-1 before): the reader's, which alone uses this template.
+    var seqRow = -1
     /// The template event's kind, and its one boolean (`path`'s `up`, `done`'s `ok`).
     private let tag: TracePackedKind.Tag
     private let flag: Bool

@@ -64,6 +64,12 @@ struct LineTemplateCache {
         refs[i]._withUnsafeGuaranteedRef(body)
     }
 
+    /// The row of template `i`'s node in its reader's table of last seqs (-1: not known yet).
+    @inline(__always) func seqRow(_ i: Int) -> Int { with(i) { $0.seqRow } }
+
+    /// Notes the row of template `i`'s node in its reader's table of last seqs.
+    func setSeqRow(_ i: Int, _ row: Int) { with(i) { $0.seqRow = row } }
+
     /// The node of template `i`'s events.
     @inline(__always) func node(_ i: Int) -> String { with(i) { $0.node } }
 

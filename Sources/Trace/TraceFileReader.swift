@@ -92,7 +92,7 @@ public struct TraceFileReader {
     public mutating func next() throws(TraceInputError) -> TraceItem? {
         while let line = try source.nextLine() {
             if let (shape, numbers) = templates.match(line) {
-                try checkSeq(of: templates.node(shape), numbers.seq)
+                try checkSeq(ofTemplate: shape, numbers.seq)
                 let location = SourceLocation(file: fileIndex, line: source.lineNumber)
                 return .event(templates.event(shape, numbers, location: location))
             }
@@ -144,6 +144,21 @@ public struct TraceFileReader {
         }
     }
 
+    /// `checkSeq(of:_:)` for a line of template `i`, whose node's row in `lastSeq` the template
+    /// keeps: no name is compared.
+    @inline(__always) private mutating func checkSeq(ofTemplate i: Int, _ seq: Int) throws(TraceInputError) {
+        var row = templates.seqRow(i)
+        if row < 0 {
+            row = lastSeq.row(of: templates.node(i))
+            templates.setSeqRow(i, row)
+        }
+        if let previous = lastSeq.update(row: row, seq: seq, line: source.lineNumber) {
+            throw failure(
+                "seq \(seq) of node \"\(templates.node(i))\" does not increase: "
+                    + "the node's previous seq is \(previous.seq) at line \(previous.line)")
+        }
+    }
+
     private func failure(_ message: String) -> TraceInputError {
         TraceInputError(file: path, line: source.lineNumber, message: message)
     }
@@ -160,27 +175,36 @@ private struct LastSeqTable {
     /// Records `seq` at `line` for `node`, or returns the node's previous entry when `seq`
     /// does not exceed it (leaving the table as it was).
     mutating func update(_ node: String, seq: Int, line: Int) -> (seq: Int, line: Int)? {
+        update(row: row(of: node), seq: seq, line: line)
+    }
+
+    /// `update` for the node in row `row` (from `row(of:)`).
+    @inline(__always) mutating func update(row: Int, seq: Int, line: Int) -> (seq: Int, line: Int)? {
+        let previous = entries[row]
+        // Line 0: no seq of the node yet.
+        guard previous.line == 0 || previous.seq < seq else { return previous }
+        entries[row] = (seq, line)
+        return nil
+    }
+
+    /// The row of `node`, added with no seq yet when it is new.
+    mutating func row(of node: String) -> Int {
         let position: Int?
         if nodes.count <= Self.linearLimit {
             position = firstIndexExactlyEqual(node, count: nodes.count) { nodes[$0] }
         } else {
             position = index[ExactName(node)]
         }
-        guard let position else {
-            nodes.append(node)
-            entries.append((seq, line))
-            if nodes.count > Self.linearLimit {
-                if index.isEmpty {
-                    for (i, name) in nodes.enumerated() { index[ExactName(name)] = i }
-                } else {
-                    index[ExactName(node)] = nodes.count - 1
-                }
+        if let position { return position }
+        nodes.append(node)
+        entries.append((0, 0))
+        if nodes.count > Self.linearLimit {
+            if index.isEmpty {
+                for (i, name) in nodes.enumerated() { index[ExactName(name)] = i }
+            } else {
+                index[ExactName(node)] = nodes.count - 1
             }
-            return nil
         }
-        let previous = entries[position]
-        guard previous.seq < seq else { return previous }
-        entries[position] = (seq, line)
-        return nil
+        return nodes.count - 1
     }
 }
