@@ -153,22 +153,22 @@ public struct Checker: Sendable {
     ) throws(CausalOrder.Failure) {
         let cancellation = options.cancellation, progress = options.progress
         var spec = S()
-        var sinceLook = 0
         var forgetAt = options.forgetClockChangesAt
-        while let event = try order.next() {
+        let least = options.forgetClockChangesAt
+        // The order pauses every `cancellationInterval` events for a look at the cancellation.
+        var sinceLook = 0
+        while try order.handOut(to: { event in
             sink.clocks.add(node: event.node, seq: event.seq, causes: event.causes)
             let kept = sink.violations.count
             spec.observe(event, sink: sink)
             if sink.violations.count != kept { sink.decided(by: event, since: kept) }
-            if sink.clocks.keptChangeCount >= forgetAt {
-                forgetAt = forgetHistory(spec, sink, least: options.forgetClockChangesAt)
-            }
+            if sink.clocks.keptChangeCount >= forgetAt { forgetAt = forgetHistory(spec, sink, least: least) }
             sinceLook += 1
-            if sinceLook == cancellationInterval {
-                sinceLook = 0
-                if cancellation?.isCancelled == true { return }
-                progress?(Options.Progress(events: order.eventCount, bytesRead: order.bytesRead))
-            }
+            return sinceLook < cancellationInterval
+        }) {
+            sinceLook = 0
+            if cancellation?.isCancelled == true { return }
+            progress?(Options.Progress(events: order.eventCount, bytesRead: order.bytesRead))
         }
         sink.finishing = true
         spec.finish(sink: sink)

@@ -199,17 +199,30 @@ package struct CausalOrder {
     /// The next event in happens-before order, with causes that name no event removed;
     /// nil at the end of the trace.
     package mutating func next() throws(Failure) -> TraceEvent? {
+        var event: TraceEvent?
+        _ = try handOut { next in
+            event = copy next
+            return false
+        }
+        return event
+    }
+
+    /// Hands `body` the events in happens-before order (as `next()` returns them) until
+    /// `body` returns false, which pauses the order there: true then, false once the trace
+    /// ended. An event that is ready as soon as it is read is handed over where it was read:
+    /// the replay's usual case (a file per node), spared the copies of returning it.
+    package mutating func handOut(to body: (borrowing TraceEvent) -> Bool) throws(Failure) -> Bool {
         while true {
             while let q = candidates.popLast() {
-                if let event = try take(from: q) { return event }
+                if let event = try take(from: q), !body(event) { return true }
             }
-            switch try readMore() {
+            switch try readMore(body) {
             case .read: continue
-            case .ready(let event): return event
+            case .paused: return true
             case .ended:
                 if pendingCount == 0 {
                     try settleDoubts()
-                    return nil
+                    return false
                 }
                 try diagnoseStuck()
             }
@@ -352,14 +365,15 @@ package struct CausalOrder {
     var readersAllDone: Bool { window.allFinished }
 
     /// What `readMore` did: every file had `ended`; a line was `read` (what it holds, if
-    /// anything, waits in a queue); or an event was read that is next in the order (`ready`).
-    private enum ReadResult { case ended, read, ready(TraceEvent) }
+    /// anything, waits in a queue or was handed to the body, which went on); or an event read
+    /// was handed to the body, which `paused`.
+    private enum ReadResult { case ended, read, paused }
 
     /// Reads one more line from the open file with the fewest events waiting. Called only when
     /// no queue is a candidate, so an event read for an empty queue of a node in one file is
     /// the next one tried whatever happens: it is tried at once, and queued only if it must wait
     /// (the streaming case, a file per node, queues nothing).
-    private mutating func readMore() throws(Failure) -> ReadResult {
+    private mutating func readMore(_ body: (borrowing TraceEvent) -> Bool) throws(Failure) -> ReadResult {
         let read: (file: Int, slot: UnsafeMutablePointer<TraceItem>?)?
         do { read = try window.read(fewest: buffered) } catch { throw .input(error) }
         guard let (f, slot) = read else { return .ended }
@@ -400,7 +414,7 @@ package struct CausalOrder {
                 if try ready(&event, queue: q) {
                     handedOut(event.seq, of: n)
                     wake(n)
-                    return .ready(consume event)
+                    return body(event) ? .read : .paused
                 }
             }
             if queues[q].isEmpty {

@@ -63,6 +63,49 @@ final class CausalOrderTests: XCTestCase {
         XCTAssertEqual(try drain([merged]).ids, ["primary#1", "secondary#1"])
     }
 
+    /// `handOut(to:)`, paused every `k` events and resumed, hands out what `next()` returns:
+    /// events ready as soon as read (a file per node) and events that waited in a queue.
+    func testHandOutPausedAndResumedGivesWhatNextGives() throws {
+        let primary = try write("p.jsonl", [
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+            #"{"node":"primary","seq":2,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":3}}"#,
+            #"{"node":"primary","seq":3,"ev":"send","stream":0,"sn":2,"path":0}"#,
+            #"{"node":"primary","seq":4,"ev":"commit","lsn":1}"#,
+        ])
+        let secondary = try write("s.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+            #"{"node":"secondary","seq":2,"ev":"apply","stream":0,"sn":1}"#,
+            #"{"node":"secondary","seq":3,"ev":"ack","stream":0,"sn":1}"#,
+            #"{"node":"secondary","seq":4,"ev":"recv","stream":0,"sn":2,"path":0,"cause":{"node":"primary","seq":3}}"#,
+        ])
+        let merged = try write("m.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+            #"{"node":"secondary","seq":2,"ev":"apply","stream":0,"sn":1}"#,
+        ])
+        for paths in [[primary, secondary], [secondary, primary], [merged]] {
+            var order = try CausalOrder(paths: paths)
+            var expected: [TraceEvent] = []
+            while let event = try order.next() { expected.append(event) }
+            XCTAssertEqual(expected.count, paths.count == 1 ? 3 : 8)
+            for k in 1...expected.count + 1 {
+                var order = try CausalOrder(paths: paths)
+                var got: [TraceEvent] = [], pauses = 0, sincePause = 0
+                while try order.handOut(to: { event in
+                    got.append(copy event)
+                    sincePause += 1
+                    return sincePause < k
+                }) {
+                    sincePause = 0
+                    pauses += 1
+                }
+                XCTAssertEqual(got, expected, "paused every \(k) of \(paths)")
+                XCTAssertEqual(pauses, expected.count / k, "paused every \(k) of \(paths)")
+                XCTAssertEqual(order.eventCount, expected.count)
+            }
+        }
+    }
+
     func testCauseNamingANodeNoFileHoldsSaysSo() throws {
         let f = try write("a.jsonl", [
             #"{"node":"primary","seq":1,"ev":"assign","stream":0,"path":0}"#,
