@@ -4,8 +4,11 @@ extension CausalOrder {
     /// A cause that only an `x-` event (or, for a later seq of its event's own node, a real
     /// event still to come: a cycle) can match; its message is made only if it is an error.
     struct Doubt {
+        /// The node the cause names (an index into `nodes`).
         var node: Int
+        /// The cause.
         var cause: EventID
+        /// The event that names it, and where that event was read.
         var event: EventID
         var location: SourceLocation
         /// A later seq of the event's own node (else a seq its node has moved past).

@@ -58,6 +58,7 @@ package struct CausalOrder {
     /// The system all headers name.
     package let system: TraceSystem
     let allowTruncated: Bool
+    /// Whether every file was scanned first (`prescan`), so which nodes each holds is known.
     let prescanned: Bool
 
     private var nodeIndex: [ExactName: Int] = [:]
@@ -197,20 +198,23 @@ package struct CausalOrder {
     }
 
     /// The next event in happens-before order, with causes that name no event removed;
-    /// nil at the end of the trace.
+    /// nil at the end of the trace. Not to be called again once it threw: the files'
+    /// readers were stopped.
     package mutating func next() throws(Failure) -> TraceEvent? {
         var event: TraceEvent?
-        _ = try handOut { next in
-            event = copy next
+        _ = try handOut { e in
+            event = copy e
             return false
         }
         return event
     }
 
-    /// Hands `body` the events in happens-before order (as `next()` returns them) until
-    /// `body` returns false, which pauses the order there: true then, false once the trace
-    /// ended. An event that is ready as soon as it is read is handed over where it was read:
-    /// the replay's usual case (a file per node), spared the copies of returning it.
+    /// Hands `body` the events in happens-before order, with causes that name no event
+    /// removed, until `body` returns false: the order pauses there and this returns true,
+    /// even after the trace's last event (the next call finds the end). Returns false once
+    /// the trace ended. An event that is ready as soon as it is read is handed over where it
+    /// was read: the replay's usual case (a file per node), spared the copies of returning
+    /// it. Not to be called again once it threw: the files' readers were stopped.
     package mutating func handOut(to body: (borrowing TraceEvent) -> Bool) throws(Failure) -> Bool {
         while true {
             while let q = candidates.popLast() {

@@ -76,7 +76,8 @@ final class PrefetchingReader: @unchecked Sendable {
     /// Bytes of the file the reader thread has read so far (it reads a few chunks ahead).
     var bytesRead: Int { channel.bytesRead }
 
-    /// Tells the reader thread to stop early (the consumer gave up on the file).
+    /// Tells the reader thread to stop early (the consumer gave up on the file); `next()` is
+    /// not to be called after it.
     func stop() { channel.stop() }
 }
 

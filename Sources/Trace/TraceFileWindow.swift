@@ -81,7 +81,7 @@ struct TraceFileWindow {
     /// earliest opened on a tie), where it waits: the caller moves it out (`move()`) before it
     /// reads again. Returns nil once every file ended; `slot` nil when file `file` just ended
     /// (its place then goes to the next file). Throws a file's input error, having stopped
-    /// every reader.
+    /// every reader: the window is not to be read again then.
     mutating func read(
         fewest buffered: [Int]
     ) throws(TraceInputError) -> (file: Int, slot: UnsafeMutablePointer<TraceItem>?)? {

@@ -63,9 +63,10 @@ final class CausalOrderTests: XCTestCase {
         XCTAssertEqual(try drain([merged]).ids, ["primary#1", "secondary#1"])
     }
 
-    /// `handOut(to:)`, paused every `k` events and resumed, hands out what `next()` returns:
-    /// events ready as soon as read (a file per node) and events that waited in a queue.
-    func testHandOutPausedAndResumedGivesWhatNextGives() throws {
+    /// `next()` gives the happens-before order; `handOut(to:)`, paused every `k` events and
+    /// resumed, gives the same events: ready as soon as read (a file per node), or after they
+    /// waited in a queue, the last one of a trace included.
+    func testHandOutPausedAndResumedGivesTheOrderNextGives() throws {
         let primary = try write("p.jsonl", [
             #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
             #"{"node":"primary","seq":2,"ev":"acked","stream":0,"sn":1,"cause":{"node":"secondary","seq":3}}"#,
@@ -83,11 +84,24 @@ final class CausalOrderTests: XCTestCase {
             #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
             #"{"node":"secondary","seq":2,"ev":"apply","stream":0,"sn":1}"#,
         ])
-        for paths in [[primary, secondary], [secondary, primary], [merged]] {
+        // Its last event waits in a queue for its cause: handed out from there.
+        let mergedShort = try write("m2.jsonl", [
+            #"{"node":"secondary","seq":1,"ev":"recv","stream":0,"sn":1,"path":0,"cause":{"node":"primary","seq":1}}"#,
+            #"{"node":"primary","seq":1,"ev":"send","stream":0,"sn":1,"path":0}"#,
+        ])
+        let cases: [([String], [String])] = [
+            ([primary, secondary], ["primary#1", "secondary#1", "secondary#2", "secondary#3",
+                                    "primary#2", "primary#3", "primary#4", "secondary#4"]),
+            ([secondary, primary], ["primary#1", "secondary#1", "secondary#2", "secondary#3",
+                                    "primary#2", "primary#3", "secondary#4", "primary#4"]),
+            ([merged], ["primary#1", "secondary#1", "secondary#2"]),
+            ([mergedShort], ["primary#1", "secondary#1"]),
+        ]
+        for (paths, ids) in cases {
             var order = try CausalOrder(paths: paths)
             var expected: [TraceEvent] = []
             while let event = try order.next() { expected.append(event) }
-            XCTAssertEqual(expected.count, paths.count == 1 ? 3 : 8)
+            XCTAssertEqual(expected.map { "\($0.node)#\($0.seq)" }, ids, "\(paths)")
             for k in 1...expected.count + 1 {
                 var order = try CausalOrder(paths: paths)
                 var got: [TraceEvent] = [], pauses = 0, sincePause = 0
@@ -99,6 +113,7 @@ final class CausalOrderTests: XCTestCase {
                     sincePause = 0
                     pauses += 1
                 }
+                // The same events, with their causes and locations, and a pause after every k-th.
                 XCTAssertEqual(got, expected, "paused every \(k) of \(paths)")
                 XCTAssertEqual(pauses, expected.count / k, "paused every \(k) of \(paths)")
                 XCTAssertEqual(order.eventCount, expected.count)
