@@ -111,17 +111,48 @@ final class InterruptTests: XCTestCase {
 
     /// Ctrl-C during a long exploration prints what was covered (on standard error) and exits 130.
     func testSIGINTDuringExploreReportsCoverageAndExits130() throws {
-        let run = try interrupt(["explore", "mirror", "--records", "6", "--crashes", "1"], with: SIGINT, after: 1.5)
-        assertInterrupted(run, by: SIGINT, named: "SIGINT")
+        let run = try interruptSearch(["explore", "mirror", "--records", "6", "--crashes", "1"], with: SIGINT, named: "SIGINT",
+                                      until: Self.someExecutions)
         try assertCoverage(run.stderr)
     }
 
     /// SIGTERM during a JSON exploration: coverage on standard error, no JSON report; exit 143.
     func testSIGTERMDuringJSONExploreReportsCoverageAndExits143() throws {
-        let run = try interrupt(["explore", "mirror", "--records", "6", "--crashes", "1", "--format", "json"],
-                                with: SIGTERM, after: 1.5)
-        assertInterrupted(run, by: SIGTERM, named: "SIGTERM")
+        let run = try interruptSearch(["explore", "mirror", "--records", "6", "--crashes", "1", "--format", "json"],
+                                      with: SIGTERM, named: "SIGTERM", until: Self.someExecutions)
         try assertCoverage(run.stderr)
+    }
+
+    /// Interrupts an exploration once its search is under way (`until` holds of the coverage
+    /// it prints), each run ending as an interrupted run must. A signal that comes while the run
+    /// is still setting up (a loaded machine can take seconds) leaves nothing covered to report,
+    /// so the run is made again with the signal later: 1.5 s, then 4 s, then 8 s after the start.
+    private func interruptSearch(
+        _ arguments: [String], with signal: Int32, named name: String,
+        until searching: (_ states: Int, _ executions: Int) -> Bool = { states, _ in states > 0 },
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Interrupted {
+        var run: Interrupted?
+        for delay in [1.5, 4, 8] {
+            let attempt = try interrupt(arguments, with: signal, after: delay, file: file, line: line)
+            assertInterrupted(attempt, by: signal, named: name, file: file, line: line)
+            run = attempt
+            let covered = Self.covered(attempt.stderr)
+            if searching(covered.states, covered.executions) { break }
+        }
+        return run!
+    }
+
+    /// Whether an exploration covered some executions (and so some states).
+    private static func someExecutions(_ states: Int, _ executions: Int) -> Bool { states > 0 && executions > 0 }
+
+    /// The states and executions of the "covered so far" line (0 when there is none).
+    private static func covered(_ stderr: String) -> (states: Int, executions: Int) {
+        guard let covered = stderr.split(separator: "\n").first(where: { $0.hasPrefix("covered so far:") }) else {
+            return (0, 0)
+        }
+        let numbers = covered.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
+        return (numbers.first ?? 0, numbers.dropFirst().first ?? 0)
     }
 
     /// Ctrl-C during `explore driver --from`: the coverage says the crash points covered so far.
@@ -133,8 +164,7 @@ final class InterruptTests: XCTestCase {
                                           "--size", "128MiB", "--requests", "300", "--out", dir.path])
         XCTAssertEqual(record.status, 0, record.stderr)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("img"))
-        let run = try interrupt(["explore", "driver", "--from", dir.path], with: SIGINT, after: 1.5)
-        assertInterrupted(run, by: SIGINT, named: "SIGINT")
+        let run = try interruptSearch(["explore", "driver", "--from", dir.path], with: SIGINT, named: "SIGINT")
         // The first execution of a 300-request trace may not have ended yet: states, not executions.
         XCTAssertTrue(run.stderr.contains("covered so far: ") && !run.stderr.contains("covered so far: 0 states"), run.stderr)
         XCTAssertTrue(run.stderr.contains("crash points covered: "), run.stderr)
@@ -145,9 +175,9 @@ final class InterruptTests: XCTestCase {
     private func assertCoverage(_ stderr: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let covered = try XCTUnwrap(stderr.split(separator: "\n").first { $0.hasPrefix("covered so far:") },
                                     stderr, file: file, line: line)
-        let numbers = covered.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
-        XCTAssertGreaterThan(numbers.first ?? 0, 0, "states: \(covered)", file: file, line: line)
-        XCTAssertGreaterThan(numbers.dropFirst().first ?? 0, 0, "executions: \(covered)", file: file, line: line)
+        let (states, executions) = Self.covered(stderr)
+        XCTAssertGreaterThan(states, 0, "states: \(covered)", file: file, line: line)
+        XCTAssertGreaterThan(executions, 0, "executions: \(covered)", file: file, line: line)
         XCTAssertTrue(covered.contains("max depth"), String(covered), file: file, line: line)
         XCTAssertTrue(stderr.contains("found so far:"), stderr, file: file, line: line)
     }
