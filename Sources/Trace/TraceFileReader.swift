@@ -137,11 +137,7 @@ public struct TraceFileReader {
     /// Throws unless `seq`, read from the latest line, follows the previous seq of `node` in
     /// this file.
     @inline(__always) private mutating func checkSeq(of node: String, _ seq: Int) throws(TraceInputError) {
-        if let previous = lastSeq.update(node, seq: seq, line: source.lineNumber) {
-            throw failure(
-                "seq \(seq) of node \"\(node)\" does not increase: "
-                    + "the node's previous seq is \(previous.seq) at line \(previous.line)")
-        }
+        try checkSeq(row: lastSeq.row(of: node), seq)
     }
 
     /// `checkSeq(of:_:)` for a line of template `i`, whose node's row in `lastSeq` the template
@@ -152,9 +148,14 @@ public struct TraceFileReader {
             row = lastSeq.row(of: templates.node(i))
             templates.setSeqRow(i, row)
         }
+        try checkSeq(row: row, seq)
+    }
+
+    /// `checkSeq(of:_:)` for the node in row `row` of `lastSeq`.
+    @inline(__always) private mutating func checkSeq(row: Int, _ seq: Int) throws(TraceInputError) {
         if let previous = lastSeq.update(row: row, seq: seq, line: source.lineNumber) {
             throw failure(
-                "seq \(seq) of node \"\(templates.node(i))\" does not increase: "
+                "seq \(seq) of node \"\(lastSeq.node(row))\" does not increase: "
                     + "the node's previous seq is \(previous.seq) at line \(previous.line)")
         }
     }
@@ -172,13 +173,8 @@ private struct LastSeqTable {
     private var index: [ExactName: Int] = [:]
     private static let linearLimit = 16
 
-    /// Records `seq` at `line` for `node`, or returns the node's previous entry when `seq`
-    /// does not exceed it (leaving the table as it was).
-    mutating func update(_ node: String, seq: Int, line: Int) -> (seq: Int, line: Int)? {
-        update(row: row(of: node), seq: seq, line: line)
-    }
-
-    /// `update` for the node in row `row` (from `row(of:)`).
+    /// Records `seq` at `line` for the node in row `row` (from `row(of:)`), or returns the
+    /// node's previous entry when `seq` does not exceed it (leaving the table as it was).
     @inline(__always) mutating func update(row: Int, seq: Int, line: Int) -> (seq: Int, line: Int)? {
         let previous = entries[row]
         // Line 0: no seq of the node yet.
@@ -186,6 +182,9 @@ private struct LastSeqTable {
         entries[row] = (seq, line)
         return nil
     }
+
+    /// The node in row `row`.
+    func node(_ row: Int) -> String { nodes[row] }
 
     /// The row of `node`, added with no seq yet when it is new.
     mutating func row(of node: String) -> Int {
