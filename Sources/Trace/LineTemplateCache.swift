@@ -50,7 +50,7 @@ struct LineTemplateCache {
             let i = k < 0 ? guess : k
             k &+= 1
             if k == guess { k &+= 1 }
-            guard let (pos, value) = head ?? shapes[i].head(line) else { continue }
+            guard let (pos, value) = head ?? shapes[i].head(line), shapes[i].mayGoOn(line, at: pos) else { continue }
             var numbers = LineTemplate.Numbers()
             if shapes[i].tail(line, pos: pos, first: value, into: &numbers) {
                 return hit(i, numbers)

@@ -11,7 +11,7 @@ final class InterruptTests: XCTestCase {
     /// A good two-file mirror trace, generated once: large enough that the debug binary checks
     /// it for several seconds with Z3, so the signal lands while the check runs.
     private static let trace: Result<[String], any Error> = Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-interrupt-\(getpid())")
+        let dir = traceDirectory
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let files = [dir.appendingPathComponent("primary.jsonl").path, dir.appendingPathComponent("secondary.jsonl").path]
         let primary = try FileRecorder(path: files[0], system: .mirror)
@@ -22,6 +22,15 @@ final class InterruptTests: XCTestCase {
         try primary.close()
         try secondary.close()
         return files
+    }
+
+    /// Where `trace` is written (some 20 MB), removed once the class's tests are done.
+    private static let traceDirectory =
+        FileManager.default.temporaryDirectory.appendingPathComponent("plumb-interrupt-\(getpid())")
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: traceDirectory)
+        super.tearDown()
     }
 
     /// A run of `plumb arguments` sent `signal` once it has run for `after`.
