@@ -219,15 +219,23 @@ final class LineTemplateTests: XCTestCase {
             }
         }
         let path = readerWrite(Array((lines.joined(separator: "\n") + "\n").utf8), "head.jsonl", in: directory)
-        func read(templates: Bool) throws -> [TraceItem] {
-            var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: false, templates: templates)
-            var items: [TraceItem] = []
-            while let item = try reader.next() { items.append(item) }
-            return items
-        }
-        let with = try read(templates: true)
+        let (with, withError) = readItems(path, templates: true)
+        XCTAssertNil(withError)
         XCTAssertEqual(with.count, 300)
-        XCTAssertEqual(with, try read(templates: false))
+        XCTAssertEqual(with, readItems(path, templates: false).items)
+    }
+
+    /// The items of the file at `path`, read with or without templates, up to its end or its
+    /// first error.
+    private func readItems(_ path: String, templates: Bool) -> (items: [TraceItem], error: TraceInputError?) {
+        var items: [TraceItem] = []
+        do {
+            var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: false, templates: templates)
+            while let item = try reader.next() { items.append(item) }
+            return (items, nil)
+        } catch {
+            return (items, error)
+        }
     }
 
     /// A file of two nodes (templates with two heads) reads as it does without templates.
@@ -243,18 +251,8 @@ final class LineTemplateTests: XCTestCase {
         // A last line whose seq goes back: the error must be the same too.
         lines.append(#"{"node":"secondary","seq":7,"ev":"recv","stream":1,"sn":1,"path":0}"#)
         let path = readerWrite(Array((lines.joined(separator: "\n") + "\n").utf8), "two.jsonl", in: directory)
-        func read(templates: Bool) -> ([TraceItem], TraceInputError?) {
-            var items: [TraceItem] = []
-            do {
-                var reader = try TraceFileReader(path: path, fileIndex: 0, allowTruncated: false, templates: templates)
-                while let item = try reader.next() { items.append(item) }
-                return (items, nil)
-            } catch {
-                return (items, error)
-            }
-        }
-        let (with, withError) = read(templates: true)
-        let (without, withoutError) = read(templates: false)
+        let (with, withError) = readItems(path, templates: true)
+        let (without, withoutError) = readItems(path, templates: false)
         XCTAssertEqual(with.count, 120)
         XCTAssertEqual(with, without)
         XCTAssertEqual(withError, withoutError)
