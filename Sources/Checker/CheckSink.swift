@@ -211,8 +211,9 @@ final class CheckSink: SpecSink {
 
     private func flush(_ k: Int) {
         let batch = slots[k].pending
-        slots[k].pending = []
         guard !batch.isEmpty else { return }
+        // Room for the next window at once: grown from empty, it was copied a dozen times.
+        slots[k].pending.removeAll(keepingCapacity: true)
         engine?.submit(.orders(slots[k].invariant, compress(batch)))
     }
 
@@ -251,7 +252,8 @@ final class CheckSink: SpecSink {
         _ batch: [(before: EventID, after: EventID)], clocks: inout VectorClockIndex
     ) -> [OrderObligation] {
         var result: [OrderObligation] = []
-        result.reserveCapacity(batch.count)
+        // Room for the obligations on one node and two links per obligation across nodes.
+        result.reserveCapacity(2 * batch.count)
         var crossing: [OrderObligation] = []
         // Cross-node obligations by node pair (few pairs, found by a scan), members as seqs:
         // sorting and grouping copies of events cost a retain and a release of each name.
@@ -313,7 +315,9 @@ final class CheckSink: SpecSink {
             }
             close()
         }
-        return result + crossing
+        // Appended, not `result + crossing`, which copied every goal once more.
+        result.append(contentsOf: crossing)
+        return result
     }
 
     private func solver() -> Prover {

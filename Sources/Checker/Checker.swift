@@ -21,6 +21,9 @@ public struct Checker: Sendable {
         /// The most events that may wait for their causes at once (`--max-pending`); more is an
         /// input error that names the option.
         public var maxPending = CausalOrder.defaultMaxPending
+        /// Parse each trace file ahead on a thread of its own (`--parallel-read`): less wall
+        /// time when cores are free, more CPU time. Off, the checking thread parses the files.
+        public var parallelRead = false
         /// Stops the check from another thread; the report is then marked `interrupted`.
         public var cancellation: CheckCancellation?
         /// Clock changes kept before the replay first forgets those that no question still
@@ -92,7 +95,8 @@ public struct Checker: Sendable {
     /// One pass over the files; sets `system` as soon as their headers are read.
     private func run(files: [String], prescan: Bool, system: inout TraceSystem?) throws(CausalOrder.Failure) -> CheckReport {
         var order = try CausalOrder(
-            paths: files, allowTruncated: options.allowTruncated, prescan: prescan, maxPending: options.maxPending)
+            paths: files, allowTruncated: options.allowTruncated, prescan: prescan, maxPending: options.maxPending,
+            parallelRead: options.parallelRead)
         system = order.system
         let cancellation = options.cancellation
         let engine = options.useSolver

@@ -7,11 +7,12 @@ import Darwin
 #endif
 
 /// The files of one trace, opened lazily so that at most `maxOpen` of them are open at once,
-/// each parsed ahead on a thread of its own (`PrefetchingReader`).
+/// each parsed on the consumer's thread (`InlineReader`) or, with `parallel`, ahead on a thread
+/// of its own (`PrefetchingReader`).
 ///
 /// The first `maxOpen` files are opened (and their headers checked) when the window is made;
 /// each time an open file ends, the next unopened one (in the order given) takes its place. So
-/// a trace of any number of files needs at most `maxOpen` descriptors and reader threads, and
+/// a trace of any number of files needs at most `maxOpen` descriptors (and reader threads), and
 /// a file is opened once. Used by one thread.
 struct TraceFileWindow {
     /// The files, in the order given.
@@ -28,14 +29,20 @@ struct TraceFileWindow {
     private(set) var unfinishedCount: Int
 
     private let allowTruncated: Bool
-    /// Per file: its reader while it is open.
+    /// Whether each open file is parsed on a thread of its own.
+    let parallel: Bool
+    /// Per file: its reader while it is open, when `parallel`.
     private var readers: [PrefetchingReader?]
+    /// Per file: its reader while it is open, when not `parallel`.
+    private var inlineReaders: [InlineReader?]
     /// Bytes read of the files that ended.
     private var bytesOfFinished = 0
 
     /// Bytes read so far of every file (of the compressed file, for gzip), a few chunks ahead
     /// of the events handed out.
-    var bytesRead: Int { open.reduce(bytesOfFinished) { $0 + (readers[$1]?.bytesRead ?? 0) } }
+    var bytesRead: Int {
+        open.reduce(bytesOfFinished) { $0 + (readers[$1]?.bytesRead ?? inlineReaders[$1]?.bytesRead ?? 0) }
+    }
     /// Per file: whether it was read to its end.
     private var finished: [Bool]
     /// The open files, in the order they were opened.
@@ -53,22 +60,56 @@ struct TraceFileWindow {
     }
 
     /// Opens the first `maxOpen` files and checks that their headers name one system; throws
-    /// the first file's error, or one naming a header of another system.
-    init(paths: [String], allowTruncated: Bool, maxOpen: Int) throws(TraceInputError) {
+    /// the first file's error, or one naming a header of another system. With `parallel`, each
+    /// open file is parsed ahead on a thread of its own: less wall time when cores are free,
+    /// more CPU time.
+    init(paths: [String], allowTruncated: Bool, maxOpen: Int, parallel: Bool = false) throws(TraceInputError) {
         precondition(!paths.isEmpty)
         self.paths = paths
         self.allowTruncated = allowTruncated
         self.maxOpen = max(maxOpen, 1)
+        self.parallel = parallel
         readers = Array(repeating: nil, count: paths.count)
+        inlineReaders = Array(repeating: nil, count: paths.count)
         finished = Array(repeating: false, count: paths.count)
         unfinishedCount = paths.count
-        let first = try PrefetchingReader(path: paths[0], fileIndex: 0, allowTruncated: allowTruncated)
+        let first = try Self.openFile(paths[0], index: 0, allowTruncated: allowTruncated, parallel: parallel)
         system = first.header.system
-        readers[0] = first
+        keep(first, as: 0)
         open = [0]
         nextToOpen = 1
         peakOpen = 1
         try fill()
+    }
+
+    /// A file just opened, with its reader of either kind.
+    private enum Opened {
+        case ahead(PrefetchingReader)
+        case inline(InlineReader)
+
+        var header: TraceHeader {
+            switch self {
+            case .ahead(let reader): reader.header
+            case .inline(let reader): reader.header
+            }
+        }
+    }
+
+    /// Opens a file, reading its header.
+    private static func openFile(
+        _ path: String, index: Int, allowTruncated: Bool, parallel: Bool
+    ) throws(TraceInputError) -> Opened {
+        parallel
+            ? .ahead(try PrefetchingReader(path: path, fileIndex: index, allowTruncated: allowTruncated))
+            : .inline(try InlineReader(path: path, fileIndex: index, allowTruncated: allowTruncated))
+    }
+
+    /// Keeps file `f`'s reader while the file is open.
+    private mutating func keep(_ opened: Opened, as f: Int) {
+        switch opened {
+        case .ahead(let reader): readers[f] = reader
+        case .inline(let reader): inlineReaders[f] = reader
+        }
     }
 
     /// Whether file `f` was read to its end.
@@ -87,10 +128,15 @@ struct TraceFileWindow {
     ) throws(TraceInputError) -> (file: Int, slot: UnsafeMutablePointer<TraceItem>?)? {
         guard var best = open.first else { return nil }
         for i in 1..<open.count where buffered[open[i]] < buffered[best] { best = open[i] }
-        // As a guaranteed reference (`readers` owns it): not retained and released around every
-        // event (a check took 1.05x the CPU with that pair of atomic operations).
-        let result = Unmanaged.passUnretained(readers[best]!)._withUnsafeGuaranteedRef { reader in
-            Result { () throws(TraceInputError) in try reader.next() }
+        let result: Result<UnsafeMutablePointer<TraceItem>?, TraceInputError>
+        if parallel {
+            // As a guaranteed reference (`readers` owns it): not retained and released around
+            // every event (a check took 1.05x the CPU with that pair of atomic operations).
+            result = Unmanaged.passUnretained(readers[best]!)._withUnsafeGuaranteedRef { reader in
+                Result { () throws(TraceInputError) in try reader.next() }
+            }
+        } else {
+            result = Result { () throws(TraceInputError) in try inlineReaders[best]!.next() }
         }
         let slot: UnsafeMutablePointer<TraceItem>?
         switch result {
@@ -101,9 +147,15 @@ struct TraceFileWindow {
             throw error
         }
         if slot == nil {
-            droppedCutLines += readers[best]!.droppedCutLines
-            bytesOfFinished += readers[best]!.bytesRead
-            readers[best] = nil
+            if parallel {
+                droppedCutLines += readers[best]!.droppedCutLines
+                bytesOfFinished += readers[best]!.bytesRead
+                readers[best] = nil
+            } else {
+                droppedCutLines += inlineReaders[best]!.droppedCutLines
+                bytesOfFinished += inlineReaders[best]!.bytesRead
+                inlineReaders[best] = nil
+            }
             finished[best] = true
             unfinishedCount -= 1
             open.remove(at: open.firstIndex(of: best)!)
@@ -115,7 +167,7 @@ struct TraceFileWindow {
         return (best, slot)
     }
 
-    /// Stops every open reader (reading gave up).
+    /// Stops every open reader thread (reading gave up).
     func stopAll() {
         for f in open { readers[f]?.stop() }
     }
@@ -124,14 +176,14 @@ struct TraceFileWindow {
     private mutating func fill() throws(TraceInputError) {
         while open.count < maxOpen && nextToOpen < paths.count {
             let f = nextToOpen
-            let reader = try PrefetchingReader(path: paths[f], fileIndex: f, allowTruncated: allowTruncated)
-            guard reader.header.system == system else {
-                reader.stop()
+            let opened = try Self.openFile(paths[f], index: f, allowTruncated: allowTruncated, parallel: parallel)
+            guard opened.header.system == system else {
+                if case .ahead(let reader) = opened { reader.stop() }
                 throw TraceInputError(
                     file: paths[f], line: 1,
-                    message: "header names system \"\(reader.header.system.rawValue)\" but \(paths[0]) names \"\(system.rawValue)\"; one trace is of one system")
+                    message: "header names system \"\(opened.header.system.rawValue)\" but \(paths[0]) names \"\(system.rawValue)\"; one trace is of one system")
             }
-            readers[f] = reader
+            keep(opened, as: f)
             open.append(f)
             nextToOpen += 1
             peakOpen = max(peakOpen, open.count)

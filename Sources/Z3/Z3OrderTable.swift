@@ -30,15 +30,17 @@ final class Z3OrderTable {
     /// The width of an offset: more than `numeralLimit` needs, and the narrowest Z3 was
     /// measured fastest with (32 and 64 bits cost a quarter more).
     static let offsetBits: UInt32 = 16
-    /// Numerals kept, from zero: queries of a few thousand events stay well below it. A query
-    /// whose offsets of one node span more writes that node's seqs as integers (see `OrderTerms`).
+    /// Numerals kept, from zero. A program step writes its two seqs as offsets from the lower
+    /// of them, so this bounds how far apart they may be; seqs further apart are written as
+    /// integers (see `OrderTerms.programFails`).
     static let numeralLimit = 1 << 14
     /// Atoms kept of each kind: a query of 256 three-step goals numbers about 800 (`Prover`
     /// asks 128 at a time).
     static let atomLimit = 1 << 13
-    /// Comparisons kept: queries of goals near each other in a trace compare the same small
-    /// offsets again and again.
-    static let comparisonLimit = 1 << 16
+    /// Comparisons kept: one of a comparison's two offsets is 0, so there are at most twice
+    /// `numeralLimit` of them, and few serve every query (on a 1M-event mirror trace, 295
+    /// comparisons served 784,191 program steps).
+    static let comparisonLimit = 2 * numeralLimit
 
     /// The kinds of atom, named apart so that one query's atoms never meet another kind's.
     enum Atom: Int {
@@ -63,6 +65,9 @@ final class Z3OrderTable {
         for ast in comparisons.values { if let ast { Z3_dec_ref(c, ast) } }
         Z3_dec_ref(c, Z3_sort_to_ast(c, offsetSort))
     }
+
+    /// The comparisons made so far.
+    var comparisonCount: Int { comparisons.count }
 
     /// Whether `value` is an offset the table writes.
     static func holds(_ value: Int) -> Bool { value >= 0 && value < numeralLimit }

@@ -10,13 +10,13 @@ import CZ3
 /// from a step into `e` from `a`, or from one whose start `a` happens before (transitivity).
 /// Events are told apart by node and seq, so one event may be listed more than once.
 ///
-/// Each seq is written as its offset from the lowest seq of its node in the query, a 16-bit
-/// numeral: offsets keep the seqs' order, and small ones let every query share one table of
-/// numerals and comparisons (`Z3OrderTable`). A node whose seqs in the query span more than
-/// the table holds, or numbered 64 or more, has its seqs written as integers instead. No
-/// event is a free integer position: measured on 1M-event traces, Z3's arithmetic over tens
-/// of thousands of free positions cost 50 to 250 us a goal; these numerals and Boolean facts
-/// cost about 0.3 us a one-step goal and 1.5 us a three-step one (Z3 4.8.12, queries of 256).
+/// The two seqs of a program step are written as their offsets from the lower of them, 16-bit
+/// numerals: offsets keep the seqs' order, and small ones let every query share one table of
+/// numerals and comparisons (`Z3OrderTable`). Two seqs further apart than the table holds are
+/// written as integers instead. No event is a free integer position: measured on 1M-event
+/// traces, Z3's arithmetic over tens of thousands of free positions cost 50 to 250 us a goal;
+/// these numerals and Boolean facts cost about 0.3 us a one-step goal and 1.5 us a three-step
+/// one (Z3 4.8.12, queries of 256).
 package struct Z3OrderQuery: Sendable {
     /// One step of a certificate.
     package enum Step: Sendable, Equatable {
@@ -80,7 +80,7 @@ extension Z3Solver {
         let range = goals ?? query.goals.indices
         push()
         defer { pop() }
-        var terms = OrderTerms(solver: self, query: query, goals: range.count)
+        var terms = OrderTerms(solver: self, goals: range.count)
         defer { terms.release() }
         var failures: [Z3_ast?] = []
         failures.reserveCapacity(2 * range.count)
@@ -109,14 +109,8 @@ private struct OrderTerms {
     private let table: Z3OrderTable
     /// Terms made for this query alone, referenced until `release`.
     private var kept: [Z3_ast] = []
-    /// Integer numerals, by value, for the seqs of nodes too wide for the table.
+    /// Integer numerals, by value, for seqs further apart than the table holds.
     private var integers: [Int: Z3_ast] = [:]
-    /// Per node number (below `baseNodes`): what its seqs are written as offsets from, the
-    /// lowest of its seqs in the query; nil when its seqs span more than the table holds,
-    /// and are written as they are, in integers.
-    private var bases: [Int?] = []
-    /// Nodes numbered from `baseNodes` on write their seqs in integers.
-    private static let baseNodes = 64
     /// Free atoms made so far.
     private var atoms = 0
     /// The negations of the cause facts made so far, by index.
@@ -126,25 +120,11 @@ private struct OrderTerms {
 
     /// Terms for a query of about `goals` goals (room made up front: growing the tables
     /// showed in profiles).
-    init(solver: Z3Solver, query: Z3OrderQuery, goals: Int) {
+    init(solver: Z3Solver, goals: Int) {
         self.solver = solver
         self.c = solver.context.raw
         self.table = solver.orderTable
         kept.reserveCapacity(2 * goals)
-        var low: [Int] = [], high: [Int] = []
-        for e in query.events where e.node >= 0 && e.node < Self.baseNodes {
-            if low.count <= e.node {
-                low += repeatElement(Int.max, count: e.node + 1 - low.count)
-                high += repeatElement(Int.min, count: e.node + 1 - high.count)
-            }
-            low[e.node] = min(low[e.node], e.seq)
-            high[e.node] = max(high[e.node], e.seq)
-        }
-        bases = low.indices.map { n in
-            guard low[n] <= high[n] else { return nil }
-            let (span, overflow) = high[n].subtractingReportingOverflow(low[n])
-            return overflow || !Z3OrderTable.holds(span) ? nil : low[n]
-        }
     }
 
     /// Drops every reference taken.
@@ -215,14 +195,16 @@ private struct OrderTerms {
     }
 
     /// "A program step from `x` to `y` fails": for two events of one node, their seqs in
-    /// numerals for Z3 to compare, `y`'s not above `x`'s: offsets from the node's base in the
-    /// table's bit-vectors (one base for both, so they compare as the seqs do, and no offset
-    /// overflows: the span was checked), or the seqs themselves in integers for a node too wide
-    /// for the table. Always, for events on two nodes, which no program step orders.
+    /// numerals for Z3 to compare, `y`'s not above `x`'s: offsets from the lower of the two in
+    /// the table's bit-vectors (they compare as the seqs do; one of them is 0), or the seqs
+    /// themselves in integers when they are further apart than the table holds. Always, for
+    /// events on two nodes, which no program step orders.
     mutating func programFails(_ x: (node: Int, seq: Int), _ y: (node: Int, seq: Int)) throws(Z3Error) -> Z3_ast {
         guard x.node == y.node else { return try keep(Z3_mk_true(c), "Z3_mk_true") }
-        if x.node >= 0 && x.node < bases.count, let base = bases[x.node] {
-            let (ox, oy) = (x.seq - base, y.seq - base)
+        let low = min(x.seq, y.seq)
+        let (ox, xOverflow) = x.seq.subtractingReportingOverflow(low)
+        let (oy, yOverflow) = y.seq.subtractingReportingOverflow(low)
+        if !xOverflow && !yOverflow && Z3OrderTable.holds(ox) && Z3OrderTable.holds(oy) {
             if let shared = try table.comparison(oy, ox) { return shared }
             return try keep(Z3OrderTable.lessOrEqual(c, try table.numeral(oy), try table.numeral(ox)), "Z3_mk_bvule")
         }

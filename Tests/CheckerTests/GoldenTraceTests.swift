@@ -73,10 +73,12 @@ final class GoldenTraceTests: XCTestCase {
     }
 
     func testEveryGoldenTraceGetsItsVerdict() throws {
-        for useSolver in [true, false] {
+        // Both engines, and the graph engine once more with each file parsed on its own thread.
+        for (useSolver, parallelRead) in [(true, false), (false, false), (false, true)] {
             for entry in try Self.manifest() {
                 var options = Checker.Options()
                 options.useSolver = useSolver
+                options.parallelRead = parallelRead
                 options.allowTruncated = entry.flags.contains("--truncated")
                 let path = Self.tracesDirectory.appendingPathComponent(entry.path).path
                 let report: CheckReport
@@ -85,7 +87,7 @@ final class GoldenTraceTests: XCTestCase {
                 } catch {
                     report = .inputError(error, files: [path])
                 }
-                let engine = useSolver ? "z3" : "graph"
+                let engine = (useSolver ? "z3" : "graph") + (parallelRead ? ", --parallel-read" : "")
                 let what = "\(entry.path) (\(engine)): \(entry.note)"
                 XCTAssertEqual(report.verdict.rawValue, entry.verdict, "\(what)\n\(report.text)")
                 XCTAssertEqual(Set(report.violations.map(\.invariant.rawValue)), entry.invariants, "\(what)\n\(report.text)")

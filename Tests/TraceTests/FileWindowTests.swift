@@ -55,19 +55,44 @@ final class FileWindowTests: XCTestCase {
 
     func testThreeThousandFilesStayWithinTheOpenFileBudget() throws {
         let paths = try rotatedLog(files: 3000)
-        let baseline = openDescriptors()
-        var order = try CausalOrder(paths: paths, maxOpenFiles: 16)
-        var seqs: [Int] = []
-        var peakDescriptors = 0
-        while let event = try order.next() {
-            seqs.append(event.seq)
-            if seqs.count % 50 == 0 { peakDescriptors = max(peakDescriptors, openDescriptors()) }
+        for parallelRead in [false, true] {
+            let baseline = openDescriptors()
+            var order = try CausalOrder(paths: paths, maxOpenFiles: 16, parallelRead: parallelRead)
+            var seqs: [Int] = []
+            var peakDescriptors = 0
+            while let event = try order.next() {
+                seqs.append(event.seq)
+                if seqs.count % 50 == 0 { peakDescriptors = max(peakDescriptors, openDescriptors()) }
+            }
+            XCTAssertEqual(seqs, Array(1...6000), "parallelRead \(parallelRead)")
+            XCTAssertEqual(order.maxOpenFiles, 16)
+            XCTAssertLessThanOrEqual(order.peakOpenFiles, 16)
+            // Each open file holds one descriptor; the slack is for whatever else the process opens.
+            XCTAssertLessThanOrEqual(peakDescriptors - baseline, 16 + 8, "parallelRead \(parallelRead)")
         }
-        XCTAssertEqual(seqs, Array(1...6000))
-        XCTAssertEqual(order.maxOpenFiles, 16)
-        XCTAssertLessThanOrEqual(order.peakOpenFiles, 16)
-        // Each open file holds one descriptor; the slack is for whatever else the process opens.
-        XCTAssertLessThanOrEqual(peakDescriptors - baseline, 16 + 8)
+    }
+
+    func testEventsBeforeABadLineComeOutBeforeItsErrorInBothReadModes() throws {
+        // 3000 events (more than one batch of 2048), a line that is not JSON, then more events.
+        let path = try rotatedLog(files: 1, perFile: 3000)[0]
+        let file = try XCTUnwrap(fopen(path, "a"))
+        fputs("{\"node\":\"driver\",\"seq\":\n", file)
+        fputs(#"{"node":"driver","seq":3001,"ev":"submit","iface":0,"id":751,"off":0,"len":512}"# + "\n", file)
+        fclose(file)
+        for parallelRead in [false, true] {
+            var order = try CausalOrder(paths: [path], parallelRead: parallelRead)
+            var count = 0
+            do {
+                while try order.next() != nil { count += 1 }
+                XCTFail("expected the bad line to stop the read")
+            } catch .input(let error) {
+                XCTAssertEqual(error.file, path)
+                XCTAssertEqual(error.line, 3002, "after the header and 3000 events")
+            } catch {
+                XCTFail("\(error)")
+            }
+            XCTAssertEqual(count, 3000, "parallelRead \(parallelRead)")
+        }
     }
 
     func testFilesLongerThanTheReadAheadUnderALowDescriptorLimit() throws {
@@ -80,11 +105,14 @@ final class FileWindowTests: XCTestCase {
         low.rlim_cur = rlim_t(openDescriptors() + 16)
         XCTAssertEqual(setrlimit(Int32(RLIMIT_NOFILE.rawValue), &low), 0)
         defer { _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved) }
-        var order = try CausalOrder(paths: paths, maxOpenFiles: min(TraceFileWindow.defaultMaxOpen, 12))
-        var count = 0
-        while try order.next() != nil { count += 1 }
-        XCTAssertEqual(count, 24 * 10_400)
-        XCTAssertLessThanOrEqual(order.peakOpenFiles, 12)
+        for parallelRead in [false, true] {
+            var order = try CausalOrder(
+                paths: paths, maxOpenFiles: min(TraceFileWindow.defaultMaxOpen, 12), parallelRead: parallelRead)
+            var count = 0
+            while try order.next() != nil { count += 1 }
+            XCTAssertEqual(count, 24 * 10_400, "parallelRead \(parallelRead)")
+            XCTAssertLessThanOrEqual(order.peakOpenFiles, 12)
+        }
         XCTAssertEqual(TraceFileWindow.defaultMaxOpen, max(8, Int(low.rlim_cur) / 4))
     }
 

@@ -1,5 +1,5 @@
 import XCTest
-import Z3
+@testable import Z3
 
 /// `Z3Solver.checkSomeGoalFails`: happens-before certificates checked by Z3.
 final class Z3OrderQueryTests: XCTestCase {
@@ -49,9 +49,9 @@ final class Z3OrderQueryTests: XCTestCase {
         XCTAssertTrue(try solver.checkSomeGoalFails(query).isUnsat)
     }
 
-    /// Wrong certificates are caught on every way a seq is written: as an offset from its
-    /// node's lowest seq (seqs past 16 bits, the top offset), and as an integer (a span past
-    /// the table, node numbers of 64 or more).
+    /// Wrong certificates are caught on every way a seq is written: as an offset from the
+    /// lower seq of its step (seqs past 16 bits, the top offset, node numbers of 64 or more),
+    /// and as an integer (two seqs further apart than the table holds).
     func testWrongCertificatesAreCaughtOnEveryNumeralPath() throws {
         let sets: [[(node: Int, seq: Int)]] = [
             [(0, 65_535), (0, 65_537), (1, 7), (1, 9)],
@@ -77,6 +77,24 @@ final class Z3OrderQueryTests: XCTestCase {
             let backB = Z3OrderQuery.Goal(before: 0, after: 2, steps: [.program(from: 0, to: 1), .cause(0), .program(from: 3, to: 2)])
             XCTAssertTrue(try fails([backB], causes: [(1, 3)]), "\(events)")
         }
+    }
+
+    /// A step's seqs are written from the lower of them: every step that spans one seq, near
+    /// zero or past 16 bits, is one comparison, and a backward step among them is still caught.
+    func testStepsOfOneSpanShareOneComparison() throws {
+        let solver = Z3Solver(context: Z3Context(), logic: "QF_IDL")
+        let starts = Array(0..<200) + Array(1_000_000..<1_000_200)
+        let events = starts.flatMap { [(node: 0, seq: $0), (node: 0, seq: $0 + 1)] }
+        let forward = starts.indices.map { Z3OrderQuery.Goal(before: 2 * $0, after: 2 * $0 + 1, steps: []) }
+        XCTAssertTrue(try solver.checkSomeGoalFails(Z3OrderQuery(events: events, goals: forward)).isUnsat)
+        XCTAssertEqual(solver.orderTable.comparisonCount, 1)
+        var broken = forward
+        broken[300] = Z3OrderQuery.Goal(before: 601, after: 600, steps: [])
+        let query = Z3OrderQuery(events: events, goals: broken)
+        XCTAssertTrue(try solver.checkSomeGoalFails(query).isSat)
+        XCTAssertTrue(try solver.checkSomeGoalFails(query, goals: 0..<300).isUnsat)
+        XCTAssertTrue(try solver.checkSomeGoalFails(query, goals: 300..<301).isSat)
+        XCTAssertEqual(solver.orderTable.comparisonCount, 2, "the backward step is the other comparison")
     }
 
     func testSeqsFarApartAreComparedToo() throws {
