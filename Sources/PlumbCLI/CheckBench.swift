@@ -14,11 +14,13 @@ struct CheckBench: AsyncParsableCommand {
         abstract: "Time `plumb check` (Z3 and graph engines) on a generated good mirror trace.",
         discussion: """
             Generates a mirror trace that obeys every invariant (two files, one per controller), \
-            then runs, as separate processes and interleaved, `plumb check --engine graph`, \
-            `plumb check` (Z3 proving every obligation) and CPython's json.loads over the same \
-            lines. Reports each one's median CPU seconds (user + system, every thread: what a \
-            shared machine can compare), wall time, events per CPU second and peak resident \
-            memory, the ratios in CPU seconds measured in this one run, and the load average. \
+            then runs, as separate processes and interleaved, `plumb check --engine graph`, the \
+            same with --parallel-read (each file parsed on a thread of its own), `plumb check` \
+            (Z3 proving every obligation) and CPython's json.loads over the same lines. Reports \
+            each one's median CPU seconds (user + system, every thread: what a shared machine can \
+            compare), wall time, events per CPU second and peak resident memory, the ratios in \
+            CPU seconds measured in this one run (and --parallel-read's CPU and wall time over \
+            the graph engine's), and the load average. \
             With --dir and --reuse, a trace generated there before (same --events) is read \
             again instead of written anew. --format json prints one JSON object on standard \
             output (progress goes to standard error): events, bytes, each command's median CPU \
@@ -87,6 +89,7 @@ struct CheckBench: AsyncParsableCommand {
         let me = selfPath()
         let commands: [(name: String, argv: [String])] = [
             ("plumb check --engine graph", [me, "check", "--engine", "graph", "--format", "json"] + files),
+            ("plumb check --engine graph --parallel-read", [me, "check", "--engine", "graph", "--parallel-read", "--format", "json"] + files),
             ("plumb check (z3)", [me, "check", "--format", "json"] + files),
             ("python3 json.loads", [python, "-c", Self.pythonParse] + files),
         ]
@@ -99,7 +102,7 @@ struct CheckBench: AsyncParsableCommand {
                     throw ValidationError("\(command.name) exited \(m.status) (round \(round)); expected 0 on a good trace")
                 }
                 samples[i].append(m)
-                progress("  round \(round)  " + command.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                progress("  round \(round)  " + command.name.padding(toLength: 44, withPad: " ", startingAt: 0)
                     + String(format: " %8.3f s CPU  %8.3f s wall  %7.1f MB", m.cpuSeconds, m.seconds, m.peakMB))
             }
         }
@@ -108,7 +111,7 @@ struct CheckBench: AsyncParsableCommand {
         }
         let report = CheckBenchReport(
             events: generated, bytes: bytes, directory: directory, repeats: repeats, python: python,
-            graph: measured[0], z3: measured[1], cpython: measured[2],
+            graph: measured[0], graphParallel: measured[1], z3: measured[2], cpython: measured[3],
             loadBefore: loadBefore, loadAfter: CheckBenchReport.LoadAverage.now())
         switch format {
         case .text: print(report.text)

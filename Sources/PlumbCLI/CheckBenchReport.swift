@@ -45,8 +45,9 @@ struct CheckBenchReport {
     var repeats: Int
     /// The Python interpreter the anchor ran on.
     var python: String
-    /// `plumb check --engine graph`, `plumb check` (Z3) and CPython's parse, in that order.
-    var graph, z3, cpython: Command
+    /// `plumb check --engine graph`, the same with `--parallel-read`, `plumb check` (Z3) and
+    /// CPython's parse, in that order.
+    var graph, graphParallel, z3, cpython: Command
     /// Load averages before the first round and after the last.
     var loadBefore, loadAfter: LoadAverage?
 
@@ -56,6 +57,10 @@ struct CheckBenchReport {
     var z3OverGraph: Double? { Self.ratio(z3.median.cpuSeconds, over: graph.median.cpuSeconds) }
     /// CPython's CPU time over Z3's.
     var z3Speedup: Double? { Self.ratio(cpython.median.cpuSeconds, over: z3.median.cpuSeconds) }
+    /// The CPU time of the graph engine with `--parallel-read` over its time without.
+    var parallelReadCPU: Double? { Self.ratio(graphParallel.median.cpuSeconds, over: graph.median.cpuSeconds) }
+    /// The wall time of the graph engine with `--parallel-read` over its time without.
+    var parallelReadWall: Double? { Self.ratio(graphParallel.median.seconds, over: graph.median.seconds) }
 
     /// `numerator / denominator`, nil when either is too small to divide (`Ratio.tinySeconds`).
     static func ratio(_ numerator: Double, over denominator: Double) -> Double? {
@@ -66,15 +71,18 @@ struct CheckBenchReport {
     /// The summary for people (the rounds were printed as they ran).
     var text: String {
         var lines = ["", "median of \(repeats) (events per CPU second over \(events) events; peak: the largest of the rounds):"]
-        for command in [graph, z3, cpython] {
+        for command in [graph, graphParallel, z3, cpython] {
             let m = command.median
-            lines.append("  " + command.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+            lines.append("  " + command.name.padding(toLength: 44, withPad: " ", startingAt: 0)
                 + String(format: " %8.3f s CPU  %8.3f s wall  %12.0f events/s  peak %7.1f MB",
                          m.cpuSeconds, m.seconds, Double(events) / max(m.cpuSeconds, Ratio.tinySeconds), m.peakMB))
         }
         let g = graph.median.cpuSeconds, z = z3.median.cpuSeconds, py = cpython.median.cpuSeconds
         lines += ["", "ratios in CPU seconds: graph engine \(CheckBench.compare(g, py)) CPython parsing; z3 check takes "
             + Ratio.times(z, over: g) + " the graph engine's time; z3 check \(CheckBench.compare(z, py)) CPython parsing"]
+        let gp = graphParallel.median
+        lines.append("--parallel-read takes " + Ratio.times(gp.seconds, over: graph.median.seconds)
+            + " the graph engine's wall time for " + Ratio.times(gp.cpuSeconds, over: g) + " its CPU time")
         lines.append("load average after the run: " + (loadAfter?.text ?? "unknown"))
         return lines.joined(separator: "\n")
     }
@@ -110,13 +118,17 @@ struct CheckBenchReport {
         }
     }
 
-    /// The ratios, in CPU seconds of the medians.
+    /// The ratios, in CPU seconds of the medians, and `--parallel-read`'s wall time over the
+    /// graph engine's.
     struct RatiosJSON: Encodable {
         var graphSpeedupOverCPython, z3OverGraph, z3SpeedupOverCPython: OrNull<Double>
+        var parallelReadCPUOverGraph, parallelReadWallOverGraph: OrNull<Double>
         enum CodingKeys: String, CodingKey {
             case graphSpeedupOverCPython = "graph_speedup_over_cpython"
             case z3OverGraph = "z3_over_graph"
             case z3SpeedupOverCPython = "z3_speedup_over_cpython"
+            case parallelReadCPUOverGraph = "parallel_read_cpu_over_graph"
+            case parallelReadWallOverGraph = "parallel_read_wall_over_graph"
         }
     }
 
@@ -135,24 +147,27 @@ struct CheckBenchReport {
     struct JSON: Encodable {
         var events, bytes, repeats: Int
         var directory: String
-        var graph, z3, cpython: CommandJSON
+        var graph, graphParallelRead, z3, cpython: CommandJSON
         var ratios: RatiosJSON
         var loadAverageBefore, loadAverageAfter: OrNull<LoadJSON>
 
         init(_ r: CheckBenchReport) {
             events = r.events; bytes = r.bytes; repeats = r.repeats; directory = r.directory
             graph = CommandJSON(r.graph, events: r.events)
+            graphParallelRead = CommandJSON(r.graphParallel, events: r.events)
             z3 = CommandJSON(r.z3, events: r.events)
             cpython = CommandJSON(r.cpython, events: r.events)
             ratios = RatiosJSON(
                 graphSpeedupOverCPython: OrNull(r.graphSpeedup), z3OverGraph: OrNull(r.z3OverGraph),
-                z3SpeedupOverCPython: OrNull(r.z3Speedup))
+                z3SpeedupOverCPython: OrNull(r.z3Speedup),
+                parallelReadCPUOverGraph: OrNull(r.parallelReadCPU), parallelReadWallOverGraph: OrNull(r.parallelReadWall))
             loadAverageBefore = OrNull(r.loadBefore.map(LoadJSON.init))
             loadAverageAfter = OrNull(r.loadAfter.map(LoadJSON.init))
         }
 
         enum CodingKeys: String, CodingKey {
             case events, bytes, repeats, directory, graph, z3, cpython, ratios
+            case graphParallelRead = "graph_parallel_read"
             case loadAverageBefore = "load_average_before", loadAverageAfter = "load_average_after"
         }
     }

@@ -15,6 +15,7 @@ final class CheckBenchJSONTests: XCTestCase {
 
         struct Ratios: Decodable {
             var graph_speedup_over_cpython, z3_over_graph, z3_speedup_over_cpython: Double?
+            var parallel_read_cpu_over_graph, parallel_read_wall_over_graph: Double?
         }
 
         struct Load: Decodable {
@@ -23,7 +24,7 @@ final class CheckBenchJSONTests: XCTestCase {
 
         var events, bytes, repeats: Int
         var directory: String
-        var graph, z3, cpython: Command
+        var graph, graph_parallel_read, z3, cpython: Command
         var ratios: Ratios
         var load_average_before, load_average_after: Load?
     }
@@ -57,9 +58,10 @@ final class CheckBenchJSONTests: XCTestCase {
         XCTAssertEqual(report.repeats, 2)
         XCTAssertEqual(report.directory, dir)
         XCTAssertEqual(report.graph.command, "plumb check --engine graph")
+        XCTAssertEqual(report.graph_parallel_read.command, "plumb check --engine graph --parallel-read")
         XCTAssertEqual(report.z3.command, "plumb check (z3)")
         XCTAssertEqual(report.cpython.command, "python3 json.loads")
-        for command in [report.graph, report.z3, report.cpython] {
+        for command in [report.graph, report.graph_parallel_read, report.z3, report.cpython] {
             XCTAssertEqual(command.cpu_seconds_rounds.count, 2)
             XCTAssertEqual(command.wall_seconds_rounds.count, 2)
             XCTAssertEqual(command.peak_mb_rounds.count, 2)
@@ -75,12 +77,19 @@ final class CheckBenchJSONTests: XCTestCase {
         if let z3 = report.ratios.z3_over_graph {
             XCTAssertEqual(z3, report.z3.cpu_seconds / report.graph.cpu_seconds, accuracy: 1e-9)
         }
+        if let cpu = report.ratios.parallel_read_cpu_over_graph {
+            XCTAssertEqual(cpu, report.graph_parallel_read.cpu_seconds / report.graph.cpu_seconds, accuracy: 1e-9)
+        }
+        if let wall = report.ratios.parallel_read_wall_over_graph {
+            XCTAssertEqual(wall, report.graph_parallel_read.wall_seconds / report.graph.wall_seconds, accuracy: 1e-9)
+        }
         if FileManager.default.fileExists(atPath: "/proc/loadavg") {
             XCTAssertNotNil(report.load_average_before)
             XCTAssertNotNil(report.load_average_after)
         }
         // The keys are there even when null, as in every report.
         for key in ["\"graph_speedup_over_cpython\":", "\"z3_over_graph\":", "\"z3_speedup_over_cpython\":",
+                    "\"parallel_read_cpu_over_graph\":", "\"parallel_read_wall_over_graph\":",
                     "\"load_average_before\":", "\"load_average_after\":"] {
             XCTAssertTrue(run.stdout.contains(key), key)
         }
