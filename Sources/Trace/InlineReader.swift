@@ -38,15 +38,10 @@ struct InlineReader {
             return nil
         }
         batch.reset()
-        do {
-            while !batch.isFull {
-                guard let item = try reader.next() else {
-                    ended = true
-                    break
-                }
-                batch.append(item)
-            }
-        } catch {
+        switch batch.fill(from: &reader) {
+        case .full: break
+        case .end: ended = true
+        case .failed(let error):
             ended = true
             failure = error
         }

@@ -38,6 +38,30 @@ final class ItemBatch: @unchecked Sendable {
         count += 1
     }
 
+    /// How `fill(from:)` stopped.
+    enum FillEnd {
+        /// The batch is full; the file may hold more.
+        case full
+        /// The file ended.
+        case end
+        /// The file's parser threw, after the items before it were appended.
+        case failed(TraceInputError)
+    }
+
+    /// Appends the items `reader` reads until the batch is full, the file ends or its parser
+    /// throws; says which.
+    func fill(from reader: inout TraceFileReader) -> FillEnd {
+        do {
+            while !isFull {
+                guard let item = try reader.next() else { return .end }
+                append(item)
+            }
+            return .full
+        } catch {
+            return .failed(error)
+        }
+    }
+
     /// Empties the batch for reuse; every item must have been taken.
     func reset() {
         precondition(taken == count, "items left in a batch being reused")

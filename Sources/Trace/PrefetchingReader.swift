@@ -134,30 +134,19 @@ private final class Channel: @unchecked Sendable {
     /// or `stop()`; the reader (and its file) is released when this returns.
     func produce(_ reader: TraceFileReader, batch: Int) {
         var reader = reader
-        var items = ItemBatch(capacity: batch)
         while true {
-            let chunk: PrefetchingReader.Chunk
-            do {
-                if let item = try reader.next() {
-                    items.append(item)
-                    if !items.isFull { continue }
-                    chunk = .items(items)
-                    items = ItemBatch(capacity: batch)
-                } else if !items.isEmpty {
-                    chunk = .items(items)
-                    items = ItemBatch(capacity: batch)
-                } else {
-                    chunk = .end(droppedCutLines: reader.droppedCutLines)
-                }
-            } catch {
-                if !items.isEmpty && !put(.items(items), bytesRead: reader.bytesRead) { return }
-                items = ItemBatch(capacity: batch)
-                chunk = .failed(error)
-            }
-            guard put(chunk, bytesRead: reader.bytesRead) else { return }
-            switch chunk {
-            case .end, .failed: return
-            case .items: continue
+            let items = ItemBatch(capacity: batch)
+            let stop = items.fill(from: &reader)
+            if !items.isEmpty { guard put(.items(items), bytesRead: reader.bytesRead) else { return } }
+            switch stop {
+            case .full:
+                continue
+            case .end:
+                _ = put(.end(droppedCutLines: reader.droppedCutLines), bytesRead: reader.bytesRead)
+                return
+            case .failed(let error):
+                _ = put(.failed(error), bytesRead: reader.bytesRead)
+                return
             }
         }
     }

@@ -40,9 +40,10 @@ struct TraceFileWindow {
 
     /// Bytes read so far of every file (of the compressed file, for gzip), a few chunks ahead
     /// of the events handed out.
-    var bytesRead: Int {
-        open.reduce(bytesOfFinished) { $0 + (readers[$1]?.bytesRead ?? inlineReaders[$1]?.bytesRead ?? 0) }
-    }
+    var bytesRead: Int { open.reduce(bytesOfFinished) { $0 + bytesRead(of: $1) } }
+
+    /// Bytes read so far of open file `f`, by its reader of either kind.
+    private func bytesRead(of f: Int) -> Int { readers[f]?.bytesRead ?? inlineReaders[f]?.bytesRead ?? 0 }
     /// Per file: whether it was read to its end.
     private var finished: [Bool]
     /// The open files, in the order they were opened.
@@ -147,15 +148,10 @@ struct TraceFileWindow {
             throw error
         }
         if slot == nil {
-            if parallel {
-                droppedCutLines += readers[best]!.droppedCutLines
-                bytesOfFinished += readers[best]!.bytesRead
-                readers[best] = nil
-            } else {
-                droppedCutLines += inlineReaders[best]!.droppedCutLines
-                bytesOfFinished += inlineReaders[best]!.bytesRead
-                inlineReaders[best] = nil
-            }
+            droppedCutLines += readers[best]?.droppedCutLines ?? inlineReaders[best]?.droppedCutLines ?? 0
+            bytesOfFinished += bytesRead(of: best)
+            readers[best] = nil
+            inlineReaders[best] = nil
             finished[best] = true
             unfinishedCount -= 1
             open.remove(at: open.firstIndex(of: best)!)
